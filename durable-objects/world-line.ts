@@ -1,0 +1,265 @@
+// One Durable Object per world line: the source of truth for its head, green commit and status.
+// Thin over src/core: it resolves commits, feeds the state tree its objects, and persists.
+// Every public method is an RPC entry point returning an Outcome, because error classes do not
+// survive Durable Object RPC; the Worker side unwraps them back into DomainError.
+import { DurableObject } from "cloudflare:workers";
+import type { Json } from "../src/core/canonical-json.js";
+import { makeCommit } from "../src/core/commit.js";
+import { applyJsonPatch, applyMergePatch, checkWrites, type EntityWrites, type JsonPatchOperation } from "../src/core/entity-patch.js";
+import { hashJson } from "../src/core/hash.js";
+import { ObjectReader } from "../src/core/object-store.js";
+import { capture, DomainError, notFound, type Outcome } from "../src/core/problem.js";
+import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange } from "../src/core/state-tree.js";
+import { mergeEntities, type Conflict, type MergeStrategy } from "../src/core/worldline-merge.js";
+import { isPublic } from "../src/core/privacy.js";
+import { Catalog } from "../src/adapter/catalog.js";
+import { worldLineView as view, type WorldLineMeta } from "../src/core/worldline.js";
+import { CommitGraph } from "../src/adapter/commit-graph.js";
+import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
+import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
+import type { Commit, CommitResult, MergeResult, Privacy, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
+
+export interface Viewer {
+  isOperator: boolean;
+}
+
+export interface Authorship {
+  author?: string;
+  message?: string;
+}
+
+export type PatchFormat = "json-patch" | "merge-patch";
+
+export class WorldLine extends DurableObject<Env> {
+  private readonly objects: SqliteObjectCache;
+  private readonly graph: CommitGraph;
+  private readonly catalog: Catalog;
+  private meta: WorldLineMeta | null | undefined;
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.objects = new SqliteObjectCache(ctx.storage.sql, new D1ObjectStore(env.DB));
+    this.graph = new CommitGraph(env.DB);
+    this.catalog = new Catalog(env.DB);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------
+
+  create(input: { id: string; name: string; privacy: Privacy; entities: Record<string, Json>; author: string; message: string }): Promise<Outcome<WorldLineView>> {
+    return this.serially(async () => {
+      if (await this.load()) throw new DomainError(409, "already-exists", `world line ${input.id} exists already`);
+      const writes = checkWrites(new Map(Object.entries(input.entities)));
+      const reader = new ObjectReader(this.objects);
+      const entries: Array<[string, string]> = [];
+      for (const [id, value] of writes) entries.push([id, this.stageValue(reader, value!)]);
+      const tree = buildTree(reader, entries);
+      const now = Date.now();
+      const commit = makeCommit({ tree, parents: [], author: input.author, message: input.message, time: now });
+      await this.objects.putMany(reader.staged);
+      await this.graph.insert(commit, input.id);
+      const meta: WorldLineMeta = { id: input.id, name: input.name, status: "active", privacy: input.privacy, head: commit.id, green: null, parents: [], createdAt: now, updatedAt: now };
+      await this.persist(meta);
+      return view(meta);
+    });
+  }
+
+  /** Called on the new child: it starts at the parent's head and shares its tree (nothing copied). */
+  fork(input: { id: string; name: string; privacy: Privacy; parent: WorldLineView }): Promise<Outcome<WorldLineView>> {
+    return this.serially(async () => {
+      if (await this.load()) throw new DomainError(409, "already-exists", `world line ${input.id} exists already`);
+      const now = Date.now();
+      const meta: WorldLineMeta = { id: input.id, name: input.name, status: "active", privacy: input.privacy, head: input.parent.head, green: null, parents: [input.parent.id], createdAt: now, updatedAt: now };
+      await this.persist(meta);
+      await this.catalog.addEdge(input.parent.id, input.id, "fork", input.parent.head, now);
+      return view(meta);
+    });
+  }
+
+  terminate(): Promise<Outcome<WorldLineView>> {
+    return this.serially(async () => {
+      const meta = await this.writable();
+      const next = { ...meta, status: "terminated" as const, updatedAt: Date.now() };
+      await this.persist(next);
+      return view(next);
+    });
+  }
+
+  // ---- reads -----------------------------------------------------------------------------
+
+  info(viewer: Viewer): Promise<Outcome<WorldLineView>> {
+    return capture(async () => view(await this.visible(viewer)));
+  }
+
+  state(viewer: Viewer, at?: string): Promise<Outcome<{ commit: string; root: string; entities: Record<string, unknown> }>> {
+    return capture(async () => {
+      const { commit, tree } = await this.resolve(await this.visible(viewer), at);
+      const reader = new ObjectReader(this.objects);
+      const entries = await listEntries(reader, tree);
+      const values = await reader.loadMany(entries.map(([, hash]) => hash));
+      const entities: Record<string, Json> = {};
+      entries.forEach(([id], i) => (entities[id] = values[i]!));
+      return { commit, root: tree, entities };
+    });
+  }
+
+  entity(viewer: Viewer, id: string, at?: string): Promise<Outcome<{ commit: string; id: string; value: unknown }>> {
+    return capture(async () => {
+      const { commit, tree } = await this.resolve(await this.visible(viewer), at);
+      const reader = new ObjectReader(this.objects);
+      const hash = await findEntity(reader, tree, id);
+      if (hash === null) throw new DomainError(404, "unknown-entity", `entity "${id}" does not exist at commit ${commit}`);
+      return { commit, id, value: await reader.load(hash) };
+    });
+  }
+
+  commits(viewer: Viewer, after: { generation: number; id: string } | null, limit: number): Promise<Outcome<{ items: Array<Commit & { generation: number }> }>> {
+    return capture(async () => {
+      const meta = await this.visible(viewer);
+      return { items: await this.graph.history(meta.head, after, limit) };
+    });
+  }
+
+  diff(viewer: Viewer, from: string, to: string): Promise<Outcome<{ from: string; to: string; changes: Array<{ id: string; change: "added" | "removed" | "modified"; before?: unknown; after?: unknown }> }>> {
+    return capture(async () => {
+      const meta = await this.visible(viewer);
+      const [a, b] = await Promise.all([this.resolve(meta, from), this.resolve(meta, to)]);
+      const reader = new ObjectReader(this.objects);
+      const changed = [...(await diffTrees(reader, a.tree, b.tree))].sort(([x], [y]) => (x < y ? -1 : 1));
+      const changes = await Promise.all(
+        changed.map(async ([id, [before, after]]) => ({
+          id,
+          change: before === null ? ("added" as const) : after === null ? ("removed" as const) : ("modified" as const),
+          ...(before !== null && { before: await reader.load(before) }),
+          ...(after !== null && { after: await reader.load(after) }),
+        })),
+      );
+      return { from: a.commit, to: b.commit, changes };
+    });
+  }
+
+  // ---- writes ----------------------------------------------------------------------------
+
+  patch(input: { format: PatchFormat; patch: Json; ifMatch?: string } & Authorship): Promise<Outcome<CommitResult>> {
+    return this.serially(async () => {
+      const meta = await this.writable();
+      if (input.ifMatch !== undefined && input.ifMatch !== meta.head) {
+        throw new DomainError(412, "stale-head", { detail: `If-Match names ${input.ifMatch} but the head is ${meta.head}; re-read and retry`, head: meta.head });
+      }
+      const { tree } = await this.resolve(meta, "head");
+      const reader = new ObjectReader(this.objects);
+      const load = (ids: string[] | null) => this.loadEntities(reader, tree, ids);
+      const writes =
+        input.format === "json-patch" ? await applyJsonPatch(input.patch as unknown as JsonPatchOperation[], load) : await applyMergePatch(input.patch, load);
+      return this.commitWrites(meta, reader, tree, writes, input, "patch");
+    });
+  }
+
+  merge(input: { source: WorldLineView; strategy: MergeStrategy } & Authorship): Promise<Outcome<MergeResult>> {
+    return this.serially(async () => {
+      const meta = await this.writable();
+      if (input.source.id === meta.id) throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
+      const base = await this.graph.mergeBase(meta.head, input.source.head);
+      const unchanged: MergeResult = { commit: meta.head, parents: [], base, merged: false, changed: 0, resolved: [] };
+      if (base === input.source.head) return unchanged;
+      const [ours, theirs, baseCommit] = await Promise.all([this.graph.get(meta.head), this.graph.get(input.source.head), base ? this.graph.get(base) : null]);
+      const reader = new ObjectReader(this.objects);
+      const baseTree = baseCommit?.tree ?? EMPTY_ROOT;
+      if (!baseCommit) buildTree(reader, []); // stage the empty tree for unrelated histories
+      const [ourDiff, theirDiff] = await Promise.all([diffTrees(reader, baseTree, ours!.tree), diffTrees(reader, baseTree, theirs!.tree)]);
+      const loadValues = async (hashes: string[]) => new Map(await Promise.all(hashes.map(async (hash) => [hash, await reader.load(hash)] as const)));
+      const merged = await mergeEntities(ourDiff, theirDiff, loadValues, input.strategy);
+      if (input.strategy === "three-way" && merged.conflicts.length) {
+        throw new DomainError(409, "merge-conflict", {
+          detail: `${merged.conflicts.length} conflicting change(s); nothing was merged. Resolve them, or merge with strategy "ours" or "theirs"`,
+          conflicts: merged.conflicts,
+        });
+      }
+      for (const [hash, value] of merged.newValues) reader.stage(hash, value);
+      const tree = await applyChanges(reader, ours!.tree, merged.changes);
+      const result = await this.record(meta, reader, tree, [meta.head, input.source.head], { author: input.author, message: input.message ?? `merge ${input.source.id}` }, "merge");
+      await this.catalog.addEdge(input.source.id, meta.id, "merge", result.commit, Date.now());
+      return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : (merged.conflicts as Conflict[]) };
+    });
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private async commitWrites(meta: WorldLineMeta, reader: ObjectReader, tree: string, writes: EntityWrites, authorship: Authorship, defaultMessage: string): Promise<CommitResult> {
+    const changes: EntityChange[] = [];
+    for (const [id, value] of writes) changes.push({ id, valueHash: value === null ? null : this.stageValue(reader, value) });
+    const next = await applyChanges(reader, tree, changes);
+    if (next === tree) return { commit: meta.head, root: tree, parents: [], changed: 0 };
+    const result = await this.record(meta, reader, next, [meta.head], authorship, defaultMessage);
+    return { ...result, changed: changes.length };
+  }
+
+  /** Stores the staged objects and the commit, then moves the head: the head never names anything unstored. */
+  private async record(meta: WorldLineMeta, reader: ObjectReader, tree: string, parents: string[], authorship: Authorship, defaultMessage: string) {
+    const commit = makeCommit({ tree, parents, author: authorship.author ?? "operator", message: authorship.message ?? defaultMessage, time: Date.now() });
+    await this.objects.putMany(reader.staged);
+    await this.graph.insert(commit, meta.id);
+    await this.persist({ ...meta, head: commit.id, updatedAt: commit.time });
+    return { commit: commit.id, root: tree, parents, changed: 0 };
+  }
+
+  private stageValue(reader: ObjectReader, value: Json): string {
+    const hash = hashJson(value);
+    reader.stage(hash, value);
+    return hash;
+  }
+
+  private async loadEntities(reader: ObjectReader, tree: string, ids: string[] | null): Promise<Map<string, Json>> {
+    const pairs: Array<[string, string | null]> = ids === null ? await listEntries(reader, tree) : await Promise.all(ids.map(async (id) => [id, await findEntity(reader, tree, id)] as [string, string | null]));
+    const present = pairs.filter((pair): pair is [string, string] => pair[1] !== null);
+    const values = await reader.loadMany(present.map(([, hash]) => hash));
+    return new Map(present.map(([id], i) => [id, values[i]!]));
+  }
+
+  /** `head`, `green`, or a commit hash in this world line's history. */
+  private async resolve(meta: WorldLineMeta, at: string | undefined): Promise<{ commit: string; tree: string }> {
+    let commit = meta.head;
+    if (at === "green") {
+      if (meta.green === null) throw new DomainError(404, "no-green-commit", `world line ${meta.id} has no green (promoted) commit yet`);
+      commit = meta.green;
+    } else if (at !== undefined && at !== "head" && at !== meta.head) {
+      if (!(await this.graph.isAncestor(at, meta.head))) throw new DomainError(404, "unknown-commit", `commit ${at} is not in the history of world line ${meta.id}`);
+      commit = at;
+    }
+    const stored = await this.graph.get(commit);
+    if (!stored) throw new DomainError(404, "unknown-commit", `commit ${commit} is not stored`);
+    return { commit, tree: stored.tree };
+  }
+
+  private async load(): Promise<WorldLineMeta | null> {
+    if (this.meta === undefined) this.meta = (await this.ctx.storage.get<WorldLineMeta>("meta")) ?? null;
+    return this.meta;
+  }
+
+  private async visible(viewer: Viewer): Promise<WorldLineMeta> {
+    const meta = await this.load();
+    if (!meta || (!viewer.isOperator && !isPublic(meta.privacy))) throw notFound("world line");
+    return meta;
+  }
+
+  private async writable(): Promise<WorldLineMeta> {
+    const meta = await this.load();
+    if (!meta) throw notFound("world line");
+    if (meta.status === "terminated") throw new DomainError(410, "worldline-terminated", `world line ${meta.id} is terminated: its history stays readable but it takes no more writes`);
+    if (meta.status === "quarantined") throw new DomainError(423, "worldline-quarantined", `world line ${meta.id} is quarantined by the arbiter; release it before writing`);
+    return meta;
+  }
+
+  private async persist(meta: WorldLineMeta): Promise<void> {
+    await this.ctx.storage.put("meta", meta);
+    this.meta = meta;
+    await this.catalog.save(meta);
+  }
+
+  /** Writes run one at a time: awaiting D1 opens the input gate, and two patches must not both build on one head. */
+  private serially<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+    const run = this.writes.then(() => capture(work));
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,34 @@
+// The Worker's HTTP surface: one Hono app, one error renderer, one body reader, one auth check.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import type { AppEnv } from "./http/app-env.js";
+import { operatorAuth } from "./http/auth.js";
+import { jsonBody } from "./http/body.js";
+import { errorResponse, problem, validationError } from "./http/problem.js";
+import { renderApiDocs } from "./routes/docs.js";
+import { worldLineRoutes } from "./routes/worldlines.js";
+
+export const API_INFO = {
+  title: "DarkMatter Edge",
+  version: "0.1.0",
+  description: "Control plane for multi-agent AI experiments: world lines, consensus ledger, mesh, arbiter, HALO. Mutations need `Authorization: Bearer <DM_OPERATOR_TOKEN>`.",
+};
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+  app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "DM_OPERATOR_TOKEN" });
+
+  app.use("/api/*", cors({ origin: (origin, c) => (origin && origin === c.env.DM_DASHBOARD_ORIGIN ? origin : null), allowHeaders: ["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"], exposeHeaders: ["etag", "location"] }));
+  app.use("/api/v1/*", jsonBody());
+  app.use("/api/v1/*", operatorAuth());
+
+  app.get("/healthz", (c) => c.json({ ok: true, service: "darkmatter-edge", version: API_INFO.version, time: Date.now() }));
+  app.route("/api/v1", worldLineRoutes);
+
+  app.doc31("/api/openapi.json", { openapi: "3.1.0", info: API_INFO, servers: [{ url: "/" }] });
+  app.get("/api/docs", (c) => c.html(renderApiDocs(app.getOpenAPI31Document({ openapi: "3.1.0", info: API_INFO }) as never)));
+
+  app.notFound((c) => problem(c, 404, "no-route", `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /api/docs`));
+  app.onError(errorResponse);
+  return app;
+}

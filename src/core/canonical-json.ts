@@ -1,0 +1,45 @@
+// RFC 8785 (JCS) canonical JSON: the one byte form every hash in the system is taken over.
+// `canonicalize` is written by one of the RFC's authors and is used as-is; this module only
+// fixes the types and adds the depth measure our request limits need.
+import canonicalize from "canonicalize";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+const encoder = new TextEncoder();
+
+/** RFC 8785 text of a JSON value. Throws on values JSON cannot represent (NaN, lone surrogates, undefined). */
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value);
+  if (text === undefined) throw new TypeError("value has no JSON representation");
+  return text;
+}
+
+/** UTF-8 bytes of the RFC 8785 text: what hashes and signatures are computed over. */
+export function canonicalBytes(value: unknown): Uint8Array {
+  return encoder.encode(canonicalJson(value));
+}
+
+export function utf8(text: string): Uint8Array {
+  return encoder.encode(text);
+}
+
+/** Nesting depth of a JSON value: scalars are 0, `[]` and `{}` are 1. Iterative, so hostile input cannot overflow the stack. */
+export function jsonDepth(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    const here = depth + 1;
+    if (here > max) max = here;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === "object") stack.push([child, here]);
+    }
+  }
+  return max;
+}
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}

@@ -1,0 +1,19 @@
+// Sortable ids: a ULID (48-bit millisecond time + 80 random bits, Crockford base32), lower-cased
+// and prefixed by kind, so ids sort by creation and say what they name (`wl_…`).
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+export function ulid(time = Date.now()): string {
+  let out = "";
+  let t = time;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  const random = crypto.getRandomValues(new Uint8Array(16));
+  for (let i = 0; i < 16; i++) out += ALPHABET[random[i]! % 32];
+  return out;
+}
+
+export function newId(prefix: string, time?: number): string {
+  return `${prefix}_${ulid(time)}`;
+}

@@ -1,0 +1,15 @@
+// Seed-004 privacy levels, most to least strict. Only the two public levels are visible without
+// the operator token; a fork may keep its parent's level or pick a stricter one.
+import { PRIVACY_LEVELS, type Privacy } from "../schemas/worldline.js";
+
+const rank = (level: Privacy) => PRIVACY_LEVELS.indexOf(level);
+
+export const PUBLIC_LEVELS: readonly Privacy[] = ["public-network", "full-public"];
+
+export function isPublic(level: Privacy): boolean {
+  return PUBLIC_LEVELS.includes(level);
+}
+
+export function isAtLeastAsStrict(level: Privacy, than: Privacy): boolean {
+  return rank(level) <= rank(than);
+}

@@ -1,0 +1,62 @@
+// One error type for the whole system (STYLE: errors carry a stable code, raised as one type,
+// rendered in one place as RFC 9457 problem+json). Core code throws it; the HTTP edge renders it.
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export interface ProblemFields {
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+export class DomainError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly fields: ProblemFields;
+
+  constructor(status: number, code: string, fields: ProblemFields | string) {
+    const normalized = typeof fields === "string" ? { detail: fields } : fields;
+    super(normalized.detail);
+    this.name = "DomainError";
+    this.status = status;
+    this.code = code;
+    this.fields = normalized;
+  }
+
+  /** Plain-data form, safe to pass across Durable Object RPC (class identity does not survive it). */
+  toProblem(): Problem {
+    return { status: this.status, code: this.code, ...this.fields };
+  }
+
+  static from(problem: Problem): DomainError {
+    const { status, code, ...fields } = problem;
+    return new DomainError(status, code, fields as ProblemFields);
+  }
+}
+
+export interface Problem extends ProblemFields {
+  status: number;
+  code: string;
+}
+
+/** Result of a call across an RPC boundary: the value, or the problem it raised. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; problem: Problem };
+
+export async function capture<T>(work: () => Promise<T> | T): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    if (error instanceof DomainError) return { ok: false, problem: error.toProblem() };
+    throw error;
+  }
+}
+
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (outcome.ok) return outcome.value;
+  throw DomainError.from(outcome.problem);
+}
+
+export const notFound = (what: string) => new DomainError(404, "not-found", `${what} does not exist or is not visible to you`);

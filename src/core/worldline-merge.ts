@@ -1,0 +1,96 @@
+// Three-way merge of world-line states (DESIGN: state model). Entities changed on one side only
+// are taken by hash, without reading their values; an entity changed on both sides is merged
+// field by field (JSON Pointer granularity) where both are objects, and anything else changed
+// differently on both sides is a conflict {path, base, ours, theirs}. Absent values are left out.
+import { canonicalJson, isJsonObject, type Json, type JsonObject } from "./canonical-json.js";
+import { hashJson } from "./hash.js";
+import { escapeToken, joinPointer } from "./json-pointer.js";
+import type { EntityChange } from "./state-tree.js";
+
+export type MergeStrategy = "three-way" | "ours" | "theirs";
+
+export interface Conflict {
+  path: string;
+  base?: Json;
+  ours?: Json;
+  theirs?: Json;
+}
+
+export interface ValueMerge {
+  value: Json | undefined;
+  conflicts: Conflict[];
+}
+
+const same = (a: Json | undefined, b: Json | undefined) =>
+  a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b);
+
+/** Merges one JSON value at `path`; on a conflict `ours`/`theirs` pick that side, `three-way` keeps ours and reports it. */
+export function mergeValue(path: string, base: Json | undefined, ours: Json | undefined, theirs: Json | undefined, strategy: MergeStrategy): ValueMerge {
+  if (same(ours, theirs)) return { value: ours, conflicts: [] };
+  if (same(ours, base)) return { value: theirs, conflicts: [] };
+  if (same(theirs, base)) return { value: ours, conflicts: [] };
+  if (isJsonObject(ours) && isJsonObject(theirs) && (base === undefined || isJsonObject(base))) {
+    const baseObject: JsonObject = base ?? {};
+    const merged: JsonObject = {};
+    const conflicts: Conflict[] = [];
+    for (const key of new Set([...Object.keys(ours), ...Object.keys(theirs), ...Object.keys(baseObject)])) {
+      const field = mergeValue(joinPointer(path, key), baseObject[key], ours[key], theirs[key], strategy);
+      conflicts.push(...field.conflicts);
+      if (field.value !== undefined) merged[key] = field.value;
+    }
+    return { value: merged, conflicts };
+  }
+  const conflict: Conflict = { path, base, ours, theirs };
+  return { value: strategy === "theirs" ? theirs : ours, conflicts: [conflict] };
+}
+
+/** Entity id → [before, after] value hashes, as produced by diffTrees. */
+export type TreeDiff = Map<string, [string | null, string | null]>;
+
+export interface EntityMerge {
+  /** Changes to apply to our tree to obtain the merged tree. */
+  changes: EntityChange[];
+  /** Values created by field-level merges, keyed by hash, to be stored with the commit. */
+  newValues: Map<string, Json>;
+  conflicts: Conflict[];
+}
+
+/**
+ * Merges their changes into ours, given both sides' diffs from the common ancestor.
+ * `loadValues` is only called for entities both sides changed differently.
+ */
+export async function mergeEntities(
+  ours: TreeDiff,
+  theirs: TreeDiff,
+  loadValues: (hashes: string[]) => Promise<Map<string, Json>>,
+  strategy: MergeStrategy,
+): Promise<EntityMerge> {
+  const changes: EntityChange[] = [];
+  const both: Array<[string, string | null, string | null, string | null]> = [];
+  for (const [id, [baseHash, theirHash]] of theirs) {
+    const ourHash = ours.has(id) ? ours.get(id)![1] : baseHash;
+    if (ourHash === theirHash) continue;
+    if (ourHash === baseHash) changes.push({ id, valueHash: theirHash });
+    else both.push([id, baseHash, ourHash, theirHash]);
+  }
+  const newValues = new Map<string, Json>();
+  const conflicts: Conflict[] = [];
+  if (both.length === 0) return { changes, newValues, conflicts };
+
+  const needed = new Set<string>();
+  for (const [, ...hashes] of both) for (const hash of hashes) if (hash !== null) needed.add(hash);
+  const values = await loadValues([...needed]);
+  const valueOf = (hash: string | null) => (hash === null ? undefined : values.get(hash));
+  for (const [id, baseHash, ourHash, theirHash] of both.sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const merged = mergeValue(`/${escapeToken(id)}`, valueOf(baseHash), valueOf(ourHash), valueOf(theirHash), strategy);
+    conflicts.push(...merged.conflicts);
+    if (merged.value === undefined) {
+      changes.push({ id, valueHash: null });
+    } else {
+      const hash = hashJson(merged.value);
+      newValues.set(hash, merged.value);
+      if (hash !== ourHash) changes.push({ id, valueHash: hash });
+    }
+  }
+  return { changes, newValues, conflicts };
+}

@@ -1,0 +1,25 @@
+// Operator authentication: `Authorization: Bearer $DM_OPERATOR_TOKEN`. Mutations need it; reads
+// accept it to see private world lines. A wrong token is refused even on reads.
+import type { MiddlewareHandler } from "hono";
+import { secretsEqual } from "../core/constant-time.js";
+import { problem } from "./problem.js";
+import type { AppEnv } from "./app-env.js";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export const operatorAuth = (options: { isPublicMutation?: (method: string, path: string) => boolean } = {}): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const header = c.req.header("authorization");
+  const mutation = !SAFE_METHODS.has(c.req.method) && !options.isPublicMutation?.(c.req.method, c.req.path);
+  if (header === undefined) {
+    if (mutation) return problem(c, 401, "unauthorized", "this call changes state: send Authorization: Bearer <DM_OPERATOR_TOKEN>", {}, { "www-authenticate": 'Bearer realm="darkmatter"' });
+    c.set("isOperator", false);
+    return next();
+  }
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  const expected = c.env.DM_OPERATOR_TOKEN;
+  if (!match || !expected || !secretsEqual(match[1]!.trim(), expected)) {
+    return problem(c, 403, "forbidden", "the bearer token is not the operator token");
+  }
+  c.set("isOperator", true);
+  return next();
+};

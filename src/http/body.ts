@@ -1,0 +1,64 @@
+// Request bodies are read once, here: size limit (413), JSON media type (415), syntax (400) and
+// depth (400) are checked before any route sees the body, so no route can half-apply bad input.
+import type { MiddlewareHandler } from "hono";
+import { jsonDepth } from "../core/canonical-json.js";
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../core/limits.js";
+import { problem } from "./problem.js";
+
+const JSON_MEDIA_TYPE = /^application\/([a-z0-9.-]+\+)?json\s*(;.*)?$/i;
+
+async function readLimited(request: Request, limit: number): Promise<string | null> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+export const jsonBody = (limit = MAX_BODY_BYTES): MiddlewareHandler => async (c, next) => {
+  if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > limit) return problem(c, 413, "body-too-large", `the body is ${declared} bytes; the limit is ${limit}`);
+  const text = await readLimited(c.req.raw, limit);
+  if (text === null) return problem(c, 413, "body-too-large", `the body exceeds the limit of ${limit} bytes`);
+  if (text.length === 0) {
+    cacheBody(c.req.bodyCache, { text: "" });
+    return next();
+  }
+  const type = c.req.header("content-type") ?? "";
+  if (!JSON_MEDIA_TYPE.test(type)) return problem(c, 415, "unsupported-media-type", `send the body as JSON (Content-Type: application/json or a +json type), not "${type || "none"}"`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return problem(c, 400, "invalid-json", `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  const depth = jsonDepth(parsed);
+  if (depth > MAX_JSON_DEPTH) return problem(c, 400, "json-too-deep", `the body nests ${depth} levels deep; the limit is ${MAX_JSON_DEPTH}`);
+  cacheBody(c.req.bodyCache, { text, json: parsed });
+  return next();
+};
+
+// Hono keeps body promises in bodyCache (typed as plain values); seeding it means validators and
+// handlers read the body we already checked instead of reading the stream again.
+function cacheBody(cache: object, values: { text: string; json?: unknown }): void {
+  const slots = cache as Record<string, Promise<unknown>>;
+  slots.text = Promise.resolve(values.text);
+  if ("json" in values) slots.json = Promise.resolve(values.json);
+}

@@ -1,0 +1,10 @@
+// Worker entry: HTTP through the Hono app; Durable Object classes exported for their bindings.
+import { createApp } from "./app.js";
+
+export { WorldLine } from "../durable-objects/world-line.js";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

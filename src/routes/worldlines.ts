@@ -1,0 +1,235 @@
+// /api/v1/worldlines and /api/v1/multiverse: validate, call the WorldLine Durable Object, map.
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import type { Json } from "../core/canonical-json.js";
+import { newId } from "../core/ids.js";
+import { isAtLeastAsStrict } from "../core/privacy.js";
+import { DomainError, notFound, unwrap } from "../core/problem.js";
+import type { WorldLine } from "../../durable-objects/world-line.js";
+import { Catalog } from "../adapter/catalog.js";
+import { worldLineView } from "../core/worldline.js";
+import { Hash, Page, problemResponses } from "../schemas/common.js";
+import {
+  AtQuery, Commit, CommitResult, CreateWorldLine, Diff, DiffQuery, EntityId, EntityRead, ForkWorldLine, JsonPatch,
+  ListWorldLinesQuery, MergePatch, MergeResult, MergeWorldLine, Multiverse, State, WorldLine as WorldLineSchema, WorldLineId,
+} from "../schemas/worldline.js";
+import type { AppEnv } from "../http/app-env.js";
+import { errorResponse, validationError } from "../http/problem.js";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+const bearer = [{ operatorToken: [] }];
+const IdParam = z.object({ id: z.string().meta({ param: { name: "id", in: "path" }, example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" }) });
+
+/** The WorldLine Durable Object for an id; a malformed id cannot name a world line, so it is a 404. */
+export function worldLineStub(env: Env, id: string): WorldLineRpc {
+  if (!WorldLineId.safeParse(id).success) throw notFound("world line");
+  // The class's own method types: workers-types' Rpc mapping gives up on recursive JSON types.
+  return env.WORLDLINE.get(env.WORLDLINE.idFromName(id)) as unknown as WorldLineRpc;
+}
+
+type WorldLineRpc = Pick<WorldLine, "create" | "fork" | "terminate" | "info" | "state" | "entity" | "commits" | "diff" | "patch" | "merge">;
+
+const DEFAULT_AUTHOR = "operator";
+
+export const worldLineRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "post", path: "/worldlines", tags: ["world lines"], summary: "Create a world line", security: bearer,
+    request: body(CreateWorldLine),
+    responses: { 201: json(WorldLineSchema, "the new blue world line"), ...problemResponses(400, 401, 403, 413, 415) },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const id = newId("wl");
+    const created = unwrap(
+      await worldLineStub(c.env, id).create({
+        id, name: input.name, privacy: input.privacy, entities: (input.entities ?? {}) as Record<string, Json>,
+        author: input.author ?? DEFAULT_AUTHOR, message: input.message ?? "create",
+      }),
+    );
+    return c.json(created, 201, { location: `/api/v1/worldlines/${id}` });
+  },
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "get", path: "/worldlines", tags: ["world lines"], summary: "List world lines (newest first)",
+    description: "Without the operator token only public-network and full-public world lines are listed.",
+    request: { query: ListWorldLinesQuery },
+    responses: { 200: json(Page(WorldLineSchema), "a page of world lines"), ...problemResponses(400, 403) },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const page = await new Catalog(c.env.DB).list({ ...query, publicOnly: !c.get("isOperator") });
+    if (!page) throw new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
+    return c.json({ items: page.rows.map(worldLineView), next: page.next }, 200);
+  },
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "get", path: "/worldlines/{id}", tags: ["world lines"], summary: "Read a world line",
+    request: { params: IdParam },
+    responses: { 200: json(WorldLineSchema, "the world line"), ...problemResponses(403, 404) },
+  }),
+  async (c) => c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).info(viewer(c))), 200),
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "get", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Read the whole state at a commit",
+    request: { params: IdParam, query: AtQuery },
+    responses: { 200: json(State, "entities at the commit"), ...problemResponses(400, 403, 404) },
+  }),
+  async (c) => {
+    const state = unwrap(await worldLineStub(c.env, c.req.valid("param").id).state(viewer(c), c.req.valid("query").at));
+    return c.json(state, 200, { etag: `"${state.commit}"` });
+  },
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "get", path: "/worldlines/{id}/entities/{entityId}", tags: ["world lines"], summary: "Read one entity (reads only its path in the tree)",
+    request: { params: IdParam.extend({ entityId: EntityId.meta({ param: { name: "entityId", in: "path" } }) }), query: AtQuery },
+    responses: { 200: json(EntityRead, "the entity"), ...problemResponses(400, 403, 404) },
+  }),
+  async (c) => {
+    const { id, entityId } = c.req.valid("param");
+    const entity = unwrap(await worldLineStub(c.env, id).entity(viewer(c), entityId, c.req.valid("query").at));
+    return c.json(entity, 200, { etag: `"${entity.commit}"` });
+  },
+);
+
+const PATCH_TYPES = { "application/json-patch+json": "json-patch", "application/merge-patch+json": "merge-patch" } as const;
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "patch", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Commit a patch (RFC 6902 or RFC 7396)", security: bearer,
+    description: "Paths point into the entities object: `/sun/mass` is field `mass` of entity `sun`. `If-Match: <commit>` refuses the patch (412) unless the head is that commit. A patch that fails any operation changes nothing.",
+    request: {
+      params: IdParam,
+      headers: z.object({ "if-match": z.string().optional(), "x-dm-author": z.string().max(128).optional(), "x-dm-message": z.string().max(1024).optional() }),
+      // Plain JSON Schemas (generated from the zod ones) so the OpenAPI layer documents both media
+      // types without validating one against the other's schema; the handler validates by media type.
+      body: { required: true, content: { "application/json-patch+json": { schema: z.toJSONSchema(JsonPatch, { io: "input" }) as object }, "application/merge-patch+json": { schema: z.toJSONSchema(MergePatch, { io: "input" }) as object } } },
+    },
+    responses: { 200: json(CommitResult, "the new head (unchanged when the patch was a no-op)"), ...problemResponses(400, 401, 403, 404, 410, 412, 413, 415, 422, 423) },
+  }),
+  async (c) => {
+    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase() as keyof typeof PATCH_TYPES;
+    const format = PATCH_TYPES[mediaType];
+    if (!format) throw new DomainError(415, "unsupported-media-type", "send application/json-patch+json (RFC 6902) or application/merge-patch+json (RFC 7396)");
+    const raw = await c.req.json();
+    const parsed = (format === "json-patch" ? JsonPatch : MergePatch).safeParse(raw);
+    if (!parsed.success) throw validationError("json", parsed.error.issues);
+    const ifMatch = c.req.header("if-match")?.replace(/^W\//, "").replace(/"/g, "").trim();
+    if (ifMatch !== undefined && !Hash.safeParse(ifMatch).success) throw new DomainError(400, "invalid-if-match", "If-Match must be a commit hash (64 lowercase hex)");
+    const result = unwrap(
+      await worldLineStub(c.env, c.req.valid("param").id).patch({
+        format, patch: parsed.data as Json, ifMatch, author: c.req.header("x-dm-author"), message: c.req.header("x-dm-message"),
+      }),
+    );
+    return c.json(result, 200, { etag: `"${result.commit}"` });
+  },
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "get", path: "/worldlines/{id}/commits", tags: ["world lines"], summary: "History, newest first",
+    request: { params: IdParam, query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
+    responses: { 200: json(Page(Commit), "a page of commits"), ...problemResponses(400, 403, 404) },
+  }),
+  async (c) => {
+    const { cursor, limit } = c.req.valid("query");
+    let after: { generation: number; id: string } | null = null;
+    if (cursor) {
+      const match = /^(\d+)\.([0-9a-f]{64})$/.exec(cursor);
+      if (!match) throw new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
+      after = { generation: Number(match[1]), id: match[2]! };
+    }
+    const { items } = unwrap(await worldLineStub(c.env, c.req.valid("param").id).commits(viewer(c), after, limit + 1));
+    const page = items.slice(0, limit);
+    const last = page[page.length - 1];
+    return c.json({ items: page.map(({ generation: _, ...commit }) => commit), next: items.length > limit && last ? `${last.generation}.${last.id}` : null }, 200);
+  },
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "get", path: "/worldlines/{id}/diff", tags: ["world lines"], summary: "Entity-level changes between two commits",
+    request: { params: IdParam, query: DiffQuery },
+    responses: { 200: json(Diff, "changes from `from` to `to`"), ...problemResponses(400, 403, 404) },
+  }),
+  async (c) => {
+    const { from, to } = c.req.valid("query");
+    return c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).diff(viewer(c), from, to)), 200);
+  },
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "post", path: "/worldlines/{id}/fork", tags: ["world lines"], summary: "Fork: a new blue world line at this head, sharing its tree", security: bearer,
+    request: { params: IdParam, ...body(ForkWorldLine) },
+    responses: { 201: json(WorldLineSchema, "the fork"), ...problemResponses(400, 401, 403, 404, 422) },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const parent = unwrap(await worldLineStub(c.env, c.req.valid("param").id).info(viewer(c)));
+    const privacy = input.privacy ?? parent.privacy;
+    if (!isAtLeastAsStrict(privacy, parent.privacy)) {
+      throw new DomainError(422, "privacy-looser-than-parent", { detail: `a fork of a ${parent.privacy} world line cannot be ${privacy}; pick ${parent.privacy} or stricter`, errors: [{ path: "/privacy", message: "looser than the parent's level" }] });
+    }
+    const id = newId("wl");
+    const fork = unwrap(await worldLineStub(c.env, id).fork({ id, name: input.name, privacy, parent }));
+    return c.json(fork, 201, { location: `/api/v1/worldlines/${id}` });
+  },
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "post", path: "/worldlines/{id}/merge", tags: ["world lines"], summary: "Merge another world line into this one", security: bearer,
+    description: "Three-way merge from the common ancestor at entity granularity, and within an entity at JSON Pointer granularity. Conflicts answer 409 with `conflicts` and change nothing unless `strategy` is `ours` or `theirs`.",
+    request: { params: IdParam, ...body(MergeWorldLine) },
+    responses: { 200: json(MergeResult, "the merge commit (or `merged: false` when there was nothing to merge)"), ...problemResponses(400, 401, 403, 404, 409, 410, 422, 423) },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const source = unwrap(await worldLineStub(c.env, input.source).info(viewer(c)));
+    return c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).merge({ ...input, source })), 200);
+  },
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "delete", path: "/worldlines/{id}", tags: ["world lines"], summary: "Terminate: history stays readable, writes answer 410", security: bearer,
+    request: { params: IdParam },
+    responses: { 200: json(WorldLineSchema, "the terminated world line"), ...problemResponses(401, 403, 404, 410) },
+  }),
+  async (c) => c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).terminate()), 200),
+);
+
+worldLineRoutes.openapi(
+  createRoute({
+    method: "get", path: "/multiverse", tags: ["world lines"], summary: "The graph of world lines with fork and merge edges",
+    responses: { 200: json(Multiverse, "nodes and edges"), ...problemResponses(403) },
+  }),
+  async (c) => {
+    const { nodes, edges } = await new Catalog(c.env.DB).graph(!c.get("isOperator"));
+    return c.json(
+      {
+        nodes: nodes.map((node) => {
+          const { parents: _, updatedAt: __, ...shown } = worldLineView(node);
+          return shown;
+        }),
+        edges: edges.map((e) => ({ from: e.fromId, to: e.toId, kind: e.kind as "fork" | "merge", commit: e.commit, at: e.at })),
+      },
+      200,
+    );
+  },
+);
+
+function viewer(c: { get: (key: "isOperator") => boolean }) {
+  return { isOperator: c.get("isOperator") };
+}
