@@ -17,7 +17,7 @@ export function hashJson(value: unknown): string {
 
 export const HEX64 = /^[0-9a-f]{64}$/;
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   let length = 0;
   for (const part of parts) length += part.length;
   const out = new Uint8Array(length);

@@ -67,7 +67,7 @@ export async function sign(privateKeyHex: string, message: Uint8Array): Promise<
     const key = await cached(privateKeys, privateKeyHex, () =>
       subtle!.importKey("pkcs8", concatBytes(PKCS8_ED25519_PREFIX, seed), { name: "Ed25519" }, false, ["sign"]),
     );
-    return new Uint8Array(await subtle!.sign({ name: "Ed25519" }, key, message));
+    return new Uint8Array(await subtle!.sign({ name: "Ed25519" }, key, message as BufferSource));
   }
   return ed25519.sign(message, seed);
 }
@@ -79,9 +79,9 @@ export async function verify(publicKeyHex: string, message: Uint8Array, signatur
   if (await hasWebCryptoEd25519()) {
     try {
       const key = await cached(publicKeys, publicKeyHex, () =>
-        subtle!.importKey("raw", publicKey, { name: "Ed25519" }, false, ["verify"]),
+        subtle!.importKey("raw", publicKey as BufferSource, { name: "Ed25519" }, false, ["verify"]),
       );
-      return await subtle!.verify({ name: "Ed25519" }, key, signature, message);
+      return await subtle!.verify({ name: "Ed25519" }, key, signature as BufferSource, message as BufferSource);
     } catch {
       publicKeys.delete(publicKeyHex);
       return false; // a key WebCrypto refuses (not on the curve) verifies nothing
