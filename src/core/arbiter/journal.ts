@@ -1,0 +1,176 @@
+// The arbiter's journal: the seed's immutable, hash-chained ledger (seed 001 §6 "Immutable Ledger").
+//
+//   LedgerEntry { index, timestamp, data, previous_hash, hash }
+//   hash = SHA3-256(canonical JSON of the entry without `hash`)
+//
+// Field names are the seed's, so a journal exported from DarkMatter reads like a VENOM ledger.
+// Canonical JSON is RFC 8785 (DESIGN "Canonical bytes") rather than the seed's Python
+// `json.dumps(sort_keys=True, separators=(",", ":"))`: both sort keys and drop whitespace, but Python
+// escapes non-ASCII and prints some floats differently, so hashes are not byte-compatible with a Python
+// VENOM ledger. Timestamps are seconds since the epoch as floats, as in the seed.
+//
+// Like the rest of src/core this module holds no storage: functions take entries (or the chain head)
+// and return new entries; the World Line Durable Object persists them.
+import type { JsonObject } from "../canonical-json.js";
+import { bytesToHex, concatBytes, hashJson, hexToBytes, HEX64, sha3 } from "../hash.js";
+import { DomainError } from "../problem.js";
+
+export interface JournalEntry {
+  index: number;
+  /** Seconds since the Unix epoch (seed §6 `timestamp: float`). */
+  timestamp: number;
+  data: JournalData;
+  /** 64 hex; 64 zeros for the genesis entry. */
+  previous_hash: string;
+  /** 64 hex, SHA3-256 over the canonical JSON of the other four fields. */
+  hash: string;
+}
+
+/** Entry payloads are JSON objects with a `type` (seed §6 operations: genesis, pulse, flow_result, action). */
+export type JournalData = { type: string; [key: string]: unknown };
+
+/** What the next append needs: how many entries exist and the hash of the last one. Plain data, persisted with the arbiter state. */
+export interface JournalHead {
+  length: number;
+  hash: string;
+}
+
+/** The genesis entry's `previous_hash` (seed §6: "previous_hash: str (64 hex)"). */
+export const GENESIS_PREVIOUS_HASH = "0".repeat(64);
+export const EMPTY_JOURNAL: Readonly<JournalHead> = Object.freeze({ length: 0, hash: GENESIS_PREVIOUS_HASH });
+export const JOURNAL_FORMAT = "venom-ledger/1";
+
+/** SHA3-256 over RFC 8785 bytes of `{index, timestamp, data, previous_hash}`. */
+export function entryHash(entry: Omit<JournalEntry, "hash">): string {
+  return hashJson({ index: entry.index, timestamp: entry.timestamp, data: entry.data, previous_hash: entry.previous_hash });
+}
+
+/** Seed §6 `add_entry(data)`: the entry that follows `head`. Returns the entry and the new head. */
+export function appendEntry(head: JournalHead, data: JournalData, timestamp: number): { entry: JournalEntry; head: JournalHead } {
+  const unsealed = { index: head.length, timestamp, data, previous_hash: head.hash };
+  const entry: JournalEntry = { ...unsealed, hash: entryHash(unsealed) };
+  return { entry, head: { length: head.length + 1, hash: entry.hash } };
+}
+
+/** Appends several payloads in order, all stamped `timestamp`. */
+export function appendEntries(head: JournalHead, payloads: readonly JournalData[], timestamp: number): { entries: JournalEntry[]; head: JournalHead } {
+  const entries: JournalEntry[] = [];
+  let current = head;
+  for (const data of payloads) {
+    const appended = appendEntry(current, data, timestamp);
+    entries.push(appended.entry);
+    current = appended.head;
+  }
+  return { entries, head: current };
+}
+
+/** Seed §"Testing" "Genesis block creation": entry 0, chained to 64 zeros. `extra` can name the world line. */
+export function genesisEntry(timestamp: number, extra: JsonObject = {}): JournalEntry {
+  return appendEntry(EMPTY_JOURNAL, { ...extra, type: "genesis", format: JOURNAL_FORMAT }, timestamp).entry;
+}
+
+/** Seed §6 `record_pulse(pulse_data)`. */
+export function pulseRecord(pulse: object): JournalData {
+  return { type: "pulse", pulse };
+}
+
+/** Seed §6 `record_flow_result(flow, result)`: one core's output. */
+export function flowResultRecord(flow: string, result: object): JournalData {
+  return { type: "flow_result", flow, result };
+}
+
+/** Seed §6 `record_action(type, details)`. */
+export function actionRecord(action: string, details: object): JournalData {
+  return { type: "action", action, details };
+}
+
+export function headOf(entries: readonly JournalEntry[], start: JournalHead = EMPTY_JOURNAL): JournalHead {
+  const last = entries[entries.length - 1];
+  return last ? { length: last.index + 1, hash: last.hash } : { ...start };
+}
+
+export type JournalVerification =
+  | { ok: true; head: JournalHead }
+  | { ok: false; index: number; reason: "index" | "previous_hash" | "hash" };
+
+/**
+ * Seed §6 `verify_chain()`: every entry sits at its index, links to its predecessor's hash (64 zeros for
+ * genesis) and carries the hash of its own content. `start` lets a caller verify a page of entries that
+ * continues a head it already trusts. Reports the first entry that fails.
+ */
+export function verifyChain(entries: readonly JournalEntry[], start: JournalHead = EMPTY_JOURNAL): JournalVerification {
+  let head = { ...start };
+  for (const entry of entries) {
+    if (entry.index !== head.length) return { ok: false, index: head.length, reason: "index" };
+    if (entry.previous_hash !== head.hash) return { ok: false, index: entry.index, reason: "previous_hash" };
+    if (!HEX64.test(entry.hash) || entryHash(entry) !== entry.hash) return { ok: false, index: entry.index, reason: "hash" };
+    head = { length: entry.index + 1, hash: entry.hash };
+  }
+  return { ok: true, head };
+}
+
+/** Internal-node prefix, as in RFC 9162 §2.1.1, so a node can never be mistaken for an entry hash. */
+const NODE_PREFIX = new Uint8Array([0x01]);
+
+/**
+ * Seed §6 "Merkle Root: computed from all entry hashes, binary tree structure". The seed fixes no more,
+ * so: the leaves are the entry hashes themselves (already SHA3-256 of canonical entries); each level
+ * pairs neighbours as SHA3-256(0x01 ‖ left ‖ right); an unpaired last node moves up unchanged (never
+ * duplicated, so [a, b, c] and [a, b, c, c] differ). That is the same tree shape as RFC 9162 (left
+ * subtree = largest power of two). The root of one entry is its hash; of none, SHA3-256 of no bytes.
+ * Cost O(n), as the seed says.
+ */
+export function merkleRoot(leafHashes: readonly string[]): string {
+  if (leafHashes.length === 0) return bytesToHex(sha3(new Uint8Array(0)));
+  let level: Uint8Array[] = leafHashes.map((hash, i) => {
+    if (!HEX64.test(hash)) throw new DomainError(422, "invalid-journal", { detail: `leaf ${i} is not a 64-hex SHA3-256 hash`, errors: [{ path: `/${i}`, message: "expected 64 lowercase hex" }] });
+    return hexToBytes(hash);
+  });
+  while (level.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      next.push(i + 1 < level.length ? sha3(concatBytes(NODE_PREFIX, level[i], level[i + 1])) : level[i]);
+    }
+    level = next;
+  }
+  return bytesToHex(level[0]);
+}
+
+/** Seed §6 `compute_merkle_root()`. */
+export function journalMerkleRoot(entries: readonly JournalEntry[]): string {
+  return merkleRoot(entries.map((entry) => entry.hash));
+}
+
+/** Seed §6 `get_manifest()`: what a reader needs to check and anchor the journal. */
+export interface JournalManifest {
+  format: typeof JOURNAL_FORMAT;
+  hash_algorithm: "SHA3-256";
+  canonical_json: "RFC 8785";
+  length: number;
+  genesis_hash: string | null;
+  head_hash: string | null;
+  /** null when the chain does not verify. */
+  merkle_root: string | null;
+  first_timestamp: number | null;
+  last_timestamp: number | null;
+  verified: boolean;
+}
+
+export function journalManifest(entries: readonly JournalEntry[]): JournalManifest {
+  const first = entries[0];
+  const last = entries[entries.length - 1];
+  const verified = verifyChain(entries).ok;
+  return {
+    format: JOURNAL_FORMAT,
+    hash_algorithm: "SHA3-256",
+    canonical_json: "RFC 8785",
+    length: entries.length,
+    genesis_hash: first?.hash ?? null,
+    head_hash: last?.hash ?? null,
+    // A root over a broken chain would commit to entries nobody can vouch for, so there is none.
+    merkle_root: verified ? journalMerkleRoot(entries) : null,
+    first_timestamp: first?.timestamp ?? null,
+    last_timestamp: last?.timestamp ?? null,
+    verified,
+  };
+}
