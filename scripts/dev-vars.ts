@@ -29,8 +29,9 @@ export function parseDevVars(text: string): DevVars {
 }
 
 /** Reads `path`, adds what is missing, writes it back (only when something was added). */
-export function ensureDevVars(path = ".dev.vars"): { vars: DevVars; added: string[] } {
-  const original = existsSync(path) ? readFileSync(path, "utf8") : "";
+export function ensureDevVars(path = ".dev.vars", preset: DevVars = {}): { vars: DevVars; added: string[] } {
+  let original = existsSync(path) ? readFileSync(path, "utf8") : "";
+  for (const [key, value] of Object.entries(preset)) original += `${key}="${value}"\n`;
   const vars = parseDevVars(original);
   const added: string[] = [];
   let text = original;
@@ -41,6 +42,6 @@ export function ensureDevVars(path = ".dev.vars"): { vars: DevVars; added: strin
     if (text && !text.endsWith("\n")) text += "\n";
     text += `# ${secret.describe}\n${secret.key}="${vars[secret.key]}"\n`;
   }
-  if (added.length) writeFileSync(path, text, { mode: 0o600 });
+  if (added.length || Object.keys(preset).length) writeFileSync(path, text, { mode: 0o600 });
   return { vars, added };
 }

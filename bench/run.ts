@@ -1,0 +1,33 @@
+// `npm run bench [-- <filter>]`: runs every benchmark whose name matches the filter, prints a
+// table, writes bench/results.json. Benchmarks never run in `npm test`.
+import { writeFileSync } from "node:fs";
+import { startWranglerDev } from "../scripts/wrangler-dev.js";
+import { machine, type Figure } from "./report.js";
+import { benchWorldLines } from "./worldlines.js";
+
+const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDev>>) => Promise<Figure[]>> = {
+  worldlines: benchWorldLines,
+};
+
+const filter = process.argv[2] ?? "";
+const selected = Object.entries(BENCHES).filter(([name]) => name.includes(filter));
+if (selected.length === 0) {
+  console.error(`no benchmark matches "${filter}"; choose from: ${Object.keys(BENCHES).join(", ")}`);
+  process.exit(2);
+}
+
+const server = await startWranglerDev();
+const figures: Figure[] = [];
+try {
+  for (const [name, bench] of selected) {
+    console.error(`▸ ${name}`);
+    figures.push(...(await bench(server)));
+  }
+} finally {
+  server.stop();
+}
+
+const results = { machine: machine(), figures };
+writeFileSync("bench/results.json", JSON.stringify(results, null, 2) + "\n");
+console.table(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit, params: JSON.stringify(f.params ?? {}) })));
+console.log(JSON.stringify(results));
