@@ -1,9 +1,29 @@
 import { defineConfig } from "vitest/config";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js";
+
+// Deterministic keys so tests can sign as authorities (test/keys.ts reads them back).
+const key = (label: string) => {
+  const seed = sha256(utf8ToBytes(`darkmatter-test:${label}`));
+  return { privateKey: bytesToHex(seed), publicKey: bytesToHex(ed25519.getPublicKey(seed)) };
+};
+const TEST_KEYS = { authorities: [key("authority-1"), key("authority-2"), key("authority-3")], outsider: key("outsider"), ledger: key("ledger") };
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   return {
-    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: { bindings: { TEST_MIGRATIONS: migrations, DM_OPERATOR_TOKEN: "test-operator-token" } } })],
+    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            TEST_KEYS: JSON.stringify(TEST_KEYS),
+            DM_OPERATOR_TOKEN: "test-operator-token",
+            DM_AUTHORITIES: TEST_KEYS.authorities.map((k) => k.publicKey).join(","),
+            DM_QUORUM: "2",
+            DM_LEDGER_KEY: TEST_KEYS.ledger.privateKey,
+            DM_LEDGER_ORIGIN: "test.darkmatter/ledger",
+          },
+        } })],
     test: { include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], setupFiles: ["test/setup.ts"] },
   };
 });

@@ -17,6 +17,7 @@ import { worldLineView as view, type WorldLineMeta } from "../src/core/worldline
 import { CommitGraph } from "../src/adapter/commit-graph.js";
 import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
 import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
+import type { WorldLineCheck } from "./ledger.js";
 import type { Commit, CommitResult, MergeResult, Privacy, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
 
 export interface Viewer {
@@ -180,6 +181,36 @@ export class WorldLine extends DurableObject<Env> {
       const result = await this.record(meta, reader, tree, [meta.head, input.source.head], { author: input.author, message: input.message ?? `merge ${input.source.id}` }, "merge");
       await this.catalog.addEdge(input.source.id, meta.id, "merge", result.commit, Date.now());
       return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : (merged.conflicts as Conflict[]) };
+    });
+  }
+
+  // ---- the ledger's view ----------------------------------------------------------------
+
+  /** The commit (and its state root) a proposal would make green; `at` defaults to the head. */
+  proposable(at?: string): Promise<Outcome<{ commit: string; tree: string; status: WorldLineMeta["status"]; privacy: WorldLineMeta["privacy"] }>> {
+    return capture(async () => {
+      const meta = await this.visible({ isOperator: true });
+      if (meta.status === "terminated") throw new DomainError(409, "worldline-terminated", `world line ${meta.id} is terminated; nothing on it can be promoted`);
+      const { commit, tree } = await this.resolve(meta, at);
+      return { commit, tree, status: meta.status, privacy: meta.privacy };
+    });
+  }
+
+  /** Is a proposal for `commit` still meaningful? Asked by the Ledger before each approval. */
+  async checkCommit(commit: string): Promise<WorldLineCheck> {
+    const meta = await this.load();
+    if (!meta) return { status: "missing", inHistory: false };
+    return { status: meta.status, inHistory: await this.graph.isAncestor(commit, meta.head) };
+  }
+
+  /** Called by the Ledger once a promote or rollback entry is appended: the entry is the authority. */
+  setGreen(commit: string, _ledgerIndex: number): Promise<Outcome<WorldLineView>> {
+    return this.serially(async () => {
+      const meta = await this.load();
+      if (!meta) throw notFound("world line");
+      const next = { ...meta, green: commit, updatedAt: Date.now() };
+      await this.persist(next);
+      return view(next);
     });
   }
 

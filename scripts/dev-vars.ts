@@ -2,18 +2,41 @@
 // key that is missing and keeps the ones present. Each secret has one generator here; later
 // capabilities add theirs to SECRETS.
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { generateKeyPair } from "../src/core/signing.js";
 
 export type DevVars = Record<string, string>;
 
 interface SecretGenerator {
   key: string;
   describe: string;
-  generate: (current: DevVars) => string;
+  /** `dir` is the folder of the vars file: private material that is not a Worker secret goes beside it. */
+  generate: (current: DevVars, dir: string) => string;
+}
+
+/** Where `npm start` keeps the local authorities' private keys (git-ignored), for `darkmatter approve`. */
+export const authoritiesFile = (dir: string) => join(dir, ".darkmatter", "authorities.json");
+
+export interface AuthorityKeys {
+  authorities: Array<{ name: string; publicKey: string; privateKey: string }>;
 }
 
 export const SECRETS: SecretGenerator[] = [
   { key: "DM_OPERATOR_TOKEN", describe: "bearer token for mutating /api/v1 calls", generate: () => randomBytes(32).toString("base64url") },
+  { key: "DM_LEDGER_KEY", describe: "the consensus ledger's Ed25519 private key (signs checkpoints)", generate: () => generateKeyPair().privateKey },
+  {
+    key: "DM_AUTHORITIES",
+    describe: "public keys of the local ledger authorities (private keys: .darkmatter/authorities.json)",
+    generate: (_current, dir) => {
+      const keys: AuthorityKeys = { authorities: [1, 2, 3].map((n) => ({ name: `authority-${n}`, ...generateKeyPair() })) };
+      const file = authoritiesFile(dir);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });
+      return keys.authorities.map((a) => a.publicKey).join(",");
+    },
+  },
+  { key: "DM_QUORUM", describe: "k of the k-of-n authority quorum", generate: () => "2" },
 ];
 
 export function parseDevVars(text: string): DevVars {
@@ -37,7 +60,7 @@ export function ensureDevVars(path = ".dev.vars", preset: DevVars = {}): { vars:
   let text = original;
   for (const secret of SECRETS) {
     if (vars[secret.key]) continue;
-    vars[secret.key] = secret.generate(vars);
+    vars[secret.key] = secret.generate(vars, dirname(path));
     added.push(secret.key);
     if (text && !text.endsWith("\n")) text += "\n";
     text += `# ${secret.describe}\n${secret.key}="${vars[secret.key]}"\n`;

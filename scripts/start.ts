@@ -1,7 +1,8 @@
 // `npm start`: the whole stack on this machine. Fills .dev.vars, builds the dashboard, applies
 // D1 migrations locally, then runs `wrangler dev` in the foreground.
 import { spawn, spawnSync } from "node:child_process";
-import { ensureDevVars } from "./dev-vars.js";
+import { existsSync } from "node:fs";
+import { authoritiesFile, ensureDevVars } from "./dev-vars.js";
 
 const port = process.env.PORT ?? "8787";
 const quiet = { ...process.env, WRANGLER_SEND_METRICS: "false" };
@@ -17,6 +18,7 @@ function run(command: string, args: string[], what: string) {
 
 const { vars, added } = ensureDevVars();
 console.log(added.length ? `▸ .dev.vars: generated ${added.join(", ")}` : "▸ .dev.vars: all secrets present");
+if (!existsSync(authoritiesFile("."))) console.warn(`! ${authoritiesFile(".")} is missing: DM_AUTHORITIES was set by hand, so \`darkmatter approve\` has no local keys`);
 run("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"], "building the dashboard (web/ → web/dist)");
 run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], "applying D1 migrations locally");
 
@@ -26,6 +28,7 @@ console.log(`
     dashboard      ${url}/
     API docs       ${url}/api/docs
     operator token ${vars.DM_OPERATOR_TOKEN}
+    authorities    ${vars.DM_AUTHORITIES?.split(",").length ?? 0} (quorum ${vars.DM_QUORUM}), private keys in ${authoritiesFile(".")}
   (curl -H "Authorization: Bearer $DM_OPERATOR_TOKEN" ${url}/api/v1/worldlines)
 `);
 const dev = spawn("npx", ["wrangler", "dev", "--port", port, "--var", `DM_PUBLIC_URL:${process.env.DM_PUBLIC_URL ?? url}`], { stdio: "inherit", env: quiet });

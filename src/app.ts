@@ -7,6 +7,7 @@ import { jsonBody } from "./http/body.js";
 import { errorResponse, problem, validationError } from "./http/problem.js";
 import { renderApiDocs } from "./routes/docs.js";
 import { worldLineRoutes } from "./routes/worldlines.js";
+import { isApproval, ledgerRoutes } from "./routes/ledger.js";
 
 export const API_INFO = {
   title: "DarkMatter Edge",
@@ -20,10 +21,11 @@ export function createApp() {
 
   app.use("/api/*", cors({ origin: (origin, c) => (origin && origin === c.env.DM_DASHBOARD_ORIGIN ? origin : null), allowHeaders: ["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"], exposeHeaders: ["etag", "location"] }));
   app.use("/api/v1/*", jsonBody());
-  app.use("/api/v1/*", operatorAuth());
+  app.use("/api/v1/*", operatorAuth({ isPublicMutation: isApproval }));
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "darkmatter-edge", version: API_INFO.version, time: Date.now() }));
   app.route("/api/v1", worldLineRoutes);
+  app.route("/api/v1", ledgerRoutes);
 
   app.doc31("/api/openapi.json", { openapi: "3.1.0", info: API_INFO, servers: [{ url: "/" }] });
   app.get("/api/docs", (c) => c.html(renderApiDocs(app.getOpenAPI31Document({ openapi: "3.1.0", info: API_INFO }) as never)));

@@ -6,5 +6,13 @@ declare namespace Cloudflare {
     DM_OPERATOR_TOKEN: string;
     /** Origin of a dashboard served elsewhere (Pages); the only origin CORS allows. */
     DM_DASHBOARD_ORIGIN?: string;
+    /** Comma-separated Ed25519 public keys (64 lowercase hex) of the ledger's authorities, fixed in genesis. */
+    DM_AUTHORITIES?: string;
+    /** k of the k-of-n authority quorum; default ceil(2n/3). */
+    DM_QUORUM?: string;
+    /** The ledger's Ed25519 private key (64 hex): signs checkpoints. */
+    DM_LEDGER_KEY?: string;
+    /** Checkpoint origin line and key name; default "darkmatter-edge/ledger". */
+    DM_LEDGER_ORIGIN?: string;
   }
 }

@@ -2,6 +2,7 @@
 import { createApp } from "./app.js";
 
 export { WorldLine } from "../durable-objects/world-line.js";
+export { Ledger } from "../durable-objects/ledger.js";
 
 const app = createApp();
 

@@ -1,0 +1,52 @@
+// The `data` of each ledger entry kind. Decision entries (promote / rollback / authorities) carry
+// the four proofs of seed 004: WHERE (object and location), WHO (authority signatures), WHAT
+// (world line, commit, state root — or the new authority set), WHEN (timestamp, previous hash, index).
+import type { Approval, AuthoritySet } from "./authority.js";
+
+export type ProposalKind = "promote" | "rollback" | "authorities";
+
+/** Exactly what authorities sign (its SHA3-256 digest). */
+export interface ProposalPayload {
+  ledger: string;
+  proposal: string;
+  kind: ProposalKind;
+  worldline: string | null;
+  commit: string | null;
+  stateRoot: string | null;
+  authorities: AuthoritySet | null;
+  createdAt: number;
+}
+
+export interface GenesisData extends AuthoritySet {
+  origin: string;
+  ledgerPublicKey: string;
+}
+
+export interface ProposalData {
+  proposal: string;
+  kind: ProposalKind;
+  payload: ProposalPayload;
+  digest: string;
+}
+
+export interface ApprovalData extends Approval {
+  proposal: string;
+  digest: string;
+}
+
+export interface DecisionData {
+  proposal: string;
+  payload: ProposalPayload;
+  digest: string;
+  where: { worldline: string | null; durableObject: string | null; location: string };
+  who: { quorum: number; approvals: Approval[] };
+  what: { worldline: string | null; commit: string | null; stateRoot: string | null; authorities: AuthoritySet | null };
+  when: { timestamp: number; previousHash: string; index: number };
+}
+
+export interface AnchorData {
+  subject: string;
+  root: string;
+  size: number;
+  note?: string;
+}

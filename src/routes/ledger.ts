@@ -1,0 +1,146 @@
+// /api/v1/ledger, /api/v1/promotions and /api/v1/worldlines/:id/green/proof: validate, call the
+// Ledger (and WorldLine) Durable Objects, map.
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
+import { unwrap } from "../core/problem.js";
+import { Hash, problemResponses } from "../schemas/common.js";
+import {
+  AnchorsBody, ApprovalBody, ConsistencyProof, ConsistencyQuery, CreateProposal, EntriesPage, EntriesQuery, GreenProofBundle,
+  InclusionProof, InclusionQuery, Index, LedgerEntry, LedgerStatus, Proposal, ProposalsQuery, VerifyResult,
+} from "../schemas/ledger.js";
+import type { AppEnv } from "../http/app-env.js";
+import { errorResponse, validationError } from "../http/problem.js";
+import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
+import { worldLineStub } from "./worldlines.js";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+const bearer = [{ operatorToken: [] }];
+
+type LedgerRpc = Pick<Ledger, "status" | "checkpoint" | "entries" | "entry" | "inclusion" | "consistency" | "verify" | "propose" | "proposal" | "proposals" | "approve" | "anchor" | "greenProof">;
+
+/** The one consensus ledger. */
+export function ledgerStub(env: Env): LedgerRpc {
+  return env.LEDGER.get(env.LEDGER.idFromName(LEDGER_NAME)) as unknown as LedgerRpc;
+}
+
+/** The one mutation that needs no operator token: an approval's signature is its credential. */
+export const isApproval = (method: string, path: string) => method === "POST" && /^\/api\/v1\/promotions\/[^/]+\/approvals$/.test(path);
+
+export const ledgerRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+
+ledgerRoutes.openapi(
+  createRoute({ method: "get", path: "/ledger", tags: ["ledger"], summary: "Ledger status", responses: { 200: json(LedgerStatus, "size, root, head and the authority set"), ...problemResponses(503) } }),
+  async (c) => c.json(unwrap(await ledgerStub(c.env).status()), 200),
+);
+
+ledgerRoutes.openapi(
+  createRoute({
+    method: "get", path: "/ledger/checkpoint", tags: ["ledger"], summary: "Signed checkpoint (C2SP tlog-checkpoint note)",
+    description: "origin, size and base64 root, then an Ed25519 signature line by the ledger key: `— <origin> base64(keyID ‖ signature)`.",
+    responses: { 200: { description: "the signed note", content: { "text/plain": { schema: z.string() } } }, ...problemResponses(503) },
+  }),
+  async (c) => c.text(unwrap(await ledgerStub(c.env).checkpoint()), 200, { "content-type": "text/plain; charset=utf-8" }),
+);
+
+ledgerRoutes.openapi(
+  createRoute({ method: "get", path: "/ledger/entries", tags: ["ledger"], summary: "Entries in index order, optionally by kind or world line", request: { query: EntriesQuery }, responses: { 200: json(EntriesPage, "a page of entries"), ...problemResponses(400) } }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const { items, size } = unwrap(await ledgerStub(c.env).entries(query));
+    const last = items[items.length - 1];
+    return c.json({ items, size, next: items.length === query.limit && last ? last.index + 1 : null }, 200);
+  },
+);
+
+ledgerRoutes.openapi(
+  createRoute({ method: "get", path: "/ledger/entries/{index}", tags: ["ledger"], summary: "One entry", request: { params: z.object({ index: Index }) }, responses: { 200: json(LedgerEntry, "the entry"), ...problemResponses(400, 404) } }),
+  async (c) => c.json(unwrap(await ledgerStub(c.env).entry(c.req.valid("param").index)), 200),
+);
+
+ledgerRoutes.openapi(
+  createRoute({ method: "get", path: "/ledger/proofs/inclusion", tags: ["ledger"], summary: "RFC 9162 inclusion proof", request: { query: InclusionQuery }, responses: { 200: json(InclusionProof, "the proof"), ...problemResponses(400) } }),
+  async (c) => {
+    const { index, size } = c.req.valid("query");
+    return c.json(unwrap(await ledgerStub(c.env).inclusion(index, size)), 200);
+  },
+);
+
+ledgerRoutes.openapi(
+  createRoute({ method: "get", path: "/ledger/proofs/consistency", tags: ["ledger"], summary: "RFC 9162 consistency proof", request: { query: ConsistencyQuery }, responses: { 200: json(ConsistencyProof, "the proof"), ...problemResponses(400) } }),
+  async (c) => {
+    const { from, to } = c.req.valid("query");
+    return c.json(unwrap(await ledgerStub(c.env).consistency(from, to)), 200);
+  },
+);
+
+ledgerRoutes.openapi(
+  createRoute({ method: "post", path: "/ledger/verify", tags: ["ledger"], summary: "Re-check every hash link, entry hash, the Merkle root and every quorum signature", security: bearer, responses: { 200: json(VerifyResult, "ok, or the first bad index"), ...problemResponses(401, 403) } }),
+  async (c) => c.json(unwrap(await ledgerStub(c.env).verify()), 200),
+);
+
+ledgerRoutes.openapi(
+  createRoute({ method: "post", path: "/ledger/anchors", tags: ["ledger"], summary: "Attest roots of outside logs (anchor entries; no quorum)", security: bearer, request: body(AnchorsBody), responses: { 201: json(z.object({ entries: z.array(z.object({ index: z.number().int(), hash: Hash })) }), "the anchor entries"), ...problemResponses(400, 401, 403) } }),
+  async (c) => c.json({ entries: unwrap(await ledgerStub(c.env).anchor(c.req.valid("json").anchors)) }, 201),
+);
+
+ledgerRoutes.openapi(
+  createRoute({
+    method: "post", path: "/promotions", tags: ["promotions"], summary: "Propose a promotion, rollback or authority change", security: bearer,
+    description: "Answers the proposal with its `payload` (exactly what is signed) and `digest` = SHA3-256(JCS(payload)). Authorities approve by signing the 32 raw digest bytes.",
+    request: body(CreateProposal),
+    responses: { 201: json(Proposal, "the pending proposal"), ...problemResponses(400, 401, 403, 404, 409, 422) },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    if (input.kind === "authorities") {
+      const proposal = unwrap(await ledgerStub(c.env).propose({ kind: "authorities", worldline: null, commit: null, stateRoot: null, authorities: { authorities: input.authorities, quorum: input.quorum }, durableObject: null }));
+      return c.json(proposal, 201);
+    }
+    const target = unwrap(await worldLineStub(c.env, input.worldline).proposable(input.commit));
+    const proposal = unwrap(
+      await ledgerStub(c.env).propose({ kind: input.kind, worldline: input.worldline, commit: target.commit, stateRoot: target.tree, authorities: null, durableObject: c.env.WORLDLINE.idFromName(input.worldline).toString() }),
+    );
+    return c.json(proposal, 201, { location: `/api/v1/promotions/${proposal.id}` });
+  },
+);
+
+ledgerRoutes.openapi(
+  createRoute({ method: "get", path: "/promotions", tags: ["promotions"], summary: "Proposals, newest first", request: { query: ProposalsQuery }, responses: { 200: json(z.object({ items: z.array(Proposal), next: z.string().nullable() }), "a page of proposals"), ...problemResponses(400) } }),
+  async (c) => {
+    const { status, limit, cursor } = c.req.valid("query");
+    const items = unwrap(await ledgerStub(c.env).proposals({ status, limit, before: cursor }));
+    return c.json({ items, next: items.length === limit ? items[items.length - 1]!.id : null }, 200);
+  },
+);
+
+ledgerRoutes.openapi(
+  createRoute({ method: "get", path: "/promotions/{id}", tags: ["promotions"], summary: "One proposal with its approvals", request: { params: z.object({ id: z.string().max(64) }) }, responses: { 200: json(Proposal, "the proposal"), ...problemResponses(404) } }),
+  async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id)), 200),
+);
+
+ledgerRoutes.openapi(
+  createRoute({
+    method: "post", path: "/promotions/{id}/approvals", tags: ["promotions"], summary: "An authority's approval (no operator token: the signature is the credential)",
+    description: "`signature` is Ed25519 over the 32 raw bytes of the proposal's digest. Non-authority or bad signature → 403; repeating an approval is idempotent; a decided or stale proposal → 409. At quorum the decision entry is appended and the world line's green moves.",
+    request: { params: z.object({ id: z.string().max(64) }), ...body(ApprovalBody) },
+    responses: { 200: json(Proposal, "the proposal after this approval"), ...problemResponses(400, 403, 404, 409) },
+  }),
+  async (c) => {
+    const location = (c.req.raw as { cf?: { colo?: string } }).cf?.colo ?? "local";
+    return c.json(unwrap(await ledgerStub(c.env).approve(c.req.valid("param").id, c.req.valid("json"), location)), 200);
+  },
+);
+
+ledgerRoutes.openapi(
+  createRoute({
+    method: "get", path: "/worldlines/{id}/green/proof", tags: ["promotions"], summary: "Self-contained proof of the green commit, verifiable offline (`darkmatter verify`)",
+    request: { params: z.object({ id: z.string() }) },
+    responses: { 200: json(GreenProofBundle, "the proof bundle"), ...problemResponses(404) },
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    unwrap(await worldLineStub(c.env, id).info({ isOperator: c.get("isOperator") })); // privacy: invisible world lines have no proof either
+    return c.json(unwrap(await ledgerStub(c.env).greenProof(id)) as z.infer<typeof GreenProofBundle>, 200);
+  },
+);

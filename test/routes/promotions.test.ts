@@ -1,0 +1,186 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { hashJson } from "../../src/core/hash.js";
+import { verifyGreenBundle } from "../../src/core/proof-bundle.js";
+import { api, createWorldLine, mergePatch, state } from "../api.js";
+import { authorities, outsider } from "../keys.js";
+import { approve, propose } from "../ledger-helpers.js";
+
+const [alice, bob, carol] = authorities;
+
+describe("Blue → Green promotion with a 2-of-3 quorum", () => {
+  it("turns nothing green below quorum, and at quorum appends a promote entry with the four proofs and moves green", async () => {
+    const wl = await createWorldLine({ entities: { sun: { mass: 1 } } });
+    const created = await propose({ worldline: wl.id, kind: "promote" });
+    expect(created.status).toBe(201);
+    const proposal = created.body;
+    expect(proposal).toMatchObject({ kind: "promote", status: "pending", approvals: [], quorum: 2 });
+    expect(proposal.payload).toMatchObject({ ledger: "test.darkmatter/ledger", proposal: proposal.id, worldline: wl.id, commit: wl.head });
+    expect(proposal.digest).toBe(hashJson(proposal.payload));
+
+    const first = await approve(proposal.id, proposal.digest, alice!);
+    expect([first.status, first.body.status, first.body.approvals.length]).toEqual([200, "pending", 1]);
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body).toMatchObject({ green: null, color: "blue" });
+
+    const second = await approve(proposal.id, proposal.digest, bob!);
+    expect(second.body.status).toBe("approved");
+    const after = (await api("GET", `/api/v1/worldlines/${wl.id}`)).body;
+    expect(after).toMatchObject({ green: wl.head, color: "green" });
+    expect((await state(wl.id, "green")).entities).toEqual({ sun: { mass: 1 } });
+
+    const decision = (await api("GET", `/api/v1/ledger/entries/${second.body.decision.index}`)).body;
+    expect(decision.kind).toBe("promote");
+    expect(decision.data.what).toMatchObject({ worldline: wl.id, commit: wl.head, stateRoot: (await state(wl.id)).root });
+    expect(decision.data.who.approvals.map((a: { authority: string }) => a.authority)).toEqual([alice!.publicKey, bob!.publicKey]);
+    expect(decision.data.when).toEqual({ timestamp: decision.timestamp, previousHash: decision.previousHash, index: decision.index });
+    expect(decision.data.where).toMatchObject({ worldline: wl.id, durableObject: env.WORLDLINE.idFromName(wl.id).toString() });
+    expect((await api("POST", "/api/v1/ledger/verify")).body.ok).toBe(true);
+
+    // a later blue commit makes the world line blue again; green stays readable
+    await mergePatch(wl.id, { sun: { mass: 2 } });
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body).toMatchObject({ green: wl.head, color: "blue" });
+    expect((await state(wl.id, "green")).entities.sun.mass).toBe(1);
+  });
+
+  it("records the proposal and every approval as ledger entries", async () => {
+    const wl = await createWorldLine({ entities: { a: 1 } });
+    const before = (await api("GET", "/api/v1/ledger")).body.size;
+    const { body: proposal } = await propose({ worldline: wl.id, kind: "promote" });
+    await approve(proposal.id, proposal.digest, alice!);
+    await approve(proposal.id, proposal.digest, carol!);
+    const entries = (await api("GET", `/api/v1/ledger/entries?from=${before}`)).body.items;
+    expect(entries.map((e: { kind: string }) => e.kind)).toEqual(["proposal", "approval", "approval", "promote"]);
+    const forWorldLine = (await api("GET", `/api/v1/ledger/entries?worldline=${wl.id}`)).body.items;
+    expect(forWorldLine).toHaveLength(4);
+    expect((await api("GET", "/api/v1/ledger/entries?kind=promote")).body.items.every((e: { kind: string }) => e.kind === "promote")).toBe(true);
+  });
+
+  it("refuses outsiders, bad signatures and replays from another proposal with 403, and repeats idempotently", async () => {
+    const wl = await createWorldLine({ entities: { a: 1 } });
+    const { body: p1 } = await propose({ worldline: wl.id, kind: "promote" });
+    const { body: p2 } = await propose({ worldline: wl.id, kind: "promote" });
+    const stranger = await approve(p1.id, p1.digest, outsider);
+    expect([stranger.status, stranger.body.code]).toEqual([403, "not-an-authority"]);
+    const garbage = await approve(p1.id, p1.digest, alice!, { signature: "0".repeat(128) });
+    expect([garbage.status, garbage.body.code]).toEqual([403, "bad-signature"]);
+    const replay = await approve(p2.id, p1.digest, alice!); // a valid signature, but over the other proposal's digest
+    expect([replay.status, replay.body.code]).toEqual([403, "bad-signature"]);
+    const malformed = await api("POST", `/api/v1/promotions/${p1.id}/approvals`, { body: { authority: "xyz", signature: 5 }, token: null });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["/authority", "/signature"]);
+    const once = await approve(p1.id, p1.digest, alice!);
+    const twice = await approve(p1.id, p1.digest, alice!);
+    expect(twice.status).toBe(200);
+    expect(twice.body.approvals).toEqual(once.body.approvals);
+    expect((await api("GET", `/api/v1/promotions/${p1.id}`)).body.status).toBe("pending");
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body.green).toBeNull();
+    expect((await api("POST", "/api/v1/promotions/pr_nope/approvals", { body: { authority: alice!.publicKey, signature: "0".repeat(128) }, token: null })).status).toBe(404);
+  });
+
+  it("answers 409 for a decided proposal and for stale ones (head moved past the commit, world line terminated)", async () => {
+    const wl = await createWorldLine({ entities: { a: 1 } });
+    const { body: decided } = await propose({ worldline: wl.id, kind: "promote" });
+    await approve(decided.id, decided.digest, alice!);
+    await approve(decided.id, decided.digest, bob!);
+    const late = await approve(decided.id, decided.digest, carol!);
+    expect([late.status, late.body.code]).toEqual([409, "proposal-decided"]);
+
+    // a fork's commit that never reaches this world line's history is stale once proposed on the fork and the fork terminates
+    const other = await createWorldLine({ entities: { b: 1 } });
+    const { body: onOther } = await propose({ worldline: other.id, kind: "promote" });
+    await api("DELETE", `/api/v1/worldlines/${other.id}`);
+    const terminated = await approve(onOther.id, onOther.digest, alice!);
+    expect([terminated.status, terminated.body.code]).toEqual([409, "proposal-stale"]);
+    expect(terminated.body.detail).toContain("terminated");
+    expect((await api("GET", `/api/v1/promotions/${onOther.id}`)).body).toMatchObject({ status: "stale" });
+    expect((await propose({ worldline: other.id, kind: "promote" })).status).toBe(409);
+  });
+
+  it("refuses proposals for unknown world lines, commits outside the history and malformed bodies, creating nothing", async () => {
+    const wl = await createWorldLine({ entities: { a: 1 } });
+    const other = await createWorldLine({ entities: { b: 1 } });
+    const size = (await api("GET", "/api/v1/ledger")).body.size;
+    expect((await propose({ worldline: "wl_0000000000000000000000000x", kind: "promote" })).status).toBe(404);
+    expect((await propose({ worldline: wl.id, kind: "promote", commit: other.head })).body.code).toBe("unknown-commit");
+    expect((await propose({ worldline: wl.id, kind: "explode" })).status).toBe(400);
+    expect((await propose({ worldline: wl.id, kind: "rollback" })).body.errors[0].path).toBe("/commit");
+    expect((await propose({ worldline: wl.id, kind: "rollback", commit: wl.head })).body.code).toBe("not-an-earlier-green");
+    expect((await api("POST", "/api/v1/promotions", { body: { worldline: wl.id, kind: "promote" }, token: null })).status).toBe(401);
+    expect((await api("GET", "/api/v1/ledger")).body.size).toBe(size);
+  });
+});
+
+describe("rollback", () => {
+  it("rolls green back to an earlier green commit through its own quorum", async () => {
+    const wl = await createWorldLine({ entities: { v: 1 } });
+    const promote = async () => {
+      const { body } = await propose({ worldline: wl.id, kind: "promote" });
+      await approve(body.id, body.digest, alice!);
+      return (await approve(body.id, body.digest, bob!)).body;
+    };
+    await promote();
+    const first = (await api("GET", `/api/v1/worldlines/${wl.id}`)).body.green;
+    await mergePatch(wl.id, { v: 2 });
+    await promote();
+    expect((await state(wl.id, "green")).entities.v).toBe(2);
+
+    const { body: rollback } = await propose({ worldline: wl.id, kind: "rollback", commit: first });
+    expect(rollback.payload).toMatchObject({ kind: "rollback", commit: first });
+    await approve(rollback.id, rollback.digest, bob!);
+    expect((await state(wl.id, "green")).entities.v).toBe(2);
+    const done = await approve(rollback.id, rollback.digest, carol!);
+    expect(done.body.status).toBe("approved");
+    expect((await state(wl.id, "green")).entities.v).toBe(1);
+    expect((await api("GET", `/api/v1/ledger/entries/${done.body.decision.index}`)).body.kind).toBe("rollback");
+    const bundle = (await api("GET", `/api/v1/worldlines/${wl.id}/green/proof`)).body;
+    expect(await verifyGreenBundle(bundle)).toMatchObject({ ok: true, kind: "rollback", commit: first });
+  });
+});
+
+describe("green proof bundle", () => {
+  it("verifies offline and fails once anything in it is tampered with", async () => {
+    const wl = await createWorldLine({ entities: { a: 1 } });
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}/green/proof`)).body.code).toBe("no-green-commit");
+    const { body: p } = await propose({ worldline: wl.id, kind: "promote" });
+    await approve(p.id, p.digest, alice!);
+    await approve(p.id, p.digest, bob!);
+    const bundle = (await api("GET", `/api/v1/worldlines/${wl.id}/green/proof`)).body;
+    const status = (await api("GET", "/api/v1/ledger")).body;
+    expect(await verifyGreenBundle(bundle, { ledgerPublicKey: status.ledgerPublicKey })).toMatchObject({ ok: true, worldline: wl.id, commit: wl.head, approvals: 2, quorum: 2, ledgerKeyPinned: true });
+
+    const tampered = [
+      (b: any) => (b.commit = "f".repeat(64)),
+      (b: any) => (b.decision.entry.data.what.commit = "f".repeat(64)),
+      (b: any) => (b.decision.inclusion.proof[0] = "0".repeat(64)),
+      (b: any) => (b.checkpoint = b.checkpoint.replace(/\n(\d+)\n/, (_: string, n: string) => `\n${Number(n) + 1}\n`)),
+      (b: any) => (b.decision.entry.data.who.approvals = b.decision.entry.data.who.approvals.slice(0, 1)),
+      (b: any) => (b.authorityChain[0].entry.data.quorum = 1),
+    ];
+    for (const tamper of tampered) {
+      const copy = structuredClone(bundle);
+      tamper(copy);
+      expect((await verifyGreenBundle(copy)).ok).toBe(false);
+    }
+    expect((await verifyGreenBundle(bundle, { ledgerPublicKey: outsider.publicKey })).ok).toBe(false);
+  });
+});
+
+describe("ledger verify", () => {
+  it("finds an entry edited behind the Durable Object's back, at its index", async () => {
+    const wl = await createWorldLine({ entities: { a: 1 } });
+    const { body: p } = await propose({ worldline: wl.id, kind: "promote" });
+    await approve(p.id, p.digest, alice!);
+    expect((await api("POST", "/api/v1/ledger/verify")).body.ok).toBe(true);
+    const target = (await api("GET", `/api/v1/promotions/${p.id}`)).body.approvals[0].entry;
+    await runInDurableObject(env.LEDGER.get(env.LEDGER.idFromName("consensus-ledger")), async (_instance, state) => {
+      const row = state.storage.sql.exec<{ data: string }>("SELECT data FROM entries WHERE idx = ?", target).one();
+      const data = JSON.parse(row.data);
+      data.authority = outsider.publicKey;
+      state.storage.sql.exec("UPDATE entries SET data = ? WHERE idx = ?", JSON.stringify(data), target);
+    });
+    const result = (await api("POST", "/api/v1/ledger/verify")).body;
+    expect(result).toMatchObject({ ok: false, firstBadIndex: target });
+    expect(result.reason).toContain("hash");
+  });
+});
