@@ -4,9 +4,11 @@ import { writeFileSync } from "node:fs";
 import { startWranglerDev } from "../scripts/wrangler-dev.js";
 import { machine, type Figure } from "./report.js";
 import { benchWorldLines } from "./worldlines.js";
+import { benchLedger } from "./ledger.js";
 
 const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDev>>) => Promise<Figure[]>> = {
   worldlines: benchWorldLines,
+  ledger: benchLedger,
 };
 
 const filter = process.argv[2] ?? "";
