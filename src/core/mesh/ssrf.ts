@@ -1,0 +1,98 @@
+// The webhook SSRF rule (mesh spec §7.4), adapted for Workers (§19.9): a Worker cannot resolve
+// a name before fetching it, so names are not resolved; `localhost` and `*.localhost` are refused
+// instead, and IP literals are checked against the reference's address set. This differs from
+// the reference's resolve-then-check, which itself fails open when resolution fails.
+//
+// The destination is judged as `fetch()` will see it — WHATWG parsing, which also turns
+// `0x7f.1` or `2130706433` into 127.0.0.1 — and, where it yields an IP literal, as the
+// reference's parser sees it too, so no parser differential can sneak a private address through.
+import { isRefusedAddress, parseIpAddress } from "./ip-address.js";
+import { pythonHostname, pythonUrlSplit } from "./python-url.js";
+import { validateMeshUrl } from "./url.js";
+
+/** §7.4: the reference's text for a refused webhook. */
+export const WEBHOOK_BLOCKED_TEXT = "Webhook URL must not target private or link-local IP addresses.";
+
+export interface WebhookTrust {
+  /** The node's own public URL P. */
+  ownPublicUrl: string;
+  /** Stored `agent_url` of every connected peer (may end in `/mcp`). */
+  peerUrls: Iterable<string>;
+}
+
+export type WebhookVerdict =
+  | { isAllowed: true; reason: "known-peer" | "public-host" }
+  | { isAllowed: false; error: string };
+
+/**
+ * May this node call `url` as a webhook (respond, pre-forward status GET, forwarded/expired
+ * updates)? §7.4 steps: (1) generic validation; (2) a `/__darkmatter__/webhook/` path on the
+ * origin of P or of a connected peer is allowed whatever its address; (3) a private, loopback
+ * or link-local destination is refused; (4) anything else is allowed.
+ */
+export function checkWebhookTarget(url: string, trust: WebhookTrust): WebhookVerdict {
+  const invalid = validateMeshUrl(url);
+  if (invalid) return { isAllowed: false, error: invalid };
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return { isAllowed: false, error: "Invalid URL." }; // Python-valid but unfetchable
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") return { isAllowed: false, error: "Invalid URL." };
+  if (target.pathname.includes("/__darkmatter__/webhook/")) {
+    const origin = originOf(target);
+    const trusted = [trust.ownPublicUrl, ...trust.peerUrls];
+    if (trusted.some((peerUrl) => originOfText(peerUrl) === origin)) return { isAllowed: true, reason: "known-peer" };
+  }
+  if (isRefusedHost(target.hostname)) return { isAllowed: false, error: WEBHOOK_BLOCKED_TEXT };
+  const split = pythonUrlSplit(url);
+  const pythonHost = split && pythonHostname(split);
+  const pythonAddress = pythonHost ? parseIpAddress(pythonHost) : undefined;
+  if (pythonAddress && isRefusedAddress(pythonAddress)) return { isAllowed: false, error: WEBHOOK_BLOCKED_TEXT };
+  return { isAllowed: true, reason: "public-host" };
+}
+
+/**
+ * Is a WHATWG hostname a destination the mesh refuses without DNS? IP literals by the §7.4 set;
+ * `localhost` and its subdomains by name (§19.9). Also used by a Worker anchor that chooses to
+ * refuse private `new_url`s (§19.7).
+ */
+export function isRefusedHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  if (host.startsWith("[") && host.endsWith("]")) {
+    const address = parseIpAddress(host.slice(1, -1));
+    return address === undefined || isRefusedAddress(address);
+  }
+  const address = parseIpAddress(host);
+  if (address) return isRefusedAddress(address);
+  return host === "localhost" || host.endsWith(".localhost");
+}
+
+/** True when `url` parses (WHATWG) and its host is refused by `isRefusedHost`. */
+export function isPrivateUrl(url: string): boolean {
+  try {
+    return isRefusedHost(new URL(url).hostname);
+  } catch {
+    return false; // not a URL at all: callers validate separately
+  }
+}
+
+/**
+ * §7.4 origin: `scheme://hostname:port`, hostname lower-cased, port defaulted to 443 for https
+ * and 80 otherwise — so `https://x` and `https://x:443` are the same origin here (unlike the
+ * acceptance match of §7.3).
+ */
+function originOf(url: URL): string {
+  const scheme = url.protocol.slice(0, -1);
+  const port = url.port || (scheme === "https" ? "443" : "80");
+  return `${scheme}://${url.hostname}:${port}`;
+}
+
+function originOfText(url: string): string | undefined {
+  try {
+    return originOf(new URL(url));
+  } catch {
+    return undefined; // an unparseable stored URL vouches for nothing
+  }
+}
