@@ -22,6 +22,8 @@ export default defineConfig(async () => {
             DM_QUORUM: "2",
             DM_LEDGER_KEY: TEST_KEYS.ledger.privateKey,
             DM_LEDGER_ORIGIN: "test.darkmatter/ledger",
+            DM_PUBLIC_URL: "http://localhost",
+            DM_HUB_PASSPORT: key("hub").privateKey,
           },
         } })],
     test: { include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], setupFiles: ["test/setup.ts"] },

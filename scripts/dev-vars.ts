@@ -37,6 +37,7 @@ export const SECRETS: SecretGenerator[] = [
     },
   },
   { key: "DM_QUORUM", describe: "k of the k-of-n authority quorum", generate: () => "2" },
+  { key: "DM_HUB_PASSPORT", describe: "the hub agent's Ed25519 passport (private key hex)", generate: () => generateKeyPair().privateKey },
 ];
 
 export function parseDevVars(text: string): DevVars {

@@ -8,6 +8,8 @@ import { errorResponse, problem, validationError } from "./http/problem.js";
 import { renderApiDocs } from "./routes/docs.js";
 import { worldLineRoutes } from "./routes/worldlines.js";
 import { isApproval, ledgerRoutes } from "./routes/ledger.js";
+import { agentRoutes } from "./routes/agents.js";
+import { meshRoutes } from "./routes/mesh.js";
 
 export const API_INFO = {
   title: "DarkMatter Edge",
@@ -26,6 +28,8 @@ export function createApp() {
   app.get("/healthz", (c) => c.json({ ok: true, service: "darkmatter-edge", version: API_INFO.version, time: Date.now() }));
   app.route("/api/v1", worldLineRoutes);
   app.route("/api/v1", ledgerRoutes);
+  app.route("/api/v1", agentRoutes);
+  app.route("/", meshRoutes);
 
   app.doc31("/api/openapi.json", { openapi: "3.1.0", info: API_INFO, servers: [{ url: "/" }] });
   app.get("/api/docs", (c) => c.html(renderApiDocs(app.getOpenAPI31Document({ openapi: "3.1.0", info: API_INFO }) as never)));

@@ -14,5 +14,11 @@ declare namespace Cloudflare {
     DM_LEDGER_KEY?: string;
     /** Checkpoint origin line and key name; default "darkmatter-edge/ledger". */
     DM_LEDGER_ORIGIN?: string;
+    /** Origin this Worker advertises to the mesh (agents live at <DM_PUBLIC_URL>/agents/<name>); default http://localhost:8787. */
+    DM_PUBLIC_URL?: string;
+    /** The hub agent's Ed25519 passport (private key, 64 hex). */
+    DM_HUB_PASSPORT?: string;
+    /** Comma-separated anchor base URLs used for peer lookup and peer_update broadcasts (spec §14.6). */
+    DM_ANCHORS?: string;
   }
 }

@@ -1,0 +1,114 @@
+// The anchor (mesh spec §9) behind the Worker's root `/__darkmatter__/peer_update` and
+// `/__darkmatter__/peer_lookup/{agent_id}`: agent_id → {url, public_key_hex, last_seen}, with
+// mandatory signatures, first-key pinning, 10 registrations per minute per client IP and a 24 h
+// TTL pruned by an alarm. It also keeps the list of agents this Worker hosts, for the root
+// well-known document and GET /api/v1/agents.
+import { DurableObject } from "cloudflare:workers";
+import { admitAnchorRegistration, anchorClientIp, anchorLookup, anchorWellKnown, isAnchorEntryStale, pruneIdleIpWindows, registerWithAnchor } from "../src/core/mesh/anchor.js";
+import { ANCHOR_ENTRY_MAX_AGE_SECONDS } from "../src/core/mesh/limits.js";
+import { meshErrors, parseJsonBody } from "../src/core/mesh/mesh-reply.js";
+import { matchAnchorPath } from "../src/core/mesh/mesh-paths.js";
+import type { SlidingWindow } from "../src/core/mesh/rate-limit.js";
+import type { AnchorEntry } from "../src/schemas/mesh-state.js";
+import { meshMethodNotAllowed, meshNotFound, meshResponse } from "../src/http/mesh-response.js";
+
+export const DIRECTORY_NAME = "anchor-directory";
+
+export interface HostedAgent {
+  name: string;
+  agent_id: string;
+  url: string;
+  created_at: number;
+}
+
+interface EntryRow extends AnchorEntry {
+  agent_id: string;
+  [column: string]: SqlStorageValue;
+}
+
+export class Directory extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  // Per-IP sliding windows live in memory, like the reference's (§9.1); an evicted object forgets them.
+  private windows = new Map<string, SlidingWindow>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(`
+      CREATE TABLE IF NOT EXISTS entries (agent_id TEXT PRIMARY KEY, url TEXT NOT NULL, public_key_hex TEXT NOT NULL, last_seen REAL NOT NULL);
+      CREATE INDEX IF NOT EXISTS entries_seen ON entries (last_seen);
+      CREATE TABLE IF NOT EXISTS hosted_agents (name TEXT PRIMARY KEY, agent_id TEXT NOT NULL, url TEXT NOT NULL, created_at INTEGER NOT NULL);
+    `);
+  }
+
+  /** The anchor's two mesh endpoints; `path` is relative to the Worker root. */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const match = matchAnchorPath(request.method, url.pathname);
+    if (match.kind === "not-found") return meshNotFound();
+    if (match.kind === "method-not-allowed") return meshMethodNotAllowed(match.allow);
+    if (match.isMcpAlias) return meshNotFound();
+    const now = Date.now();
+    if (match.endpoint === "peer_lookup") {
+      const agentId = match.param!;
+      const row = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE agent_id = ?", agentId).toArray()[0];
+      const { reply, isStale } = anchorLookup(agentId, row, now);
+      if (isStale) this.sql.exec("DELETE FROM entries WHERE agent_id = ?", agentId);
+      return meshResponse(reply);
+    }
+    const ip = anchorClientIp((name) => request.headers.get(name));
+    const admitted = admitAnchorRegistration(this.windows.get(ip) ?? [], now);
+    this.windows.set(ip, admitted.window);
+    this.windows = new Map(pruneIdleIpWindows(this.windows, now));
+    if (!admitted.allowed) return meshResponse(meshErrors.anchorRateLimited());
+    const outcome = await registerWithAnchor(parseJsonBody(await request.text()), {
+      now,
+      entry: (agentId) => this.sql.exec<EntryRow>("SELECT * FROM entries WHERE agent_id = ?", agentId).toArray()[0],
+      freshEntryCount: () => this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE last_seen >= ?", now / 1000 - ANCHOR_ENTRY_MAX_AGE_SECONDS).one().n,
+    });
+    if (outcome.store) {
+      const { agentId, entry } = outcome.store;
+      this.sql.exec("INSERT OR REPLACE INTO entries (agent_id, url, public_key_hex, last_seen) VALUES (?, ?, ?, ?)", agentId, entry.url, entry.public_key_hex, entry.last_seen);
+      this.prune(now);
+      await this.scheduleExpiry();
+    }
+    return meshResponse(outcome.reply);
+  }
+
+  /** §9.3, plus the agents hosted here so a visitor can find them. */
+  async wellKnown(): Promise<ReturnType<typeof anchorWellKnown> & { agents: HostedAgent[] }> {
+    const now = Date.now();
+    this.prune(now);
+    const registered = this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries").one().n;
+    return { ...anchorWellKnown(registered), agents: this.hostedAgents() };
+  }
+
+  hostedAgents(): HostedAgent[] {
+    return this.sql.exec<HostedAgent & Record<string, SqlStorageValue>>("SELECT name, agent_id, url, created_at FROM hosted_agents ORDER BY created_at, name").toArray();
+  }
+
+  /** Records a hosted agent; false when the name is taken. */
+  registerHostedAgent(agent: HostedAgent): boolean {
+    const taken = this.sql.exec("SELECT 1 FROM hosted_agents WHERE name = ?", agent.name).toArray().length > 0;
+    if (taken) return false;
+    this.sql.exec("INSERT INTO hosted_agents (name, agent_id, url, created_at) VALUES (?, ?, ?, ?)", agent.name, agent.agent_id, agent.url, agent.created_at);
+    return true;
+  }
+
+  /** The 24 h TTL (§9.4), applied even when nobody registers or looks anything up. */
+  override async alarm(): Promise<void> {
+    this.prune(Date.now());
+    await this.scheduleExpiry();
+  }
+
+  private prune(now: number): void {
+    const entries = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE last_seen < ?", now / 1000 - ANCHOR_ENTRY_MAX_AGE_SECONDS).toArray();
+    for (const entry of entries) if (isAnchorEntryStale(entry, now)) this.sql.exec("DELETE FROM entries WHERE agent_id = ?", entry.agent_id);
+  }
+
+  private async scheduleExpiry(): Promise<void> {
+    const oldest = this.sql.exec<{ seen: number | null }>("SELECT min(last_seen) AS seen FROM entries").one().seen;
+    if (oldest === null) return;
+    await this.ctx.storage.setAlarm(Math.ceil((oldest + ANCHOR_ENTRY_MAX_AGE_SECONDS) * 1000) + 1000);
+  }
+}

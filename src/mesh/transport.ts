@@ -1,0 +1,66 @@
+// Outgoing mesh HTTP. A URL that names one of this Worker's own agents (or its anchor) is served
+// in-process through the Durable Object stub: a Worker cannot reliably fetch its own hostname,
+// and going through the stub is also what makes two hosted agents work in tests. Everything
+// else is a real fetch with the spec's timeouts, never following redirects (mesh spec §4.1).
+import { canonicalPublicUrl } from "../core/mesh/url.js";
+import { DIRECTORY_NAME } from "../../durable-objects/directory.js";
+
+export const DEFAULT_PUBLIC_URL = "http://localhost:8787";
+
+/** The origin this Worker advertises (DM_PUBLIC_URL, canonical, no trailing slash). */
+export function publicOrigin(env: Env): string {
+  return canonicalPublicUrl(env.DM_PUBLIC_URL || DEFAULT_PUBLIC_URL) ?? DEFAULT_PUBLIC_URL;
+}
+
+/** P for a hosted agent (mesh spec §3.3): `<DM_PUBLIC_URL>/agents/<name>`. */
+export function agentPublicUrl(env: Env, name: string): string {
+  return `${publicOrigin(env)}/agents/${name}`;
+}
+
+export const AGENT_NAME_HEADER = "x-dm-agent-name";
+export const AGENT_PATH = /^\/agents\/([a-z0-9][a-z0-9-]{0,62})(\/.*)?$/;
+
+export type MeshCall = { ok: true; status: number; body: unknown } | { ok: false; error: string };
+
+/** One mesh call: the status and parsed JSON body, or a transport failure (connect error, timeout, non-JSON). */
+export async function meshCall(env: Env, url: string, init: { method: "GET" | "POST"; body?: unknown; timeoutMs: number }): Promise<MeshCall> {
+  const request = new Request(url, {
+    method: init.method,
+    headers: init.body === undefined ? {} : { "content-type": "application/json" },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    redirect: "manual",
+  });
+  let response: Response;
+  try {
+    response = await withTimeout(dispatch(env, request), init.timeoutMs);
+  } catch (error) {
+    return { ok: false, error: (error as Error).message || "unreachable" };
+  }
+  const text = await response.text();
+  try {
+    return { ok: true, status: response.status, body: text ? JSON.parse(text) : undefined };
+  } catch {
+    return { ok: false, error: `non-JSON reply (HTTP ${response.status})` }; // §4.3: a non-JSON reply is a transport failure
+  }
+}
+
+function dispatch(env: Env, request: Request): Promise<Response> {
+  const origin = publicOrigin(env);
+  if (request.url.startsWith(origin + "/")) {
+    const path = request.url.slice(origin.length).split("?")[0]!;
+    const agent = AGENT_PATH.exec(path);
+    if (agent) {
+      const stub = env.AGENT.get(env.AGENT.idFromName(agent[1]!));
+      const forwarded = new Request(request);
+      forwarded.headers.set(AGENT_NAME_HEADER, agent[1]!);
+      return stub.fetch(forwarded);
+    }
+    if (path.startsWith("/__darkmatter__/peer_")) return env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME)).fetch(request);
+  }
+  return fetch(request);
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,128 @@
+// /api/v1/agents: the operator drives any hosted agent, like the MCP tools of mesh spec §17.
+// Validate, call the Agent Durable Object, map. Every call needs the operator token: an
+// agent's connections and inbox are private.
+import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import { z } from "zod";
+import { DomainError, unwrap } from "../core/problem.js";
+import { problemResponses } from "../schemas/common.js";
+import { AgentIdentity, AgentName, AskImpression, ConnectionAction, CreateAgent, Respond, SendMessage, SetImpression, SetRateLimit, SetStatus } from "../schemas/agents.js";
+import type { AppEnv } from "../http/app-env.js";
+import { errorResponse, validationError } from "../http/problem.js";
+import { HUB_AGENT, type Agent } from "../../durable-objects/agent.js";
+import { directoryStub } from "./mesh.js";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+const bearer = [{ operatorToken: [] }];
+const Anything = z.record(z.string(), z.unknown());
+const NameParam = z.object({ name: z.string().max(64) });
+const MessageParam = NameParam.extend({ messageId: z.string().max(256) });
+const AgentParam = NameParam.extend({ agentId: z.string().max(128) });
+
+type AgentRpc = Pick<Agent, "create" | "info" | "connection" | "listConnections" | "listPending" | "send" | "respond" | "expire" | "inbox" | "sent" | "impression" | "askImpression" | "setRateLimit" | "setStatus" | "ensureHubAgent">;
+
+/** The Agent DO for a name; a name that cannot exist is a 404. */
+export async function agentStub(env: Env, name: string): Promise<AgentRpc> {
+  if (!AgentName.safeParse(name).success) throw new DomainError(404, "not-found", `agent "${name.slice(0, 64)}" does not exist`);
+  const stub = env.AGENT.get(env.AGENT.idFromName(name)) as unknown as AgentRpc;
+  if (name === HUB_AGENT) await ensureHub(env, stub);
+  return stub;
+}
+
+/** The hub always exists: created from DM_HUB_PASSPORT on first use, and listed like any other agent. */
+async function ensureHub(env: Env, stub: AgentRpc): Promise<void> {
+  if (!(await stub.ensureHubAgent())) return;
+  const identity = unwrap(await stub.info());
+  await directoryStub(env).registerHostedAgent({ name: HUB_AGENT, agent_id: identity.agent_id, url: identity.url, created_at: 0 });
+}
+
+export const agentRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+
+agentRoutes.use("/agents/*", async (c, next) => {
+  if (!c.get("isOperator")) throw new DomainError(401, "unauthorized", "agents are driven by the operator: send Authorization: Bearer <DM_OPERATOR_TOKEN>");
+  await next();
+});
+agentRoutes.use("/agents", async (c, next) => {
+  if (!c.get("isOperator")) throw new DomainError(401, "unauthorized", "agents are driven by the operator: send Authorization: Bearer <DM_OPERATOR_TOKEN>");
+  await next();
+});
+
+const route = <M extends "get" | "post" | "put", P extends string, R extends NonNullable<RouteConfig["request"]>>(method: M, path: P, summary: string, extra: { request: R }) =>
+  createRoute({ method, path, tags: ["agents"], summary, security: bearer, request: extra.request, responses: { 200: json(Anything, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
+
+agentRoutes.openapi(
+  createRoute({ method: "post", path: "/agents", tags: ["agents"], summary: "Create a hosted agent with a fresh Ed25519 passport", security: bearer, request: body(CreateAgent), responses: { 201: json(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) } }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const identity = unwrap(await (await agentStub(c.env, input.name)).create({ name: input.name, bio: input.bio, displayName: input.display_name }));
+    await directoryStub(c.env).registerHostedAgent({ name: input.name, agent_id: identity.agent_id, url: identity.url, created_at: Date.now() });
+    return c.json(identity, 201, { location: `/api/v1/agents/${input.name}` });
+  },
+);
+
+agentRoutes.openapi(
+  createRoute({ method: "get", path: "/agents", tags: ["agents"], summary: "Hosted agents", security: bearer, responses: { 200: json(z.object({ items: z.array(z.object({ name: z.string(), agent_id: z.string(), url: z.string(), created_at: z.number() })) }), "the agents"), ...problemResponses(401) } }),
+  async (c) => {
+    await agentStub(c.env, HUB_AGENT);
+    return c.json({ items: await directoryStub(c.env).hostedAgents() }, 200);
+  },
+);
+
+agentRoutes.openapi(
+  createRoute({ method: "get", path: "/agents/{name}", tags: ["agents"], summary: "Identity and status (agent_id, url, counts)", security: bearer, request: { params: NameParam }, responses: { 200: json(AgentIdentity, "the agent"), ...problemResponses(401, 404) } }),
+  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).info()), 200),
+);
+
+agentRoutes.openapi(route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", { request: { params: NameParam, ...body(ConnectionAction) } }), async (c) =>
+  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
+);
+agentRoutes.openapi(route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", { request: { params: NameParam } }), async (c) =>
+  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listConnections()) as unknown as Record<string, unknown>, 200),
+);
+agentRoutes.openapi(route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", { request: { params: NameParam } }), async (c) =>
+  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listPending()), 200),
+);
+agentRoutes.openapi(route("post", "/agents/{name}/messages", "Send a signed message, or forward / fork a held one (darkmatter_send_message)", { request: { params: NameParam, ...body(SendMessage) } }), async (c) =>
+  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).send(c.req.valid("json"))), 200),
+);
+agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", { request: { params: MessageParam, ...body(Respond) } }), async (c) => {
+  const { name, messageId } = c.req.valid("param");
+  return c.json(unwrap(await (await agentStub(c.env, name)).respond(messageId, c.req.valid("json").response)), 200);
+});
+agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/expire", "Expire a message this agent sent", { request: { params: MessageParam } }), async (c) => {
+  const { name, messageId } = c.req.valid("param");
+  return c.json(unwrap(await (await agentStub(c.env, name)).expire(messageId)), 200);
+});
+agentRoutes.openapi(route("get", "/agents/{name}/inbox", "Held messages (purged after one hour)", { request: { params: NameParam } }), async (c) =>
+  c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).inbox()) }, 200),
+);
+agentRoutes.openapi(route("get", "/agents/{name}/inbox/{messageId}", "One held message, full content", { request: { params: MessageParam } }), async (c) => {
+  const { name, messageId } = c.req.valid("param");
+  return c.json(unwrap(await (await agentStub(c.env, name)).inbox(messageId)) as unknown as Record<string, unknown>, 200);
+});
+agentRoutes.openapi(route("get", "/agents/{name}/sent", "Sent messages, newest first (100 kept)", { request: { params: NameParam } }), async (c) =>
+  c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).sent()) }, 200),
+);
+agentRoutes.openapi(route("get", "/agents/{name}/sent/{messageId}", "One sent message with its webhook updates and response", { request: { params: MessageParam } }), async (c) => {
+  const { name, messageId } = c.req.valid("param");
+  return c.json(unwrap(await (await agentStub(c.env, name)).sent(messageId)) as unknown as Record<string, unknown>, 200);
+});
+agentRoutes.openapi(route("put", "/agents/{name}/impressions/{agentId}", "Set (or with \"\" delete) this agent's impression of another", { request: { params: AgentParam, ...body(SetImpression) } }), async (c) => {
+  const { name, agentId } = c.req.valid("param");
+  return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId, c.req.valid("json").impression)), 200);
+});
+agentRoutes.openapi(route("get", "/agents/{name}/impressions/{agentId}", "This agent's impression of another", { request: { params: AgentParam } }), async (c) => {
+  const { name, agentId } = c.req.valid("param");
+  return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId)), 200);
+});
+agentRoutes.openapi(route("post", "/agents/{name}/impressions/{agentId}/ask", "Ask a connected peer for its impression of an agent", { request: { params: AgentParam, ...body(AskImpression) } }), async (c) => {
+  const { name, agentId } = c.req.valid("param");
+  return c.json(unwrap(await (await agentStub(c.env, name)).askImpression(agentId, c.req.valid("json").peer)), 200);
+});
+agentRoutes.openapi(route("put", "/agents/{name}/rate-limits", "Set the global or one connection's rate limit", { request: { params: NameParam, ...body(SetRateLimit) } }), async (c) =>
+  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setRateLimit(c.req.valid("json"))), 200),
+);
+agentRoutes.openapi(route("put", "/agents/{name}/status", "Activate or deactivate (inactive agents answer 503 to messages and requests)", { request: { params: NameParam, ...body(SetStatus) } }), async (c) =>
+  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setStatus(c.req.valid("json"))), 200),
+);
+

@@ -1,0 +1,52 @@
+// Operator API of hosted agents (mirrors the MCP tools of mesh spec §17). Tool parameters are
+// the mesh-tools schemas themselves, so the API and the tools validate identically.
+import { z } from "zod";
+import { MAX_BIO_CODE_POINTS, MAX_IMPRESSION_CODE_POINTS, MAX_INACTIVE_MINUTES, MIN_INACTIVE_MINUTES } from "../core/mesh/limits.js";
+
+export const AgentName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "agent names are 1–63 characters of a–z 0–9 and -, starting with a letter or digit");
+
+export const CreateAgent = z
+  .object({ name: AgentName, bio: z.string().min(1).max(MAX_BIO_CODE_POINTS).optional(), display_name: z.string().min(1).max(128).optional() })
+  .meta({ id: "CreateAgent" });
+
+export const AgentIdentity = z
+  .object({
+    name: z.string(), agent_id: z.string(), public_key_hex: z.string(), display_name: z.string().nullable(), bio: z.string(), url: z.string(),
+    status: z.enum(["active", "inactive"]), inactive_until: z.string().nullable(), num_connections: z.number().int(), num_pending_requests: z.number().int(),
+    message_queue_size: z.number().int(), sent_messages_count: z.number().int(), messages_handled: z.number().int(), global_rate_limit: z.number().int(), created_at: z.string(),
+  })
+  .meta({ id: "AgentIdentity", description: "agent_id is the Ed25519 public key (hex); url is the agent's base URL on the mesh" });
+
+export const ConnectionAction = z
+  .object({
+    action: z.enum(["request", "request_mutual", "accept", "reject", "disconnect"]),
+    target_url: z.string().min(1).max(2048).optional().meta({ description: "for request / request_mutual: the peer's base URL in any spelling (…, …/, …/mcp, …/__darkmatter__)" }),
+    request_id: z.string().min(1).max(64).optional().meta({ description: "for accept / reject" }),
+    agent_id: z.string().min(1).max(128).optional().meta({ description: "for disconnect" }),
+  })
+  .superRefine((params, ctx) => {
+    const needs = { request: "target_url", request_mutual: "target_url", accept: "request_id", reject: "request_id", disconnect: "agent_id" } as const;
+    const field = needs[params.action];
+    if (!params[field]) ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for action '${params.action}'` });
+  })
+  .meta({ id: "ConnectionAction" });
+
+export const SendMessage = z
+  .object({
+    content: z.string().min(1).optional().meta({ description: "a new message (≤ 65 536 code points)" }),
+    message_id: z.string().min(1).max(256).optional().meta({ description: "forward (or fork) a message held in the inbox" }),
+    target_agent_id: z.string().min(1).max(128).optional(),
+    target_agent_ids: z.array(z.string().min(1).max(128)).min(1).max(50).optional().meta({ description: "fork to several connections" }),
+    metadata: z.record(z.string(), z.unknown()).default({}),
+    hops_remaining: z.number().int().min(1).max(50).default(10),
+    note: z.string().max(1000).optional(),
+    force: z.boolean().default(false).meta({ description: "forward even when loop detection objects" }),
+  })
+  .refine((params) => Boolean(params.content) !== Boolean(params.message_id), { message: "give exactly one of content (a new message) or message_id (a forward)", path: ["content"] })
+  .meta({ id: "SendMessage" });
+
+export const Respond = z.object({ response: z.string().min(1).max(65_536) }).meta({ id: "Respond" });
+export const SetImpression = z.object({ impression: z.string().max(MAX_IMPRESSION_CODE_POINTS).meta({ description: '"" deletes it' }) }).meta({ id: "SetImpression" });
+export const AskImpression = z.object({ peer: z.string().min(1).max(128).meta({ description: "the connected agent to ask" }) }).meta({ id: "AskImpression" });
+export const SetRateLimit = z.object({ agent_id: z.string().min(1).max(128).optional().meta({ description: "omit for the agent's global limit" }), limit: z.number().int().min(-1).meta({ description: "0 = default (30 per connection, 200 global), -1 = unlimited" }) }).meta({ id: "SetRateLimit" });
+export const SetStatus = z.object({ active: z.boolean(), duration_minutes: z.number().int().min(MIN_INACTIVE_MINUTES).max(MAX_INACTIVE_MINUTES).optional() }).meta({ id: "SetAgentStatus" });
