@@ -187,3 +187,59 @@ describe("what a hosted agent refuses on the wire", () => {
     expect((await mesh("POST", path, await message(peer))).body).toEqual({ error: "Rate limit exceeded for this connection (2 requests per 60s)" });
   });
 });
+
+describe("timers and healing", () => {
+  it("purges inbox messages older than an hour when its alarm runs", async () => {
+    const { runDurableObjectAlarm, runInDurableObject } = await import("cloudflare:test");
+    const { env } = await import("cloudflare:workers");
+    await createAgent("purge-a");
+    const b = await createAgent("purge-b");
+    await connect("purge-a", "purge-b");
+    const sent = (await send("purge-a", { content: "old news", target_agent_id: b.agent_id })).body;
+    const stub = env.AGENT.get(env.AGENT.idFromName("purge-b"));
+    await runInDurableObject(stub, async (instance: any) => {
+      const old = formatMeshTimestamp(Date.now() - 3601_000);
+      instance.store.replaceInbox(instance.store.inbox.map((m: { received_at: string }) => ({ ...m, received_at: old })));
+    });
+    await runDurableObjectAlarm(stub);
+    expect((await api("GET", "/api/v1/agents/purge-b/inbox")).body.items.map((m: { message_id: string }) => m.message_id)).not.toContain(sent.message_id);
+  });
+
+  it("accepts a signed peer_update from a connection and serves the new URL in peer_lookup", async () => {
+    const target = await createAgent("pu-target");
+    const peer = newPassport();
+    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: peer.agentId, from_agent_url: "http://127.0.0.1:9", from_agent_public_key_hex: peer.publicKeyHex });
+    await connection(target.name, { action: "accept", request_id: requested.body.request_id });
+    const { signedPeerUpdate } = await import("../../src/core/mesh/message-signing.js");
+    const update = await signedPeerUpdate(peer, "https://moved.example.com", formatMeshTimestamp(Date.now()));
+    expect((await mesh("POST", `/agents/${target.name}/__darkmatter__/peer_update`, update)).body).toEqual({ success: true, updated: true });
+    expect((await mesh("GET", `/agents/${target.name}/__darkmatter__/peer_lookup/${peer.agentId}`)).body).toEqual({ agent_id: peer.agentId, url: "https://moved.example.com", status: "connected" });
+    const unsigned = await mesh("POST", `/agents/${target.name}/__darkmatter__/peer_update`, { agent_id: peer.agentId, new_url: "https://evil.example.com" });
+    expect([unsigned.status, unsigned.body.error]).toEqual([403, "Signature required — known public key on file"]);
+  });
+
+  it("announces a changed public URL to its connections with a signed peer_update", async () => {
+    const { runInDurableObject } = await import("cloudflare:test");
+    const { env } = await import("cloudflare:workers");
+    const a = await createAgent("move-a");
+    await createAgent("move-b");
+    await connect("move-a", "move-b");
+    // pretend move-b last announced another URL (as after a DM_PUBLIC_URL change)
+    await runInDurableObject(env.AGENT.get(env.AGENT.idFromName("move-b")), async (instance: any) => {
+      instance.store.profile.advertisedUrl = "http://old-host.example/agents/move-b";
+    });
+    // a's stored URL for b is deliberately stale, so only the broadcast can fix it
+    await runInDurableObject(env.AGENT.get(env.AGENT.idFromName("move-a")), async (instance: any) => {
+      for (const c of instance.store.connections.values()) c.agent_url = "http://old-host.example/agents/move-b/mcp";
+    });
+    await mesh("GET", "/agents/move-b/__darkmatter__/status"); // any request lets b notice
+    let url = "";
+    for (let i = 0; i < 50 && !url.startsWith(agentUrl("move-b")); i++) {
+      const peers = (await api("GET", "/api/v1/agents/move-a/connections")).body.connections;
+      url = peers[0].agent_url;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(url).toBe(agentUrl("move-b"));
+    expect(a.agent_id).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
