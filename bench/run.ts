@@ -5,10 +5,12 @@ import { startWranglerDev } from "../scripts/wrangler-dev.js";
 import { machine, type Figure } from "./report.js";
 import { benchWorldLines } from "./worldlines.js";
 import { benchLedger } from "./ledger.js";
+import { benchMesh } from "./mesh.js";
 
 const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDev>>) => Promise<Figure[]>> = {
   worldlines: benchWorldLines,
   ledger: benchLedger,
+  mesh: benchMesh,
 };
 
 const filter = process.argv[2] ?? "";

@@ -428,6 +428,17 @@ export class Agent extends DurableObject<Env> {
     });
   }
 
+  /** The router's `drop` action (§11.8), for the operator: remove one held message, or all of them. */
+  dropInbox(messageId?: string): Promise<Outcome<{ dropped: number }>> {
+    return capture(() => {
+      this.profile();
+      const before = this.store.inbox.length;
+      if (messageId !== undefined && !this.store.inbox.some((m) => m.message_id === messageId)) throw notFoundMessage(messageId);
+      this.store.replaceInbox(messageId === undefined ? [] : takeFromInbox(this.store.inbox, messageId).inbox);
+      return { dropped: before - this.store.inbox.length };
+    });
+  }
+
   sent(messageId?: string): Promise<Outcome<SentMessage[] | SentMessage>> {
     return capture(() => {
       this.profile();

@@ -19,7 +19,7 @@ const NameParam = z.object({ name: z.string().max(64) });
 const MessageParam = NameParam.extend({ messageId: z.string().max(256) });
 const AgentParam = NameParam.extend({ agentId: z.string().max(128) });
 
-type AgentRpc = Pick<Agent, "create" | "info" | "connection" | "listConnections" | "listPending" | "send" | "respond" | "expire" | "inbox" | "sent" | "impression" | "askImpression" | "setRateLimit" | "setStatus" | "ensureHubAgent">;
+type AgentRpc = Pick<Agent, "create" | "info" | "connection" | "listConnections" | "listPending" | "send" | "respond" | "expire" | "inbox" | "dropInbox" | "sent" | "impression" | "askImpression" | "setRateLimit" | "setStatus" | "ensureHubAgent">;
 
 /** The Agent DO for a name; a name that cannot exist is a 404. */
 export async function agentStub(env: Env, name: string): Promise<AgentRpc> {
@@ -47,7 +47,7 @@ agentRoutes.use("/agents", async (c, next) => {
   await next();
 });
 
-const route = <M extends "get" | "post" | "put", P extends string, R extends NonNullable<RouteConfig["request"]>>(method: M, path: P, summary: string, extra: { request: R }) =>
+const route = <M extends "get" | "post" | "put" | "delete", P extends string, R extends NonNullable<RouteConfig["request"]>>(method: M, path: P, summary: string, extra: { request: R }) =>
   createRoute({ method, path, tags: ["agents"], summary, security: bearer, request: extra.request, responses: { 200: json(Anything, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
 
 agentRoutes.openapi(
@@ -99,6 +99,13 @@ agentRoutes.openapi(route("get", "/agents/{name}/inbox", "Held messages (purged 
 agentRoutes.openapi(route("get", "/agents/{name}/inbox/{messageId}", "One held message, full content", { request: { params: MessageParam } }), async (c) => {
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).inbox(messageId)) as unknown as Record<string, unknown>, 200);
+});
+agentRoutes.openapi(route("delete", "/agents/{name}/inbox", "Drop every held message (the router's drop action)", { request: { params: NameParam } }), async (c) =>
+  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).dropInbox()), 200),
+);
+agentRoutes.openapi(route("delete", "/agents/{name}/inbox/{messageId}", "Drop one held message without answering it", { request: { params: MessageParam } }), async (c) => {
+  const { name, messageId } = c.req.valid("param");
+  return c.json(unwrap(await (await agentStub(c.env, name)).dropInbox(messageId)), 200);
 });
 agentRoutes.openapi(route("get", "/agents/{name}/sent", "Sent messages, newest first (100 kept)", { request: { params: NameParam } }), async (c) =>
   c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).sent()) }, 200),

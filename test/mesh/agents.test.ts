@@ -196,7 +196,7 @@ describe("timers and healing", () => {
     const b = await createAgent("purge-b");
     await connect("purge-a", "purge-b");
     const sent = (await send("purge-a", { content: "old news", target_agent_id: b.agent_id })).body;
-    const stub = env.AGENT.get(env.AGENT.idFromName("purge-b"));
+    const stub = env.AGENT.get(env.AGENT.idFromName("purge-b")) as unknown as DurableObjectStub;
     await runInDurableObject(stub, async (instance: any) => {
       const old = formatMeshTimestamp(Date.now() - 3601_000);
       instance.store.replaceInbox(instance.store.inbox.map((m: { received_at: string }) => ({ ...m, received_at: old })));
@@ -225,11 +225,11 @@ describe("timers and healing", () => {
     await createAgent("move-b");
     await connect("move-a", "move-b");
     // pretend move-b last announced another URL (as after a DM_PUBLIC_URL change)
-    await runInDurableObject(env.AGENT.get(env.AGENT.idFromName("move-b")), async (instance: any) => {
+    await runInDurableObject(env.AGENT.get(env.AGENT.idFromName("move-b")) as unknown as DurableObjectStub, async (instance: any) => {
       instance.store.profile.advertisedUrl = "http://old-host.example/agents/move-b";
     });
     // a's stored URL for b is deliberately stale, so only the broadcast can fix it
-    await runInDurableObject(env.AGENT.get(env.AGENT.idFromName("move-a")), async (instance: any) => {
+    await runInDurableObject(env.AGENT.get(env.AGENT.idFromName("move-a")) as unknown as DurableObjectStub, async (instance: any) => {
       for (const c of instance.store.connections.values()) c.agent_url = "http://old-host.example/agents/move-b/mcp";
     });
     await mesh("GET", "/agents/move-b/__darkmatter__/status"); // any request lets b notice
@@ -241,5 +241,20 @@ describe("timers and healing", () => {
     }
     expect(url).toBe(agentUrl("move-b"));
     expect(a.agent_id).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("inbox housekeeping", () => {
+  it("lets the operator drop one held message or all of them", async () => {
+    await createAgent("drop-a");
+    const b = await createAgent("drop-b");
+    await connect("drop-a", "drop-b");
+    const first = (await send("drop-a", { content: "one", target_agent_id: b.agent_id })).body;
+    await send("drop-a", { content: "two", target_agent_id: b.agent_id });
+    await send("drop-a", { content: "three", target_agent_id: b.agent_id });
+    expect((await api("DELETE", `/api/v1/agents/drop-b/inbox/${first.message_id}`)).body).toEqual({ dropped: 1 });
+    expect((await api("DELETE", "/api/v1/agents/drop-b/inbox/msg-unknown")).status).toBe(404);
+    expect((await api("DELETE", "/api/v1/agents/drop-b/inbox")).body).toEqual({ dropped: 2 });
+    expect((await api("GET", "/api/v1/agents/drop-b/inbox")).body.items).toEqual([]);
   });
 });
