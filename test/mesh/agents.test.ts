@@ -3,7 +3,11 @@ import { formatMeshTimestamp } from "../../src/core/mesh/timestamp.js";
 import { signedMessageBody } from "../../src/core/mesh/message-signing.js";
 import { newPassport } from "../../src/core/mesh/passport.js";
 import { api } from "../api.js";
+import { runInDurableObject as runIn } from "cloudflare:test";
 import { agentUrl, connect, connection, createAgent, mesh, send } from "./mesh-helpers.js";
+
+// The agent's private state, for tests that must age or rewrite it.
+const runInDurableObject = runIn as unknown as (stub: DurableObjectStub, work: (instance: any) => Promise<void>) => Promise<void>;
 
 describe("hosted agents", () => {
   it("always has a hub whose agent_id is its public key, and lists created agents", async () => {
@@ -190,7 +194,7 @@ describe("what a hosted agent refuses on the wire", () => {
 
 describe("timers and healing", () => {
   it("purges inbox messages older than an hour when its alarm runs", async () => {
-    const { runDurableObjectAlarm, runInDurableObject } = await import("cloudflare:test");
+    const { runDurableObjectAlarm } = await import("cloudflare:test");
     const { env } = await import("cloudflare:workers");
     await createAgent("purge-a");
     const b = await createAgent("purge-b");
@@ -219,7 +223,6 @@ describe("timers and healing", () => {
   });
 
   it("announces a changed public URL to its connections with a signed peer_update", async () => {
-    const { runInDurableObject } = await import("cloudflare:test");
     const { env } = await import("cloudflare:workers");
     const a = await createAgent("move-a");
     await createAgent("move-b");
