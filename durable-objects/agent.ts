@@ -152,7 +152,8 @@ export class Agent extends DurableObject<Env> {
   }
 
   private async receiveMessage(text: string, now: number): Promise<Response> {
-    const receipt = await receiveMessage(parseJsonBody(text), {
+    const body = parseJsonBody(text);
+    const receipt = await receiveMessage(body, {
       now,
       isActive: this.isActive(),
       inboxLength: this.store.inbox.length,
@@ -165,7 +166,7 @@ export class Agent extends DurableObject<Env> {
       },
     });
     if (receipt.recordMessageId !== undefined) this.store.recordMessageId(receipt.recordMessageId, now);
-    const senderId = (parseJsonBody(text) as { ok: boolean; value?: { from_agent_id?: unknown } }).value?.from_agent_id;
+    const senderId = body.ok ? (body.value as { from_agent_id?: unknown } | null)?.from_agent_id : undefined;
     const sender = typeof senderId === "string" ? this.store.connections.get(senderId) : undefined;
     if (receipt.windows) {
       this.globalWindow = receipt.windows.global;

@@ -56,6 +56,7 @@ export class AgentStore {
       CREATE TABLE IF NOT EXISTS inbox (message_id TEXT PRIMARY KEY, received_at TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS sent (message_id TEXT PRIMARY KEY, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS replay (message_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
+      CREATE INDEX IF NOT EXISTS replay_seen ON replay (seen_at);
     `);
   }
 
