@@ -24,6 +24,7 @@ export default defineConfig(async () => {
             DM_LEDGER_ORIGIN: "test.darkmatter/ledger",
             DM_PUBLIC_URL: "http://localhost",
             DM_HUB_PASSPORT: key("hub").privateKey,
+            DM_EVENTS_RETRY_BASE_SECONDS: "0", // real-queue retries in test/events run back to back
           },
         } })],
     test: { include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], setupFiles: ["test/setup.ts"] },

@@ -5,11 +5,13 @@ import { startWranglerDev } from "../scripts/wrangler-dev.js";
 import { machine, type Figure } from "./report.js";
 import { benchWorldLines } from "./worldlines.js";
 import { benchLedger } from "./ledger.js";
+import { benchEvents } from "./events.js";
 import { benchMesh } from "./mesh.js";
 
 const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDev>>) => Promise<Figure[]>> = {
   worldlines: benchWorldLines,
   ledger: benchLedger,
+  events: benchEvents,
   mesh: benchMesh,
 };
 

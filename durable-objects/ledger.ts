@@ -15,6 +15,7 @@ import { appendLeaf, assembleProof, consistencyPlan, emptyFrontier, frontierRoot
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { publicKeyOf } from "../src/core/signing.js";
 import { BUNDLE_FORMAT, type GreenProofBundle, type InclusionProof, type ProvenEntry } from "../src/core/proof-bundle.js";
+import { emitEvent } from "../src/events/producer.js";
 
 export const LEDGER_NAME = "consensus-ledger";
 const DEFAULT_ORIGIN = "darkmatter-edge/ledger";
@@ -229,6 +230,7 @@ export class Ledger extends DurableObject<Env> {
         );
         this.append("proposal", { proposal: id, kind: request.kind, payload, digest } as unknown as Json, request.worldline);
       });
+      this.ctx.waitUntil(emitEvent(this.env, { type: "ledger.proposal.created", ...(request.worldline && { worldline: request.worldline }), data: { proposal: id, kind: request.kind, commit: request.commit, stateRoot: request.stateRoot, digest } }));
       return this.readProposal(id)!;
     });
   }
@@ -344,6 +346,8 @@ export class Ledger extends DurableObject<Env> {
     if (payload.worldline && payload.commit) {
       const worldLine = this.env.WORLDLINE.get(this.env.WORLDLINE.idFromName(payload.worldline));
       await worldLine.setGreen(payload.commit, entry.index);
+      const decided = { proposal: proposal.id, commit: payload.commit, stateRoot: payload.stateRoot, ledgerIndex: entry.index, ledgerHash: entry.hash, approvals: approvals.length };
+      if (proposal.kind !== "authorities") this.ctx.waitUntil(emitEvent(this.env, { type: proposal.kind === "promote" ? "ledger.promoted" : "ledger.rolled_back", worldline: payload.worldline!, data: decided }));
     }
   }
 

@@ -17,6 +17,7 @@ import { worldLineView as view, type WorldLineMeta } from "../src/core/worldline
 import { CommitGraph } from "../src/adapter/commit-graph.js";
 import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
 import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
+import { emitEvent } from "../src/events/producer.js";
 import type { WorldLineCheck } from "./ledger.js";
 import type { Commit, CommitResult, MergeResult, Privacy, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
 
@@ -61,6 +62,7 @@ export class WorldLine extends DurableObject<Env> {
       await this.graph.insert(commit, input.id);
       const meta: WorldLineMeta = { id: input.id, name: input.name, status: "active", privacy: input.privacy, head: commit.id, green: null, parents: [], createdAt: now, updatedAt: now };
       await this.persist(meta);
+      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.created", worldline: meta.id, data: { name: meta.name, privacy: meta.privacy, head: meta.head } }));
       return view(meta);
     });
   }
@@ -73,6 +75,7 @@ export class WorldLine extends DurableObject<Env> {
       const meta: WorldLineMeta = { id: input.id, name: input.name, status: "active", privacy: input.privacy, head: input.parent.head, green: null, parents: [input.parent.id], createdAt: now, updatedAt: now };
       await this.persist(meta);
       await this.catalog.addEdge(input.parent.id, input.id, "fork", input.parent.head, now);
+      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.forked", worldline: meta.id, data: { parent: input.parent.id, name: meta.name, privacy: meta.privacy, head: meta.head } }));
       return view(meta);
     });
   }
@@ -82,6 +85,7 @@ export class WorldLine extends DurableObject<Env> {
       const meta = await this.writable();
       const next = { ...meta, status: "terminated" as const, updatedAt: Date.now() };
       await this.persist(next);
+      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.terminated", worldline: meta.id, data: { name: meta.name, head: meta.head } }));
       return view(next);
     });
   }
@@ -180,6 +184,7 @@ export class WorldLine extends DurableObject<Env> {
       const tree = await applyChanges(reader, ours!.tree, merged.changes);
       const result = await this.record(meta, reader, tree, [meta.head, input.source.head], { author: input.author, message: input.message ?? `merge ${input.source.id}` }, "merge");
       await this.catalog.addEdge(input.source.id, meta.id, "merge", result.commit, Date.now());
+      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.merged", worldline: meta.id, data: { source: input.source.id, commit: result.commit, base, changed: merged.changes.length, resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length } }));
       return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : (merged.conflicts as Conflict[]) };
     });
   }

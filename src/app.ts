@@ -10,6 +10,8 @@ import { worldLineRoutes } from "./routes/worldlines.js";
 import { isApproval, ledgerRoutes } from "./routes/ledger.js";
 import { agentRoutes } from "./routes/agents.js";
 import { meshRoutes } from "./routes/mesh.js";
+import { eventRoutes } from "./routes/events.js";
+import { apiEvents } from "./http/api-events.js";
 
 export const API_INFO = {
   title: "DarkMatter Edge",
@@ -21,6 +23,7 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "DM_OPERATOR_TOKEN" });
 
+  app.use("*", apiEvents());
   app.use("/api/*", cors({ origin: (origin, c) => (origin && origin === c.env.DM_DASHBOARD_ORIGIN ? origin : null), allowHeaders: ["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"], exposeHeaders: ["etag", "location"] }));
   app.use("/api/v1/*", jsonBody());
   app.use("/api/v1/*", operatorAuth({ isPublicMutation: isApproval }));
@@ -29,6 +32,7 @@ export function createApp() {
   app.route("/api/v1", worldLineRoutes);
   app.route("/api/v1", ledgerRoutes);
   app.route("/api/v1", agentRoutes);
+  app.route("/api/v1", eventRoutes);
   app.route("/", meshRoutes);
 
   app.doc31("/api/openapi.json", { openapi: "3.1.0", info: API_INFO, servers: [{ url: "/" }] });

@@ -20,5 +20,7 @@ declare namespace Cloudflare {
     DM_HUB_PASSPORT?: string;
     /** Comma-separated anchor base URLs used for peer lookup and peer_update broadcasts (spec §14.6). */
     DM_ANCHORS?: string;
+    /** Seconds before the first retry of a failed event; doubles per attempt (default 2). */
+    DM_EVENTS_RETRY_BASE_SECONDS?: string;
   }
 }

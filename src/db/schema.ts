@@ -57,3 +57,68 @@ export const commitParents = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.child, table.position] }), index("commit_parents_parent").on(table.parent)],
 );
+
+// ---- event wormholes (seed 003) -------------------------------------------------------------
+// Written only by the queue consumer (src/events/consumer.ts). Unlike the tables above these are
+// not rebuildable from a Durable Object: D1 is the event log's home.
+
+/** Every event, stored once: the consumer inserts with ON CONFLICT(id) DO NOTHING, so redelivery changes nothing. */
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    source: text("source").notNull(),
+    severity: text("severity").notNull(),
+    time: integer("time").notNull(),
+    worldline: text("worldline"),
+    agent: text("agent"),
+    data: text("data").notNull(),
+    persistedAt: integer("persisted_at").notNull(),
+    /** Null until every subscriber (the HALO trigger, …) has handled the event. */
+    routedAt: integer("routed_at"),
+  },
+  (table) => [
+    index("events_time").on(table.time, table.id),
+    index("events_type").on(table.type, table.time, table.id),
+    index("events_severity").on(table.severity, table.time, table.id),
+    index("events_worldline").on(table.worldline, table.time, table.id),
+    index("events_agent").on(table.agent, table.time, table.id),
+  ],
+);
+
+/**
+ * Error and critical events waiting for HALO (src/events/halo-trigger.ts). HALO itself is a later
+ * issue: it will take `pending` rows, run a cycle and mark them.
+ */
+export const haloTriggers = sqliteTable(
+  "halo_triggers",
+  {
+    eventId: text("event_id").primaryKey(),
+    eventType: text("event_type").notNull(),
+    severity: text("severity").notNull(),
+    worldline: text("worldline"),
+    agent: text("agent"),
+    status: text("status").notNull(),
+    triggeredAt: integer("triggered_at").notNull(),
+  },
+  (table) => [index("halo_triggers_status").on(table.status, table.triggeredAt)],
+);
+
+/** Messages the consumer failed on: retrying, recovered on a later attempt, or dead-lettered. */
+export const eventFailures = sqliteTable(
+  "event_failures",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id"),
+    type: text("type"),
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull(),
+    lastError: text("last_error").notNull(),
+    payload: text("payload").notNull(),
+    firstFailedAt: integer("first_failed_at").notNull(),
+    lastFailedAt: integer("last_failed_at").notNull(),
+    deadLetteredAt: integer("dead_lettered_at"),
+  },
+  (table) => [index("event_failures_last").on(table.lastFailedAt, table.id), index("event_failures_status").on(table.status, table.lastFailedAt)],
+);

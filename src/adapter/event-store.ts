@@ -1,0 +1,183 @@
+// The event log in D1 (drizzle): what the queue consumer writes and GET /api/v1/events reads.
+import { and, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { eventFailures, events } from "../db/schema.js";
+import type { Event, EventFailure, EventFailureStatus, Severity, StoredEvent } from "../schemas/events.js";
+
+type EventRow = typeof events.$inferSelect;
+type FailureRow = typeof eventFailures.$inferSelect;
+
+const toStored = (row: EventRow): StoredEvent => ({
+  id: row.id,
+  type: row.type,
+  source: row.source,
+  severity: row.severity as Severity,
+  time: row.time,
+  ...(row.worldline !== null && { worldline: row.worldline }),
+  ...(row.agent !== null && { agent: row.agent }),
+  data: JSON.parse(row.data),
+  persistedAt: row.persistedAt,
+  routedAt: row.routedAt,
+});
+
+const toFailure = (row: FailureRow): EventFailure => ({ ...row, status: row.status as EventFailureStatus });
+
+const encodeCursor = (time: number, id: string) => btoa(`${time}:${id}`).replace(/=+$/, "");
+function decodeCursor(cursor: string): { time: number; id: string } | null {
+  try {
+    const text = atob(cursor);
+    const split = text.indexOf(":");
+    const time = Number(text.slice(0, split));
+    const id = text.slice(split + 1);
+    return split > 0 && Number.isSafeInteger(time) && id ? { time, id } : null;
+  } catch {
+    return null; // a cursor we did not issue: the caller answers 400
+  }
+}
+
+export interface EventFilters {
+  type?: string;
+  severity?: Severity[];
+  worldline?: string;
+  agent?: string;
+  since?: number;
+  cursor?: string;
+  limit: number;
+}
+
+export interface FailureAttempt {
+  id: string;
+  eventId: string | null;
+  type: string | null;
+  attempts: number;
+  error: string;
+  payload: string;
+  at: number;
+}
+
+export class EventStore {
+  private readonly db;
+
+  constructor(d1: D1Database) {
+    this.db = drizzle(d1);
+  }
+
+  /**
+   * Inserts each event unless its id is stored already (exactly once: a redelivered event changes
+   * nothing). One D1 round trip for the whole list. `routed` says which events have nothing to
+   * route, so they are stored as routed already.
+   */
+  async persist(list: Event[], routed: (event: Event) => boolean, now: number): Promise<void> {
+    const [first, ...rest] = list.map((event) =>
+      this.db
+        .insert(events)
+        .values({
+          id: event.id, type: event.type, source: event.source, severity: event.severity, time: event.time,
+          worldline: event.worldline ?? null, agent: event.agent ?? null, data: JSON.stringify(event.data), persistedAt: now, routedAt: routed(event) ? now : null,
+        })
+        .onConflictDoNothing({ target: events.id }),
+    );
+    if (!first) return;
+    await this.db.batch([first, ...rest]);
+  }
+
+  /** Of these ids, the ones still waiting for routing (a redelivered, already routed event is not among them). */
+  async unrouted(ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.select({ id: events.id }).from(events).where(and(inArray(events.id, ids), isNull(events.routedAt)));
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async markRouted(ids: string[], now: number): Promise<void> {
+    if (ids.length) await this.db.update(events).set({ routedAt: now }).where(and(inArray(events.id, ids), isNull(events.routedAt)));
+  }
+
+  async get(id: string): Promise<StoredEvent | null> {
+    const row = (await this.db.select().from(events).where(eq(events.id, id)).limit(1))[0];
+    return row ? toStored(row) : null;
+  }
+
+  /** Newest first (event time, then id). Null when the cursor is not one we issued. */
+  async list(filters: EventFilters): Promise<{ items: StoredEvent[]; next: string | null } | null> {
+    const where: SQL[] = [];
+    if (filters.type?.endsWith(".*")) {
+      // a namespace: every type from "<ns>." up to (not including) "<ns>/", which sorts right after "."
+      const prefix = filters.type.slice(0, -1);
+      where.push(gte(events.type, prefix), lt(events.type, prefix.slice(0, -1) + "/"));
+    } else if (filters.type) where.push(eq(events.type, filters.type));
+    if (filters.severity?.length) where.push(inArray(events.severity, filters.severity));
+    if (filters.worldline) where.push(eq(events.worldline, filters.worldline));
+    if (filters.agent) where.push(eq(events.agent, filters.agent));
+    if (filters.since !== undefined) where.push(gte(events.time, filters.since));
+    if (filters.cursor !== undefined) {
+      const after = decodeCursor(filters.cursor);
+      if (!after) return null;
+      where.push(or(lt(events.time, after.time), and(eq(events.time, after.time), lt(events.id, after.id)))!);
+    }
+    const rows = await this.db
+      .select()
+      .from(events)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(events.time), desc(events.id))
+      .limit(filters.limit + 1);
+    const page = rows.slice(0, filters.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toStored), next: rows.length > filters.limit && last ? encodeCursor(last.time, last.id) : null };
+  }
+
+  // ---- failures -------------------------------------------------------------------------------
+
+  /** A failed attempt that will be retried: the latest error and attempt count win. */
+  async recordAttempt(failure: FailureAttempt): Promise<void> {
+    await this.db
+      .insert(eventFailures)
+      .values({ id: failure.id, eventId: failure.eventId, type: failure.type, status: "retrying", attempts: failure.attempts, lastError: failure.error, payload: failure.payload, firstFailedAt: failure.at, lastFailedAt: failure.at })
+      .onConflictDoUpdate({
+        target: eventFailures.id,
+        set: { status: "retrying", attempts: sql`max(${eventFailures.attempts}, excluded.attempts)`, lastError: failure.error, lastFailedAt: failure.at },
+        setWhere: sql`${eventFailures.status} = 'retrying'`,
+      });
+  }
+
+  /** Events that failed before and have now gone through. */
+  async markRecovered(ids: string[], now: number): Promise<void> {
+    if (ids.length) await this.db.update(eventFailures).set({ status: "recovered", lastFailedAt: now }).where(and(inArray(eventFailures.id, ids), eq(eventFailures.status, "retrying")));
+  }
+
+  /**
+   * A message in the dead-letter queue. Keeps the error and attempt count the consumer recorded
+   * while retrying; a message nobody recorded (e.g. the Worker crashed) gets `fallbackError`.
+   * Idempotent: recording the same dead letter twice changes nothing but the first time.
+   */
+  async recordDeadLetter(failure: FailureAttempt): Promise<EventFailure> {
+    await this.db
+      .insert(eventFailures)
+      .values({ id: failure.id, eventId: failure.eventId, type: failure.type, status: "dead-lettered", attempts: failure.attempts, lastError: failure.error, payload: failure.payload, firstFailedAt: failure.at, lastFailedAt: failure.at, deadLetteredAt: failure.at })
+      .onConflictDoUpdate({ target: eventFailures.id, set: { status: "dead-lettered", deadLetteredAt: failure.at }, setWhere: sql`${eventFailures.status} <> 'dead-lettered'` });
+    return toFailure((await this.db.select().from(eventFailures).where(eq(eventFailures.id, failure.id)).limit(1))[0]!);
+  }
+
+  async failure(id: string): Promise<EventFailure | null> {
+    const row = (await this.db.select().from(eventFailures).where(eq(eventFailures.id, id)).limit(1))[0];
+    return row ? toFailure(row) : null;
+  }
+
+  async listFailures(filters: { status?: EventFailureStatus; cursor?: string; limit: number }): Promise<{ items: EventFailure[]; next: string | null } | null> {
+    const where: SQL[] = [];
+    if (filters.status) where.push(eq(eventFailures.status, filters.status));
+    if (filters.cursor !== undefined) {
+      const after = decodeCursor(filters.cursor);
+      if (!after) return null;
+      where.push(or(lt(eventFailures.lastFailedAt, after.time), and(eq(eventFailures.lastFailedAt, after.time), lt(eventFailures.id, after.id)))!);
+    }
+    const rows = await this.db
+      .select()
+      .from(eventFailures)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(eventFailures.lastFailedAt), desc(eventFailures.id))
+      .limit(filters.limit + 1);
+    const page = rows.slice(0, filters.limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toFailure), next: rows.length > filters.limit && last ? encodeCursor(last.lastFailedAt, last.id) : null };
+  }
+}

@@ -1,0 +1,40 @@
+// Where a stored event goes next. Each subscriber says which events it wants and handles them;
+// the consumer calls `routeEvent` once per event after persisting it, and marks the event routed
+// only when every matching subscriber succeeded. A subscriber must be idempotent on `event.id`
+// (a crash between handling and marking means the event is routed again).
+//
+// Today there is one subscriber, the HALO trigger. Squads (and HALO's own follow-ups) register
+// theirs here: add an entry to SUBSCRIBERS, e.g.
+//   { name: "squads", matches: (e) => e.type.startsWith("squad.task."), handle: recordTaskOutcome }
+// A handler that throws is retried with backoff; one that throws PermanentEventError (or any error
+// with `retryable: false`) sends the event straight to the dead letters.
+import { triggersHalo } from "../core/events.js";
+import type { Event } from "../schemas/events.js";
+import { triggerHalo } from "./halo-trigger.js";
+
+export interface EventSubscriber {
+  name: string;
+  matches: (event: Event) => boolean;
+  handle: (env: Env, event: Event) => Promise<void>;
+}
+
+const SUBSCRIBERS: EventSubscriber[] = [{ name: "halo", matches: triggersHalo, handle: triggerHalo }];
+
+/** Adds a subscriber for the life of the isolate; returns the function that removes it again. */
+export function subscribe(subscriber: EventSubscriber): () => void {
+  SUBSCRIBERS.push(subscriber);
+  return () => {
+    const at = SUBSCRIBERS.indexOf(subscriber);
+    if (at >= 0) SUBSCRIBERS.splice(at, 1);
+  };
+}
+
+/** Does anything want this event? Events nobody wants are stored as routed already. */
+export const needsRouting = (event: Event) => SUBSCRIBERS.some((subscriber) => subscriber.matches(event));
+
+/** Runs every matching subscriber; the first failure is rethrown after all of them ran. */
+export async function routeEvent(env: Env, event: Event): Promise<void> {
+  const results = await Promise.allSettled(SUBSCRIBERS.filter((subscriber) => subscriber.matches(event)).map((subscriber) => subscriber.handle(env, event)));
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
+}

@@ -1,0 +1,109 @@
+// /api/v1/events: outside systems report events (queued, 202), operators read the event log and
+// the dead letters. Every call needs the operator token: events name private world lines and agents.
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { z } from "zod";
+import { checkEventSize, describeError, sealEvent } from "../core/events.js";
+import { DomainError } from "../core/problem.js";
+import { EventStore } from "../adapter/event-store.js";
+import { Page, problemResponses } from "../schemas/common.js";
+import {
+  EVENT_DATA, EventBatchInput, EventFailure, EventId, EventInput, EventQueued, EventsQueued, ListEventsQuery, ListFailuresQuery, StoredEvent, SYSTEM_EVENT_TYPES,
+  type Event,
+} from "../schemas/events.js";
+import type { AppEnv } from "../http/app-env.js";
+import { errorResponse, problem, validationError } from "../http/problem.js";
+import { publishEvents } from "../events/producer.js";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const bearer = [{ operatorToken: [] }];
+const invalidCursor = () => new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
+
+export const eventRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+
+// Reads need the token too (the app-wide check only demands it for mutations).
+const operatorOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get("isOperator")) return problem(c, 401, "unauthorized", "events are visible to the operator only: send Authorization: Bearer <DM_OPERATOR_TOKEN>", {}, { "www-authenticate": 'Bearer realm="darkmatter"' });
+  return next();
+};
+eventRoutes.use("/events", operatorOnly);
+eventRoutes.use("/events/*", operatorOnly);
+
+// The body is one event or {events: [...]}. A zod union would report a bad field as "no union
+// member matched"; validating against the shape the client evidently meant names the field.
+eventRoutes.openAPIRegistry.register("EventInput", EventInput);
+eventRoutes.openAPIRegistry.register("EventBatchInput", EventBatchInput);
+for (const type of SYSTEM_EVENT_TYPES) eventRoutes.openAPIRegistry.register(EVENT_DATA[type].meta()!.id as string, EVENT_DATA[type]);
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+eventRoutes.openapi(
+  createRoute({
+    method: "post", path: "/events", tags: ["events"], summary: "Report events (queued; 202)", security: bearer,
+    description:
+      "One event, or `{events: [...]}` (1–100). Types in a reserved namespace (" + [...new Set(SYSTEM_EVENT_TYPES.map((t) => t.split(".")[0]))].join(", ") +
+      ") must be system types and match their data schema; any other namespace (e.g. `sim.episode.finished`) carries free-form object data. `data` ≤ 64 KiB of JSON (413). Answers once the events are on the queue; they are readable at GET /api/v1/events/{id} once the consumer stored them (usually within a second or two).",
+    request: { body: { required: true, content: { "application/json": { schema: { oneOf: [ref("EventInput"), ref("EventBatchInput")] } } } } },
+    responses: { 202: { description: "queued", content: { "application/json": { schema: z.union([EventQueued, EventsQueued]) } } }, ...problemResponses(400, 401, 403, 413, 415, 503) },
+  }),
+  async (c) => {
+    const raw: unknown = await c.req.json().catch(() => undefined);
+    const isBatch = raw !== null && typeof raw === "object" && !Array.isArray(raw) && "events" in raw;
+    const parsed = (isBatch ? EventBatchInput : EventInput).safeParse(raw);
+    if (!parsed.success) throw validationError("json", parsed.error.issues);
+    const inputs: EventInput[] = isBatch ? (parsed.data as z.infer<typeof EventBatchInput>).events : [parsed.data as EventInput];
+    inputs.forEach((input, i) => checkEventSize(input, isBatch ? `/events/${i}/data` : "/data"));
+    const now = Date.now();
+    const events: Event[] = inputs.map((input) => sealEvent(input, now));
+    try {
+      await publishEvents(c.env, events);
+    } catch (error) {
+      console.error("POST /events: queue send failed", describeError(error));
+      throw new DomainError(503, "queue-unavailable", { detail: "the event queue refused the events; retry later (send your own ids to make the retry idempotent)", ids: events.map((event) => event.id) });
+    }
+    if (isBatch) return c.json({ ids: events.map((event) => event.id), queued: true as const }, 202);
+    return c.json({ id: events[0]!.id, queued: true as const }, 202, { location: `/api/v1/events/${events[0]!.id}` });
+  },
+);
+
+eventRoutes.openapi(
+  createRoute({
+    method: "get", path: "/events", tags: ["events"], summary: "The event log, newest first", security: bearer,
+    description: "Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). Pages with `limit` and `cursor`.",
+    request: { query: ListEventsQuery },
+    responses: { 200: json(Page(StoredEvent), "a page of events"), ...problemResponses(400, 401, 403) },
+  }),
+  async (c) => {
+    const page = await new EventStore(c.env.DB).list(c.req.valid("query"));
+    if (!page) throw invalidCursor();
+    return c.json(page, 200);
+  },
+);
+
+// Registered before /events/{id}, which would otherwise take "failures" for an id.
+eventRoutes.openapi(
+  createRoute({
+    method: "get", path: "/events/failures", tags: ["events"], summary: "Messages the consumer failed on (dead letters first of all)", security: bearer,
+    description: "`retrying`: failed, a retry is scheduled; `recovered`: went through on a later attempt; `dead-lettered`: gave up (after the retries, or at once for a message that is not a valid event).",
+    request: { query: ListFailuresQuery },
+    responses: { 200: json(Page(EventFailure), "a page of failures, most recent first"), ...problemResponses(400, 401, 403) },
+  }),
+  async (c) => {
+    const page = await new EventStore(c.env.DB).listFailures(c.req.valid("query"));
+    if (!page) throw invalidCursor();
+    return c.json(page, 200);
+  },
+);
+
+eventRoutes.openapi(
+  createRoute({
+    method: "get", path: "/events/{id}", tags: ["events"], summary: "One event", security: bearer,
+    request: { params: z.object({ id: z.string().max(64).meta({ param: { name: "id", in: "path" }, example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" }) }) },
+    responses: { 200: json(StoredEvent, "the event"), ...problemResponses(401, 403, 404) },
+  }),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    const event = EventId.safeParse(id).success ? await new EventStore(c.env.DB).get(id) : null;
+    if (!event) throw new DomainError(404, "not-found", `event ${id} does not exist (or is not stored yet: events are readable once the queue consumer stored them)`);
+    return c.json(event, 200);
+  },
+);

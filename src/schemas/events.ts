@@ -1,0 +1,250 @@
+// Event wormholes (seed 003): the envelope every event travels in, and one `data` schema per event
+// type the system itself emits. Types are z.infer'd from here; OpenAPI is generated from here.
+//
+// The type rule: a type is dotted lowercase words (`sim.episode.finished`). The first word of every
+// system type is a reserved namespace (`api`, `worldline`, `halo`, …). A type in a reserved
+// namespace must be one of the system's types and its `data` must match that type's schema
+// (strictly: unknown fields are refused). Any other namespace belongs to outside systems
+// (simulators, training jobs, RL environments) and carries free-form JSON object `data`. So an
+// outside type can never collide with one of ours, today or when we add types to a namespace we own.
+import { z } from "zod";
+import { MAX_NAME_LENGTH } from "../core/limits.js";
+import { Cursor, Hash, Limit } from "./common.js";
+import { Privacy, WorldLineId } from "./worldline.js";
+
+export const SEVERITIES = ["debug", "info", "warning", "error", "critical"] as const;
+export const Severity = z.enum(SEVERITIES).meta({ description: "error and critical events trigger HALO" });
+export type Severity = z.infer<typeof Severity>;
+
+export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/;
+export const EventId = z.string().regex(/^ev_[0-9a-z]{26}$/, "an event id is ev_ followed by a 26-character lower-case ULID").meta({ description: "sortable event id (`ev_` + ULID)", example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" });
+export const EventType = z
+  .string()
+  .max(128)
+  .regex(EVENT_TYPE_PATTERN, "an event type is two or more dot-separated lower-case words, e.g. sim.episode.finished")
+  .meta({ example: "worldline.forked" });
+export const EventSource = z.string().min(1).max(128).meta({ description: "who emitted the event", example: "darkmatter-edge" });
+/** Mesh spec §5.2: an agent id is its public key hex; ids over 128 code points are refused (§12.1). */
+export const AgentId = z.string().min(1).max(128);
+export const Millis = z.number().int().min(0).max(8_640_000_000_000_000).meta({ description: "milliseconds since the Unix epoch" });
+const Count = z.number().int().min(0);
+const Text = z.string().max(4096);
+const Identifier = z.string().min(1).max(256);
+const HttpMethod = z.string().regex(/^[A-Z]{1,16}$/);
+const RoutePattern = z.string().min(1).max(512).meta({ description: "the route pattern (`/api/v1/worldlines/:id`), never the raw path" });
+const Unit = z.number().min(0).max(1);
+
+// ---- per-type data ------------------------------------------------------------------------
+
+const ApiServerError = z.strictObject({
+  reason: z.literal("server-error"),
+  method: HttpMethod,
+  route: RoutePattern,
+  status: z.number().int().min(500).max(599),
+  code: z.string().max(128).optional().meta({ description: "the problem+json code of the response, when it had one" }),
+});
+const ApiClientErrorSpike = z.strictObject({
+  reason: z.literal("client-error-spike"),
+  method: HttpMethod,
+  route: RoutePattern,
+  windowStart: Millis,
+  requests: Count,
+  clientErrors: Count,
+  rate: Unit.meta({ description: "4xx share of the window's requests" }),
+  baseline: Unit.nullable().meta({ description: "the route's usual 4xx share (moving average of earlier windows); null before the first full window" }),
+});
+
+export const EVENT_DATA = {
+  // seed 003
+  "api.endpoint.failed": z.discriminatedUnion("reason", [ApiServerError, ApiClientErrorSpike]).meta({ id: "ApiEndpointFailedData", description: "every 5xx (`server-error`), and a route whose 4xx share spikes (`client-error-spike`)" }),
+  "api.endpoint.success": z
+    .strictObject({ method: HttpMethod, route: RoutePattern, windowStart: Millis, windowEnd: Millis, requests: Count, successes: Count, clientErrors: Count, serverErrors: Count, meanMs: z.number().min(0), maxMs: z.number().min(0) })
+    .meta({ id: "ApiEndpointSuccessData", description: "a per-route rollup of one window, never one event per request" }),
+  "graft.installed": z.strictObject({ graftId: Identifier, name: Text.optional(), target: Identifier.optional(), version: z.string().max(128).optional() }).meta({ id: "GraftInstalledData" }),
+  "graft.install.failed": z.strictObject({ graftId: Identifier, name: Text.optional(), target: Identifier.optional(), error: Text }).meta({ id: "GraftInstallFailedData" }),
+  "halo.cycle.completed": z.strictObject({ cycleId: Identifier, trigger: Identifier.optional().meta({ description: "the event that started the cycle" }), weakPoints: Count, tasksCreated: Count, durationMs: z.number().min(0).optional() }).meta({ id: "HaloCycleCompletedData" }),
+  "halo.weakpoint.critical": z.strictObject({ cycleId: Identifier, weakPoint: Identifier, subsystem: Identifier, score: Unit, detail: Text }).meta({ id: "HaloWeakpointCriticalData" }),
+  "squad.task.completed": z.strictObject({ taskId: Identifier, squadId: Identifier.optional(), result: z.unknown().optional() }).meta({ id: "SquadTaskCompletedData" }),
+  "squad.task.failed": z.strictObject({ taskId: Identifier, squadId: Identifier.optional(), error: Text, retryable: z.boolean().optional() }).meta({ id: "SquadTaskFailedData" }),
+  "spore.deployed": z.strictObject({ sporeId: Identifier, targets: z.array(Identifier).min(1).max(1000), graftId: Identifier.optional() }).meta({ id: "SporeDeployedData" }),
+  // world lines (the envelope's `worldline` names the world line the event is about)
+  "worldline.created": z.strictObject({ name: z.string().min(1).max(MAX_NAME_LENGTH), privacy: Privacy, head: Hash }).meta({ id: "WorldLineCreatedData" }),
+  "worldline.forked": z.strictObject({ parent: WorldLineId, name: z.string().min(1).max(MAX_NAME_LENGTH), privacy: Privacy, head: Hash }).meta({ id: "WorldLineForkedData", description: "`worldline` is the new fork" }),
+  "worldline.merged": z.strictObject({ source: WorldLineId, commit: Hash, base: Hash.nullable(), changed: Count, resolved: Count.meta({ description: "conflicts settled by the ours/theirs strategy" }) }).meta({ id: "WorldLineMergedData" }),
+  "worldline.terminated": z.strictObject({ name: z.string().min(1).max(MAX_NAME_LENGTH), head: Hash }).meta({ id: "WorldLineTerminatedData" }),
+  "worldline.quarantined": z.strictObject({ threat: Unit, reason: Text, beat: Count.optional() }).meta({ id: "WorldLineQuarantinedData" }),
+  // consensus ledger
+  "ledger.proposal.created": z.strictObject({ proposal: Identifier, kind: z.enum(["promote", "rollback", "authorities"]), commit: Hash.nullable(), stateRoot: Hash.nullable(), digest: Hash }).meta({ id: "LedgerProposalCreatedData" }),
+  "ledger.promoted": z.strictObject({ proposal: Identifier, commit: Hash, stateRoot: Hash.nullable(), ledgerIndex: Count, ledgerHash: Hash, approvals: Count }).meta({ id: "LedgerPromotedData" }),
+  "ledger.rolled_back": z.strictObject({ proposal: Identifier, commit: Hash, stateRoot: Hash.nullable(), ledgerIndex: Count, ledgerHash: Hash, approvals: Count }).meta({ id: "LedgerRolledBackData" }),
+  // agent mesh (the envelope's `agent` is the local agent)
+  "mesh.message.received": z.strictObject({ messageId: Identifier, fromAgent: AgentId.optional(), hopsRemaining: Count.optional(), bytes: Count, signed: z.boolean() }).meta({ id: "MeshMessageReceivedData" }),
+  "mesh.connection.changed": z
+    .strictObject({ peer: AgentId, change: z.enum(["requested", "accepted", "rejected", "disconnected"]), direction: z.enum(["inbound", "outbound"]).optional(), peerUrl: z.string().max(2048).optional() })
+    .meta({ id: "MeshConnectionChangedData" }),
+  // arbiter (seed 001 decision thresholds)
+  "arbiter.alert": z.strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() }).meta({ id: "ArbiterAlertData" }),
+  "arbiter.quarantine": z.strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() }).meta({ id: "ArbiterQuarantineData" }),
+  // the event pipeline itself
+  "events.dead_lettered": z
+    .strictObject({ eventId: z.string().max(256).nullable(), eventType: z.string().max(256).nullable(), attempts: Count, error: Text, queue: z.string().max(64) })
+    .meta({ id: "EventsDeadLetteredData", description: "an event could not be processed and was recorded in the dead letters" }),
+} as const;
+
+export type SystemEventType = keyof typeof EVENT_DATA;
+export const SYSTEM_EVENT_TYPES = Object.keys(EVENT_DATA) as SystemEventType[];
+export type EventData<T extends SystemEventType> = z.infer<(typeof EVENT_DATA)[T]>;
+
+/** The severity a system event gets when its emitter does not say. */
+export const DEFAULT_SEVERITY: Record<SystemEventType, Severity> = {
+  "api.endpoint.failed": "error",
+  "api.endpoint.success": "info",
+  "graft.installed": "info",
+  "graft.install.failed": "error",
+  "halo.cycle.completed": "info",
+  "halo.weakpoint.critical": "critical",
+  "squad.task.completed": "info",
+  "squad.task.failed": "error",
+  "spore.deployed": "info",
+  "worldline.created": "info",
+  "worldline.forked": "info",
+  "worldline.merged": "info",
+  "worldline.terminated": "info",
+  "worldline.quarantined": "warning",
+  "ledger.proposal.created": "info",
+  "ledger.promoted": "info",
+  "ledger.rolled_back": "warning",
+  "mesh.message.received": "debug",
+  "mesh.connection.changed": "info",
+  "arbiter.alert": "warning",
+  "arbiter.quarantine": "error",
+  "events.dead_lettered": "error",
+};
+
+export const RESERVED_NAMESPACES: readonly string[] = [...new Set(SYSTEM_EVENT_TYPES.map((type) => type.split(".")[0]!))];
+
+export const isSystemEventType = (type: string): type is SystemEventType => Object.hasOwn(EVENT_DATA, type);
+export const namespaceOf = (type: string) => type.split(".")[0]!;
+
+/** The type rule above, as a zod refinement over `{type, data}`: issues point into `/type` or `/data/...`. */
+function checkTypedData(event: { type: string; data: unknown }, ctx: z.core.$RefinementCtx<unknown>): void {
+  if (isSystemEventType(event.type)) {
+    const parsed = EVENT_DATA[event.type].safeParse(event.data);
+    for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ code: "custom", path: ["data", ...issue.path], message: issue.message });
+  } else if (RESERVED_NAMESPACES.includes(namespaceOf(event.type))) {
+    const namespace = namespaceOf(event.type);
+    const ours = SYSTEM_EVENT_TYPES.filter((type) => namespaceOf(type) === namespace).join(", ");
+    ctx.addIssue({ code: "custom", path: ["type"], message: `"${namespace}." is reserved for the system's own types (${ours}); report your own events under your own namespace, e.g. sim.${event.type.slice(namespace.length + 1)}` });
+  }
+}
+
+export const EventDataObject = z.record(z.string(), z.unknown()).meta({ description: "a JSON object: the type's schema for system types, free-form for outside types" });
+
+const envelope = {
+  type: EventType,
+  source: EventSource,
+  severity: Severity,
+  worldline: WorldLineId.optional().meta({ description: "the world line the event is about" }),
+  agent: AgentId.optional().meta({ description: "the mesh agent the event is about (its id)" }),
+};
+
+/** An event as it travels on the queue and is stored: complete and valid. */
+export const Event = z
+  .object({ id: EventId, ...envelope, time: Millis, data: EventDataObject })
+  .superRefine(checkTypedData)
+  .meta({ id: "Event", description: `Event envelope. System types and their data schemas: ${SYSTEM_EVENT_TYPES.map((type) => `\`${type}\` → ${EVENT_DATA[type].meta()?.id}`).join(", ")}.` });
+export type Event = z.infer<typeof Event>;
+
+/** The largest serialized `data` an event may carry (a queue message is at most 128 KB). */
+export const MAX_EVENT_DATA_BYTES = 64 * 1024;
+/** Outside systems may not date events further ahead of this server's clock than this. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+const isoToMillis = (text: string) => new Date(text).getTime();
+export const EventTimeInput = z
+  .union([Millis, z.iso.datetime({ offset: true }).transform(isoToMillis)])
+  .refine((ms) => ms <= Date.now() + MAX_CLOCK_SKEW_MS, `an event time may be at most ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the server clock`)
+  .meta({ description: "milliseconds since the epoch or an RFC 3339 date-time; default: now" });
+
+/** What outside systems POST: the envelope with server-filled defaults. */
+export const EventInput = z
+  .object({
+    id: EventId.optional().meta({ description: "your own id makes a retried POST idempotent; default: a new one" }),
+    ...envelope,
+    severity: Severity.default("info"),
+    time: EventTimeInput.optional(),
+    data: EventDataObject.default({}),
+  })
+  .superRefine(checkTypedData)
+  .meta({ id: "EventInput" });
+export type EventInput = z.infer<typeof EventInput>;
+
+export const MAX_EVENTS_PER_POST = 100;
+export const EventBatchInput = z.object({ events: z.array(EventInput).min(1).max(MAX_EVENTS_PER_POST) }).meta({ id: "EventBatchInput" });
+
+export const EventQueued = z.object({ id: EventId, queued: z.literal(true) }).meta({ id: "EventQueued" });
+export const EventsQueued = z.object({ ids: z.array(EventId), queued: z.literal(true) }).meta({ id: "EventsQueued" });
+
+/** An event as GET answers it: the envelope plus when the consumer stored and routed it. */
+export const StoredEvent = Event.safeExtend({
+  persistedAt: Millis.meta({ description: "when the queue consumer stored it" }),
+  routedAt: Millis.nullable().meta({ description: "when routing (e.g. the HALO trigger) finished; null while a retry is pending" }),
+}).meta({ id: "StoredEvent" });
+export type StoredEvent = z.infer<typeof StoredEvent>;
+
+const SINCE_HELP = "milliseconds since the epoch or an RFC 3339 date-time";
+export const Since = z
+  .string()
+  .max(64)
+  .transform((text, ctx) => {
+    const ms = /^\d{1,16}$/.test(text) ? Number(text) : z.iso.datetime({ offset: true }).safeParse(text).success ? isoToMillis(text) : NaN;
+    if (!Number.isSafeInteger(ms)) ctx.addIssue({ code: "custom", message: `since must be ${SINCE_HELP}` });
+    return ms;
+  })
+  .meta({ description: `only events at or after this time: ${SINCE_HELP}` });
+
+export const TypeFilter = z
+  .string()
+  .max(130)
+  .regex(/^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*(\.\*)?$/, "type is an event type, or a namespace followed by .* (e.g. worldline.*)")
+  .meta({ description: "an exact type, or `<namespace>.*`", example: "worldline.*" });
+
+export const SeverityFilter = z
+  .string()
+  .max(64)
+  .transform((text, ctx) => {
+    const wanted = text.split(",").map((part) => part.trim());
+    const unknown = wanted.filter((part) => !(SEVERITIES as readonly string[]).includes(part));
+    if (unknown.length) ctx.addIssue({ code: "custom", message: `unknown severity ${unknown.map((s) => `"${s}"`).join(", ")}; use ${SEVERITIES.join(", ")}` });
+    return wanted as Severity[];
+  })
+  .meta({ description: "one severity or a comma-separated list", example: "error,critical" });
+
+export const ListEventsQuery = z.object({
+  type: TypeFilter.optional(),
+  severity: SeverityFilter.optional(),
+  worldline: WorldLineId.optional(),
+  agent: AgentId.optional(),
+  since: Since.optional(),
+  cursor: Cursor,
+  limit: Limit,
+});
+
+export const EventFailureStatus = z.enum(["retrying", "recovered", "dead-lettered"]);
+export type EventFailureStatus = z.infer<typeof EventFailureStatus>;
+export const EventFailure = z
+  .object({
+    id: z.string().meta({ description: "the event id, or `msg_<queue message id>` when the message carried none" }),
+    eventId: z.string().nullable(),
+    type: z.string().nullable(),
+    status: EventFailureStatus,
+    attempts: z.number().int(),
+    lastError: z.string(),
+    payload: z.string().meta({ description: "the message body as JSON text" }),
+    firstFailedAt: Millis,
+    lastFailedAt: Millis,
+    deadLetteredAt: Millis.nullable(),
+  })
+  .meta({ id: "EventFailure", description: "a message the consumer failed on: retrying, recovered on a later attempt, or dead-lettered" });
+export type EventFailure = z.infer<typeof EventFailure>;
+export const ListFailuresQuery = z.object({ status: EventFailureStatus.optional(), cursor: Cursor, limit: Limit });
