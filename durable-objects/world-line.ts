@@ -189,6 +189,32 @@ export class WorldLine extends DurableObject<Env> {
     });
   }
 
+  // ---- the arbiter's view ---------------------------------------------------------------
+
+  /** The arbiter's QUARANTINE: every write answers 423 until an operator releases the world line. Idempotent. */
+  quarantine(reason: string, threat: number, beat: number): Promise<Outcome<WorldLineView>> {
+    return this.serially(async () => {
+      const meta = await this.load();
+      if (!meta) throw notFound("world line");
+      if (meta.status !== "active") return view(meta); // already quarantined, or terminated: nothing to lock
+      const next = { ...meta, status: "quarantined" as const, updatedAt: Date.now() };
+      await this.persist(next);
+      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.quarantined", worldline: meta.id, data: { threat, reason, beat } }));
+      return view(next);
+    });
+  }
+
+  release(): Promise<Outcome<WorldLineView>> {
+    return this.serially(async () => {
+      const meta = await this.load();
+      if (!meta) throw notFound("world line");
+      if (meta.status !== "quarantined") throw new DomainError(409, "not-quarantined", `world line ${meta.id} is ${meta.status}, not quarantined`);
+      const next = { ...meta, status: "active" as const, updatedAt: Date.now() };
+      await this.persist(next);
+      return view(next);
+    });
+  }
+
   // ---- the ledger's view ----------------------------------------------------------------
 
   /** The commit (and its state root) a proposal would make green; `at` defaults to the head. */

@@ -9,6 +9,7 @@ import { renderApiDocs } from "./routes/docs.js";
 import { worldLineRoutes } from "./routes/worldlines.js";
 import { isApproval, ledgerRoutes } from "./routes/ledger.js";
 import { agentRoutes } from "./routes/agents.js";
+import { arbiterRoutes } from "./routes/arbiter.js";
 import { meshRoutes } from "./routes/mesh.js";
 import { eventRoutes } from "./routes/events.js";
 import { apiEvents } from "./http/api-events.js";
@@ -32,6 +33,7 @@ export function createApp() {
   app.route("/api/v1", worldLineRoutes);
   app.route("/api/v1", ledgerRoutes);
   app.route("/api/v1", agentRoutes);
+  app.route("/api/v1", arbiterRoutes);
   app.route("/api/v1", eventRoutes);
   app.route("/", meshRoutes);
 

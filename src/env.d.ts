@@ -20,6 +20,10 @@ declare namespace Cloudflare {
     DM_HUB_PASSPORT?: string;
     /** Comma-separated anchor base URLs used for peer lookup and peer_update broadcasts (spec §14.6). */
     DM_ANCHORS?: string;
+    /** Floor of the arbiter's beat interval in ms (default 1000); the next alarm is max(T_Λ, this, the world line's intervalMs). */
+    DM_ARBITER_MIN_INTERVAL_MS?: string;
+    /** Anchor each arbiter journal's root into the consensus ledger every this many beats (default 100), besides every ALERT/QUARANTINE. */
+    DM_ARBITER_ANCHOR_EVERY?: string;
     /** Seconds before the first retry of a failed event; doubles per attempt (default 2). */
     DM_EVENTS_RETRY_BASE_SECONDS?: string;
   }

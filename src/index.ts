@@ -6,6 +6,7 @@ export { WorldLine } from "../durable-objects/world-line.js";
 export { Ledger } from "../durable-objects/ledger.js";
 export { Agent } from "../durable-objects/agent.js";
 export { Directory } from "../durable-objects/directory.js";
+export { Arbiter } from "../durable-objects/arbiter.js";
 export { ApiRollup } from "../durable-objects/api-rollup.js";
 
 const app = createApp();

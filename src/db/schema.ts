@@ -1,7 +1,7 @@
 // D1 tables (drizzle). D1 holds what is queried across world lines: the catalog, the lineage
 // graph, the commit graph and the content-addressed scene objects. Every row here can be rebuilt
 // from the Durable Objects, which are the source of truth for heads and status.
-import { sqliteTable, text, integer, index, primaryKey } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, real, index, primaryKey } from "drizzle-orm/sqlite-core";
 
 export const worldlines = sqliteTable(
   "worldlines",
@@ -122,3 +122,16 @@ export const eventFailures = sqliteTable(
   },
   (table) => [index("event_failures_last").on(table.lastFailedAt, table.id), index("event_failures_status").on(table.status, table.lastFailedAt)],
 );
+
+/** Entropy-model versions trained by POST /api/v1/arbiter/model/train (seed 001 §5); beats use the latest. */
+export const arbiterModels = sqliteTable("arbiter_models", {
+  version: integer("version").primaryKey(),
+  w: real("w").notNull(),
+  b: real("b").notNull(),
+  loss: real("loss"),
+  auc: real("auc"),
+  samples: integer("samples").notNull(),
+  epochs: integer("epochs").notNull(),
+  learningRate: real("learning_rate"),
+  createdAt: integer("created_at").notNull(),
+});

@@ -1,0 +1,85 @@
+// /api/v1/worldlines/:id/arbiter…, /telemetry, /subscribers, /release and /api/v1/arbiter/model:
+// validate, check the world line is visible, call its Arbiter Durable Object, map.
+import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import { z } from "zod";
+import { DomainError, unwrap } from "../core/problem.js";
+import { problemResponses } from "../schemas/common.js";
+import { ArbiterStatus, BeatsRequest, BeatsResult, ConfigureArbiter, EntropyModel, Inject, JournalQuery, Subscribers, Telemetry, TrainModel } from "../schemas/arbiter.js";
+import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
+import type { AppEnv } from "../http/app-env.js";
+import { errorResponse, validationError } from "../http/problem.js";
+import type { Arbiter } from "../../durable-objects/arbiter.js";
+import { currentModel, trainAndStore } from "../arbiter/model-store.js";
+import { worldLineStub } from "./worldlines.js";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+const bearer = [{ operatorToken: [] }];
+const IdParam = z.object({ id: z.string() });
+
+type ArbiterRpc = Pick<Arbiter, "configure" | "status" | "telemetry" | "inject" | "setSubscribers" | "beats" | "journal">;
+
+/** The arbiter of a world line the caller can see; writes need the world line not terminated. */
+async function arbiterOf(env: Env, id: string, viewer: { isOperator: boolean }, forWrite = false): Promise<ArbiterRpc> {
+  const worldLine = unwrap(await worldLineStub(env, id).info(viewer));
+  if (forWrite && worldLine.status === "terminated") throw new DomainError(410, "worldline-terminated", `world line ${id} is terminated; its arbiter no longer runs`);
+  return env.ARBITER.get(env.ARBITER.idFromName(id)) as unknown as ArbiterRpc;
+}
+
+const route = <M extends "get" | "post" | "put", P extends string, R extends NonNullable<RouteConfig["request"]>, S extends z.ZodType>(method: M, path: P, summary: string, request: R, response: S, secured = true) =>
+  createRoute({ method, path, tags: ["arbiter"], summary, ...(secured && { security: bearer }), request, responses: { 200: json(response, "the result"), ...problemResponses(400, 401, 403, 404, 410, 422) } });
+
+export const arbiterRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+const viewer = (c: { get: (key: "isOperator") => boolean }) => ({ isOperator: c.get("isOperator") });
+
+arbiterRoutes.openapi(route("put", "/worldlines/{id}/arbiter", "Turn the arbiter on, off, or retune it", { params: IdParam, ...body(ConfigureArbiter) }, ArbiterStatus), async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).configure(id, c.req.valid("json"))), 200);
+});
+
+arbiterRoutes.openapi(route("get", "/worldlines/{id}/arbiter", "Arbiter status: T_Λ, genome, PID, last decision, journal size and root", { params: IdParam }, ArbiterStatus, false), async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c))).status(id)), 200);
+});
+
+arbiterRoutes.openapi(route("post", "/worldlines/{id}/telemetry", "Report anomalies for the next beat", { params: IdParam, ...body(Telemetry) }, z.object({ pendingAnoms: z.number() })), async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).telemetry(id, c.req.valid("json").anoms)), 200);
+});
+
+arbiterRoutes.openapi(route("post", "/worldlines/{id}/arbiter/inject", "inject_data into the genome (risk anomalies, ml_weight)", { params: IdParam, ...body(Inject) }, ArbiterStatus), async (c) => {
+  const { id } = c.req.valid("param");
+  const { anoms, mlWeight } = c.req.valid("json");
+  return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).inject(id, { ...(anoms !== undefined && { anoms }), ...(mlWeight !== undefined && { ml_weight: mlWeight }) })), 200);
+});
+
+arbiterRoutes.openapi(route("post", "/worldlines/{id}/arbiter/beats", "Run up to 10 000 beats now (like --beats N) and return the decisions", { params: IdParam, ...body(BeatsRequest) }, BeatsResult), async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).beats(id, c.req.valid("json").count)), 200);
+});
+
+arbiterRoutes.openapi(
+  route("get", "/worldlines/{id}/arbiter/journal", "The arbiter journal (VENOM ledger format) with its manifest", { params: IdParam, query: JournalQuery }, z.object({ manifest: z.record(z.string(), z.unknown()), entries: z.array(z.record(z.string(), z.unknown())), anchoredRoot: z.string() }), false),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { from, limit } = c.req.valid("query");
+    return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c))).journal(from, limit)) as never, 200);
+  },
+);
+
+arbiterRoutes.openapi(route("put", "/worldlines/{id}/subscribers", "Agents (connected to the hub) that receive ALERT and QUARANTINE broadcasts", { params: IdParam, ...body(Subscribers) }, z.object({ subscribers: z.array(z.string()) })), async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).setSubscribers(id, c.req.valid("json").agents)), 200);
+});
+
+arbiterRoutes.openapi(route("post", "/worldlines/{id}/release", "Release a quarantined world line", { params: IdParam }, WorldLineSchema), async (c) => {
+  const { id } = c.req.valid("param");
+  return c.json(unwrap(await worldLineStub(c.env, id).release()), 200);
+});
+
+arbiterRoutes.openapi(route("post", "/arbiter/model/train", "Train the entropy model (gradient descent on MSE) and store it as the next version", body(TrainModel), EntropyModel), async (c) => {
+  const { samples, epochs, learningRate } = c.req.valid("json");
+  return c.json(await trainAndStore(c.env, samples, { epochs, learningRate }), 200);
+});
+
+arbiterRoutes.openapi(route("get", "/arbiter/model", "The entropy model every beat uses (latest version)", {}, EntropyModel, false), async (c) => c.json(await currentModel(c.env), 200));
