@@ -7,12 +7,16 @@ import { benchWorldLines } from "./worldlines.js";
 import { benchLedger } from "./ledger.js";
 import { benchEvents } from "./events.js";
 import { benchMesh } from "./mesh.js";
+import { benchArbiter } from "./arbiter.js";
+import { benchDashboard } from "./dashboard.js";
 
 const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDev>>) => Promise<Figure[]>> = {
   worldlines: benchWorldLines,
   ledger: benchLedger,
   events: benchEvents,
   mesh: benchMesh,
+  arbiter: benchArbiter,
+  dashboard: benchDashboard,
 };
 
 const filter = process.argv[2] ?? "";
