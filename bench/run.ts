@@ -8,7 +8,6 @@ import { benchLedger } from "./ledger.js";
 import { benchEvents } from "./events.js";
 import { benchMesh } from "./mesh.js";
 import { benchArbiter } from "./arbiter.js";
-import { benchDashboard } from "./dashboard.js";
 
 const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDev>>) => Promise<Figure[]>> = {
   worldlines: benchWorldLines,
@@ -16,7 +15,6 @@ const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDe
   events: benchEvents,
   mesh: benchMesh,
   arbiter: benchArbiter,
-  dashboard: benchDashboard,
 };
 
 const filter = process.argv[2] ?? "";
