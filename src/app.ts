@@ -1,10 +1,9 @@
 // The Worker's HTTP surface: one Hono app, one error renderer, one body reader, one auth check.
-import { OpenAPIHono } from "@hono/zod-openapi";
 import { cors } from "hono/cors";
-import type { AppEnv } from "./http/app-env.js";
 import { operatorAuth } from "./http/auth.js";
 import { jsonBody } from "./http/body.js";
-import { errorResponse, problem, validationError } from "./http/problem.js";
+import { apiRouter } from "./http/openapi.js";
+import { errorResponse, problem } from "./http/problem.js";
 import { renderApiDocs } from "./routes/docs.js";
 import { worldLineRoutes } from "./routes/worldlines.js";
 import { isApproval, ledgerRoutes } from "./routes/ledger.js";
@@ -21,7 +20,7 @@ export const API_INFO = {
 };
 
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+  const app = apiRouter();
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "DM_OPERATOR_TOKEN" });
 
   app.use("*", apiEvents());

@@ -23,3 +23,9 @@ export const operatorAuth = (options: { isPublicMutation?: (method: string, path
   c.set("isOperator", true);
   return next();
 };
+
+/** For surfaces whose reads are private too (agents, events): the operator token on every call. */
+export const requireOperator = (what: string): MiddlewareHandler<AppEnv> => async (c, next) => {
+  if (!c.get("isOperator")) return problem(c, 401, "unauthorized", `${what} are visible to the operator only: send Authorization: Bearer <DM_OPERATOR_TOKEN>`, {}, { "www-authenticate": 'Bearer realm="darkmatter"' });
+  return next();
+};

@@ -1,19 +1,16 @@
 // /api/v1/agents: the operator drives any hosted agent, like the MCP tools of mesh spec §17.
 // Validate, call the Agent Durable Object, map. Every call needs the operator token: an
 // agent's connections and inbox are private.
-import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
 import { AgentIdentity, AgentName, AskImpression, ConnectionAction, CreateAgent, Respond, SendMessage, SetImpression, SetRateLimit, SetStatus } from "../schemas/agents.js";
-import type { AppEnv } from "../http/app-env.js";
-import { errorResponse, validationError } from "../http/problem.js";
+import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { requireOperator } from "../http/auth.js";
 import { HUB_AGENT, type Agent } from "../../durable-objects/agent.js";
 import { directoryStub } from "./mesh.js";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
-const bearer = [{ operatorToken: [] }];
 const Anything = z.record(z.string(), z.unknown());
 const NameParam = z.object({ name: z.string().max(64) });
 const MessageParam = NameParam.extend({ messageId: z.string().max(256) });
@@ -36,22 +33,16 @@ async function ensureHub(env: Env, stub: AgentRpc): Promise<void> {
   await directoryStub(env).registerHostedAgent({ name: HUB_AGENT, agent_id: identity.agent_id, url: identity.url, created_at: 0 });
 }
 
-export const agentRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+export const agentRoutes = apiRouter();
 
-agentRoutes.use("/agents/*", async (c, next) => {
-  if (!c.get("isOperator")) throw new DomainError(401, "unauthorized", "agents are driven by the operator: send Authorization: Bearer <DM_OPERATOR_TOKEN>");
-  await next();
-});
-agentRoutes.use("/agents", async (c, next) => {
-  if (!c.get("isOperator")) throw new DomainError(401, "unauthorized", "agents are driven by the operator: send Authorization: Bearer <DM_OPERATOR_TOKEN>");
-  await next();
-});
+agentRoutes.use("/agents/*", requireOperator("agents"));
+agentRoutes.use("/agents", requireOperator("agents"));
 
 const route = <M extends "get" | "post" | "put" | "delete", P extends string, R extends NonNullable<RouteConfig["request"]>>(method: M, path: P, summary: string, extra: { request: R }) =>
-  createRoute({ method, path, tags: ["agents"], summary, security: bearer, request: extra.request, responses: { 200: json(Anything, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
+  createRoute({ method, path, tags: ["agents"], summary, security: OPERATOR, request: extra.request, responses: { 200: jsonContent(Anything, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
 
 agentRoutes.openapi(
-  createRoute({ method: "post", path: "/agents", tags: ["agents"], summary: "Create a hosted agent with a fresh Ed25519 passport", security: bearer, request: body(CreateAgent), responses: { 201: json(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) } }),
+  createRoute({ method: "post", path: "/agents", tags: ["agents"], summary: "Create a hosted agent with a fresh Ed25519 passport", security: OPERATOR, request: jsonBody(CreateAgent), responses: { 201: jsonContent(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) } }),
   async (c) => {
     const input = c.req.valid("json");
     const identity = unwrap(await (await agentStub(c.env, input.name)).create({ name: input.name, bio: input.bio, displayName: input.display_name }));
@@ -61,7 +52,7 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({ method: "get", path: "/agents", tags: ["agents"], summary: "Hosted agents", security: bearer, responses: { 200: json(z.object({ items: z.array(z.object({ name: z.string(), agent_id: z.string(), url: z.string(), created_at: z.number() })) }), "the agents"), ...problemResponses(401) } }),
+  createRoute({ method: "get", path: "/agents", tags: ["agents"], summary: "Hosted agents", security: OPERATOR, responses: { 200: jsonContent(z.object({ items: z.array(z.object({ name: z.string(), agent_id: z.string(), url: z.string(), created_at: z.number() })) }), "the agents"), ...problemResponses(401) } }),
   async (c) => {
     await agentStub(c.env, HUB_AGENT);
     return c.json({ items: await directoryStub(c.env).hostedAgents() }, 200);
@@ -69,11 +60,11 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({ method: "get", path: "/agents/{name}", tags: ["agents"], summary: "Identity and status (agent_id, url, counts)", security: bearer, request: { params: NameParam }, responses: { 200: json(AgentIdentity, "the agent"), ...problemResponses(401, 404) } }),
+  createRoute({ method: "get", path: "/agents/{name}", tags: ["agents"], summary: "Identity and status (agent_id, url, counts)", security: OPERATOR, request: { params: NameParam }, responses: { 200: jsonContent(AgentIdentity, "the agent"), ...problemResponses(401, 404) } }),
   async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).info()), 200),
 );
 
-agentRoutes.openapi(route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", { request: { params: NameParam, ...body(ConnectionAction) } }), async (c) =>
+agentRoutes.openapi(route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", { request: { params: NameParam, ...jsonBody(ConnectionAction) } }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
 );
 agentRoutes.openapi(route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", { request: { params: NameParam } }), async (c) =>
@@ -82,10 +73,10 @@ agentRoutes.openapi(route("get", "/agents/{name}/connections", "Connections with
 agentRoutes.openapi(route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", { request: { params: NameParam } }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listPending()), 200),
 );
-agentRoutes.openapi(route("post", "/agents/{name}/messages", "Send a signed message, or forward / fork a held one (darkmatter_send_message)", { request: { params: NameParam, ...body(SendMessage) } }), async (c) =>
+agentRoutes.openapi(route("post", "/agents/{name}/messages", "Send a signed message, or forward / fork a held one (darkmatter_send_message)", { request: { params: NameParam, ...jsonBody(SendMessage) } }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).send(c.req.valid("json"))), 200),
 );
-agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", { request: { params: MessageParam, ...body(Respond) } }), async (c) => {
+agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", { request: { params: MessageParam, ...jsonBody(Respond) } }), async (c) => {
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).respond(messageId, c.req.valid("json").response)), 200);
 });
@@ -114,7 +105,7 @@ agentRoutes.openapi(route("get", "/agents/{name}/sent/{messageId}", "One sent me
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).sent(messageId)) as unknown as Record<string, unknown>, 200);
 });
-agentRoutes.openapi(route("put", "/agents/{name}/impressions/{agentId}", "Set (or with \"\" delete) this agent's impression of another", { request: { params: AgentParam, ...body(SetImpression) } }), async (c) => {
+agentRoutes.openapi(route("put", "/agents/{name}/impressions/{agentId}", "Set (or with \"\" delete) this agent's impression of another", { request: { params: AgentParam, ...jsonBody(SetImpression) } }), async (c) => {
   const { name, agentId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId, c.req.valid("json").impression)), 200);
 });
@@ -122,14 +113,14 @@ agentRoutes.openapi(route("get", "/agents/{name}/impressions/{agentId}", "This a
   const { name, agentId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId)), 200);
 });
-agentRoutes.openapi(route("post", "/agents/{name}/impressions/{agentId}/ask", "Ask a connected peer for its impression of an agent", { request: { params: AgentParam, ...body(AskImpression) } }), async (c) => {
+agentRoutes.openapi(route("post", "/agents/{name}/impressions/{agentId}/ask", "Ask a connected peer for its impression of an agent", { request: { params: AgentParam, ...jsonBody(AskImpression) } }), async (c) => {
   const { name, agentId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).askImpression(agentId, c.req.valid("json").peer)), 200);
 });
-agentRoutes.openapi(route("put", "/agents/{name}/rate-limits", "Set the global or one connection's rate limit", { request: { params: NameParam, ...body(SetRateLimit) } }), async (c) =>
+agentRoutes.openapi(route("put", "/agents/{name}/rate-limits", "Set the global or one connection's rate limit", { request: { params: NameParam, ...jsonBody(SetRateLimit) } }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setRateLimit(c.req.valid("json"))), 200),
 );
-agentRoutes.openapi(route("put", "/agents/{name}/status", "Activate or deactivate (inactive agents answer 503 to messages and requests)", { request: { params: NameParam, ...body(SetStatus) } }), async (c) =>
+agentRoutes.openapi(route("put", "/agents/{name}/status", "Activate or deactivate (inactive agents answer 503 to messages and requests)", { request: { params: NameParam, ...jsonBody(SetStatus) } }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setStatus(c.req.valid("json"))), 200),
 );
 

@@ -1,20 +1,16 @@
 // /api/v1/worldlines/:id/arbiter…, /telemetry, /subscribers, /release and /api/v1/arbiter/model:
 // validate, check the world line is visible, call its Arbiter Durable Object, map.
-import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
 import { ArbiterStatus, BeatsRequest, BeatsResult, ConfigureArbiter, EntropyModel, Inject, JournalQuery, Subscribers, Telemetry, TrainModel } from "../schemas/arbiter.js";
 import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
-import type { AppEnv } from "../http/app-env.js";
-import { errorResponse, validationError } from "../http/problem.js";
+import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import type { Arbiter } from "../../durable-objects/arbiter.js";
 import { currentModel, trainAndStore } from "../arbiter/model-store.js";
 import { worldLineStub } from "./worldlines.js";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
-const bearer = [{ operatorToken: [] }];
 const IdParam = z.object({ id: z.string() });
 
 type ArbiterRpc = Pick<Arbiter, "configure" | "status" | "telemetry" | "inject" | "setSubscribers" | "beats" | "journal">;
@@ -27,12 +23,12 @@ async function arbiterOf(env: Env, id: string, viewer: { isOperator: boolean }, 
 }
 
 const route = <M extends "get" | "post" | "put", P extends string, R extends NonNullable<RouteConfig["request"]>, S extends z.ZodType>(method: M, path: P, summary: string, request: R, response: S, secured = true) =>
-  createRoute({ method, path, tags: ["arbiter"], summary, ...(secured && { security: bearer }), request, responses: { 200: json(response, "the result"), ...problemResponses(400, 401, 403, 404, 410, 422) } });
+  createRoute({ method, path, tags: ["arbiter"], summary, ...(secured && { security: OPERATOR }), request, responses: { 200: jsonContent(response, "the result"), ...problemResponses(400, 401, 403, 404, 410, 422) } });
 
-export const arbiterRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+export const arbiterRoutes = apiRouter();
 const viewer = (c: { get: (key: "isOperator") => boolean }) => ({ isOperator: c.get("isOperator") });
 
-arbiterRoutes.openapi(route("put", "/worldlines/{id}/arbiter", "Turn the arbiter on, off, or retune it", { params: IdParam, ...body(ConfigureArbiter) }, ArbiterStatus), async (c) => {
+arbiterRoutes.openapi(route("put", "/worldlines/{id}/arbiter", "Turn the arbiter on, off, or retune it", { params: IdParam, ...jsonBody(ConfigureArbiter) }, ArbiterStatus), async (c) => {
   const { id } = c.req.valid("param");
   return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).configure(id, c.req.valid("json"))), 200);
 });
@@ -42,18 +38,18 @@ arbiterRoutes.openapi(route("get", "/worldlines/{id}/arbiter", "Arbiter status: 
   return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c))).status(id)), 200);
 });
 
-arbiterRoutes.openapi(route("post", "/worldlines/{id}/telemetry", "Report anomalies for the next beat", { params: IdParam, ...body(Telemetry) }, z.object({ pendingAnoms: z.number() })), async (c) => {
+arbiterRoutes.openapi(route("post", "/worldlines/{id}/telemetry", "Report anomalies for the next beat", { params: IdParam, ...jsonBody(Telemetry) }, z.object({ pendingAnoms: z.number() })), async (c) => {
   const { id } = c.req.valid("param");
   return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).telemetry(id, c.req.valid("json").anoms)), 200);
 });
 
-arbiterRoutes.openapi(route("post", "/worldlines/{id}/arbiter/inject", "inject_data into the genome (risk anomalies, ml_weight)", { params: IdParam, ...body(Inject) }, ArbiterStatus), async (c) => {
+arbiterRoutes.openapi(route("post", "/worldlines/{id}/arbiter/inject", "inject_data into the genome (risk anomalies, ml_weight)", { params: IdParam, ...jsonBody(Inject) }, ArbiterStatus), async (c) => {
   const { id } = c.req.valid("param");
   const { anoms, mlWeight } = c.req.valid("json");
   return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).inject(id, { ...(anoms !== undefined && { anoms }), ...(mlWeight !== undefined && { ml_weight: mlWeight }) })), 200);
 });
 
-arbiterRoutes.openapi(route("post", "/worldlines/{id}/arbiter/beats", "Run up to 10 000 beats now (like --beats N) and return the decisions", { params: IdParam, ...body(BeatsRequest) }, BeatsResult), async (c) => {
+arbiterRoutes.openapi(route("post", "/worldlines/{id}/arbiter/beats", "Run up to 10 000 beats now (like --beats N) and return the decisions", { params: IdParam, ...jsonBody(BeatsRequest) }, BeatsResult), async (c) => {
   const { id } = c.req.valid("param");
   return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).beats(id, c.req.valid("json").count)), 200);
 });
@@ -67,7 +63,7 @@ arbiterRoutes.openapi(
   },
 );
 
-arbiterRoutes.openapi(route("put", "/worldlines/{id}/subscribers", "Agents (connected to the hub) that receive ALERT and QUARANTINE broadcasts", { params: IdParam, ...body(Subscribers) }, z.object({ subscribers: z.array(z.string()) })), async (c) => {
+arbiterRoutes.openapi(route("put", "/worldlines/{id}/subscribers", "Agents (connected to the hub) that receive ALERT and QUARANTINE broadcasts", { params: IdParam, ...jsonBody(Subscribers) }, z.object({ subscribers: z.array(z.string()) })), async (c) => {
   const { id } = c.req.valid("param");
   return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c), true)).setSubscribers(id, c.req.valid("json").agents)), 200);
 });
@@ -77,7 +73,7 @@ arbiterRoutes.openapi(route("post", "/worldlines/{id}/release", "Release a quara
   return c.json(unwrap(await worldLineStub(c.env, id).release()), 200);
 });
 
-arbiterRoutes.openapi(route("post", "/arbiter/model/train", "Train the entropy model (gradient descent on MSE) and store it as the next version", body(TrainModel), EntropyModel), async (c) => {
+arbiterRoutes.openapi(route("post", "/arbiter/model/train", "Train the entropy model (gradient descent on MSE) and store it as the next version", jsonBody(TrainModel), EntropyModel), async (c) => {
   const { samples, epochs, learningRate } = c.req.valid("json");
   return c.json(await trainAndStore(c.env, samples, { epochs, learningRate }), 200);
 });

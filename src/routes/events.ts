@@ -1,6 +1,6 @@
 // /api/v1/events: outside systems report events (queued, 202), operators read the event log and
 // the dead letters. Every call needs the operator token: events name private world lines and agents.
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { checkEventSize, describeError, sealEvent } from "../core/events.js";
@@ -11,21 +11,17 @@ import {
   EVENT_DATA, EventBatchInput, EventFailure, EventId, EventInput, EventQueued, EventsQueued, ListEventsQuery, ListFailuresQuery, StoredEvent, SYSTEM_EVENT_TYPES,
   type Event,
 } from "../schemas/events.js";
-import type { AppEnv } from "../http/app-env.js";
-import { errorResponse, problem, validationError } from "../http/problem.js";
+import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { requireOperator } from "../http/auth.js";
+import { validationError } from "../http/problem.js";
 import { publishEvents } from "../events/producer.js";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const bearer = [{ operatorToken: [] }];
 const invalidCursor = () => new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
 
-export const eventRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+export const eventRoutes = apiRouter();
 
 // Reads need the token too (the app-wide check only demands it for mutations).
-const operatorOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!c.get("isOperator")) return problem(c, 401, "unauthorized", "events are visible to the operator only: send Authorization: Bearer <DM_OPERATOR_TOKEN>", {}, { "www-authenticate": 'Bearer realm="darkmatter"' });
-  return next();
-};
+const operatorOnly = requireOperator("events");
 eventRoutes.use("/events", operatorOnly);
 eventRoutes.use("/events/*", operatorOnly);
 
@@ -38,7 +34,7 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 eventRoutes.openapi(
   createRoute({
-    method: "post", path: "/events", tags: ["events"], summary: "Report events (queued; 202)", security: bearer,
+    method: "post", path: "/events", tags: ["events"], summary: "Report events (queued; 202)", security: OPERATOR,
     description:
       "One event, or `{events: [...]}` (1–100). Types in a reserved namespace (" + [...new Set(SYSTEM_EVENT_TYPES.map((t) => t.split(".")[0]))].join(", ") +
       ") must be system types and match their data schema; any other namespace (e.g. `sim.episode.finished`) carries free-form object data. `data` ≤ 64 KiB of JSON (413). Answers once the events are on the queue; they are readable at GET /api/v1/events/{id} once the consumer stored them (usually within a second or two).",
@@ -67,10 +63,10 @@ eventRoutes.openapi(
 
 eventRoutes.openapi(
   createRoute({
-    method: "get", path: "/events", tags: ["events"], summary: "The event log, newest first", security: bearer,
+    method: "get", path: "/events", tags: ["events"], summary: "The event log, newest first", security: OPERATOR,
     description: "Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). Pages with `limit` and `cursor`.",
     request: { query: ListEventsQuery },
-    responses: { 200: json(Page(StoredEvent), "a page of events"), ...problemResponses(400, 401, 403) },
+    responses: { 200: jsonContent(Page(StoredEvent), "a page of events"), ...problemResponses(400, 401, 403) },
   }),
   async (c) => {
     const page = await new EventStore(c.env.DB).list(c.req.valid("query"));
@@ -82,10 +78,10 @@ eventRoutes.openapi(
 // Registered before /events/{id}, which would otherwise take "failures" for an id.
 eventRoutes.openapi(
   createRoute({
-    method: "get", path: "/events/failures", tags: ["events"], summary: "Messages the consumer failed on (dead letters first of all)", security: bearer,
+    method: "get", path: "/events/failures", tags: ["events"], summary: "Messages the consumer failed on (dead letters first of all)", security: OPERATOR,
     description: "`retrying`: failed, a retry is scheduled; `recovered`: went through on a later attempt; `dead-lettered`: gave up (after the retries, or at once for a message that is not a valid event).",
     request: { query: ListFailuresQuery },
-    responses: { 200: json(Page(EventFailure), "a page of failures, most recent first"), ...problemResponses(400, 401, 403) },
+    responses: { 200: jsonContent(Page(EventFailure), "a page of failures, most recent first"), ...problemResponses(400, 401, 403) },
   }),
   async (c) => {
     const page = await new EventStore(c.env.DB).listFailures(c.req.valid("query"));
@@ -96,9 +92,9 @@ eventRoutes.openapi(
 
 eventRoutes.openapi(
   createRoute({
-    method: "get", path: "/events/{id}", tags: ["events"], summary: "One event", security: bearer,
+    method: "get", path: "/events/{id}", tags: ["events"], summary: "One event", security: OPERATOR,
     request: { params: z.object({ id: z.string().max(64).meta({ param: { name: "id", in: "path" }, example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" }) }) },
-    responses: { 200: json(StoredEvent, "the event"), ...problemResponses(401, 403, 404) },
+    responses: { 200: jsonContent(StoredEvent, "the event"), ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
     const id = c.req.valid("param").id;

@@ -1,6 +1,6 @@
 // /api/v1/ledger, /api/v1/promotions and /api/v1/worldlines/:id/green/proof: validate, call the
 // Ledger (and WorldLine) Durable Objects, map.
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { unwrap } from "../core/problem.js";
 import { Hash, problemResponses } from "../schemas/common.js";
@@ -8,14 +8,10 @@ import {
   AnchorsBody, ApprovalBody, ConsistencyProof, ConsistencyQuery, CreateProposal, EntriesPage, EntriesQuery, GreenProofBundle,
   InclusionProof, InclusionQuery, Index, LedgerEntry, LedgerStatus, Proposal, ProposalsQuery, VerifyResult,
 } from "../schemas/ledger.js";
-import type { AppEnv } from "../http/app-env.js";
-import { errorResponse, validationError } from "../http/problem.js";
+import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
 import { worldLineStub } from "./worldlines.js";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
-const bearer = [{ operatorToken: [] }];
 
 type LedgerRpc = Pick<Ledger, "status" | "checkpoint" | "entries" | "entry" | "inclusion" | "consistency" | "verify" | "propose" | "proposal" | "proposals" | "approve" | "anchor" | "greenProof">;
 
@@ -27,10 +23,10 @@ export function ledgerStub(env: Env): LedgerRpc {
 /** The one mutation that needs no operator token: an approval's signature is its credential. */
 export const isApproval = (method: string, path: string) => method === "POST" && /^\/api\/v1\/promotions\/[^/]+\/approvals$/.test(path);
 
-export const ledgerRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+export const ledgerRoutes = apiRouter();
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger", tags: ["ledger"], summary: "Ledger status", responses: { 200: json(LedgerStatus, "size, root, head and the authority set"), ...problemResponses(503) } }),
+  createRoute({ method: "get", path: "/ledger", tags: ["ledger"], summary: "Ledger status", responses: { 200: jsonContent(LedgerStatus, "size, root, head and the authority set"), ...problemResponses(503) } }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).status()), 200),
 );
 
@@ -44,7 +40,7 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger/entries", tags: ["ledger"], summary: "Entries in index order, optionally by kind or world line", request: { query: EntriesQuery }, responses: { 200: json(EntriesPage, "a page of entries"), ...problemResponses(400) } }),
+  createRoute({ method: "get", path: "/ledger/entries", tags: ["ledger"], summary: "Entries in index order, optionally by kind or world line", request: { query: EntriesQuery }, responses: { 200: jsonContent(EntriesPage, "a page of entries"), ...problemResponses(400) } }),
   async (c) => {
     const query = c.req.valid("query");
     const { items, size } = unwrap(await ledgerStub(c.env).entries(query));
@@ -54,12 +50,12 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger/entries/{index}", tags: ["ledger"], summary: "One entry", request: { params: z.object({ index: Index }) }, responses: { 200: json(LedgerEntry, "the entry"), ...problemResponses(400, 404) } }),
+  createRoute({ method: "get", path: "/ledger/entries/{index}", tags: ["ledger"], summary: "One entry", request: { params: z.object({ index: Index }) }, responses: { 200: jsonContent(LedgerEntry, "the entry"), ...problemResponses(400, 404) } }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).entry(c.req.valid("param").index)), 200),
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger/proofs/inclusion", tags: ["ledger"], summary: "RFC 9162 inclusion proof", request: { query: InclusionQuery }, responses: { 200: json(InclusionProof, "the proof"), ...problemResponses(400) } }),
+  createRoute({ method: "get", path: "/ledger/proofs/inclusion", tags: ["ledger"], summary: "RFC 9162 inclusion proof", request: { query: InclusionQuery }, responses: { 200: jsonContent(InclusionProof, "the proof"), ...problemResponses(400) } }),
   async (c) => {
     const { index, size } = c.req.valid("query");
     return c.json(unwrap(await ledgerStub(c.env).inclusion(index, size)), 200);
@@ -67,7 +63,7 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger/proofs/consistency", tags: ["ledger"], summary: "RFC 9162 consistency proof", request: { query: ConsistencyQuery }, responses: { 200: json(ConsistencyProof, "the proof"), ...problemResponses(400) } }),
+  createRoute({ method: "get", path: "/ledger/proofs/consistency", tags: ["ledger"], summary: "RFC 9162 consistency proof", request: { query: ConsistencyQuery }, responses: { 200: jsonContent(ConsistencyProof, "the proof"), ...problemResponses(400) } }),
   async (c) => {
     const { from, to } = c.req.valid("query");
     return c.json(unwrap(await ledgerStub(c.env).consistency(from, to)), 200);
@@ -75,21 +71,21 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "post", path: "/ledger/verify", tags: ["ledger"], summary: "Re-check every hash link, entry hash, the Merkle root and every quorum signature", security: bearer, responses: { 200: json(VerifyResult, "ok, or the first bad index"), ...problemResponses(401, 403) } }),
+  createRoute({ method: "post", path: "/ledger/verify", tags: ["ledger"], summary: "Re-check every hash link, entry hash, the Merkle root and every quorum signature", security: OPERATOR, responses: { 200: jsonContent(VerifyResult, "ok, or the first bad index"), ...problemResponses(401, 403) } }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).verify()), 200),
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "post", path: "/ledger/anchors", tags: ["ledger"], summary: "Attest roots of outside logs (anchor entries; no quorum)", security: bearer, request: body(AnchorsBody), responses: { 201: json(z.object({ entries: z.array(z.object({ index: z.number().int(), hash: Hash })) }), "the anchor entries"), ...problemResponses(400, 401, 403) } }),
+  createRoute({ method: "post", path: "/ledger/anchors", tags: ["ledger"], summary: "Attest roots of outside logs (anchor entries; no quorum)", security: OPERATOR, request: jsonBody(AnchorsBody), responses: { 201: jsonContent(z.object({ entries: z.array(z.object({ index: z.number().int(), hash: Hash })) }), "the anchor entries"), ...problemResponses(400, 401, 403) } }),
   async (c) => c.json({ entries: unwrap(await ledgerStub(c.env).anchor(c.req.valid("json").anchors)) }, 201),
 );
 
 ledgerRoutes.openapi(
   createRoute({
-    method: "post", path: "/promotions", tags: ["promotions"], summary: "Propose a promotion, rollback or authority change", security: bearer,
+    method: "post", path: "/promotions", tags: ["promotions"], summary: "Propose a promotion, rollback or authority change", security: OPERATOR,
     description: "Answers the proposal with its `payload` (exactly what is signed) and `digest` = SHA3-256(JCS(payload)). Authorities approve by signing the 32 raw digest bytes.",
-    request: body(CreateProposal),
-    responses: { 201: json(Proposal, "the pending proposal"), ...problemResponses(400, 401, 403, 404, 409, 422) },
+    request: jsonBody(CreateProposal),
+    responses: { 201: jsonContent(Proposal, "the pending proposal"), ...problemResponses(400, 401, 403, 404, 409, 422) },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -106,7 +102,7 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/promotions", tags: ["promotions"], summary: "Proposals, newest first", request: { query: ProposalsQuery }, responses: { 200: json(z.object({ items: z.array(Proposal), next: z.string().nullable() }), "a page of proposals"), ...problemResponses(400) } }),
+  createRoute({ method: "get", path: "/promotions", tags: ["promotions"], summary: "Proposals, newest first", request: { query: ProposalsQuery }, responses: { 200: jsonContent(z.object({ items: z.array(Proposal), next: z.string().nullable() }), "a page of proposals"), ...problemResponses(400) } }),
   async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
     const items = unwrap(await ledgerStub(c.env).proposals({ status, limit, before: cursor }));
@@ -115,7 +111,7 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/promotions/{id}", tags: ["promotions"], summary: "One proposal with its approvals", request: { params: z.object({ id: z.string().max(64) }) }, responses: { 200: json(Proposal, "the proposal"), ...problemResponses(404) } }),
+  createRoute({ method: "get", path: "/promotions/{id}", tags: ["promotions"], summary: "One proposal with its approvals", request: { params: z.object({ id: z.string().max(64) }) }, responses: { 200: jsonContent(Proposal, "the proposal"), ...problemResponses(404) } }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id)), 200),
 );
 
@@ -123,8 +119,8 @@ ledgerRoutes.openapi(
   createRoute({
     method: "post", path: "/promotions/{id}/approvals", tags: ["promotions"], summary: "An authority's approval (no operator token: the signature is the credential)",
     description: "`signature` is Ed25519 over the 32 raw bytes of the proposal's digest. Non-authority or bad signature → 403; repeating an approval is idempotent; a decided or stale proposal → 409. At quorum the decision entry is appended and the world line's green moves.",
-    request: { params: z.object({ id: z.string().max(64) }), ...body(ApprovalBody) },
-    responses: { 200: json(Proposal, "the proposal after this approval"), ...problemResponses(400, 403, 404, 409) },
+    request: { params: z.object({ id: z.string().max(64) }), ...jsonBody(ApprovalBody) },
+    responses: { 200: jsonContent(Proposal, "the proposal after this approval"), ...problemResponses(400, 403, 404, 409) },
   }),
   async (c) => {
     const location = (c.req.raw as { cf?: { colo?: string } }).cf?.colo ?? "local";
@@ -136,7 +132,7 @@ ledgerRoutes.openapi(
   createRoute({
     method: "get", path: "/worldlines/{id}/green/proof", tags: ["promotions"], summary: "Self-contained proof of the green commit, verifiable offline (`darkmatter verify`)",
     request: { params: z.object({ id: z.string() }) },
-    responses: { 200: json(GreenProofBundle, "the proof bundle"), ...problemResponses(404) },
+    responses: { 200: jsonContent(GreenProofBundle, "the proof bundle"), ...problemResponses(404) },
   }),
   async (c) => {
     const id = c.req.valid("param").id;

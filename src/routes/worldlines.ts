@@ -1,5 +1,5 @@
 // /api/v1/worldlines and /api/v1/multiverse: validate, call the WorldLine Durable Object, map.
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { Json } from "../core/canonical-json.js";
 import { newId } from "../core/ids.js";
@@ -13,12 +13,9 @@ import {
   AtQuery, Commit, CommitResult, CreateWorldLine, Diff, DiffQuery, EntityId, EntityRead, ForkWorldLine, JsonPatch,
   ListWorldLinesQuery, MergePatch, MergeResult, MergeWorldLine, Multiverse, State, WorldLine as WorldLineSchema, WorldLineId,
 } from "../schemas/worldline.js";
-import type { AppEnv } from "../http/app-env.js";
-import { errorResponse, validationError } from "../http/problem.js";
+import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { validationError } from "../http/problem.js";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
-const body = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
-const bearer = [{ operatorToken: [] }];
 const IdParam = z.object({ id: z.string().meta({ param: { name: "id", in: "path" }, example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" }) });
 
 /** The WorldLine Durable Object for an id; a malformed id cannot name a world line, so it is a 404. */
@@ -32,13 +29,13 @@ type WorldLineRpc = Pick<WorldLine, "create" | "fork" | "terminate" | "info" | "
 
 const DEFAULT_AUTHOR = "operator";
 
-export const worldLineRoutes = new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+export const worldLineRoutes = apiRouter();
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "post", path: "/worldlines", tags: ["world lines"], summary: "Create a world line", security: bearer,
-    request: body(CreateWorldLine),
-    responses: { 201: json(WorldLineSchema, "the new blue world line"), ...problemResponses(400, 401, 403, 413, 415) },
+    method: "post", path: "/worldlines", tags: ["world lines"], summary: "Create a world line", security: OPERATOR,
+    request: jsonBody(CreateWorldLine),
+    responses: { 201: jsonContent(WorldLineSchema, "the new blue world line"), ...problemResponses(400, 401, 403, 413, 415) },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -58,7 +55,7 @@ worldLineRoutes.openapi(
     method: "get", path: "/worldlines", tags: ["world lines"], summary: "List world lines (newest first)",
     description: "Without the operator token only public-network and full-public world lines are listed.",
     request: { query: ListWorldLinesQuery },
-    responses: { 200: json(Page(WorldLineSchema), "a page of world lines"), ...problemResponses(400, 403) },
+    responses: { 200: jsonContent(Page(WorldLineSchema), "a page of world lines"), ...problemResponses(400, 403) },
   }),
   async (c) => {
     const query = c.req.valid("query");
@@ -72,7 +69,7 @@ worldLineRoutes.openapi(
   createRoute({
     method: "get", path: "/worldlines/{id}", tags: ["world lines"], summary: "Read a world line",
     request: { params: IdParam },
-    responses: { 200: json(WorldLineSchema, "the world line"), ...problemResponses(403, 404) },
+    responses: { 200: jsonContent(WorldLineSchema, "the world line"), ...problemResponses(403, 404) },
   }),
   async (c) => c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).info(viewer(c))), 200),
 );
@@ -81,7 +78,7 @@ worldLineRoutes.openapi(
   createRoute({
     method: "get", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Read the whole state at a commit",
     request: { params: IdParam, query: AtQuery },
-    responses: { 200: json(State, "entities at the commit"), ...problemResponses(400, 403, 404) },
+    responses: { 200: jsonContent(State, "entities at the commit"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
     const state = unwrap(await worldLineStub(c.env, c.req.valid("param").id).state(viewer(c), c.req.valid("query").at));
@@ -93,7 +90,7 @@ worldLineRoutes.openapi(
   createRoute({
     method: "get", path: "/worldlines/{id}/entities/{entityId}", tags: ["world lines"], summary: "Read one entity (reads only its path in the tree)",
     request: { params: IdParam.extend({ entityId: EntityId.meta({ param: { name: "entityId", in: "path" } }) }), query: AtQuery },
-    responses: { 200: json(EntityRead, "the entity"), ...problemResponses(400, 403, 404) },
+    responses: { 200: jsonContent(EntityRead, "the entity"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
     const { id, entityId } = c.req.valid("param");
@@ -106,7 +103,7 @@ const PATCH_TYPES = { "application/json-patch+json": "json-patch", "application/
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "patch", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Commit a patch (RFC 6902 or RFC 7396)", security: bearer,
+    method: "patch", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Commit a patch (RFC 6902 or RFC 7396)", security: OPERATOR,
     description: "Paths point into the entities object: `/sun/mass` is field `mass` of entity `sun`. `If-Match: <commit>` refuses the patch (412) unless the head is that commit. A patch that fails any operation changes nothing.",
     request: {
       params: IdParam,
@@ -115,7 +112,7 @@ worldLineRoutes.openapi(
       // types without validating one against the other's schema; the handler validates by media type.
       body: { required: true, content: { "application/json-patch+json": { schema: z.toJSONSchema(JsonPatch, { io: "input" }) as object }, "application/merge-patch+json": { schema: z.toJSONSchema(MergePatch, { io: "input" }) as object } } },
     },
-    responses: { 200: json(CommitResult, "the new head (unchanged when the patch was a no-op)"), ...problemResponses(400, 401, 403, 404, 410, 412, 413, 415, 422, 423) },
+    responses: { 200: jsonContent(CommitResult, "the new head (unchanged when the patch was a no-op)"), ...problemResponses(400, 401, 403, 404, 410, 412, 413, 415, 422, 423) },
   }),
   async (c) => {
     const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase() as keyof typeof PATCH_TYPES;
@@ -139,7 +136,7 @@ worldLineRoutes.openapi(
   createRoute({
     method: "get", path: "/worldlines/{id}/commits", tags: ["world lines"], summary: "History, newest first",
     request: { params: IdParam, query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
-    responses: { 200: json(Page(Commit), "a page of commits"), ...problemResponses(400, 403, 404) },
+    responses: { 200: jsonContent(Page(Commit), "a page of commits"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
     const { cursor, limit } = c.req.valid("query");
@@ -160,7 +157,7 @@ worldLineRoutes.openapi(
   createRoute({
     method: "get", path: "/worldlines/{id}/diff", tags: ["world lines"], summary: "Entity-level changes between two commits",
     request: { params: IdParam, query: DiffQuery },
-    responses: { 200: json(Diff, "changes from `from` to `to`"), ...problemResponses(400, 403, 404) },
+    responses: { 200: jsonContent(Diff, "changes from `from` to `to`"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
     const { from, to } = c.req.valid("query");
@@ -170,9 +167,9 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "post", path: "/worldlines/{id}/fork", tags: ["world lines"], summary: "Fork: a new blue world line at this head, sharing its tree", security: bearer,
-    request: { params: IdParam, ...body(ForkWorldLine) },
-    responses: { 201: json(WorldLineSchema, "the fork"), ...problemResponses(400, 401, 403, 404, 422) },
+    method: "post", path: "/worldlines/{id}/fork", tags: ["world lines"], summary: "Fork: a new blue world line at this head, sharing its tree", security: OPERATOR,
+    request: { params: IdParam, ...jsonBody(ForkWorldLine) },
+    responses: { 201: jsonContent(WorldLineSchema, "the fork"), ...problemResponses(400, 401, 403, 404, 422) },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -189,10 +186,10 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "post", path: "/worldlines/{id}/merge", tags: ["world lines"], summary: "Merge another world line into this one", security: bearer,
+    method: "post", path: "/worldlines/{id}/merge", tags: ["world lines"], summary: "Merge another world line into this one", security: OPERATOR,
     description: "Three-way merge from the common ancestor at entity granularity, and within an entity at JSON Pointer granularity. Conflicts answer 409 with `conflicts` and change nothing unless `strategy` is `ours` or `theirs`.",
-    request: { params: IdParam, ...body(MergeWorldLine) },
-    responses: { 200: json(MergeResult, "the merge commit (or `merged: false` when there was nothing to merge)"), ...problemResponses(400, 401, 403, 404, 409, 410, 422, 423) },
+    request: { params: IdParam, ...jsonBody(MergeWorldLine) },
+    responses: { 200: jsonContent(MergeResult, "the merge commit (or `merged: false` when there was nothing to merge)"), ...problemResponses(400, 401, 403, 404, 409, 410, 422, 423) },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -203,9 +200,9 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "delete", path: "/worldlines/{id}", tags: ["world lines"], summary: "Terminate: history stays readable, writes answer 410", security: bearer,
+    method: "delete", path: "/worldlines/{id}", tags: ["world lines"], summary: "Terminate: history stays readable, writes answer 410", security: OPERATOR,
     request: { params: IdParam },
-    responses: { 200: json(WorldLineSchema, "the terminated world line"), ...problemResponses(401, 403, 404, 410) },
+    responses: { 200: jsonContent(WorldLineSchema, "the terminated world line"), ...problemResponses(401, 403, 404, 410) },
   }),
   async (c) => c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).terminate()), 200),
 );
@@ -213,7 +210,7 @@ worldLineRoutes.openapi(
 worldLineRoutes.openapi(
   createRoute({
     method: "get", path: "/multiverse", tags: ["world lines"], summary: "The graph of world lines with fork and merge edges",
-    responses: { 200: json(Multiverse, "nodes and edges"), ...problemResponses(403) },
+    responses: { 200: jsonContent(Multiverse, "nodes and edges"), ...problemResponses(403) },
   }),
   async (c) => {
     const { nodes, edges } = await new Catalog(c.env.DB).graph(!c.get("isOperator"));
