@@ -134,7 +134,8 @@ export class Ledger extends DurableObject<Env> {
     return capture(() => this.signedCheckpoint());
   }
 
-  entries(query: { from: number; limit: number; kind?: LedgerKind; worldline?: string }): Promise<Outcome<{ items: LedgerEntry[]; size: number }>> {
+  /** Entries in index order; `worldlines[i]` names the world line entry i concerns (the route hides private ones from anonymous readers). */
+  entries(query: { from: number; limit: number; kind?: LedgerKind; worldline?: string }): Promise<Outcome<{ items: LedgerEntry[]; worldlines: Array<string | null>; size: number }>> {
     return capture(() => {
       this.ready();
       const filters = ["idx >= ?"];
@@ -142,14 +143,15 @@ export class Ledger extends DurableObject<Env> {
       if (query.kind) filters.push("kind = ?"), args.push(query.kind);
       if (query.worldline) filters.push("worldline = ?"), args.push(query.worldline);
       const rows = this.sql.exec<EntryRow>(`SELECT * FROM entries WHERE ${filters.join(" AND ")} ORDER BY idx LIMIT ?`, ...args, query.limit).toArray();
-      return { items: rows.map(toEntry), size: this.frontier.size };
+      return { items: rows.map(toEntry), worldlines: rows.map((row) => (row.worldline as string | null) ?? null), size: this.frontier.size };
     });
   }
 
-  entry(index: number): Promise<Outcome<LedgerEntry>> {
+  entry(index: number): Promise<Outcome<{ entry: LedgerEntry; worldline: string | null }>> {
     return capture(() => {
       this.ready();
-      return this.readEntry(index);
+      const row = this.sql.exec<{ worldline: string | null }>("SELECT worldline FROM entries WHERE idx = ?", index).toArray()[0];
+      return { entry: this.readEntry(index), worldline: row?.worldline ?? null };
     });
   }
 

@@ -79,6 +79,14 @@ export class Catalog {
     return { rows: page.map(toMeta), next: rows.length > options.limit && last ? encodeCursor(last.createdAt, last.id) : null };
   }
 
+  /** Which of these world lines anonymous readers may see (public-network, full-public). */
+  async publicAmong(ids: Iterable<string>): Promise<Set<string>> {
+    const wanted = [...new Set(ids)];
+    if (wanted.length === 0) return new Set();
+    const rows = await this.db.select({ id: worldlines.id }).from(worldlines).where(and(inArray(worldlines.id, wanted), inArray(worldlines.privacy, [...PUBLIC_LEVELS])));
+    return new Set(rows.map((row) => row.id));
+  }
+
   async graph(publicOnly: boolean) {
     const nodes = await this.db
       .select()

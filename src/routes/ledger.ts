@@ -2,7 +2,8 @@
 // Ledger (and WorldLine) Durable Objects, map.
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { unwrap } from "../core/problem.js";
+import { notFound, unwrap } from "../core/problem.js";
+import { Catalog } from "../adapter/catalog.js";
 import { Hash, problemResponses } from "../schemas/common.js";
 import {
   AnchorsBody, ApprovalBody, ConsistencyProof, ConsistencyQuery, CreateProposal, EntriesPage, EntriesQuery, GreenProofBundle,
@@ -43,15 +44,23 @@ ledgerRoutes.openapi(
   createRoute({ method: "get", path: "/ledger/entries", tags: ["ledger"], summary: "Entries in index order, optionally by kind or world line", request: { query: EntriesQuery }, responses: { 200: jsonContent(EntriesPage, "a page of entries"), ...problemResponses(400) } }),
   async (c) => {
     const query = c.req.valid("query");
-    const { items, size } = unwrap(await ledgerStub(c.env).entries(query));
+    const { items, worldlines, size } = unwrap(await ledgerStub(c.env).entries(query));
     const last = items[items.length - 1];
-    return c.json({ items, size, next: items.length === query.limit && last ? last.index + 1 : null }, 200);
+    const next = items.length === query.limit && last ? last.index + 1 : null;
+    if (c.get("isOperator")) return c.json({ items, size, next }, 200);
+    // Privacy: entries about a private world line are not shown to anonymous readers (their proofs still verify: a proof reveals only hashes).
+    const visible = await new Catalog(c.env.DB).publicAmong(worldlines.filter((id): id is string => id !== null));
+    return c.json({ items: items.filter((_, i) => worldlines[i] === null || visible.has(worldlines[i]!)), size, next }, 200);
   },
 );
 
 ledgerRoutes.openapi(
   createRoute({ method: "get", path: "/ledger/entries/{index}", tags: ["ledger"], summary: "One entry", request: { params: z.object({ index: Index }) }, responses: { 200: jsonContent(LedgerEntry, "the entry"), ...problemResponses(400, 404) } }),
-  async (c) => c.json(unwrap(await ledgerStub(c.env).entry(c.req.valid("param").index)), 200),
+  async (c) => {
+    const { entry, worldline } = unwrap(await ledgerStub(c.env).entry(c.req.valid("param").index));
+    if (worldline && !c.get("isOperator") && !(await new Catalog(c.env.DB).publicAmong([worldline])).has(worldline)) throw notFound("ledger entry");
+    return c.json(entry, 200);
+  },
 );
 
 ledgerRoutes.openapi(
@@ -106,7 +115,10 @@ ledgerRoutes.openapi(
   async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
     const items = unwrap(await ledgerStub(c.env).proposals({ status, limit, before: cursor }));
-    return c.json({ items, next: items.length === limit ? items[items.length - 1]!.id : null }, 200);
+    const next = items.length === limit ? items[items.length - 1]!.id : null;
+    if (c.get("isOperator")) return c.json({ items, next }, 200);
+    const visible = await new Catalog(c.env.DB).publicAmong(items.flatMap((p) => (p.payload.worldline ? [p.payload.worldline] : [])));
+    return c.json({ items: items.filter((p) => !p.payload.worldline || visible.has(p.payload.worldline)), next }, 200);
   },
 );
 

@@ -184,3 +184,24 @@ describe("ledger verify", () => {
     expect(result.reason).toContain("hash");
   });
 });
+
+describe("ledger privacy", () => {
+  it("hides ledger entries and proposals about private world lines from anonymous readers, but not from the operator", async () => {
+    const hidden = await createWorldLine({ privacy: "p2p" });
+    const open = await createWorldLine({ privacy: "full-public" });
+    const { body: p1 } = await propose({ worldline: hidden.id, kind: "promote" });
+    const { body: p2 } = await propose({ worldline: open.id, kind: "promote" });
+    const anonymous = (await api("GET", "/api/v1/ledger/entries?kind=proposal&limit=1000", { token: null })).body.items;
+    const ids = anonymous.map((e: { data: { proposal: string } }) => e.data.proposal);
+    expect(ids).toContain(p2.id);
+    expect(ids).not.toContain(p1.id);
+    const all = (await api("GET", "/api/v1/ledger/entries?kind=proposal&limit=1000")).body.items.map((e: { data: { proposal: string } }) => e.data.proposal);
+    expect(all).toEqual(expect.arrayContaining([p1.id, p2.id]));
+    const hiddenEntry = (await api("GET", `/api/v1/ledger/entries?worldline=${hidden.id}`)).body.items[0];
+    expect((await api("GET", `/api/v1/ledger/entries/${hiddenEntry.index}`, { token: null })).status).toBe(404);
+    expect((await api("GET", `/api/v1/ledger/entries/${hiddenEntry.index}`)).status).toBe(200);
+    const listed = (await api("GET", "/api/v1/promotions?limit=500", { token: null })).body.items.map((p: { id: string }) => p.id);
+    expect(listed).toContain(p2.id);
+    expect(listed).not.toContain(p1.id);
+  });
+});
