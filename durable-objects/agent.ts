@@ -22,6 +22,7 @@ import { formatMeshTimestamp } from "../src/core/mesh/timestamp.js";
 import { anchorEndpointUrl, graftWebhookPath, meshBaseUrl, meshEndpointUrl, parseAnchorList, webhookUrlFor } from "../src/core/mesh/url.js";
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { secretsEqual } from "../src/core/constant-time.js";
+import { emitEvent } from "../src/events/producer.js";
 import type { InboxMessage, SentMessage } from "../src/schemas/mesh-state.js";
 import { AgentStore, connectionRecord, type AgentProfile, type ConnectionRecord } from "../src/mesh/agent-store.js";
 import { agentPublicUrl, AGENT_NAME_HEADER, meshCall } from "../src/mesh/transport.js";
@@ -183,6 +184,7 @@ export class Agent extends DurableObject<Env> {
     }
     if (receipt.queued) {
       this.store.addToInbox(receipt.queued);
+      this.emit({ type: "mesh.message.received", data: { messageId: receipt.queued.message_id.slice(0, 128), fromAgent: receipt.queued.from_agent_id, hopsRemaining: receipt.queued.hops_remaining, bytes: new TextEncoder().encode(receipt.queued.content).length, signed: receipt.queued.verified } });
       this.profile().messagesHandled++;
       await this.store.saveProfile();
       await this.scheduleAlarm();
@@ -204,6 +206,7 @@ export class Agent extends DurableObject<Env> {
     }
     if (outcome.pending) {
       this.store.pending.set(outcome.pending.request_id, outcome.pending);
+      this.connectionChanged(outcome.pending.from_agent_id, "requested", "inbound", outcome.pending.from_agent_url);
       await this.store.savePending();
     }
     return meshResponse(outcome.reply);
@@ -212,7 +215,10 @@ export class Agent extends DurableObject<Env> {
   private async receiveConnectionAccepted(text: string, now: number): Promise<Response> {
     const outcome = receiveConnectionAccepted(parseJsonBody(text), { now, pendingOutbound: this.store.pendingOutbound });
     if (outcome.consumed) this.store.pendingOutbound = this.store.pendingOutbound.filter((p) => p !== outcome.consumed);
-    if (outcome.connection) this.store.connections.set(outcome.connection.agent_id, connectionRecord(outcome.connection, this.store.connections.get(outcome.connection.agent_id)));
+    if (outcome.connection) {
+      this.store.connections.set(outcome.connection.agent_id, connectionRecord(outcome.connection, this.store.connections.get(outcome.connection.agent_id)));
+      this.connectionChanged(outcome.connection.agent_id, "accepted", "outbound", outcome.connection.agent_url);
+    }
     if (outcome.consumed || outcome.connection) await Promise.all([this.store.savePending(), this.store.saveConnections()]);
     return meshResponse(outcome.reply);
   }
@@ -242,7 +248,10 @@ export class Agent extends DurableObject<Env> {
     const outcome = acceptPendingRequest(body, {
       now, self: this.self(), pending: (id) => this.store.pending.get(id), connectionCount: this.store.connections.size, maxConnections: this.profile().maxConnections,
     });
-    if (outcome.connection) this.store.connections.set(outcome.connection.agent_id, connectionRecord(outcome.connection, this.store.connections.get(outcome.connection.agent_id)));
+    if (outcome.connection) {
+      this.store.connections.set(outcome.connection.agent_id, connectionRecord(outcome.connection, this.store.connections.get(outcome.connection.agent_id)));
+      this.connectionChanged(outcome.connection.agent_id, "accepted", "inbound", outcome.connection.agent_url);
+    }
     if (outcome.removePending) this.store.pending.delete(outcome.removePending);
     await Promise.all([this.store.saveConnections(), this.store.savePending()]);
     if (outcome.notify) await meshCall(this.env, outcome.notify.url, { method: "POST", body: outcome.notify.body, timeoutMs: seconds(TIMEOUTS_SECONDS.acceptanceNotification) }); // result ignored (§8.4 step 6)
@@ -266,12 +275,15 @@ export class Agent extends DurableObject<Env> {
           return reply.body as Record<string, unknown>;
         }
         case "reject": {
-          if (!this.store.pending.delete(params.request_id!)) throw operatorError(404, "unknown-request", `no pending request "${params.request_id}"`);
+          const request = this.store.pending.get(params.request_id!);
+          if (!request || !this.store.pending.delete(params.request_id!)) throw operatorError(404, "unknown-request", `no pending request "${params.request_id}"`);
+          this.connectionChanged(request.from_agent_id, "rejected", "inbound", request.from_agent_url);
           await this.store.savePending();
           return { success: true, rejected: params.request_id };
         }
         case "disconnect": {
           if (!this.store.connections.delete(params.agent_id!)) throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
+          this.connectionChanged(params.agent_id!, "disconnected");
           await this.store.saveConnections();
           return { success: true, disconnected_from: params.agent_id };
         }
@@ -290,6 +302,7 @@ export class Agent extends DurableObject<Env> {
     switch (result.kind) {
       case "connected":
         this.store.connections.set(result.connection.agent_id, connectionRecord(result.connection, this.store.connections.get(result.connection.agent_id)));
+        this.connectionChanged(result.connection.agent_id, "accepted", "outbound", result.connection.agent_url);
         await this.store.saveConnections();
         await this.scheduleAlarm();
         return { success: true, status: "connected", agent_id: result.connection.agent_id };
@@ -612,6 +625,16 @@ export class Agent extends DurableObject<Env> {
   }
 
   // ---- helpers --------------------------------------------------------------------------
+
+  /** Mesh events for the event wormhole; `agent` is this agent's id. Never blocks or fails the mesh reply. */
+  private emit(input: { type: "mesh.message.received" | "mesh.connection.changed"; data: Record<string, unknown> }): void {
+    this.ctx.waitUntil(emitEvent(this.env, { ...input, agent: this.passport().agentId } as Parameters<typeof emitEvent>[1]));
+  }
+
+  private connectionChanged(peer: string, change: "requested" | "accepted" | "rejected" | "disconnected", direction?: "inbound" | "outbound", peerUrl?: string): void {
+    if (!peer || peer.length > 128) return; // the event schema bounds agent ids like the spec does (§12.1)
+    this.emit({ type: "mesh.connection.changed", data: { peer, change, ...(direction && { direction }), ...(peerUrl && { peerUrl: peerUrl.slice(0, 2048) }) } });
+  }
 
   /** The hub exists without being created: its passport is DM_HUB_PASSPORT. */
   private async ensureHub(name: string): Promise<void> {

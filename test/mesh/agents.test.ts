@@ -261,3 +261,20 @@ describe("inbox housekeeping", () => {
     expect((await api("GET", "/api/v1/agents/drop-b/inbox")).body.items).toEqual([]);
   });
 });
+
+describe("mesh events", () => {
+  it("reports connection changes and received messages as events of the receiving agent", async () => {
+    const { allEvents, eventually } = await import("../events/helpers.js");
+    const a = await createAgent("ev-a");
+    const b = await createAgent("ev-b");
+    await connect("ev-a", "ev-b");
+    const sent = (await send("ev-a", { content: "hello events", target_agent_id: b.agent_id })).body;
+    const received = await eventually(async () => (await allEvents({ type: "mesh.message.received", agent: b.agent_id })).find((e) => (e.data as { messageId: string }).messageId === sent.message_id), "mesh.message.received");
+    expect(received.data).toMatchObject({ fromAgent: a.agent_id, signed: true, bytes: 12, hopsRemaining: 10 });
+    const changes = await eventually(async () => {
+      const events = await allEvents({ type: "mesh.connection.changed", agent: b.agent_id });
+      return events.length >= 2 && events;
+    }, "connection events");
+    expect(changes.map((e) => (e.data as { change: string }).change)).toEqual(expect.arrayContaining(["requested", "accepted"]));
+  });
+});
