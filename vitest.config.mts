@@ -25,6 +25,7 @@ export default defineConfig(async () => {
             DM_PUBLIC_URL: "http://localhost",
             DM_HUB_PASSPORT: key("hub").privateKey,
             DM_EVENTS_RETRY_BASE_SECONDS: "0", // real-queue retries in test/events run back to back
+            DM_TASK_RETRY_BASE_SECONDS: "1", // squad-task retries in test/squads come a second apart
           },
         } })],
     test: { include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], setupFiles: ["test/setup.ts"] },

@@ -8,6 +8,8 @@ import { benchLedger } from "./ledger.js";
 import { benchEvents } from "./events.js";
 import { benchMesh } from "./mesh.js";
 import { benchArbiter } from "./arbiter.js";
+import { benchHalo } from "./halo.js";
+import { benchDashboard } from "./dashboard.js";
 
 const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDev>>) => Promise<Figure[]>> = {
   worldlines: benchWorldLines,
@@ -15,6 +17,8 @@ const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDe
   events: benchEvents,
   mesh: benchMesh,
   arbiter: benchArbiter,
+  halo: benchHalo,
+  dashboard: benchDashboard,
 };
 
 const filter = process.argv[2] ?? "";

@@ -27,6 +27,7 @@ import type { InboxMessage, SentMessage } from "../src/schemas/mesh-state.js";
 import { AgentStore, connectionRecord, type AgentProfile, type ConnectionRecord } from "../src/mesh/agent-store.js";
 import { agentPublicUrl, AGENT_NAME_HEADER, meshCall } from "../src/mesh/transport.js";
 import { meshJson, meshMethodNotAllowed, meshNotFound, meshResponse } from "../src/http/mesh-response.js";
+import { taskResponseReceived } from "../src/squads/task-response.js";
 
 export const HUB_AGENT = "hub";
 const seconds = (s: number) => s * 1000;
@@ -228,6 +229,7 @@ export class Agent extends DurableObject<Env> {
     if (limited) return meshResponse(limited);
     const outcome = applyWebhookUpdate(messageId, this.sentRecord(messageId), parseJsonBody(text), now);
     if (outcome.record) this.store.saveSent(outcome.record);
+    if (outcome.record?.response && this.store.profile?.name === HUB_AGENT) this.ctx.waitUntil(taskResponseReceived(this.env, messageId, text)); // a squad task's answer (src/squads/task-response.ts)
     return meshResponse(outcome.reply);
   }
 

@@ -11,6 +11,8 @@ import { agentRoutes } from "./routes/agents.js";
 import { arbiterRoutes } from "./routes/arbiter.js";
 import { meshRoutes } from "./routes/mesh.js";
 import { eventRoutes } from "./routes/events.js";
+import { dreamNetRoutes } from "./routes/dreamnet.js";
+import { liveRoutes } from "./routes/live.js";
 import { apiEvents } from "./http/api-events.js";
 
 export const API_INFO = {
@@ -34,6 +36,8 @@ export function createApp() {
   app.route("/api/v1", agentRoutes);
   app.route("/api/v1", arbiterRoutes);
   app.route("/api/v1", eventRoutes);
+  app.route("/api/v1", dreamNetRoutes);
+  app.route("/api/v1", liveRoutes);
   app.route("/", meshRoutes);
 
   app.doc31("/api/openapi.json", { openapi: "3.1.0", info: API_INFO, servers: [{ url: "/" }] });

@@ -26,5 +26,9 @@ declare namespace Cloudflare {
     DM_ARBITER_ANCHOR_EVERY?: string;
     /** Seconds before the first retry of a failed event; doubles per attempt (default 2). */
     DM_EVENTS_RETRY_BASE_SECONDS?: string;
+    /** How far back a HALO cycle reads events, in seconds (default 900). */
+    DM_HALO_WINDOW_SECONDS?: string;
+    /** Seconds before a failed squad-task attempt is retried; doubles per attempt (default 30). */
+    DM_TASK_RETRY_BASE_SECONDS?: string;
   }
 }

@@ -1,7 +1,8 @@
 // D1 tables (drizzle). D1 holds what is queried across world lines: the catalog, the lineage
 // graph, the commit graph and the content-addressed scene objects. Every row here can be rebuilt
 // from the Durable Objects, which are the source of truth for heads and status.
-import { sqliteTable, text, integer, real, index, primaryKey } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import { sqliteTable, text, integer, real, index, primaryKey, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const worldlines = sqliteTable(
   "worldlines",
@@ -88,8 +89,9 @@ export const events = sqliteTable(
 );
 
 /**
- * Error and critical events waiting for HALO (src/events/halo-trigger.ts). HALO itself is a later
- * issue: it will take `pending` rows, run a cycle and mark them.
+ * Error and critical events that triggered HALO (src/events/halo-trigger.ts), one row per event:
+ * the exactly-once record and the evidence. The cycles that read them are in `halo_cycles`
+ * (`trigger_events`); `status` keeps the value the trigger wrote.
  */
 export const haloTriggers = sqliteTable(
   "halo_triggers",
@@ -135,3 +137,211 @@ export const arbiterModels = sqliteTable("arbiter_models", {
   learningRate: real("learning_rate"),
   createdAt: integer("created_at").notNull(),
 });
+
+// ---- HALO, squads, spores and grafts (seed 003) -------------------------------------------------
+// D1 is the home of these rows, like the event log: task transitions are compare-and-set UPDATEs
+// (`… WHERE status = <expected>`), so two callers can never both move a task; the Dispatcher
+// Durable Object only keeps the timers (timeouts, retry backoff).
+
+/** One HALO cycle: what started it, the window it read, what it found. */
+export const haloCycles = sqliteTable(
+  "halo_cycles",
+  {
+    id: text("id").primaryKey(),
+    trigger: text("trigger").notNull(),
+    /** JSON array of the event ids that asked for this cycle (coalesced triggers share one cycle). */
+    triggerEvents: text("trigger_events").notNull(),
+    startedAt: integer("started_at").notNull(),
+    completedAt: integer("completed_at").notNull(),
+    windowStart: integer("window_start").notNull(),
+    eventsRead: integer("events_read").notNull(),
+    weakPoints: integer("weak_points").notNull(),
+    tasksCreated: integer("tasks_created").notNull(),
+  },
+  (table) => [index("halo_cycles_started").on(table.startedAt, table.id)],
+);
+
+/** The weak points one cycle found; `taskId` is the task created for it, or the open one it was deduplicated into. */
+export const haloWeakPoints = sqliteTable(
+  "halo_weak_points",
+  {
+    id: text("id").primaryKey(),
+    cycleId: text("cycle_id").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    subsystem: text("subsystem").notNull(),
+    severity: text("severity").notNull(),
+    score: real("score").notNull(),
+    detail: text("detail").notNull(),
+    action: text("action").notNull(),
+    evidence: text("evidence").notNull(),
+    evidenceCount: integer("evidence_count").notNull(),
+    taskId: text("task_id"),
+    isNew: integer("is_new", { mode: "boolean" }).notNull(),
+  },
+  (table) => [index("halo_weak_points_cycle").on(table.cycleId), index("halo_weak_points_fingerprint").on(table.fingerprint, table.cycleId)],
+);
+
+/** Every evidence event HALO has counted for a weak point, once: the exact failure count of its traits. */
+export const haloEvidence = sqliteTable(
+  "halo_evidence",
+  {
+    fingerprint: text("fingerprint").notNull(),
+    eventId: text("event_id").notNull(),
+    time: integer("time").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.fingerprint, table.eventId] })],
+);
+
+/** Memory DNA: per weak-point subject, what HALO has learned across cycles. */
+export const haloTraits = sqliteTable(
+  "halo_traits",
+  {
+    fingerprint: text("fingerprint").primaryKey(),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    severity: text("severity").notNull(),
+    /** Seen by the latest cycle; a cycle that no longer sees it resolves it. */
+    isActive: integer("is_active", { mode: "boolean" }).notNull(),
+    failures: integer("failures").notNull(),
+    cycles: integer("cycles").notNull(),
+    tasks: integer("tasks").notNull(),
+    firstSeenAt: integer("first_seen_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    activeSince: integer("active_since").notNull(),
+    resolutions: integer("resolutions").notNull(),
+    totalResolveMs: integer("total_resolve_ms").notNull(),
+    lastResolvedAt: integer("last_resolved_at"),
+  },
+  (table) => [index("halo_traits_seen").on(table.lastSeenAt, table.fingerprint), index("halo_traits_active").on(table.isActive)],
+);
+
+export const squads = sqliteTable(
+  "squads",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** JSON array of agent ids (hub connections). */
+    members: text("members").notNull(),
+    /** JSON array of task kinds this squad takes ("*": any). */
+    capabilities: text("capabilities").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [uniqueIndex("squads_name").on(table.name), index("squads_created").on(table.createdAt, table.id)],
+);
+
+export const squadTasks = sqliteTable(
+  "squad_tasks",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    action: text("action").notNull(),
+    subject: text("subject"),
+    /** Set for HALO's tasks: at most one open task per fingerprint (the partial unique index below). */
+    fingerprint: text("fingerprint"),
+    severity: text("severity").notNull(),
+    origin: text("origin").notNull(),
+    cycleId: text("cycle_id"),
+    weakPointId: text("weak_point_id"),
+    /** JSON array of event ids. */
+    evidence: text("evidence").notNull(),
+    squadId: text("squad_id"),
+    status: text("status").notNull(),
+    /** The member the latest attempt went to. */
+    agent: text("agent"),
+    attempts: integer("attempts").notNull(),
+    maxAttempts: integer("max_attempts").notNull(),
+    timeoutMs: integer("timeout_ms").notNull(),
+    nextAttemptAt: integer("next_attempt_at"),
+    result: text("result"),
+    error: text("error"),
+    /** JSON array of transitions, appended in the same UPDATE that makes them. */
+    history: text("history").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    closedAt: integer("closed_at"),
+  },
+  (table) => [
+    index("squad_tasks_created").on(table.createdAt, table.id),
+    index("squad_tasks_status").on(table.status, table.createdAt, table.id),
+    index("squad_tasks_fingerprint").on(table.fingerprint, table.createdAt),
+    uniqueIndex("squad_tasks_open_fingerprint").on(table.fingerprint).where(sql`status IN ('pending-approval', 'approved', 'dispatched')`),
+  ],
+);
+
+/** One dispatch of a task to one member: the mesh message, its deadline and how it ended. */
+export const squadTaskAttempts = sqliteTable(
+  "squad_task_attempts",
+  {
+    taskId: text("task_id").notNull(),
+    attempt: integer("attempt").notNull(),
+    agent: text("agent"),
+    squadId: text("squad_id"),
+    messageId: text("message_id"),
+    startedAt: integer("started_at").notNull(),
+    deadline: integer("deadline").notNull(),
+    endedAt: integer("ended_at"),
+    outcome: text("outcome").notNull(),
+    error: text("error"),
+  },
+  (table) => [primaryKey({ columns: [table.taskId, table.attempt] }), index("squad_task_attempts_message").on(table.messageId), index("squad_task_attempts_running").on(table.outcome, table.agent)],
+);
+
+/** Resonance: per agent and task kind, how its attempts ended; dispatch picks the best member by it. */
+export const resonance = sqliteTable(
+  "resonance",
+  {
+    agent: text("agent").notNull(),
+    kind: text("kind").notNull(),
+    successes: integer("successes").notNull(),
+    failures: integer("failures").notNull(),
+    totalMs: integer("total_ms").notNull(),
+    lastOutcomeAt: integer("last_outcome_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.agent, table.kind] })],
+);
+
+/** A versioned template of world-line entities; a version is immutable once published. */
+export const spores = sqliteTable(
+  "spores",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    version: integer("version").notNull(),
+    description: text("description").notNull(),
+    status: text("status").notNull(),
+    /** JSON object: entity id → value, applied as an RFC 7396 merge patch. */
+    entities: text("entities").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    publishedAt: integer("published_at"),
+  },
+  (table) => [uniqueIndex("spores_name_version").on(table.name, table.version), index("spores_created").on(table.createdAt, table.id)],
+);
+
+/** A spore deployed to one world line; installing it is a commit there, uninstalling reverts it. */
+export const grafts = sqliteTable(
+  "grafts",
+  {
+    id: text("id").primaryKey(),
+    sporeId: text("spore_id").notNull(),
+    worldline: text("worldline").notNull(),
+    status: text("status").notNull(),
+    baseCommit: text("base_commit"),
+    installCommit: text("install_commit"),
+    uninstallCommit: text("uninstall_commit"),
+    /** JSON array: the RFC 6902 patch that reverts the install (guarded by `test` operations). */
+    inverse: text("inverse"),
+    error: text("error"),
+    claimedAt: integer("claimed_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    installedAt: integer("installed_at"),
+    uninstalledAt: integer("uninstalled_at"),
+  },
+  (table) => [index("grafts_created").on(table.createdAt, table.id), index("grafts_worldline").on(table.worldline, table.createdAt), index("grafts_spore").on(table.sporeId, table.createdAt)],
+);

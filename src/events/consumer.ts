@@ -7,6 +7,7 @@
 //   the dead-letter queue at once instead of burning retries;
 // - any other failure (D1 unavailable, a subscriber throwing) is recorded and retried with
 //   exponential backoff; after `max_retries` (wrangler.toml) the queue moves it to the DLQ.
+import { publishLiveEvents } from "../live/publish.js";
 import { describeError, isPermanent, PermanentEventError, retryDelaySeconds, DEFAULT_RETRY_BASE_SECONDS } from "../core/events.js";
 import { EventStore, type FailureAttempt } from "../adapter/event-store.js";
 import { Event, EventId } from "../schemas/events.js";
@@ -99,6 +100,8 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   const recovered = done.filter((entry) => entry.messages.some((message) => message.attempts > 1)).map((entry) => entry.event.id);
   await store.markRecovered(recovered, Date.now()).catch((error) => console.error("events: could not mark recovered", recovered.join(","), describeError(error))); // bookkeeping only
   await Promise.all(settled);
+  // 5. tell connected dashboards (best effort; they also poll)
+  await publishLiveEvents(env, done.map((entry) => entry.event));
 }
 
 /** One failed message: poison goes to the dead letters now, anything else is retried with backoff. */

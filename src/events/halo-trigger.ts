@@ -1,18 +1,27 @@
 // The HALO trigger (seed 003, "Event Wormholes → HALO Loop": `processEvent()` →
 // `haloTriggers.triggerFromEvent()` for error and critical events).
 //
-// HALO itself — analysing the system, finding weak points, proposing squad tasks — is a later
-// issue. Until then this records, durably and exactly once per event, that HALO was triggered:
-// a `pending` row in D1 `halo_triggers`. The HALO implementation replaces this function (or
-// consumes the pending rows); nothing here pretends to analyse anything.
+// Records the trigger durably, once per event (`halo_triggers`, keyed on the event id: the
+// evidence that this event asked for a cycle; its `status` stays as first written), and pokes
+// the Halo Durable Object, which runs one cycle for all the events pending when its alarm fires
+// (durable-objects/halo.ts). A redelivered event is held once, and a cycle proposes no second
+// task for a weak point that has an open one.
 import { drizzle } from "drizzle-orm/d1";
+import { describeError } from "../core/events.js";
 import { haloTriggers } from "../db/schema.js";
+import { haloStub } from "../halo/halo-stub.js";
 import type { Event } from "../schemas/events.js";
 
-export async function triggerHalo(env: Pick<Env, "DB">, event: Event): Promise<void> {
-  // Keyed on the event id: a redelivered or re-routed event triggers HALO once.
+export async function triggerHalo(env: Env, event: Event): Promise<void> {
   await drizzle(env.DB)
     .insert(haloTriggers)
     .values({ eventId: event.id, eventType: event.type, severity: event.severity, worldline: event.worldline ?? null, agent: event.agent ?? null, status: "pending", triggeredAt: Date.now() })
     .onConflictDoNothing({ target: haloTriggers.eventId });
+  // The poke is not awaited, so routing stays one D1 write and the consumer marks the event routed
+  // at once. Losing a poke loses nothing: the event is stored, and every cycle reads the whole
+  // window — the next one (another event's, or the cron's within five minutes) finds it. The poke
+  // only makes that cycle come now.
+  haloStub(env)
+    .trigger(event.id)
+    .catch((error: unknown) => console.error(`halo: could not poke the Halo object for ${event.id}; the next cycle will see it`, describeError(error)));
 }

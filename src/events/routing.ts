@@ -3,9 +3,11 @@
 // only when every matching subscriber succeeded. A subscriber must be idempotent on `event.id`
 // (a crash between handling and marking means the event is routed again).
 //
-// Today there is one subscriber, the HALO trigger. Squads (and HALO's own follow-ups) register
-// theirs here: add an entry to SUBSCRIBERS, e.g.
-//   { name: "squads", matches: (e) => e.type.startsWith("squad.task."), handle: recordTaskOutcome }
+// Today there is one subscriber, the HALO trigger (error and critical events start a cycle).
+// Squads need none: a member's answer reaches its task through the hub agent's webhook
+// (src/squads/task-response.ts), and task failures reach HALO as error events. Others add an
+// entry to SUBSCRIBERS, e.g.
+//   { name: "audit", matches: (e) => e.type.startsWith("ledger."), handle: recordForAudit }
 // A handler that throws is retried with backoff; one that throws PermanentEventError (or any error
 // with `retryable: false`) sends the event straight to the dead letters.
 import { triggersHalo } from "../core/events.js";

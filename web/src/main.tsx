@@ -1,9 +1,17 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { DarkMatterPage } from "./pages/DarkMatterPage";
+import { App } from "./App";
+import { configureApi } from "./api/client";
+import { loadConfig } from "./config";
+import { startLiveChannel } from "./live/liveChannel";
+import "./styles.css";
 
-createRoot(document.getElementById("root")!).render(
-  <StrictMode>
-    <DarkMatterPage />
-  </StrictMode>,
-);
+void loadConfig().then((config) => {
+  configureApi(config.apiUrl);
+  startLiveChannel();
+  createRoot(document.getElementById("root")!).render(
+    <StrictMode>
+      <App />
+    </StrictMode>,
+  );
+});

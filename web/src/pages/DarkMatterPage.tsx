@@ -1,75 +1,38 @@
-import { useEffect, useState } from "react";
+// The multiverse page (seed 000 `DarkMatterPage.tsx`): the graph of every world line visible to
+// this browser, and the panel of the selected one.
+import { useMemo, useState } from "react";
+import { api, ok } from "../api/client";
+import { useResource } from "../hooks/useDarkMatter";
+import { useIsOperator } from "../store/darkMatterStore";
+import { ProblemMessage } from "../components/ProblemMessage";
+import { MultiverseGraph } from "../multiverse/MultiverseGraph";
+import { WorldLinePanel } from "../multiverse/WorldLinePanel";
+import { CreateWorldLine } from "../multiverse/CreateWorldLine";
 
-interface WorldLine {
-  id: string;
-  name: string;
-  color: "blue" | "green";
-  status: string;
-  privacy: string;
-  head: string;
-}
-
-interface Multiverse {
-  nodes: WorldLine[];
-  edges: Array<{ from: string; to: string; kind: "fork" | "merge" }>;
-}
-
-const TOKEN_KEY = "dm-operator-token";
-
-/** The multiverse at a glance: every world line visible to this browser, with its lineage. */
-export function DarkMatterPage() {
-  const [token, setToken] = useState(() => sessionStorage.getItem(TOKEN_KEY) ?? "");
-  const [graph, setGraph] = useState<Multiverse | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-    fetch("/api/v1/multiverse", { headers })
-      .then(async (response) => {
-        const body = await response.json();
-        if (!response.ok) throw new Error(body.detail ?? response.statusText);
-        setGraph(body);
-        setError(null);
-      })
-      .catch((e: Error) => setError(e.message));
-  }, [token]);
-
-  const name = (id: string) => graph?.nodes.find((n) => n.id === id)?.name ?? id;
+export function DarkMatterPage({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }) {
+  const graph = useResource("multiverse", () => ok(api().GET("/api/v1/multiverse")), ["worldlines", "ledger", "arbiter"]);
+  const isOperator = useIsOperator();
+  const [filter, setFilter] = useState("");
+  const shown = useMemo(() => {
+    if (!graph.data || !filter.trim()) return graph.data;
+    const needle = filter.trim().toLowerCase();
+    const nodes = graph.data.nodes.filter((n) => n.name.toLowerCase().includes(needle) || n.id.includes(needle));
+    const ids = new Set(nodes.map((n) => n.id));
+    return { nodes, edges: graph.data.edges.filter((e) => ids.has(e.from) && ids.has(e.to)) };
+  }, [graph.data, filter]);
   return (
-    <main style={{ font: "15px system-ui, sans-serif", maxWidth: 960, margin: "2rem auto", padding: "0 1rem" }}>
-      <h1>DarkMatter Edge</h1>
-      <label>
-        Operator token{" "}
-        <input
-          type="password"
-          value={token}
-          placeholder="read-only without it"
-          onChange={(event) => {
-            sessionStorage.setItem(TOKEN_KEY, event.target.value);
-            setToken(event.target.value);
-          }}
-        />
-      </label>
-      {error && <p role="alert" style={{ color: "#c53030" }}>{error}</p>}
-      <h2>World lines ({graph?.nodes.length ?? "…"})</h2>
-      <ul data-testid="worldlines">
-        {graph?.nodes.map((node) => (
-          <li key={node.id}>
-            <span style={{ color: node.color === "green" ? "#2f855a" : "#2b6cb0" }}>●</span> <b>{node.name}</b> <code>{node.id}</code> {node.status} · {node.privacy}
-          </li>
-        ))}
-      </ul>
-      <h2>Lineage</h2>
-      <ul data-testid="edges">
-        {graph?.edges.map((edge, i) => (
-          <li key={i}>
-            {name(edge.from)} → {name(edge.to)} ({edge.kind})
-          </li>
-        ))}
-      </ul>
-      <p>
-        API reference: <a href="/api/docs">/api/docs</a>
-      </p>
-    </main>
+    <div className="multiverse-page">
+      <div className="toolbar">
+        <h1>Multiverse</h1>
+        <input type="search" aria-label="find world line" placeholder="find a world line" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        {isOperator && <CreateWorldLine onCreated={onSelect} />}
+        {!isOperator && <span className="muted">showing public world lines only</span>}
+      </div>
+      <ProblemMessage error={graph.error} context="multiverse" />
+      <div className="multiverse-body">
+        {shown ? <MultiverseGraph graph={shown} selected={selected} onSelect={onSelect} /> : <p className="muted">loading the multiverse…</p>}
+        {selected && <WorldLinePanel key={selected} id={selected} nodes={graph.data?.nodes ?? []} onSelect={onSelect} onClose={() => onSelect(null)} />}
+      </div>
+    </div>
   );
 }

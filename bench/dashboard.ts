@@ -1,0 +1,198 @@
+// Dashboard figures in Debian's Chromium (playwright-core, /usr/bin/chromium) against the bench
+// wrangler dev: time to the first interactive render of the multiverse page with 1,000 world
+// lines, frame times while panning that graph (requestAnimationFrame sampling during a mouse
+// drag), and frame times while scrolling the audit log over a large ledger (1M entries by default;
+// DM_BENCH_DASHBOARD_LEDGER=<n> for a smaller one, DM_BENCH_DASHBOARD_WORLDLINES=<n> likewise).
+import { bytesToHex } from "../src/core/hash.js";
+import { callJson } from "./http.js";
+import { median, percentile, round, type Figure } from "./report.js";
+import type { DevServer } from "../scripts/wrangler-dev.js";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+const CHROMIUM = process.env.DM_CHROMIUM ?? "/usr/bin/chromium";
+
+export async function benchDashboard(server: DevServer): Promise<Figure[]> {
+  const worldLines = Number(process.env.DM_BENCH_DASHBOARD_WORLDLINES ?? 1000);
+  const ledgerSize = Number(process.env.DM_BENCH_DASHBOARD_LEDGER ?? 1_000_000);
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await callJson(server.baseUrl, server.vars.DM_OPERATOR_TOKEN!, method, path, body);
+    if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
+    return response.body;
+  };
+  const edges = await fillMultiverse(server, call, worldLines);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
+  const figures: Figure[] = [];
+  try {
+    const params = { worldLines, edges, viewport: "1440x900", browser: "Debian Chromium, headless, software rendering" };
+    const renders: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const page = await open(browser, server, "#/multiverse");
+      renders.push(await page.evaluate(() => performance.now())); // ms since navigation start, taken once nodes are on screen and the graph is interactive
+      if (i < 2) await page.context().close();
+      else {
+        figures.push({ name: "multiverse first interactive render", value: round(median(renders), 1), unit: "ms", params: { ...params, runs: renders.map((r) => round(r, 1)) } });
+        const fit = await panFrames(page);
+        figures.push(frameFigure("multiverse pan frame time p50 (whole graph in view)", fit, 50, params), frameFigure("multiverse pan frame time p95 (whole graph in view)", fit, 95, params));
+        await page.mouse.move(720, 500);
+        for (let z = 0; z < 12; z++) await page.mouse.wheel(0, -240);
+        await page.waitForTimeout(500);
+        const zoomed = await panFrames(page);
+        const rendered = await page.locator('[data-testid="wl-node"]').count();
+        figures.push(frameFigure("multiverse pan frame time p50 (zoomed in, virtualised)", zoomed, 50, { ...params, nodesInDom: rendered }), frameFigure("multiverse pan frame time p95 (zoomed in, virtualised)", zoomed, 95, { ...params, nodesInDom: rendered }));
+        await page.context().close();
+      }
+    }
+
+    await fillLedger(call, ledgerSize);
+    const page = await open(browser, server, "#/ledger", '[data-testid="entry-row"]');
+    const scroll = await scrollFrames(page);
+    const lparams = { entries: ledgerSize, browser: params.browser };
+    figures.push(
+      frameFigure("audit log scroll frame time p50", scroll.frames, 50, { ...lparams, scrolledRows: scroll.rows }),
+      frameFigure("audit log scroll frame time p95", scroll.frames, 95, { ...lparams, scrolledRows: scroll.rows }),
+      { name: "audit log rows filled after a jump (p50)", value: round(median(scroll.fills), 1), unit: "ms", params: { ...lparams, jumps: scroll.fills.length } },
+    );
+    await page.context().close();
+  } finally {
+    await browser.close();
+  }
+  return figures;
+}
+
+type Call = (method: string, path: string, body?: unknown) => Promise<any>;
+
+async function pool<T>(items: T[], width: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await work(items[i]!, i);
+    }
+  }));
+}
+
+/** A fifth of the world lines are roots, the rest forks of earlier ones, and one in twenty forks is merged back. */
+async function fillMultiverse(server: DevServer, call: Call, total: number): Promise<number> {
+  const started = Date.now();
+  const ids: string[] = [];
+  const roots = Math.max(1, Math.floor(total / 5));
+  await pool(Array.from({ length: roots }, (_, i) => i), 8, async (i) => {
+    ids.push((await call("POST", "/api/v1/worldlines", { name: `bench-root-${i}`, entities: { sun: { mass: i } } })).id);
+  });
+  const forks: Array<{ id: string; parent: string }> = [];
+  await pool(Array.from({ length: total - roots }, (_, i) => i), 8, async (i) => {
+    const parent = ids[(i * 7919) % ids.length]!;
+    const fork = await call("POST", `/api/v1/worldlines/${parent}/fork`, { name: `bench-fork-${i}` });
+    ids.push(fork.id);
+    forks.push({ id: fork.id, parent });
+  });
+  const merged = forks.filter((_, i) => i % 20 === 0);
+  await pool(merged, 4, async ({ id, parent }, i) => {
+    await mergePatch(server, id, { [`moon-${i}`]: { mass: i } });
+    await call("POST", `/api/v1/worldlines/${parent}/merge`, { source: id, strategy: "theirs" });
+  });
+  console.error(`  multiverse: ${ids.length} world lines, ${forks.length} forks, ${merged.length} merges in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return forks.length + merged.length;
+}
+
+async function mergePatch(server: DevServer, id: string, patch: unknown): Promise<void> {
+  const response = await fetch(`${server.baseUrl}/api/v1/worldlines/${id}/state`, { method: "PATCH", headers: { authorization: `Bearer ${server.vars.DM_OPERATOR_TOKEN}`, "content-type": "application/merge-patch+json" }, body: JSON.stringify(patch) });
+  if (!response.ok) throw new Error(`PATCH ${id}: ${response.status} ${await response.text()}`);
+}
+
+async function fillLedger(call: Call, target: number): Promise<void> {
+  let size = (await call("GET", "/api/v1/ledger")).size as number;
+  const started = Date.now();
+  let lastLog = started;
+  while (size < target) {
+    const n = Math.min(1000, target - size);
+    await call("POST", "/api/v1/ledger/anchors", { anchors: Array.from({ length: n }, (_, i) => ({ subject: `bench-${size + i}`, root: bytesToHex(new Uint8Array(32).fill((size + i) % 251)), size: size + i })) });
+    size += n;
+    if (Date.now() - lastLog > 15_000) {
+      console.error(`  ledger filled to ${size}/${target}`);
+      lastLog = Date.now();
+    }
+  }
+  console.error(`  ledger at ${size} entries (${((Date.now() - started) / 1000).toFixed(0)} s to fill)`);
+}
+
+async function open(browser: Browser, server: DevServer, hash: string, ready = '[data-testid="wl-node"]'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  await context.addInitScript((token) => sessionStorage.setItem("dm-operator-token", token), server.vars.DM_OPERATOR_TOKEN!);
+  const page = await context.newPage();
+  await page.goto(`${server.baseUrl}/${hash}`);
+  await page.waitForSelector(ready, { timeout: 120_000 });
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))); // painted and answering frames
+  return page;
+}
+
+/** Frame intervals (ms) sampled with requestAnimationFrame while `action` runs in the page. */
+async function sampleFrames(page: Page, action: () => Promise<void>): Promise<number[]> {
+  // Strings, not functions: tsx would wrap inner functions in a `__name` helper the page lacks.
+  await page.evaluate(`(() => {
+    window.__frames = [];
+    window.__sampling = true;
+    let last = performance.now();
+    const tick = (now) => {
+      window.__frames.push(now - last);
+      last = now;
+      if (window.__sampling) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })()`);
+  await action();
+  return page.evaluate(() => {
+    const w = window as unknown as { __frames: number[]; __sampling: boolean };
+    w.__sampling = false;
+    return w.__frames.slice(1);
+  });
+}
+
+/** Drags the graph around a square, 4 × 40 mouse steps. */
+function panFrames(page: Page): Promise<number[]> {
+  return sampleFrames(page, async () => {
+    await page.mouse.move(400, 450);
+    await page.mouse.down();
+    const corners = [[700, 450], [700, 700], [400, 700], [400, 450]] as const;
+    let [x, y] = [400, 450];
+    for (const [tx, ty] of corners) {
+      for (let step = 1; step <= 40; step++) {
+        await page.mouse.move(x + ((tx - x) * step) / 40, y + ((ty - y) * step) / 40);
+      }
+      [x, y] = [tx, ty];
+    }
+    await page.mouse.up();
+  });
+}
+
+/** Scrolls the audit log: 300 wheel-sized steps, then 10 jumps across the whole log, timing how long until each jump's rows are filled. */
+async function scrollFrames(page: Page): Promise<{ frames: number[]; fills: number[]; rows: number }> {
+  const scroller = page.getByTestId("audit-scroller");
+  const box = (await scroller.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const frames = await sampleFrames(page, async () => {
+    for (let i = 0; i < 300; i++) await page.mouse.wheel(0, 400);
+  });
+  const fills: number[] = [];
+  for (let jump = 1; jump <= 10; jump++) {
+    const fill = (await page.evaluate(`(async (fraction) => {
+      const element = document.querySelector('[data-testid="audit-scroller"]');
+      const start = performance.now();
+      element.scrollTop = (element.scrollHeight - element.clientHeight) * fraction;
+      const target = Math.floor((element.scrollTop + element.clientHeight / 2) / 28);
+      for (;;) {
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        const rows = Array.from(document.querySelectorAll('[data-testid="entry-row"]')).map((row) => Number(row.getAttribute("data-index")));
+        if (rows.some((index) => Math.abs(index - target) < 40)) return performance.now() - start;
+        if (performance.now() - start > 20000) return NaN;
+      }
+    })(${jump / 10.5})`)) as number;
+    fills.push(fill);
+  }
+  const rows = await page.evaluate(() => Math.round((document.querySelector('[data-testid="audit-scroller"]') as HTMLElement).scrollHeight / 28));
+  return { frames, fills: fills.filter(Number.isFinite), rows };
+}
+
+function frameFigure(name: string, frames: number[], p: number, params: Record<string, unknown>): Figure {
+  return { name, value: round(percentile(frames, p), 1), unit: "ms", params: { ...params, frames: frames.length, over33ms: frames.filter((f) => f > 33.4).length } };
+}

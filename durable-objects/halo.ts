@@ -1,0 +1,85 @@
+// The one Halo Durable Object: every HALO cycle runs here, one at a time.
+//
+// Error and critical events do not wait for their cycle: the queue consumer's trigger records the
+// event in this object's SQLite and sets its alarm, and the alarm runs one cycle for every event
+// pending by then (a burst of a hundred error events costs one or two cycles, not a hundred). A
+// cycle that fails leaves its events pending and throws, so the runtime retries the alarm with
+// backoff; the cron cycle every five minutes reads the same window anyway.
+//
+// Cycles asked for directly (POST /api/v1/halo/cycles, the cron trigger) are answered with the
+// cycle. A cycle asked for while one runs joins the next one, which starts when the running one
+// ends: two cycles never race to propose the same task.
+import { DurableObject } from "cloudflare:workers";
+import { capture, type Outcome } from "../src/core/problem.js";
+import { runHaloCycle, type CycleRequest } from "../src/halo/cycle.js";
+import type { CycleTrigger, HaloCycleDetail } from "../src/schemas/halo.js";
+
+export const HALO_NAME = "halo";
+/** Events one alarm's cycle takes at most; the rest wait for the next alarm, set at once. */
+const MAX_EVENTS_PER_CYCLE = 1000;
+
+export interface CycleAsk {
+  trigger: CycleTrigger;
+  events?: string[];
+}
+
+export class Halo extends DurableObject<Env> {
+  private running: Promise<HaloCycleDetail> | null = null;
+  private queued: { asks: CycleAsk[]; cycle: Promise<HaloCycleDetail> } | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS pending (event_id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+  }
+
+  /** An error or critical event asks for a cycle: recorded once per event id, run by the alarm. */
+  async trigger(eventId: string): Promise<void> {
+    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO pending (event_id, at) VALUES (?, ?)", eventId, Date.now());
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /** Runs a cycle (or joins the next one) and answers it once it is persisted. */
+  cycle(ask: CycleAsk): Promise<Outcome<HaloCycleDetail>> {
+    return capture(() => this.join(ask));
+  }
+
+  override async alarm(): Promise<void> {
+    const events = this.ctx.storage.sql.exec<{ event_id: string }>("SELECT event_id FROM pending ORDER BY at, event_id LIMIT ?", MAX_EVENTS_PER_CYCLE).toArray().map((row) => row.event_id);
+    if (events.length === 0) return;
+    await this.join({ trigger: "event", events }); // a failure throws: the runtime retries the alarm
+    for (let i = 0; i < events.length; i += 90) {
+      const chunk = events.slice(i, i + 90);
+      this.ctx.storage.sql.exec(`DELETE FROM pending WHERE event_id IN (${chunk.map(() => "?").join(",")})`, ...chunk);
+    }
+    const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n;
+    if (left > 0) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  private join(ask: CycleAsk): Promise<HaloCycleDetail> {
+    if (!this.running) return this.start([ask]);
+    if (this.queued) {
+      this.queued.asks.push(ask);
+      return this.queued.cycle;
+    }
+    const asks = [ask];
+    const cycle = this.running
+      .catch(() => undefined) // the next cycle runs whether or not the current one failed
+      .then(() => {
+        this.queued = null;
+        return this.start(asks);
+      });
+    this.queued = { asks, cycle };
+    return cycle;
+  }
+
+  private start(asks: CycleAsk[]): Promise<HaloCycleDetail> {
+    const request: CycleRequest = { trigger: asks[0]!.trigger, events: [...new Set(asks.flatMap((ask) => ask.events ?? []))] };
+    const run = runHaloCycle(this.env, request);
+    this.running = run;
+    const clear = () => {
+      if (this.running === run) this.running = null;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+}

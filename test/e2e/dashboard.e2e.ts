@@ -1,0 +1,197 @@
+// The dashboard as a person uses it: Chromium against the real wrangler dev (see browser.ts).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { http } from "./http.js";
+import { authorityKeys, launchChromium, openDashboard, screenshot, unique } from "./browser.js";
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const node = (page: Page, name: string) => page.locator(`[data-testid="wl-node"][data-name="${name}"]`);
+const nodeId = async (page: Page, name: string) => (await node(page, name).getAttribute("data-id"))!;
+const tab = (page: Page, name: string) => page.getByRole("tab", { name });
+
+describe("dashboard: multiverse", () => {
+  it("creates and forks world lines in the UI and draws the fork edge between them", async () => {
+    const page = await openDashboard(browser);
+    const root = unique("ui-root");
+    await page.getByRole("button", { name: "new world line" }).click();
+    await page.getByLabel("world line name").fill(root);
+    await page.getByRole("button", { name: "create", exact: true }).click();
+    await expect.poll(() => node(page, root).count()).toBe(1);
+    await expect.poll(() => node(page, root).getAttribute("data-state")).toBe("blue");
+    await expect.poll(() => page.getByTestId("worldline-panel").locator("h2").textContent()).toBe(root);
+
+    await tab(page, "Actions").click();
+    await page.getByLabel("fork name").fill(`${root}-fork`);
+    await page.getByRole("button", { name: "fork", exact: true }).click();
+    await expect.poll(() => node(page, `${root}-fork`).count()).toBe(1);
+    const [from, to] = [await nodeId(page, root), await nodeId(page, `${root}-fork`)];
+    await page.getByLabel("find world line").fill(root);
+    await expect.poll(() => page.locator(`[data-testid^="rf__edge-fork:${from}:${to}:"]`).count()).toBe(1);
+    await expect.poll(() => page.getByTestId("worldline-panel").locator("h2").textContent()).toBe(`${root}-fork`);
+    await screenshot(page, "multiverse-fork");
+    await page.context().close();
+  });
+
+  it("shows a refused merge's conflicts side by side, and settles them with a strategy", async () => {
+    const name = unique("ui-merge");
+    const base = (await http("POST", "/api/v1/worldlines", { body: { name, entities: { sun: { mass: 1 } } } })).body;
+    const fork = (await http("POST", `/api/v1/worldlines/${base.id}/fork`, { body: { name: `${name}-fork` } })).body;
+    await http("PATCH", `/api/v1/worldlines/${base.id}/state`, { body: { sun: { mass: 2 } }, contentType: "application/merge-patch+json" });
+    await http("PATCH", `/api/v1/worldlines/${fork.id}/state`, { body: { sun: { mass: 3 } }, contentType: "application/merge-patch+json" });
+
+    const page = await openDashboard(browser, `#/multiverse/${base.id}`);
+    await tab(page, "Actions").click();
+    await page.getByLabel("merge source").selectOption(fork.id);
+    await page.getByRole("button", { name: "merge", exact: true }).click();
+    const conflicts = page.getByTestId("merge-conflicts");
+    await conflicts.waitFor();
+    expect(await conflicts.getByTestId("conflict").count()).toBe(1);
+    const cells = await conflicts.getByTestId("conflict").locator("th, td").allTextContents();
+    expect(cells.map((text) => text.trim())).toEqual(["/sun/mass", "1", "2", "3"]);
+    expect(await page.getByRole("alert").first().textContent()).toContain("merge:");
+    await screenshot(page, "merge-conflicts");
+    expect((await http("GET", `/api/v1/worldlines/${base.id}/state`)).body.entities).toEqual({ sun: { mass: 2 } });
+
+    await page.getByRole("button", { name: "settle all with theirs" }).click();
+    await expect.poll(async () => (await http("GET", `/api/v1/worldlines/${base.id}/state`)).body.entities).toEqual({ sun: { mass: 3 } });
+    await page.context().close();
+  });
+
+  it("shows the problem detail next to a patch the server refuses", async () => {
+    const created = (await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-patch"), entities: { sun: { mass: 1 } } } })).body;
+    const page = await openDashboard(browser, `#/multiverse/${created.id}`);
+    await tab(page, "Actions").click();
+    await page.getByLabel("JSON Patch (RFC 6902)").check();
+    await page.getByLabel("patch", { exact: true }).fill('[{"op": "remove", "path": "/moon"}]');
+    await page.getByRole("button", { name: "commit patch" }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/^patch: .+\(422/);
+    await page.context().close();
+  });
+});
+
+describe("dashboard: promotion and the ledger", () => {
+  it("promotes with two authority approvals: the node turns green and the decision entry verifies ✓", async () => {
+    const name = unique("ui-promote");
+    const created = (await http("POST", "/api/v1/worldlines", { body: { name, entities: { sun: { mass: 1 } } } })).body;
+    const page = await openDashboard(browser, `#/multiverse/${created.id}`);
+    await page.getByLabel("find world line").fill(name);
+    await tab(page, "Promotion").click();
+    await page.getByRole("button", { name: /^promote head/ }).click();
+    const proposal = page.getByTestId("proposal");
+    await proposal.waitFor();
+    expect(await proposal.getByTestId("digest").textContent()).toMatch(/^[0-9a-f]{64}$/);
+    expect(await proposal.getByTestId("approval-count").textContent()).toBe("0 of 2 approvals");
+
+    const [first, , third] = authorityKeys();
+    await proposal.getByLabel("authority private key").fill(first!.privateKey);
+    await proposal.getByRole("button", { name: "sign and approve" }).click();
+    await expect.poll(() => proposal.getByTestId("approval-count").textContent()).toBe("1 of 2 approvals");
+    await screenshot(page, "promotion-one-approval");
+    await proposal.getByLabel("authority private key").fill(third!.privateKey);
+    await proposal.getByRole("button", { name: "sign and approve" }).click();
+    await expect.poll(() => proposal.getAttribute("data-status")).toBe("approved");
+    await expect.poll(() => node(page, name).getAttribute("data-state"), { timeout: 10_000 }).toBe("green");
+    await screenshot(page, "promotion-green");
+
+    await page.goto(`${page.url().split("#")[0]}#/ledger`);
+    await page.getByLabel("filter by world line").fill(created.id);
+    const promote = page.locator('[data-testid="entry-row"][data-kind="promote"]');
+    await promote.waitFor();
+    await expect.poll(() => promote.getByTestId("verify").getAttribute("data-result"), { timeout: 10_000 }).toBe("ok");
+    await expect.poll(() => page.locator('[data-testid="entry-row"][data-kind="approval"] [data-result="ok"]').count()).toBe(2);
+    await promote.click();
+    expect(await page.getByTestId("verification-detail").textContent()).toContain("quorum of 2 valid authority signatures");
+    expect(await page.getByTestId("checkpoint").textContent()).toContain("✓");
+    await screenshot(page, "ledger-verified");
+    await page.context().close();
+  });
+
+  it("shows a tampered ledger response as failed ✗", async () => {
+    await http("POST", "/api/v1/ledger/anchors", { body: { anchors: [1, 2, 3].map((size) => ({ subject: unique("ui-anchor"), root: "ab".repeat(32), size })) } });
+    const page = await openDashboard(browser, "#/ledger", { operator: false });
+    // Route interception stands in for a lying server or a man in the middle: every entry page
+    // comes back with entry data altered after it was hashed.
+    await page.route("**/api/v1/ledger/entries?**", async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      for (const entry of body.items) if (entry.index > 0) entry.timestamp += 1;
+      await route.fulfill({ response, json: body });
+    });
+    await page.reload();
+    const rows = page.getByTestId("entry-row");
+    await rows.nth(1).waitFor();
+    await expect.poll(() => rows.nth(1).getByTestId("verify").getAttribute("data-result"), { timeout: 10_000 }).toBe("failed");
+    expect(await rows.nth(1).getByTestId("verify").textContent()).toBe("✗ hash");
+    await expect.poll(() => rows.nth(0).getByTestId("verify").getAttribute("data-result"), { timeout: 10_000 }).toBe("ok"); // genesis was left alone
+    await rows.nth(1).click();
+    expect(await page.getByTestId("verification-detail").textContent()).toContain("the inclusion proof does not lead to the signed root");
+    await screenshot(page, "ledger-tampered");
+    await page.context().close();
+  });
+});
+
+describe("dashboard: access, live updates and the other pages", () => {
+  it("is read-only without the token and lists only public world lines", async () => {
+    const hidden = (await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-private") } })).body;
+    const shown = (await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-public"), privacy: "full-public" } })).body;
+    const page = await openDashboard(browser, "#/multiverse", { operator: false });
+    await expect.poll(() => node(page, shown.name).count()).toBe(1);
+    expect(await node(page, hidden.name).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "new world line" }).count()).toBe(0);
+    expect(await page.getByTestId("token-bar").textContent()).toContain("read-only");
+    await node(page, shown.name).click();
+    expect(await tab(page, "Actions").count()).toBe(0);
+    await screenshot(page, "multiverse-read-only");
+
+    await page.getByLabel("operator token").fill("not-the-token");
+    await page.getByRole("button", { name: "use token" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("the bearer token is not the operator token");
+    await page.context().close();
+  });
+
+  it("shows world lines created elsewhere without a reload", async () => {
+    const page = await openDashboard(browser);
+    await page.getByTestId("multiverse-graph").waitFor();
+    const name = unique("ui-elsewhere");
+    await page.getByLabel("find world line").fill(name);
+    await http("POST", "/api/v1/worldlines", { body: { name } });
+    await expect.poll(() => node(page, name).count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByTestId("live-state").textContent()).toMatch(/live|polling every 3 s/);
+    await page.context().close();
+  });
+
+  it("renders the ledger, tasks, mesh and events pages", async () => {
+    await http("POST", "/api/v1/agents", { body: { name: unique("ui-agent").toLowerCase() } });
+    const page = await openDashboard(browser, "#/ledger");
+    await page.getByTestId("ledger-status").waitFor();
+    await screenshot(page, "ledger");
+
+    await page.goto(`${page.url().split("#")[0]}#/mesh`);
+    await page.getByRole("navigation", { name: "agents" }).getByRole("button", { name: /^hub/ }).click();
+    await page.getByTestId("agent-view").locator("dl").waitFor();
+    await screenshot(page, "mesh");
+
+    await page.goto(`${page.url().split("#")[0]}#/events`);
+    await page.getByTestId("events").waitFor();
+    await screenshot(page, "events");
+
+    await page.goto(`${page.url().split("#")[0]}#/tasks`);
+    const tasks = await http("GET", "/api/v1/tasks?status=pending-approval");
+    if (tasks.status === 404 && tasks.body.code === "no-route") {
+      await expect.poll(() => page.getByTestId("unavailable").textContent()).toContain("Tasks are not available on this server");
+    } else {
+      await page.getByRole("heading", { name: "Tasks" }).waitFor();
+    }
+    await screenshot(page, "tasks");
+    await page.context().close();
+  });
+});

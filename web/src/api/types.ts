@@ -1,0 +1,20 @@
+// Names for the API's data, taken from the generated OpenAPI types (never restated by hand).
+import type { components } from "./schema";
+
+type Schemas = components["schemas"];
+export type WorldLine = Schemas["WorldLine"];
+export type Multiverse = Schemas["Multiverse"];
+export type MultiverseNode = Multiverse["nodes"][number];
+export type MultiverseEdge = Multiverse["edges"][number];
+export type State = Schemas["State"];
+export type Commit = Schemas["Commit"];
+export type Diff = Schemas["Diff"];
+export type Conflict = Schemas["Conflict"];
+export type MergeResult = Schemas["MergeResult"];
+export type LedgerStatus = Schemas["LedgerStatus"];
+export type LedgerEntry = Schemas["LedgerEntry"];
+export type LedgerKind = LedgerEntry["kind"];
+export type Proposal = Schemas["Proposal"];
+export type AgentIdentity = Schemas["AgentIdentity"];
+export type StoredEvent = Schemas["StoredEvent"];
+export type Severity = StoredEvent["severity"];

@@ -1,0 +1,45 @@
+import { useState } from "react";
+import { darkMatterStore, useDarkMatterStore } from "../store/darkMatterStore";
+
+/**
+ * The operator token, entered once per browser session (sessionStorage: gone when the tab closes,
+ * never sent anywhere but the API). Without it the dashboard is read-only and the API shows only
+ * public world lines.
+ */
+export function TokenBar() {
+  const token = useDarkMatterStore((s) => s.token);
+  const [draft, setDraft] = useState("");
+  if (token) {
+    return (
+      <div className="token-bar" data-testid="token-bar">
+        <span className="badge operator">operator</span>
+        <button className="link" onClick={() => darkMatterStore.setToken("")}>forget token</button>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="token-bar"
+      data-testid="token-bar"
+      onSubmit={(event) => {
+        event.preventDefault();
+        darkMatterStore.setToken(draft.trim());
+        setDraft("");
+      }}
+    >
+      <span className="badge readonly" title="without the operator token you see public world lines and the ledger only">read-only</span>
+      <input type="password" aria-label="operator token" placeholder="operator token" value={draft} onChange={(e) => setDraft(e.target.value)} autoComplete="off" />
+      <button type="submit" disabled={!draft.trim()}>use token</button>
+    </form>
+  );
+}
+
+export function LiveBadge() {
+  const live = useDarkMatterStore((s) => s.live);
+  const label = live === "live" ? "live" : live === "polling" ? "polling every 3 s" : "connecting…";
+  return (
+    <span className={`badge live-${live}`} data-testid="live-state" title="changes appear without reloading: over the live WebSocket, or by polling when it is unavailable">
+      ● {label}
+    </span>
+  );
+}

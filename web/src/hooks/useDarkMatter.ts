@@ -1,0 +1,102 @@
+// The dashboard's data hooks (seed 000 `hooks/useDarkMatter.ts`). A resource is fetched when its
+// key or the token changes, again whenever the live channel reports a change under one of its
+// topics, and by polling as a fallback (every 3 s without a live channel, every 15 s with one),
+// so no view ever needs a manual refresh. Identical answers keep their identity, so a poll that
+// finds nothing new re-renders nothing (the multiverse graph does not re-lay itself out).
+import { useCallback, useEffect, useRef, useState } from "react";
+import { ApiError, asApiError } from "../api/problem";
+import { useDarkMatterStore, type Topic } from "../store/darkMatterStore";
+
+export const POLL_MS = 3_000;
+export const LIVE_POLL_MS = 15_000;
+
+export interface Resource<T> {
+  data: T | undefined;
+  error: ApiError | undefined;
+  loading: boolean;
+  reload: () => void;
+}
+
+export function useResource<T>(key: string | null, load: () => Promise<T>, topics: readonly Topic[], options: { poll?: boolean; keepPrevious?: boolean } = {}): Resource<T> {
+  const token = useDarkMatterStore((s) => s.token);
+  const live = useDarkMatterStore((s) => s.live);
+  const version = useDarkMatterStore((s) => topics.reduce((sum, topic) => sum + s.versions[topic], 0));
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const [loading, setLoading] = useState(key !== null);
+  const [tick, setTick] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const lastText = useRef<string | null>(null);
+  const lastKey = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (key === null) return;
+    let cancelled = false;
+    if (lastKey.current !== key) {
+      lastKey.current = key;
+      lastText.current = null;
+      if (!options.keepPrevious) setData(undefined); // a new subject; keepPrevious: a newer version of the same one
+      setLoading(true);
+    }
+    loadRef.current().then(
+      (value) => {
+        if (cancelled) return;
+        const text = JSON.stringify(value);
+        if (text !== lastText.current) {
+          lastText.current = text;
+          setData(value);
+        }
+        setError(undefined);
+        setLoading(false);
+      },
+      (failure: unknown) => {
+        if (cancelled) return;
+        setError(asApiError(failure));
+        setLoading(false);
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [key, token, version, tick]);
+
+  const poll = options.poll ?? true;
+  useEffect(() => {
+    if (key === null || !poll) return;
+    const timer = setInterval(() => {
+      if (document.visibilityState !== "hidden") setTick((n) => n + 1);
+    }, live === "live" ? LIVE_POLL_MS : POLL_MS);
+    return () => clearInterval(timer);
+  }, [key, poll, live]);
+
+  const reload = useCallback(() => setTick((n) => n + 1), []);
+  return { data, error, loading, reload };
+}
+
+export interface Action {
+  run: <T>(work: () => Promise<T>, progress?: string) => Promise<T | undefined>;
+  pending: string | null;
+  error: ApiError | undefined;
+  clear: () => void;
+}
+
+/** A user action: shows what is in progress, and the problem `detail` when it fails. */
+export function useAction(): Action {
+  const [pending, setPending] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const run = useCallback(async <T,>(work: () => Promise<T>, progress = "working…"): Promise<T | undefined> => {
+    setPending(progress);
+    setError(undefined);
+    try {
+      return await work();
+    } catch (failure) {
+      setError(asApiError(failure));
+      return undefined;
+    } finally {
+      setPending(null);
+    }
+  }, []);
+  const clear = useCallback(() => setError(undefined), []);
+  return { run, pending, error, clear };
+}

@@ -1,0 +1,40 @@
+// The entity-level diff between any two commits of a world line (or head / green).
+import { useState } from "react";
+import { api, ok } from "../api/client";
+import { useResource } from "../hooks/useDarkMatter";
+import { JsonView, short } from "../components/JsonView";
+import { ProblemMessage } from "../components/ProblemMessage";
+import { useCommits } from "./CommitHistory";
+
+export function DiffView({ id, initial }: { id: string; initial: { from: string; to: string } | null }) {
+  const commits = useCommits(id, 2);
+  const [from, setFrom] = useState(initial?.from ?? "");
+  const [to, setTo] = useState(initial?.to ?? "head");
+  const options = ["head", "green", ...(commits.data?.items.map((c) => c.id) ?? [])];
+  const label = (ref: string) => (ref === "head" || ref === "green" ? ref : `${short(ref)} ${commits.data?.items.find((c) => c.id === ref)?.message ?? ""}`);
+  const diff = useResource(from && to ? `diff:${id}:${from}:${to}` : null, () => ok(api().GET("/api/v1/worldlines/{id}/diff", { params: { path: { id }, query: { from, to } } })), [], { poll: false });
+  return (
+    <section data-testid="diff">
+      <div className="row">
+        <label>from <select value={from} onChange={(e) => setFrom(e.target.value)} aria-label="diff from"><option value="">choose…</option>{options.map((o) => <option key={o} value={o}>{label(o)}</option>)}</select></label>
+        <label>to <select value={to} onChange={(e) => setTo(e.target.value)} aria-label="diff to">{options.map((o) => <option key={o} value={o}>{label(o)}</option>)}</select></label>
+      </div>
+      <ProblemMessage error={diff.error} context="diff" />
+      {diff.data && (diff.data.changes.length === 0 ? <p className="muted">no changes</p> : (
+        <table className="diff">
+          <thead><tr><th>entity</th><th>change</th><th>before</th><th>after</th></tr></thead>
+          <tbody>
+            {diff.data.changes.map((change) => (
+              <tr key={change.id} className={`change-${change.change}`}>
+                <th><code>{change.id}</code></th>
+                <td>{change.change}</td>
+                <td><JsonView value={change.before} max={800} /></td>
+                <td><JsonView value={change.after} max={800} /></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ))}
+    </section>
+  );
+}

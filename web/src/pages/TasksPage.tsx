@@ -1,0 +1,34 @@
+// The approval queue of HALO squad tasks (seed 003): tasks waiting for the operator first, then
+// the rest with their timelines.
+import { useState } from "react";
+import { listTasks } from "../api/unlisted";
+import { useResource } from "../hooks/useDarkMatter";
+import { useIsOperator } from "../store/darkMatterStore";
+import { Unavailable } from "../components/ProblemMessage";
+import { TaskCard } from "../tasks/TaskCard";
+
+const FILTERS = ["pending-approval", "", "approved", "dispatched", "completed", "failed", "rejected", "cancelled"] as const;
+
+export function TasksPage() {
+  const isOperator = useIsOperator();
+  const [status, setStatus] = useState<(typeof FILTERS)[number]>("pending-approval");
+  const tasks = useResource(isOperator ? `tasks:${status}` : null, () => listTasks(status || undefined), ["tasks"]);
+  return (
+    <div className="page tasks-page">
+      <h1>Tasks</h1>
+      {!isOperator && <p className="muted">Tasks are visible to the operator only: enter the operator token.</p>}
+      {isOperator && (
+        <>
+          <div className="row" role="group" aria-label="task status">
+            {FILTERS.map((f) => (
+              <button key={f || "all"} className={f === status ? "active" : ""} onClick={() => setStatus(f)}>{f || "all"}</button>
+            ))}
+          </div>
+          <Unavailable what="Tasks" error={tasks.error} />
+          {tasks.data && tasks.data.items.length === 0 && <p className="muted">No {status || ""} tasks.</p>}
+          {tasks.data?.items.map((task) => <TaskCard key={task.id} summary={task} />)}
+        </>
+      )}
+    </div>
+  );
+}
