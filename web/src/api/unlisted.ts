@@ -28,5 +28,6 @@ export type TaskTransition = SquadTask["history"][number];
 
 export const listTasks = (status?: string) => request<{ items: SquadTask[]; next?: string | null }>("GET", `/api/v1/tasks${status ? `?status=${encodeURIComponent(status)}` : ""}`);
 export const getTask = (id: string) => request<SquadTask>("GET", `/api/v1/tasks/${encodeURIComponent(id)}`);
+export const dispatchTask = (id: string) => request<SquadTask>("POST", `/api/v1/tasks/${encodeURIComponent(id)}/dispatch`);
 export const decideTask = (id: string, decision: "approve" | "reject", reason?: string) =>
   request<SquadTask>("POST", `/api/v1/tasks/${encodeURIComponent(id)}/${decision}`, reason ? { reason } : {});

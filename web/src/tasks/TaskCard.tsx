@@ -1,8 +1,8 @@
 // One squad task: what it is, the evidence that produced it (events and the weak point), the
-// operator's approve / reject, and its timeline.
+// operator's approve / reject / dispatch, and its timeline.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { decideTask, getTask, type SquadTask } from "../api/unlisted";
+import { decideTask, dispatchTask, getTask, type SquadTask } from "../api/unlisted";
 import { useAction, useResource } from "../hooks/useDarkMatter";
 import { darkMatterStore, useIsOperator } from "../store/darkMatterStore";
 import { JsonView, when } from "../components/JsonView";
@@ -18,6 +18,9 @@ export function TaskCard({ summary }: { summary: SquadTask }) {
   const [reason, setReason] = useState("");
   const decide = async (decision: "approve" | "reject") => {
     if (await action.run(() => decideTask(task.id, decision, reason || undefined), decision === "approve" ? "approving…" : "rejecting…")) darkMatterStore.bump("tasks", "events");
+  };
+  const dispatch = async () => {
+    if (await action.run(() => dispatchTask(task.id), "dispatching to a squad member…")) darkMatterStore.bump("tasks", "events");
   };
   return (
     <article className={`task status-${task.status}`} data-testid="task" data-task-id={task.id} data-status={task.status}>
@@ -40,6 +43,12 @@ export function TaskCard({ summary }: { summary: SquadTask }) {
               <input aria-label="reason" placeholder="reason (optional)" value={reason} onChange={(e) => setReason(e.target.value)} />
               <button className="primary" onClick={() => decide("approve")} disabled={!!action.pending}>approve</button>
               <button className="danger" onClick={() => decide("reject")} disabled={!!action.pending}>reject</button>
+              <Pending label={action.pending} />
+            </div>
+          )}
+          {isOperator && task.status === "approved" && (
+            <div className="row">
+              <button className="primary" onClick={dispatch} disabled={!!action.pending}>dispatch</button>
               <Pending label={action.pending} />
             </div>
           )}
