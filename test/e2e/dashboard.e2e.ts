@@ -217,8 +217,11 @@ describe("dashboard: the approval queue", () => {
     await card.getByRole("button", { name: "dispatch" }).click();
     await expect.poll(() => card.getAttribute("data-status"), { timeout: 15_000 }).toBe("dispatched");
 
-    const held = (await http("GET", `/api/v1/agents/${tag}/inbox`)).body.items.find((m: { metadata: { taskId?: string } }) => m.metadata.taskId === taskId);
-    expect((await http("POST", `/api/v1/agents/${tag}/messages/${held.message_id}/respond`, { body: { response: "restarted the episode" } })).body.success).toBe(true);
+    // Other e2e files run squads for this task kind on the same server: answer from whichever member got it.
+    const chosen = (await http("GET", `/api/v1/tasks/${taskId}`)).body.agent;
+    const member = ((await http("GET", "/api/v1/agents")).body.items as Array<{ name: string; agent_id: string }>).find((a) => a.agent_id === chosen)!;
+    const held = (await http("GET", `/api/v1/agents/${member.name}/inbox`)).body.items.find((m: { metadata: { taskId?: string } }) => m.metadata.taskId === taskId);
+    expect((await http("POST", `/api/v1/agents/${member.name}/messages/${held.message_id}/respond`, { body: { response: "restarted the episode" } })).body.success).toBe(true);
     await expect.poll(() => card.getAttribute("data-status"), { timeout: 30_000 }).toBe("completed");
     await expect.poll(() => card.getByTestId("task-timeline").textContent()).toContain("completed");
     await screenshot(page, "task-completed");
