@@ -2,6 +2,7 @@
 // read. Written by each WorldLine Durable Object after its own state changed.
 import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { afterCursor, encodeCursor } from "./page-cursor.js";
 import { lineage, worldlines } from "../db/schema.js";
 import { PUBLIC_LEVELS } from "../core/privacy.js";
 import type { WorldLineStatus } from "../schemas/worldline.js";
@@ -21,17 +22,6 @@ const toMeta = (row: Row): WorldLineMeta => ({
 });
 
 export type EdgeKind = "fork" | "merge";
-
-const encodeCursor = (createdAt: number, id: string) => btoa(`${createdAt}:${id}`).replace(/=+$/, "");
-function decodeCursor(cursor: string): { createdAt: number; id: string } | null {
-  try {
-    const [time, id] = atob(cursor).split(":");
-    const createdAt = Number(time);
-    return Number.isSafeInteger(createdAt) && id ? { createdAt, id } : null;
-  } catch {
-    return null; // a cursor we did not issue: the caller answers 400
-  }
-}
 
 export class Catalog {
   private readonly db;
@@ -64,9 +54,9 @@ export class Catalog {
     if (options.status) filters.push(eq(worldlines.status, options.status));
     if (options.publicOnly) filters.push(inArray(worldlines.privacy, [...PUBLIC_LEVELS]));
     if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
+      const after = afterCursor(options.cursor, worldlines.createdAt, worldlines.id);
       if (!after) return null;
-      filters.push(or(lt(worldlines.createdAt, after.createdAt), and(eq(worldlines.createdAt, after.createdAt), lt(worldlines.id, after.id)))!);
+      filters.push(after);
     }
     const rows = await this.db
       .select()

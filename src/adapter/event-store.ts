@@ -1,4 +1,5 @@
 // The event log in D1 (drizzle): what the queue consumer writes and GET /api/v1/events reads.
+import { decodeCursor, encodeCursor } from "./page-cursor.js";
 import { and, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { eventFailures, events } from "../db/schema.js";
@@ -21,19 +22,6 @@ const toStored = (row: EventRow): StoredEvent => ({
 });
 
 const toFailure = (row: FailureRow): EventFailure => ({ ...row, status: row.status as EventFailureStatus });
-
-const encodeCursor = (time: number, id: string) => btoa(`${time}:${id}`).replace(/=+$/, "");
-function decodeCursor(cursor: string): { time: number; id: string } | null {
-  try {
-    const text = atob(cursor);
-    const split = text.indexOf(":");
-    const time = Number(text.slice(0, split));
-    const id = text.slice(split + 1);
-    return split > 0 && Number.isSafeInteger(time) && id ? { time, id } : null;
-  } catch {
-    return null; // a cursor we did not issue: the caller answers 400
-  }
-}
 
 export interface EventFilters {
   type?: string;
