@@ -4,6 +4,8 @@
 // say, and performs the outgoing calls they ask for. Timers are alarms (inbox purge, auto
 // reactivation, health checks), never setInterval.
 import { DurableObject } from "cloudflare:workers";
+import type { z } from "zod";
+import type { AgentIdentity as AgentIdentitySchema } from "../src/schemas/agents.js";
 import { acceptPendingRequest, canRequestConnection, connectionRequestBody, interpretConnectionRequestReply, receiveConnectionAccepted, receiveConnectionRequest } from "../src/core/mesh/connection.js";
 import { deliveryOutcome, findUnconnectedTarget, forwardedMessageBody, forwardTargets, planForward, sendTargets, webhookProbeFrom, type DeliveryOutcome, type WebhookProbe } from "../src/core/mesh/forwarding.js";
 import { nextInboxExpiry, purgeInbox, takeFromInbox } from "../src/core/mesh/inbox.js";
@@ -32,23 +34,7 @@ import { taskResponseReceived } from "../src/squads/task-response.js";
 export const HUB_AGENT = "hub";
 const seconds = (s: number) => s * 1000;
 
-export interface AgentIdentity {
-  name: string;
-  agent_id: string;
-  public_key_hex: string;
-  display_name: string | null;
-  bio: string;
-  url: string;
-  status: "active" | "inactive";
-  inactive_until: string | null;
-  num_connections: number;
-  num_pending_requests: number;
-  message_queue_size: number;
-  sent_messages_count: number;
-  messages_handled: number;
-  global_rate_limit: number;
-  created_at: string;
-}
+export type AgentIdentity = z.infer<typeof AgentIdentitySchema>;
 
 export interface SendParams {
   content?: string | null;

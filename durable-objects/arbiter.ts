@@ -4,6 +4,8 @@
 // journal entries in one transaction (a beat is never half-recorded), then carries out the
 // effects through an outbox, so an alarm that throws is retried without beating twice.
 import { DurableObject } from "cloudflare:workers";
+import type { z } from "zod";
+import type { ArbiterStatus, Decision as DecisionSchema } from "../src/schemas/arbiter.js";
 import { beat, type BeatResult } from "../src/core/arbiter/beat.js";
 import { isAlarming, type Action } from "../src/core/arbiter/decision.js";
 import type { EntropyModel } from "../src/core/arbiter/entropy-model.js";
@@ -24,28 +26,8 @@ export interface ArbiterConfig {
   subscribers: string[];
 }
 
-export interface Decision {
-  beat: number;
-  at: number;
-  action: Action;
-  threat: number;
-  tLambda: number;
-  weights: ArbiterState["genome"]["weights"];
-}
-
-export interface ArbiterView {
-  worldline: string;
-  enabled: boolean;
-  intervalMs: number;
-  beats: number;
-  tLambda: number;
-  tunables: ArbiterTunables;
-  genome: ArbiterState["genome"];
-  pid: { error: number; integral: number; output: number; deltaV: number; stable: boolean };
-  lastDecision: Decision | null;
-  journal: { size: number; root: string };
-  subscribers: string[];
-}
+export type Decision = z.infer<typeof DecisionSchema>;
+export type ArbiterView = z.infer<typeof ArbiterStatus>;
 
 interface Stored {
   config: ArbiterConfig;
@@ -281,9 +263,8 @@ export class Arbiter extends DurableObject<Env> {
 /** A burst keeps one quarantine, one alert (the worst) and one anchor: the ledger is not flooded with beats. */
 function coalesce(effects: ArbiterEffect[]): ArbiterEffect[] {
   const quarantine = effects.find((e) => e.kind === "quarantine");
-  const alerts = effects.filter((e) => e.kind === "alert");
-  const worstAlert = alerts.sort((a, b) => (b.kind === "alert" && a.kind === "alert" ? b.threat - a.threat : 0))[0];
+  const alerts = effects.filter((e): e is Extract<ArbiterEffect, { threat: number }> => e.kind === "alert");
+  const worstAlert = alerts.reduce<(typeof alerts)[number] | undefined>((worst, e) => (!worst || e.threat > worst.threat ? e : worst), undefined);
   const lastAnchor = effects.filter((e) => e.kind === "anchor").pop();
-  return [quarantine, quarantine ? undefined : worstAlert, lastAnchor].filter((e): e is ArbiterEffect => e !== undefined);
+  return [quarantine ?? worstAlert, lastAnchor].filter((e): e is ArbiterEffect => e !== undefined);
 }
-

@@ -3,6 +3,8 @@
 // size reads O(log n) stored hashes), and the proposals waiting for authority approvals.
 // Thin over src/core: the math is merkle.ts, the rules are authority.ts and ledger-audit.ts.
 import { DurableObject } from "cloudflare:workers";
+import type { z } from "zod";
+import type { LedgerStatus as LedgerStatusSchema, Proposal as ProposalSchema, ProposalStatus as ProposalStatusSchema } from "../src/schemas/ledger.js";
 import { authoritySet, authoritySetFromConfig, countingApprovals, isAuthority, isValidApproval, proposalDigest, type Approval, type AuthoritySet } from "../src/core/authority.js";
 import { signCheckpoint } from "../src/core/checkpoint.js";
 import type { Json } from "../src/core/canonical-json.js";
@@ -20,31 +22,10 @@ import { emitEvent } from "../src/events/producer.js";
 export const LEDGER_NAME = "consensus-ledger";
 const DEFAULT_ORIGIN = "darkmatter-edge/ledger";
 
-export interface LedgerStatus {
-  origin: string;
-  size: number;
-  root: string;
-  head: string;
-  authorities: string[];
-  quorum: number;
-  ledgerPublicKey: string;
-}
-
-export type ProposalStatus = "pending" | "approved" | "stale";
-
-export interface Proposal {
-  id: string;
-  kind: ProposalKind;
-  payload: ProposalPayload;
-  digest: string;
-  status: ProposalStatus;
-  approvals: Array<Approval & { at: number; entry: number }>;
-  quorum: number;
-  createdAt: number;
-  decidedAt: number | null;
-  decision: { index: number; hash: string } | null;
-  reason: string | null;
-}
+// Shapes come from the API's zod schemas, so the Durable Object and the OpenAPI document cannot drift.
+export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
+export type ProposalStatus = z.infer<typeof ProposalStatusSchema>;
+export type Proposal = z.infer<typeof ProposalSchema>;
 
 export interface ProposalRequest {
   kind: ProposalKind;

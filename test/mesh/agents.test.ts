@@ -224,7 +224,7 @@ describe("timers and healing", () => {
 
   it("announces a changed public URL to its connections with a signed peer_update", async () => {
     const { env } = await import("cloudflare:workers");
-    const a = await createAgent("move-a");
+    await createAgent("move-a");
     await createAgent("move-b");
     await connect("move-a", "move-b");
     // pretend move-b last announced another URL (as after a DM_PUBLIC_URL change)
@@ -243,7 +243,6 @@ describe("timers and healing", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(url).toBe(agentUrl("move-b"));
-    expect(a.agent_id).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
