@@ -7,11 +7,18 @@ import { authorityKeys, launchChromium, openDashboard, screenshot, unique } from
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchChromium();
+  // A crowded multiverse, as a working one is: too many world lines to read at once, so the
+  // graph opens zoomed out as the canvas map and every flow below has to find its way from there.
+  const crowd = Array.from({ length: CROWD }, (_, i) => i);
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    for (let i = crowd.pop(); i !== undefined; i = crowd.pop()) await http("POST", "/api/v1/worldlines", { body: { name: `ui-crowd-${i}` } });
+  }));
 });
 afterAll(async () => {
   await browser?.close();
 });
 
+const CROWD = 250;
 const node = (page: Page, name: string) => page.locator(`[data-testid="wl-node"][data-name="${name}"]`);
 const nodeId = async (page: Page, name: string) => (await node(page, name).getAttribute("data-id"))!;
 const tab = (page: Page, name: string) => page.getByRole("tab", { name });
@@ -19,6 +26,7 @@ const tab = (page: Page, name: string) => page.getByRole("tab", { name });
 describe("dashboard: multiverse", () => {
   it("creates and forks world lines in the UI and draws the fork edge between them", async () => {
     const page = await openDashboard(browser);
+    await expect.poll(() => page.getByTestId("multiverse-graph").getAttribute("data-view")).toBe("map"); // the crowd, zoomed out
     const root = unique("ui-root");
     await page.getByRole("button", { name: "new world line" }).click();
     await page.getByLabel("world line name").fill(root);
@@ -36,6 +44,43 @@ describe("dashboard: multiverse", () => {
     await expect.poll(() => page.locator(`[data-testid^="rf__edge-fork:${from}:${to}:"]`).count()).toBe(1);
     await expect.poll(() => page.getByTestId("worldline-panel").locator("h2").textContent()).toBe(`${root}-fork`);
     await screenshot(page, "multiverse-fork");
+    await page.context().close();
+  });
+
+  it("draws the zoomed-out graph as a map: points name world lines, a click opens one and zooms to it", async () => {
+    const name = unique("ui-map");
+    const created = (await http("POST", "/api/v1/worldlines", { body: { name, entities: { sun: { mass: 1 } } } })).body;
+    const page = await openDashboard(browser);
+    const graph = page.getByTestId("multiverse-graph");
+    await page.getByLabel("find world line").fill(name);
+    await expect.poll(() => node(page, name).count()).toBe(1);
+    expect(await graph.getAttribute("data-view")).toBe("nodes");
+
+    // The search framed the one world line in the middle of the graph; zooming out around the
+    // middle keeps it there while the DOM nodes give way to the canvas.
+    const box = (await graph.boundingBox())!;
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.move(x, y);
+    for (let step = 0; step < 30 && (await graph.getAttribute("data-view")) !== "map"; step++) await page.mouse.wheel(0, 200);
+    await expect.poll(() => graph.getAttribute("data-view")).toBe("map");
+    expect(await page.locator('[data-testid="wl-node"]').count()).toBe(0);
+    const map = page.getByTestId("multiverse-map");
+    expect(await map.getAttribute("data-world-lines")).toBe("1");
+    const painted = await map.evaluate((canvas: HTMLCanvasElement, at) => {
+      const bounds = canvas.getBoundingClientRect();
+      const pixel = canvas.getContext("2d")!.getImageData(Math.round(at.x - bounds.left), Math.round(at.y - bounds.top), 1, 1).data;
+      return Array.from(pixel);
+    }, { x, y });
+    expect(painted[3]).toBeGreaterThan(0); // the world line's box is drawn under the pointer
+
+    await page.mouse.move(x + 1, y);
+    await expect.poll(() => page.getByTestId("map-tip").textContent()).toBe(`${name} · blue`);
+    await screenshot(page, "multiverse-map");
+    await page.mouse.click(x, y);
+    await expect.poll(() => page.getByTestId("worldline-panel").locator("h2").textContent()).toBe(name);
+    await expect.poll(() => graph.getAttribute("data-view")).toBe("nodes");
+    await expect.poll(() => node(page, name).getAttribute("class")).toContain("env-selected");
+    expect(await node(page, name).getAttribute("data-id")).toBe(created.id);
     await page.context().close();
   });
 
@@ -144,8 +189,12 @@ describe("dashboard: access, live updates and the other pages", () => {
     const hidden = (await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-private") } })).body;
     const shown = (await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-public"), privacy: "full-public" } })).body;
     const page = await openDashboard(browser, "#/multiverse", { operator: false });
+    const search = page.getByLabel("find world line");
+    await search.fill(hidden.name);
+    await expect.poll(() => page.getByLabel("legend").textContent()).toContain("· 0 world lines");
+    await search.fill(shown.name);
     await expect.poll(() => node(page, shown.name).count()).toBe(1);
-    expect(await node(page, hidden.name).count()).toBe(0);
+    expect(await page.getByLabel("legend").textContent()).toContain("· 1 world line,");
     expect(await page.getByRole("button", { name: "new world line" }).count()).toBe(0);
     expect(await page.getByTestId("token-bar").textContent()).toContain("read-only");
     await node(page, shown.name).click();

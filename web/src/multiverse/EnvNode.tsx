@@ -1,7 +1,7 @@
 // One world line in the graph (seed 000 `EnvNode.tsx`): blue, green, quarantined and terminated
 // are drawn distinctly (colour, border style, and a word, so colour is never the only cue).
 import { memo } from "react";
-import { Handle, Position, useStore, type Node, type NodeProps } from "@xyflow/react";
+import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import type { MultiverseNode } from "../api/types";
 
 export type EnvNodeData = { worldLine: MultiverseNode; selected: boolean };
@@ -13,22 +13,9 @@ export function envState(node: MultiverseNode): "blue" | "green" | "quarantined"
   return node.color;
 }
 
-/** Below this zoom the text is unreadable anyway; drawing it for a thousand nodes is what makes panning stutter. */
-const DETAIL_ZOOM = 0.45;
-
 export const EnvNode = memo(function EnvNode({ data }: NodeProps<EnvFlowNode>) {
   const { worldLine, selected } = data;
   const state = envState(worldLine);
-  // A boolean selector: nodes re-render only when the zoom crosses the threshold, not on every pan frame.
-  const isDetailed = useStore((store) => store.transform[2] >= DETAIL_ZOOM);
-  if (!isDetailed) {
-    return (
-      <div className={`env-node env-lod env-${state}${selected ? " env-selected" : ""}`} data-testid="wl-node" data-name={worldLine.name} data-id={worldLine.id} data-state={state} title={`${worldLine.name} (${worldLine.id})`}>
-        <Handle type="target" position={Position.Left} isConnectable={false} />
-        <Handle type="source" position={Position.Right} isConnectable={false} />
-      </div>
-    );
-  }
   return (
     <div className={`env-node env-${state}${selected ? " env-selected" : ""}`} data-testid="wl-node" data-name={worldLine.name} data-id={worldLine.id} data-state={state} title={`${worldLine.name} (${worldLine.id})`}>
       <Handle type="target" position={Position.Left} isConnectable={false} />

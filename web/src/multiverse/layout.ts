@@ -1,7 +1,9 @@
 // Lays the multiverse out as a readable DAG: each connected family of world lines (linked by fork
 // and merge edges) is laid out by dagre (Sugiyama layering, left to right, oldest first), and the
-// families are then packed in rows, biggest first, so a thousand unrelated world lines become a
-// grid rather than one endless column. Only positions are computed here; @xyflow/react draws.
+// families are then packed in rows, biggest first, as wide as makes the whole map about as wide
+// as the screen is (`aspect`): a thousand unrelated world lines become a screen-shaped grid that
+// fits the view at a usable zoom, rather than one endless column. Only positions are computed
+// here; @xyflow/react (and the far-zoom map) draw.
 import dagre from "@dagrejs/dagre";
 import type { MultiverseEdge, MultiverseNode } from "../api/types";
 
@@ -9,23 +11,28 @@ export const NODE_WIDTH = 190;
 export const NODE_HEIGHT = 58;
 const GAP_X = 40;
 const GAP_Y = 36;
-const ROW_WIDTH = 2400;
+/** Width / height of the screen the map is fitted into; the dashboard's graph area is about this shape. */
+const DEFAULT_ASPECT = 1.6;
 
 export interface Point {
   x: number;
   y: number;
 }
 
-export function layoutMultiverse(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[]): Map<string, Point> {
+export function layoutMultiverse(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[], aspect = DEFAULT_ASPECT): Map<string, Point> {
   const families = connectedFamilies(nodes, edges);
   const laid = families.map((family) => layoutFamily(family, edges));
   laid.sort((a, b) => b.height - a.height || b.width - a.width);
+  // Rows this wide give a map of roughly `aspect` if the families pack without waste; never
+  // narrower than the widest family, which cannot be split.
+  const area = laid.reduce((sum, family) => sum + (family.width + GAP_X * 2) * (family.height + GAP_Y * 2), 0);
+  const rowWidth = Math.max(Math.sqrt(area * aspect), ...laid.map((family) => family.width));
   const positions = new Map<string, Point>();
   let x = 0;
   let y = 0;
   let rowHeight = 0;
   for (const family of laid) {
-    if (x > 0 && x + family.width > ROW_WIDTH) {
+    if (x > 0 && x + family.width > rowWidth) {
       x = 0;
       y += rowHeight + GAP_Y * 2;
       rowHeight = 0;

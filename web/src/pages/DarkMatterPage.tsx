@@ -30,7 +30,7 @@ export function DarkMatterPage({ selected, onSelect }: { selected: string | null
       </div>
       <ProblemMessage error={graph.error} context="multiverse" />
       <div className="multiverse-body">
-        {shown ? <MultiverseGraph graph={shown} selected={selected} onSelect={onSelect} /> : <p className="muted">loading the multiverse…</p>}
+        {shown ? <MultiverseGraph graph={shown} selected={selected} onSelect={onSelect} search={filter.trim()} /> : <p className="muted">loading the multiverse…</p>}
         {selected && <WorldLinePanel key={selected} id={selected} nodes={graph.data?.nodes ?? []} onSelect={onSelect} onClose={() => onSelect(null)} />}
       </div>
     </div>
