@@ -2,7 +2,8 @@
 // playwright-core against the e2e wrangler dev, which serves the dashboard build (web/dist).
 // No browser is ever downloaded. Screenshots go to test-artifacts/dashboard/.
 import { mkdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createServer } from "node:http";
+import { extname, join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { inject } from "vitest";
 
@@ -13,13 +14,39 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
 }
 
-/** A page on the dashboard; with `operator` the token is already in sessionStorage, as if typed once this session. */
-export async function openDashboard(browser: Browser, hash = "#/multiverse", options: { operator?: boolean } = {}): Promise<Page> {
+/**
+ * A page on the dashboard; with `operator` the token is already in sessionStorage, as if typed
+ * once this session. `origin`: where the dashboard is served from (default: the Worker itself).
+ */
+export async function openDashboard(browser: Browser, hash = "#/multiverse", options: { operator?: boolean; origin?: string } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   if (options.operator ?? true) await context.addInitScript((token) => sessionStorage.setItem("dm-operator-token", token), inject("operatorToken"));
   const page = await context.newPage();
-  await page.goto(`${inject("baseUrl")}/${hash}`);
+  await page.goto(`${options.origin ?? inject("baseUrl")}/${hash}`);
   return page;
+}
+
+const CONTENT_TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml" };
+
+/**
+ * The dashboard build (web/dist) served the way Pages serves it: from its own origin, static
+ * files only, with a `config.json` naming the API. Resolves once listening.
+ */
+export async function serveDashboardElsewhere(port: number, apiUrl: string): Promise<{ origin: string; close: () => Promise<void> }> {
+  const root = join(process.cwd(), "web", "dist");
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? "/", "http://x").pathname; // the URL parser has already resolved any ".."
+    if (path === "/config.json") return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ apiUrl }));
+    const file = join(root, path === "/" ? "index.html" : path);
+    try {
+      const body = readFileSync(file);
+      response.writeHead(200, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" }).end(body);
+    } catch {
+      response.writeHead(404).end("not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,8 +1,9 @@
 // The dashboard as a person uses it: Chromium against the real wrangler dev (see browser.ts).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { http } from "./http.js";
-import { authorityKeys, launchChromium, openDashboard, screenshot, unique } from "./browser.js";
+import { freePort } from "../../scripts/wrangler-dev.js";
+import { authorityKeys, launchChromium, openDashboard, screenshot, serveDashboardElsewhere, unique } from "./browser.js";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -207,15 +208,43 @@ describe("dashboard: access, live updates and the other pages", () => {
     await page.context().close();
   });
 
-  it("shows world lines created elsewhere without a reload", async () => {
+  it("shows world lines created elsewhere without a reload, told by the live channel", async () => {
     const page = await openDashboard(browser);
     await page.getByTestId("multiverse-graph").waitFor();
+    await expect.poll(() => page.getByTestId("live-state").textContent()).toBe("● live");
     const name = unique("ui-elsewhere");
     await page.getByLabel("find world line").fill(name);
     await http("POST", "/api/v1/worldlines", { body: { name } });
-    await expect.poll(() => node(page, name).count(), { timeout: 10_000 }).toBe(1);
-    expect(await page.getByTestId("live-state").textContent()).toMatch(/live|polling every 3 s/);
+    // While live, the fallback poll comes every 15 s: sooner than that, only the live hint can have brought it.
+    await expect.poll(() => node(page, name).count(), { timeout: 8_000 }).toBe(1);
     await page.context().close();
+  });
+
+  it("works served from another origin that the API allows (Pages), live channel included, and from no other", async () => {
+    const allowed = await serveDashboardElsewhere(Number(new URL(inject("dashboardOrigin")).port), inject("baseUrl"));
+    const other = await serveDashboardElsewhere(await freePort(), inject("baseUrl"));
+    try {
+      const page = await openDashboard(browser, "#/multiverse", { origin: allowed.origin });
+      await expect.poll(() => page.getByTestId("live-state").textContent()).toBe("● live");
+      const name = unique("ui-pages");
+      await page.getByLabel("find world line").fill(name);
+      await page.getByRole("button", { name: "new world line" }).click();
+      await page.getByLabel("world line name").fill(name);
+      await page.getByRole("button", { name: "create", exact: true }).click(); // a preflighted POST with the token
+      await expect.poll(() => node(page, name).count()).toBe(1);
+      await http("POST", "/api/v1/worldlines", { body: { name: `${name}-elsewhere` } });
+      await expect.poll(() => node(page, `${name}-elsewhere`).count(), { timeout: 8_000 }).toBe(1);
+      await screenshot(page, "multiverse-from-pages");
+      await page.context().close();
+
+      const refused = await openDashboard(browser, "#/multiverse", { origin: other.origin });
+      await expect.poll(() => refused.getByRole("alert").first().textContent()).toContain("could not reach the API");
+      await expect.poll(() => refused.getByTestId("live-state").textContent()).toBe("● polling every 3 s");
+      expect(await refused.getByTestId("multiverse-graph").count()).toBe(0);
+      await refused.context().close();
+    } finally {
+      await Promise.all([allowed.close(), other.close()]);
+    }
   });
 
   it("renders the ledger, tasks, mesh and events pages", async () => {
