@@ -247,6 +247,45 @@ describe("dashboard: access, live updates and the other pages", () => {
     }
   });
 
+  it("runs the mesh from the page: two agents, a connection request accepted, a signed message and its answer", async () => {
+    const [alice, bob] = [unique("ui-alice"), unique("ui-bob")].map((n) => n.toLowerCase());
+    const page = await openDashboard(browser, "#/mesh");
+    const agents = page.getByRole("navigation", { name: "agents" });
+    const view = page.getByTestId("agent-view");
+    for (const name of [bob, alice]) {
+      await page.getByLabel("new agent name").fill(name);
+      await agents.getByRole("button", { name: "create" }).click();
+      await expect.poll(() => view.locator("dl").textContent()).toContain(name);
+    }
+    // Alice (selected: created last) asks Bob, at the URL Bob's page shows, to connect.
+    await page.getByLabel("peer url").fill(`${inject("baseUrl")}/agents/${bob}`);
+    await page.getByRole("button", { name: "connect", exact: true }).click();
+    await agents.getByRole("button", { name: new RegExp(`^${bob}`) }).click();
+    await view.locator(".pending-request").getByRole("button", { name: "accept" }).click();
+    await expect.poll(() => view.locator("ul").first().textContent()).toContain(`/agents/${alice}`);
+
+    await agents.getByRole("button", { name: new RegExp(`^${alice}`) }).click();
+    await page.getByLabel("message", { exact: true }).fill("ping from the dashboard");
+    await page.getByRole("button", { name: "send", exact: true }).click();
+    await expect.poll(() => view.getByTestId("sent").textContent()).toContain("[active] to 1 peer(s): ping from the dashboard");
+    const messageId = (await view.getByTestId("sent").locator("code").first().textContent())!;
+
+    await agents.getByRole("button", { name: new RegExp(`^${bob}`) }).click();
+    await expect.poll(() => view.getByTestId("inbox").textContent()).toContain(`${messageId} from`);
+    expect(await view.getByTestId("inbox").textContent()).toContain("✓ signed: ping from the dashboard");
+    await screenshot(page, "mesh-inbox");
+
+    // Bob answers; the signed answer reaches Alice by her webhook, and leaves Bob's inbox (§11.4).
+    await view.getByLabel(`response to ${messageId}`).fill("pong from bob");
+    await view.getByTestId("inbox-message").getByRole("button", { name: "respond" }).click();
+    await expect.poll(() => view.getByTestId("inbox").textContent()).not.toContain(messageId);
+    await agents.getByRole("button", { name: new RegExp(`^${alice}`) }).click();
+    await expect.poll(() => view.getByTestId("sent").textContent()).toContain("response: pong from bob");
+    expect(await view.getByTestId("sent").textContent()).toContain(`${messageId} [responded]`);
+    await screenshot(page, "mesh-conversation");
+    await page.context().close();
+  });
+
   it("renders the ledger, tasks, mesh and events pages", async () => {
     await http("POST", "/api/v1/agents", { body: { name: unique("ui-agent").toLowerCase() } });
     const page = await openDashboard(browser, "#/ledger");

@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // A real server and a real browser on a small CI box: what a user sees within a few seconds
+    // (a live update, the graph gliding to a new world line) may take longer than vitest's 1 s default.
+    expect: { poll: { timeout: 5_000 } },
   },
 });

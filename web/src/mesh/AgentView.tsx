@@ -1,5 +1,5 @@
 // One hosted agent: identity, connections (and requests to accept), inbox, and sent messages
-// with their webhook updates; connect to a peer and send messages.
+// with their webhook updates; connect to a peer, send messages, answer received ones.
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { Connection, InboxMessage, PendingRequest, SentMessage } from "../api/mesh";
@@ -7,6 +7,7 @@ import { useAction, useResource } from "../hooks/useDarkMatter";
 import { darkMatterStore } from "../store/darkMatterStore";
 import { JsonView } from "../components/JsonView";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
+import { InboxItem } from "./InboxItem";
 import { SendMessageForm } from "./SendMessageForm";
 
 export function AgentView({ name }: { name: string }) {
@@ -56,9 +57,7 @@ export function AgentView({ name }: { name: string }) {
       <SendMessageForm name={name} connections={connections.data?.connections ?? []} />
       <h3>Inbox ({inbox.data?.items.length ?? 0})</h3>
       <ul data-testid="inbox">
-        {inbox.data?.items.map((m) => (
-          <li key={m.message_id}><code>{m.message_id}</code> from <code>{m.from_agent_id.slice(0, 12)}</code> {m.verified ? "✓ signed" : "unsigned"}: {m.content.slice(0, 200)}</li>
-        ))}
+        {inbox.data?.items.map((m) => <InboxItem key={m.message_id} agent={name} message={m} />)}
       </ul>
       <h3>Sent ({sent.data?.items.length ?? 0})</h3>
       <ul data-testid="sent">
