@@ -1,7 +1,8 @@
 // Dashboard figures in Debian's Chromium (playwright-core, /usr/bin/chromium) against the bench
 // wrangler dev: time to the first interactive render of the multiverse page with 1,000 world
 // lines, frame times while panning that graph (requestAnimationFrame sampling during a mouse
-// drag), and frame times while scrolling the audit log over a large ledger (1M entries by default;
+// drag, and the frames Chromium's performance trace reports presented or dropped), and the same
+// while scrolling the audit log over a large ledger (1M entries by default;
 // DM_BENCH_DASHBOARD_LEDGER=<n> for a smaller one, DM_BENCH_DASHBOARD_WORLDLINES=<n> likewise).
 import { bytesToHex } from "../src/core/hash.js";
 import { callJson } from "./http.js";
@@ -33,19 +34,30 @@ export async function benchDashboard(server: DevServer): Promise<Figure[]> {
         figures.push({ name: "multiverse first interactive render", value: round(median(renders), 1), unit: "ms", params: { ...params, runs: renders.map((r) => round(r, 1)) } });
         const fitView = await view(page);
         const fit = await panFrames(page);
-        figures.push(frameFigure("multiverse pan frame time p50 (whole graph in view)", fit, 50, { ...params, ...fitView }), frameFigure("multiverse pan frame time p95 (whole graph in view)", fit, 95, { ...params, ...fitView }));
+        figures.push(
+          frameFigure("multiverse pan frame time p50 (whole graph in view)", fit.frames, 50, { ...params, ...fitView }),
+          frameFigure("multiverse pan frame time p95 (whole graph in view)", fit.frames, 95, { ...params, ...fitView }),
+          droppedFigure("multiverse pan dropped frames (whole graph in view)", fit.trace, { ...params, ...fitView }),
+        );
         // Zoomed in just past the point where the map gives way to DOM nodes: the most nodes the DOM ever holds.
         await page.mouse.move(720, 500);
         for (let z = 0; z < 60 && (await view(page)).view === "map"; z++) await page.mouse.wheel(0, -60);
         await page.waitForTimeout(500);
         const thresholdView = await view(page);
         const threshold = await panFrames(page);
-        figures.push(frameFigure("multiverse pan frame time p95 (just past the map, most DOM nodes)", threshold, 95, { ...params, ...thresholdView }));
+        figures.push(
+          frameFigure("multiverse pan frame time p95 (just past the map, most DOM nodes)", threshold.frames, 95, { ...params, ...thresholdView }),
+          droppedFigure("multiverse pan dropped frames (just past the map, most DOM nodes)", threshold.trace, { ...params, ...thresholdView }),
+        );
         for (let z = 0; z < 8; z++) await page.mouse.wheel(0, -240);
         await page.waitForTimeout(500);
         const zoomedView = await view(page);
         const zoomed = await panFrames(page);
-        figures.push(frameFigure("multiverse pan frame time p50 (zoomed in, virtualised)", zoomed, 50, { ...params, ...zoomedView }), frameFigure("multiverse pan frame time p95 (zoomed in, virtualised)", zoomed, 95, { ...params, ...zoomedView }));
+        figures.push(
+          frameFigure("multiverse pan frame time p50 (zoomed in, virtualised)", zoomed.frames, 50, { ...params, ...zoomedView }),
+          frameFigure("multiverse pan frame time p95 (zoomed in, virtualised)", zoomed.frames, 95, { ...params, ...zoomedView }),
+          droppedFigure("multiverse pan dropped frames (zoomed in, virtualised)", zoomed.trace, { ...params, ...zoomedView }),
+        );
         await page.context().close();
       }
     }
@@ -57,6 +69,7 @@ export async function benchDashboard(server: DevServer): Promise<Figure[]> {
     figures.push(
       frameFigure("audit log scroll frame time p50", scroll.frames, 50, { ...lparams, scrolledRows: scroll.rows }),
       frameFigure("audit log scroll frame time p95", scroll.frames, 95, { ...lparams, scrolledRows: scroll.rows }),
+      droppedFigure("audit log scroll dropped frames", scroll.trace, { ...lparams, scrolledRows: scroll.rows }),
       { name: "audit log rows filled after a jump (p50)", value: round(median(scroll.fills), 1), unit: "ms", params: { ...lparams, jumps: scroll.fills.length } },
     );
     await page.context().close();
@@ -164,8 +177,37 @@ async function sampleFrames(page: Page, action: () => Promise<void>): Promise<nu
   });
 }
 
-/** Drags the graph around a square, 4 × 40 mouse steps. */
-function panFrames(page: Page): Promise<number[]> {
+/** What Chromium's trace says of the frames drawn while `action` ran (its PipelineReporter events, as DevTools counts them). */
+interface FrameTrace {
+  presented: number;
+  partial: number;
+  dropped: number;
+}
+
+/** Runs `action` under a Chromium performance trace and counts frames by their fate: presented, partially presented, dropped. */
+async function traced<T>(page: Page, action: () => Promise<T>): Promise<{ result: T; trace: FrameTrace }> {
+  const browser = page.context().browser()!;
+  await browser.startTracing(page, { categories: ["disabled-by-default-devtools.timeline.frame", "cc", "benchmark"] });
+  const result = await action();
+  const events = JSON.parse((await browser.stopTracing()).toString("utf8")).traceEvents as Array<{ name: string; ph: string; args?: { frame_reporter?: { state?: string } } }>;
+  const trace: FrameTrace = { presented: 0, partial: 0, dropped: 0 };
+  for (const event of events) {
+    if (event.name !== "PipelineReporter" || event.ph !== "b") continue;
+    const state = event.args?.frame_reporter?.state;
+    if (state === "STATE_PRESENTED_ALL") trace.presented += 1;
+    else if (state === "STATE_PRESENTED_PARTIAL") trace.partial += 1;
+    else if (state === "STATE_DROPPED") trace.dropped += 1;
+  }
+  return { result, trace };
+}
+
+/** Drags the graph around a square, 4 × 40 mouse steps, sampling frames and tracing them. */
+async function panFrames(page: Page): Promise<{ frames: number[]; trace: FrameTrace }> {
+  const { result: frames, trace } = await traced(page, () => dragAround(page));
+  return { frames, trace };
+}
+
+function dragAround(page: Page): Promise<number[]> {
   return sampleFrames(page, async () => {
     await page.mouse.move(400, 450);
     await page.mouse.down();
@@ -182,13 +224,15 @@ function panFrames(page: Page): Promise<number[]> {
 }
 
 /** Scrolls the audit log: 300 wheel-sized steps, then 10 jumps across the whole log, timing how long until each jump's rows are filled. */
-async function scrollFrames(page: Page): Promise<{ frames: number[]; fills: number[]; rows: number }> {
+async function scrollFrames(page: Page): Promise<{ frames: number[]; trace: FrameTrace; fills: number[]; rows: number }> {
   const scroller = page.getByTestId("audit-scroller");
   const box = (await scroller.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  const frames = await sampleFrames(page, async () => {
-    for (let i = 0; i < 300; i++) await page.mouse.wheel(0, 400);
-  });
+  const { result: frames, trace } = await traced(page, () =>
+    sampleFrames(page, async () => {
+      for (let i = 0; i < 300; i++) await page.mouse.wheel(0, 400);
+    }),
+  );
   const fills: number[] = [];
   for (let jump = 1; jump <= 10; jump++) {
     const fill = (await page.evaluate(`(async (fraction) => {
@@ -206,7 +250,13 @@ async function scrollFrames(page: Page): Promise<{ frames: number[]; fills: numb
     fills.push(fill);
   }
   const rows = await page.evaluate(() => Math.round((document.querySelector('[data-testid="audit-scroller"]') as HTMLElement).scrollHeight / 28));
-  return { frames, fills: fills.filter(Number.isFinite), rows };
+  return { frames, trace, fills: fills.filter(Number.isFinite), rows };
+}
+
+/** The share of frames with something to draw that Chromium dropped (DevTools' "dropped frames"); partially presented ones count as half. */
+function droppedFigure(name: string, trace: FrameTrace, params: Record<string, unknown>): Figure {
+  const drawn = trace.presented + trace.partial + trace.dropped;
+  return { name, value: drawn ? round((100 * (trace.dropped + trace.partial / 2)) / drawn, 1) : 0, unit: "%", params: { ...params, ...trace, source: "Chromium trace, PipelineReporter" } };
 }
 
 function frameFigure(name: string, frames: number[], p: number, params: Record<string, unknown>): Figure {

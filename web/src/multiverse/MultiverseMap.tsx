@@ -4,7 +4,8 @@
 // and resize-observing a thousand boxes every frame. Their names are unreadable at this zoom
 // anyway, so below DETAIL_ZOOM the graph hides its React Flow nodes and this map draws the same
 // layout, the same colours (the CSS custom properties the DOM nodes use) and the same edge
-// curves (xyflow's own bezier), redrawn once per animation frame while the viewport moves.
+// curves (xyflow's own bezier), redrawn once per animation frame while the viewport moves (from
+// a bitmap of the whole map while only panning).
 // Pointing at a world line names it; clicking it selects it (the graph then zooms in to it).
 import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { getBezierPath, Position, useStoreApi } from "@xyflow/react";
@@ -17,6 +18,8 @@ export const DETAIL_ZOOM = 0.5;
 /** How far (screen pixels) outside a world line a pointer still picks it: specks are small. */
 const PICK_SLACK_PX = 4;
 const STATES = ["blue", "green", "quarantined", "terminated"] as const;
+/** The largest pan bitmap kept (device pixels; 4 bytes each): about four full-HD screens. */
+const MAX_CACHE_PIXELS = 8_000_000;
 
 export interface MapHandle {
   /** The world line under this pointer position (client coordinates), if any. */
@@ -39,16 +42,23 @@ interface Scene {
   fork: Path2D;
   merge: Path2D;
   placed: Array<{ node: MultiverseNode; at: Point }>;
+  /** The drawing's extent in flow coordinates (edges stay between their boxes, so the boxes bound it). */
+  bounds: { minX: number; minY: number; maxX: number; maxY: number };
 }
 
 function buildScene(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[], positions: ReadonlyMap<string, Point>): Scene {
   const boxes = { blue: new Path2D(), green: new Path2D(), quarantined: new Path2D(), terminated: new Path2D() };
   const placed: Scene["placed"] = [];
+  const bounds = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
   for (const node of nodes) {
     const at = positions.get(node.id);
     if (!at) continue;
     boxes[envState(node)].rect(at.x, at.y, NODE_WIDTH, NODE_HEIGHT);
     placed.push({ node, at });
+    bounds.minX = Math.min(bounds.minX, at.x);
+    bounds.minY = Math.min(bounds.minY, at.y);
+    bounds.maxX = Math.max(bounds.maxX, at.x + NODE_WIDTH);
+    bounds.maxY = Math.max(bounds.maxY, at.y + NODE_HEIGHT);
   }
   const fork = new Path2D();
   const merge = new Path2D();
@@ -60,7 +70,7 @@ function buildScene(nodes: readonly MultiverseNode[], edges: readonly Multiverse
     const [d] = getBezierPath({ sourceX: from.x + NODE_WIDTH, sourceY: from.y + NODE_HEIGHT / 2, sourcePosition: Position.Right, targetX: to.x, targetY: to.y + NODE_HEIGHT / 2, targetPosition: Position.Left });
     (edge.kind === "merge" ? merge : fork).addPath(new Path2D(d));
   }
-  return { boxes, fork, merge, placed };
+  return { boxes, fork, merge, placed, bounds };
 }
 
 function readColours(element: Element) {
@@ -85,6 +95,58 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
     const element = canvas.current!;
     const context = element.getContext("2d")!;
     const colours = readColours(element);
+    const chosen = selected ? positions.get(selected) : undefined;
+    /** Draws the scene at `zoom` onto `target`, a flow point (x, y) landing on device pixel (x·scale + dx, y·scale + dy). */
+    const paint = (target: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, zoom: number, scale: number, dx: number, dy: number) => {
+      target.setTransform(scale, 0, 0, scale, dx, dy);
+      const px = 1 / zoom; // one screen pixel, in flow units
+      target.lineWidth = 1.2 * px;
+      target.strokeStyle = colours.fork;
+      target.setLineDash([]);
+      target.stroke(scene.fork);
+      target.strokeStyle = colours.merge;
+      target.setLineDash([5 * px, 3 * px]);
+      target.stroke(scene.merge);
+      target.setLineDash([]);
+      // A box only a few pixels wide reads best as a solid dot of its state's border colour.
+      const tiny = NODE_WIDTH * zoom < 24;
+      for (const state of STATES) {
+        target.fillStyle = tiny ? colours.border[state] : colours.fill[state];
+        target.fill(scene.boxes[state]);
+        if (!tiny) {
+          target.strokeStyle = colours.border[state];
+          target.stroke(scene.boxes[state]);
+        }
+      }
+      if (chosen) {
+        // Never smaller than a finger-tip on screen, so the selection can be found on the whole map.
+        const ring = 4 * px;
+        const [w, h] = [Math.max(NODE_WIDTH, 10 * px), Math.max(NODE_HEIGHT, 10 * px)];
+        target.lineWidth = 3 * px;
+        target.strokeStyle = colours.selected;
+        target.strokeRect(chosen.x + NODE_WIDTH / 2 - w / 2 - ring, chosen.y + NODE_HEIGHT / 2 - h / 2 - ring, w + 2 * ring, h + 2 * ring);
+      }
+    };
+    // Panning keeps the zoom, so the whole map is drawn once per zoom into a bitmap and each pan
+    // frame only copies it: rasterising a thousand boxes and curves every frame is what made
+    // Chromium drop frames. While the zoom changes (a wheel gesture) the map is drawn directly.
+    let cache: { zoom: number; ratio: number; bitmap: ImageBitmap; x: number; y: number } | null = null;
+    let lastZoom = Number.NaN;
+    const cached = (zoom: number, ratio: number) => {
+      if (cache?.zoom === zoom && cache.ratio === ratio) return cache;
+      cache?.bitmap.close();
+      cache = null;
+      const scale = zoom * ratio;
+      const margin = 16; // device pixels around the drawing, for strokes and the selection ring
+      const [x, y] = [scene.bounds.minX * scale - margin, scene.bounds.minY * scale - margin];
+      const width = Math.ceil(scene.bounds.maxX * scale + margin - x);
+      const height = Math.ceil(scene.bounds.maxY * scale + margin - y);
+      if (!(width > 0 && height > 0) || width * height > MAX_CACHE_PIXELS) return null; // nothing to draw, or zoomed in on a huge map: draw directly
+      const offscreen = new OffscreenCanvas(width, height);
+      paint(offscreen.getContext("2d")!, zoom, scale, -x, -y);
+      cache = { zoom, ratio, bitmap: offscreen.transferToImageBitmap(), x, y };
+      return cache;
+    };
     let frame = 0;
     const draw = () => {
       frame = 0;
@@ -97,35 +159,11 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
       }
       context.setTransform(1, 0, 0, 1, 0, 0);
       context.clearRect(0, 0, element.width, element.height);
-      context.setTransform(zoom * ratio, 0, 0, zoom * ratio, tx * ratio, ty * ratio);
-      const px = 1 / zoom; // one screen pixel, in flow units
-      context.lineWidth = 1.2 * px;
-      context.strokeStyle = colours.fork;
-      context.setLineDash([]);
-      context.stroke(scene.fork);
-      context.strokeStyle = colours.merge;
-      context.setLineDash([5 * px, 3 * px]);
-      context.stroke(scene.merge);
-      context.setLineDash([]);
-      // A box only a few pixels wide reads best as a solid dot of its state's border colour.
-      const tiny = NODE_WIDTH * zoom < 24;
-      for (const state of STATES) {
-        context.fillStyle = tiny ? colours.border[state] : colours.fill[state];
-        context.fill(scene.boxes[state]);
-        if (!tiny) {
-          context.strokeStyle = colours.border[state];
-          context.stroke(scene.boxes[state]);
-        }
-      }
-      const chosen = selected ? positions.get(selected) : undefined;
-      if (chosen) {
-        // Never smaller than a finger-tip on screen, so the selection can be found on the whole map.
-        const ring = 4 * px;
-        const [w, h] = [Math.max(NODE_WIDTH, 10 * px), Math.max(NODE_HEIGHT, 10 * px)];
-        context.lineWidth = 3 * px;
-        context.strokeStyle = colours.selected;
-        context.strokeRect(chosen.x + NODE_WIDTH / 2 - w / 2 - ring, chosen.y + NODE_HEIGHT / 2 - h / 2 - ring, w + 2 * ring, h + 2 * ring);
-      }
+      const steady = zoom === lastZoom;
+      lastZoom = zoom;
+      const bitmap = steady ? cached(zoom, ratio) : null;
+      if (bitmap) context.drawImage(bitmap.bitmap, Math.round(tx * ratio + bitmap.x), Math.round(ty * ratio + bitmap.y));
+      else paint(context, zoom, zoom * ratio, tx * ratio, ty * ratio);
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(draw);
@@ -137,6 +175,7 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
     return () => {
       unsubscribe();
       cancelAnimationFrame(frame);
+      cache?.bitmap.close();
     };
   }, [store, scene, positions, selected]);
 
