@@ -253,10 +253,10 @@ async function scrollFrames(page: Page): Promise<{ frames: number[]; trace: Fram
   return { frames, trace, fills: fills.filter(Number.isFinite), rows };
 }
 
-/** The share of frames with something to draw that Chromium dropped (DevTools' "dropped frames"); partially presented ones count as half. */
+/** The share of frames with something to draw that Chromium dropped or only partly presented (what DevTools calls dropped and partially presented frames). */
 function droppedFigure(name: string, trace: FrameTrace, params: Record<string, unknown>): Figure {
   const drawn = trace.presented + trace.partial + trace.dropped;
-  return { name, value: drawn ? round((100 * (trace.dropped + trace.partial / 2)) / drawn, 1) : 0, unit: "%", params: { ...params, ...trace, source: "Chromium trace, PipelineReporter" } };
+  return { name, value: drawn ? round((100 * (trace.dropped + trace.partial)) / drawn, 1) : 0, unit: "%", params: { ...params, ...trace, source: "Chromium trace, PipelineReporter" } };
 }
 
 function frameFigure(name: string, frames: number[], p: number, params: Record<string, unknown>): Figure {

@@ -5,7 +5,7 @@
 // once, the nodes are hidden and MultiverseMap paints them all on one canvas. The layout is
 // recomputed only when the graph itself changes.
 import { useEffect, useMemo, useRef } from "react";
-import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStore, useStoreApi, type Edge, type FitViewOptions } from "@xyflow/react";
+import { Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStore, useStoreApi, type Edge, type FitViewOptions } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import type { Multiverse } from "../api/types";
 import { EnvNode, type EnvFlowNode } from "./EnvNode";
@@ -92,7 +92,8 @@ function Graph({ graph, selected, onSelect, search = "" }: GraphProps) {
         }}
         proOptions={{ hideAttribution: true }}
       >
-        <Background gap={24} />
+        {/* No dotted <Background>: a Chromium trace showed its full-screen SVG pattern, repainted on
+            every pan frame, causing nearly all the dropped and partial frames (map and nodes alike). */}
         <Controls showInteractive={false} fitViewOptions={FIT} />
         {far && <MultiverseMap ref={map} nodes={graph.nodes} edges={graph.edges} positions={positions} selected={selected} />}
         <Camera graph={graph} positions={positions} selected={selected} search={search} following={following} />
