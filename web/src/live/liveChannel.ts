@@ -33,7 +33,11 @@ export function startLiveChannel(): () => void {
       return scheduleRetry();
     }
     const current = socket;
+    // With a token, the server's first hello is the anonymous one and the operator's follows the
+    // auth frame (or an error does): catch up once, on the answer that settles the audience.
+    let awaitingAuth = false;
     current.onopen = () => {
+      awaitingAuth = Boolean(token);
       if (token) current.send(JSON.stringify({ type: "auth", token }));
       ping = setInterval(() => current.readyState === WebSocket.OPEN && current.send("ping"), PING_MS);
     };
@@ -45,9 +49,11 @@ export function startLiveChannel(): () => void {
       } catch {
         return; // not a frame of ours: ignore it rather than drop the channel
       }
-      if (frame.type === "hello") {
+      if (frame.type === "hello" || (frame.type === "error" && awaitingAuth)) {
         backoff = 1_000;
         darkMatterStore.setLive("live");
+        if (frame.type === "hello" && awaitingAuth && !frame.operator) return;
+        awaitingAuth = false;
         darkMatterStore.bump(...TOPICS); // catch up on whatever changed while we were away
       } else if (frame.type === "change") {
         darkMatterStore.bump(...frame.notification.topics.filter((topic): topic is Topic => (TOPICS as readonly string[]).includes(topic)));

@@ -20,8 +20,7 @@ export interface Point {
 }
 
 export function layoutMultiverse(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[], aspect = DEFAULT_ASPECT): Map<string, Point> {
-  const families = connectedFamilies(nodes, edges);
-  const laid = families.map((family) => layoutFamily(family, edges));
+  const laid = connectedFamilies(nodes, edges).map(({ members, links }) => layoutFamily(members, links));
   laid.sort((a, b) => b.height - a.height || b.width - a.width);
   // Rows this wide give a map of roughly `aspect` if the families pack without waste; never
   // narrower than the widest family, which cannot be split.
@@ -44,33 +43,52 @@ export function layoutMultiverse(nodes: readonly MultiverseNode[], edges: readon
   return positions;
 }
 
-function layoutFamily(family: MultiverseNode[], edges: readonly MultiverseEdge[]): { positions: Map<string, Point>; width: number; height: number } {
+interface LaidFamily {
+  positions: ReadonlyMap<string, Point>;
+  width: number;
+  height: number;
+}
+
+// dagre costs about 2 ms for even a small family (≈0.4 s for the thousand world lines of the
+// benchmark), and the graph is laid out again whenever any world line changes. A family's layout
+// depends only on its members' order and its edges, so it is kept under that signature and only
+// families that changed are laid out again.
+const laidFamilies = new Map<string, LaidFamily>();
+const MAX_KEPT_FAMILIES = 20_000;
+
+function layoutFamily(family: MultiverseNode[], edges: readonly MultiverseEdge[]): LaidFamily {
   if (family.length === 1) return { positions: new Map([[family[0]!.id, { x: 0, y: 0 }]]), width: NODE_WIDTH, height: NODE_HEIGHT };
+  const members = [...family].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  const signature = `${members.map((node) => node.id).join(",")}|${edges.map((edge) => `${edge.kind}:${edge.from}>${edge.to}`).join(",")}`;
+  const kept = laidFamilies.get(signature);
+  if (kept) return kept;
   const graph = new dagre.graphlib.Graph({ multigraph: true });
   graph.setGraph({ rankdir: "LR", nodesep: GAP_Y, ranksep: GAP_X * 2, marginx: 0, marginy: 0 });
   graph.setDefaultEdgeLabel(() => ({}));
-  const ids = new Set(family.map((node) => node.id));
-  for (const node of [...family].sort((a, b) => a.createdAt - b.createdAt)) graph.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const node of members) graph.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   edges.forEach((edge, i) => {
     // merge edges point back into an older line; weight forks so lineage sets the ranks
-    if (ids.has(edge.from) && ids.has(edge.to) && edge.from !== edge.to) graph.setEdge(edge.from, edge.to, { weight: edge.kind === "fork" ? 2 : 1, minlen: edge.kind === "fork" ? 1 : 0 }, `e${i}`);
+    if (edge.from !== edge.to) graph.setEdge(edge.from, edge.to, { weight: edge.kind === "fork" ? 2 : 1, minlen: edge.kind === "fork" ? 1 : 0 }, `e${i}`);
   });
   dagre.layout(graph);
   const positions = new Map<string, Point>();
   let width = 0;
   let height = 0;
-  for (const id of ids) {
+  for (const { id } of members) {
     const { x, y } = graph.node(id) as unknown as Point;
     const point = { x: x - NODE_WIDTH / 2, y: y - NODE_HEIGHT / 2 };
     positions.set(id, point);
     width = Math.max(width, point.x + NODE_WIDTH);
     height = Math.max(height, point.y + NODE_HEIGHT);
   }
-  return { positions, width, height };
+  if (laidFamilies.size >= MAX_KEPT_FAMILIES) laidFamilies.clear();
+  const laid = { positions, width, height };
+  laidFamilies.set(signature, laid);
+  return laid;
 }
 
-/** Families of world lines joined by any edge (union-find). */
-function connectedFamilies(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[]): MultiverseNode[][] {
+/** Families of world lines joined by any edge (union-find), each with the edges inside it. */
+function connectedFamilies(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[]): Array<{ members: MultiverseNode[]; links: MultiverseEdge[] }> {
   const parent = new Map(nodes.map((node) => [node.id, node.id]));
   const find = (id: string): string => {
     let root = id;
@@ -82,11 +100,16 @@ function connectedFamilies(nodes: readonly MultiverseNode[], edges: readonly Mul
     }
     return root;
   };
-  for (const edge of edges) if (parent.has(edge.from) && parent.has(edge.to)) parent.set(find(edge.from), find(edge.to));
-  const families = new Map<string, MultiverseNode[]>();
-  for (const node of nodes) {
-    const root = find(node.id);
-    families.set(root, [...(families.get(root) ?? []), node]);
-  }
+  const inside = edges.filter((edge) => parent.has(edge.from) && parent.has(edge.to));
+  for (const edge of inside) parent.set(find(edge.from), find(edge.to));
+  const families = new Map<string, { members: MultiverseNode[]; links: MultiverseEdge[] }>();
+  const familyOf = (id: string) => {
+    const root = find(id);
+    let family = families.get(root);
+    if (!family) families.set(root, (family = { members: [], links: [] }));
+    return family;
+  };
+  for (const node of nodes) familyOf(node.id).members.push(node);
+  for (const edge of inside) familyOf(edge.from).links.push(edge);
   return [...families.values()];
 }
