@@ -8,6 +8,8 @@ import { bytesToHex } from "../src/core/hash.js";
 import { callJson } from "./http.js";
 import { median, percentile, round, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
+import type { Multiverse } from "../web/src/api/types.js";
+import { layoutMultiverse } from "../web/src/multiverse/layout.js";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 const CHROMIUM = process.env.DM_CHROMIUM ?? "/usr/bin/chromium";
@@ -21,8 +23,8 @@ export async function benchDashboard(server: DevServer): Promise<Figure[]> {
     return response.body;
   };
   const edges = await fillMultiverse(server, call, worldLines);
+  const figures: Figure[] = [...layoutFigures(await call("GET", "/api/v1/multiverse"))];
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
-  const figures: Figure[] = [];
   try {
     const params = { worldLines, edges, viewport: "1440x900", browser: "Debian Chromium, headless, software rendering" };
     const renders: number[] = [];
@@ -80,6 +82,27 @@ export async function benchDashboard(server: DevServer): Promise<Figure[]> {
 }
 
 type Call = (method: string, path: string, body?: unknown) => Promise<any>;
+
+/**
+ * The dashboard's layout (web/src/multiverse/layout.ts, dagre per family of world lines) timed in
+ * Node's V8 on the served multiverse: the whole graph once, then again after one new fork, which
+ * is what every live update costs (only the changed family is laid out again).
+ */
+function layoutFigures(graph: Multiverse): Figure[] {
+  const params = { worldLines: graph.nodes.length, edges: graph.edges.length, where: "Node (V8), as in the browser's main thread" };
+  let started = performance.now();
+  layoutMultiverse(graph.nodes, graph.edges);
+  const whole = performance.now() - started;
+  const parent = graph.nodes[0]!;
+  const fork = { ...parent, id: "wl_benchnewforkbenchnewfork00", name: "bench-new-fork", createdAt: Date.now() };
+  started = performance.now();
+  layoutMultiverse([...graph.nodes, fork], [...graph.edges, { from: parent.id, to: fork.id, kind: "fork", commit: parent.head, at: fork.createdAt }]);
+  const update = performance.now() - started;
+  return [
+    { name: "multiverse layout, whole graph", value: round(whole, 1), unit: "ms", params },
+    { name: "multiverse layout after one new fork", value: round(update, 1), unit: "ms", params },
+  ];
+}
 
 async function pool<T>(items: T[], width: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
