@@ -217,6 +217,8 @@ describe("dashboard: access, live updates and the other pages", () => {
     await http("POST", "/api/v1/worldlines", { body: { name } });
     // While live, the fallback poll comes every 15 s: sooner than that, only the live hint can have brought it.
     await expect.poll(() => node(page, name).count(), { timeout: 8_000 }).toBe(1);
+    await page.getByLabel("find world line").press("Enter"); // the search names it: Enter opens it
+    await expect.poll(() => page.getByTestId("worldline-panel").locator("h2").textContent()).toBe(name);
     await page.context().close();
   });
 

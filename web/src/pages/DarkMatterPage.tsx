@@ -20,11 +20,18 @@ export function DarkMatterPage({ selected, onSelect }: { selected: string | null
     const ids = new Set(nodes.map((n) => n.id));
     return { nodes, edges: graph.data.edges.filter((e) => ids.has(e.from) && ids.has(e.to)) };
   }, [graph.data, filter]);
+  /** Enter in the search opens the world line it names: an exact name or id, or the only match. */
+  const openFound = () => {
+    const needle = filter.trim().toLowerCase();
+    const matches = shown?.nodes ?? [];
+    const found = matches.find((n) => n.name.toLowerCase() === needle || n.id === needle) ?? (matches.length === 1 ? matches[0] : undefined);
+    if (needle && found) onSelect(found.id);
+  };
   return (
     <div className="multiverse-page">
       <div className="toolbar">
         <h1>Multiverse</h1>
-        <input type="search" aria-label="find world line" placeholder="find a world line" value={filter} onChange={(e) => setFilter(e.target.value)} />
+        <input type="search" aria-label="find world line" placeholder="find a world line (Enter opens it)" value={filter} onChange={(e) => setFilter(e.target.value)} onKeyDown={(e) => e.key === "Enter" && openFound()} />
         {isOperator && <CreateWorldLine onCreated={onSelect} />}
         {!isOperator && <span className="muted">showing public world lines only</span>}
       </div>
