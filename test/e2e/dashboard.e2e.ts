@@ -288,6 +288,25 @@ describe("dashboard: access, live updates and the other pages", () => {
     await page.context().close();
   });
 
+  it("filters the event feed and pages back through older events without losing any", async () => {
+    const type = `ui.paging.${unique("run").replace(/[^a-z0-9]/g, "")}`;
+    for (const batch of [0, 1]) {
+      await http("POST", "/api/v1/events", { body: { events: Array.from({ length: 80 }, (_, i) => ({ type, source: "browser-test", data: { n: batch * 80 + i } })) } });
+    }
+    await expect.poll(async () => (await http("GET", `/api/v1/events?type=${type}&limit=200`)).body.items.length, { timeout: 20_000 }).toBe(160);
+
+    const page = await openDashboard(browser, "#/events");
+    await page.getByLabel("event type").fill(type);
+    const rows = page.getByTestId("events").locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(100); // the newest page
+    await page.getByRole("button", { name: "older events" }).click();
+    await expect.poll(() => rows.count()).toBe(160);
+    expect(await page.getByRole("button", { name: "older events" }).count()).toBe(0); // nothing older is left
+    const numbers = await rows.locator("details").evaluateAll((all) => all.map((d) => JSON.parse(d.querySelector("pre, code")?.textContent ?? "{}").n as number));
+    expect(new Set(numbers).size).toBe(160); // every event once
+    await page.context().close();
+  });
+
   it("renders the ledger, tasks, mesh and events pages", async () => {
     await http("POST", "/api/v1/agents", { body: { name: unique("ui-agent").toLowerCase() } });
     const page = await openDashboard(browser, "#/ledger");
