@@ -25,7 +25,7 @@ import { anchorEndpointUrl, graftWebhookPath, meshBaseUrl, meshEndpointUrl, pars
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { secretsEqual } from "../src/core/constant-time.js";
 import { emitEvent } from "../src/events/producer.js";
-import type { InboxMessage, SentMessage } from "../src/schemas/mesh-state.js";
+import type { InboxMessage, PendingConnectionRequest, SentMessage } from "../src/schemas/mesh-state.js";
 import { AgentStore, connectionRecord, type AgentProfile, type ConnectionRecord } from "../src/mesh/agent-store.js";
 import { agentPublicUrl, AGENT_NAME_HEADER, meshCall } from "../src/mesh/transport.js";
 import { meshJson, meshMethodNotAllowed, meshNotFound, meshResponse } from "../src/http/mesh-response.js";
@@ -325,7 +325,7 @@ export class Agent extends DurableObject<Env> {
     return capture(() => ({ total: this.store.connections.size, max_connections: this.profile().maxConnections, connections: [...this.store.connections.values()].map((c) => ({ ...c, impression: this.store.impressions.get(c.agent_id) })) }));
   }
 
-  listPending(): Promise<Outcome<{ total: number; requests: unknown[] }>> {
+  listPending(): Promise<Outcome<{ total: number; requests: PendingConnectionRequest[] }>> {
     return capture(() => {
       this.profile();
       return { total: this.store.pending.size, requests: [...this.store.pending.values()] };

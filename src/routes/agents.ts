@@ -5,7 +5,8 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
-import { AgentIdentity, AgentName, AskImpression, ConnectionAction, CreateAgent, Respond, SendMessage, SetImpression, SetRateLimit, SetStatus } from "../schemas/agents.js";
+import { AgentIdentity, AgentName, AskImpression, ConnectionAction, ConnectionList, CreateAgent, InboxList, PendingRequestList, Respond, SendMessage, SentList, SetImpression, SetRateLimit, SetStatus } from "../schemas/agents.js";
+import { InboxMessage, SentMessage } from "../schemas/mesh-state.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { HUB_AGENT, type Agent } from "../../durable-objects/agent.js";
@@ -38,8 +39,9 @@ export const agentRoutes = apiRouter();
 agentRoutes.use("/agents/*", requireOperator("agents"));
 agentRoutes.use("/agents", requireOperator("agents"));
 
-const route = <M extends "get" | "post" | "put" | "delete", P extends string, R extends NonNullable<RouteConfig["request"]>>(method: M, path: P, summary: string, extra: { request: R }) =>
-  createRoute({ method, path, tags: ["agents"], summary, security: OPERATOR, request: extra.request, responses: { 200: jsonContent(Anything, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
+/** An operator route; `response` documents the 200 body (the §17 tool results without one of their own are plain objects). */
+const route = <M extends "get" | "post" | "put" | "delete", P extends string, R extends NonNullable<RouteConfig["request"]>, S extends z.ZodType = typeof Anything>(method: M, path: P, summary: string, extra: { request: R; response?: S }) =>
+  createRoute({ method, path, tags: ["agents"], summary, security: OPERATOR, request: extra.request, responses: { 200: jsonContent((extra.response ?? Anything) as S, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
 
 agentRoutes.openapi(
   createRoute({ method: "post", path: "/agents", tags: ["agents"], summary: "Create a hosted agent with a fresh Ed25519 passport", security: OPERATOR, request: jsonBody(CreateAgent), responses: { 201: jsonContent(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) } }),
@@ -67,10 +69,10 @@ agentRoutes.openapi(
 agentRoutes.openapi(route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", { request: { params: NameParam, ...jsonBody(ConnectionAction) } }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
 );
-agentRoutes.openapi(route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", { request: { params: NameParam } }), async (c) =>
-  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listConnections()) as unknown as Record<string, unknown>, 200),
+agentRoutes.openapi(route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", { request: { params: NameParam }, response: ConnectionList }), async (c) =>
+  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listConnections()), 200),
 );
-agentRoutes.openapi(route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", { request: { params: NameParam } }), async (c) =>
+agentRoutes.openapi(route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", { request: { params: NameParam }, response: PendingRequestList }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listPending()), 200),
 );
 agentRoutes.openapi(route("post", "/agents/{name}/messages", "Send a signed message, or forward / fork a held one (darkmatter_send_message)", { request: { params: NameParam, ...jsonBody(SendMessage) } }), async (c) =>
@@ -84,12 +86,12 @@ agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/expire", 
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).expire(messageId)), 200);
 });
-agentRoutes.openapi(route("get", "/agents/{name}/inbox", "Held messages (purged after one hour)", { request: { params: NameParam } }), async (c) =>
-  c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).inbox()) }, 200),
+agentRoutes.openapi(route("get", "/agents/{name}/inbox", "Held messages (purged after one hour)", { request: { params: NameParam }, response: InboxList }), async (c) =>
+  c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).inbox()) as InboxMessage[] }, 200), // without an id: the list
 );
-agentRoutes.openapi(route("get", "/agents/{name}/inbox/{messageId}", "One held message, full content", { request: { params: MessageParam } }), async (c) => {
+agentRoutes.openapi(route("get", "/agents/{name}/inbox/{messageId}", "One held message, full content", { request: { params: MessageParam }, response: InboxMessage }), async (c) => {
   const { name, messageId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).inbox(messageId)) as unknown as Record<string, unknown>, 200);
+  return c.json(unwrap(await (await agentStub(c.env, name)).inbox(messageId)) as InboxMessage, 200);
 });
 agentRoutes.openapi(route("delete", "/agents/{name}/inbox", "Drop every held message (the router's drop action)", { request: { params: NameParam } }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).dropInbox()), 200),
@@ -98,12 +100,12 @@ agentRoutes.openapi(route("delete", "/agents/{name}/inbox/{messageId}", "Drop on
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).dropInbox(messageId)), 200);
 });
-agentRoutes.openapi(route("get", "/agents/{name}/sent", "Sent messages, newest first (100 kept)", { request: { params: NameParam } }), async (c) =>
-  c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).sent()) }, 200),
+agentRoutes.openapi(route("get", "/agents/{name}/sent", "Sent messages, newest first (100 kept)", { request: { params: NameParam }, response: SentList }), async (c) =>
+  c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).sent()) as SentMessage[] }, 200), // without an id: the list
 );
-agentRoutes.openapi(route("get", "/agents/{name}/sent/{messageId}", "One sent message with its webhook updates and response", { request: { params: MessageParam } }), async (c) => {
+agentRoutes.openapi(route("get", "/agents/{name}/sent/{messageId}", "One sent message with its webhook updates and response", { request: { params: MessageParam }, response: SentMessage }), async (c) => {
   const { name, messageId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).sent(messageId)) as unknown as Record<string, unknown>, 200);
+  return c.json(unwrap(await (await agentStub(c.env, name)).sent(messageId)) as SentMessage, 200);
 });
 agentRoutes.openapi(route("put", "/agents/{name}/impressions/{agentId}", "Set (or with \"\" delete) this agent's impression of another", { request: { params: AgentParam, ...jsonBody(SetImpression) } }), async (c) => {
   const { name, agentId } = c.req.valid("param");

@@ -4,7 +4,7 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
-import { ArbiterStatus, BeatsRequest, BeatsResult, ConfigureArbiter, EntropyModel, Inject, JournalQuery, Subscribers, Telemetry, TrainModel } from "../schemas/arbiter.js";
+import { ArbiterJournal, ArbiterStatus, BeatsRequest, BeatsResult, ConfigureArbiter, EntropyModel, Inject, JournalQuery, Subscribers, Telemetry, TrainModel } from "../schemas/arbiter.js";
 import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import type { Arbiter } from "../../durable-objects/arbiter.js";
@@ -55,11 +55,11 @@ arbiterRoutes.openapi(route("post", "/worldlines/{id}/arbiter/beats", "Run up to
 });
 
 arbiterRoutes.openapi(
-  route("get", "/worldlines/{id}/arbiter/journal", "The arbiter journal (VENOM ledger format) with its manifest", { params: IdParam, query: JournalQuery }, z.object({ manifest: z.record(z.string(), z.unknown()), entries: z.array(z.record(z.string(), z.unknown())), anchoredRoot: z.string() }), false),
+  route("get", "/worldlines/{id}/arbiter/journal", "The arbiter journal (VENOM ledger format) with its manifest", { params: IdParam, query: JournalQuery }, ArbiterJournal, false),
   async (c) => {
     const { id } = c.req.valid("param");
     const { from, limit } = c.req.valid("query");
-    return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c))).journal(from, limit)) as never, 200);
+    return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c))).journal(from, limit)), 200);
   },
 );
 

@@ -1,6 +1,7 @@
 // Operator API of hosted agents (mirrors the MCP tools of mesh spec §17). Tool parameters are
 // the mesh-tools schemas themselves, so the API and the tools validate identically.
 import { z } from "zod";
+import { InboxMessage, MeshConnection, PendingConnectionRequest, SentMessage } from "./mesh-state.js";
 import { MAX_BIO_CODE_POINTS, MAX_IMPRESSION_CODE_POINTS, MAX_INACTIVE_MINUTES, MIN_INACTIVE_MINUTES } from "../core/mesh/limits.js";
 
 export const AgentName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "agent names are 1–63 characters of a–z 0–9 and -, starting with a letter or digit");
@@ -50,3 +51,24 @@ export const SetImpression = z.object({ impression: z.string().max(MAX_IMPRESSIO
 export const AskImpression = z.object({ peer: z.string().min(1).max(128).meta({ description: "the connected agent to ask" }) }).meta({ id: "AskImpression" });
 export const SetRateLimit = z.object({ agent_id: z.string().min(1).max(128).optional().meta({ description: "omit for the agent's global limit" }), limit: z.number().int().min(-1).meta({ description: "0 = default (30 per connection, 200 global), -1 = unlimited" }) }).meta({ id: "SetRateLimit" });
 export const SetStatus = z.object({ active: z.boolean(), duration_minutes: z.number().int().min(MIN_INACTIVE_MINUTES).max(MAX_INACTIVE_MINUTES).optional() }).meta({ id: "SetAgentStatus" });
+
+// What the operator API answers when it lists an agent's state (the Agent Durable Object's records, §10.1, §8.2, §8.5, §11.1).
+export const ConnectionList = z
+  .object({
+    total: z.number().int(),
+    max_connections: z.number().int(),
+    connections: z.array(
+      MeshConnection.extend({
+        messages_sent: z.number().int(),
+        messages_received: z.number().int(),
+        messages_declined: z.number().int(),
+        last_activity: z.number().nullable().meta({ description: "ms since the epoch of the last message either way" }),
+        health_failures: z.number().int(),
+        impression: z.string().optional().meta({ description: "this agent's impression of the peer, when it has one" }),
+      }),
+    ),
+  })
+  .meta({ id: "ConnectionList" });
+export const PendingRequestList = z.object({ total: z.number().int(), requests: z.array(PendingConnectionRequest) }).meta({ id: "PendingRequestList" });
+export const InboxList = z.object({ items: z.array(InboxMessage) }).meta({ id: "InboxList" });
+export const SentList = z.object({ items: z.array(SentMessage) }).meta({ id: "SentList" });

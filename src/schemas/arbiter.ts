@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { ACTIONS } from "../core/arbiter/decision.js";
 import { MAX_EPOCHS } from "../core/arbiter/entropy-model.js";
+import { JOURNAL_FORMAT } from "../core/arbiter/journal.js";
+import { Hash } from "./common.js";
 
 const Positive = z.number().positive().finite();
 const Weights = z.object({ R: z.number(), B: z.number(), E: z.number(), O: z.number() });
@@ -51,6 +53,36 @@ export const BeatsResult = z
   .meta({ id: "BeatsResult" });
 
 export const JournalQuery = z.object({ from: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+/** One entry of the arbiter's hash-chained journal (src/core/arbiter/journal.ts, seed 001 §6 field names). */
+const JournalEntry = z
+  .object({
+    index: z.number().int().min(0),
+    timestamp: z.number().meta({ description: "seconds since the Unix epoch (seed §6 `timestamp: float`)" }),
+    data: z.looseObject({ type: z.string() }).meta({ description: "genesis, pulse, flow_result or action, with its fields" }),
+    previous_hash: Hash.meta({ description: "the previous entry's hash; 64 zeros for genesis" }),
+    hash: Hash.meta({ description: "SHA3-256 over RFC 8785 JSON of the other four fields" }),
+  })
+  .meta({ id: "ArbiterJournalEntry" });
+
+export const ArbiterJournal = z
+  .object({
+    manifest: z.object({
+      format: z.literal(JOURNAL_FORMAT),
+      hash_algorithm: z.literal("SHA3-256"),
+      canonical_json: z.literal("RFC 8785"),
+      length: z.number().int(),
+      genesis_hash: Hash.nullable(),
+      head_hash: Hash.nullable(),
+      merkle_root: Hash.nullable().meta({ description: "null when the chain does not verify" }),
+      first_timestamp: z.number().nullable(),
+      last_timestamp: z.number().nullable(),
+      verified: z.boolean(),
+    }),
+    entries: z.array(JournalEntry),
+    anchoredRoot: z.string(),
+  })
+  .meta({ id: "ArbiterJournal" });
 
 export const TrainModel = z
   .object({

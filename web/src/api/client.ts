@@ -35,27 +35,3 @@ export async function ok<T>(call: Promise<{ data?: T; error?: unknown; response:
   if (result.error !== undefined || !result.response.ok) throw new ApiError(toProblem(result.response.status, result.error, result.response.statusText));
   return result.data as T;
 }
-
-/**
- * A call to an endpoint the snapshot does not describe yet (tasks, the arbiter while it is being
- * built). Typed by the caller against the endpoint's documented shape; a 404 `no-route` says the
- * server lacks it, which the views show as "not available on this server".
- */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers = new Headers(body === undefined ? {} : { "content-type": "application/json" });
-  let response: Response;
-  try {
-    response = await fetch(authorized(new Request(darkMatterStore.get().apiUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })));
-  } catch (error) {
-    throw asApiError(error);
-  }
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text for the problem detail
-  }
-  if (!response.ok) throw new ApiError(toProblem(response.status, parsed, response.statusText));
-  return parsed as T;
-}

@@ -18,3 +18,12 @@ export type Proposal = Schemas["Proposal"];
 export type AgentIdentity = Schemas["AgentIdentity"];
 export type StoredEvent = Schemas["StoredEvent"];
 export type Severity = StoredEvent["severity"];
+export type Connection = Schemas["ConnectionList"]["connections"][number];
+export type PendingRequest = Schemas["PendingRequestList"]["requests"][number];
+export type InboxMessage = Schemas["InboxList"]["items"][number];
+export type SentMessage = Schemas["SentList"]["items"][number];
+export type ArbiterStatus = Schemas["ArbiterStatus"];
+export type GenomeWeights = ArbiterStatus["genome"]["weights"];
+/** A squad task; GET /tasks/{id} adds its `dispatches`. */
+export type SquadTask = Schemas["SquadTask"] & Partial<Pick<Schemas["SquadTaskDetail"], "dispatches">>;
+export type TaskTransition = SquadTask["history"][number];

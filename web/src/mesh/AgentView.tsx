@@ -2,7 +2,6 @@
 // with their webhook updates; connect to a peer, send messages, answer received ones.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import type { Connection, InboxMessage, PendingRequest, SentMessage } from "../api/mesh";
 import { useAction, useResource } from "../hooks/useDarkMatter";
 import { darkMatterStore } from "../store/darkMatterStore";
 import { JsonView } from "../components/JsonView";
@@ -13,10 +12,10 @@ import { SendMessageForm } from "./SendMessageForm";
 export function AgentView({ name }: { name: string }) {
   const path = { params: { path: { name } } };
   const identity = useResource(`agent:${name}`, () => ok(api().GET("/api/v1/agents/{name}", path)), ["agents"]);
-  const connections = useResource(`connections:${name}`, async () => (await ok(api().GET("/api/v1/agents/{name}/connections", path))) as unknown as { connections: Connection[] }, ["agents"]);
-  const pending = useResource(`pending:${name}`, async () => (await ok(api().GET("/api/v1/agents/{name}/connections/pending", path))) as unknown as { requests: PendingRequest[] }, ["agents"]);
-  const inbox = useResource(`inbox:${name}`, async () => (await ok(api().GET("/api/v1/agents/{name}/inbox", path))) as unknown as { items: InboxMessage[] }, ["agents"]);
-  const sent = useResource(`sent:${name}`, async () => (await ok(api().GET("/api/v1/agents/{name}/sent", path))) as unknown as { items: SentMessage[] }, ["agents"]);
+  const connections = useResource(`connections:${name}`, () => ok(api().GET("/api/v1/agents/{name}/connections", path)), ["agents"]);
+  const pending = useResource(`pending:${name}`, () => ok(api().GET("/api/v1/agents/{name}/connections/pending", path)), ["agents"]);
+  const inbox = useResource(`inbox:${name}`, () => ok(api().GET("/api/v1/agents/{name}/inbox", path)), ["agents"]);
+  const sent = useResource(`sent:${name}`, () => ok(api().GET("/api/v1/agents/{name}/sent", path)), ["agents"]);
   const action = useAction();
   const [target, setTarget] = useState("");
   const connect = async (body: { action: "request" | "accept" | "reject" | "disconnect"; target_url?: string; request_id?: string; agent_id?: string }) => {

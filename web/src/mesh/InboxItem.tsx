@@ -2,7 +2,7 @@
 // the agent and POSTed to the sender's webhook (protocol §11.4), which takes it out of the inbox.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import type { InboxMessage } from "../api/mesh";
+import type { InboxMessage } from "../api/types";
 import { useAction } from "../hooks/useDarkMatter";
 import { darkMatterStore } from "../store/darkMatterStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";

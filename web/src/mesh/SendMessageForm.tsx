@@ -1,7 +1,7 @@
 // darkmatter_send_message from the dashboard: a new signed message to one connection or to all.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import type { Connection } from "../api/mesh";
+import type { Connection } from "../api/types";
 import { useAction } from "../hooks/useDarkMatter";
 import { darkMatterStore } from "../store/darkMatterStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";

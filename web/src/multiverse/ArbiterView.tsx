@@ -1,7 +1,8 @@
 // The arbiter of one world line (seed 001): threat, last decision, T_Λ, PID, journal, and the
 // genome weights over time, read from the journal's beats and from each status the dashboard sees.
 import { useEffect, useRef, useState } from "react";
-import { arbiterJournal, arbiterStatus, type GenomeWeights } from "../api/unlisted";
+import { api, ok } from "../api/client";
+import type { GenomeWeights } from "../api/types";
 import { useResource } from "../hooks/useDarkMatter";
 import { short, when } from "../components/JsonView";
 import { Unavailable } from "../components/ProblemMessage";
@@ -15,8 +16,8 @@ function isWeights(value: unknown): value is GenomeWeights {
 }
 
 export function ArbiterView({ id }: { id: string }) {
-  const status = useResource(`arbiter:${id}`, () => arbiterStatus(id), ["arbiter"]);
-  const journal = useResource(status.data ? `journal:${id}` : null, () => arbiterJournal(id), ["arbiter"]);
+  const status = useResource(`arbiter:${id}`, () => ok(api().GET("/api/v1/worldlines/{id}/arbiter", { params: { path: { id } } })), ["arbiter"]);
+  const journal = useResource(status.data ? `journal:${id}` : null, () => ok(api().GET("/api/v1/worldlines/{id}/arbiter/journal", { params: { path: { id }, query: { limit: 1000 } } })), ["arbiter"]);
   const seen = useRef(new Map<number, GenomeWeights>());
   const [samples, setSamples] = useState<WeightSample[]>([]);
 

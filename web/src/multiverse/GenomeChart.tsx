@@ -1,5 +1,5 @@
 // Genome weights R, B, E, O over beats, as a small SVG line chart.
-import type { GenomeWeights } from "../api/unlisted";
+import type { GenomeWeights } from "../api/types";
 
 export interface WeightSample {
   beat: number;

@@ -3,7 +3,6 @@
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { Conflict, MultiverseNode, WorldLine } from "../api/types";
-import { releaseWorldLine } from "../api/unlisted";
 import { useAction } from "../hooks/useDarkMatter";
 import { darkMatterStore } from "../store/darkMatterStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
@@ -139,7 +138,7 @@ function Lifecycle({ worldLine }: { worldLine: WorldLine }) {
     if (await action.run(() => ok(api().DELETE("/api/v1/worldlines/{id}", { params: { path: { id: worldLine.id } } })), "terminating…")) darkMatterStore.bump("worldlines");
   };
   const release = async () => {
-    if (await action.run(() => releaseWorldLine(worldLine.id), "releasing…")) darkMatterStore.bump("worldlines", "arbiter");
+    if (await action.run(() => ok(api().POST("/api/v1/worldlines/{id}/release", { params: { path: { id: worldLine.id } } })), "releasing…")) darkMatterStore.bump("worldlines", "arbiter");
   };
   return (
     <fieldset>

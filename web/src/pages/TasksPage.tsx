@@ -1,7 +1,7 @@
 // The approval queue of HALO squad tasks (seed 003): tasks waiting for the operator first, then
 // the rest with their timelines.
 import { useState } from "react";
-import { listTasks } from "../api/unlisted";
+import { api, ok } from "../api/client";
 import { useResource } from "../hooks/useDarkMatter";
 import { useIsOperator } from "../store/darkMatterStore";
 import { Unavailable } from "../components/ProblemMessage";
@@ -12,7 +12,7 @@ const FILTERS = ["pending-approval", "", "approved", "dispatched", "completed", 
 export function TasksPage() {
   const isOperator = useIsOperator();
   const [status, setStatus] = useState<(typeof FILTERS)[number]>("pending-approval");
-  const tasks = useResource(isOperator ? `tasks:${status}` : null, () => listTasks(status || undefined), ["tasks"]);
+  const tasks = useResource(isOperator ? `tasks:${status}` : null, () => ok(api().GET("/api/v1/tasks", { params: { query: status ? { status } : {} } })), ["tasks"]);
   return (
     <div className="page tasks-page">
       <h1>Tasks</h1>

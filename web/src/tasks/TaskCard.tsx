@@ -2,7 +2,7 @@
 // operator's approve / reject / dispatch, and its timeline.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { decideTask, dispatchTask, getTask, type SquadTask } from "../api/unlisted";
+import type { SquadTask } from "../api/types";
 import { useAction, useResource } from "../hooks/useDarkMatter";
 import { darkMatterStore, useIsOperator } from "../store/darkMatterStore";
 import { JsonView, when } from "../components/JsonView";
@@ -11,16 +11,19 @@ import { TaskTimeline } from "./TaskTimeline";
 
 export function TaskCard({ summary }: { summary: SquadTask }) {
   const [open, setOpen] = useState(summary.status === "pending-approval");
-  const detail = useResource(open ? `task:${summary.id}` : null, () => getTask(summary.id), ["tasks"]);
+  const params = { path: { id: summary.id } };
+  const detail = useResource<SquadTask>(open ? `task:${summary.id}` : null, () => ok(api().GET("/api/v1/tasks/{id}", { params })), ["tasks"]);
   const task = detail.data ?? summary;
   const isOperator = useIsOperator();
   const action = useAction();
   const [reason, setReason] = useState("");
   const decide = async (decision: "approve" | "reject") => {
-    if (await action.run(() => decideTask(task.id, decision, reason || undefined), decision === "approve" ? "approving…" : "rejecting…")) darkMatterStore.bump("tasks", "events");
+    const body = reason ? { reason } : {};
+    const decided = () => ok(decision === "approve" ? api().POST("/api/v1/tasks/{id}/approve", { params, body }) : api().POST("/api/v1/tasks/{id}/reject", { params, body }));
+    if (await action.run(decided, decision === "approve" ? "approving…" : "rejecting…")) darkMatterStore.bump("tasks", "events");
   };
   const dispatch = async () => {
-    if (await action.run(() => dispatchTask(task.id), "dispatching to a squad member…")) darkMatterStore.bump("tasks", "events");
+    if (await action.run(() => ok(api().POST("/api/v1/tasks/{id}/dispatch", { params, body: {} })), "dispatching to a squad member…")) darkMatterStore.bump("tasks", "events");
   };
   return (
     <article className={`task status-${task.status}`} data-testid="task" data-task-id={task.id} data-status={task.status}>

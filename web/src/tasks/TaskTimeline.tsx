@@ -1,5 +1,5 @@
 // A squad task's way from approval through dispatch to completion or failure (its `history`).
-import type { SquadTask } from "../api/unlisted";
+import type { SquadTask } from "../api/types";
 import { when } from "../components/JsonView";
 
 const ORDER = ["pending-approval", "approved", "dispatched", "completed"];
