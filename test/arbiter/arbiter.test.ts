@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createWorldLine, mergePatch } from "../api.js";
+import { ArbiterJournal } from "../../src/schemas/arbiter.js";
 import { connect, createAgent } from "../mesh/mesh-helpers.js";
 
 const arbiterStub = (id: string) => env.ARBITER.get(env.ARBITER.idFromName(id)) as unknown as DurableObjectStub;
@@ -59,9 +60,9 @@ describe("the arbiter's acceptance figures (seed 001)", () => {
     const wl = await createWorldLine();
     await telemetry(wl.id, 6);
     await beats(wl.id, 3);
-    const journal = (await api("GET", `/api/v1/worldlines/${wl.id}/arbiter/journal?limit=1000`)).body;
+    const journal = ArbiterJournal.parse((await api("GET", `/api/v1/worldlines/${wl.id}/arbiter/journal?limit=1000`)).body); // the documented shape
     expect(journal.manifest).toMatchObject({ format: "venom-ledger/1", hash_algorithm: "SHA3-256", length: 1 + 3 * 6, verified: true });
-    expect(journal.entries.map((e: { data: { type: string } }) => e.data.type).slice(0, 7)).toEqual(["genesis", "pulse", "flow_result", "flow_result", "flow_result", "flow_result", "action"]);
+    expect(journal.entries.map((e) => e.data.type).slice(0, 7)).toEqual(["genesis", "pulse", "flow_result", "flow_result", "flow_result", "flow_result", "action"]);
     const anchor = (await api("GET", `/api/v1/ledger/entries?kind=anchor&worldline=${wl.id}`)).body.items.at(-1);
     expect(journal.manifest.merkle_root).toBe(journal.anchoredRoot);
     expect(anchor.data).toMatchObject({ root: journal.manifest.merkle_root, size: journal.manifest.length });

@@ -3,6 +3,8 @@ import { formatMeshTimestamp } from "../../src/core/mesh/timestamp.js";
 import { signedMessageBody } from "../../src/core/mesh/message-signing.js";
 import { newPassport } from "../../src/core/mesh/passport.js";
 import { api } from "../api.js";
+import { ConnectionList, InboxList, PendingRequestList, SentList } from "../../src/schemas/agents.js";
+import { InboxMessage, SentMessage } from "../../src/schemas/mesh-state.js";
 import { runInDurableObject as runIn } from "cloudflare:test";
 import { agentUrl, connect, connection, createAgent, mesh, send } from "./mesh-helpers.js";
 
@@ -75,6 +77,24 @@ describe("connections and messages between hosted agents", () => {
     const record = (await api("GET", `/api/v1/agents/msg-a/sent/${sent.body.message_id}`)).body;
     expect(record).toMatchObject({ status: "responded", response: { response: "hi, a", metadata: { task: 7 } } });
     expect((await api("GET", "/api/v1/agents/msg-b/inbox")).body.items).toEqual([]);
+  });
+
+  it("answers its listings in exactly the shapes the OpenAPI document gives them", async () => {
+    await createAgent("shape-a");
+    const b = await createAgent("shape-b");
+    await createAgent("shape-c");
+    await connect("shape-a", "shape-b");
+    await connection("shape-c", { action: "request", target_url: agentUrl("shape-b") }); // left pending at b
+    await api("PUT", `/api/v1/agents/shape-a/impressions/${b.agent_id}`, { body: { impression: "reliable" } });
+    const sent = (await send("shape-a", { content: "shapes", target_agent_id: b.agent_id })).body;
+    // Strict schemas: a field added or renamed without the document knowing fails here.
+    const connections = ConnectionList.parse((await api("GET", "/api/v1/agents/shape-a/connections")).body);
+    expect(connections.connections).toEqual([expect.objectContaining({ agent_id: b.agent_id, impression: "reliable", messages_sent: 1 })]);
+    expect(PendingRequestList.parse((await api("GET", "/api/v1/agents/shape-b/connections/pending")).body).requests).toHaveLength(1);
+    expect(InboxList.parse((await api("GET", "/api/v1/agents/shape-b/inbox")).body).items.map((m) => m.message_id)).toEqual([sent.message_id]);
+    expect(InboxMessage.parse((await api("GET", `/api/v1/agents/shape-b/inbox/${sent.message_id}`)).body).content).toBe("shapes");
+    expect(SentList.parse((await api("GET", "/api/v1/agents/shape-a/sent")).body).items[0]!.message_id).toBe(sent.message_id);
+    expect(SentMessage.parse((await api("GET", `/api/v1/agents/shape-a/sent/${sent.message_id}`)).body).status).toBe("active");
   });
 
   it("forwards through a third agent, forks to two targets, refuses loops, and honours expiry", async () => {
