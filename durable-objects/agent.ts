@@ -26,6 +26,8 @@ import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { secretsEqual } from "../src/core/constant-time.js";
 import { emitEvent } from "../src/events/producer.js";
 import type { InboxMessage, PendingConnectionRequest, SentMessage } from "../src/schemas/mesh-state.js";
+import type { ImpressionReply } from "../src/schemas/mesh.js";
+import type { AskImpressionResult, ConnectionResult, ExpireResult, ImpressionSetResult, RateLimitResult, RespondResult, SendResult, StatusResult } from "../src/schemas/agents.js";
 import { AgentStore, connectionRecord, type AgentProfile, type ConnectionRecord } from "../src/mesh/agent-store.js";
 import { agentPublicUrl, AGENT_NAME_HEADER, meshCall } from "../src/mesh/transport.js";
 import { meshJson, meshMethodNotAllowed, meshNotFound, meshResponse } from "../src/http/mesh-response.js";
@@ -250,7 +252,7 @@ export class Agent extends DurableObject<Env> {
 
   // ---- operator actions (spec §17 tools) -------------------------------------------------
 
-  connection(params: { action: "request" | "request_mutual" | "accept" | "reject" | "disconnect"; target_url?: string | null; request_id?: string | null; agent_id?: string | null }): Promise<Outcome<Record<string, unknown>>> {
+  connection(params: { action: "request" | "request_mutual" | "accept" | "reject" | "disconnect"; target_url?: string | null; request_id?: string | null; agent_id?: string | null }): Promise<Outcome<ConnectionResult>> {
     return capture(async () => {
       this.profile();
       switch (params.action) {
@@ -260,27 +262,27 @@ export class Agent extends DurableObject<Env> {
         case "accept": {
           const reply = await this.acceptPending({ ok: true, value: { request_id: params.request_id } }, Date.now());
           if (!reply.ok) throw operatorError(reply.status === 404 ? 404 : 409, reply.code, reply.error);
-          return reply.body as Record<string, unknown>;
+          return reply.body as ConnectionResult; // §8.4: {success, accepted, agent_id}
         }
         case "reject": {
           const request = this.store.pending.get(params.request_id!);
           if (!request || !this.store.pending.delete(params.request_id!)) throw operatorError(404, "unknown-request", `no pending request "${params.request_id}"`);
           this.connectionChanged(request.from_agent_id, "rejected", "inbound", request.from_agent_url);
           await this.store.savePending();
-          return { success: true, rejected: params.request_id };
+          return { success: true, rejected: params.request_id! };
         }
         case "disconnect": {
           if (!this.store.connections.delete(params.agent_id!)) throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
           this.connectionChanged(params.agent_id!, "disconnected");
           await this.store.saveConnections();
-          return { success: true, disconnected_from: params.agent_id };
+          return { success: true, disconnected_from: params.agent_id! };
         }
       }
     });
   }
 
   /** §10.2 step 1 and §19.1: learn the target's agent ID from its well-known document, then send the request. */
-  private async requestConnection(targetUrl: string, mutual: boolean): Promise<Record<string, unknown>> {
+  private async requestConnection(targetUrl: string, mutual: boolean): Promise<ConnectionResult> {
     const profile = this.profile();
     if (!canRequestConnection(this.store.connections.size, profile.maxConnections)) throw operatorError(409, "connection-limit", `connection limit reached (${profile.maxConnections})`);
     const expectedAgentId = await this.discoverAgentId(targetUrl);
@@ -333,11 +335,11 @@ export class Agent extends DurableObject<Env> {
   }
 
   /** darkmatter_send_message: a new message (content) or a forward / fork of a held one (message_id). */
-  send(params: SendParams): Promise<Outcome<Record<string, unknown>>> {
+  send(params: SendParams): Promise<Outcome<SendResult>> {
     return capture(() => (params.message_id ? this.forward(params) : this.sendNew(params)));
   }
 
-  private async sendNew(params: SendParams): Promise<Record<string, unknown>> {
+  private async sendNew(params: SendParams): Promise<SendResult> {
     const ids = [...this.store.connections.keys()];
     let targets: string[];
     if (params.target_agent_ids?.length) {
@@ -363,7 +365,7 @@ export class Agent extends DurableObject<Env> {
   }
 
   /** §11.5: forward or fork a held message, with the pre-forward webhook check and loop detection. */
-  private async forward(params: SendParams): Promise<Record<string, unknown>> {
+  private async forward(params: SendParams): Promise<SendResult> {
     const held = this.store.inbox.find((m) => m.message_id === params.message_id);
     if (!held) throw notFoundMessage(params.message_id!);
     const targets = forwardTargets(params);
@@ -394,7 +396,7 @@ export class Agent extends DurableObject<Env> {
   }
 
   /** §11.4: answer a held message through its webhook, signed over the response text. */
-  respond(messageId: string, response: string): Promise<Outcome<Record<string, unknown>>> {
+  respond(messageId: string, response: string): Promise<Outcome<RespondResult>> {
     return capture(async () => {
       const held = this.store.inbox.find((m) => m.message_id === messageId);
       if (!held) throw notFoundMessage(messageId);
@@ -410,7 +412,7 @@ export class Agent extends DurableObject<Env> {
   }
 
   /** darkmatter_expire_message: only the originator expires; holders learn it on their next check. */
-  expire(messageId: string): Promise<Outcome<Record<string, unknown>>> {
+  expire(messageId: string): Promise<Outcome<ExpireResult>> {
     return capture(() => {
       const record = this.sentRecord(messageId);
       if (!record) throw operatorError(404, "unknown-message", `no sent message "${messageId}"`);
@@ -451,10 +453,18 @@ export class Agent extends DurableObject<Env> {
     });
   }
 
-  impression(agentId: string, text?: string): Promise<Outcome<Record<string, unknown>>> {
+  /** darkmatter_get_impression. */
+  impression(agentId: string): Promise<Outcome<ImpressionReply>> {
+    return capture(() => {
+      this.profile();
+      return impressionReply(agentId, this.store.impressions.get(agentId));
+    });
+  }
+
+  /** darkmatter_set_impression: "" deletes. */
+  setImpression(agentId: string, text: string): Promise<Outcome<ImpressionSetResult>> {
     return capture(async () => {
       this.profile();
-      if (text === undefined) return impressionReply(agentId, this.store.impressions.get(agentId)) as unknown as Record<string, unknown>;
       const existed = this.store.impressions.has(agentId);
       if (text === "") this.store.impressions.delete(agentId);
       else this.store.impressions.set(agentId, text);
@@ -464,7 +474,7 @@ export class Agent extends DurableObject<Env> {
   }
 
   /** darkmatter_ask_impression: ask a connected peer what it thinks of `about`. Normalised URL (unlike the reference, §7.2). */
-  askImpression(about: string, peer: string): Promise<Outcome<Record<string, unknown>>> {
+  askImpression(about: string, peer: string): Promise<Outcome<AskImpressionResult>> {
     return capture(async () => {
       const connection = this.store.connections.get(peer);
       if (!connection) throw operatorError(422, "not-connected", `not connected to ${peer}`);
@@ -476,7 +486,7 @@ export class Agent extends DurableObject<Env> {
     });
   }
 
-  setRateLimit(params: { agent_id?: string | null; limit: number }): Promise<Outcome<Record<string, unknown>>> {
+  setRateLimit(params: { agent_id?: string | null; limit: number }): Promise<Outcome<RateLimitResult>> {
     return capture(async () => {
       const profile = this.profile();
       if (params.agent_id) {
@@ -492,7 +502,7 @@ export class Agent extends DurableObject<Env> {
     });
   }
 
-  setStatus(params: { active: boolean; duration_minutes?: number | null }): Promise<Outcome<Record<string, unknown>>> {
+  setStatus(params: { active: boolean; duration_minutes?: number | null }): Promise<Outcome<StatusResult>> {
     return capture(async () => {
       const profile = this.profile();
       profile.status = params.active ? "active" : "inactive";

@@ -5,19 +5,19 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
-import { AgentIdentity, AgentName, AskImpression, ConnectionAction, ConnectionList, CreateAgent, InboxList, PendingRequestList, Respond, SendMessage, SentList, SetImpression, SetRateLimit, SetStatus } from "../schemas/agents.js";
+import { AgentIdentity, AgentName, AskImpression, AskImpressionResult, ConnectionAction, ConnectionList, ConnectionResult, CreateAgent, DropResult, ExpireResult, ImpressionSetResult, InboxList, PendingRequestList, RateLimitResult, Respond, RespondResult, SendMessage, SendResult, SentList, SetImpression, SetRateLimit, SetStatus, StatusResult } from "../schemas/agents.js";
+import { ImpressionReply } from "../schemas/mesh.js";
 import { InboxMessage, SentMessage } from "../schemas/mesh-state.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { HUB_AGENT, type Agent } from "../../durable-objects/agent.js";
 import { directoryStub } from "./mesh.js";
 
-const Anything = z.record(z.string(), z.unknown());
 const NameParam = z.object({ name: z.string().max(64) });
 const MessageParam = NameParam.extend({ messageId: z.string().max(256) });
 const AgentParam = NameParam.extend({ agentId: z.string().max(128) });
 
-type AgentRpc = Pick<Agent, "create" | "info" | "connection" | "listConnections" | "listPending" | "send" | "respond" | "expire" | "inbox" | "dropInbox" | "sent" | "impression" | "askImpression" | "setRateLimit" | "setStatus" | "ensureHubAgent">;
+type AgentRpc = Pick<Agent, "create" | "info" | "connection" | "listConnections" | "listPending" | "send" | "respond" | "expire" | "inbox" | "dropInbox" | "sent" | "impression" | "setImpression" | "askImpression" | "setRateLimit" | "setStatus" | "ensureHubAgent">;
 
 /** The Agent DO for a name; a name that cannot exist is a 404. */
 export async function agentStub(env: Env, name: string): Promise<AgentRpc> {
@@ -39,9 +39,9 @@ export const agentRoutes = apiRouter();
 agentRoutes.use("/agents/*", requireOperator("agents"));
 agentRoutes.use("/agents", requireOperator("agents"));
 
-/** An operator route; `response` documents the 200 body (the §17 tool results without one of their own are plain objects). */
-const route = <M extends "get" | "post" | "put" | "delete", P extends string, R extends NonNullable<RouteConfig["request"]>, S extends z.ZodType = typeof Anything>(method: M, path: P, summary: string, extra: { request: R; response?: S }) =>
-  createRoute({ method, path, tags: ["agents"], summary, security: OPERATOR, request: extra.request, responses: { 200: jsonContent((extra.response ?? Anything) as S, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
+/** An operator route; `response` is the 200 body (the §17 tool's result). */
+const route = <M extends "get" | "post" | "put" | "delete", P extends string, R extends NonNullable<RouteConfig["request"]>, S extends z.ZodType>(method: M, path: P, summary: string, extra: { request: R; response: S }) =>
+  createRoute({ method, path, tags: ["agents"], summary, security: OPERATOR, request: extra.request, responses: { 200: jsonContent(extra.response, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
 
 agentRoutes.openapi(
   createRoute({ method: "post", path: "/agents", tags: ["agents"], summary: "Create a hosted agent with a fresh Ed25519 passport", security: OPERATOR, request: jsonBody(CreateAgent), responses: { 201: jsonContent(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) } }),
@@ -66,7 +66,7 @@ agentRoutes.openapi(
   async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).info()), 200),
 );
 
-agentRoutes.openapi(route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", { request: { params: NameParam, ...jsonBody(ConnectionAction) } }), async (c) =>
+agentRoutes.openapi(route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", { request: { params: NameParam, ...jsonBody(ConnectionAction) }, response: ConnectionResult }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
 );
 agentRoutes.openapi(route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", { request: { params: NameParam }, response: ConnectionList }), async (c) =>
@@ -75,14 +75,14 @@ agentRoutes.openapi(route("get", "/agents/{name}/connections", "Connections with
 agentRoutes.openapi(route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", { request: { params: NameParam }, response: PendingRequestList }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listPending()), 200),
 );
-agentRoutes.openapi(route("post", "/agents/{name}/messages", "Send a signed message, or forward / fork a held one (darkmatter_send_message)", { request: { params: NameParam, ...jsonBody(SendMessage) } }), async (c) =>
+agentRoutes.openapi(route("post", "/agents/{name}/messages", "Send a signed message, or forward / fork a held one (darkmatter_send_message)", { request: { params: NameParam, ...jsonBody(SendMessage) }, response: SendResult }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).send(c.req.valid("json"))), 200),
 );
-agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", { request: { params: MessageParam, ...jsonBody(Respond) } }), async (c) => {
+agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", { request: { params: MessageParam, ...jsonBody(Respond) }, response: RespondResult }), async (c) => {
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).respond(messageId, c.req.valid("json").response)), 200);
 });
-agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/expire", "Expire a message this agent sent", { request: { params: MessageParam } }), async (c) => {
+agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/expire", "Expire a message this agent sent", { request: { params: MessageParam }, response: ExpireResult }), async (c) => {
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).expire(messageId)), 200);
 });
@@ -93,10 +93,10 @@ agentRoutes.openapi(route("get", "/agents/{name}/inbox/{messageId}", "One held m
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).inbox(messageId)) as InboxMessage, 200);
 });
-agentRoutes.openapi(route("delete", "/agents/{name}/inbox", "Drop every held message (the router's drop action)", { request: { params: NameParam } }), async (c) =>
+agentRoutes.openapi(route("delete", "/agents/{name}/inbox", "Drop every held message (the router's drop action)", { request: { params: NameParam }, response: DropResult }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).dropInbox()), 200),
 );
-agentRoutes.openapi(route("delete", "/agents/{name}/inbox/{messageId}", "Drop one held message without answering it", { request: { params: MessageParam } }), async (c) => {
+agentRoutes.openapi(route("delete", "/agents/{name}/inbox/{messageId}", "Drop one held message without answering it", { request: { params: MessageParam }, response: DropResult }), async (c) => {
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).dropInbox(messageId)), 200);
 });
@@ -107,22 +107,22 @@ agentRoutes.openapi(route("get", "/agents/{name}/sent/{messageId}", "One sent me
   const { name, messageId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).sent(messageId)) as SentMessage, 200);
 });
-agentRoutes.openapi(route("put", "/agents/{name}/impressions/{agentId}", "Set (or with \"\" delete) this agent's impression of another", { request: { params: AgentParam, ...jsonBody(SetImpression) } }), async (c) => {
+agentRoutes.openapi(route("put", "/agents/{name}/impressions/{agentId}", "Set (or with \"\" delete) this agent's impression of another", { request: { params: AgentParam, ...jsonBody(SetImpression) }, response: ImpressionSetResult }), async (c) => {
   const { name, agentId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId, c.req.valid("json").impression)), 200);
+  return c.json(unwrap(await (await agentStub(c.env, name)).setImpression(agentId, c.req.valid("json").impression)), 200);
 });
-agentRoutes.openapi(route("get", "/agents/{name}/impressions/{agentId}", "This agent's impression of another", { request: { params: AgentParam } }), async (c) => {
+agentRoutes.openapi(route("get", "/agents/{name}/impressions/{agentId}", "This agent's impression of another", { request: { params: AgentParam }, response: ImpressionReply }), async (c) => {
   const { name, agentId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId)), 200);
 });
-agentRoutes.openapi(route("post", "/agents/{name}/impressions/{agentId}/ask", "Ask a connected peer for its impression of an agent", { request: { params: AgentParam, ...jsonBody(AskImpression) } }), async (c) => {
+agentRoutes.openapi(route("post", "/agents/{name}/impressions/{agentId}/ask", "Ask a connected peer for its impression of an agent", { request: { params: AgentParam, ...jsonBody(AskImpression) }, response: AskImpressionResult }), async (c) => {
   const { name, agentId } = c.req.valid("param");
   return c.json(unwrap(await (await agentStub(c.env, name)).askImpression(agentId, c.req.valid("json").peer)), 200);
 });
-agentRoutes.openapi(route("put", "/agents/{name}/rate-limits", "Set the global or one connection's rate limit", { request: { params: NameParam, ...jsonBody(SetRateLimit) } }), async (c) =>
+agentRoutes.openapi(route("put", "/agents/{name}/rate-limits", "Set the global or one connection's rate limit", { request: { params: NameParam, ...jsonBody(SetRateLimit) }, response: RateLimitResult }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setRateLimit(c.req.valid("json"))), 200),
 );
-agentRoutes.openapi(route("put", "/agents/{name}/status", "Activate or deactivate (inactive agents answer 503 to messages and requests)", { request: { params: NameParam, ...jsonBody(SetStatus) } }), async (c) =>
+agentRoutes.openapi(route("put", "/agents/{name}/status", "Activate or deactivate (inactive agents answer 503 to messages and requests)", { request: { params: NameParam, ...jsonBody(SetStatus) }, response: StatusResult }), async (c) =>
   c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setStatus(c.req.valid("json"))), 200),
 );
 

@@ -72,3 +72,69 @@ export const ConnectionList = z
 export const PendingRequestList = z.object({ total: z.number().int(), requests: z.array(PendingConnectionRequest) }).meta({ id: "PendingRequestList" });
 export const InboxList = z.object({ items: z.array(InboxMessage) }).meta({ id: "InboxList" });
 export const SentList = z.object({ items: z.array(SentMessage) }).meta({ id: "SentList" });
+
+// What the operator actions answer: the §17 tool results, strict so a drift fails the tests.
+export const ConnectionResult = z
+  .union([
+    z.strictObject({ success: z.literal(true), status: z.literal("connected"), agent_id: z.string() }),
+    z.strictObject({ success: z.literal(true), status: z.literal("pending"), request_id: z.string().nullable() }),
+    z.strictObject({ success: z.literal(true), accepted: z.literal(true), agent_id: z.string() }),
+    z.strictObject({ success: z.literal(true), rejected: z.string() }),
+    z.strictObject({ success: z.literal(true), disconnected_from: z.string() }),
+  ])
+  .meta({ id: "ConnectionResult", description: "request / request_mutual (connected at once or pending), accept, reject, disconnect" });
+export type ConnectionResult = z.infer<typeof ConnectionResult>;
+
+export const SendResult = z
+  .union([
+    z.strictObject({
+      success: z.boolean().meta({ description: "true when at least one target took the message" }),
+      message_id: z.string(),
+      routed_to: z.array(z.string()),
+      hops_remaining: z.number().int(),
+      webhook: z.string(),
+      failed: z.array(z.strictObject({ agent_id: z.string(), error: z.string() })).optional(),
+    }),
+    z.strictObject({
+      success: z.boolean(),
+      message_id: z.string(),
+      hops_remaining_for_targets: z.number().int(),
+      results: z.array(z.strictObject({ agent_id: z.string(), success: z.boolean(), error: z.string().optional() })),
+      note: z.string().optional(),
+    }),
+  ])
+  .meta({ id: "SendResult", description: "a new message, or a held one forwarded / forked" });
+export type SendResult = z.infer<typeof SendResult>;
+
+export const RespondResult = z
+  .strictObject({ success: z.boolean(), message_id: z.string(), webhook_called: z.string(), response_time_ms: z.number(), error: z.string().nullable() })
+  .meta({ id: "RespondResult" });
+export type RespondResult = z.infer<typeof RespondResult>;
+
+export const ExpireResult = z.strictObject({ success: z.literal(true), message_id: z.string(), status: z.enum(["expired", "already expired"]) }).meta({ id: "ExpireResult" });
+export type ExpireResult = z.infer<typeof ExpireResult>;
+
+export const DropResult = z.strictObject({ dropped: z.number().int() }).meta({ id: "DropResult" });
+
+export const ImpressionSetResult = z
+  .strictObject({ success: z.literal(true), agent_id: z.string(), action: z.enum(["created", "updated", "deleted"]), impression: z.string().optional() })
+  .meta({ id: "ImpressionSetResult" });
+export type ImpressionSetResult = z.infer<typeof ImpressionSetResult>;
+
+export const AskImpressionResult = z
+  .strictObject({ success: z.literal(true), asked: z.string(), about: z.string(), has_impression: z.boolean(), impression: z.string().nullable() })
+  .meta({ id: "AskImpressionResult" });
+export type AskImpressionResult = z.infer<typeof AskImpressionResult>;
+
+export const RateLimitResult = z
+  .union([
+    z.strictObject({ success: z.literal(true), agent_id: z.string(), rate_limit: z.number().int() }),
+    z.strictObject({ success: z.literal(true), scope: z.literal("global"), rate_limit: z.number().int() }),
+  ])
+  .meta({ id: "RateLimitResult" });
+export type RateLimitResult = z.infer<typeof RateLimitResult>;
+
+export const StatusResult = z
+  .strictObject({ success: z.literal(true), status: z.enum(["active", "inactive"]), inactive_until: z.string().optional() })
+  .meta({ id: "StatusResult" });
+export type StatusResult = z.infer<typeof StatusResult>;

@@ -93,9 +93,9 @@ export async function dispatchTask(env: Env, timers: TaskTimers, taskId: string,
   await tasks.startAttempt({ taskId, attempt, agent: choice.agent, squadId: choice.squadId, startedAt: now, deadline });
   const hub = await agentStub(env, HUB_AGENT);
   const sent = await hub.send({ content: taskMessage(moved, attempt), target_agent_id: choice.agent, metadata: { taskId, attempt }, hops_remaining: 1, force: false });
-  if (sent.ok && typeof sent.value.message_id === "string") await tasks.setAttemptMessage(taskId, attempt, sent.value.message_id);
-  if (sent.ok && sent.value.success === true) return (await tasks.get(taskId))!;
-  const why = sent.ok ? JSON.stringify((sent.value.failed as unknown[] | undefined)?.[0] ?? "not delivered") : sent.problem.detail;
+  if (sent.ok) await tasks.setAttemptMessage(taskId, attempt, sent.value.message_id);
+  if (sent.ok && sent.value.success) return (await tasks.get(taskId))!;
+  const why = sent.ok ? JSON.stringify(("failed" in sent.value && sent.value.failed?.[0]) || "not delivered") : sent.problem.detail;
   return (await attemptFailed(env, timers, taskId, attempt, "delivery-failed", `${DELIVERY_FAILED}: ${why}`.slice(0, 2000))) ?? (await tasks.get(taskId))!;
 }
 

@@ -3,7 +3,8 @@ import { formatMeshTimestamp } from "../../src/core/mesh/timestamp.js";
 import { signedMessageBody } from "../../src/core/mesh/message-signing.js";
 import { newPassport } from "../../src/core/mesh/passport.js";
 import { api } from "../api.js";
-import { ConnectionList, InboxList, PendingRequestList, SentList } from "../../src/schemas/agents.js";
+import { ConnectionList, ConnectionResult, DropResult, ExpireResult, ImpressionSetResult, InboxList, PendingRequestList, RateLimitResult, RespondResult, SendResult, SentList, StatusResult } from "../../src/schemas/agents.js";
+import { ImpressionReply } from "../../src/schemas/mesh.js";
 import { InboxMessage, SentMessage } from "../../src/schemas/mesh-state.js";
 import { runInDurableObject as runIn } from "cloudflare:test";
 import { agentUrl, connect, connection, createAgent, mesh, send } from "./mesh-helpers.js";
@@ -95,6 +96,36 @@ describe("connections and messages between hosted agents", () => {
     expect(InboxMessage.parse((await api("GET", `/api/v1/agents/shape-b/inbox/${sent.message_id}`)).body).content).toBe("shapes");
     expect(SentList.parse((await api("GET", "/api/v1/agents/shape-a/sent")).body).items[0]!.message_id).toBe(sent.message_id);
     expect(SentMessage.parse((await api("GET", `/api/v1/agents/shape-a/sent/${sent.message_id}`)).body).status).toBe("active");
+  });
+
+  it("answers every operator action in exactly the shape the OpenAPI document gives it", async () => {
+    await createAgent("act-a");
+    const b = await createAgent("act-b");
+    const c = await createAgent("act-c");
+    const requested = ConnectionResult.parse((await connection("act-a", { action: "request", target_url: agentUrl("act-b") })).body);
+    expect(requested).toMatchObject({ status: "pending" });
+    const pendingId = (await api("GET", "/api/v1/agents/act-b/connections/pending")).body.requests[0].request_id;
+    expect(ConnectionResult.parse((await connection("act-b", { action: "accept", request_id: pendingId })).body)).toEqual({ success: true, accepted: true, agent_id: (await api("GET", "/api/v1/agents/act-a")).body.agent_id });
+    await connect("act-b", "act-c");
+    await connection("act-c", { action: "request", target_url: agentUrl("act-a") });
+    const toReject = (await api("GET", "/api/v1/agents/act-a/connections/pending")).body.requests[0].request_id;
+    expect(ConnectionResult.parse((await connection("act-a", { action: "reject", request_id: toReject })).body)).toEqual({ success: true, rejected: toReject });
+
+    const fresh = SendResult.parse((await send("act-a", { content: "to b", target_agent_id: b.agent_id })).body);
+    expect(fresh).toMatchObject({ success: true, routed_to: [b.agent_id] });
+    const forwarded = SendResult.parse((await send("act-b", { message_id: fresh.message_id, target_agent_id: c.agent_id })).body);
+    expect(forwarded).toMatchObject({ success: true, results: [{ agent_id: c.agent_id, success: true }] });
+    const answered = RespondResult.parse((await api("POST", `/api/v1/agents/act-c/messages/${fresh.message_id}/respond`, { body: { response: "done" } })).body);
+    expect(answered).toMatchObject({ success: true, error: null });
+    expect(ExpireResult.parse((await api("POST", `/api/v1/agents/act-a/messages/${fresh.message_id}/expire`)).body).status).toBe("expired");
+    expect(DropResult.parse((await api("DELETE", "/api/v1/agents/act-c/inbox")).body)).toEqual({ dropped: 0 });
+
+    expect(ImpressionSetResult.parse((await api("PUT", `/api/v1/agents/act-a/impressions/${b.agent_id}`, { body: { impression: "fast" } })).body).action).toBe("created");
+    expect(ImpressionReply.parse((await api("GET", `/api/v1/agents/act-a/impressions/${b.agent_id}`)).body)).toEqual({ agent_id: b.agent_id, has_impression: true, impression: "fast" });
+    expect(RateLimitResult.parse((await api("PUT", "/api/v1/agents/act-a/rate-limits", { body: { limit: 5 } })).body)).toEqual({ success: true, scope: "global", rate_limit: 5 });
+    expect(RateLimitResult.parse((await api("PUT", "/api/v1/agents/act-a/rate-limits", { body: { agent_id: b.agent_id, limit: -1 } })).body)).toEqual({ success: true, agent_id: b.agent_id, rate_limit: -1 });
+    expect(StatusResult.parse((await api("PUT", "/api/v1/agents/act-a/status", { body: { active: false, duration_minutes: 5 } })).body)).toMatchObject({ status: "inactive", inactive_until: expect.any(String) });
+    expect(ConnectionResult.parse((await connection("act-a", { action: "disconnect", agent_id: b.agent_id })).body)).toEqual({ success: true, disconnected_from: b.agent_id });
   });
 
   it("forwards through a third agent, forks to two targets, refuses loops, and honours expiry", async () => {

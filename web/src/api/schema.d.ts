@@ -1945,9 +1945,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["ConnectionResult"];
                     };
                 };
                 /** @description malformed request */
@@ -2153,9 +2151,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["SendResult"];
                     };
                 };
                 /** @description malformed request */
@@ -2261,9 +2257,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["RespondResult"];
                     };
                 };
                 /** @description malformed request */
@@ -2365,9 +2359,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["ExpireResult"];
                     };
                 };
                 /** @description malformed request */
@@ -2554,9 +2546,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["DropResult"];
                     };
                 };
                 /** @description malformed request */
@@ -2753,9 +2743,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["DropResult"];
                     };
                 };
                 /** @description malformed request */
@@ -3086,7 +3074,14 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            agent_id: string;
+                            /** @enum {boolean} */
+                            has_impression: false;
+                        } | {
+                            agent_id: string;
+                            /** @enum {boolean} */
+                            has_impression: true;
+                            impression: string;
                         };
                     };
                 };
@@ -3178,9 +3173,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["ImpressionSetResult"];
                     };
                 };
                 /** @description malformed request */
@@ -3287,9 +3280,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["AskImpressionResult"];
                     };
                 };
                 /** @description malformed request */
@@ -3393,9 +3384,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["RateLimitResult"];
                     };
                 };
                 /** @description malformed request */
@@ -3500,9 +3489,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["StatusResult"];
                     };
                 };
                 /** @description malformed request */
@@ -8020,6 +8007,34 @@ export interface components {
             bio?: string;
             display_name?: string;
         };
+        /** @description request / request_mutual (connected at once or pending), accept, reject, disconnect */
+        ConnectionResult: {
+            /** @enum {boolean} */
+            success: true;
+            /** @enum {string} */
+            status: "connected";
+            agent_id: string;
+        } | {
+            /** @enum {boolean} */
+            success: true;
+            /** @enum {string} */
+            status: "pending";
+            request_id: string | null;
+        } | {
+            /** @enum {boolean} */
+            success: true;
+            /** @enum {boolean} */
+            accepted: true;
+            agent_id: string;
+        } | {
+            /** @enum {boolean} */
+            success: true;
+            rejected: string;
+        } | {
+            /** @enum {boolean} */
+            success: true;
+            disconnected_from: string;
+        };
         ConnectionAction: {
             /** @enum {string} */
             action: "request" | "request_mutual" | "accept" | "reject" | "disconnect";
@@ -8066,6 +8081,29 @@ export interface components {
                 requested_at: string;
             }[];
         };
+        /** @description a new message, or a held one forwarded / forked */
+        SendResult: {
+            /** @description true when at least one target took the message */
+            success: boolean;
+            message_id: string;
+            routed_to: string[];
+            hops_remaining: number;
+            webhook: string;
+            failed?: {
+                agent_id: string;
+                error: string;
+            }[];
+        } | {
+            success: boolean;
+            message_id: string;
+            hops_remaining_for_targets: number;
+            results: {
+                agent_id: string;
+                success: boolean;
+                error?: string;
+            }[];
+            note?: string;
+        };
         SendMessage: {
             /** @description a new message (≤ 65 536 code points) */
             content?: string;
@@ -8087,8 +8125,22 @@ export interface components {
              */
             force: boolean;
         };
+        RespondResult: {
+            success: boolean;
+            message_id: string;
+            webhook_called: string;
+            response_time_ms: number;
+            error: string | null;
+        };
         Respond: {
             response: string;
+        };
+        ExpireResult: {
+            /** @enum {boolean} */
+            success: true;
+            message_id: string;
+            /** @enum {string} */
+            status: "expired" | "already expired";
         };
         InboxList: {
             items: {
@@ -8101,6 +8153,9 @@ export interface components {
                 verified: boolean;
                 received_at: string;
             }[];
+        };
+        DropResult: {
+            dropped: number;
         };
         SentList: {
             items: {
@@ -8133,19 +8188,54 @@ export interface components {
                 } | null;
             }[];
         };
+        ImpressionSetResult: {
+            /** @enum {boolean} */
+            success: true;
+            agent_id: string;
+            /** @enum {string} */
+            action: "created" | "updated" | "deleted";
+            impression?: string;
+        };
         SetImpression: {
             /** @description "" deletes it */
             impression: string;
         };
+        AskImpressionResult: {
+            /** @enum {boolean} */
+            success: true;
+            asked: string;
+            about: string;
+            has_impression: boolean;
+            impression: string | null;
+        };
         AskImpression: {
             /** @description the connected agent to ask */
             peer: string;
+        };
+        RateLimitResult: {
+            /** @enum {boolean} */
+            success: true;
+            agent_id: string;
+            rate_limit: number;
+        } | {
+            /** @enum {boolean} */
+            success: true;
+            /** @enum {string} */
+            scope: "global";
+            rate_limit: number;
         };
         SetRateLimit: {
             /** @description omit for the agent's global limit */
             agent_id?: string;
             /** @description 0 = default (30 per connection, 200 global), -1 = unlimited */
             limit: number;
+        };
+        StatusResult: {
+            /** @enum {boolean} */
+            success: true;
+            /** @enum {string} */
+            status: "active" | "inactive";
+            inactive_until?: string;
         };
         SetAgentStatus: {
             active: boolean;

@@ -15,7 +15,7 @@ export function SendMessageForm({ name, connections }: { name: string; connectio
     const result = await action.run(() => ok(api().POST("/api/v1/agents/{name}/messages", { params: { path: { name } }, body: { content, ...(target && { target_agent_id: target }), metadata: {}, hops_remaining: 10, force: false } })), "signing and sending…");
     if (result) {
       setContent("");
-      setSent(`sent ${String((result as { message_id?: string }).message_id ?? "")}`);
+      setSent(`sent ${result.message_id}`);
       darkMatterStore.bump("agents");
     }
   };
