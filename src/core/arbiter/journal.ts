@@ -11,23 +11,17 @@
 //
 // Like the rest of src/core this module holds no storage: functions take entries (or the chain head)
 // and return new entries; the World Line Durable Object persists them.
+import type { z } from "zod";
 import type { JsonObject } from "../canonical-json.js";
+import type { ArbiterJournal } from "../../schemas/arbiter.js";
 import { bytesToHex, concatBytes, hashJson, hexToBytes, HEX64, sha3 } from "../hash.js";
 import { DomainError } from "../problem.js";
 
-export interface JournalEntry {
-  index: number;
-  /** Seconds since the Unix epoch (seed §6 `timestamp: float`). */
-  timestamp: number;
-  data: JournalData;
-  /** 64 hex; 64 zeros for the genesis entry. */
-  previous_hash: string;
-  /** 64 hex, SHA3-256 over the canonical JSON of the other four fields. */
-  hash: string;
-}
+/** One entry: `{index, timestamp (seconds, float), data, previous_hash, hash}` (schema and field docs: `ArbiterJournal` in src/schemas/arbiter.ts). */
+export type JournalEntry = z.infer<typeof ArbiterJournal>["entries"][number];
 
 /** Entry payloads are JSON objects with a `type` (seed §6 operations: genesis, pulse, flow_result, action). */
-export type JournalData = { type: string; [key: string]: unknown };
+export type JournalData = JournalEntry["data"];
 
 /** What the next append needs: how many entries exist and the hash of the last one. Plain data, persisted with the arbiter state. */
 export interface JournalHead {
@@ -141,20 +135,8 @@ export function journalMerkleRoot(entries: readonly JournalEntry[]): string {
   return merkleRoot(entries.map((entry) => entry.hash));
 }
 
-/** Seed §6 `get_manifest()`: what a reader needs to check and anchor the journal. */
-export interface JournalManifest {
-  format: typeof JOURNAL_FORMAT;
-  hash_algorithm: "SHA3-256";
-  canonical_json: "RFC 8785";
-  length: number;
-  genesis_hash: string | null;
-  head_hash: string | null;
-  /** null when the chain does not verify. */
-  merkle_root: string | null;
-  first_timestamp: number | null;
-  last_timestamp: number | null;
-  verified: boolean;
-}
+/** Seed §6 `get_manifest()`: what a reader needs to check and anchor the journal (fields and their meaning: `ArbiterJournal` in src/schemas/arbiter.ts). */
+export type JournalManifest = z.infer<typeof ArbiterJournal>["manifest"];
 
 export function journalManifest(entries: readonly JournalEntry[]): JournalManifest {
   const first = entries[0];
