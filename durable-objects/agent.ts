@@ -9,7 +9,7 @@ import type { AgentIdentity as AgentIdentitySchema } from "../src/schemas/agents
 import { acceptPendingRequest, canRequestConnection, connectionRequestBody, interpretConnectionRequestReply, receiveConnectionAccepted, receiveConnectionRequest } from "../src/core/mesh/connection.js";
 import { deliveryOutcome, findUnconnectedTarget, forwardedMessageBody, forwardTargets, planForward, sendTargets, webhookProbeFrom, type DeliveryOutcome, type WebhookProbe } from "../src/core/mesh/forwarding.js";
 import { nextInboxExpiry, purgeInbox, takeFromInbox } from "../src/core/mesh/inbox.js";
-import { DEFAULT_BIO, DEFAULT_INACTIVE_MINUTES, DEFAULT_MAX_CONNECTIONS, HEALTH_CHECK_INTERVAL_SECONDS, STALE_CONNECTION_AGE_SECONDS, TIMEOUTS_SECONDS, WEBHOOK_RECOVERY_BUDGET_SECONDS, WEBHOOK_RECOVERY_MAX_ATTEMPTS } from "../src/core/mesh/limits.js";
+import { DEFAULT_BIO, DEFAULT_INACTIVE_MINUTES, maxConnectionsFrom, HEALTH_CHECK_INTERVAL_SECONDS, STALE_CONNECTION_AGE_SECONDS, TIMEOUTS_SECONDS, WEBHOOK_RECOVERY_BUDGET_SECONDS, WEBHOOK_RECOVERY_MAX_ATTEMPTS } from "../src/core/mesh/limits.js";
 import { receiveMessage } from "../src/core/mesh/message-receipt.js";
 import { signedMessageBody, signedPeerUpdate, signedResponseUpdate } from "../src/core/mesh/message-signing.js";
 import { meshErrors, parseJsonBody, type MeshReply } from "../src/core/mesh/mesh-reply.js";
@@ -73,7 +73,7 @@ export class Agent extends DurableObject<Env> {
       if (!passport) throw operatorError(500, "bad-passport", `the passport for "${input.name}" is not a 32-byte Ed25519 seed`);
       this.store.profile = {
         name: input.name, privateKeyHex: passport.privateKeyHex, bio: input.bio ?? DEFAULT_BIO, displayName: input.displayName ?? input.name,
-        status: "active", inactiveUntil: null, globalRateLimit: 0, maxConnections: DEFAULT_MAX_CONNECTIONS,
+        status: "active", inactiveUntil: null, globalRateLimit: 0,
         advertisedUrl: agentPublicUrl(this.env, input.name), createdAt: Date.now(), messagesHandled: 0,
       };
       await this.store.saveProfile();
@@ -102,7 +102,7 @@ export class Agent extends DurableObject<Env> {
     const respond = (response: Response) => (isHead ? new Response(null, { status: response.status, headers: response.headers }) : response);
     if (path === WELL_KNOWN_PATH) {
       if (request.method !== "GET" && !isHead) return meshMethodNotAllowed("GET, HEAD");
-      return respond(meshJson(nodeWellKnown(this.self(), { base: this.publicUrl(), connectionCount: this.store.connections.size, maxConnections: this.store.profile.maxConnections })));
+      return respond(meshJson(nodeWellKnown(this.self(), { base: this.publicUrl(), connectionCount: this.store.connections.size, maxConnections: this.maxConnections() })));
     }
     const match = matchNodePath(request.method, path);
     if (match.kind === "not-found") return meshNotFound();
@@ -114,9 +114,9 @@ export class Agent extends DurableObject<Env> {
         await request.body?.cancel(); // §8.13: answered before the body is read; release it
         return meshResponse(webrtcOfferReply());
       case "status":
-        return respond(meshJson(nodeStatusDocument(this.self(), this.store.connections.size, this.store.profile.maxConnections)));
+        return respond(meshJson(nodeStatusDocument(this.self(), this.store.connections.size, this.maxConnections())));
       case "network_info":
-        return respond(meshJson(networkInfoDocument(this.self(), [...this.store.connections.values()], this.store.profile.maxConnections)));
+        return respond(meshJson(networkInfoDocument(this.self(), [...this.store.connections.values()], this.maxConnections())));
       case "peer_lookup":
         return respond(meshResponse(nodePeerLookupReply(match.param!, this.store.connections.get(match.param!))));
       case "impression": {
@@ -236,7 +236,7 @@ export class Agent extends DurableObject<Env> {
   /** §8.4 steps 1–9, shared by the HTTP endpoint and the operator's accept action. */
   private async acceptPending(body: ReturnType<typeof parseJsonBody>, now: number): Promise<MeshReply<unknown>> {
     const outcome = acceptPendingRequest(body, {
-      now, self: this.self(), pending: (id) => this.store.pending.get(id), connectionCount: this.store.connections.size, maxConnections: this.profile().maxConnections,
+      now, self: this.self(), pending: (id) => this.store.pending.get(id), connectionCount: this.store.connections.size, maxConnections: this.maxConnections(),
     });
     if (outcome.connection) {
       this.store.connections.set(outcome.connection.agent_id, connectionRecord(outcome.connection, this.store.connections.get(outcome.connection.agent_id)));
@@ -283,8 +283,8 @@ export class Agent extends DurableObject<Env> {
 
   /** §10.2 step 1 and §19.1: learn the target's agent ID from its well-known document, then send the request. */
   private async requestConnection(targetUrl: string, mutual: boolean): Promise<ConnectionResult> {
-    const profile = this.profile();
-    if (!canRequestConnection(this.store.connections.size, profile.maxConnections)) throw operatorError(409, "connection-limit", `connection limit reached (${profile.maxConnections})`);
+    this.profile(); // the agent exists
+    if (!canRequestConnection(this.store.connections.size, this.maxConnections())) throw operatorError(409, "connection-limit", `connection limit reached (${this.maxConnections()}; DM_MAX_CONNECTIONS raises it)`);
     const expectedAgentId = await this.discoverAgentId(targetUrl);
     const call = await meshCall(this.env, meshEndpointUrl(targetUrl, "connection_request"), { method: "POST", body: connectionRequestBody(this.self(), { mutual }), timeoutMs: seconds(TIMEOUTS_SECONDS.connectionRequest) });
     if (!call.ok) throw operatorError(502, "peer-unreachable", `could not reach ${targetUrl}: ${call.error}`);
@@ -324,7 +324,7 @@ export class Agent extends DurableObject<Env> {
   }
 
   listConnections(): Promise<Outcome<{ total: number; max_connections: number; connections: ConnectionRecord[] }>> {
-    return capture(() => ({ total: this.store.connections.size, max_connections: this.profile().maxConnections, connections: [...this.store.connections.values()].map((c) => ({ ...c, impression: this.store.impressions.get(c.agent_id) })) }));
+    return capture(() => ({ total: this.store.connections.size, max_connections: this.maxConnections(), connections: [...this.store.connections.values()].map((c) => ({ ...c, impression: this.store.impressions.get(c.agent_id) })) }));
   }
 
   listPending(): Promise<Outcome<{ total: number; requests: PendingConnectionRequest[] }>> {
@@ -644,6 +644,11 @@ export class Agent extends DurableObject<Env> {
   async ensureHubAgent(): Promise<boolean> {
     await this.ensureHub(HUB_AGENT);
     return this.store.profile !== null;
+  }
+
+  /** §10.6 cap: DM_MAX_CONNECTIONS when set (every hosted agent, the hub included), else 50. */
+  private maxConnections(): number {
+    return maxConnectionsFrom(this.env.DM_MAX_CONNECTIONS);
   }
 
   private profile(): AgentProfile {

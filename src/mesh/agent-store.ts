@@ -15,7 +15,6 @@ export interface AgentProfile {
   inactiveUntil: number | null;
   /** Node-wide rate limit setting: 0 default (200), −1 unlimited, n > 0. */
   globalRateLimit: number;
-  maxConnections: number;
   /** The P last announced to peers and anchors; a different DM_PUBLIC_URL triggers a signed peer_update broadcast. */
   advertisedUrl: string;
   createdAt: number;

@@ -36,6 +36,18 @@ export const PENDING_REQUESTS_CAPACITY = 50;
 export const SENT_MESSAGES_CAPACITY = 100;
 /** §10.6: default `DARKMATTER_MAX_CONNECTIONS`. */
 export const DEFAULT_MAX_CONNECTIONS = 50;
+/** The largest connection cap `DM_MAX_CONNECTIONS` may set: each connection is a record in every message fan-out. */
+export const MAX_CONFIGURABLE_CONNECTIONS = 10_000;
+
+/**
+ * The connection cap in force: `DM_MAX_CONNECTIONS` (our `DARKMATTER_MAX_CONNECTIONS`) when it
+ * is a whole number from 1 to MAX_CONFIGURABLE_CONNECTIONS, else the default. A cap below the
+ * current count refuses new connections and keeps the existing ones (§10.6 checks on request).
+ */
+export function maxConnectionsFrom(configured: string | undefined): number {
+  const value = configured === undefined || configured.trim() === "" ? Number.NaN : Number(configured);
+  return Number.isInteger(value) && value >= 1 && value <= MAX_CONFIGURABLE_CONNECTIONS ? value : DEFAULT_MAX_CONNECTIONS;
+}
 /** §9.1 step 11: anchor directory entries; a new entry beyond this answers 429 `Directory full`. */
 export const ANCHOR_DIRECTORY_CAPACITY = 10_000;
 

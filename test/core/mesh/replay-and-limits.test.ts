@@ -21,6 +21,9 @@ import {
   SENT_MESSAGES_CAPACITY,
   DEFAULT_CONNECTION_RATE_LIMIT,
   DEFAULT_GLOBAL_RATE_LIMIT,
+  DEFAULT_MAX_CONNECTIONS,
+  MAX_CONFIGURABLE_CONNECTIONS,
+  maxConnectionsFrom,
   type SlidingWindow,
 } from "../../../src/core/mesh/index.js";
 import { T0 } from "./mesh-node-harness.js";
@@ -138,5 +141,16 @@ describe("§12.2 rate limits", () => {
     counter = admitToFixedWindow(counter, 2, 10).counter;
     expect(admitToFixedWindow(counter, 2, 59_999).allowed).toBe(false);
     expect(admitToFixedWindow(counter, 2, 60_000)).toEqual({ allowed: true, counter: { windowStart: 60_000, count: 1 } });
+  });
+});
+
+describe("§10.6 connection cap (DM_MAX_CONNECTIONS)", () => {
+  it("takes a whole number from 1 to 10000 and falls back to 50 for anything else", () => {
+    expect(maxConnectionsFrom(undefined)).toBe(DEFAULT_MAX_CONNECTIONS);
+    expect(DEFAULT_MAX_CONNECTIONS).toBe(50);
+    expect(maxConnectionsFrom("500")).toBe(500);
+    expect(maxConnectionsFrom(" 1 ")).toBe(1);
+    expect(maxConnectionsFrom(String(MAX_CONFIGURABLE_CONNECTIONS))).toBe(10_000);
+    for (const bad of ["", "0", "-5", "2.5", "10001", "lots", "1e9", "NaN"]) expect(maxConnectionsFrom(bad), bad).toBe(DEFAULT_MAX_CONNECTIONS);
   });
 });
