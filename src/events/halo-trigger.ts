@@ -17,11 +17,11 @@ export async function triggerHalo(env: Env, event: Event): Promise<void> {
     .insert(haloTriggers)
     .values({ eventId: event.id, eventType: event.type, severity: event.severity, worldline: event.worldline ?? null, agent: event.agent ?? null, status: "pending", triggeredAt: Date.now() })
     .onConflictDoNothing({ target: haloTriggers.eventId });
-  // The poke is not awaited, so routing stays one D1 write and the consumer marks the event routed
-  // at once. Losing a poke loses nothing: the event is stored, and every cycle reads the whole
-  // window — the next one (another event's, or the cron's within five minutes) finds it. The poke
-  // only makes that cycle come now.
-  haloStub(env)
+  // The poke is awaited (a Worker may cancel what it left running once the batch is acked; the
+  // Halo object only records the id and sets an alarm), but a failed poke does not fail routing:
+  // the event is stored, and every cycle reads the whole window, so the next one (another event's,
+  // or the cron's within five minutes) finds it. The poke only makes that cycle come now.
+  await haloStub(env)
     .trigger(event.id)
     .catch((error: unknown) => console.error(`halo: could not poke the Halo object for ${event.id}; the next cycle will see it`, describeError(error)));
 }
