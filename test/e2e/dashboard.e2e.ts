@@ -199,7 +199,13 @@ describe("dashboard: access, live updates and the other pages", () => {
     expect(await page.getByRole("button", { name: "new world line" }).count()).toBe(0);
     expect(await page.getByTestId("token-bar").textContent()).toContain("read-only");
     await node(page, shown.name).click();
+    await expect.poll(() => page.getByTestId("worldline-panel").locator("h2").textContent()).toBe(shown.name);
     expect(await tab(page, "Actions").count()).toBe(0);
+    // The keyboard way in: Tab reaches the node, Enter opens it.
+    await page.getByRole("button", { name: "close panel" }).click();
+    await node(page, shown.name).locator("xpath=..").focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByTestId("worldline-panel").locator("h2").textContent()).toBe(shown.name);
     await screenshot(page, "multiverse-read-only");
 
     await page.getByLabel("operator token").fill("not-the-token");

@@ -83,6 +83,11 @@ function Graph({ graph, selected, onSelect, search = "" }: GraphProps) {
         minZoom={MIN_ZOOM}
         maxZoom={2}
         onNodeClick={(_, node) => onSelect(node.id)}
+        // Keyboard: Tab reaches a node, Enter or Space selects it (React Flow reports that as a change, not a click).
+        onNodesChange={(changes) => {
+          const chosen = changes.find((change) => change.type === "select" && change.selected);
+          if (chosen && "id" in chosen && chosen.id !== selected) onSelect(chosen.id);
+        }}
         onPaneClick={(event) => onSelect(far ? (map.current?.pick(event.clientX, event.clientY) ?? null) : null)}
         onPaneMouseMove={far ? (event) => map.current?.hover(event) : undefined}
         onPaneMouseLeave={far ? () => map.current?.leave() : undefined}
