@@ -18,7 +18,7 @@ describe("events over HTTP against wrangler dev", () => {
     const id = posted.body.id;
     const read = await poll(async () => {
       const response = await http("GET", `/api/v1/events/${id}`);
-      return response.status === 200 ? response : null;
+      return response.status === 200 && response.body.routedAt !== null ? response : null; // stored, then routed (HALO trigger) moments later
     });
     expect(read.body).toMatchObject({ id, type: "sim.episode.finished", source: "e2e", severity: "error", data: { episode: 1, reward: 0.5 }, routedAt: expect.any(Number) });
     const listed = await http("GET", "/api/v1/events?type=sim.*&severity=error");

@@ -24,7 +24,11 @@ describe("events through the real queue", { timeout: 40_000 }, () => {
   it("records a redelivered event once: sending the same envelope again changes nothing", async () => {
     const event = makeEvent({ type: "sim.redelivery.checked", severity: "error" });
     await env.EVENTS.send(event, { contentType: "json" });
-    const first = await storedEvent(event.id);
+    // Settled first: stored, its HALO trigger recorded and the Halo object poked, marked routed.
+    const first = await eventually(async () => {
+      const stored = await store().get(event.id);
+      return stored?.routedAt ? stored : null;
+    }, "the event routed");
     const trigger = await eventually(() => env.DB.prepare("SELECT * FROM halo_triggers WHERE event_id = ?").bind(event.id).first(), "the HALO trigger");
     await env.EVENTS.sendBatch([{ body: { ...event, data: { changed: true } }, contentType: "json" }, { body: event, contentType: "json" }]);
     const marker = makeEvent();

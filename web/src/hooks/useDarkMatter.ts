@@ -3,7 +3,7 @@
 // topics, and by polling as a fallback (every 3 s without a live channel, every 15 s with one),
 // so no view ever needs a manual refresh. Identical answers keep their identity, so a poll that
 // finds nothing new re-renders nothing (the multiverse graph does not re-lay itself out).
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, asApiError } from "../api/problem";
 import { useDarkMatterStore, type Topic } from "../store/darkMatterStore";
 
@@ -99,4 +99,44 @@ export function useAction(): Action {
   }, []);
   const clear = useCallback(() => setError(undefined), []);
   return { run, pending, error, clear };
+}
+
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+export interface OlderPages<T> {
+  /** The live first page followed by the older pages loaded so far, each item once. */
+  items: T[];
+  hasOlder: boolean;
+  loadOlder: () => Promise<void>;
+  action: Action;
+}
+
+/**
+ * A list whose newest page stays live (`first`, from useResource) with older pages fetched on
+ * demand through the API's keyset cursor. Older pages start from the first page as it was when
+ * they were first asked for, so items that new arrivals push off the live page stay on screen.
+ * A new `key` (other filters) starts over.
+ */
+export function useOlderPages<T extends { id: string }>(key: string, first: Page<T> | undefined, loadPage: (cursor: string) => Promise<Page<T>>): OlderPages<T> {
+  const [older, setOlder] = useState<Page<T> | null>(null);
+  useEffect(() => setOlder(null), [key]);
+  const action = useAction();
+  const loadOlder = async () => {
+    const from = older ?? { items: first?.items ?? [], next: first?.next ?? null };
+    if (!from.next) return;
+    const page = await action.run(() => loadPage(from.next!), "loading older entries…");
+    if (page) setOlder({ items: [...from.items, ...page.items], next: page.next });
+  };
+  const items = useMemo(() => {
+    const seen = new Set<string>();
+    return [...(first?.items ?? []), ...(older?.items ?? [])].filter((item) => {
+      if (seen.has(item.id)) return false;
+      seen.add(item.id);
+      return true;
+    });
+  }, [first, older]);
+  return { items, hasOlder: older ? older.next !== null : Boolean(first?.next), loadOlder, action };
 }

@@ -1,14 +1,12 @@
 // The live event feed (seed 003 event wormholes), newest first, with filters. The newest page stays
 // live; older pages are fetched on demand with the API's keyset cursor.
-import { useEffect, useMemo, useState } from "react";
+import { useState } from "react";
 import { api, ok } from "../api/client";
-import type { components } from "../api/schema";
-import { useAction, useResource } from "../hooks/useDarkMatter";
+import { useOlderPages, useResource } from "../hooks/useDarkMatter";
 import { useIsOperator } from "../store/darkMatterStore";
 import { JsonView, when } from "../components/JsonView";
-import { Pending, ProblemMessage, Unavailable } from "../components/ProblemMessage";
-
-type StoredEvent = components["schemas"]["StoredEvent"];
+import { Unavailable } from "../components/ProblemMessage";
+import { LoadOlder } from "../components/LoadOlder";
 
 export function EventsPage() {
   const isOperator = useIsOperator();
@@ -19,26 +17,7 @@ export function EventsPage() {
   const query = { limit: 100, ...(type.trim() && { type: type.trim() }), ...(severity && { severity }), ...(/^wl_[0-9a-z]{26}$/.test(worldline.trim()) && { worldline: worldline.trim() }), ...(agent.trim() && { agent: agent.trim() }) };
   const key = JSON.stringify(query);
   const events = useResource(isOperator ? `events:${key}` : null, () => ok(api().GET("/api/v1/events", { params: { query } })), ["events"], { keepPrevious: true });
-  // Older pages, once asked for. They start with the live page as it was then, so events that new
-  // arrivals push off the live page stay on screen; `next` continues from the last one loaded.
-  const [older, setOlder] = useState<{ items: StoredEvent[]; next: string | null } | null>(null);
-  useEffect(() => setOlder(null), [key]);
-  const more = useAction();
-  const loadOlder = async () => {
-    const from = older ?? { items: events.data?.items ?? [], next: events.data?.next ?? null };
-    if (!from.next) return;
-    const page = await more.run(() => ok(api().GET("/api/v1/events", { params: { query: { ...query, cursor: from.next! } } })), "loading older events…");
-    if (page) setOlder({ items: [...from.items, ...page.items], next: page.next ?? null });
-  };
-  const shown = useMemo(() => {
-    const seen = new Set<string>();
-    return [...(events.data?.items ?? []), ...(older?.items ?? [])].filter((event) => {
-      if (seen.has(event.id)) return false;
-      seen.add(event.id);
-      return true;
-    });
-  }, [events.data, older]);
-  const hasOlder = older ? older.next !== null : Boolean(events.data?.next);
+  const pages = useOlderPages(key, events.data, (cursor) => ok(api().GET("/api/v1/events", { params: { query: { ...query, cursor } } })));
   if (!isOperator) return <div className="page"><h1>Events</h1><p className="muted">Events are visible to the operator only: enter the operator token.</p></div>;
   return (
     <div className="page events-page">
@@ -56,7 +35,7 @@ export function EventsPage() {
       <table className="events" data-testid="events">
         <thead><tr><th>time</th><th>severity</th><th>type</th><th>about</th><th>data</th></tr></thead>
         <tbody>
-          {shown.map((event) => (
+          {pages.items.map((event) => (
             <tr key={event.id} className={`severity-${event.severity}`}>
               <td>{when(event.time)}</td>
               <td>{event.severity}</td>
@@ -67,15 +46,8 @@ export function EventsPage() {
           ))}
         </tbody>
       </table>
-      {events.data && shown.length === 0 && <p className="muted">No events match.</p>}
-      {hasOlder && (
-        <div className="row">
-          <button onClick={() => void loadOlder()} disabled={!!more.pending}>older events</button>
-          <span className="muted">{shown.length} shown, newest first</span>
-          <Pending label={more.pending} />
-        </div>
-      )}
-      <ProblemMessage error={more.error} context="older events" />
+      {events.data && pages.items.length === 0 && <p className="muted">No events match.</p>}
+      <LoadOlder pages={pages} noun="events" />
     </div>
   );
 }

@@ -1,18 +1,21 @@
 // The approval queue of HALO squad tasks (seed 003): tasks waiting for the operator first, then
-// the rest with their timelines.
+// the rest with their timelines; the newest page is live, older ones load on demand.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useResource } from "../hooks/useDarkMatter";
+import { useOlderPages, useResource } from "../hooks/useDarkMatter";
 import { useIsOperator } from "../store/darkMatterStore";
 import { Unavailable } from "../components/ProblemMessage";
 import { TaskCard } from "../tasks/TaskCard";
+import { LoadOlder } from "../components/LoadOlder";
 
 const FILTERS = ["pending-approval", "", "approved", "dispatched", "completed", "failed", "rejected", "cancelled"] as const;
 
 export function TasksPage() {
   const isOperator = useIsOperator();
   const [status, setStatus] = useState<(typeof FILTERS)[number]>("pending-approval");
-  const tasks = useResource(isOperator ? `tasks:${status}` : null, () => ok(api().GET("/api/v1/tasks", { params: { query: status ? { status } : {} } })), ["tasks"]);
+  const query = status ? { status } : {};
+  const tasks = useResource(isOperator ? `tasks:${status}` : null, () => ok(api().GET("/api/v1/tasks", { params: { query } })), ["tasks"]);
+  const pages = useOlderPages(status, tasks.data, (cursor) => ok(api().GET("/api/v1/tasks", { params: { query: { ...query, cursor } } })));
   return (
     <div className="page tasks-page">
       <h1>Tasks</h1>
@@ -25,8 +28,9 @@ export function TasksPage() {
             ))}
           </div>
           <Unavailable what="Tasks" error={tasks.error} />
-          {tasks.data && tasks.data.items.length === 0 && <p className="muted">No {status || ""} tasks.</p>}
-          {tasks.data?.items.map((task) => <TaskCard key={task.id} summary={task} />)}
+          {tasks.data && pages.items.length === 0 && <p className="muted">No {status || ""} tasks.</p>}
+          {pages.items.map((task) => <TaskCard key={task.id} summary={task} />)}
+          <LoadOlder pages={pages} noun="tasks" />
         </>
       )}
     </div>
