@@ -46,7 +46,7 @@ async function connectToHub(env: Env, agent: HostedAgent): Promise<void> {
   const hub = await agentStub(env, HUB_AGENT);
   const requested = await hub.connection({ action: "request", target_url: agent.url });
   if (!requested.ok) throw new DomainError(502, "member-connect-failed", `the hub could not connect to ${agent.name}: ${requested.problem.detail}`);
-  if (!("status" in requested.value) || requested.value.status === "connected") return;
+  if (!("request_id" in requested.value)) return; // connected at once
   const accepted = await (await agentStub(env, agent.name)).connection({ action: "accept", request_id: String(requested.value.request_id) });
   if (!accepted.ok) throw new DomainError(502, "member-connect-failed", `${agent.name} did not accept the hub's connection: ${accepted.problem.detail}`);
 }

@@ -305,8 +305,16 @@ describe("dashboard: access, live updates and the other pages", () => {
     await page.getByLabel("event type").fill(type);
     const rows = page.getByTestId("events").locator("tbody tr");
     await expect.poll(() => rows.count()).toBe(100); // the newest page
+    // A failing page shows its problem next to the button and keeps what is shown; asking again works.
+    const olderPage = "**/api/v1/events?*cursor=*";
+    await page.route(olderPage, (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ title: "Unavailable", status: 503, code: "storage-busy", detail: "the event store is busy" }) }));
+    await page.getByRole("button", { name: "older events" }).click();
+    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("older events: the event store is busy");
+    expect(await rows.count()).toBe(100);
+    await page.unroute(olderPage);
     await page.getByRole("button", { name: "older events" }).click();
     await expect.poll(() => rows.count()).toBe(160);
+    expect(await page.getByRole("alert").count()).toBe(0);
     expect(await page.getByRole("button", { name: "older events" }).count()).toBe(0); // nothing older is left
     const numbers = await rows.locator("details").evaluateAll((all) => all.map((d) => JSON.parse(d.querySelector("pre, code")?.textContent ?? "{}").n as number));
     expect(new Set(numbers).size).toBe(160); // every event once

@@ -90,6 +90,7 @@ describe("connections and messages between hosted agents", () => {
     const sent = (await send("shape-a", { content: "shapes", target_agent_id: b.agent_id })).body;
     // Strict schemas: a field added or renamed without the document knowing fails here.
     const connections = ConnectionList.parse((await api("GET", "/api/v1/agents/shape-a/connections")).body);
+    expect(connections.max_connections).toBe(1000); // DM_MAX_CONNECTIONS (vitest.config.mts), not the spec's default 50
     expect(connections.connections).toEqual([expect.objectContaining({ agent_id: b.agent_id, impression: "reliable", messages_sent: 1 })]);
     expect(PendingRequestList.parse((await api("GET", "/api/v1/agents/shape-b/connections/pending")).body).requests).toHaveLength(1);
     expect(InboxList.parse((await api("GET", "/api/v1/agents/shape-b/inbox")).body).items.map((m) => m.message_id)).toEqual([sent.message_id]);

@@ -101,7 +101,7 @@ function Graph({ graph, selected, onSelect, search = "" }: GraphProps) {
             every pan frame, causing nearly all the dropped and partial frames (map and nodes alike). */}
         <Controls showInteractive={false} fitViewOptions={FIT} />
         {far && <MultiverseMap ref={map} nodes={graph.nodes} edges={graph.edges} positions={positions} selected={selected} />}
-        <Camera graph={graph} positions={positions} selected={selected} search={search} following={following} />
+        <Camera positions={positions} selected={selected} search={search} following={following} />
       </ReactFlow>
       <Legend count={graph.nodes.length} edges={graph.edges.length} far={far} />
     </div>
@@ -115,7 +115,7 @@ function Graph({ graph, selected, onSelect, search = "" }: GraphProps) {
  * from outside the view (just created or forked, linked to, or clicked on the far-zoom map) is
  * brought to the centre at a zoom where its name reads.
  */
-function Camera({ graph, positions, selected, search, following }: { graph: Multiverse; positions: ReadonlyMap<string, Point>; selected: string | null; search: string; following: { current: boolean } }) {
+function Camera({ positions, selected, search, following }: { positions: ReadonlyMap<string, Point>; selected: string | null; search: string; following: { current: boolean } }) {
   const flow = useReactFlow();
   const store = useStoreApi();
   const framedSearch = useRef<string | null>(null);
@@ -139,7 +139,7 @@ function Camera({ graph, positions, selected, search, following }: { graph: Mult
       }
     };
     return () => cancelAnimationFrame(frame);
-  }, [flow, store, positions, target, graph.nodes.length, search, following]);
+  }, [flow, store, positions, target, search, following]); // positions change exactly when the graph does
   return null;
 }
 
