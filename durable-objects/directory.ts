@@ -87,6 +87,11 @@ export class Directory extends DurableObject<Env> {
     return this.sql.exec<HostedAgent & Record<string, SqlStorageValue>>("SELECT name, agent_id, url, created_at FROM hosted_agents ORDER BY created_at, name").toArray();
   }
 
+  /** Is `name` one of the agents hosted here? Mesh requests for other names never reach an Agent object. */
+  isHostedAgent(name: string): boolean {
+    return this.sql.exec("SELECT 1 FROM hosted_agents WHERE name = ?", name).toArray().length > 0;
+  }
+
   /** Records a hosted agent; false when the name is taken. */
   registerHostedAgent(agent: HostedAgent): boolean {
     const taken = this.sql.exec("SELECT 1 FROM hosted_agents WHERE name = ?", agent.name).toArray().length > 0;

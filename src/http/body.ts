@@ -7,7 +7,8 @@ import { problem } from "./problem.js";
 
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.-]+\+)?json\s*(;.*)?$/i;
 
-async function readLimited(request: Request, limit: number): Promise<string | null> {
+/** The body as text, or null as soon as it passes `limit` bytes (the rest is cancelled unread). */
+export async function readLimited(request: Request, limit: number): Promise<string | null> {
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

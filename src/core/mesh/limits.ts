@@ -23,6 +23,37 @@ export const MAX_NOTE_CODE_POINTS = 1000;
 export const MAX_IMPRESSION_CODE_POINTS = 2000;
 /** §8.5 step 13: a queued message's stored ID is cut to this length after the replay check. */
 export const MAX_STORED_MESSAGE_ID_CODE_POINTS = 128;
+// ---- limits a public node adds (issue 11; the spec names none, so these are ours) ----------
+
+/** Every mesh request body is read with this byte cap before parsing; larger → 413. */
+export const MAX_MESH_BODY_BYTES = 256 * 1024;
+/**
+ * `/message` and webhook POST bodies may be larger: 65 536 code points of content (or response)
+ * that a Python peer sends with `ensure_ascii` (up to 12 bytes per astral code point) plus
+ * metadata and the other fields.
+ */
+export const MAX_MESSAGE_BODY_BYTES = 1024 * 1024;
+/** Display names, where the spec names no limit. */
+export const MAX_DISPLAY_NAME_CODE_POINTS = 128;
+/** Message IDs: the replay cache and the sent-message table never hold longer ones. */
+export const MAX_MESSAGE_ID_CODE_POINTS = 128;
+/** `metadata` of a message or response, as RFC 8785 canonical JSON, in UTF-8 bytes. */
+export const MAX_METADATA_BYTES = 16 * 1024;
+/** Webhook updates recorded on one sent message (forwards and expiries); later ones are refused. */
+export const MAX_WEBHOOK_UPDATES_PER_MESSAGE = 100;
+/** Ed25519 public keys on the wire: 32 bytes as hex. */
+export const PUBLIC_KEY_HEX_PATTERN = /^[0-9a-fA-F]{64}$/;
+/** Pending connection requests expire after this (the reference keeps them until restart). */
+export const PENDING_REQUEST_TTL_SECONDS = 3600;
+/** Pending connection requests one client address may hold at once. */
+export const PENDING_REQUESTS_PER_CLIENT = 5;
+/** Unauthenticated requests one client address may make to one agent per window. */
+export const ANONYMOUS_REQUESTS_PER_CLIENT = 30;
+/** Per-client windows an agent tracks; idle ones are dropped first, then the oldest. */
+export const TRACKED_CLIENTS = 1000;
+/** Replay-cache rows an agent keeps at most (the reference prunes lazily past 10 000, §6.5). */
+export const REPLAY_CACHE_CAPACITY = 10_000;
+
 /** §12.1: WebRTC frames longer than this (in characters) go over HTTP instead. */
 export const MAX_WEBRTC_ENVELOPE_CHARS = 16_384;
 

@@ -46,6 +46,10 @@ export const meshErrors = {
   /** §4.2: wrong field types crash the reference (500); a new node SHOULD answer 400. */
   invalidFields: (error: ZodError) =>
     reject(400, "invalid-field-type", `Invalid field type: ${fieldList(error)}`),
+  /** Issue 11: mesh bodies are read with a byte cap; the reference has none. */
+  bodyTooLarge: (limit: number) => reject(413, "body-too-large", `Request body too large (limit ${limit} bytes)`),
+  /** Issue 11: unauthenticated requests are limited per client address before anything else. */
+  clientRateLimit: (limit: number) => reject(429, "client-rate-limit", `Rate limit exceeded for your address (${limit} requests per 60s)`),
   missingRequiredFields: () => reject(400, "missing-fields", "Missing required fields"),
   agentIdTooLong: () => reject(400, "agent-id-too-long", "agent_id too long"),
   fromAgentIdTooLong: () => reject(400, "agent-id-too-long", "from_agent_id too long"),
