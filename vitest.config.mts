@@ -23,6 +23,7 @@ export default defineConfig(async () => {
             DM_LEDGER_KEY: TEST_KEYS.ledger.privateKey,
             DM_LEDGER_ORIGIN: "test.darkmatter/ledger",
             DM_PUBLIC_URL: "http://localhost",
+            DM_PRIVATE_PEERS: "refuse", // not automatic (allow, as localhost is private): workerd tests see the production SSRF rule; own agents are in-process
             DM_DASHBOARD_ORIGIN: "https://dashboard.test", // the one cross-origin dashboard CORS and the live channel admit
             DM_MAX_CONNECTIONS: "1000", // not the default 50: test/mesh checks the agents take their cap from here
             DM_HUB_PASSPORT: key("hub").privateKey,

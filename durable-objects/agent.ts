@@ -6,31 +6,32 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import type { AgentIdentity as AgentIdentitySchema } from "../src/schemas/agents.js";
-import { acceptPendingRequest, canRequestConnection, connectionRequestBody, interpretConnectionRequestReply, receiveConnectionAccepted, receiveConnectionRequest } from "../src/core/mesh/connection.js";
+import { acceptPendingRequest, canRequestConnection, connectionRequestBody, interpretConnectionRequestReply, mergeLearnedConnection, receiveConnectionAccepted, receiveConnectionRequest } from "../src/core/mesh/connection.js";
+import { CLIENT_KEY_HEADER, INTERNAL_CLIENT, UNKNOWN_CLIENT } from "../src/core/client-address.js";
 import { deliveryOutcome, findUnconnectedTarget, forwardedMessageBody, forwardTargets, planForward, sendTargets, webhookProbeFrom, type DeliveryOutcome, type WebhookProbe } from "../src/core/mesh/forwarding.js";
 import { nextInboxExpiry, purgeInbox, takeFromInbox } from "../src/core/mesh/inbox.js";
-import { DEFAULT_BIO, DEFAULT_INACTIVE_MINUTES, maxConnectionsFrom, HEALTH_CHECK_INTERVAL_SECONDS, STALE_CONNECTION_AGE_SECONDS, TIMEOUTS_SECONDS, WEBHOOK_RECOVERY_BUDGET_SECONDS, WEBHOOK_RECOVERY_MAX_ATTEMPTS } from "../src/core/mesh/limits.js";
+import { ANONYMOUS_REQUESTS_PER_CLIENT, MAX_AGENT_ID_CODE_POINTS, MAX_MESH_BODY_BYTES, MAX_MESSAGE_BODY_BYTES, TRACKED_CLIENTS, DEFAULT_BIO, DEFAULT_INACTIVE_MINUTES, maxConnectionsFrom, HEALTH_CHECK_INTERVAL_SECONDS, STALE_CONNECTION_AGE_SECONDS, TIMEOUTS_SECONDS, WEBHOOK_RECOVERY_BUDGET_SECONDS, WEBHOOK_RECOVERY_MAX_ATTEMPTS } from "../src/core/mesh/limits.js";
 import { receiveMessage } from "../src/core/mesh/message-receipt.js";
 import { signedMessageBody, signedPeerUpdate, signedResponseUpdate } from "../src/core/mesh/message-signing.js";
-import { meshErrors, parseJsonBody, type MeshReply } from "../src/core/mesh/mesh-reply.js";
+import { meshErrors, parseJsonBody, type MeshRejection, type MeshReply } from "../src/core/mesh/mesh-reply.js";
 import { matchNodePath, WELL_KNOWN_PATH } from "../src/core/mesh/mesh-paths.js";
 import { impressionReply, networkInfoDocument, nodeIdentity, nodePeerLookupReply, nodeStatusDocument, nodeWellKnown, webrtcOfferReply, type NodeIdentity } from "../src/core/mesh/node-documents.js";
 import { newPassport, passportFromSeed, type Passport } from "../src/core/mesh/passport.js";
 import { lookedUpUrl, lookupFanOut, peerUpdateTargets, receivePeerUpdate } from "../src/core/mesh/peer-update.js";
-import { checkMeshRateLimit, type SlidingWindow } from "../src/core/mesh/rate-limit.js";
+import { admitClient, checkMeshRateLimit, type SlidingWindow } from "../src/core/mesh/rate-limit.js";
 import { applyWebhookUpdate, expireSentMessage, newMessageId, newSentMessage, rememberSentMessage, webhookStatusReply } from "../src/core/mesh/sent-message.js";
-import { checkWebhookTarget } from "../src/core/mesh/ssrf.js";
+import { checkFetchTarget, checkWebhookTarget } from "../src/core/mesh/ssrf.js";
 import { formatMeshTimestamp } from "../src/core/mesh/timestamp.js";
 import { anchorEndpointUrl, graftWebhookPath, meshBaseUrl, meshEndpointUrl, parseAnchorList, webhookUrlFor } from "../src/core/mesh/url.js";
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { secretsEqual } from "../src/core/constant-time.js";
 import { emitEvent } from "../src/events/producer.js";
-import type { InboxMessage, PendingConnectionRequest, SentMessage } from "../src/schemas/mesh-state.js";
+import type { InboxMessage, MeshConnection, PendingConnectionRequest, SentMessage } from "../src/schemas/mesh-state.js";
 import type { ImpressionReply } from "../src/schemas/mesh.js";
 import type { AskImpressionResult, ConnectionResult, ExpireResult, ImpressionSetResult, RateLimitResult, RespondResult, SendResult, StatusResult } from "../src/schemas/agents.js";
 import { AgentStore, connectionRecord, type AgentProfile, type ConnectionRecord } from "../src/mesh/agent-store.js";
-import { agentPublicUrl, AGENT_NAME_HEADER, meshCall } from "../src/mesh/transport.js";
-import { meshJson, meshMethodNotAllowed, meshNotFound, meshResponse } from "../src/http/mesh-response.js";
+import { agentPublicUrl, AGENT_NAME_HEADER, fetchPolicy, meshCall } from "../src/mesh/transport.js";
+import { meshJson, meshMethodNotAllowed, meshNotFound, meshResponse, readMeshBody } from "../src/http/mesh-response.js";
 import { taskResponseReceived } from "../src/squads/task-response.js";
 
 export const HUB_AGENT = "hub";
@@ -56,6 +57,17 @@ export class Agent extends DurableObject<Env> {
   private readonly store: AgentStore;
   private globalWindow: SlidingWindow = [];
   private readonly connectionWindows = new Map<string, SlidingWindow>();
+  /** Anonymous requests per client address (issue 11); in memory like every window, bounded by TRACKED_CLIENTS. */
+  private readonly clientWindows = new Map<string, SlidingWindow>();
+  /** Outbound connection requests in flight: they hold a slot of the connection cap. */
+  private reservedConnections = 0;
+  /** The tail of the mesh writes run one at a time (see withBody). */
+  private serial: Promise<unknown> = Promise.resolve();
+  /** The SSRF rule for URLs learned from peers: an error text when this node would not fetch it. */
+  private readonly urlRefusal = (url: string): string | undefined => {
+    const verdict = checkFetchTarget(url, fetchPolicy(this.env));
+    return verdict.isAllowed ? undefined : verdict.error;
+  };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -94,7 +106,10 @@ export class Agent extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const name = request.headers.get(AGENT_NAME_HEADER) ?? "";
     await this.ensureHub(name);
-    if (!this.store.profile) return meshNotFound();
+    if (!this.store.profile) {
+      await request.body?.cancel();
+      return meshNotFound();
+    }
     this.announceIfMoved();
     const url = new URL(request.url);
     const path = url.pathname.slice(`/agents/${name}`.length) || "/";
@@ -107,8 +122,8 @@ export class Agent extends DurableObject<Env> {
     const match = matchNodePath(request.method, path);
     if (match.kind === "not-found") return meshNotFound();
     if (match.kind === "method-not-allowed") return meshMethodNotAllowed(match.allow);
-    const now = Date.now();
-    this.reactivateIfDue(now);
+    const client = request.headers.get(CLIENT_KEY_HEADER) ?? UNKNOWN_CLIENT;
+    this.reactivateIfDue(Date.now());
     switch (match.endpoint) {
       case "webrtc_offer":
         await request.body?.cancel(); // §8.13: answered before the body is read; release it
@@ -120,28 +135,59 @@ export class Agent extends DurableObject<Env> {
       case "peer_lookup":
         return respond(meshResponse(nodePeerLookupReply(match.param!, this.store.connections.get(match.param!))));
       case "impression": {
-        const limited = this.admitGlobal(now);
+        const limited = this.admitAnonymous(client);
         if (limited) return meshResponse(limited);
         return respond(meshJson(impressionReply(match.param!, this.store.impressions.get(match.param!))));
       }
       case "webhook":
-        return request.method === "POST" ? this.receiveWebhookUpdate(match.param!, await request.text(), now) : respond(meshResponse(webhookStatusReply(match.param!, this.sentRecord(match.param!))));
+        if (request.method !== "POST") return respond(meshResponse(webhookStatusReply(match.param!, this.sentRecord(match.param!))));
+        if (!this.sentRecord(match.param!)) {
+          await request.body?.cancel(); // unknown message: answered unread and uncounted (issue 11)
+          return meshResponse(meshErrors.noSentMessage(match.param!));
+        }
+        return this.withBody(request, MAX_MESSAGE_BODY_BYTES, (text) => this.receiveWebhookUpdate(match.param!, text));
       case "connection_request":
-        return this.receiveConnectionRequest(await request.text(), now);
+        return this.withBody(request, MAX_MESH_BODY_BYTES, (text) => this.receiveConnectionRequest(text, client));
       case "connection_accepted":
-        return this.receiveConnectionAccepted(await request.text(), now);
+        return this.withBody(request, MAX_MESH_BODY_BYTES, (text) => this.receiveConnectionAccepted(text, client));
       case "accept_pending":
         // ⚠ unauthenticated in the reference (§8.4); here only the operator may accept over HTTP.
-        if (!this.isOperator(request)) return meshJson({ error: "accept_pending requires the operator token (Authorization: Bearer)" }, 401);
-        return meshResponse(await this.acceptPending(parseJsonBody(await request.text()), now));
+        if (!this.isOperator(request)) {
+          await request.body?.cancel();
+          return meshJson({ error: "accept_pending requires the operator token (Authorization: Bearer)" }, 401);
+        }
+        {
+          // Not serialised: every write of an acceptance happens before its first await (the notification).
+          const body = await readMeshBody(request, MAX_MESH_BODY_BYTES);
+          return body.ok ? meshResponse(await this.acceptPending(parseJsonBody(body.text))) : body.response;
+        }
       case "message":
-        return this.receiveMessage(await request.text(), now);
+        return this.withBody(request, MAX_MESSAGE_BODY_BYTES, (text) => this.receiveMessage(text, client));
       case "peer_update":
-        return this.receivePeerUpdate(await request.text(), now);
+        return this.withBody(request, MAX_MESH_BODY_BYTES, (text) => this.receivePeerUpdate(text, client));
     }
   }
 
-  private async receiveMessage(text: string, now: number): Promise<Response> {
+  /**
+   * A mesh POST: the body read with a byte cap before anything parses it (413 otherwise), then
+   * the handler run alone. Handlers await (signature checks, storage), and between the check of
+   * a capacity or a window and the write that uses it another request must not slip in, so every
+   * mesh write is serialised here (issue 11).
+   */
+  private async withBody(request: Request, limit: number, handle: (text: string) => Promise<Response>): Promise<Response> {
+    const body = await readMeshBody(request, limit);
+    if (!body.ok) return body.response;
+    return this.exclusive(() => handle(body.text));
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(work, work);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async receiveMessage(text: string, client: string): Promise<Response> {
+    const now = Date.now();
     const body = parseJsonBody(text);
     const receipt = await receiveMessage(body, {
       now,
@@ -154,26 +200,28 @@ export class Agent extends DurableObject<Env> {
         const connection = this.store.connections.get(id);
         return connection && { ...connection, window: this.connectionWindows.get(id) ?? [] };
       },
+      admitClient: () => this.admitAnonymous(client),
     });
-    if (receipt.recordMessageId !== undefined) this.store.recordMessageId(receipt.recordMessageId, now);
     const senderId = body.ok ? (body.value as { from_agent_id?: unknown } | null)?.from_agent_id : undefined;
     const sender = typeof senderId === "string" ? this.store.connections.get(senderId) : undefined;
+    // Storage first, memory after: a write that fails leaves both as they were.
+    if (receipt.recordMessageId !== undefined) this.store.recordMessageId(receipt.recordMessageId, now);
+    if (sender && (receipt.isDeclined || receipt.pinKey || receipt.queued)) {
+      this.store.putConnection({
+        ...sender,
+        messages_declined: sender.messages_declined + (receipt.isDeclined ? 1 : 0),
+        agent_public_key_hex: receipt.pinKey ?? sender.agent_public_key_hex,
+        messages_received: sender.messages_received + (receipt.queued ? 1 : 0),
+        last_activity: receipt.queued ? now : sender.last_activity,
+      });
+    }
+    if (receipt.queued) this.store.addToInbox(receipt.queued);
     if (receipt.windows) {
       this.globalWindow = receipt.windows.global;
       if (sender) this.connectionWindows.set(sender.agent_id, receipt.windows.connection);
     }
-    if (sender && (receipt.isDeclined || receipt.pinKey || receipt.queued)) {
-      if (receipt.isDeclined) sender.messages_declined++;
-      if (receipt.pinKey) sender.agent_public_key_hex = receipt.pinKey;
-      if (receipt.queued) {
-        sender.messages_received++;
-        sender.last_activity = now;
-      }
-      await this.store.saveConnections();
-    }
     if (receipt.queued) {
-      this.store.addToInbox(receipt.queued);
-      this.emit({ type: "mesh.message.received", data: { messageId: receipt.queued.message_id.slice(0, 128), fromAgent: receipt.queued.from_agent_id, hopsRemaining: receipt.queued.hops_remaining, bytes: new TextEncoder().encode(receipt.queued.content).length, signed: receipt.queued.verified } });
+      this.emit({ type: "mesh.message.received", data: { messageId: receipt.queued.message_id, fromAgent: receipt.queued.from_agent_id, hopsRemaining: receipt.queued.hops_remaining, bytes: new TextEncoder().encode(receipt.queued.content).length, signed: receipt.queued.verified } });
       this.profile().messagesHandled++;
       await this.store.saveProfile();
       await this.scheduleAlarm();
@@ -181,39 +229,60 @@ export class Agent extends DurableObject<Env> {
     return meshResponse(receipt.reply);
   }
 
-  private async receiveConnectionRequest(text: string, now: number): Promise<Response> {
+  private async receiveConnectionRequest(text: string, client: string): Promise<Response> {
+    const now = Date.now();
+    this.store.expirePending(now);
     const outcome = receiveConnectionRequest(parseJsonBody(text), {
-      now, isActive: this.isActive(), self: this.self(), globalRateLimit: this.profile().globalRateLimit, globalWindow: this.globalWindow,
-      connection: (id) => this.store.connections.get(id), pendingCount: this.store.pending.size,
+      now, isActive: this.isActive(), self: this.self(), admitClient: () => this.admitAnonymous(client),
+      connection: (id) => this.store.connections.get(id), pendingCount: this.store.pending.size, pendingFromClient: this.store.pendingFrom(client), urlRefusal: this.urlRefusal,
     });
-    if (outcome.globalWindow) this.globalWindow = outcome.globalWindow;
     if (outcome.pinKey) {
       const existing = this.store.connections.get(outcome.pinKey.agentId)!;
-      existing.agent_public_key_hex = outcome.pinKey.publicKeyHex;
-      existing.agent_display_name = outcome.pinKey.displayName;
-      await this.store.saveConnections();
+      this.store.putConnection({ ...existing, agent_public_key_hex: outcome.pinKey.publicKeyHex, agent_display_name: outcome.pinKey.displayName });
     }
     if (outcome.pending) {
-      this.store.pending.set(outcome.pending.request_id, outcome.pending);
+      this.store.putPending({ request: outcome.pending, client, expiresAt: outcome.expiresAt! });
       this.connectionChanged(outcome.pending.from_agent_id, "requested", "inbound", outcome.pending.from_agent_url);
-      await this.store.savePending();
+      await this.scheduleAlarm();
     }
     return meshResponse(outcome.reply);
   }
 
-  private async receiveConnectionAccepted(text: string, now: number): Promise<Response> {
-    const outcome = receiveConnectionAccepted(parseJsonBody(text), { now, pendingOutbound: this.store.pendingOutbound });
-    if (outcome.consumed) this.store.pendingOutbound = this.store.pendingOutbound.filter((p) => p !== outcome.consumed);
+  private async receiveConnectionAccepted(text: string, client: string): Promise<Response> {
+    const limited = this.admitAnonymous(client); // the reference has no limit here; a public node charges the client
+    if (limited) return meshResponse(limited);
+    const outcome = receiveConnectionAccepted(parseJsonBody(text), { now: Date.now(), pendingOutbound: this.store.pendingOutbound, urlRefusal: this.urlRefusal });
     if (outcome.connection) {
-      this.store.connections.set(outcome.connection.agent_id, connectionRecord(outcome.connection, this.store.connections.get(outcome.connection.agent_id)));
-      this.connectionChanged(outcome.connection.agent_id, "accepted", "outbound", outcome.connection.agent_url);
+      const learned = this.learnConnection(outcome.connection);
+      if (!learned.ok) return meshResponse(learned); // a different key for a known agent: refused, the request still pending
+      this.connectionChanged(outcome.connection.agent_id, "accepted", "outbound", learned.connection.agent_url);
     }
-    if (outcome.consumed || outcome.connection) await Promise.all([this.store.savePending(), this.store.saveConnections()]);
+    if (outcome.consumed) this.store.setPendingOutbound(this.store.pendingOutbound.filter((p) => p !== outcome.consumed));
+    if (outcome.connection) await this.scheduleAlarm();
     return meshResponse(outcome.reply);
   }
 
-  private async receiveWebhookUpdate(messageId: string, text: string, now: number): Promise<Response> {
-    const limited = this.admitGlobal(now);
+  /**
+   * A connection a handshake taught us (issue 11): a new agent is stored as learned; a known one
+   * keeps its record and URL, gaining at most a key it had none of; a different key is refused
+   * and reported like a message with a foreign key.
+   */
+  private learnConnection(learned: MeshConnection): { ok: true; connection: ConnectionRecord } | MeshRejection {
+    const existing = this.store.connections.get(learned.agent_id);
+    const merged = mergeLearnedConnection(existing, learned);
+    if (!merged.ok) {
+      this.connectionChanged(learned.agent_id, "refused", learned.direction, learned.agent_url);
+      return merged;
+    }
+    if (existing && merged.connection === existing) return { ok: true, connection: existing };
+    const record = existing ? { ...existing, agent_public_key_hex: merged.connection.agent_public_key_hex } : connectionRecord(merged.connection);
+    this.store.putConnection(record);
+    return { ok: true, connection: record };
+  }
+
+  private async receiveWebhookUpdate(messageId: string, text: string): Promise<Response> {
+    const now = Date.now();
+    const limited = this.admitGlobal(now); // knowing the message ID is what makes this a peer's request
     if (limited) return meshResponse(limited);
     const outcome = applyWebhookUpdate(messageId, this.sentRecord(messageId), parseJsonBody(text), now);
     if (outcome.record) this.store.saveSent(outcome.record);
@@ -221,29 +290,30 @@ export class Agent extends DurableObject<Env> {
     return meshResponse(outcome.reply);
   }
 
-  private async receivePeerUpdate(text: string, now: number): Promise<Response> {
+  private async receivePeerUpdate(text: string, client: string): Promise<Response> {
     const outcome = await receivePeerUpdate(parseJsonBody(text), {
-      now, globalRateLimit: this.profile().globalRateLimit, globalWindow: this.globalWindow, connection: (id) => this.store.connections.get(id),
+      now: Date.now(), admitClient: () => this.admitAnonymous(client), connection: (id) => this.store.connections.get(id), urlRefusal: this.urlRefusal,
     });
-    if (outcome.globalWindow) this.globalWindow = outcome.globalWindow;
     if (outcome.newUrl) {
-      this.store.connections.get(outcome.newUrl.agentId)!.agent_url = outcome.newUrl.url;
-      await this.store.saveConnections();
+      const existing = this.store.connections.get(outcome.newUrl.agentId)!;
+      this.store.putConnection({ ...existing, agent_url: outcome.newUrl.url });
     }
     return meshResponse(outcome.reply);
   }
 
   /** §8.4 steps 1–9, shared by the HTTP endpoint and the operator's accept action. */
-  private async acceptPending(body: ReturnType<typeof parseJsonBody>, now: number): Promise<MeshReply<unknown>> {
+  private async acceptPending(body: ReturnType<typeof parseJsonBody>): Promise<MeshReply<unknown>> {
+    const now = Date.now();
+    this.store.expirePending(now);
     const outcome = acceptPendingRequest(body, {
-      now, self: this.self(), pending: (id) => this.store.pending.get(id), connectionCount: this.store.connections.size, maxConnections: this.maxConnections(),
+      now, self: this.self(), pending: (id) => this.store.pending.get(id)?.request, connectionCount: this.store.connections.size, maxConnections: this.maxConnections(),
     });
     if (outcome.connection) {
-      this.store.connections.set(outcome.connection.agent_id, connectionRecord(outcome.connection, this.store.connections.get(outcome.connection.agent_id)));
-      this.connectionChanged(outcome.connection.agent_id, "accepted", "inbound", outcome.connection.agent_url);
+      const learned = this.learnConnection(outcome.connection);
+      if (!learned.ok) return learned;
+      this.connectionChanged(outcome.connection.agent_id, "accepted", "inbound", learned.connection.agent_url);
     }
-    if (outcome.removePending) this.store.pending.delete(outcome.removePending);
-    await Promise.all([this.store.saveConnections(), this.store.savePending()]);
+    if (outcome.removePending) this.store.deletePending(outcome.removePending);
     if (outcome.notify) await meshCall(this.env, outcome.notify.url, { method: "POST", body: outcome.notify.body, timeoutMs: seconds(TIMEOUTS_SECONDS.acceptanceNotification) }); // result ignored (§8.4 step 6)
     if (outcome.reverseRequest) await this.requestConnection(outcome.reverseRequest.targetUrl, false).catch(() => undefined); // errors ignored (§8.4 step 7)
     await this.scheduleAlarm();
@@ -260,50 +330,58 @@ export class Agent extends DurableObject<Env> {
         case "request_mutual":
           return this.requestConnection(params.target_url!, params.action === "request_mutual");
         case "accept": {
-          const reply = await this.acceptPending({ ok: true, value: { request_id: params.request_id } }, Date.now());
+          const reply = await this.acceptPending({ ok: true, value: { request_id: params.request_id } });
           if (!reply.ok) throw operatorError(reply.status === 404 ? 404 : 409, reply.code, reply.error);
           return reply.body as ConnectionResult; // §8.4: {success, accepted, agent_id}
         }
         case "reject": {
-          const request = this.store.pending.get(params.request_id!);
-          if (!request || !this.store.pending.delete(params.request_id!)) throw operatorError(404, "unknown-request", `no pending request "${params.request_id}"`);
+          this.store.expirePending(Date.now());
+          const request = this.store.pending.get(params.request_id!)?.request;
+          if (!request || !this.store.deletePending(params.request_id!)) throw operatorError(404, "unknown-request", `no pending request "${params.request_id}"`);
           this.connectionChanged(request.from_agent_id, "rejected", "inbound", request.from_agent_url);
-          await this.store.savePending();
           return { success: true, rejected: params.request_id! };
         }
         case "disconnect": {
-          if (!this.store.connections.delete(params.agent_id!)) throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
+          if (!this.store.deleteConnection(params.agent_id!)) throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
           this.connectionChanged(params.agent_id!, "disconnected");
-          await this.store.saveConnections();
           return { success: true, disconnected_from: params.agent_id! };
         }
       }
     });
   }
 
-  /** §10.2 step 1 and §19.1: learn the target's agent ID from its well-known document, then send the request. */
+  /**
+   * §10.2 step 1 and §19.1: learn the target's agent ID from its well-known document, then send
+   * the request. The slot is reserved before the first await, so N concurrent requests cannot
+   * take the agent past its connection cap (issue 11).
+   */
   private async requestConnection(targetUrl: string, mutual: boolean): Promise<ConnectionResult> {
     this.profile(); // the agent exists
-    if (!canRequestConnection(this.store.connections.size, this.maxConnections())) throw operatorError(409, "connection-limit", `connection limit reached (${this.maxConnections()}; DM_MAX_CONNECTIONS raises it)`);
-    const expectedAgentId = await this.discoverAgentId(targetUrl);
-    const call = await meshCall(this.env, meshEndpointUrl(targetUrl, "connection_request"), { method: "POST", body: connectionRequestBody(this.self(), { mutual }), timeoutMs: seconds(TIMEOUTS_SECONDS.connectionRequest) });
-    if (!call.ok) throw operatorError(502, "peer-unreachable", `could not reach ${targetUrl}: ${call.error}`);
-    const result = interpretConnectionRequestReply(targetUrl, call.status, call.body, { now: Date.now(), expectedAgentId });
-    switch (result.kind) {
-      case "connected":
-        this.store.connections.set(result.connection.agent_id, connectionRecord(result.connection, this.store.connections.get(result.connection.agent_id)));
-        this.connectionChanged(result.connection.agent_id, "accepted", "outbound", result.connection.agent_url);
-        await this.store.saveConnections();
-        await this.scheduleAlarm();
-        return { success: true, status: "connected", agent_id: result.connection.agent_id };
-      case "pending":
-        this.store.pendingOutbound = [...this.store.pendingOutbound.filter((p) => p.url !== result.pendingOutbound.url), result.pendingOutbound];
-        await this.store.savePending();
-        return { success: true, status: "pending", request_id: result.requestId };
-      case "refused":
-        throw operatorError(409, "connection-refused", `${targetUrl} refused the request (${result.status}): ${result.error}`);
-      case "not-darkmatter":
-        throw operatorError(502, "not-darkmatter", `${targetUrl} did not answer like a DarkMatter node`);
+    if (!canRequestConnection(this.store.connections.size + this.reservedConnections, this.maxConnections())) throw operatorError(409, "connection-limit", `connection limit reached (${this.maxConnections()}; DM_MAX_CONNECTIONS raises it)`);
+    this.reservedConnections++;
+    try {
+      const expectedAgentId = await this.discoverAgentId(targetUrl);
+      const call = await meshCall(this.env, meshEndpointUrl(targetUrl, "connection_request"), { method: "POST", body: connectionRequestBody(this.self(), { mutual }), timeoutMs: seconds(TIMEOUTS_SECONDS.connectionRequest) });
+      if (!call.ok) throw operatorError(502, "peer-unreachable", `could not reach ${targetUrl}: ${call.error}`);
+      const result = interpretConnectionRequestReply(targetUrl, call.status, call.body, { now: Date.now(), expectedAgentId, urlRefusal: this.urlRefusal });
+      switch (result.kind) {
+        case "connected": {
+          const learned = this.learnConnection(result.connection);
+          if (!learned.ok) throw operatorError(409, learned.code, `${targetUrl} answered for ${result.connection.agent_id}: ${learned.error}`);
+          this.connectionChanged(result.connection.agent_id, "accepted", "outbound", learned.connection.agent_url);
+          await this.scheduleAlarm();
+          return { success: true, status: "connected", agent_id: result.connection.agent_id };
+        }
+        case "pending":
+          this.store.setPendingOutbound([...this.store.pendingOutbound.filter((p) => p.url !== result.pendingOutbound.url), result.pendingOutbound]);
+          return { success: true, status: "pending", request_id: result.requestId };
+        case "refused":
+          throw operatorError(409, "connection-refused", `${targetUrl} refused the request (${result.status}): ${result.error}`);
+        case "not-darkmatter":
+          throw operatorError(502, "not-darkmatter", `${targetUrl} did not answer like a DarkMatter node`);
+      }
+    } finally {
+      this.reservedConnections--;
     }
   }
 
@@ -318,7 +396,8 @@ export class Agent extends DurableObject<Env> {
     }
     for (const url of candidates) {
       const call = await meshCall(this.env, url, { method: "GET", timeoutMs: seconds(TIMEOUTS_SECONDS.wellKnownDiscovery) });
-      if (call.ok && call.status === 200 && typeof (call.body as { agent_id?: unknown })?.agent_id === "string") return (call.body as { agent_id: string }).agent_id;
+      const agentId = call.ok && call.status === 200 ? (call.body as { agent_id?: unknown })?.agent_id : undefined;
+      if (typeof agentId === "string" && agentId !== "" && agentId.length <= MAX_AGENT_ID_CODE_POINTS * 2) return agentId;
     }
     return undefined;
   }
@@ -330,7 +409,8 @@ export class Agent extends DurableObject<Env> {
   listPending(): Promise<Outcome<{ total: number; requests: PendingConnectionRequest[] }>> {
     return capture(() => {
       this.profile();
-      return { total: this.store.pending.size, requests: [...this.store.pending.values()] };
+      this.store.expirePending(Date.now());
+      return { total: this.store.pending.size, requests: [...this.store.pending.values()].map((stored) => stored.request) };
     });
   }
 
@@ -466,9 +546,7 @@ export class Agent extends DurableObject<Env> {
     return capture(async () => {
       this.profile();
       const existed = this.store.impressions.has(agentId);
-      if (text === "") this.store.impressions.delete(agentId);
-      else this.store.impressions.set(agentId, text);
-      await this.store.saveImpressions();
+      this.store.setImpression(agentId, text);
       return { success: true, agent_id: agentId, action: text === "" ? "deleted" : existed ? "updated" : "created", ...(text && { impression: text }) };
     });
   }
@@ -492,8 +570,7 @@ export class Agent extends DurableObject<Env> {
       if (params.agent_id) {
         const connection = this.store.connections.get(params.agent_id);
         if (!connection) throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
-        connection.rate_limit = params.limit;
-        await this.store.saveConnections();
+        this.store.putConnection({ ...connection, rate_limit: params.limit });
         return { success: true, agent_id: params.agent_id, rate_limit: params.limit };
       }
       profile.globalRateLimit = params.limit;
@@ -521,6 +598,7 @@ export class Agent extends DurableObject<Env> {
     const now = Date.now();
     const { inbox } = purgeInbox(this.store.inbox, now);
     this.store.replaceInbox(inbox);
+    this.store.expirePending(now);
     this.reactivateIfDue(now);
     await this.store.saveProfile();
     await this.checkHealth(now);
@@ -538,13 +616,14 @@ export class Agent extends DurableObject<Env> {
         if (healthy) connection.last_activity = now; // the reference only resets the counter; recording it avoids pinging every minute
       }),
     );
-    await this.store.saveConnections();
+    this.store.saveConnections(idle);
   }
 
   private async scheduleAlarm(): Promise<void> {
     const profile = this.store.profile;
     if (!profile) return;
-    const wakes = [nextInboxExpiry(this.store.inbox), profile.inactiveUntil ?? undefined, this.store.connections.size ? Date.now() + seconds(HEALTH_CHECK_INTERVAL_SECONDS) : undefined].filter((t): t is number => t !== undefined);
+    const nextPendingExpiry = Math.min(...[...this.store.pending.values()].map((stored) => stored.expiresAt));
+    const wakes = [nextInboxExpiry(this.store.inbox), profile.inactiveUntil ?? undefined, Number.isFinite(nextPendingExpiry) ? nextPendingExpiry : undefined, this.store.connections.size ? Date.now() + seconds(HEALTH_CHECK_INTERVAL_SECONDS) : undefined].filter((t): t is number => t !== undefined);
     if (wakes.length === 0) return;
     const next = Math.max(Date.now() + 1000, Math.min(...wakes));
     const current = await this.ctx.storage.getAlarm();
@@ -562,17 +641,17 @@ export class Agent extends DurableObject<Env> {
     };
     let outcome = await attempt(connection.agent_url);
     if (outcome.kind === "unreachable") {
+      // §14.4 stores the URL a lookup found; an unsigned lookup answer is no proof of identity,
+      // so here it is used for this one retry only (issue 11): a stored URL moves only by a
+      // signed peer_update. The SSRF rule is checked now and again by meshCall.
       const found = await this.peerLookup(agentId);
-      if (found && meshBaseUrl(found) !== meshBaseUrl(connection.agent_url)) {
-        connection.agent_url = found;
-        outcome = await attempt(found);
-      }
+      if (found && meshBaseUrl(found) !== meshBaseUrl(connection.agent_url) && !this.urlRefusal(found)) outcome = await attempt(found);
     }
     if (outcome.kind === "delivered") {
       connection.messages_sent++;
       connection.last_activity = Date.now();
+      this.store.saveConnections([connection]);
     }
-    await this.store.saveConnections();
     return outcome;
   }
 
@@ -629,7 +708,7 @@ export class Agent extends DurableObject<Env> {
     this.ctx.waitUntil(emitEvent(this.env, { ...input, agent: this.passport().agentId } as Parameters<typeof emitEvent>[1]));
   }
 
-  private connectionChanged(peer: string, change: "requested" | "accepted" | "rejected" | "disconnected", direction?: "inbound" | "outbound", peerUrl?: string): void {
+  private connectionChanged(peer: string, change: "requested" | "accepted" | "rejected" | "disconnected" | "refused", direction?: "inbound" | "outbound", peerUrl?: string): void {
     if (!peer || peer.length > 128) return; // the event schema bounds agent ids like the spec does (§12.1)
     this.emit({ type: "mesh.connection.changed", data: { peer, change, ...(direction && { direction }), ...(peerUrl && { peerUrl: peerUrl.slice(0, 2048) }) } });
   }
@@ -691,6 +770,12 @@ export class Agent extends DurableObject<Env> {
       profile.status = "active";
       profile.inactiveUntil = null;
     }
+  }
+
+  /** Issue 11: an unauthenticated request is charged to its client address, never to the window peers share. Our own agents (in-process calls) are not charged. */
+  private admitAnonymous(client: string): MeshRejection | undefined {
+    if (client === INTERNAL_CLIENT) return undefined;
+    return admitClient(this.clientWindows, client, ANONYMOUS_REQUESTS_PER_CLIENT, Date.now(), TRACKED_CLIENTS) ? undefined : meshErrors.clientRateLimit(ANONYMOUS_REQUESTS_PER_CLIENT);
   }
 
   private admitGlobal(now: number): MeshReply<never> | undefined {

@@ -28,3 +28,11 @@ function dottedQuad(value: bigint): string {
 export function requestClientKey(request: Request): string {
   return clientAddressKey(request.headers.get("cf-connecting-ip"));
 }
+
+/**
+ * The header the Worker's mesh route sets to the client key (overwriting any a client sent), and
+ * the key our own in-process mesh calls carry instead (src/mesh/transport.ts): a value no
+ * address key can take, since the route always sets one.
+ */
+export const CLIENT_KEY_HEADER = "x-dm-client";
+export const INTERNAL_CLIENT = "internal";

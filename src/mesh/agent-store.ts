@@ -1,9 +1,14 @@
 // What an Agent Durable Object persists (mesh spec §16 "persisted across restarts" — and, on
 // Workers, the inbox and pending requests too, §19.12, with the same observable limits).
-// Small collections are single storage values; message bodies (up to 65 536 code points each)
-// and the replay cache (up to thousands of IDs) are SQLite rows.
+// The profile is one small storage value; every other record is a SQLite row of its own, so no
+// value grows with the number of connections, requests or messages (a single value holding all
+// connections would pass the Durable Object value limit long before DM_MAX_CONNECTIONS does).
+//
+// Writes go to storage first and to the in-memory copies only once storage took them, so a write
+// that fails leaves memory as it was (issue 11). Tables are created on the first write: an
+// object that is only ever read (a name that is not hosted here) holds no storage at all.
 import type { PendingOutbound } from "../core/mesh/connection.js";
-import { REPLAY_WINDOW_SECONDS } from "../core/mesh/limits.js";
+import { REPLAY_CACHE_CAPACITY, REPLAY_WINDOW_SECONDS } from "../core/mesh/limits.js";
 import type { InboxMessage, MeshConnection, PendingConnectionRequest, SentMessage } from "../schemas/mesh-state.js";
 
 export interface AgentProfile {
@@ -29,6 +34,15 @@ export interface ConnectionRecord extends MeshConnection {
   health_failures: number;
 }
 
+/** A pending request with what the node keeps beside its wire shape: who sent it and when it lapses. */
+export interface StoredPendingRequest {
+  request: PendingConnectionRequest;
+  /** The client address key it came from (src/core/client-address.ts). */
+  client: string;
+  /** Epoch ms after which it is gone. */
+  expiresAt: number;
+}
+
 export function connectionRecord(connection: MeshConnection, previous?: ConnectionRecord): ConnectionRecord {
   return {
     messages_sent: previous?.messages_sent ?? 0,
@@ -41,76 +55,185 @@ export function connectionRecord(connection: MeshConnection, previous?: Connecti
   };
 }
 
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS connections (agent_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS pending (request_id TEXT PRIMARY KEY, client TEXT NOT NULL, expires_at INTEGER NOT NULL, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS pending_outbound (url TEXT PRIMARY KEY, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS impressions (agent_id TEXT PRIMARY KEY, text TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS inbox (message_id TEXT PRIMARY KEY, received_at TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS sent (message_id TEXT PRIMARY KEY, body TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS replay (message_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
+  CREATE INDEX IF NOT EXISTS replay_seen ON replay (seen_at);
+`;
+
+/** Storage values of the first layout (one value per collection), moved into rows on load. */
+const LEGACY_KEYS = ["connections", "pending", "pendingOutbound", "impressions"] as const;
+
 export class AgentStore {
   profile: AgentProfile | null = null;
-  connections = new Map<string, ConnectionRecord>();
-  pending = new Map<string, PendingConnectionRequest>();
-  pendingOutbound: PendingOutbound[] = [];
-  impressions = new Map<string, string>();
+  readonly connections = new Map<string, ConnectionRecord>();
+  readonly pending = new Map<string, StoredPendingRequest>();
+  pendingOutbound: readonly PendingOutbound[] = [];
+  readonly impressions = new Map<string, string>();
   inbox: InboxMessage[] = [];
   sent: SentMessage[] = [];
+  private hasSchema = false;
 
-  constructor(private readonly storage: DurableObjectStorage) {
-    storage.sql.exec(`
-      CREATE TABLE IF NOT EXISTS inbox (message_id TEXT PRIMARY KEY, received_at TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS sent (message_id TEXT PRIMARY KEY, body TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS replay (message_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS replay_seen ON replay (seen_at);
-    `);
-  }
+  constructor(private readonly storage: DurableObjectStorage) {}
 
   async load(): Promise<void> {
-    const values = await this.storage.get<unknown>(["profile", "connections", "pending", "pendingOutbound", "impressions"]);
+    this.hasSchema = this.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'connections'").toArray().length > 0;
+    const values = await this.storage.get<unknown>(["profile", ...LEGACY_KEYS]);
     this.profile = (values.get("profile") as AgentProfile | undefined) ?? null;
-    this.connections = new Map(Object.entries((values.get("connections") as Record<string, ConnectionRecord>) ?? {}));
-    this.pending = new Map(Object.entries((values.get("pending") as Record<string, PendingConnectionRequest>) ?? {}));
-    this.pendingOutbound = (values.get("pendingOutbound") as PendingOutbound[]) ?? [];
-    this.impressions = new Map(Object.entries((values.get("impressions") as Record<string, string>) ?? {}));
-    this.inbox = this.storage.sql.exec<{ body: string }>("SELECT body FROM inbox ORDER BY seq").toArray().map((row) => JSON.parse(row.body));
-    this.sent = this.storage.sql.exec<{ body: string }>("SELECT body FROM sent").toArray().map((row) => JSON.parse(row.body));
+    if (LEGACY_KEYS.some((key) => values.has(key))) await this.migrateLegacy(values);
+    if (!this.hasSchema) return;
+    const rows = <T>(query: string) => this.storage.sql.exec<{ body: string } & Record<string, SqlStorageValue>>(query).toArray() as unknown as T[];
+    for (const row of rows<{ body: string }>("SELECT body FROM connections")) {
+      const record = JSON.parse(row.body) as ConnectionRecord;
+      this.connections.set(record.agent_id, record);
+    }
+    for (const row of rows<{ client: string; expires_at: number; body: string }>("SELECT client, expires_at, body FROM pending ORDER BY expires_at")) {
+      const request = JSON.parse(row.body) as PendingConnectionRequest;
+      this.pending.set(request.request_id, { request, client: row.client, expiresAt: row.expires_at });
+    }
+    this.pendingOutbound = rows<{ body: string }>("SELECT body FROM pending_outbound").map((row) => JSON.parse(row.body) as PendingOutbound);
+    for (const row of rows<{ agent_id: string; text: string }>("SELECT agent_id, text FROM impressions")) this.impressions.set(row.agent_id, row.text);
+    this.inbox = rows<{ body: string }>("SELECT body FROM inbox ORDER BY seq").map((row) => JSON.parse(row.body));
+    this.sent = rows<{ body: string }>("SELECT body FROM sent").map((row) => JSON.parse(row.body));
+  }
+
+  /** The first layout kept each collection in one value; move them into rows once. */
+  private async migrateLegacy(values: Map<string, unknown>): Promise<void> {
+    this.ensureSchema();
+    const sql = this.storage.sql;
+    for (const record of Object.values((values.get("connections") as Record<string, ConnectionRecord>) ?? {})) sql.exec("INSERT OR REPLACE INTO connections (agent_id, body) VALUES (?, ?)", record.agent_id, JSON.stringify(record));
+    for (const request of Object.values((values.get("pending") as Record<string, PendingConnectionRequest>) ?? {})) sql.exec("INSERT OR REPLACE INTO pending (request_id, client, expires_at, body) VALUES (?, 'unknown', ?, ?)", request.request_id, Date.now(), JSON.stringify(request));
+    for (const outbound of (values.get("pendingOutbound") as PendingOutbound[]) ?? []) sql.exec("INSERT OR REPLACE INTO pending_outbound (url, body) VALUES (?, ?)", outbound.url, JSON.stringify(outbound));
+    for (const [agentId, text] of Object.entries((values.get("impressions") as Record<string, string>) ?? {})) sql.exec("INSERT OR REPLACE INTO impressions (agent_id, text) VALUES (?, ?)", agentId, text);
+    await this.storage.delete([...LEGACY_KEYS]);
+  }
+
+  private ensureSchema(): SqlStorage {
+    if (!this.hasSchema) {
+      this.storage.sql.exec(SCHEMA);
+      this.hasSchema = true;
+    }
+    return this.storage.sql;
   }
 
   saveProfile(): Promise<void> {
     return this.storage.put("profile", this.profile);
   }
 
-  saveConnections(): Promise<void> {
-    return this.storage.put("connections", Object.fromEntries(this.connections));
+  // ---- connections ----------------------------------------------------------------------
+
+  putConnection(record: ConnectionRecord): void {
+    this.ensureSchema().exec("INSERT OR REPLACE INTO connections (agent_id, body) VALUES (?, ?)", record.agent_id, JSON.stringify(record));
+    this.connections.set(record.agent_id, record);
   }
 
-  savePending(): Promise<void> {
-    return this.storage.put({ pending: Object.fromEntries(this.pending), pendingOutbound: this.pendingOutbound });
+  /** Persists records whose counters were changed in place (delivery, health checks). */
+  saveConnections(records: Iterable<ConnectionRecord>): void {
+    for (const record of records) if (this.connections.get(record.agent_id) === record) this.putConnection(record);
   }
 
-  saveImpressions(): Promise<void> {
-    return this.storage.put("impressions", Object.fromEntries(this.impressions));
+  deleteConnection(agentId: string): boolean {
+    if (!this.connections.has(agentId)) return false;
+    this.ensureSchema().exec("DELETE FROM connections WHERE agent_id = ?", agentId);
+    return this.connections.delete(agentId);
   }
+
+  // ---- pending requests -----------------------------------------------------------------
+
+  putPending(stored: StoredPendingRequest): void {
+    const { request } = stored;
+    this.ensureSchema().exec("INSERT OR REPLACE INTO pending (request_id, client, expires_at, body) VALUES (?, ?, ?, ?)", request.request_id, stored.client, stored.expiresAt, JSON.stringify(request));
+    this.pending.set(request.request_id, stored);
+  }
+
+  deletePending(requestId: string): boolean {
+    if (!this.pending.has(requestId)) return false;
+    this.ensureSchema().exec("DELETE FROM pending WHERE request_id = ?", requestId);
+    return this.pending.delete(requestId);
+  }
+
+  /** Drops requests past their expiry; returns what was dropped. */
+  expirePending(now: number): PendingConnectionRequest[] {
+    const expired = [...this.pending.values()].filter((stored) => stored.expiresAt <= now);
+    for (const stored of expired) this.deletePending(stored.request.request_id);
+    return expired.map((stored) => stored.request);
+  }
+
+  pendingFrom(client: string): number {
+    let count = 0;
+    for (const stored of this.pending.values()) if (stored.client === client) count++;
+    return count;
+  }
+
+  setPendingOutbound(list: readonly PendingOutbound[]): void {
+    const sql = this.ensureSchema();
+    const keep = new Set(list.map((p) => p.url));
+    for (const old of this.pendingOutbound) if (!keep.has(old.url)) sql.exec("DELETE FROM pending_outbound WHERE url = ?", old.url);
+    for (const entry of list) sql.exec("INSERT OR REPLACE INTO pending_outbound (url, body) VALUES (?, ?)", entry.url, JSON.stringify(entry));
+    this.pendingOutbound = list;
+  }
+
+  // ---- impressions ----------------------------------------------------------------------
+
+  setImpression(agentId: string, text: string): void {
+    const sql = this.ensureSchema();
+    if (text === "") sql.exec("DELETE FROM impressions WHERE agent_id = ?", agentId);
+    else sql.exec("INSERT OR REPLACE INTO impressions (agent_id, text) VALUES (?, ?)", agentId, text);
+    if (text === "") this.impressions.delete(agentId);
+    else this.impressions.set(agentId, text);
+  }
+
+  // ---- inbox and sent messages ----------------------------------------------------------
 
   replaceInbox(inbox: InboxMessage[]): void {
     const keep = new Set(inbox.map((message) => message.message_id));
-    for (const message of this.inbox) if (!keep.has(message.message_id)) this.storage.sql.exec("DELETE FROM inbox WHERE message_id = ?", message.message_id);
+    const gone = this.inbox.filter((message) => !keep.has(message.message_id));
+    if (gone.length > 0) {
+      const sql = this.ensureSchema();
+      for (const message of gone) sql.exec("DELETE FROM inbox WHERE message_id = ?", message.message_id);
+    }
     this.inbox = inbox;
   }
 
   addToInbox(message: InboxMessage): void {
-    const seq = this.storage.sql.exec<{ n: number | null }>("SELECT max(seq) AS n FROM inbox").one().n ?? 0;
-    this.storage.sql.exec("INSERT OR REPLACE INTO inbox (message_id, received_at, seq, body) VALUES (?, ?, ?, ?)", message.message_id, message.received_at, seq + 1, JSON.stringify(message));
+    const sql = this.ensureSchema();
+    const seq = sql.exec<{ n: number | null }>("SELECT max(seq) AS n FROM inbox").one().n ?? 0;
+    sql.exec("INSERT OR REPLACE INTO inbox (message_id, received_at, seq, body) VALUES (?, ?, ?, ?)", message.message_id, message.received_at, seq + 1, JSON.stringify(message));
     this.inbox = [...this.inbox.filter((m) => m.message_id !== message.message_id), message];
   }
 
   saveSent(record: SentMessage, evicted: SentMessage[] = []): void {
-    this.storage.sql.exec("INSERT OR REPLACE INTO sent (message_id, body) VALUES (?, ?)", record.message_id, JSON.stringify(record));
-    for (const old of evicted) this.storage.sql.exec("DELETE FROM sent WHERE message_id = ?", old.message_id);
+    const sql = this.ensureSchema();
+    sql.exec("INSERT OR REPLACE INTO sent (message_id, body) VALUES (?, ?)", record.message_id, JSON.stringify(record));
+    for (const old of evicted) sql.exec("DELETE FROM sent WHERE message_id = ?", old.message_id);
     this.sent = [...this.sent.filter((r) => r.message_id !== record.message_id && !evicted.some((e) => e.message_id === r.message_id)), record];
   }
 
+  // ---- replay cache (§6.5) --------------------------------------------------------------
+
   replaySeenAt(messageId: string): number | undefined {
+    if (!this.hasSchema) return undefined;
     return this.storage.sql.exec<{ seen_at: number }>("SELECT seen_at FROM replay WHERE message_id = ?", messageId).toArray()[0]?.seen_at;
   }
 
-  /** §6.5: remember an ID for 300 s; older ones are pruned as we go (the reference prunes lazily past 10 000). */
+  /**
+   * §6.5: remember an ID for 300 s; older ones are pruned as we go (the reference prunes lazily
+   * past 10 000). The cache never holds more than REPLAY_CACHE_CAPACITY rows: past it the oldest
+   * go first. Only IDs of messages from connected senders are recorded (see message-receipt.ts).
+   */
   recordMessageId(messageId: string, now: number): void {
-    this.storage.sql.exec("INSERT OR REPLACE INTO replay (message_id, seen_at) VALUES (?, ?)", messageId, now);
-    this.storage.sql.exec("DELETE FROM replay WHERE seen_at < ?", now - REPLAY_WINDOW_SECONDS * 1000);
+    const sql = this.ensureSchema();
+    sql.exec("INSERT OR REPLACE INTO replay (message_id, seen_at) VALUES (?, ?)", messageId, now);
+    sql.exec("DELETE FROM replay WHERE seen_at < ?", now - REPLAY_WINDOW_SECONDS * 1000);
+    sql.exec("DELETE FROM replay WHERE message_id IN (SELECT message_id FROM replay ORDER BY seen_at DESC LIMIT -1 OFFSET ?)", REPLAY_CACHE_CAPACITY);
+  }
+
+  replayCacheSize(): number {
+    return this.hasSchema ? this.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM replay").one().n : 0;
   }
 }

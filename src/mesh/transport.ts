@@ -1,8 +1,11 @@
 // Outgoing mesh HTTP. A URL that names one of this Worker's own agents (or its anchor) is served
 // in-process through the Durable Object stub: a Worker cannot reliably fetch its own hostname,
 // and going through the stub is also what makes two hosted agents work in tests. Everything
-// else is a real fetch with the spec's timeouts, never following redirects (mesh spec §4.1).
+// else is a real fetch with the spec's timeouts, never following redirects (mesh spec §4.1), and
+// only after the URL passes the SSRF fetch rule (ssrf.ts).
+import { checkFetchTarget, isRefusedHost, type FetchPolicy } from "../core/mesh/ssrf.js";
 import { canonicalPublicUrl } from "../core/mesh/url.js";
+import { CLIENT_KEY_HEADER, INTERNAL_CLIENT } from "../core/client-address.js";
 import { DIRECTORY_NAME } from "../../durable-objects/directory.js";
 
 export const DEFAULT_PUBLIC_URL = "http://localhost:8787";
@@ -17,13 +20,27 @@ export function agentPublicUrl(env: Env, name: string): string {
   return `${publicOrigin(env)}/agents/${name}`;
 }
 
+/**
+ * The fetch rule's policy for this Worker. DM_PRIVATE_PEERS: "allow" or "refuse"; otherwise
+ * private peers are allowed exactly when our own origin is itself private (a local stack such as
+ * the default http://localhost:8787, whose Python reference nodes listen on 127.0.0.1).
+ */
+export function fetchPolicy(env: Env): FetchPolicy {
+  const ownPublicUrl = publicOrigin(env);
+  const setting = env.DM_PRIVATE_PEERS;
+  const allowPrivate = setting === "allow" ? true : setting === "refuse" ? false : isRefusedHost(new URL(ownPublicUrl).hostname);
+  return { ownPublicUrl, allowPrivate };
+}
+
 export const AGENT_NAME_HEADER = "x-dm-agent-name";
 export const AGENT_PATH = /^\/agents\/([a-z0-9][a-z0-9-]{0,62})(\/.*)?$/;
 
 export type MeshCall = { ok: true; status: number; body: unknown } | { ok: false; error: string };
 
-/** One mesh call: the status and parsed JSON body, or a transport failure (connect error, timeout, non-JSON). */
+/** One mesh call: the status and parsed JSON body, or a transport failure (refused URL, connect error, timeout, non-JSON). */
 export async function meshCall(env: Env, url: string, init: { method: "GET" | "POST"; body?: unknown; timeoutMs: number }): Promise<MeshCall> {
+  const verdict = checkFetchTarget(url, fetchPolicy(env)); // our own origin passes: it is dispatched in-process
+  if (!verdict.isAllowed) return { ok: false, error: verdict.error };
   const request = new Request(url, {
     method: init.method,
     headers: init.body === undefined ? {} : { "content-type": "application/json" },
@@ -53,6 +70,7 @@ function dispatch(env: Env, request: Request): Promise<Response> {
       const stub = env.AGENT.get(env.AGENT.idFromName(agent[1]!));
       const forwarded = new Request(request);
       forwarded.headers.set(AGENT_NAME_HEADER, agent[1]!);
+      forwarded.headers.set(CLIENT_KEY_HEADER, INTERNAL_CLIENT); // our own agents are not anonymous clients
       return stub.fetch(forwarded);
     }
     if (path.startsWith("/__darkmatter__/peer_")) return env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME)).fetch(request);

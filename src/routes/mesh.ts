@@ -4,7 +4,11 @@
 import { Hono } from "hono";
 import { DIRECTORY_NAME } from "../../durable-objects/directory.js";
 import type { AppEnv } from "../http/app-env.js";
-import { meshJson, meshNotFound } from "../http/mesh-response.js";
+import { CLIENT_KEY_HEADER, requestClientKey } from "../core/client-address.js";
+import { HUB_AGENT } from "../../durable-objects/agent.js";
+import { MAX_MESSAGE_BODY_BYTES } from "../core/mesh/limits.js";
+import { meshErrors } from "../core/mesh/mesh-reply.js";
+import { meshJson, meshNotFound, meshResponse } from "../http/mesh-response.js";
 import { AGENT_NAME_HEADER, AGENT_PATH } from "../mesh/transport.js";
 
 export const directoryStub = (env: Env) => env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME));
@@ -16,11 +20,32 @@ meshRoutes.get("/.well-known/darkmatter.json", async (c) => meshJson(await direc
 
 meshRoutes.all("/__darkmatter__/*", (c) => directoryStub(c.env).fetch(c.req.raw));
 
+// Names known to be hosted, per isolate: agents are never deleted, so a positive answer stays
+// true; a negative one is asked again (the agent may have been created since).
+const hostedNames = new Set<string>();
+
+/** Is `name` hosted here? Asked of the Directory before any Agent object is addressed (issue 11). */
+async function isHosted(env: Env, name: string): Promise<boolean> {
+  if (hostedNames.has(name)) return true;
+  const hosted = (name === HUB_AGENT && Boolean(env.DM_HUB_PASSPORT)) || (await directoryStub(env).isHostedAgent(name));
+  if (hosted) hostedNames.add(name);
+  return hosted;
+}
+
 meshRoutes.all("/agents/*", async (c) => {
   const match = AGENT_PATH.exec(new URL(c.req.url).pathname);
-  if (!match || !match[2]) return meshNotFound();
+  const declared = Number(c.req.header("content-length") ?? "0");
+  if (declared > MAX_MESSAGE_BODY_BYTES) {
+    await c.req.raw.body?.cancel(); // refused before it reaches any object, unread
+    return meshResponse(meshErrors.bodyTooLarge(MAX_MESSAGE_BODY_BYTES));
+  }
+  if (!match || !match[2] || !(await isHosted(c.env, match[1]!))) {
+    await c.req.raw.body?.cancel();
+    return meshNotFound(); // no Durable Object is created for a name that is not hosted
+  }
   const request = new Request(c.req.raw);
   request.headers.set(AGENT_NAME_HEADER, match[1]!);
+  request.headers.set(CLIENT_KEY_HEADER, requestClientKey(c.req.raw)); // never the client's own copy
   return c.env.AGENT.get(c.env.AGENT.idFromName(match[1]!)).fetch(request);
 });
 

@@ -80,7 +80,7 @@ export const EVENT_DATA = {
   // agent mesh (the envelope's `agent` is the local agent)
   "mesh.message.received": z.strictObject({ messageId: Identifier, fromAgent: AgentId.optional(), hopsRemaining: Count.optional(), bytes: Count, signed: z.boolean() }).meta({ id: "MeshMessageReceivedData" }),
   "mesh.connection.changed": z
-    .strictObject({ peer: AgentId, change: z.enum(["requested", "accepted", "rejected", "disconnected"]), direction: z.enum(["inbound", "outbound"]).optional(), peerUrl: z.string().max(2048).optional() })
+    .strictObject({ peer: AgentId, change: z.enum(["requested", "accepted", "rejected", "disconnected", "refused"]), direction: z.enum(["inbound", "outbound"]).optional(), peerUrl: z.string().max(2048).optional() })
     .meta({ id: "MeshConnectionChangedData" }),
   // arbiter (seed 001 decision thresholds)
   "arbiter.alert": z.strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() }).meta({ id: "ArbiterAlertData" }),

@@ -178,12 +178,12 @@ describe("what a hosted agent refuses on the wire", () => {
     const target = await createAgent(`wire-${crypto.randomUUID().slice(0, 8)}`);
     const peer = newPassport();
     // make `peer` a connection of `target` by a connection request + operator accept
-    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: peer.agentId, from_agent_url: "http://127.0.0.1:9", from_agent_public_key_hex: peer.publicKeyHex });
+    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: peer.agentId, from_agent_url: "https://peer.example.com", from_agent_public_key_hex: peer.publicKeyHex });
     await connection(target.name, { action: "accept", request_id: requested.body.request_id });
     return { target, peer };
   }
   const message = async (peer: ReturnType<typeof newPassport>, overrides: Record<string, unknown> = {}, at = Date.now()) => ({
-    ...(await signedMessageBody(peer, { message_id: `msg-${crypto.randomUUID().slice(0, 12)}`, content: "hi", webhook: "http://127.0.0.1:9/__darkmatter__/webhook/x", hops_remaining: 5, metadata: {}, timestamp: formatMeshTimestamp(at) })),
+    ...(await signedMessageBody(peer, { message_id: `msg-${crypto.randomUUID().slice(0, 12)}`, content: "hi", webhook: "https://peer.example.com/__darkmatter__/webhook/x", hops_remaining: 5, metadata: {}, timestamp: formatMeshTimestamp(at) })),
     ...overrides,
   });
 
@@ -264,7 +264,7 @@ describe("timers and healing", () => {
   it("accepts a signed peer_update from a connection and serves the new URL in peer_lookup", async () => {
     const target = await createAgent("pu-target");
     const peer = newPassport();
-    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: peer.agentId, from_agent_url: "http://127.0.0.1:9", from_agent_public_key_hex: peer.publicKeyHex });
+    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: peer.agentId, from_agent_url: "https://peer.example.com", from_agent_public_key_hex: peer.publicKeyHex });
     await connection(target.name, { action: "accept", request_id: requested.body.request_id });
     const { signedPeerUpdate } = await import("../../src/core/mesh/message-signing.js");
     const update = await signedPeerUpdate(peer, "https://moved.example.com", formatMeshTimestamp(Date.now()));

@@ -15,11 +15,11 @@ import {
   ConnectionRequestBody as ConnectionRequestSchema,
   PeerConnectionReply,
 } from "../../schemas/mesh.js";
-import { MAX_AGENT_ID_CODE_POINTS, MAX_BIO_CODE_POINTS, PENDING_REQUESTS_CAPACITY } from "./limits.js";
+import { MAX_AGENT_ID_CODE_POINTS, MAX_BIO_CODE_POINTS, PENDING_REQUESTS_CAPACITY, PENDING_REQUESTS_PER_CLIENT, PENDING_REQUEST_TTL_SECONDS } from "./limits.js";
 import { isJsonObject, meshErrors, success, type MeshRejection, type MeshReply, type ParsedBody } from "./mesh-reply.js";
 import type { NodeIdentity } from "./node-documents.js";
 import { codePointLength, isTruthy, truncateCodePoints } from "./python-semantics.js";
-import { checkMeshRateLimit, type SlidingWindow } from "./rate-limit.js";
+import { boundedDisplayName, checkClaimedIdentity, reconcileWithStoredKey } from "./peer-identity.js";
 import { formatMeshTimestamp } from "./timestamp.js";
 import { acceptanceBase, advertisedAgentUrl, meshBaseUrl, meshEndpointUrl, validateMeshUrl } from "./url.js";
 
@@ -64,16 +64,22 @@ export type ConnectionRequestResult =
   | { kind: "refused"; status: number; error: string }
   | { kind: "not-darkmatter" };
 
+/** Where a URL learned from a peer may be fetched later: an error text, or undefined when it may. */
+export type UrlRefusal = (url: string) => string | undefined;
+
 /**
  * §8.2 requester side. Python requesters read the reply whatever its status; a new node also
  * looks at the status, so a 429/503 is a refusal rather than a phantom "pending" with a null ID
- * (§10.3). An auto-accept reply creates an outbound connection from the reply's fields.
+ * (§10.3). An auto-accept reply creates an outbound connection from the reply's fields — only
+ * when it names the agent we asked (issue 11: `expectedAgentId`, and agent_id = key), and with
+ * the URL we dialled unless the reply's has the same acceptance base (§7.3), so a reply cannot
+ * redirect traffic. A reply about an agent we already know is reconciled by the caller.
  */
 export function interpretConnectionRequestReply(
   targetUrl: string,
   status: number,
   body: unknown,
-  options: { now: number; expectedAgentId?: string },
+  options: { now: number; expectedAgentId?: string; urlRefusal?: UrlRefusal },
 ): ConnectionRequestResult {
   if (!isJsonObject(body)) return { kind: "not-darkmatter" };
   const reply = PeerConnectionReply.safeParse(body);
@@ -81,20 +87,39 @@ export function interpretConnectionRequestReply(
   const { data } = reply;
   if (isTruthy(data.auto_accepted)) {
     if (!data.agent_id || !data.agent_url) return { kind: "not-darkmatter" };
+    if (codePointLength(data.agent_id) > MAX_AGENT_ID_CODE_POINTS) return { kind: "refused", status, error: "agent_id too long" };
+    const identity = checkClaimedIdentity({ agentId: data.agent_id, keyField: "agent_public_key_hex", key: data.agent_public_key_hex, expectedAgentId: options.expectedAgentId });
+    if (!identity.ok) return { kind: "refused", status: identity.status, error: identity.error };
+    const sameBase = !validateMeshUrl(data.agent_url) && acceptanceBase(data.agent_url) === acceptanceBase(targetUrl);
+    const agentUrl = sameBase ? data.agent_url : targetUrl;
+    const refused = options.urlRefusal?.(agentUrl);
+    if (refused) return { kind: "refused", status, error: refused };
     const connection = newConnection({
       agent_id: data.agent_id,
-      agent_url: data.agent_url,
-      agent_bio: data.agent_bio ?? "",
-      agent_public_key_hex: data.agent_public_key_hex ?? null,
-      agent_display_name: data.agent_display_name ?? null,
+      agent_url: agentUrl,
+      agent_bio: truncateCodePoints(data.agent_bio ?? "", MAX_BIO_CODE_POINTS),
+      agent_public_key_hex: identity.key,
+      agent_display_name: boundedDisplayName(data.agent_display_name),
       direction: "outbound",
       now: options.now,
     });
     return { kind: "connected", connection };
   }
-  if (status !== 200) return { kind: "refused", status, error: typeof body.error === "string" ? body.error : `HTTP ${status}` };
+  if (status !== 200) return { kind: "refused", status, error: typeof body.error === "string" ? body.error.slice(0, 1000) : `HTTP ${status}` };
   const pendingOutbound: PendingOutbound = { url: meshBaseUrl(targetUrl), ...(options.expectedAgentId && { expectedAgentId: options.expectedAgentId }) };
-  return { kind: "pending", requestId: data.request_id ?? null, pendingOutbound };
+  return { kind: "pending", requestId: typeof data.request_id === "string" ? data.request_id.slice(0, 64) : null, pendingOutbound };
+}
+
+/**
+ * A handshake told us of a connection (auto-accept reply, acceptance, operator accept). A new
+ * agent gets the record as learned; an agent we already know keeps its record (URL included),
+ * gaining at most a key it had none of — and a different key is refused.
+ */
+export function mergeLearnedConnection(existing: MeshConnection | undefined, learned: MeshConnection): { ok: true; connection: MeshConnection; isNew: boolean } | MeshRejection {
+  if (!existing) return { ok: true, connection: learned, isNew: true };
+  const reconciled = reconcileWithStoredKey(existing.agent_public_key_hex, learned.agent_public_key_hex);
+  if (!reconciled.ok) return reconciled;
+  return { ok: true, connection: reconciled.pinKey ? { ...existing, agent_public_key_hex: reconciled.pinKey } : existing, isNew: false };
 }
 
 export interface AcceptedOutcome {
@@ -106,12 +131,14 @@ export interface AcceptedOutcome {
 }
 
 /**
- * §8.3 POST /__darkmatter__/connection_accepted (no rate limit, no inactive check). Matched by
- * the §7.3 acceptance base; in addition (§19.1) an acceptance from the agent ID the dialled
- * node's well-known document named is accepted when its key equals that ID — then the DIALLED
- * URL is stored, so a presented `agent_url` cannot redirect traffic.
+ * §8.3 POST /__darkmatter__/connection_accepted (no rate limit in the reference; the caller
+ * charges the client's anonymous budget, issue 11). Matched by the §7.3 acceptance base and, when
+ * the node learned whom it dialled (§19.1), only for that agent; in addition an acceptance from
+ * that agent ID is accepted when its key equals that ID — then the DIALLED URL is stored, so a
+ * presented `agent_url` cannot redirect traffic. The outcome's connection is what was learned;
+ * the caller merges it with any record it has (`mergeLearnedConnection`).
  */
-export function receiveConnectionAccepted(body: ParsedBody, ctx: { now: number; pendingOutbound: readonly PendingOutbound[] }): AcceptedOutcome {
+export function receiveConnectionAccepted(body: ParsedBody, ctx: { now: number; pendingOutbound: readonly PendingOutbound[]; urlRefusal?: UrlRefusal }): AcceptedOutcome {
   if (!body.ok) return { reply: meshErrors.invalidJsonBody() };
   if (!isJsonObject(body.value)) return { reply: meshErrors.notAnObject() };
   if (!isTruthy(body.value.agent_id) || !isTruthy(body.value.agent_url)) return { reply: meshErrors.missingRequiredFields() };
@@ -121,22 +148,27 @@ export function receiveConnectionAccepted(body: ParsedBody, ctx: { now: number; 
   if (codePointLength(accepted.agent_id) > MAX_AGENT_ID_CODE_POINTS) return { reply: meshErrors.agentIdTooLong() };
   const urlError = validateMeshUrl(accepted.agent_url);
   if (urlError) return { reply: meshErrors.invalidUrl(urlError) };
+  const identity = checkClaimedIdentity({ agentId: accepted.agent_id, keyField: "agent_public_key_hex", key: accepted.agent_public_key_hex });
+  if (!identity.ok) return { reply: identity };
 
   const wanted = acceptanceBase(accepted.agent_url);
-  const byUrl = ctx.pendingOutbound.find((pending) => acceptanceBase(pending.url) === wanted);
+  const byUrl = ctx.pendingOutbound.find(
+    (pending) => acceptanceBase(pending.url) === wanted && (pending.expectedAgentId === undefined || pending.expectedAgentId === accepted.agent_id),
+  );
   const byIdentity = byUrl
     ? undefined
-    : ctx.pendingOutbound.find(
-        (pending) => pending.expectedAgentId === accepted.agent_id && accepted.agent_public_key_hex === accepted.agent_id,
-      );
+    : ctx.pendingOutbound.find((pending) => pending.expectedAgentId === accepted.agent_id && identity.key === accepted.agent_id);
   const consumed = byUrl ?? byIdentity;
   if (!consumed) return { reply: meshErrors.noPendingOutbound() };
+  const agentUrl = byUrl ? accepted.agent_url : consumed.url; // verbatim (usually with /mcp) on a URL match
+  const refused = ctx.urlRefusal?.(agentUrl);
+  if (refused) return { reply: meshErrors.invalidUrl(refused) };
   const connection = newConnection({
     agent_id: accepted.agent_id,
-    agent_url: byUrl ? accepted.agent_url : consumed.url, // verbatim (usually with /mcp) on a URL match
+    agent_url: agentUrl,
     agent_bio: truncateCodePoints(accepted.agent_bio ?? "", MAX_BIO_CODE_POINTS),
-    agent_public_key_hex: accepted.agent_public_key_hex ?? null, // pinned unverified (§5.6)
-    agent_display_name: accepted.agent_display_name ?? null,
+    agent_public_key_hex: identity.key, // pinned unverified (§5.6), but only a key that is the agent ID
+    agent_display_name: boundedDisplayName(accepted.agent_display_name),
     direction: "outbound",
     now: ctx.now,
   });
@@ -149,59 +181,66 @@ export interface ConnectionRequestContext {
   now: number;
   isActive: boolean;
   self: NodeIdentity;
-  globalRateLimit: number;
-  globalWindow: SlidingWindow;
+  /** Issue 11: charge the client's anonymous budget; a refusal when it is spent. Replaces the reference's global limit here. */
+  admitClient(): MeshRejection | undefined;
   /** The existing connection to the requester, if any. */
   connection(agentId: string): Pick<MeshConnection, "agent_public_key_hex"> | undefined;
   pendingCount: number;
+  /** Pending requests already held from this client address. */
+  pendingFromClient: number;
+  urlRefusal?: UrlRefusal;
   newRequestId?: () => string;
 }
 
 export interface ConnectionRequestOutcome {
   reply: MeshReply<ConnectionAutoAcceptedReply | ConnectionQueuedReply>;
-  /** §12.2: the global window after admission — kept even when the request then fails (malformed requests consume quota). */
-  globalWindow?: SlidingWindow;
-  /** §5.6 QUIRK: an already-connected, key-less connection gets this key and display name. */
+  /** An already-connected, key-less connection gets this key (it equals the agent ID) and display name. */
   pinKey?: { agentId: string; publicKeyHex: string; displayName: string | null };
-  /** §8.2 step 10: the request to queue (in memory in the reference; never expires). */
+  /** §8.2 step 10: the request to queue, until `expiresAt` (the reference keeps it in memory until restart). */
   pending?: PendingConnectionRequest;
+  expiresAt?: number;
 }
 
-/** §8.2 POST /__darkmatter__/connection_request, steps 1–10 in the reference's order. */
+/**
+ * §8.2 POST /__darkmatter__/connection_request, steps 1–10 in the reference's order, with what a
+ * public node adds (issue 11): the client's budget instead of the global one, a key that must
+ * be the agent ID, a URL the node would fetch, a stored key never replaced, and pending
+ * requests bounded per client and expiring after PENDING_REQUEST_TTL_SECONDS.
+ */
 export function receiveConnectionRequest(body: ParsedBody, ctx: ConnectionRequestContext): ConnectionRequestOutcome {
   if (!ctx.isActive) return { reply: meshErrors.inactive() }; // 1
-  const rate = checkMeshRateLimit({ global: { setting: ctx.globalRateLimit, window: ctx.globalWindow } }, ctx.now); // 2
-  if (!rate.allowed) return { reply: meshErrors.globalRateLimit(rate.limit) };
-  const globalWindow = rate.global;
-  const fail = (reply: MeshRejection): ConnectionRequestOutcome => ({ reply, globalWindow });
+  const limited = ctx.admitClient(); // 2
+  if (limited) return { reply: limited };
 
-  if (!body.ok) return fail(meshErrors.invalidJsonBody()); // 3
-  if (!isJsonObject(body.value)) return fail(meshErrors.notAnObject());
-  if (!isTruthy(body.value.from_agent_id) || !isTruthy(body.value.from_agent_url)) return fail(meshErrors.missingRequiredFields()); // 4
+  if (!body.ok) return { reply: meshErrors.invalidJsonBody() }; // 3
+  if (!isJsonObject(body.value)) return { reply: meshErrors.notAnObject() };
+  if (!isTruthy(body.value.from_agent_id) || !isTruthy(body.value.from_agent_url)) return { reply: meshErrors.missingRequiredFields() }; // 4
   const parsed = ConnectionRequestSchema.safeParse(body.value);
-  if (!parsed.success) return fail(meshErrors.invalidFields(parsed.error));
+  if (!parsed.success) return { reply: meshErrors.invalidFields(parsed.error) };
   const request = parsed.data;
-  if (codePointLength(request.from_agent_id) > MAX_AGENT_ID_CODE_POINTS) return fail(meshErrors.agentIdTooLong()); // 5
+  if (codePointLength(request.from_agent_id) > MAX_AGENT_ID_CODE_POINTS) return { reply: meshErrors.agentIdTooLong() }; // 5
   const bio = truncateCodePoints(request.from_agent_bio ?? "", MAX_BIO_CODE_POINTS); // 6
-  const urlError = validateMeshUrl(request.from_agent_url); // 7
-  if (urlError) return fail(meshErrors.invalidUrl(urlError));
+  const urlError = validateMeshUrl(request.from_agent_url) ?? ctx.urlRefusal?.(request.from_agent_url); // 7
+  if (urlError) return { reply: meshErrors.invalidUrl(urlError) };
+  const identity = checkClaimedIdentity({ agentId: request.from_agent_id, keyField: "from_agent_public_key_hex", key: request.from_agent_public_key_hex });
+  if (!identity.ok) return { reply: identity };
+  const displayName = boundedDisplayName(request.from_agent_display_name);
 
   const existing = ctx.connection(request.from_agent_id); // 8
   if (existing) {
-    const presentedKey = request.from_agent_public_key_hex;
-    const pinKey = presentedKey && !existing.agent_public_key_hex
-      ? { agentId: request.from_agent_id, publicKeyHex: presentedKey, displayName: request.from_agent_display_name ?? null }
-      : undefined;
-    return { reply: success(autoAcceptedReply(ctx.self)), globalWindow, ...(pinKey && { pinKey }) };
+    const reconciled = reconcileWithStoredKey(existing.agent_public_key_hex, identity.key);
+    if (!reconciled.ok) return { reply: reconciled };
+    const pinKey = reconciled.pinKey ? { agentId: request.from_agent_id, publicKeyHex: reconciled.pinKey, displayName } : undefined;
+    return { reply: success(autoAcceptedReply(ctx.self)), ...(pinKey && { pinKey }) };
   }
-  if (ctx.pendingCount >= PENDING_REQUESTS_CAPACITY) return fail(meshErrors.tooManyPendingRequests()); // 9
+  if (ctx.pendingCount >= PENDING_REQUESTS_CAPACITY || ctx.pendingFromClient >= PENDING_REQUESTS_PER_CLIENT) return { reply: meshErrors.tooManyPendingRequests() }; // 9
   const pending: PendingConnectionRequest = {
     request_id: (ctx.newRequestId ?? newRequestId)(),
     from_agent_id: request.from_agent_id,
     from_agent_url: request.from_agent_url, // stored verbatim
     from_agent_bio: bio,
-    from_agent_public_key_hex: request.from_agent_public_key_hex ?? null,
-    from_agent_display_name: request.from_agent_display_name ?? null,
+    from_agent_public_key_hex: identity.key,
+    from_agent_display_name: displayName,
     mutual: request.mutual === true,
     requested_at: formatMeshTimestamp(ctx.now),
   };
@@ -210,7 +249,7 @@ export function receiveConnectionRequest(body: ParsedBody, ctx: ConnectionReques
     request_id: pending.request_id,
     message: "Connection request queued. Awaiting agent decision.",
   };
-  return { reply: success(queued), globalWindow, pending }; // 10
+  return { reply: success(queued), pending, expiresAt: ctx.now + PENDING_REQUEST_TTL_SECONDS * 1000 }; // 10
 }
 
 /** §8.2 step 8: the reply to an already-connected requester; `agent_url` is P + /mcp (§3.3). */

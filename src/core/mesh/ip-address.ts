@@ -1,7 +1,9 @@
 // IP literals and the address set the reference refuses for webhooks (mesh spec §7.4 step 3):
 // `is_private or is_loopback or is_link_local` of Python 3.11.2's `ipaddress`, whose tables are
-// reproduced below. Parsing follows `ipaddress.ip_address`: strict dotted-quad IPv4 (no leading
-// zeros, no shorthand), RFC 4291 IPv6 text with an optional `%zone`.
+// reproduced below, extended to the IPv6 forms that carry a refused IPv4 address (NAT64, 6to4,
+// IPv4-compatible) so a private IPv4 destination cannot be reached by its IPv6 spelling.
+// Parsing follows `ipaddress.ip_address`: strict dotted-quad IPv4 (no leading zeros, no
+// shorthand), RFC 4291 IPv6 text with an optional `%zone`.
 
 export type IpAddress = { version: 4; value: bigint } | { version: 6; value: bigint };
 
@@ -92,8 +94,28 @@ const IPV6_REFUSED = [
   "2001:10::/28", "fc00::/7", "fe80::/10",
 ].map((cidr) => network(cidr, 6));
 
-/** `is_private or is_loopback or is_link_local` in Python 3.11.2 (mesh spec §7.4 step 3). */
+// Beyond Python 3.11.2: IPv6 ranges that carry an IPv4 address a translator or relay will reach.
+// Each is judged by the IPv4 address it carries, so `64:ff9b::a00:1` is refused like 10.0.0.1
+// and `64:ff9b::808:808` is allowed like 8.8.8.8. IPv4-mapped `::ffff:0:0/96` stays refused
+// wholesale by the table above.
+const IPV4_CARRIERS: { net: Network; shift: bigint }[] = [
+  { net: network("64:ff9b::/96", 6), shift: 0n }, // RFC 6052 §2.1 well-known NAT64 prefix: IPv4 in bits 96..127
+  { net: network("2002::/16", 6), shift: 80n }, // RFC 3056 §2 6to4 `2002:V4ADDR::/48`: IPv4 in bits 16..47
+  { net: network("::/96", 6), shift: 0n }, // RFC 4291 §2.5.5.1 IPv4-compatible `::a.b.c.d` (`::` and `::1` are in the table)
+];
+
+// RFC 8215 local-use NAT64 prefix: the operator picks the prefix length inside it (RFC 6052 §2.2
+// places the IPv4 bits differently for /48../96), so the carried address cannot be read reliably;
+// refused wholesale, as Python 3.13 lists it as private.
+const IPV6_LOCAL_NAT64 = network("64:ff9b:1::/48", 6);
+
+/**
+ * `is_private or is_loopback or is_link_local` in Python 3.11.2 (mesh spec §7.4 step 3), plus
+ * the IPv6 forms of refused IPv4 addresses (NAT64, 6to4, IPv4-compatible).
+ */
 export function isRefusedAddress(address: IpAddress): boolean {
-  const [table, bits] = address.version === 4 ? [IPV4_REFUSED, 32] : [IPV6_REFUSED, 128];
-  return table.some((net) => contains(net, bits, address.value));
+  if (address.version === 4) return IPV4_REFUSED.some((net) => contains(net, 32, address.value));
+  if (IPV6_REFUSED.some((net) => contains(net, 128, address.value)) || contains(IPV6_LOCAL_NAT64, 128, address.value)) return true;
+  const carrier = IPV4_CARRIERS.find(({ net }) => contains(net, 128, address.value));
+  return carrier !== undefined && isRefusedAddress({ version: 4, value: (address.value >> carrier.shift) & 0xffffffffn });
 }

@@ -1,7 +1,11 @@
-// POST /__darkmatter__/message (mesh spec §8.5) as one pure decision. The processing order is
-// the reference's, exactly, because it decides which error a peer sees and whether the message
-// ID is consumed (§19.4): the replay cache records the ID at step 4, before the size, URL,
-// connection, rate-limit and signature checks, so a rejected message still burns its ID.
+// POST /__darkmatter__/message (mesh spec §8.5) as one pure decision. The reference's order
+// decides which error a peer sees; a public node changes it in one place (issue 11): the replay
+// cache records a message ID only once the message is known to come from a connected peer —
+// verified against its pinned key, or from a key-less connection that cannot be verified — and
+// from then on the ID is consumed even when the message is refused (rate limit, stale
+// timestamp), as §6.5/§19.4 require. Messages from strangers and forgeries cost no durable
+// storage and cannot burn a real peer's IDs; they are charged to the client's anonymous budget
+// instead of the node-wide window, so a flood cannot get a connected peer refused.
 //
 // The caller (the Agent Durable Object) reads the state through `MessageReceiptContext`, then
 // applies every effect in the returned `MessageReceipt` — including `recordMessageId` on a
@@ -11,11 +15,15 @@ import type { InboxMessage } from "../../schemas/mesh-state.js";
 import { ReceivedMessageBody as ReceivedMessageBodySchema } from "../../schemas/mesh.js";
 import { receivedHops } from "./forwarding.js";
 import { isInboxFull } from "./inbox.js";
+import { canonicalBytes } from "../canonical-json.js";
 import {
   MAX_AGENT_ID_CODE_POINTS,
   MAX_CONTENT_CODE_POINTS,
+  MAX_MESSAGE_ID_CODE_POINTS,
+  MAX_METADATA_BYTES,
   MAX_STORED_MESSAGE_ID_CODE_POINTS,
 } from "./limits.js";
+import { checkClaimedIdentity, checkPresentedKey } from "./peer-identity.js";
 import { isJsonObject, meshErrors, success, type MeshRejection, type MeshReply, type ParsedBody } from "./mesh-reply.js";
 import { verifyMessageSignature } from "./message-signing.js";
 import { codePointLength, isTruthy, truncateCodePoints } from "./python-semantics.js";
@@ -45,6 +53,8 @@ export interface MessageReceiptContext {
   /** When this exact message ID was last recorded (§6.5), if at all. */
   replaySeenAt(messageId: string): number | undefined;
   connection(agentId: string): ReceivingConnection | undefined;
+  /** Charge the client's anonymous budget (issue 11); a refusal when it is spent. */
+  admitClient(): MeshRejection | undefined;
 }
 
 export interface MessageReceipt {
@@ -78,18 +88,44 @@ export async function receiveMessage(body: ParsedBody, ctx: MessageReceiptContex
   const parsed = ReceivedMessageBodySchema.safeParse(raw);
   if (!parsed.success) return { reply: meshErrors.invalidFields(parsed.error) };
   const message: ReceivedMessageBody = parsed.data;
+  const bounds = messageBoundsError(message, raw);
+  if (bounds) return { reply: bounds }; // 5–7, and the bounds a public node adds
+
+  // 8: who sent it. Nothing below is stored for a stranger or a forgery.
+  const fromAgentId = message.from_agent_id;
+  const connection = fromAgentId ? ctx.connection(fromAgentId) : undefined;
+  const anonymous = (reply: MeshRejection): MessageReceipt => ({ reply: ctx.admitClient() ?? reply });
+  if (!fromAgentId || !connection) return anonymous(meshErrors.notConnected());
+
+  // 11 (before the replay cache, see above): signatures (§6.1). Presence is Python truthiness throughout.
+  const signatureHex = message.signature_hex;
+  const timestamp = message.timestamp;
+  const presentedKey = message.from_public_key_hex;
+  const storedKey = connection.agent_public_key_hex;
+  const signed = { fromAgentId, messageId: message.message_id, timestamp: timestamp ?? "", content: message.content };
+  let isVerified = false;
+  let pinKey: string | undefined;
+  if (storedKey) {
+    if (presentedKey && presentedKey !== storedKey) return anonymous(meshErrors.messageKeyMismatch());
+    if (!signatureHex || !timestamp) return anonymous(meshErrors.messageSignatureRequired());
+    if (!(await verifyMessageSignature(storedKey, signed, signatureHex))) return anonymous(meshErrors.messageSignatureInvalid());
+    isVerified = true;
+  } else if (presentedKey && signatureHex && timestamp) {
+    const identity = checkClaimedIdentity({ agentId: fromAgentId, keyField: "from_public_key_hex", key: presentedKey });
+    if (!identity.ok) return anonymous(identity);
+    if (!(await verifyMessageSignature(presentedKey, signed, signatureHex))) return anonymous(meshErrors.messageSignatureInvalid());
+    isVerified = true;
+    pinKey = presentedKey; // pinned verbatim; compared case-sensitively from now on (§2)
+  } else {
+    // Accepted unverified and nothing pinned (§8.5 step 11, last two cases) — but anyone can
+    // claim a key-less connection, so it is charged like any unauthenticated request.
+    const limited = ctx.admitClient();
+    if (limited) return { reply: limited };
+  }
 
   if (isReplay(ctx.replaySeenAt(message.message_id), ctx.now)) return { reply: meshErrors.duplicateMessage() }; // 4
   const recordMessageId = message.message_id;
   const refuse = (reply: MeshRejection, extra: Partial<MessageReceipt> = {}): MessageReceipt => ({ reply, recordMessageId, ...extra });
-
-  if (codePointLength(message.content) > MAX_CONTENT_CODE_POINTS) return refuse(meshErrors.contentTooLong()); // 5
-  const fromAgentId = message.from_agent_id;
-  if (fromAgentId && codePointLength(fromAgentId) > MAX_AGENT_ID_CODE_POINTS) return refuse(meshErrors.fromAgentIdTooLong()); // 6
-  const webhookError = validateMeshUrl(message.webhook);
-  if (webhookError) return refuse(meshErrors.invalidWebhook(webhookError)); // 7
-  const connection = fromAgentId ? ctx.connection(fromAgentId) : undefined;
-  if (!fromAgentId || !connection) return refuse(meshErrors.notConnected()); // 8
 
   const rate = checkMeshRateLimit(
     { global: { setting: ctx.globalRateLimit, window: ctx.globalWindow }, connection: { setting: connection.rate_limit, window: connection.window } },
@@ -103,26 +139,6 @@ export async function receiveMessage(body: ParsedBody, ctx: MessageReceiptContex
   const admitted = (reply: MeshRejection): MessageReceipt => refuse(reply, { windows });
 
   const hops = receivedHops(message.hops_remaining); // 10
-
-  // 11: signatures (§6.1). Presence is Python truthiness throughout.
-  const signatureHex = message.signature_hex;
-  const timestamp = message.timestamp;
-  const presentedKey = message.from_public_key_hex;
-  const storedKey = connection.agent_public_key_hex;
-  const signed = { fromAgentId, messageId: message.message_id, timestamp: timestamp ?? "", content: message.content };
-  let isVerified = false;
-  let pinKey: string | undefined;
-  if (storedKey) {
-    if (presentedKey && presentedKey !== storedKey) return admitted(meshErrors.messageKeyMismatch());
-    if (!signatureHex || !timestamp) return admitted(meshErrors.messageSignatureRequired());
-    if (!(await verifyMessageSignature(storedKey, signed, signatureHex))) return admitted(meshErrors.messageSignatureInvalid());
-    isVerified = true;
-  } else if (presentedKey && signatureHex && timestamp) {
-    if (!(await verifyMessageSignature(presentedKey, signed, signatureHex))) return admitted(meshErrors.messageSignatureInvalid());
-    isVerified = true;
-    pinKey = presentedKey; // pinned verbatim; compared case-sensitively from now on (§2)
-  }
-  // Otherwise: accepted unverified and nothing pinned (§8.5 step 11, last two cases).
 
   if (isVerified && !isTimestampFresh(timestamp!, ctx.now)) return admitted(meshErrors.messageStale()); // 12
 
@@ -144,4 +160,36 @@ export async function receiveMessage(body: ParsedBody, ctx: MessageReceiptContex
     ...(pinKey !== undefined && { pinKey }),
     queued,
   };
+}
+
+/**
+ * §8.5 steps 5–7 and the bounds a public node adds (issue 11): every string bounded, metadata at
+ * most MAX_METADATA_BYTES of canonical JSON, a presented key well-formed. Checked before the
+ * sender is looked at, so nothing oversized is ever held or stored.
+ */
+function messageBoundsError(message: ReceivedMessageBody, raw: Record<string, unknown>): MeshRejection | undefined {
+  if (codePointLength(message.message_id) > MAX_MESSAGE_ID_CODE_POINTS) return tooLong("message_id");
+  if (codePointLength(message.content) > MAX_CONTENT_CODE_POINTS) return meshErrors.contentTooLong(); // 5
+  if (message.from_agent_id && codePointLength(message.from_agent_id) > MAX_AGENT_ID_CODE_POINTS) return meshErrors.fromAgentIdTooLong(); // 6
+  const webhookError = validateMeshUrl(message.webhook);
+  if (webhookError) return meshErrors.invalidWebhook(webhookError); // 7
+  const key = checkPresentedKey("from_public_key_hex", message.from_public_key_hex);
+  if (!key.ok) return key;
+  if (message.signature_hex && message.signature_hex.length > 128) return tooLong("signature_hex");
+  if (message.timestamp && message.timestamp.length > 64) return tooLong("timestamp");
+  if (Object.hasOwn(raw, "metadata") && !isMetadataBounded(message.metadata)) return tooLong("metadata");
+  return undefined;
+}
+
+/** `metadata` of a message or webhook response: at most MAX_METADATA_BYTES as canonical JSON. */
+export function isMetadataBounded(metadata: unknown): boolean {
+  try {
+    return canonicalBytes(metadata ?? null).byteLength <= MAX_METADATA_BYTES;
+  } catch {
+    return false; // not representable as canonical JSON (lone surrogates, nesting past the stack)
+  }
+}
+
+function tooLong(field: string): MeshRejection {
+  return { ok: false, status: 400, code: "field-too-long", error: `${field} too long` };
 }

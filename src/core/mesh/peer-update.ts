@@ -6,36 +6,38 @@ import type { MeshConnection } from "../../schemas/mesh-state.js";
 import { PeerLookupResult, ReceivedPeerUpdate as ReceivedPeerUpdateSchema } from "../../schemas/mesh.js";
 import { isJsonObject, meshErrors, success, type MeshRejection, type MeshReply, type ParsedBody } from "./mesh-reply.js";
 import { verifyPeerUpdateSignature } from "./message-signing.js";
-import { isTruthy } from "./python-semantics.js";
-import { checkMeshRateLimit, type SlidingWindow } from "./rate-limit.js";
+import { MAX_AGENT_ID_CODE_POINTS } from "./limits.js";
+import { checkPresentedKey } from "./peer-identity.js";
+import { codePointLength, isTruthy } from "./python-semantics.js";
 import { isTimestampFresh } from "./replay.js";
 import { anchorEndpointUrl, meshEndpointUrl, validateMeshUrl } from "./url.js";
 
 export interface PeerUpdateContext {
   now: number;
-  globalRateLimit: number;
-  globalWindow: SlidingWindow;
+  /** Charge the client's anonymous budget (issue 11); a refusal when it is spent. Replaces the reference's global limit here. */
+  admitClient(): MeshRejection | undefined;
   connection(agentId: string): Pick<MeshConnection, "agent_public_key_hex"> | undefined;
+  /** Would this node fetch the URL (the SSRF rule)? An error text when not. */
+  urlRefusal?: (url: string) => string | undefined;
 }
 
 export interface PeerUpdateOutcome {
   reply: MeshReply<PeerUpdatedReply>;
-  /** The global window after admission (malformed requests consume quota, §12.2). */
-  globalWindow?: SlidingWindow;
   /** Store `url` verbatim as the connection's `agent_url`. A key is never pinned by a peer_update (§5.6). */
   newUrl?: { agentId: string; url: string };
 }
 
 /**
- * §8.11 POST /__darkmatter__/peer_update on a node, steps 1–11. ⚠ Without a stored key the
- * update is accepted unsigned (§18 #11); a signature presented with no stored key is checked
- * but not pinned. No per-connection limit and no agent_id length check.
+ * §8.11 POST /__darkmatter__/peer_update on a node, steps 1–11, with what a public node adds
+ * (issue 11): a stored URL moves only when the update is signed by the pinned key. The
+ * reference accepts an unsigned update for a key-less connection (⚠ §18 #11) — here it is
+ * refused, since anyone could otherwise redirect that peer's traffic. The new URL must be one
+ * this node would fetch (SSRF rule), and the proof fields are bounded before verification.
  */
 export async function receivePeerUpdate(body: ParsedBody, ctx: PeerUpdateContext): Promise<PeerUpdateOutcome> {
-  const rate = checkMeshRateLimit({ global: { setting: ctx.globalRateLimit, window: ctx.globalWindow } }, ctx.now); // 1
-  if (!rate.allowed) return { reply: meshErrors.globalRateLimit(rate.limit) };
-  const globalWindow = rate.global;
-  const fail = (reply: MeshRejection): PeerUpdateOutcome => ({ reply, globalWindow });
+  const limited = ctx.admitClient(); // 1
+  if (limited) return { reply: limited };
+  const fail = (reply: MeshRejection): PeerUpdateOutcome => ({ reply });
 
   if (!body.ok) return fail(meshErrors.invalidJson()); // 2
   if (!isJsonObject(body.value)) return fail(meshErrors.notAnObject());
@@ -43,24 +45,25 @@ export async function receivePeerUpdate(body: ParsedBody, ctx: PeerUpdateContext
   const parsed = ReceivedPeerUpdateSchema.safeParse(body.value);
   if (!parsed.success) return fail(meshErrors.invalidFields(parsed.error));
   const update: ReceivedPeerUpdate = parsed.data;
-  const urlError = validateMeshUrl(update.new_url); // 4
+  if (codePointLength(update.agent_id) > MAX_AGENT_ID_CODE_POINTS) return fail(meshErrors.agentIdTooLong());
+  const urlError = validateMeshUrl(update.new_url) ?? ctx.urlRefusal?.(update.new_url); // 4
   if (urlError) return fail(meshErrors.invalidUrl(urlError));
+  const presented = checkPresentedKey("public_key_hex", update.public_key_hex);
+  if (!presented.ok) return fail(presented);
+  const { timestamp, signature } = update;
+  if ((signature && signature.length > 128) || (timestamp && timestamp.length > 64)) return fail(meshErrors.invalidSignature());
   const connection = ctx.connection(update.agent_id); // 5
   if (!connection) return fail(meshErrors.unknownAgent());
-  const { timestamp, public_key_hex: presentedKey, signature } = update;
   if (timestamp && !isTimestampFresh(timestamp, ctx.now)) return fail(meshErrors.peerUpdateTimestampExpired()); // 6
   const storedKey = connection.agent_public_key_hex;
+  const presentedKey = presented.key;
   if (presentedKey && storedKey && presentedKey !== storedKey) return fail(meshErrors.publicKeyMismatch()); // 7
-  const signed = { agentId: update.agent_id, newUrl: update.new_url, timestamp: timestamp ?? "" };
-  if (storedKey) {
-    if (!signature || !timestamp) return fail(meshErrors.peerUpdateSignatureRequired()); // 8
-    if (!(await verifyPeerUpdateSignature(storedKey, signed, signature))) return fail(meshErrors.invalidSignature());
-  } else if (presentedKey && signature && timestamp) {
-    if (!(await verifyPeerUpdateSignature(presentedKey, signed, signature))) return fail(meshErrors.invalidSignature()); // 9
-  }
+  if (!storedKey) return fail(meshErrors.peerUpdateSignatureRequired()); // 9: no pinned key, nothing to verify against
+  if (!signature || !timestamp) return fail(meshErrors.peerUpdateSignatureRequired()); // 8
+  const signed = { agentId: update.agent_id, newUrl: update.new_url, timestamp };
+  if (!(await verifyPeerUpdateSignature(storedKey, signed, signature))) return fail(meshErrors.invalidSignature());
   return {
     reply: success({ success: true, updated: true }),
-    globalWindow,
     newUrl: { agentId: update.agent_id, url: update.new_url }, // 11
   };
 }

@@ -94,3 +94,23 @@ export function admitToFixedWindow(
   if (current.count >= limit) return { allowed: false, counter: current };
   return { allowed: true, counter: { windowStart, count: current.count + 1 } };
 }
+
+/**
+ * Per-client sliding logs (issue 11: anonymous requests are limited per client address, with
+ * budgets of their own, so one client cannot spend a budget others need). Updated in place;
+ * at most `maxTracked` clients are remembered — past that, clients with no admission inside the
+ * window are forgotten first, then the longest-tracked. Returns whether `client` was admitted.
+ */
+export function admitClient(windows: Map<string, SlidingWindow>, client: string, limit: number, now: number, maxTracked: number): boolean {
+  const verdict = admitToWindow(windows.get(client) ?? [], limit, now);
+  windows.delete(client); // re-inserted last: Map order is then least recently seen first
+  windows.set(client, verdict.window);
+  if (windows.size > maxTracked) {
+    for (const [key, window] of windows) if (windows.size > maxTracked && slideWindow(window, now).length === 0) windows.delete(key);
+    for (const key of windows.keys()) {
+      if (windows.size <= maxTracked) break;
+      windows.delete(key);
+    }
+  }
+  return verdict.allowed;
+}

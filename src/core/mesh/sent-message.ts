@@ -9,7 +9,9 @@ import type {
 } from "../../schemas/mesh.js";
 import type { SentMessage } from "../../schemas/mesh-state.js";
 import { ReceivedWebhookUpdate as ReceivedWebhookUpdateSchema } from "../../schemas/mesh.js";
-import { SENT_MESSAGES_CAPACITY } from "./limits.js";
+import { MAX_AGENT_ID_CODE_POINTS, MAX_CONTENT_CODE_POINTS, MAX_NOTE_CODE_POINTS, MAX_WEBHOOK_UPDATES_PER_MESSAGE, SENT_MESSAGES_CAPACITY } from "./limits.js";
+import { isMetadataBounded } from "./message-receipt.js";
+import { codePointLength } from "./python-semantics.js";
 import { isJsonObject, meshErrors, success, type MeshReply, type ParsedBody } from "./mesh-reply.js";
 import { formatMeshTimestamp, parseMeshTimestamp } from "./timestamp.js";
 
@@ -102,6 +104,11 @@ export function applyWebhookUpdate(
   if (!parsed.success) return { reply: meshErrors.invalidFields(parsed.error) };
   const update: ReceivedWebhookUpdate = parsed.data;
   const has = (key: string) => Object.hasOwn(body.value as object, key);
+  const bounds = webhookBoundsError(update, has("metadata"));
+  if (bounds) return { reply: bounds };
+  if ((update.type === "forwarded" || update.type === "expired") && record.updates.length >= MAX_WEBHOOK_UPDATES_PER_MESSAGE) {
+    return { reply: { ok: false, status: 429, code: "too-many-updates", error: `Too many updates for this message (${MAX_WEBHOOK_UPDATES_PER_MESSAGE})` } };
+  }
   // `.get(key, default)`: the default applies only when the key is absent; an explicit null stays null.
   const agentId = has("agent_id") ? (update.agent_id ?? null) : "unknown";
   const timestamp = formatMeshTimestamp(now);
@@ -138,6 +145,23 @@ export function applyWebhookUpdate(
     default:
       return { reply: meshErrors.unknownUpdateType(has("type") ? update.type : "") };
   }
+}
+
+/**
+ * Issue 11: every field of an update bounded before it is recorded, so a sent-message record
+ * (at most MAX_WEBHOOK_UPDATES_PER_MESSAGE updates and one response) stays far below the
+ * storage row limit. The spec names content's limit; a response gets the same.
+ */
+function webhookBoundsError(update: ReceivedWebhookUpdate, hasMetadata: boolean): MeshReply<never> | undefined {
+  const tooLong = (field: string) => ({ ok: false as const, status: 400, code: "field-too-long", error: `${field} too long` });
+  for (const field of ["agent_id", "target_agent_id"] as const) {
+    const value = update[field];
+    if (typeof value === "string" && codePointLength(value) > MAX_AGENT_ID_CODE_POINTS) return tooLong(field);
+  }
+  if (typeof update.note === "string" && codePointLength(update.note) > MAX_NOTE_CODE_POINTS) return tooLong("note");
+  if (typeof update.response === "string" && codePointLength(update.response) > MAX_CONTENT_CODE_POINTS) return tooLong("response");
+  if (hasMetadata && !isMetadataBounded(update.metadata)) return tooLong("metadata");
+  return undefined;
 }
 
 /** §11.6: only the originator expires a message; holders learn it on their next pre-forward GET. */

@@ -1,7 +1,8 @@
-// The webhook SSRF rule (mesh spec §7.4), adapted for Workers (§19.9): a Worker cannot resolve
-// a name before fetching it, so names are not resolved; `localhost` and `*.localhost` are refused
-// instead, and IP literals are checked against the reference's address set. This differs from
-// the reference's resolve-then-check, which itself fails open when resolution fails.
+// The SSRF rules: the webhook rule (mesh spec §7.4) and the fetch rule every outgoing mesh call
+// passes, both adapted for Workers (§19.9): a Worker cannot resolve a name before fetching it, so
+// names are not resolved; `localhost` and `*.localhost` are refused instead, and IP literals are
+// checked against the reference's address set (ip-address.ts). This differs from the reference's
+// resolve-then-check, which itself fails open when resolution fails.
 //
 // The destination is judged as `fetch()` will see it — WHATWG parsing, which also turns
 // `0x7f.1` or `2130706433` into 127.0.0.1 — and, where it yields an IP literal, as the
@@ -10,8 +11,11 @@ import { isRefusedAddress, parseIpAddress } from "./ip-address.js";
 import { pythonHostname, pythonUrlSplit } from "./python-url.js";
 import { validateMeshUrl } from "./url.js";
 
+/** The refusal of any fetched URL whose host is private, loopback or link-local. */
+export const PRIVATE_TARGET_TEXT = "URL must not target private or link-local IP addresses.";
+
 /** §7.4: the reference's text for a refused webhook. */
-export const WEBHOOK_BLOCKED_TEXT = "Webhook URL must not target private or link-local IP addresses.";
+export const WEBHOOK_BLOCKED_TEXT = `Webhook ${PRIVATE_TARGET_TEXT}`;
 
 export interface WebhookTrust {
   /** The node's own public URL P. */
@@ -31,26 +35,61 @@ export type WebhookVerdict =
  * or link-local destination is refused; (4) anything else is allowed.
  */
 export function checkWebhookTarget(url: string, trust: WebhookTrust): WebhookVerdict {
-  const invalid = validateMeshUrl(url);
-  if (invalid) return { isAllowed: false, error: invalid };
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    return { isAllowed: false, error: "Invalid URL." }; // Python-valid but unfetchable
-  }
-  if (target.protocol !== "http:" && target.protocol !== "https:") return { isAllowed: false, error: "Invalid URL." };
+  const target = parseFetchable(url);
+  if (typeof target === "string") return { isAllowed: false, error: target };
   if (target.pathname.includes("/__darkmatter__/webhook/")) {
     const origin = originOf(target);
     const trusted = [trust.ownPublicUrl, ...trust.peerUrls];
     if (trusted.some((peerUrl) => originOfText(peerUrl) === origin)) return { isAllowed: true, reason: "known-peer" };
   }
-  if (isRefusedHost(target.hostname)) return { isAllowed: false, error: WEBHOOK_BLOCKED_TEXT };
+  if (isRefusedDestination(url, target)) return { isAllowed: false, error: WEBHOOK_BLOCKED_TEXT };
+  return { isAllowed: true, reason: "public-host" };
+}
+
+export interface FetchPolicy {
+  /** The node's own public URL P: its origin is served in-process, never by a real fetch. */
+  ownPublicUrl: string;
+  /** Whether private, loopback and link-local hosts may be fetched (a local development stack). */
+  allowPrivate: boolean;
+}
+
+/**
+ * May the Worker fetch `url` at all (peer calls, health checks, lookups, webhooks, forwarded
+ * deliveries)? Checked when a URL is learned and again before each fetch, whatever its source:
+ * (1) generic validation (§7.1) and an http(s) URL `fetch()` can parse; (2) this node's own
+ * origin is allowed, as it is dispatched in-process; (3) a refused host (§7.4 address set,
+ * `localhost` names, §19.9) is refused unless the policy allows private peers; (4) anything
+ * else is allowed. Names are not resolved, so a public name pointing at a private address passes.
+ */
+export function checkFetchTarget(url: string, policy: FetchPolicy): { isAllowed: true } | { isAllowed: false; error: string } {
+  const target = parseFetchable(url);
+  if (typeof target === "string") return { isAllowed: false, error: target };
+  if (policy.allowPrivate || originOf(target) === originOfText(policy.ownPublicUrl)) return { isAllowed: true };
+  if (isRefusedDestination(url, target)) return { isAllowed: false, error: PRIVATE_TARGET_TEXT };
+  return { isAllowed: true };
+}
+
+/** The WHATWG URL `fetch()` would use, or the §7.1 error text. */
+function parseFetchable(url: string): URL | string {
+  const invalid = validateMeshUrl(url);
+  if (invalid) return invalid;
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return "Invalid URL."; // Python-valid but unfetchable
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") return "Invalid URL.";
+  return target;
+}
+
+/** Refused as `fetch()` reads the host, or as the reference's parser reads it (no parser differential). */
+function isRefusedDestination(url: string, target: URL): boolean {
+  if (isRefusedHost(target.hostname)) return true;
   const split = pythonUrlSplit(url);
   const pythonHost = split && pythonHostname(split);
   const pythonAddress = pythonHost ? parseIpAddress(pythonHost) : undefined;
-  if (pythonAddress && isRefusedAddress(pythonAddress)) return { isAllowed: false, error: WEBHOOK_BLOCKED_TEXT };
-  return { isAllowed: true, reason: "public-host" };
+  return pythonAddress !== undefined && isRefusedAddress(pythonAddress);
 }
 
 /**

@@ -73,16 +73,19 @@ describe("§20 Connections", () => {
 
   it("§20: the 51st pending request returns 429 Too many pending requests", () => {
     const node = new TestNode();
+    node.clientLimit = 1000; // this checks the capacity, not the client's budget
     for (let i = 0; i < 50; i++) expect(node.connectionRequest(request()).status).toBe(200); // no de-duplication (§8.2)
     expect(node.connectionRequest(request())).toEqual({ status: 429, body: { error: "Too many pending requests" } });
   });
 
-  it("counts connection_requests against the global limit before reading the body, so malformed ones consume quota (§12.2)", () => {
+  it("counts connection_requests against the client's budget before reading the body, so malformed ones consume it (§12.2, issue 11)", () => {
     const node = new TestNode();
-    node.globalRateLimit = 2;
+    node.clientLimit = 2;
+    node.globalRateLimit = 1; // the node-wide window is for connected peers: never spent here
     expect(node.connectionRequest("not json").status).toBe(400);
     expect(node.connectionRequest("{}").status).toBe(400);
-    expect(node.connectionRequest(request())).toEqual({ status: 429, body: { error: "Global rate limit exceeded (2 requests per 60s)" } });
+    expect(node.connectionRequest(request())).toEqual({ status: 429, body: { error: "Rate limit exceeded for your address (2 requests per 60s)" } });
+    expect(node.globalWindow).toEqual([]);
   });
 
   it("§20: the node's outgoing connection_request body has from_agent_url equal to its bare P (no /mcp)", () => {

@@ -134,7 +134,10 @@ describe("§20 Discovery and misc.", () => {
       if (!verdict.allowed) throw new Error(`refused request ${i + 1}`);
       test.globalWindow = verdict.global;
     }
-    expect(test.connectionRequest({ from_agent_id: "a", from_agent_url: "http://a" })).toEqual({ status: 429, body: { error: "Global rate limit exceeded (200 requests per 60s)" } });
+    // the window is spent by connected peers' traffic; a connected peer's signed message is the counted request
+    const peer = newPassport();
+    test.connect(peer.agentId, { key: peer.publicKeyHex, rateLimit: -1 });
+    expect(await test.message(await signedMessage(peer, test.now))).toEqual({ status: 429, body: { error: "Global rate limit exceeded (200 requests per 60s)" } });
     expect(matchNodePath("GET", "/__darkmatter__/status")).toMatchObject({ kind: "endpoint", isRateLimited: false });
     expect(wire({ ok: true, status: 200, body: nodeStatusDocument(node, 0) }).status).toBe(200);
   });

@@ -14,6 +14,9 @@ import {
   replyBody,
   signedMessageBody,
   webhookUrlFor,
+  admitToWindow,
+  meshErrors,
+  type MeshRejection,
   type MeshReply,
   type NodeIdentity,
   type ParsedBody,
@@ -49,6 +52,16 @@ export class TestNode {
   pending = new Map<string, PendingConnectionRequest>();
   pendingOutbound: PendingOutbound[] = [];
   maxConnections = 50;
+  /** The anonymous budget of the one client these tests speak as (issue 11). */
+  clientWindow: SlidingWindow = [];
+  clientLimit = 30;
+
+
+  admitClient(): MeshRejection | undefined {
+    const admitted = admitToWindow(this.clientWindow, this.clientLimit, this.now);
+    this.clientWindow = admitted.window;
+    return admitted.allowed ? undefined : meshErrors.clientRateLimit(this.clientLimit);
+  }
 
   constructor(publicUrl = "https://node.example.com", passport = newPassport()) {
     this.passport = passport;
@@ -83,6 +96,7 @@ export class TestNode {
       globalWindow: this.globalWindow,
       replaySeenAt: (id) => this.replay.get(id),
       connection: (id) => this.connections.get(id),
+      admitClient: () => this.admitClient(),
     });
     if (receipt.recordMessageId !== undefined) this.replay.set(receipt.recordMessageId, this.now);
     const sender = typeof body === "object" && body !== null ? this.connections.get((body as MessageBody).from_agent_id) : undefined;
@@ -104,12 +118,11 @@ export class TestNode {
       now: this.now,
       isActive: this.isActive,
       self: this.identity,
-      globalRateLimit: this.globalRateLimit,
-      globalWindow: this.globalWindow,
+      admitClient: () => this.admitClient(),
       connection: (id) => this.connections.get(id),
       pendingCount: this.pending.size,
+      pendingFromClient: 0,
     });
-    if (outcome.globalWindow) this.globalWindow = outcome.globalWindow;
     if (outcome.pinKey) {
       const existing = this.connections.get(outcome.pinKey.agentId)!;
       existing.agent_public_key_hex = outcome.pinKey.publicKeyHex;
@@ -142,11 +155,9 @@ export class TestNode {
   async peerUpdate(body: unknown): Promise<{ status: number; body: unknown }> {
     const outcome = await receivePeerUpdate(bodyOf(body), {
       now: this.now,
-      globalRateLimit: this.globalRateLimit,
-      globalWindow: this.globalWindow,
+      admitClient: () => this.admitClient(),
       connection: (id) => this.connections.get(id),
     });
-    if (outcome.globalWindow) this.globalWindow = outcome.globalWindow;
     if (outcome.newUrl) this.connections.get(outcome.newUrl.agentId)!.agent_url = outcome.newUrl.url;
     return wire(outcome.reply);
   }

@@ -27,12 +27,24 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
     expect(await node.message(message)).toEqual({ status: 409, body: { error: "Duplicate message — already received" } });
   });
 
-  it("§20: a message_id first rejected with 403 (not connected) is answered 409 when re-sent within 300 s", async () => {
+  it("records no message_id of a sender that is not connected (§20 says 409 on a re-send; issue 11: strangers cost no storage)", async () => {
     const node = new TestNode();
     const stranger = newPassport();
     const message = await signedMessage(stranger, node.now);
     expect((await node.message(message)).status).toBe(403);
+    expect(node.replay.size).toBe(0);
     node.connect(stranger.agentId, { key: stranger.publicKeyHex });
+    expect((await node.message(message)).status).toBe(200);
+  });
+
+  it("consumes the ID of a connected peer's verified message even when it is then refused (§6.5), but not a forgery's", async () => {
+    const { node, peer } = await connectedPair();
+    const message = await signedMessage(peer, node.now);
+    expect((await node.message({ ...message, signature_hex: "0".repeat(128) })).status).toBe(403);
+    expect(node.replay.size).toBe(0);
+    node.connections.get(peer.agentId)!.rate_limit = 1;
+    expect((await node.message(await signedMessage(peer, node.now))).status).toBe(200);
+    expect((await node.message(message)).status).toBe(429);
     expect(await node.message(message)).toEqual({ status: 409, body: { error: "Duplicate message — already received" } });
   });
 
@@ -213,12 +225,12 @@ describe("message receipt beyond the checklist", () => {
     expect((await node.message(message)).status).toBe(200);
   });
 
-  it("stores a queued message ID cut to 128 code points while the replay cache keeps the full ID", async () => {
+  it("refuses message IDs longer than 128 code points before anything is recorded (issue 11; the reference cut them when stored)", async () => {
     const { node, peer } = await connectedPair({ pinned: false });
-    const longId = "x".repeat(200);
-    await node.message({ message_id: longId, content: "hi", webhook: "https://a.example/w", from_agent_id: peer.agentId });
-    expect(node.inbox[0]!.message_id).toBe("x".repeat(128));
-    expect(node.replay.has(longId)).toBe(true);
+    const longId = "x".repeat(129);
+    expect(await node.message({ message_id: longId, content: "hi", webhook: "https://a.example/w", from_agent_id: peer.agentId })).toEqual({ status: 400, body: { error: "message_id too long" } });
+    expect([node.inbox.length, node.replay.size]).toEqual([0, 0]);
+    expect((await node.message({ message_id: "x".repeat(128), content: "hi", webhook: "https://a.example/w", from_agent_id: peer.agentId })).status).toBe(200);
   });
 
   it("accepts a future timestamp within the 300 s skew window and refuses one beyond it", async () => {

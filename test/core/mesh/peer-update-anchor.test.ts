@@ -75,13 +75,13 @@ describe("§20 peer_update / peer_lookup on a node", () => {
     expect(await node.peerUpdate({ agent_id: "x" })).toEqual({ status: 400, body: { error: "Missing agent_id or new_url" } });
   });
 
-  it("accepts an unsigned peer_update from a connection without a stored key, and never pins a key from it (§8.11 step 10, §5.6)", async () => {
+  it("refuses every peer_update for a connection without a stored key and never pins a key from it (the reference accepts them, ⚠ §18 #11; issue 11)", async () => {
     const node = new TestNode();
     const peer = newPassport();
-    node.connect(peer.agentId, { key: null });
-    expect((await node.peerUpdate({ agent_id: peer.agentId, new_url: "https://moved.example.com" })).status).toBe(200);
-    expect((await node.peerUpdate(await update(peer, node.now))).status).toBe(200);
-    expect(node.connections.get(peer.agentId)!.agent_public_key_hex).toBeNull();
+    const connection = node.connect(peer.agentId, { key: null });
+    expect(await node.peerUpdate({ agent_id: peer.agentId, new_url: "https://moved.example.com" })).toEqual({ status: 403, body: { error: "Signature required — known public key on file" } });
+    expect((await node.peerUpdate(await update(peer, node.now))).status).toBe(403);
+    expect([connection.agent_url, connection.agent_public_key_hex]).toEqual(["https://peer.example.com/mcp", null]);
   });
 
   it("§20: a node peer_lookup of a connection returns {agent_id, url, status:'connected'}; of a stranger 404 Not connected to that agent", () => {
