@@ -236,3 +236,27 @@ describe("floods from one client cannot hurt real peers", () => {
     expect(answered.filter((r) => r.status === 429)).toHaveLength(10);
   }, 60_000);
 });
+
+describe("a squad task after a flood of the hub", () => {
+  it("is dispatched and completed while one client has spent its budget on the hub and the member", async () => {
+    const { approvedTask, squadOf, tag, waitForStatus } = await import("../halo/helpers.js");
+    const t = tag();
+    const kind = `flooded-${t}`;
+    const { squad, agents } = await squadOf([`flooded-${t}`], [kind]);
+    const member = agents[0]!;
+    const attacker = "203.0.113.99";
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) => {
+        const name = i % 2 === 0 ? "hub" : member.name;
+        const stranger = newPassport();
+        return mesh("POST", `/agents/${name}/__darkmatter__/connection_request`, { from_agent_id: stranger.agentId, from_agent_url: PEER_URL, from_agent_public_key_hex: stranger.publicKeyHex }, from(attacker));
+      }),
+    );
+    expect((await mesh("GET", `/agents/hub/__darkmatter__/impression/x`, undefined, from(attacker))).status).toBe(429);
+    const created = await approvedTask({ kind, squadId: squad.id, maxAttempts: 1 });
+    expect((await api("POST", `/api/v1/tasks/${created.id}/dispatch`)).body).toMatchObject({ status: "dispatched" });
+    const held = (await inbox(member.name)).find((m) => m.metadata.taskId === created.id)!;
+    expect((await api("POST", `/api/v1/agents/${member.name}/messages/${held.message_id}/respond`, { body: { response: "done" } })).body.success).toBe(true);
+    expect(await waitForStatus(created.id, "completed")).toMatchObject({ result: { response: "done" } });
+  }, 60_000);
+});
