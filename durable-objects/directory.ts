@@ -1,16 +1,17 @@
 // The anchor (mesh spec §9) behind the Worker's root `/__darkmatter__/peer_update` and
 // `/__darkmatter__/peer_lookup/{agent_id}`: agent_id → {url, public_key_hex, last_seen}, with
-// mandatory signatures, first-key pinning, 10 registrations per minute per client IP and a 24 h
-// TTL pruned by an alarm. It also keeps the list of agents this Worker hosts, for the root
+// mandatory signatures, first-key pinning, 10 registrations per minute per client address (IPv6
+// by /64) and a 24 h TTL pruned by an alarm. It also keeps the list of agents this Worker hosts, for the root
 // well-known document and GET /api/v1/agents.
 import { DurableObject } from "cloudflare:workers";
-import { admitAnchorRegistration, anchorClientIp, anchorLookup, anchorWellKnown, isAnchorEntryStale, pruneIdleIpWindows, registerWithAnchor } from "../src/core/mesh/anchor.js";
-import { ANCHOR_ENTRY_MAX_AGE_SECONDS } from "../src/core/mesh/limits.js";
+import { requestClientKey } from "../src/core/client-address.js";
+import { admitAnchorClient, anchorLookup, anchorWellKnown, isAnchorEntryStale, registerWithAnchor } from "../src/core/mesh/anchor.js";
+import { ANCHOR_ENTRY_MAX_AGE_SECONDS, MAX_MESH_BODY_BYTES } from "../src/core/mesh/limits.js";
 import { meshErrors, parseJsonBody } from "../src/core/mesh/mesh-reply.js";
 import { matchAnchorPath } from "../src/core/mesh/mesh-paths.js";
 import type { SlidingWindow } from "../src/core/mesh/rate-limit.js";
 import type { AnchorEntry } from "../src/schemas/mesh-state.js";
-import { meshMethodNotAllowed, meshNotFound, meshResponse } from "../src/http/mesh-response.js";
+import { meshMethodNotAllowed, meshNotFound, meshResponse, readMeshBody } from "../src/http/mesh-response.js";
 
 export const DIRECTORY_NAME = "anchor-directory";
 
@@ -28,8 +29,9 @@ interface EntryRow extends AnchorEntry {
 
 export class Directory extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  // Per-IP sliding windows live in memory, like the reference's (§9.1); an evicted object forgets them.
-  private windows = new Map<string, SlidingWindow>();
+  // Per-address sliding windows live in memory, like the reference's (§9.1); an evicted object
+  // forgets them. Updated in place and bounded by admitAnchorClient.
+  private readonly windows = new Map<string, SlidingWindow>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -56,12 +58,17 @@ export class Directory extends DurableObject<Env> {
       if (isStale) this.sql.exec("DELETE FROM entries WHERE agent_id = ?", agentId);
       return meshResponse(reply);
     }
-    const ip = anchorClientIp((name) => request.headers.get(name));
-    const admitted = admitAnchorRegistration(this.windows.get(ip) ?? [], now);
-    this.windows.set(ip, admitted.window);
-    this.windows = new Map(pruneIdleIpWindows(this.windows, now));
-    if (!admitted.allowed) return meshResponse(meshErrors.anchorRateLimited());
-    const outcome = await registerWithAnchor(parseJsonBody(await request.text()), {
+    // §19.8: keyed on CF-Connecting-IP alone, which the edge sets (and wrangler dev sets to the
+    // socket's address). The reference's X-Forwarded-For fallback is gone: any client can write
+    // that header, and the only requests without CF-Connecting-IP are this Worker's own (its
+    // hosted agents registering in-process, src/mesh/transport.ts), which share one budget.
+    if (!admitAnchorClient(this.windows, requestClientKey(request), now)) {
+      await request.body?.cancel(); // refused unread, as anchor.py refuses before parsing (§9.1 step 1)
+      return meshResponse(meshErrors.anchorRateLimited());
+    }
+    const body = await readMeshBody(request, MAX_MESH_BODY_BYTES);
+    if (!body.ok) return body.response;
+    const outcome = await registerWithAnchor(parseJsonBody(body.text), {
       now,
       entry: (agentId) => this.sql.exec<EntryRow>("SELECT * FROM entries WHERE agent_id = ?", agentId).toArray()[0],
       freshEntryCount: () => this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE last_seen >= ?", now / 1000 - ANCHOR_ENTRY_MAX_AGE_SECONDS).one().n,

@@ -2,15 +2,28 @@
 // Hibernation API (sockets stay open while the object sleeps; it wakes only to fan out a change
 // or to answer an auth frame; pings are answered by the runtime without waking it). Each socket
 // carries whether it presented the operator token; `publish` sends each socket only the view of a
-// notification its audience allows (src/live/notification.ts).
+// notification its audience allows (src/live/notification.ts). Each socket is tagged with its
+// client's address key, so the anonymous sockets of one address are counted without a scan.
 import { DurableObject } from "cloudflare:workers";
+import { UNKNOWN_CLIENT } from "../src/core/client-address.js";
 import { secretsEqual } from "../src/core/constant-time.js";
+import { problemResponse } from "../src/http/problem.js";
 import { viewFor, type LiveClientFrame, type LiveFrame, type LiveNotification } from "../src/live/notification.js";
 
 export const LIVE_NAME = "live";
 /** Set by the /api/v1/live route (never taken from the client): "1" when the upgrade request carried the operator token. */
 export const LIVE_OPERATOR_HEADER = "x-dm-live-operator";
+/** Set by the /api/v1/live route (never taken from the client): the upgrade's client address key (IPv6 by /64). */
+export const LIVE_CLIENT_HEADER = "x-dm-live-client";
 const MAX_SOCKETS = 10_000;
+/**
+ * Anonymous sockets one client address (an IPv4 address or an IPv6 /64) may hold open. A
+ * dashboard needs one per browser tab; 8 leaves room for a household or an office behind one
+ * NAT while keeping one client from taking the object's MAX_SOCKETS (issue 11). Operator
+ * sockets, and sockets that authenticated since, are not counted.
+ */
+export const MAX_ANONYMOUS_SOCKETS_PER_CLIENT = 8;
+const LIVE_PATH = "/api/v1/live";
 const MAX_FRAME_CHARS = 4096;
 
 interface SocketState {
@@ -26,10 +39,23 @@ export class Live extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
-    if (this.ctx.getWebSockets().length >= MAX_SOCKETS) return new Response("too many live dashboards", { status: 503 });
+    if (this.ctx.getWebSockets().length >= MAX_SOCKETS) {
+      return problemResponse({ status: 503, code: "live-full", detail: `the live channel holds ${MAX_SOCKETS} sockets; dashboards fall back to polling` }, LIVE_PATH);
+    }
     const operator = request.headers.get(LIVE_OPERATOR_HEADER) === "1";
+    const tag = clientTag(request.headers.get(LIVE_CLIENT_HEADER) || UNKNOWN_CLIENT);
+    // Counting and accepting happen with no await between them, so concurrent upgrades from one
+    // address cannot both pass the cap. Tags are fixed at accept; a socket that authenticates
+    // later keeps its tag and is skipped by the attachment check instead.
+    if (!operator && this.ctx.getWebSockets(tag).filter((ws) => !isOperatorSocket(ws)).length >= MAX_ANONYMOUS_SOCKETS_PER_CLIENT) {
+      return problemResponse({
+        status: 429,
+        code: "too-many-live-sockets",
+        detail: `your address already holds ${MAX_ANONYMOUS_SOCKETS_PER_CLIENT} anonymous live sockets; close one, or connect with the operator token`,
+      }, LIVE_PATH);
+    }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
-    this.ctx.acceptWebSocket(server);
+    this.ctx.acceptWebSocket(server, [tag]);
     server.serializeAttachment({ operator } satisfies SocketState);
     send(server, { type: "hello", operator });
     return new Response(null, { status: 101, webSocket: client });
@@ -64,7 +90,7 @@ export class Live extends DurableObject<Env> {
   async publish(notifications: LiveNotification[]): Promise<number> {
     let sent = 0;
     for (const ws of this.ctx.getWebSockets()) {
-      const { operator } = (ws.deserializeAttachment() as SocketState | null) ?? { operator: false };
+      const operator = isOperatorSocket(ws);
       for (const notification of notifications) {
         const view = viewFor(notification, operator);
         if (view && send(ws, { type: "change", notification: view })) sent += 1;
@@ -72,6 +98,15 @@ export class Live extends DurableObject<Env> {
     }
     return sent;
   }
+}
+
+/** Hibernation tags are at most 256 characters; client keys are at most 64 (src/core/client-address.ts). */
+function clientTag(clientKey: string): string {
+  return `client:${clientKey}`;
+}
+
+function isOperatorSocket(ws: WebSocket): boolean {
+  return ((ws.deserializeAttachment() as SocketState | null) ?? { operator: false }).operator;
 }
 
 function send(ws: WebSocket, frame: LiveFrame): boolean {

@@ -6,7 +6,8 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { DomainError } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
 import type { AppEnv } from "../http/app-env.js";
-import { LIVE_OPERATOR_HEADER } from "../../durable-objects/live.js";
+import { requestClientKey } from "../core/client-address.js";
+import { LIVE_CLIENT_HEADER, LIVE_OPERATOR_HEADER, MAX_ANONYMOUS_SOCKETS_PER_CLIENT } from "../../durable-objects/live.js";
 import { liveStub } from "../live/publish.js";
 
 export const liveRoutes = new OpenAPIHono<AppEnv>();
@@ -15,8 +16,9 @@ liveRoutes.openAPIRegistry.registerPath({
   method: "get", path: "/api/v1/live", tags: ["live"], summary: "WebSocket of change hints for dashboards",
   description:
     'Upgrade to a WebSocket. The server sends `{"type":"hello","operator":bool}`, then `{"type":"change","notification":{topics,type,audience,worldline?,agent?,id?,at}}` for each change. ' +
-    'Send `{"type":"auth","token":"<DM_OPERATOR_TOKEN>"}` to receive private changes; without it only public world lines\' changes arrive. Text `ping` is answered `pong`.',
-  responses: { 101: { description: "switching to the WebSocket protocol", content: { "text/plain": { schema: z.string() } } }, ...problemResponses(403, 426, 503) },
+    'Send `{"type":"auth","token":"<DM_OPERATOR_TOKEN>"}` to receive private changes; without it only public world lines\' changes arrive. Text `ping` is answered `pong`. ' +
+    `One client address (IPv4, or IPv6 by /64) may hold ${MAX_ANONYMOUS_SOCKETS_PER_CLIENT} anonymous sockets at once; more are refused with 429.`,
+  responses: { 101: { description: "switching to the WebSocket protocol", content: { "text/plain": { schema: z.string() } } }, ...problemResponses(403, 426, 429, 503) },
 });
 
 liveRoutes.get("/live", async (c) => {
@@ -29,5 +31,6 @@ liveRoutes.get("/live", async (c) => {
   if (!stub) throw new DomainError(503, "live-unavailable", "this deployment has no live channel (LIVE binding); dashboards fall back to polling");
   const headers = new Headers(c.req.raw.headers);
   headers.set(LIVE_OPERATOR_HEADER, c.get("isOperator") ? "1" : "0");
+  headers.set(LIVE_CLIENT_HEADER, requestClientKey(c.req.raw)); // set, not appended: a client's own copy is overwritten
   return stub.fetch(new Request(c.req.raw.url, { method: "GET", headers }));
 });

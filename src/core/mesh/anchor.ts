@@ -12,7 +12,10 @@ import {
   ANCHOR_RATE_LIMIT_PER_IP,
   ANCHOR_RATE_TRACKED_IPS,
   MAX_AGENT_ID_CODE_POINTS,
+  MAX_TIMESTAMP_CODE_POINTS,
   PROTOCOL_VERSION,
+  PUBLIC_KEY_HEX_PATTERN,
+  SIGNATURE_HEX_PATTERN,
 } from "./limits.js";
 import { isJsonObject, meshErrors, success, type MeshReply, type ParsedBody } from "./mesh-reply.js";
 import { verifyPeerUpdateSignature } from "./message-signing.js";
@@ -23,32 +26,34 @@ import { isTimestampFresh } from "./replay.js";
 import { isPrivateUrl } from "./ssrf.js";
 import { validateMeshUrl } from "./url.js";
 
-/**
- * §19.8: the per-IP key. Behind Cloudflare the client is `CF-Connecting-IP`; the reference's
- * first `X-Forwarded-For` entry is spoofable and only used when that header is absent.
- */
-export function anchorClientIp(header: (name: string) => string | null | undefined): string {
-  const cf = header("cf-connecting-ip");
-  if (cf) return cf.trim();
-  const forwarded = header("x-forwarded-for");
-  const first = forwarded?.split(",")[0]?.trim();
-  return first || "unknown";
-}
-
 /** §9.1 step 1: 10 registrations per client IP per sliding 60 s, counted before any validation. */
 export function admitAnchorRegistration(window: SlidingWindow, now: number): { allowed: boolean; window: SlidingWindow } {
   return admitToWindow(window, ANCHOR_RATE_LIMIT_PER_IP, now);
 }
 
-/** anchor.py: once more than 1000 IPs are tracked, those with no recent admissions are forgotten. */
-export function pruneIdleIpWindows(windows: ReadonlyMap<string, SlidingWindow>, now: number): ReadonlyMap<string, SlidingWindow> {
-  if (windows.size <= ANCHOR_RATE_TRACKED_IPS) return windows;
-  const kept = new Map<string, SlidingWindow>();
-  for (const [ip, window] of windows) {
-    const slid = slideWindow(window, now);
-    if (slid.length > 0) kept.set(ip, slid);
+/**
+ * §9.1 step 1 over every client at once: admits (or refuses) one registration from `client` (a
+ * `clientAddressKey`: IPv4 as is, IPv6 by /64) and updates `windows` in place. The map is kept
+ * in order of last request (the client's entry is re-inserted each time), so its front holds the
+ * clients seen least recently. Past `capacity` clients, the idle windows at the front (no
+ * admission in the last 60 s: what anchor.py forgets past 1000 IPs) are all dropped; if every
+ * tracked client is still active, the least recently seen one is. An entry is deleted at most
+ * once per insertion, so a request costs O(1) amortised: the map is never copied or scanned
+ * whole. Dropping an active window only forgets a budget, and a client holding more than
+ * `capacity` addresses is not held by a per-address limit anyway.
+ */
+export function admitAnchorClient(windows: Map<string, SlidingWindow>, client: string, now: number, capacity = ANCHOR_RATE_TRACKED_IPS): boolean {
+  const admitted = admitAnchorRegistration(windows.get(client) ?? [], now);
+  windows.delete(client);
+  windows.set(client, admitted.window);
+  if (windows.size <= capacity) return admitted.allowed;
+  for (const [key, window] of windows) {
+    if (key === client || slideWindow(window, now).length > 0) break;
+    windows.delete(key); // deleting the current entry is safe while iterating a Map
   }
-  return kept;
+  const oldest = windows.keys().next().value;
+  if (windows.size > capacity && oldest !== undefined && oldest !== client) windows.delete(oldest);
+  return admitted.allowed;
 }
 
 /** §9.4: an entry unseen for MORE than 24 h is gone (exactly 24 h is still served). */
@@ -96,6 +101,12 @@ export async function registerWithAnchor(body: ParsedBody, ctx: AnchorRegistrati
   if (urlError) return { reply: meshErrors.invalidUrl(urlError) };
   if (codePointLength(agentId) > MAX_AGENT_ID_CODE_POINTS) return { reply: meshErrors.agentIdTooLong() }; // 6
   if (!publicKeyHex || !signature || !timestamp) return { reply: meshErrors.anchorMissingProof() }; // 7
+  // Issue 11: shapes no Ed25519 key or signature can have are refused before any parsing or
+  // verification. Python's bytes.fromhex would also skip inner whitespace, but reference nodes
+  // send `bytes.hex()` output, and they ignore the anchor's replies (§19.7).
+  if (!PUBLIC_KEY_HEX_PATTERN.test(publicKeyHex)) return { reply: meshErrors.anchorMalformedProof("public_key_hex", 64) };
+  if (!SIGNATURE_HEX_PATTERN.test(signature)) return { reply: meshErrors.anchorMalformedProof("signature", 128) };
+  if (codePointLength(timestamp) > MAX_TIMESTAMP_CODE_POINTS) return { reply: meshErrors.anchorTimestampInvalid() }; // never fresh (§6.4)
   if (!isTimestampFresh(timestamp, ctx.now)) return { reply: meshErrors.anchorTimestampInvalid() }; // 8
   if (!(await verifyPeerUpdateSignature(publicKeyHex, { agentId, newUrl, timestamp }, signature))) {
     return { reply: meshErrors.invalidSignature() }; // 9

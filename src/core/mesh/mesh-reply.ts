@@ -113,6 +113,9 @@ export const meshErrors = {
   directoryFull: () => reject(429, "directory-full", "Directory full"),
   /** §19.7: a Worker anchor SHOULD bind agent_id to the key; the reference does not, so the text is ours. */
   anchorIdentityMismatch: () => reject(403, "identity-mismatch", "agent_id must equal public_key_hex"),
+  /** Issue 11: a key or signature that cannot be Ed25519 is refused before any verification; the text is ours. */
+  anchorMalformedProof: (field: "public_key_hex" | "signature", hexChars: number) =>
+    reject(400, "malformed-proof", `${field} must be ${hexChars} hex characters`),
   /** §19.7: a Worker anchor MAY refuse loopback/private URLs; the text is ours. */
   anchorPrivateUrl: () => reject(400, "private-url", "new_url must not target private or loopback addresses"),
 } as const;

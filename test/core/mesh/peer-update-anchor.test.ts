@@ -1,8 +1,8 @@
 // §20 "peer_update / peer_lookup / anchor": node-side healing (§8.11, §8.12) and the anchor (§9).
 import { describe, expect, it } from "vitest";
+import { clientAddressKey } from "../../../src/core/client-address.js";
 import {
-  admitAnchorRegistration,
-  anchorClientIp,
+  admitAnchorClient,
   anchorLookup,
   anchorWellKnown,
   formatMeshTimestamp,
@@ -113,9 +113,7 @@ class TestAnchor {
   options: Pick<AnchorRegistrationContext, "requireSelfCertifyingId" | "refusePrivateUrls"> = {};
 
   async register(body: unknown, ip = "198.51.100.7") {
-    const admitted = admitAnchorRegistration(this.windows.get(ip) ?? [], this.now);
-    this.windows.set(ip, admitted.window);
-    if (!admitted.allowed) return { status: 429, body: { error: "Rate limit exceeded" } };
+    if (!admitAnchorClient(this.windows, clientAddressKey(ip), this.now)) return { status: 429, body: { error: "Rate limit exceeded" } };
     const outcome = await registerWithAnchor({ ok: true, value: body }, {
       now: this.now,
       entry: (id) => this.directory.get(id),
@@ -196,13 +194,74 @@ describe("§20 anchor", () => {
     expect(anchorWellKnown(3)).toEqual({ darkmatter: true, anchor: true, protocol_version: "0.2", agents_registered: 3 });
   });
 
-  it("keys the per-IP limit on CF-Connecting-IP, falling back to the first X-Forwarded-For entry (§19.8)", () => {
-    const headers = (h: Record<string, string>) => (name: string) => h[name] ?? null;
-    expect(anchorClientIp(headers({ "cf-connecting-ip": "203.0.113.9", "x-forwarded-for": "1.2.3.4" }))).toBe("203.0.113.9");
-    expect(anchorClientIp(headers({ "x-forwarded-for": "1.2.3.4, 10.0.0.1" }))).toBe("1.2.3.4");
-    expect(anchorClientIp(headers({}))).toBe("unknown");
+  it("counts an IPv6 client by its /64: eleven addresses of one /64 share one budget of ten", async () => {
+    const anchor = new TestAnchor();
+    const statuses = [];
+    for (let i = 1; i <= 11; i++) statuses.push((await anchor.register({}, `2001:db8:1:2::${i.toString(16)}`)).status);
+    expect(statuses.slice(0, 10).every((status) => status === 400)).toBe(true); // counted, then refused as empty
+    expect(statuses[10]).toBe(429);
+    expect((await anchor.register({}, "2001:db8:1:3::1")).status).toBe(400); // the next /64 has its own budget
+    expect((await anchor.register({}, "203.0.113.1")).status).toBe(400);
+    expect([...anchor.windows.keys()]).toEqual(["2001:db8:1:2::/64", "2001:db8:1:3::/64", "203.0.113.1"]);
   });
 
+  it("refuses a key or signature that cannot be Ed25519 with 400 before verifying, and an over-long timestamp as never fresh", async () => {
+    const anchor = new TestAnchor();
+    const node = newPassport();
+    const valid = await update(node, anchor.now);
+    const refused = (fields: Record<string, unknown>) => anchor.register({ ...valid, ...fields }, "198.51.100.20");
+    expect(await refused({ public_key_hex: valid.public_key_hex.slice(2) })).toEqual({ status: 400, body: { error: "public_key_hex must be 64 hex characters" } });
+    expect(await refused({ public_key_hex: "zz" + valid.public_key_hex.slice(2) })).toEqual({ status: 400, body: { error: "public_key_hex must be 64 hex characters" } });
+    expect(await refused({ public_key_hex: "ab".repeat(50_000) })).toEqual({ status: 400, body: { error: "public_key_hex must be 64 hex characters" } });
+    expect(await refused({ signature: valid.signature + "00" })).toEqual({ status: 400, body: { error: "signature must be 128 hex characters" } });
+    expect(await refused({ signature: `${valid.signature.slice(0, 64)} ${valid.signature.slice(64)}` })).toEqual({ status: 400, body: { error: "signature must be 128 hex characters" } });
+    expect(await refused({ timestamp: valid.timestamp + " ".repeat(10) + "x".repeat(100) })).toEqual({ status: 403, body: { error: "Timestamp expired or invalid" } });
+    expect(anchor.directory.size).toBe(0);
+    // The same registration, well-formed and padded with outer whitespace, still registers (§9.1 step 3).
+    expect(await refused({ signature: ` ${valid.signature}\n`, public_key_hex: `${valid.public_key_hex} ` })).toEqual({ status: 200, body: { success: true, registered: true } });
+  });
+});
+
+describe("the anchor's per-address windows (admitAnchorClient)", () => {
+  const active = (count: number, now: number) => new Map<string, SlidingWindow>(Array.from({ length: count }, (_, i) => [`198.51.100.${i}`, [now - 1000]]));
+
+  it("updates the map it is given, in place, and keeps it at the capacity", () => {
+    const windows = active(5, T0);
+    const before = windows;
+    for (let i = 0; i < 20; i++) admitAnchorClient(windows, `203.0.113.${i}`, T0, 5);
+    expect(windows).toBe(before);
+    expect(windows.size).toBe(5);
+    expect([...windows.keys()]).toEqual(["203.0.113.15", "203.0.113.16", "203.0.113.17", "203.0.113.18", "203.0.113.19"]); // the least recently seen went first
+  });
+
+  it("drops idle windows before active ones, and the least recently seen active one only when none is idle", () => {
+    const windows = new Map<string, SlidingWindow>([
+      ["idle-1", [T0 - 120_000]],
+      ["idle-2", [T0 - 61_000]],
+      ["busy", [T0 - 5_000]],
+    ]);
+    admitAnchorClient(windows, "new", T0, 3);
+    expect([...windows.keys()]).toEqual(["busy", "new"]); // both idle windows at the front went
+    admitAnchorClient(windows, "newer", T0, 3);
+    expect([...windows.keys()]).toEqual(["busy", "new", "newer"]);
+    admitAnchorClient(windows, "newest", T0, 3);
+    expect([...windows.keys()]).toEqual(["new", "newer", "newest"]); // all active: the least recently seen went
+  });
+
+  it("keeps a limited client's window however many others arrive, and moves a returning client to the back", () => {
+    const windows = new Map<string, SlidingWindow>();
+    for (let i = 0; i < 10; i++) expect(admitAnchorClient(windows, "flooder", T0 + i, 3)).toBe(true);
+    expect(admitAnchorClient(windows, "flooder", T0 + 10, 3)).toBe(false);
+    admitAnchorClient(windows, "a", T0 + 11, 3);
+    admitAnchorClient(windows, "b", T0 + 12, 3);
+    expect(admitAnchorClient(windows, "flooder", T0 + 13, 3)).toBe(false); // refused again, and now the most recent
+    admitAnchorClient(windows, "c", T0 + 14, 3);
+    expect([...windows.keys()]).toEqual(["b", "flooder", "c"]);
+    expect(windows.get("flooder")).toHaveLength(10);
+  });
+});
+
+describe("§20 anchor options", () => {
   it("may refuse loopback and private new_urls when configured to (§19.7 MAY)", async () => {
     const anchor = new TestAnchor();
     anchor.options.refusePrivateUrls = true;

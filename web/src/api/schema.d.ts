@@ -7165,7 +7165,7 @@ export interface paths {
         };
         /**
          * WebSocket of change hints for dashboards
-         * @description Upgrade to a WebSocket. The server sends `{"type":"hello","operator":bool}`, then `{"type":"change","notification":{topics,type,audience,worldline?,agent?,id?,at}}` for each change. Send `{"type":"auth","token":"<DM_OPERATOR_TOKEN>"}` to receive private changes; without it only public world lines' changes arrive. Text `ping` is answered `pong`.
+         * @description Upgrade to a WebSocket. The server sends `{"type":"hello","operator":bool}`, then `{"type":"change","notification":{topics,type,audience,worldline?,agent?,id?,at}}` for each change. Send `{"type":"auth","token":"<DM_OPERATOR_TOKEN>"}` to receive private changes; without it only public world lines' changes arrive. Text `ping` is answered `pong`. One client address (IPv4, or IPv6 by /64) may hold 8 anonymous sockets at once; more are refused with 429.
          */
         get: {
             parameters: {
@@ -7196,6 +7196,15 @@ export interface paths {
                 };
                 /** @description error */
                 426: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description error */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
