@@ -4,7 +4,7 @@
 // by /64) and a 24 h TTL pruned by an alarm. It also keeps the list of agents this Worker hosts, for the root
 // well-known document and GET /api/v1/agents.
 import { DurableObject } from "cloudflare:workers";
-import { requestClientKey } from "../src/core/client-address.js";
+import { CLIENT_KEY_HEADER, INTERNAL_CLIENT, requestClientKey } from "../src/core/client-address.js";
 import { admitAnchorClient, anchorLookup, anchorWellKnown, isAnchorEntryStale, registerWithAnchor } from "../src/core/mesh/anchor.js";
 import { ANCHOR_ENTRY_MAX_AGE_SECONDS, MAX_MESH_BODY_BYTES } from "../src/core/mesh/limits.js";
 import { meshErrors, parseJsonBody } from "../src/core/mesh/mesh-reply.js";
@@ -59,10 +59,12 @@ export class Directory extends DurableObject<Env> {
       return meshResponse(reply);
     }
     // §19.8: keyed on CF-Connecting-IP alone, which the edge sets (and wrangler dev sets to the
-    // socket's address). The reference's X-Forwarded-For fallback is gone: any client can write
-    // that header, and the only requests without CF-Connecting-IP are this Worker's own (its
-    // hosted agents registering in-process, src/mesh/transport.ts), which share one budget.
-    if (!admitAnchorClient(this.windows, requestClientKey(request), now)) {
+    // socket's address); the mesh route puts the key in CLIENT_KEY_HEADER, overwriting any copy a
+    // client sent. The reference's X-Forwarded-For fallback is gone: any client can write that
+    // header. This Worker's own agents registering in-process (src/mesh/transport.ts) are not
+    // anonymous clients and are not charged, so many of them can re-register at once.
+    const client = request.headers.get(CLIENT_KEY_HEADER) ?? requestClientKey(request);
+    if (client !== INTERNAL_CLIENT && !admitAnchorClient(this.windows, client, now)) {
       await request.body?.cancel(); // refused unread, as anchor.py refuses before parsing (§9.1 step 1)
       return meshResponse(meshErrors.anchorRateLimited());
     }

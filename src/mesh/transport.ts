@@ -73,7 +73,11 @@ function dispatch(env: Env, request: Request): Promise<Response> {
       forwarded.headers.set(CLIENT_KEY_HEADER, INTERNAL_CLIENT); // our own agents are not anonymous clients
       return stub.fetch(forwarded);
     }
-    if (path.startsWith("/__darkmatter__/peer_")) return env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME)).fetch(request);
+    if (path.startsWith("/__darkmatter__/peer_")) {
+      const forwarded = new Request(request);
+      forwarded.headers.set(CLIENT_KEY_HEADER, INTERNAL_CLIENT); // our agents registering with our own anchor
+      return env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME)).fetch(forwarded);
+    }
   }
   return fetch(request);
 }

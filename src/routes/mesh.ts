@@ -18,7 +18,11 @@ export const meshRoutes = new Hono<AppEnv>();
 // §9.3 plus the agents this Worker hosts (an anchor document has no agent_id, so discovery scans skip it).
 meshRoutes.get("/.well-known/darkmatter.json", async (c) => meshJson(await directoryStub(c.env).wellKnown()));
 
-meshRoutes.all("/__darkmatter__/*", (c) => directoryStub(c.env).fetch(c.req.raw));
+meshRoutes.all("/__darkmatter__/*", (c) => {
+  const request = new Request(c.req.raw);
+  request.headers.set(CLIENT_KEY_HEADER, requestClientKey(c.req.raw)); // never the client's own copy
+  return directoryStub(c.env).fetch(request);
+});
 
 // Names known to be hosted, per isolate: agents are never deleted, so a positive answer stays
 // true; a negative one is asked again (the agent may have been created since).

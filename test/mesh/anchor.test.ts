@@ -52,6 +52,20 @@ describe("the anchor at the Worker root (spec §9)", () => {
     expect((await register(newPassport(), {}, "192.0.2.100")).status).toBe(200); // another client is unaffected
   });
 
+  it("does not charge this Worker's own agents registering in-process, and a client cannot claim to be one", async () => {
+    const { meshCall } = await import("../../src/mesh/transport.js");
+    const statuses = [];
+    for (let i = 0; i < 12; i++) {
+      const update = await signedPeerUpdate(newPassport(), "https://node.example.com:8101", formatMeshTimestamp(Date.now()));
+      const call = await meshCall(env, "http://localhost/__darkmatter__/peer_update", { method: "POST", body: update, timeoutMs: 5000 });
+      statuses.push(call.ok ? call.status : 0);
+    }
+    expect(statuses).toEqual(Array(12).fill(200)); // e.g. every hosted agent re-announcing after a DM_PUBLIC_URL change
+    const claimed = [];
+    for (let i = 0; i < 11; i++) claimed.push((await mesh("POST", "/__darkmatter__/peer_update", await signedPeerUpdate(newPassport(), "https://node.example.com:8101", formatMeshTimestamp(Date.now())), { "cf-connecting-ip": "192.0.2.150", "x-dm-client": "internal" })).status);
+    expect(claimed.at(-1)).toBe(429);
+  });
+
   it("forgets entries unseen for more than 24 hours through its alarm", async () => {
     const node = newPassport();
     await register(node, {}, "198.51.100.9");
