@@ -260,3 +260,18 @@ describe("a squad task after a flood of the hub", () => {
     expect(await waitForStatus(created.id, "completed")).toMatchObject({ result: { response: "done" } });
   }, 60_000);
 });
+
+describe("the connection cap under concurrent requests", () => {
+  it("reserves a slot before dialling, so N concurrent requests cannot pass the cap", async () => {
+    const requester = await createAgent(unique("cap"));
+    const targets = await Promise.all(Array.from({ length: 5 }, () => createAgent(unique("cap-t"))));
+    // this one agent's cap is 2 (DM_MAX_CONNECTIONS is 1000 for the rest of the suite)
+    await runInDurableObject(agentStub(requester.name), (instance) => {
+      instance.env = { ...instance.env, DM_MAX_CONNECTIONS: "2" };
+    });
+    await connect(requester.name, targets[0]!.name); // one connection held
+    const replies = await Promise.all(targets.slice(1).map((t) => connection(requester.name, { action: "request", target_url: agentUrl(t.name) })));
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(replies.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(["connection-limit", "connection-limit", "connection-limit"]);
+  }, 60_000);
+});
