@@ -3,7 +3,7 @@
 // alarm-driven beats keep to their interval (lateness from the journal's pulse timestamps).
 import { beat } from "../src/core/arbiter/beat.js";
 import { createArbiterState } from "../src/core/arbiter/state.js";
-import { callJson } from "./http.js";
+import { callJson } from "../scripts/http-json.js";
 import { median, percentile, round, timed, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 

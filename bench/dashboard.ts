@@ -5,7 +5,7 @@
 // while scrolling the audit log over a large ledger (1M entries by default;
 // DM_BENCH_DASHBOARD_LEDGER=<n> for a smaller one, DM_BENCH_DASHBOARD_WORLDLINES=<n> likewise).
 import { bytesToHex } from "../src/core/hash.js";
-import { callJson } from "./http.js";
+import { callJson } from "../scripts/http-json.js";
 import { median, percentile, round, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 import type { Multiverse } from "../web/src/api/types.js";

@@ -4,7 +4,7 @@
 // hash-bound near 100k/s in memory; Ed25519 verify ≈ 15k/s via WebCrypto, 1.3k/s via noble.
 import { bytesToHex } from "../src/core/hash.js";
 import { verifyInclusionHex } from "../src/core/merkle.js";
-import { callJson } from "./http.js";
+import { callJson } from "../scripts/http-json.js";
 import { growth, median, percentile, round, timed, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 

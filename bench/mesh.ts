@@ -13,7 +13,7 @@
 import { signedMessageBody, signedPeerUpdate } from "../src/core/mesh/message-signing.js";
 import { newPassport, type Passport } from "../src/core/mesh/passport.js";
 import { formatMeshTimestamp } from "../src/core/mesh/timestamp.js";
-import { callJson } from "./http.js";
+import { callJson } from "../scripts/http-json.js";
 import { percentile, round, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 

@@ -7,7 +7,8 @@
 // carries the header, which it then passes through unchanged. wrangler dev listens on 127.0.0.1,
 // and the whole of 127.0.0.0/8 is loopback on Linux, so a client bound to 127.0.0.2 arrives as
 // CF-Connecting-IP 127.0.0.2 and one bound to 127.0.0.1 as 127.0.0.1.
-import { Agent, request } from "node:http";
+import { Agent } from "node:http";
+import { callJson } from "../../scripts/http-json.js";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { signedMessageBody, signedPeerUpdate } from "../../src/core/mesh/message-signing.js";
 import { newPassport } from "../../src/core/mesh/passport.js";
@@ -32,26 +33,9 @@ afterAll(() => {
 
 /** A mesh call from a chosen loopback address (fetch cannot bind its source address). */
 function from(localAddress: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
   let agent = pools.get(localAddress);
   if (!agent) pools.set(localAddress, (agent = new Agent({ keepAlive: true, maxSockets: 16 })));
-  return new Promise((resolve, reject) => {
-    const req = request(inject("baseUrl") + path, { method, agent, localAddress, headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        try {
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-        } catch {
-          resolve({ status: res.statusCode ?? 0, body: text });
-        }
-      });
-    });
-    req.on("error", reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
+  return callJson(inject("baseUrl"), null, method, path, body, { localAddress, agent });
 }
 
 async function agent(n: string) {

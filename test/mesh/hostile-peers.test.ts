@@ -103,8 +103,8 @@ describe("bounded input, checked before anything is stored or held", () => {
     const big = JSON.stringify({ from_agent_id: "x", from_agent_url: PEER_URL, from_agent_bio: "b".repeat(300 * 1024) });
     const streamed = await mesh("POST", `${base}/connection_request`, big);
     expect([streamed.status, streamed.contentType, Object.keys(streamed.body)]).toEqual([413, "application/json", ["error"]]);
-    const declared = await api("POST", `${base}/message`, { token: null, raw: "{}", headers: { "content-length": String(30 * 1024 * 1024), "content-type": "application/json" } }).catch(() => undefined);
-    if (declared) expect(declared.status).toBe(413);
+    const declared = await api("POST", `${base}/message`, { token: null, raw: "{}", headers: { "content-length": String(30 * 1024 * 1024), "content-type": "application/json" } });
+    expect(declared.status).toBe(413);
     const hugeMessage = await mesh("POST", `${base}/message`, JSON.stringify({ message_id: "msg-1", content: "x".repeat(1100 * 1024), webhook: PEER_URL }));
     expect(hugeMessage.status).toBe(413);
     expect(await pending(target.name)).toEqual([]);
@@ -119,7 +119,7 @@ describe("bounded input, checked before anything is stored or held", () => {
     const [held] = await pending(target.name);
     expect([held!.from_agent_bio.length, held!.from_agent_display_name.length]).toEqual([1000, 128]);
     const badKey = await mesh("POST", `${base}/connection_request`, { from_agent_id: "k".repeat(64), from_agent_url: PEER_URL, from_agent_public_key_hex: "k".repeat(64) });
-    expect([badKey.status, badKey.body.error]).toEqual([400, "Invalid from_agent_public_key_hex: 64 hex characters expected"]);
+    expect([badKey.status, badKey.body.error]).toEqual([400, "from_agent_public_key_hex must be 64 hex characters"]);
     const longId = await mesh("POST", `${base}/message`, await signed(peer, { message_id: "m".repeat(129) }));
     expect([longId.status, longId.body.error]).toEqual([400, "message_id too long"]);
     const fatMetadata = await mesh("POST", `${base}/message`, await signed(peer, { metadata: { blob: "z".repeat(17 * 1024) } }));
@@ -274,4 +274,20 @@ describe("the connection cap under concurrent requests", () => {
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
     expect(replies.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(["connection-limit", "connection-limit", "connection-limit"]);
   }, 60_000);
+});
+
+describe("agent storage", () => {
+  it("moves the first layout's one-value collections into rows on load, and deletes the old values", async () => {
+    const { AgentStore } = await import("../../src/mesh/agent-store.js");
+    const agent = await createAgent(unique("legacy"));
+    const peer = newPassport();
+    const legacyConnection = { agent_id: peer.agentId, agent_url: PEER_URL, agent_bio: "", direction: "inbound", connected_at: "2026-01-01T00:00:00+00:00", agent_public_key_hex: peer.publicKeyHex, agent_display_name: null, rate_limit: 0, messages_sent: 0, messages_received: 0, messages_declined: 0, last_activity: null, health_failures: 0 };
+    const moved = await runInDurableObject(agentStub(agent.name), async (_instance, state) => {
+      await state.storage.put({ connections: { [peer.agentId]: legacyConnection }, impressions: { [peer.agentId]: "steady" }, pendingOutbound: [{ url: PEER_URL }] });
+      const store = new AgentStore(state.storage);
+      await store.load();
+      return { connection: store.connections.get(peer.agentId), impression: store.impressions.get(peer.agentId), outbound: store.pendingOutbound, left: [...(await state.storage.get(["connections", "impressions", "pendingOutbound"])).keys()] };
+    });
+    expect(moved).toEqual({ connection: legacyConnection, impression: "steady", outbound: [{ url: PEER_URL }], left: [] });
+  });
 });

@@ -21,39 +21,14 @@ import { isJsonObject, meshErrors, success, type MeshReply, type ParsedBody } fr
 import { verifyPeerUpdateSignature } from "./message-signing.js";
 import { isSelfCertifying } from "./passport.js";
 import { codePointLength, isTruthy, pyStrip } from "./python-semantics.js";
-import { admitToWindow, slideWindow, type SlidingWindow } from "./rate-limit.js";
+import { admitClient, type SlidingWindow } from "./rate-limit.js";
 import { isTimestampFresh } from "./replay.js";
 import { isPrivateUrl } from "./ssrf.js";
 import { validateMeshUrl } from "./url.js";
 
-/** §9.1 step 1: 10 registrations per client IP per sliding 60 s, counted before any validation. */
-export function admitAnchorRegistration(window: SlidingWindow, now: number): { allowed: boolean; window: SlidingWindow } {
-  return admitToWindow(window, ANCHOR_RATE_LIMIT_PER_IP, now);
-}
-
-/**
- * §9.1 step 1 over every client at once: admits (or refuses) one registration from `client` (a
- * `clientAddressKey`: IPv4 as is, IPv6 by /64) and updates `windows` in place. The map is kept
- * in order of last request (the client's entry is re-inserted each time), so its front holds the
- * clients seen least recently. Past `capacity` clients, the idle windows at the front (no
- * admission in the last 60 s: what anchor.py forgets past 1000 IPs) are all dropped; if every
- * tracked client is still active, the least recently seen one is. An entry is deleted at most
- * once per insertion, so a request costs O(1) amortised: the map is never copied or scanned
- * whole. Dropping an active window only forgets a budget, and a client holding more than
- * `capacity` addresses is not held by a per-address limit anyway.
- */
+/** §9.1 step 1, counted before any validation: 10 registrations per client address per sliding 60 s, at most `capacity` clients tracked (`admitClient`). */
 export function admitAnchorClient(windows: Map<string, SlidingWindow>, client: string, now: number, capacity = ANCHOR_RATE_TRACKED_IPS): boolean {
-  const admitted = admitAnchorRegistration(windows.get(client) ?? [], now);
-  windows.delete(client);
-  windows.set(client, admitted.window);
-  if (windows.size <= capacity) return admitted.allowed;
-  for (const [key, window] of windows) {
-    if (key === client || slideWindow(window, now).length > 0) break;
-    windows.delete(key); // deleting the current entry is safe while iterating a Map
-  }
-  const oldest = windows.keys().next().value;
-  if (windows.size > capacity && oldest !== undefined && oldest !== client) windows.delete(oldest);
-  return admitted.allowed;
+  return admitClient(windows, client, ANCHOR_RATE_LIMIT_PER_IP, now, capacity);
 }
 
 /** §9.4: an entry unseen for MORE than 24 h is gone (exactly 24 h is still served). */
@@ -81,7 +56,7 @@ export interface AnchorRegistrationOutcome {
 
 /**
  * §9.1 POST /__darkmatter__/peer_update on an anchor, steps 2–12 (the per-IP limit of step 1
- * is `admitAnchorRegistration`, applied by the caller first). Fields are whitespace-stripped
+ * is `admitAnchorClient`, applied by the caller first). Fields are whitespace-stripped
  * (Python `str.strip`) before anything, including signature verification. A Worker anchor is
  * lenient about Content-Type (§19.7): Python nodes always send application/json.
  */
@@ -104,14 +79,14 @@ export async function registerWithAnchor(body: ParsedBody, ctx: AnchorRegistrati
   // Issue 11: shapes no Ed25519 key or signature can have are refused before any parsing or
   // verification. Python's bytes.fromhex would also skip inner whitespace, but reference nodes
   // send `bytes.hex()` output, and they ignore the anchor's replies (§19.7).
-  if (!PUBLIC_KEY_HEX_PATTERN.test(publicKeyHex)) return { reply: meshErrors.anchorMalformedProof("public_key_hex", 64) };
-  if (!SIGNATURE_HEX_PATTERN.test(signature)) return { reply: meshErrors.anchorMalformedProof("signature", 128) };
+  if (!PUBLIC_KEY_HEX_PATTERN.test(publicKeyHex)) return { reply: meshErrors.malformedHex("public_key_hex", 64) };
+  if (!SIGNATURE_HEX_PATTERN.test(signature)) return { reply: meshErrors.malformedHex("signature", 128) };
   if (codePointLength(timestamp) > MAX_TIMESTAMP_CODE_POINTS) return { reply: meshErrors.anchorTimestampInvalid() }; // never fresh (§6.4)
   if (!isTimestampFresh(timestamp, ctx.now)) return { reply: meshErrors.anchorTimestampInvalid() }; // 8
   if (!(await verifyPeerUpdateSignature(publicKeyHex, { agentId, newUrl, timestamp }, signature))) {
     return { reply: meshErrors.invalidSignature() }; // 9
   }
-  if ((ctx.requireSelfCertifyingId ?? true) && !isSelfCertifying(agentId, publicKeyHex)) return { reply: meshErrors.anchorIdentityMismatch() };
+  if ((ctx.requireSelfCertifyingId ?? true) && !isSelfCertifying(agentId, publicKeyHex)) return { reply: meshErrors.identityMismatch() };
   if (ctx.refusePrivateUrls && isPrivateUrl(newUrl)) return { reply: meshErrors.anchorPrivateUrl() };
 
   const existing = ctx.entry(agentId);

@@ -44,6 +44,7 @@ export const MAX_WEBHOOK_UPDATES_PER_MESSAGE = 100;
 /** Ed25519 public keys on the wire: 32 bytes as hex. */
 export const PUBLIC_KEY_HEX_PATTERN = /^[0-9a-fA-F]{64}$/;
 /** Ed25519 signatures on the wire: 64 bytes as hex (reference nodes send `bytes.hex()`). */
+export const SIGNATURE_HEX_CHARS = 128;
 export const SIGNATURE_HEX_PATTERN = /^[0-9a-fA-F]{128}$/;
 /** §6.4 timestamps are ISO 8601 (`2026-11-22T10:56:03.449844+00:00` is 32); a longer one is never fresh. */
 export const MAX_TIMESTAMP_CODE_POINTS = 64;

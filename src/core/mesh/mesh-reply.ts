@@ -48,6 +48,10 @@ export const meshErrors = {
     reject(400, "invalid-field-type", `Invalid field type: ${fieldList(error)}`),
   /** Issue 11: mesh bodies are read with a byte cap; the reference has none. */
   bodyTooLarge: (limit: number) => reject(413, "body-too-large", `Request body too large (limit ${limit} bytes)`),
+  /** Issue 11: every string a node stores is bounded; the reference bounds only some (§12.1). */
+  fieldTooLong: (field: string) => reject(400, "field-too-long", `${field} too long`),
+  /** Issue 11: a handshake must come from the agent the node asked (§19.1); the text is ours. */
+  unexpectedAgent: () => reject(403, "unexpected-agent", "agent_id is not the agent this node asked to connect to"),
   /** Issue 11: unauthenticated requests are limited per client address before anything else. */
   clientRateLimit: (limit: number) => reject(429, "client-rate-limit", `Rate limit exceeded for your address (${limit} requests per 60s)`),
   missingRequiredFields: () => reject(400, "missing-fields", "Missing required fields"),
@@ -111,11 +115,10 @@ export const meshErrors = {
     reject(400, "missing-fields", "Missing public_key_hex, signature, or timestamp"),
   anchorTimestampInvalid: () => reject(403, "stale-timestamp", "Timestamp expired or invalid"),
   directoryFull: () => reject(429, "directory-full", "Directory full"),
-  /** §19.7: a Worker anchor SHOULD bind agent_id to the key; the reference does not, so the text is ours. */
-  anchorIdentityMismatch: () => reject(403, "identity-mismatch", "agent_id must equal public_key_hex"),
+  /** §5.2, §19.7: the agent ID is the key; the reference never checks it, so the text is ours (anchor and handshakes). */
+  identityMismatch: () => reject(403, "identity-mismatch", "agent_id must equal public_key_hex"),
   /** Issue 11: a key or signature that cannot be Ed25519 is refused before any verification; the text is ours. */
-  anchorMalformedProof: (field: "public_key_hex" | "signature", hexChars: number) =>
-    reject(400, "malformed-proof", `${field} must be ${hexChars} hex characters`),
+  malformedHex: (field: string, hexChars: number) => reject(400, "malformed-proof", `${field} must be ${hexChars} hex characters`),
   /** §19.7: a Worker anchor MAY refuse loopback/private URLs; the text is ours. */
   anchorPrivateUrl: () => reject(400, "private-url", "new_url must not target private or loopback addresses"),
 } as const;

@@ -22,6 +22,8 @@ import {
   MAX_MESSAGE_ID_CODE_POINTS,
   MAX_METADATA_BYTES,
   MAX_STORED_MESSAGE_ID_CODE_POINTS,
+  MAX_TIMESTAMP_CODE_POINTS,
+  SIGNATURE_HEX_CHARS,
 } from "./limits.js";
 import { checkClaimedIdentity, checkPresentedKey } from "./peer-identity.js";
 import { isJsonObject, meshErrors, success, type MeshRejection, type MeshReply, type ParsedBody } from "./mesh-reply.js";
@@ -168,16 +170,16 @@ export async function receiveMessage(body: ParsedBody, ctx: MessageReceiptContex
  * sender is looked at, so nothing oversized is ever held or stored.
  */
 function messageBoundsError(message: ReceivedMessageBody, raw: Record<string, unknown>): MeshRejection | undefined {
-  if (codePointLength(message.message_id) > MAX_MESSAGE_ID_CODE_POINTS) return tooLong("message_id");
+  if (codePointLength(message.message_id) > MAX_MESSAGE_ID_CODE_POINTS) return meshErrors.fieldTooLong("message_id");
   if (codePointLength(message.content) > MAX_CONTENT_CODE_POINTS) return meshErrors.contentTooLong(); // 5
   if (message.from_agent_id && codePointLength(message.from_agent_id) > MAX_AGENT_ID_CODE_POINTS) return meshErrors.fromAgentIdTooLong(); // 6
   const webhookError = validateMeshUrl(message.webhook);
   if (webhookError) return meshErrors.invalidWebhook(webhookError); // 7
   const key = checkPresentedKey("from_public_key_hex", message.from_public_key_hex);
   if (!key.ok) return key;
-  if (message.signature_hex && message.signature_hex.length > 128) return tooLong("signature_hex");
-  if (message.timestamp && message.timestamp.length > 64) return tooLong("timestamp");
-  if (Object.hasOwn(raw, "metadata") && !isMetadataBounded(message.metadata)) return tooLong("metadata");
+  if (message.signature_hex && message.signature_hex.length > SIGNATURE_HEX_CHARS) return meshErrors.fieldTooLong("signature_hex");
+  if (message.timestamp && codePointLength(message.timestamp) > MAX_TIMESTAMP_CODE_POINTS) return meshErrors.fieldTooLong("timestamp");
+  if (Object.hasOwn(raw, "metadata") && !isMetadataBounded(message.metadata)) return meshErrors.fieldTooLong("metadata");
   return undefined;
 }
 
@@ -188,8 +190,4 @@ export function isMetadataBounded(metadata: unknown): boolean {
   } catch {
     return false; // not representable as canonical JSON (lone surrogates, nesting past the stack)
   }
-}
-
-function tooLong(field: string): MeshRejection {
-  return { ok: false, status: 400, code: "field-too-long", error: `${field} too long` };
 }

@@ -12,16 +12,10 @@ import { MAX_DISPLAY_NAME_CODE_POINTS, PUBLIC_KEY_HEX_PATTERN } from "./limits.j
 import { meshErrors, type MeshRejection } from "./mesh-reply.js";
 import { truncateCodePoints } from "./python-semantics.js";
 
-export const identityErrors = {
-  invalidPublicKey: (field: string) => ({ ok: false, status: 400, code: "invalid-public-key", error: `Invalid ${field}: 64 hex characters expected` }) as MeshRejection,
-  idIsNotKey: () => ({ ok: false, status: 403, code: "identity-mismatch", error: "agent_id must equal public_key_hex" }) as MeshRejection,
-  notTheAgentAsked: () => ({ ok: false, status: 403, code: "unexpected-agent", error: "agent_id is not the agent this node asked to connect to" }) as MeshRejection,
-};
-
 /** A key as presented on the wire: absent (null), or a well-formed key (refused otherwise). */
 export function checkPresentedKey(field: string, key: string | null | undefined): { ok: true; key: string | null } | MeshRejection {
   if (key === null || key === undefined || key === "") return { ok: true, key: null };
-  return PUBLIC_KEY_HEX_PATTERN.test(key) ? { ok: true, key } : identityErrors.invalidPublicKey(field);
+  return PUBLIC_KEY_HEX_PATTERN.test(key) ? { ok: true, key } : meshErrors.malformedHex(field, 64);
 }
 
 /**
@@ -31,8 +25,8 @@ export function checkPresentedKey(field: string, key: string | null | undefined)
 export function checkClaimedIdentity(claim: { agentId: string; keyField: string; key: string | null | undefined; expectedAgentId?: string }): { ok: true; key: string | null } | MeshRejection {
   const key = checkPresentedKey(claim.keyField, claim.key);
   if (!key.ok) return key;
-  if (key.key !== null && key.key !== claim.agentId) return identityErrors.idIsNotKey();
-  if (claim.expectedAgentId !== undefined && claim.expectedAgentId !== claim.agentId) return identityErrors.notTheAgentAsked();
+  if (key.key !== null && key.key !== claim.agentId) return meshErrors.identityMismatch();
+  if (claim.expectedAgentId !== undefined && claim.expectedAgentId !== claim.agentId) return meshErrors.unexpectedAgent();
   return key;
 }
 

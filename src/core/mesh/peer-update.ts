@@ -6,7 +6,7 @@ import type { MeshConnection } from "../../schemas/mesh-state.js";
 import { PeerLookupResult, ReceivedPeerUpdate as ReceivedPeerUpdateSchema } from "../../schemas/mesh.js";
 import { isJsonObject, meshErrors, success, type MeshRejection, type MeshReply, type ParsedBody } from "./mesh-reply.js";
 import { verifyPeerUpdateSignature } from "./message-signing.js";
-import { MAX_AGENT_ID_CODE_POINTS } from "./limits.js";
+import { MAX_AGENT_ID_CODE_POINTS, MAX_TIMESTAMP_CODE_POINTS, SIGNATURE_HEX_CHARS } from "./limits.js";
 import { checkPresentedKey } from "./peer-identity.js";
 import { codePointLength, isTruthy } from "./python-semantics.js";
 import { isTimestampFresh } from "./replay.js";
@@ -51,7 +51,7 @@ export async function receivePeerUpdate(body: ParsedBody, ctx: PeerUpdateContext
   const presented = checkPresentedKey("public_key_hex", update.public_key_hex);
   if (!presented.ok) return fail(presented);
   const { timestamp, signature } = update;
-  if ((signature && signature.length > 128) || (timestamp && timestamp.length > 64)) return fail(meshErrors.invalidSignature());
+  if ((signature && signature.length > SIGNATURE_HEX_CHARS) || (timestamp && codePointLength(timestamp) > MAX_TIMESTAMP_CODE_POINTS)) return fail(meshErrors.invalidSignature());
   const connection = ctx.connection(update.agent_id); // 5
   if (!connection) return fail(meshErrors.unknownAgent());
   if (timestamp && !isTimestampFresh(timestamp, ctx.now)) return fail(meshErrors.peerUpdateTimestampExpired()); // 6

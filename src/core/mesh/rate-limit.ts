@@ -96,21 +96,27 @@ export function admitToFixedWindow(
 }
 
 /**
- * Per-client sliding logs (issue 11: anonymous requests are limited per client address, with
- * budgets of their own, so one client cannot spend a budget others need). Updated in place;
- * at most `maxTracked` clients are remembered — past that, clients with no admission inside the
- * window are forgotten first, then the longest-tracked. Returns whether `client` was admitted.
+ * Per-client sliding logs (issue 11: anonymous requests are limited per client address, the
+ * anchor's registrations too, §9.1): admits (or refuses) one request from `client` (a
+ * `clientAddressKey`: IPv4 as is, IPv6 by /64) and updates `windows` in place. The map is kept
+ * in order of last request (the client's entry is re-inserted each time), so its front holds the
+ * clients seen least recently. Past `capacity` clients, the idle windows at the front (no
+ * admission in the last 60 s: what anchor.py forgets past 1000 IPs) are dropped; if every
+ * tracked client is still active, the least recently seen one is. An entry is deleted at most
+ * once per insertion, so a request costs O(1) amortised: the map is never copied or scanned
+ * whole. Dropping an active window only forgets a budget, and a client holding more than
+ * `capacity` addresses is not held by a per-address limit anyway.
  */
-export function admitClient(windows: Map<string, SlidingWindow>, client: string, limit: number, now: number, maxTracked: number): boolean {
-  const verdict = admitToWindow(windows.get(client) ?? [], limit, now);
-  windows.delete(client); // re-inserted last: Map order is then least recently seen first
-  windows.set(client, verdict.window);
-  if (windows.size > maxTracked) {
-    for (const [key, window] of windows) if (windows.size > maxTracked && slideWindow(window, now).length === 0) windows.delete(key);
-    for (const key of windows.keys()) {
-      if (windows.size <= maxTracked) break;
-      windows.delete(key);
-    }
+export function admitClient(windows: Map<string, SlidingWindow>, client: string, limit: number, now: number, capacity: number): boolean {
+  const admitted = admitToWindow(windows.get(client) ?? [], limit, now);
+  windows.delete(client);
+  windows.set(client, admitted.window);
+  if (windows.size <= capacity) return admitted.allowed;
+  for (const [key, window] of windows) {
+    if (key === client || slideWindow(window, now).length > 0) break;
+    windows.delete(key); // deleting the current entry is safe while iterating a Map
   }
-  return verdict.allowed;
+  const oldest = windows.keys().next().value;
+  if (windows.size > capacity && oldest !== undefined && oldest !== client) windows.delete(oldest);
+  return admitted.allowed;
 }

@@ -153,7 +153,7 @@ export function applyWebhookUpdate(
  * storage row limit. The spec names content's limit; a response gets the same.
  */
 function webhookBoundsError(update: ReceivedWebhookUpdate, hasMetadata: boolean): MeshReply<never> | undefined {
-  const tooLong = (field: string) => ({ ok: false as const, status: 400, code: "field-too-long", error: `${field} too long` });
+  const tooLong = meshErrors.fieldTooLong;
   for (const field of ["agent_id", "target_agent_id"] as const) {
     const value = update[field];
     if (typeof value === "string" && codePointLength(value) > MAX_AGENT_ID_CODE_POINTS) return tooLong(field);

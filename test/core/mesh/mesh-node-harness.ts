@@ -14,7 +14,7 @@ import {
   replyBody,
   signedMessageBody,
   webhookUrlFor,
-  admitToWindow,
+  admitClient,
   meshErrors,
   type MeshRejection,
   type MeshReply,
@@ -52,15 +52,12 @@ export class TestNode {
   pending = new Map<string, PendingConnectionRequest>();
   pendingOutbound: PendingOutbound[] = [];
   maxConnections = 50;
-  /** The anonymous budget of the one client these tests speak as (issue 11). */
-  clientWindow: SlidingWindow = [];
+  /** The anonymous budget of the one client these tests speak as (issue 11), kept as the Agent DO keeps it. */
+  clientWindows = new Map<string, SlidingWindow>();
   clientLimit = 30;
 
-
   admitClient(): MeshRejection | undefined {
-    const admitted = admitToWindow(this.clientWindow, this.clientLimit, this.now);
-    this.clientWindow = admitted.window;
-    return admitted.allowed ? undefined : meshErrors.clientRateLimit(this.clientLimit);
+    return admitClient(this.clientWindows, "test-client", this.clientLimit, this.now, 1000) ? undefined : meshErrors.clientRateLimit(this.clientLimit);
   }
 
   constructor(publicUrl = "https://node.example.com", passport = newPassport()) {
