@@ -41,6 +41,7 @@ export async function benchMesh(server: DevServer): Promise<Figure[]> {
     return response.body;
   };
   await op("POST", "/api/v1/agents", { name: "bench-target" });
+  await op("POST", "/api/v1/agents", { name: "bench-bystander" });
   const peer = newPassport();
   const requested = await callJson(server.baseUrl, "", "POST", "/agents/bench-target/__darkmatter__/connection_request", { from_agent_id: peer.agentId, from_agent_url: "http://127.0.0.1:9", from_agent_public_key_hex: peer.publicKeyHex });
   await op("POST", "/api/v1/agents/bench-target/connections", { action: "accept", request_id: requested.body.request_id });
@@ -82,9 +83,16 @@ export async function benchMesh(server: DevServer): Promise<Figure[]> {
 
   const floodWaves = Number(process.env.DM_BENCH_MESH_FLOOD_WAVES ?? 20);
   const quiet = await signedWaves(floodWaves, { isRefusalFatal: true });
-  const flood = startFlood(server.baseUrl, peer);
+  const flood = startFlood(server.baseUrl, "bench-target", peer);
   const flooded = await signedWaves(floodWaves, { isRefusalFatal: false });
   const flooding = await flood.stop();
+  // Control: the same flood against another hosted agent. What the peer loses here is the
+  // machine's (the flooder, wrangler dev and this generator share its cores), not the target's;
+  // the gap between the two ratios is what the flood costs the agent it aims at.
+  const quietAgain = await signedWaves(floodWaves, { isRefusalFatal: true });
+  const elsewhere = startFlood(server.baseUrl, "bench-bystander", peer);
+  const floodedElsewhere = await signedWaves(floodWaves, { isRefusalFatal: false });
+  const floodingElsewhere = await elsewhere.stop();
 
   const rate = (r: WaveResult) => r.accepted / (r.timedMs / 1000);
   const quietRate = rate(quiet);
@@ -97,16 +105,17 @@ export async function benchMesh(server: DevServer): Promise<Figure[]> {
     { name: "mesh.messages_accepted.quiet.rate", value: round(quietRate, 0), unit: "messages/s", params: { ...floodParams, messages: quiet.accepted, flood: "none" } },
     { name: "mesh.messages_accepted.under_flood.rate", value: round(floodedRate, 0), unit: "messages/s", params: { ...floodParams, messages: flooded.accepted, refused: flooded.refused, flood_requests: flooding.requests } },
     { name: "mesh.messages_accepted.under_flood.ratio", value: round(floodedRate / quietRate, 2), unit: "x", params: { ...floodParams, ratioOf: "under_flood/quiet" } },
+    { name: "mesh.messages_accepted.flood_elsewhere.ratio", value: round(rate(floodedElsewhere) / rate(quietAgain), 2), unit: "x", params: { ...floodParams, ratioOf: "under_flood_of_another_agent/quiet", quiet_rate: round(rate(quietAgain), 0), flooded_rate: round(rate(floodedElsewhere), 0), flood_requests: floodingElsewhere.requests } },
     { name: "mesh.message.under_flood.latency.p99", value: round(percentile(flooded.latencies, 99)), unit: "ms", params: { ...floodParams, quiet_p99_ms: round(percentile(quiet.latencies, 99)) } },
     { name: "mesh.flood.anonymous_requests.rate", value: round(flooding.requests / (flooding.ms / 1000), 0), unit: "requests/s", params: { ...floodParams, requests: flooding.requests, statuses: flooding.statuses } },
   ];
 }
 
 /**
- * Anonymous requests against bench-target from FLOOD_ADDRESS, FLOOD_CONCURRENCY at a time, until
+ * Anonymous requests against `target` from FLOOD_ADDRESS, FLOOD_CONCURRENCY at a time, until
  * stopped (or FLOOD_MAX_REQUESTS / FLOOD_MAX_MS, whichever comes first).
  */
-function startFlood(base: string, peer: Passport) {
+function startFlood(base: string, target: string, peer: Passport) {
   const stranger = newPassport(); // signs what it claims the peer's identity for: never the peer's key
   const statuses: Record<number, number> = {};
   const started = performance.now();
@@ -116,13 +125,13 @@ function startFlood(base: string, peer: Passport) {
     const now = formatMeshTimestamp(Date.now());
     switch (i % 3) {
       case 0:
-        return callJson(base, "", "POST", "/agents/bench-target/__darkmatter__/connection_request", { from_agent_id: `flood-${i}`, from_agent_url: `https://flood-${i}.example.com` }, { localAddress: FLOOD_ADDRESS });
+        return callJson(base, "", "POST", `/agents/${target}/__darkmatter__/connection_request`, { from_agent_id: `flood-${i}`, from_agent_url: `https://flood-${i}.example.com` }, { localAddress: FLOOD_ADDRESS });
       case 1: {
         const forged = await signedMessageBody(stranger, { message_id: `msg-f${i.toString(16).padStart(11, "0")}`, content: "forged", webhook: "https://flood.example.com/__darkmatter__/webhook/x", hops_remaining: 1, metadata: {}, timestamp: now });
-        return callJson(base, "", "POST", "/agents/bench-target/__darkmatter__/message", { ...forged, from_agent_id: peer.agentId, from_public_key_hex: peer.publicKeyHex }, { localAddress: FLOOD_ADDRESS });
+        return callJson(base, "", "POST", `/agents/${target}/__darkmatter__/message`, { ...forged, from_agent_id: peer.agentId, from_public_key_hex: peer.publicKeyHex }, { localAddress: FLOOD_ADDRESS });
       }
       default:
-        return callJson(base, "", "POST", "/agents/bench-target/__darkmatter__/peer_update", { ...(await signedPeerUpdate(stranger, "https://hijack.example.com", now)), agent_id: peer.agentId }, { localAddress: FLOOD_ADDRESS });
+        return callJson(base, "", "POST", `/agents/${target}/__darkmatter__/peer_update`, { ...(await signedPeerUpdate(stranger, "https://hijack.example.com", now)), agent_id: peer.agentId }, { localAddress: FLOOD_ADDRESS });
     }
   };
   const worker = async () => {
