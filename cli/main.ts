@@ -72,7 +72,9 @@ async function approve(ctx: Context, id: string | undefined, which: string | und
   const key = /^\d+$/.test(which) ? authorities[Number(which) - 1] : authorities.find((a) => a.publicKey.startsWith(which) || a.name === which);
   if (!key) throw new CliError(`no authority "${which}" in ${keysPath} (use 1..${authorities.length}, a name or a public key)`);
   if (publicKeyOf(key.privateKey) !== key.publicKey) throw new CliError(`${keysPath}: the private key of ${key.name} does not match its public key`);
-  const proposal = await call(ctx, "GET", `/api/v1/promotions/${encodeURIComponent(id)}`);
+  // With the operator token (when there is one) so a proposal about a non-public world line is
+  // readable; without it such a proposal answers 404 like a missing one (README: ledger privacy).
+  const proposal = await call(ctx, "GET", `/api/v1/promotions/${encodeURIComponent(id)}`, undefined, operatorToken());
   // Sign only what we checked: the digest must be the hash of the payload we are shown.
   if (proposalDigest(proposal.payload) !== proposal.digest) throw new CliError("the server's digest does not match the proposal payload; refusing to sign");
   const signature = await signHex(key.privateKey, hexToBytes(proposal.digest));

@@ -35,6 +35,16 @@ export interface ProposalRequest {
   /** The new set for an `authorities` proposal; quorum defaults to ceil(2n/3). */
   authorities: { authorities: string[]; quorum?: number } | null;
   durableObject: string | null;
+  /**
+   * May anonymous readers see it? A world line's privacy level is fixed at creation, so the
+   * route learns it from the world line once and the ledger keeps it with the proposal; lists
+   * then filter in SQL and a cursor only ever names a visible proposal.
+   */
+  isPublic: boolean;
+}
+
+export interface Viewer {
+  isOperator: boolean;
 }
 
 /** What the ledger asks a world line before a decision: is the proposal still meaningful? */
@@ -65,8 +75,26 @@ interface ProposalRow {
   decision_index: number | null;
   decision_hash: string | null;
   reason: string | null;
+  is_public: number | null;
   [column: string]: SqlStorageValue;
 }
+
+/** A decision recorded here and not yet applied to its world line (the outbox; see `applyGreens`). */
+interface GreenOutboxRow {
+  entry_index: number;
+  worldline: string;
+  commit_id: string;
+  proposal: string;
+  attempts: number;
+  [column: string]: SqlStorageValue;
+}
+
+/** Retry delays for green applications that failed: doubling from 1 s, at most a minute apart. */
+const GREEN_RETRY_FIRST_MS = 1000;
+const GREEN_RETRY_MAX_MS = 60_000;
+
+const isVisible = (row: ProposalRow) => row.worldline === null || row.is_public === 1;
+const proposalNotFound = (id: string) => new DomainError(404, "not-found", `proposal ${id} does not exist`);
 
 const toEntry = (row: EntryRow): LedgerEntry => ({ index: row.idx, timestamp: row.timestamp, kind: row.kind, data: JSON.parse(row.data), previousHash: row.previous_hash, hash: row.hash });
 
@@ -93,7 +121,13 @@ export class Ledger extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS proposals_status ON proposals (status, created_at);
       CREATE TABLE IF NOT EXISTS greens (worldline TEXT NOT NULL, commit_id TEXT NOT NULL, entry_index INTEGER NOT NULL, PRIMARY KEY (worldline, entry_index)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS green_outbox (entry_index INTEGER PRIMARY KEY, worldline TEXT NOT NULL, commit_id TEXT NOT NULL, proposal TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);
     `);
+    // Proposals stored before visibility was recorded have no is_public: anonymous readers do not
+    // see those that concern a world line (the safe reading of "unknown").
+    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(proposals)").toArray().some((column) => column.name === "is_public")) {
+      this.sql.exec("ALTER TABLE proposals ADD COLUMN is_public INTEGER");
+    }
     try {
       this.open();
     } catch (error) {
@@ -208,8 +242,8 @@ export class Ledger extends DurableObject<Env> {
       const digest = proposalDigest(payload);
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
-          "INSERT INTO proposals (id, kind, worldline, payload, digest, status, approvals, created_at) VALUES (?, ?, ?, ?, ?, 'pending', '[]', ?)",
-          id, request.kind, request.worldline, JSON.stringify(payload), digest, now,
+          "INSERT INTO proposals (id, kind, worldline, payload, digest, status, approvals, created_at, is_public) VALUES (?, ?, ?, ?, ?, 'pending', '[]', ?, ?)",
+          id, request.kind, request.worldline, JSON.stringify(payload), digest, now, request.worldline === null || request.isPublic ? 1 : 0,
         );
         this.append("proposal", { proposal: id, kind: request.kind, payload, digest } as unknown as Json, request.worldline);
       });
@@ -218,24 +252,31 @@ export class Ledger extends DurableObject<Env> {
     });
   }
 
-  proposal(id: string): Promise<Outcome<Proposal>> {
+  /** One proposal; to anonymous viewers a proposal about a non-public world line does not exist. */
+  proposal(id: string, viewer: Viewer): Promise<Outcome<Proposal>> {
     return capture(() => {
       this.ready();
-      const proposal = this.readProposal(id);
-      if (!proposal) throw new DomainError(404, "not-found", `proposal ${id} does not exist`);
-      return proposal;
+      const row = this.readProposalRow(id);
+      if (!row || !(viewer.isOperator || isVisible(row))) throw proposalNotFound(id);
+      return this.toProposal(row);
     });
   }
 
-  proposals(query: { status?: ProposalStatus; limit: number; before?: string }): Promise<Outcome<Proposal[]>> {
+  /**
+   * Newest first. Visibility is filtered in the query, so an anonymous page is full and `next`
+   * (the last row's id) names a proposal that viewer may read; `next` is null on the last page.
+   */
+  proposals(query: { status?: ProposalStatus; limit: number; before?: string }, viewer: Viewer): Promise<Outcome<{ items: Proposal[]; next: string | null }>> {
     return capture(() => {
       this.ready();
       const filters: string[] = [];
       const args: SqlStorageValue[] = [];
       if (query.status) filters.push("status = ?"), args.push(query.status);
       if (query.before) filters.push("id < ?"), args.push(query.before);
-      const rows = this.sql.exec<ProposalRow>(`SELECT * FROM proposals ${filters.length ? "WHERE " + filters.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`, ...args, query.limit).toArray();
-      return rows.map((row) => this.toProposal(row));
+      if (!viewer.isOperator) filters.push("(worldline IS NULL OR is_public = 1)");
+      const rows = this.sql.exec<ProposalRow>(`SELECT * FROM proposals ${filters.length ? "WHERE " + filters.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`, ...args, query.limit + 1).toArray();
+      const page = rows.slice(0, query.limit);
+      return { items: page.map((row) => this.toProposal(row)), next: rows.length > query.limit ? page[page.length - 1]!.id : null };
     });
   }
 
@@ -244,13 +285,18 @@ export class Ledger extends DurableObject<Env> {
    * are 403, a repeated approval changes nothing, a decided or stale proposal is 409. At quorum
    * the decision entry (with the four proofs) is appended and the world line's green moves.
    */
-  approve(id: string, approval: Approval, location: string): Promise<Outcome<Proposal>> {
+  approve(id: string, approval: Approval, location: string, viewer: Viewer): Promise<Outcome<Proposal>> {
     return this.serially(async () => {
       this.ready();
-      const proposal = this.readProposal(id);
-      if (!proposal) throw new DomainError(404, "not-found", `proposal ${id} does not exist`);
+      const row = this.readProposalRow(id);
+      if (!row) throw proposalNotFound(id);
+      const proposal = this.toProposal(row);
+      // The route needs no token (the signature is the credential), so for a hidden proposal only
+      // a valid authority signature over its digest tells it apart from a missing one.
+      const isSigned = isAuthority(this.set, approval.authority) && (await isValidApproval(proposal.digest, approval));
+      if (!isSigned && !viewer.isOperator && !isVisible(row)) throw proposalNotFound(id);
       if (!isAuthority(this.set, approval.authority)) throw new DomainError(403, "not-an-authority", `${approval.authority} is not one of the ledger's current authorities`);
-      if (!(await isValidApproval(proposal.digest, approval))) throw new DomainError(403, "bad-signature", "the signature does not verify: sign the 32 raw bytes of the proposal's digest with the authority's Ed25519 key");
+      if (!isSigned) throw new DomainError(403, "bad-signature", "the signature does not verify: sign the 32 raw bytes of the proposal's digest with the authority's Ed25519 key");
       if (proposal.status === "approved") {
         if (proposal.approvals.some((a) => a.authority === approval.authority)) return proposal;
         throw new DomainError(409, "proposal-decided", `proposal ${id} was already decided at ledger entry ${proposal.decision!.index}`);
@@ -319,7 +365,11 @@ export class Ledger extends DurableObject<Env> {
         when: { timestamp, previousHash, index },
       } satisfies DecisionData) as unknown as Json, payload.worldline);
       this.sql.exec("UPDATE proposals SET status = 'approved', decided_at = ?, decision_index = ?, decision_hash = ? WHERE id = ?", decision.timestamp, decision.index, decision.hash, proposal.id);
-      if (payload.worldline && payload.commit) this.sql.exec("INSERT INTO greens (worldline, commit_id, entry_index) VALUES (?, ?, ?)", payload.worldline, payload.commit, decision.index);
+      if (payload.worldline && payload.commit) {
+        this.sql.exec("INSERT INTO greens (worldline, commit_id, entry_index) VALUES (?, ?, ?)", payload.worldline, payload.commit, decision.index);
+        // The outbox row commits with the decision: the world line is told until it has applied it.
+        this.sql.exec("INSERT INTO green_outbox (entry_index, worldline, commit_id, proposal) VALUES (?, ?, ?, ?)", decision.index, payload.worldline, payload.commit, proposal.id);
+      }
       if (proposal.kind === "authorities") {
         this.set = authoritySet(payload.authorities!.authorities, payload.authorities!.quorum);
         this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('authorities', ?)", JSON.stringify(this.set));
@@ -327,11 +377,61 @@ export class Ledger extends DurableObject<Env> {
       return decision;
     });
     if (payload.worldline && payload.commit) {
-      const worldLine = this.env.WORLDLINE.get(this.env.WORLDLINE.idFromName(payload.worldline));
-      await worldLine.setGreen(payload.commit, entry.index);
       const decided = { proposal: proposal.id, commit: payload.commit, stateRoot: payload.stateRoot, ledgerIndex: entry.index, ledgerHash: entry.hash, approvals: approvals.length };
-      if (proposal.kind !== "authorities") this.ctx.waitUntil(emitEvent(this.env, { type: proposal.kind === "promote" ? "ledger.promoted" : "ledger.rolled_back", worldline: payload.worldline!, data: decided }));
+      this.ctx.waitUntil(emitEvent(this.env, { type: proposal.kind === "promote" ? "ledger.promoted" : "ledger.rolled_back", worldline: payload.worldline, data: decided }));
+      await this.applyGreens();
     }
+  }
+
+  /**
+   * Tells each world line about the decisions recorded for it and not yet applied, in ledger
+   * order. `setGreen` is idempotent per ledger index (a world line ignores an index at or below
+   * the one it applied last), so a retry after a lost answer, or an older decision arriving after
+   * a newer one, changes nothing. A row leaves the outbox only once its world line said it is
+   * applied; failures keep it and arm the alarm. Runs inside `serially`, never twice at once.
+   */
+  private async applyGreens(): Promise<void> {
+    const pending = this.sql.exec<GreenOutboxRow>("SELECT * FROM green_outbox ORDER BY entry_index").toArray();
+    let failures = 0;
+    let attempts = 0;
+    for (const row of pending) {
+      let error: string | null = null;
+      try {
+        const worldLine = this.env.WORLDLINE.get(this.env.WORLDLINE.idFromName(row.worldline));
+        const outcome = (await worldLine.setGreen(row.commit_id, row.entry_index)) as Outcome<unknown>;
+        if (!outcome.ok) error = `${outcome.problem.status} ${outcome.problem.detail ?? outcome.problem.title}`;
+      } catch (thrown) {
+        error = thrown instanceof Error ? thrown.message : String(thrown);
+      }
+      if (error === null) {
+        this.sql.exec("DELETE FROM green_outbox WHERE entry_index = ?", row.entry_index);
+        continue;
+      }
+      failures++;
+      attempts = Math.max(attempts, row.attempts + 1);
+      this.sql.exec("UPDATE green_outbox SET attempts = attempts + 1, last_error = ? WHERE entry_index = ?", error.slice(0, 1000), row.entry_index);
+      console.warn(`ledger: green for ${row.worldline} (entry ${row.entry_index}) not applied yet: ${error}`);
+    }
+    if (failures > 0) {
+      const delay = Math.min(GREEN_RETRY_MAX_MS, GREEN_RETRY_FIRST_MS * 2 ** Math.min(16, attempts - 1));
+      const armed = await this.ctx.storage.getAlarm();
+      if (armed === null || armed > Date.now() + delay) await this.ctx.storage.setAlarm(Date.now() + delay);
+    }
+  }
+
+  /** The outbox retry: apply what is still pending (the alarm re-arms itself while anything fails). */
+  override async alarm(): Promise<void> {
+    if (this.configError) return;
+    const run = await this.serially(() => this.applyGreens());
+    if (!run.ok) throw new Error(run.problem.detail ?? run.problem.title); // retried by the platform
+  }
+
+  /** Decisions recorded but not yet applied to their world lines (normally none). */
+  pendingGreens(): Promise<Outcome<Array<{ ledgerIndex: number; worldline: string; commit: string; proposal: string; attempts: number; lastError: string | null }>>> {
+    return capture(() =>
+      this.sql.exec<GreenOutboxRow & { last_error: string | null }>("SELECT * FROM green_outbox ORDER BY entry_index").toArray()
+        .map((row) => ({ ledgerIndex: row.entry_index, worldline: row.worldline, commit: row.commit_id, proposal: row.proposal, attempts: row.attempts, lastError: row.last_error })),
+    );
   }
 
   private async staleness(proposal: Proposal): Promise<string | null> {
@@ -431,8 +531,12 @@ export class Ledger extends DurableObject<Env> {
   }
 
   private readProposal(id: string): Proposal | null {
-    const row = this.sql.exec<ProposalRow>("SELECT * FROM proposals WHERE id = ?", id).toArray()[0];
+    const row = this.readProposalRow(id);
     return row ? this.toProposal(row) : null;
+  }
+
+  private readProposalRow(id: string): ProposalRow | null {
+    return this.sql.exec<ProposalRow>("SELECT * FROM proposals WHERE id = ?", id).toArray()[0] ?? null;
   }
 
   private toProposal(row: ProposalRow): Proposal {

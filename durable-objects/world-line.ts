@@ -32,6 +32,9 @@ export interface Authorship {
 
 export type PatchFormat = "json-patch" | "merge-patch";
 
+/** Storage key of the ledger index of the decision that set `green` last (see setGreen). */
+const GREEN_INDEX_KEY = "green-ledger-index";
+
 export class WorldLine extends DurableObject<Env> {
   private readonly objects: SqliteObjectCache;
   private readonly graph: CommitGraph;
@@ -234,12 +237,22 @@ export class WorldLine extends DurableObject<Env> {
     return { status: meta.status, inHistory: await this.graph.isAncestor(commit, meta.head) };
   }
 
-  /** Called by the Ledger once a promote or rollback entry is appended: the entry is the authority. */
-  setGreen(commit: string, _ledgerIndex: number): Promise<Outcome<WorldLineView>> {
+  /**
+   * Called by the Ledger's outbox once a promote or rollback entry is appended: the entry is the
+   * authority. Idempotent per ledger index: an older index than the last one applied changes
+   * nothing (a late retry cannot undo a newer decision), the same index only writes the record
+   * again (so a retry after a failed catalog write completes it), and the answer is ok only once
+   * everything is written, which is when the Ledger's outbox lets go of the decision.
+   */
+  setGreen(commit: string, ledgerIndex: number): Promise<Outcome<WorldLineView>> {
     return this.serially(async () => {
       const meta = await this.load();
       if (!meta) throw notFound("world line");
-      const next = { ...meta, green: commit, updatedAt: Date.now() };
+      const applied = (await this.ctx.storage.get<number>(GREEN_INDEX_KEY)) ?? -1;
+      if (ledgerIndex < applied) return view(meta);
+      const next = ledgerIndex === applied ? meta : { ...meta, green: commit, updatedAt: Date.now() };
+      // Not awaited: it commits atomically with persist's write of the record (no await between them).
+      if (ledgerIndex > applied) void this.ctx.storage.put(GREEN_INDEX_KEY, ledgerIndex);
       await this.persist(next);
       return view(next);
     });

@@ -4,6 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { notFound, unwrap } from "../core/problem.js";
 import { Catalog } from "../adapter/catalog.js";
+import { isPublic } from "../core/privacy.js";
 import { Hash, problemResponses } from "../schemas/common.js";
 import {
   AnchorsBody, ApprovalBody, ConsistencyProof, ConsistencyQuery, CreateProposal, EntriesPage, EntriesQuery, GreenProofBundle,
@@ -14,7 +15,8 @@ import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
 import { worldLineStub } from "./worldlines.js";
 
 
-type LedgerRpc = Pick<Ledger, "status" | "checkpoint" | "entries" | "entry" | "inclusion" | "consistency" | "verify" | "propose" | "proposal" | "proposals" | "approve" | "anchor" | "greenProof">;
+type LedgerRpc = Pick<Ledger, "status" | "checkpoint" | "entries" | "entry" | "inclusion" | "consistency" | "verify" | "propose" | "proposal" | "proposals" | "approve" | "anchor" | "greenProof" | "pendingGreens">;
+type LedgerEntryValue = z.infer<typeof LedgerEntry>;
 
 /** The one consensus ledger. */
 export function ledgerStub(env: Env): LedgerRpc {
@@ -25,6 +27,41 @@ export function ledgerStub(env: Env): LedgerRpc {
 export const isApproval = (method: string, path: string) => method === "POST" && /^\/api\/v1\/promotions\/[^/]+\/approvals$/.test(path);
 
 export const ledgerRoutes = apiRouter();
+
+/** How many entries one anonymous page may scan past, hidden ones included, before it stops short. */
+const MAX_ENTRIES_SCANNED = 5000;
+
+/**
+ * A page of entries in index order. Entries about a non-public world line are not shown to
+ * anonymous readers (their proofs still verify: a proof reveals only hashes), and the page is
+ * filled past them, so a short page means the end of the log or the scan bound. `next` is a log
+ * position, never an entry's content: every position below `size` is public by construction
+ * (the signed checkpoint and inclusion proofs cover them all). It follows the last entry shown,
+ * or, when the scan bound stops a page short, the last position scanned.
+ */
+async function entriesPage(env: Env, query: z.infer<typeof EntriesQuery>, isOperator: boolean): Promise<z.infer<typeof EntriesPage>> {
+  const ledger = ledgerStub(env);
+  const catalog = new Catalog(env.DB);
+  if (!isOperator && query.worldline && !(await catalog.publicAmong([query.worldline])).has(query.worldline)) {
+    return { items: [], size: unwrap(await ledger.status()).size, next: null }; // as for a world line that does not exist
+  }
+  const items: LedgerEntryValue[] = [];
+  let from = query.from;
+  for (let scanned = 0; items.length < query.limit && scanned < MAX_ENTRIES_SCANNED; ) {
+    const chunk = unwrap(await ledger.entries({ ...query, from, limit: Math.min(query.limit - items.length, MAX_ENTRIES_SCANNED - scanned) }));
+    if (chunk.items.length === 0) return { items, size: chunk.size, next: null };
+    const visible = isOperator ? null : await catalog.publicAmong(chunk.worldlines.filter((id): id is string => id !== null));
+    chunk.items.forEach((entry, i) => {
+      const worldline = chunk.worldlines[i] ?? null;
+      if (worldline === null || visible === null || visible.has(worldline)) items.push(entry);
+    });
+    scanned += chunk.items.length;
+    from = chunk.items[chunk.items.length - 1]!.index + 1;
+  }
+  // A full page ends with an entry shown; a page cut by the scan bound ends where the scan did.
+  const more = unwrap(await ledger.entries({ ...query, from, limit: 1 }));
+  return { items, size: more.size, next: more.items.length > 0 ? from : null };
+}
 
 ledgerRoutes.openapi(
   createRoute({ method: "get", path: "/ledger", tags: ["ledger"], summary: "Ledger status", responses: { 200: jsonContent(LedgerStatus, "size, root, head and the authority set"), ...problemResponses(503) } }),
@@ -42,16 +79,7 @@ ledgerRoutes.openapi(
 
 ledgerRoutes.openapi(
   createRoute({ method: "get", path: "/ledger/entries", tags: ["ledger"], summary: "Entries in index order, optionally by kind or world line", request: { query: EntriesQuery }, responses: { 200: jsonContent(EntriesPage, "a page of entries"), ...problemResponses(400) } }),
-  async (c) => {
-    const query = c.req.valid("query");
-    const { items, worldlines, size } = unwrap(await ledgerStub(c.env).entries(query));
-    const last = items[items.length - 1];
-    const next = items.length === query.limit && last ? last.index + 1 : null;
-    if (c.get("isOperator")) return c.json({ items, size, next }, 200);
-    // Privacy: entries about a private world line are not shown to anonymous readers (their proofs still verify: a proof reveals only hashes).
-    const visible = await new Catalog(c.env.DB).publicAmong(worldlines.filter((id): id is string => id !== null));
-    return c.json({ items: items.filter((_, i) => worldlines[i] === null || visible.has(worldlines[i]!)), size, next }, 200);
-  },
+  async (c) => c.json(await entriesPage(c.env, c.req.valid("query"), c.get("isOperator")), 200),
 );
 
 ledgerRoutes.openapi(
@@ -99,12 +127,12 @@ ledgerRoutes.openapi(
   async (c) => {
     const input = c.req.valid("json");
     if (input.kind === "authorities") {
-      const proposal = unwrap(await ledgerStub(c.env).propose({ kind: "authorities", worldline: null, commit: null, stateRoot: null, authorities: { authorities: input.authorities, quorum: input.quorum }, durableObject: null }));
+      const proposal = unwrap(await ledgerStub(c.env).propose({ kind: "authorities", worldline: null, commit: null, stateRoot: null, authorities: { authorities: input.authorities, quorum: input.quorum }, durableObject: null, isPublic: true }));
       return c.json(proposal, 201);
     }
     const target = unwrap(await worldLineStub(c.env, input.worldline).proposable(input.commit));
     const proposal = unwrap(
-      await ledgerStub(c.env).propose({ kind: input.kind, worldline: input.worldline, commit: target.commit, stateRoot: target.tree, authorities: null, durableObject: c.env.WORLDLINE.idFromName(input.worldline).toString() }),
+      await ledgerStub(c.env).propose({ kind: input.kind, worldline: input.worldline, commit: target.commit, stateRoot: target.tree, authorities: null, durableObject: c.env.WORLDLINE.idFromName(input.worldline).toString(), isPublic: isPublic(target.privacy) }),
     );
     return c.json(proposal, 201, { location: `/api/v1/promotions/${proposal.id}` });
   },
@@ -114,17 +142,13 @@ ledgerRoutes.openapi(
   createRoute({ method: "get", path: "/promotions", tags: ["promotions"], summary: "Proposals, newest first", request: { query: ProposalsQuery }, responses: { 200: jsonContent(z.object({ items: z.array(Proposal), next: z.string().nullable() }), "a page of proposals"), ...problemResponses(400) } }),
   async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
-    const items = unwrap(await ledgerStub(c.env).proposals({ status, limit, before: cursor }));
-    const next = items.length === limit ? items[items.length - 1]!.id : null;
-    if (c.get("isOperator")) return c.json({ items, next }, 200);
-    const visible = await new Catalog(c.env.DB).publicAmong(items.flatMap((p) => (p.payload.worldline ? [p.payload.worldline] : [])));
-    return c.json({ items: items.filter((p) => !p.payload.worldline || visible.has(p.payload.worldline)), next }, 200);
+    return c.json(unwrap(await ledgerStub(c.env).proposals({ status, limit, before: cursor }, { isOperator: c.get("isOperator") })), 200);
   },
 );
 
 ledgerRoutes.openapi(
   createRoute({ method: "get", path: "/promotions/{id}", tags: ["promotions"], summary: "One proposal with its approvals", request: { params: z.object({ id: z.string().max(64) }) }, responses: { 200: jsonContent(Proposal, "the proposal"), ...problemResponses(404) } }),
-  async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id)), 200),
+  async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id, { isOperator: c.get("isOperator") })), 200),
 );
 
 ledgerRoutes.openapi(
@@ -136,7 +160,7 @@ ledgerRoutes.openapi(
   }),
   async (c) => {
     const location = (c.req.raw as { cf?: { colo?: string } }).cf?.colo ?? "local";
-    return c.json(unwrap(await ledgerStub(c.env).approve(c.req.valid("param").id, c.req.valid("json"), location)), 200);
+    return c.json(unwrap(await ledgerStub(c.env).approve(c.req.valid("param").id, c.req.valid("json"), location, { isOperator: c.get("isOperator") })), 200);
   },
 );
 

@@ -11,7 +11,7 @@ describe("authority rotation", () => {
   it("replaces the authority set through a quorum entry, after which old keys stop counting", async () => {
     const dave = generateKeyPair();
     const erin = generateKeyPair();
-    const wl = await createWorldLine({ entities: { a: 1 } });
+    const wl = await createWorldLine({ entities: { a: 1 }, privacy: "full-public" }); // a hidden proposal answers a non-authority 404, not 403
     const { body: pendingPromote } = await propose({ worldline: wl.id, kind: "promote" });
     await approve(pendingPromote.id, pendingPromote.digest, alice!);
 

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashJson } from "../../src/core/hash.js";
@@ -6,6 +6,7 @@ import { verifyGreenBundle } from "../../src/core/proof-bundle.js";
 import { api, createWorldLine, mergePatch, state } from "../api.js";
 import { authorities, outsider } from "../keys.js";
 import { approve, propose } from "../ledger-helpers.js";
+import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
 
 const [alice, bob, carol] = authorities;
 
@@ -57,7 +58,7 @@ describe("Blue → Green promotion with a 2-of-3 quorum", () => {
   });
 
   it("refuses outsiders, bad signatures and replays from another proposal with 403, and repeats idempotently", async () => {
-    const wl = await createWorldLine({ entities: { a: 1 } });
+    const wl = await createWorldLine({ entities: { a: 1 }, privacy: "full-public" }); // hidden proposals answer 404 instead (ledger privacy)
     const { body: p1 } = await propose({ worldline: wl.id, kind: "promote" });
     const { body: p2 } = await propose({ worldline: wl.id, kind: "promote" });
     const stranger = await approve(p1.id, p1.digest, outsider);
@@ -203,5 +204,129 @@ describe("ledger privacy", () => {
     const listed = (await api("GET", "/api/v1/promotions?limit=500", { token: null })).body.items.map((p: { id: string }) => p.id);
     expect(listed).toContain(p2.id);
     expect(listed).not.toContain(p1.id);
+  });
+
+  it("never names a hidden proposal in a cursor, and answers 404 for one to anonymous readers", async () => {
+    const open1 = await createWorldLine({ privacy: "public-network" });
+    const hidden = await createWorldLine({ privacy: "private" });
+    const open2 = await createWorldLine({ privacy: "full-public" });
+    const { body: visibleOld } = await propose({ worldline: open1.id, kind: "promote" });
+    const { body: secret } = await propose({ worldline: hidden.id, kind: "promote" });
+    const { body: visibleNew } = await propose({ worldline: open2.id, kind: "promote" });
+
+    // newest first, one per page: the hidden proposal (between the two) is neither shown nor named
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 1000; page++) {
+      const path: string = `/api/v1/promotions?limit=1${cursor ? `&cursor=${cursor}` : ""}`;
+      const body: { items: Array<{ id: string }>; next: string | null } = (await api("GET", path, { token: null })).body;
+      expect(body.next).not.toBe(secret.id);
+      expect(JSON.stringify(body)).not.toContain(hidden.id);
+      seen.push(...body.items.map((p) => p.id));
+      if (body.items.length > 0) expect(body.next === null || body.next === body.items[0]!.id).toBe(true);
+      if (body.next === null) break;
+      cursor = body.next;
+    }
+    expect(seen.indexOf(visibleNew.id)).toBeGreaterThanOrEqual(0);
+    expect(seen.indexOf(visibleOld.id)).toBeGreaterThan(seen.indexOf(visibleNew.id));
+    expect(seen).not.toContain(secret.id);
+    expect(new Set(seen).size).toBe(seen.length); // each once
+
+    const detail = await api("GET", `/api/v1/promotions/${secret.id}`, { token: null });
+    const missing = await api("GET", "/api/v1/promotions/pr_00000000000000000000000000", { token: null });
+    expect([detail.status, detail.body.code]).toEqual([404, "not-found"]);
+    expect(detail.body.detail.replace(secret.id, "X")).toBe(missing.body.detail.replace("pr_00000000000000000000000000", "X"));
+    expect(JSON.stringify(detail.body)).not.toContain(hidden.id);
+    expect((await api("GET", `/api/v1/promotions/${secret.id}`)).body.payload.worldline).toBe(hidden.id);
+  });
+
+  it("answers an approval of a hidden proposal like a missing one unless an authority signed it", async () => {
+    const hidden = await createWorldLine({ privacy: "p2p" });
+    const { body: secret } = await propose({ worldline: hidden.id, kind: "promote" });
+    const answers = await Promise.all([
+      approve(secret.id, secret.digest, outsider),
+      approve(secret.id, secret.digest, alice!, { signature: "0".repeat(128) }),
+      approve("pr_00000000000000000000000000", secret.digest, alice!),
+    ]);
+    expect(answers.map((a) => [a.status, a.body.code])).toEqual([[404, "not-found"], [404, "not-found"], [404, "not-found"]]);
+    expect((await api("GET", `/api/v1/promotions/${secret.id}`)).body.approvals).toEqual([]);
+    const signed = await approve(secret.id, secret.digest, alice!);
+    expect([signed.status, signed.body.approvals.length]).toEqual([200, 1]);
+  });
+
+  it("fills an anonymous page of entries past hidden ones, and its cursor follows the last entry shown", async () => {
+    const hidden = await createWorldLine({ privacy: "private" });
+    const open = await createWorldLine({ privacy: "full-public" });
+    const from = (await api("GET", "/api/v1/ledger")).body.size;
+    await propose({ worldline: open.id, kind: "promote" });
+    for (let i = 0; i < 3; i++) await propose({ worldline: hidden.id, kind: "promote" });
+    await propose({ worldline: open.id, kind: "promote" });
+    await propose({ worldline: hidden.id, kind: "promote" }); // so there is more after the page
+    const page = (await api("GET", `/api/v1/ledger/entries?from=${from}&kind=proposal&limit=2`, { token: null })).body;
+    expect(page.items.map((e: { data: { payload: { worldline: string } } }) => e.data.payload.worldline)).toEqual([open.id, open.id]);
+    expect(page.next).toBe(page.items[1].index + 1);
+    const rest = (await api("GET", `/api/v1/ledger/entries?from=${page.next}&kind=proposal`, { token: null })).body;
+    expect(rest.items).toEqual([]); // only the hidden one is left
+    expect(rest.next).toBeNull();
+    // asking for a hidden world line's entries by id answers as for one that does not exist
+    const byId = (await api("GET", `/api/v1/ledger/entries?worldline=${hidden.id}`, { token: null })).body;
+    const unknown = (await api("GET", "/api/v1/ledger/entries?worldline=wl_00000000000000000000000000", { token: null })).body;
+    expect([byId.items, byId.next]).toEqual([[], null]);
+    expect([unknown.items, unknown.next]).toEqual([[], null]);
+  });
+});
+
+describe("green outbox: a decision reaches its world line exactly once", () => {
+  const ledger = () => env.LEDGER.get(env.LEDGER.idFromName(LEDGER_NAME));
+  const pending = () => runInDurableObject(ledger(), async (instance: Ledger) => (await instance.pendingGreens()) as { ok: true; value: Array<{ ledgerIndex: number; attempts: number; lastError: string | null }> });
+
+  it("keeps the decision when the world line call fails, and green converges on the ledger's alarm", async () => {
+    const wl = await createWorldLine({ entities: { sun: { mass: 1 } }, privacy: "full-public" });
+    const { body: proposal } = await propose({ worldline: wl.id, kind: "promote" });
+    await approve(proposal.id, proposal.digest, alice!);
+    const listed = async () => (await api("GET", "/api/v1/worldlines?limit=500")).body.items.find((item: { id: string }) => item.id === wl.id);
+
+    // The world line cannot finish setGreen (its catalog table is gone for now): the call fails for real.
+    await env.DB.exec("ALTER TABLE worldlines RENAME TO worldlines_away");
+    let decided;
+    try {
+      decided = await approve(proposal.id, proposal.digest, bob!);
+    } finally {
+      await env.DB.exec("ALTER TABLE worldlines_away RENAME TO worldlines");
+    }
+    expect([decided.status, decided.body.status]).toEqual([200, "approved"]);
+    const stuck = (await pending()).value;
+    expect(stuck).toMatchObject([{ ledgerIndex: decided.body.decision.index, attempts: 1 }]);
+    expect(stuck[0]!.lastError).toMatch(/worldlines/);
+    expect(await runInDurableObject(ledger(), (_instance, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await listed()).toMatchObject({ green: null, color: "blue" }); // the catalog disagrees with the decision
+
+    // The alarm delivers the decision again; the world line completes it, and the outbox lets go.
+    expect(await runDurableObjectAlarm(ledger())).toBe(true);
+    expect(await listed()).toMatchObject({ green: wl.head, color: "green" });
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body).toMatchObject({ green: wl.head, color: "green" });
+    expect((await state(wl.id, "green")).entities).toEqual({ sun: { mass: 1 } });
+    expect((await pending()).value).toEqual([]);
+    expect(await runInDurableObject(ledger(), (_instance, state) => state.storage.getAlarm())).toBeNull();
+    const bundle = (await api("GET", `/api/v1/worldlines/${wl.id}/green/proof`)).body;
+    expect([bundle.commit, bundle.decision.entry.index]).toEqual([wl.head, decided.body.decision.index]);
+  });
+
+  it("applies a decision idempotently by ledger index: a repeat or an older one changes nothing", async () => {
+    const wl = await createWorldLine({ entities: { a: 1 }, privacy: "full-public" });
+    const first = wl.head;
+    const { body: p1 } = await propose({ worldline: wl.id, kind: "promote" });
+    await approve(p1.id, p1.digest, alice!);
+    const d1 = (await approve(p1.id, p1.digest, bob!)).body.decision.index;
+    const second = (await mergePatch(wl.id, { a: 2 })).body.commit;
+    const { body: p2 } = await propose({ worldline: wl.id, kind: "promote" });
+    await approve(p2.id, p2.digest, alice!);
+    const d2 = (await approve(p2.id, p2.digest, carol!)).body.decision.index;
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body.green).toBe(second);
+
+    const stub = env.WORLDLINE.get(env.WORLDLINE.idFromName(wl.id));
+    expect((await stub.setGreen(first, d1)).ok).toBe(true); // a late retry of the older decision
+    expect((await stub.setGreen(second, d2)).ok).toBe(true); // a repeat of the newer one
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body).toMatchObject({ green: second, color: "green" });
   });
 });
