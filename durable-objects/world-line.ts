@@ -1,5 +1,7 @@
 // One Durable Object per world line: the source of truth for its head, green commit and status.
-// Thin over src/core: it resolves commits, feeds the state tree its objects, and persists.
+// Thin over src/core: it resolves commits, feeds the state tree its objects, and persists. D1's
+// catalog row and lineage edges follow through the catalog outbox (src/adapter/catalog-outbox.ts),
+// retried on this object's alarm.
 // Every public method is an RPC entry point returning an Outcome, because error classes do not
 // survive Durable Object RPC; the Worker side unwraps them back into DomainError.
 import { DurableObject } from "cloudflare:workers";
@@ -12,7 +14,8 @@ import { capture, DomainError, notFound, type Outcome } from "../src/core/proble
 import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange } from "../src/core/state-tree.js";
 import { mergeEntities, type Conflict, type MergeStrategy } from "../src/core/worldline-merge.js";
 import { isPublic } from "../src/core/privacy.js";
-import { Catalog } from "../src/adapter/catalog.js";
+import { Catalog, type LineageEdge } from "../src/adapter/catalog.js";
+import { CatalogOutbox } from "../src/adapter/catalog-outbox.js";
 import { worldLineView as view, type WorldLineMeta } from "../src/core/worldline.js";
 import { CommitGraph } from "../src/adapter/commit-graph.js";
 import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
@@ -32,10 +35,16 @@ export interface Authorship {
 
 export type PatchFormat = "json-patch" | "merge-patch";
 
+/** What a write stores besides the new meta, in the same storage write: D1 edges to add, records keyed in this object. */
+interface Alongside {
+  edges?: LineageEdge[];
+  records?: Record<string, unknown>;
+}
+
 export class WorldLine extends DurableObject<Env> {
   private readonly objects: SqliteObjectCache;
   private readonly graph: CommitGraph;
-  private readonly catalog: Catalog;
+  private readonly outbox: CatalogOutbox;
   private meta: WorldLineMeta | null | undefined;
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -43,7 +52,7 @@ export class WorldLine extends DurableObject<Env> {
     super(ctx, env);
     this.objects = new SqliteObjectCache(ctx.storage.sql, new D1ObjectStore(env.DB));
     this.graph = new CommitGraph(env.DB);
-    this.catalog = new Catalog(env.DB);
+    this.outbox = new CatalogOutbox(ctx.storage, new Catalog(env.DB));
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -73,8 +82,7 @@ export class WorldLine extends DurableObject<Env> {
       if (await this.load()) throw new DomainError(409, "already-exists", `world line ${input.id} exists already`);
       const now = Date.now();
       const meta: WorldLineMeta = { id: input.id, name: input.name, status: "active", privacy: input.privacy, head: input.parent.head, green: null, parents: [input.parent.id], createdAt: now, updatedAt: now };
-      await this.persist(meta);
-      await this.catalog.addEdge(input.parent.id, input.id, "fork", input.parent.head, now);
+      await this.persist(meta, { edges: [{ fromId: input.parent.id, toId: input.id, kind: "fork", commit: input.parent.head, at: now }] });
       this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.forked", worldline: meta.id, data: { parent: input.parent.id, name: meta.name, privacy: meta.privacy, head: meta.head } }));
       return view(meta);
     });
@@ -182,8 +190,10 @@ export class WorldLine extends DurableObject<Env> {
       }
       for (const [hash, value] of merged.newValues) reader.stage(hash, value);
       const tree = await applyChanges(reader, ours!.tree, merged.changes);
-      const result = await this.record(meta, reader, tree, [meta.head, input.source.head], { author: input.author, message: input.message ?? `merge ${input.source.id}` }, "merge");
-      await this.catalog.addEdge(input.source.id, meta.id, "merge", result.commit, Date.now());
+      // The lineage edge links the two nodes; /multiverse shows it only to those who may see both ends (Catalog.graph).
+      const result = await this.record(meta, reader, tree, [meta.head, input.source.head], { author: input.author, message: input.message ?? `merge ${input.source.id}` }, "merge", (commit) => ({
+        edges: [{ fromId: input.source.id, toId: meta.id, kind: "merge", commit, at: Date.now() }],
+      }));
       this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.merged", worldline: meta.id, data: { source: input.source.id, commit: result.commit, base, changed: merged.changes.length, resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length } }));
       return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : (merged.conflicts as Conflict[]) };
     });
@@ -247,21 +257,21 @@ export class WorldLine extends DurableObject<Env> {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private async commitWrites(meta: WorldLineMeta, reader: ObjectReader, tree: string, writes: EntityWrites, authorship: Authorship, defaultMessage: string): Promise<CommitResult> {
+  private async commitWrites(meta: WorldLineMeta, reader: ObjectReader, tree: string, writes: EntityWrites, authorship: Authorship, defaultMessage: string, alongside?: (commit: string) => Alongside): Promise<CommitResult> {
     const changes: EntityChange[] = [];
     for (const [id, value] of writes) changes.push({ id, valueHash: value === null ? null : this.stageValue(reader, value) });
     const next = await applyChanges(reader, tree, changes);
     if (next === tree) return { commit: meta.head, root: tree, parents: [], changed: 0 };
-    const result = await this.record(meta, reader, next, [meta.head], authorship, defaultMessage);
+    const result = await this.record(meta, reader, next, [meta.head], authorship, defaultMessage, alongside);
     return { ...result, changed: changes.length };
   }
 
   /** Stores the staged objects and the commit, then moves the head: the head never names anything unstored. */
-  private async record(meta: WorldLineMeta, reader: ObjectReader, tree: string, parents: string[], authorship: Authorship, defaultMessage: string) {
+  private async record(meta: WorldLineMeta, reader: ObjectReader, tree: string, parents: string[], authorship: Authorship, defaultMessage: string, alongside?: (commit: string) => Alongside) {
     const commit = makeCommit({ tree, parents, author: authorship.author ?? "operator", message: authorship.message ?? defaultMessage, time: Date.now() });
     await this.objects.putMany(reader.staged);
     await this.graph.insert(commit, meta.id);
-    await this.persist({ ...meta, head: commit.id, updatedAt: commit.time });
+    await this.persist({ ...meta, head: commit.id, updatedAt: commit.time }, alongside?.(commit.id));
     return { commit: commit.id, root: tree, parents, changed: 0 };
   }
 
@@ -312,10 +322,23 @@ export class WorldLine extends DurableObject<Env> {
     return meta;
   }
 
-  private async persist(meta: WorldLineMeta): Promise<void> {
-    await this.ctx.storage.put("meta", meta);
+  /**
+   * The new meta, `alongside`'s records and the catalog outbox in one storage write, then D1. A D1
+   * failure does not fail the write (this object is the truth): the outbox keeps it for the alarm
+   * and the next write.
+   */
+  private async persist(meta: WorldLineMeta, alongside: Alongside = {}): Promise<void> {
+    await this.outbox.record({ ...alongside.records, meta }, alongside.edges ?? []);
     this.meta = meta;
-    await this.catalog.save(meta);
+    await this.outbox.flush(meta);
+  }
+
+  /** The catalog outbox's retry (src/adapter/catalog-outbox.ts), in the write queue so it never interleaves a write. */
+  override async alarm(): Promise<void> {
+    await this.serially(async () => {
+      const meta = await this.load();
+      if (meta) await this.outbox.flush(meta);
+    });
   }
 
   /** Writes run one at a time: awaiting D1 opens the input gate, and two patches must not both build on one head. */
