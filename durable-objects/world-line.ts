@@ -13,7 +13,8 @@ import { ObjectReader } from "../src/core/object-store.js";
 import { capture, DomainError, notFound, type Outcome } from "../src/core/problem.js";
 import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange } from "../src/core/state-tree.js";
 import { mergeEntities, type Conflict, type MergeStrategy } from "../src/core/worldline-merge.js";
-import { isPublic } from "../src/core/privacy.js";
+import { isPublic, isStricter } from "../src/core/privacy.js";
+import { atBody } from "../src/core/field-error.js";
 import { Catalog, type LineageEdge } from "../src/adapter/catalog.js";
 import { CatalogOutbox } from "../src/adapter/catalog-outbox.js";
 import { worldLineView as view, type WorldLineMeta } from "../src/core/worldline.js";
@@ -168,10 +169,22 @@ export class WorldLine extends DurableObject<Env> {
     });
   }
 
-  merge(input: { source: WorldLineView; strategy: MergeStrategy } & Authorship): Promise<Outcome<MergeResult>> {
+  /**
+   * Merges `source` into this world line. A plain merge links the source's history (its head is the
+   * merge commit's second parent), so every source commit becomes readable through this world line's
+   * /commits and ?at=: a source stricter than this world line is refused unless `squash` records the
+   * merged state as one commit whose only parent is our head (issue 12: private stays private).
+   */
+  merge(input: { source: WorldLineView; strategy: MergeStrategy; squash: boolean } & Authorship): Promise<Outcome<MergeResult>> {
     return this.serially(async () => {
       const meta = await this.writable();
       if (input.source.id === meta.id) throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
+      if (!input.squash && isStricter(input.source.privacy, meta.privacy)) {
+        throw new DomainError(422, "privacy-stricter-source", {
+          detail: `world line ${input.source.id} is ${input.source.privacy}, stricter than this ${meta.privacy} one: merging it would make its history readable here. Nothing was merged; merge with "squash": true to record only the merged state, as one commit without the source's history`,
+          errors: [atBody("/source", `stricter (${input.source.privacy}) than the target (${meta.privacy}); set "squash": true`)],
+        });
+      }
       const base = await this.graph.mergeBase(meta.head, input.source.head);
       const unchanged: MergeResult = { commit: meta.head, parents: [], base, merged: false, changed: 0, resolved: [] };
       if (base === input.source.head) return unchanged;
@@ -190,8 +203,14 @@ export class WorldLine extends DurableObject<Env> {
       }
       for (const [hash, value] of merged.newValues) reader.stage(hash, value);
       const tree = await applyChanges(reader, ours!.tree, merged.changes);
-      // The lineage edge links the two nodes; /multiverse shows it only to those who may see both ends (Catalog.graph).
-      const result = await this.record(meta, reader, tree, [meta.head, input.source.head], { author: input.author, message: input.message ?? `merge ${input.source.id}` }, "merge", (commit) => ({
+      if (input.squash && tree === ours!.tree) return unchanged; // a squash commit that changes nothing links nothing either
+      // A squash commit is as readable as this world line: its default message does not name the
+      // source, whose existence may be hidden from this world line's readers.
+      const parents = input.squash ? [meta.head] : [meta.head, input.source.head];
+      const message = input.message ?? (input.squash ? "squash merge" : `merge ${input.source.id}`);
+      // The lineage edge links the two nodes, not their histories; /multiverse shows it only to
+      // those who may see both ends (Catalog.graph), so a hidden source stays hidden.
+      const result = await this.record(meta, reader, tree, parents, { author: input.author, message }, "merge", (commit) => ({
         edges: [{ fromId: input.source.id, toId: meta.id, kind: "merge", commit, at: Date.now() }],
       }));
       this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.merged", worldline: meta.id, data: { source: input.source.id, commit: result.commit, base, changed: merged.changes.length, resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length } }));
