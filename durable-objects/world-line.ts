@@ -5,7 +5,7 @@
 // Every public method is an RPC entry point returning an Outcome, because error classes do not
 // survive Durable Object RPC; the Worker side unwraps them back into DomainError.
 import { DurableObject } from "cloudflare:workers";
-import type { Json } from "../src/core/canonical-json.js";
+import type { Json, JsonObject } from "../src/core/canonical-json.js";
 import { makeCommit } from "../src/core/commit.js";
 import { applyJsonPatch, applyMergePatch, checkWrites, type EntityWrites, type JsonPatchOperation } from "../src/core/entity-patch.js";
 import { hashJson } from "../src/core/hash.js";
@@ -15,6 +15,7 @@ import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries
 import { mergeEntities, type Conflict, type MergeStrategy } from "../src/core/worldline-merge.js";
 import { isPublic, isStricter } from "../src/core/privacy.js";
 import { atBody } from "../src/core/field-error.js";
+import { planGraft, templateEntityIds, type GraftInstall } from "../src/core/spore.js";
 import { Catalog, type LineageEdge } from "../src/adapter/catalog.js";
 import { CatalogOutbox } from "../src/adapter/catalog-outbox.js";
 import { worldLineView as view, type WorldLineMeta } from "../src/core/worldline.js";
@@ -215,6 +216,48 @@ export class WorldLine extends DurableObject<Env> {
       }));
       this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.merged", worldline: meta.id, data: { source: input.source.id, commit: result.commit, base, changed: merged.changes.length, resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length } }));
       return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : (merged.conflicts as Conflict[]) };
+    });
+  }
+
+  // ---- grafts (seed 003, src/spores/grafts.ts) ----------------------------------------------
+
+  /**
+   * Installs a graft: one commit applying its template (an RFC 7396 merge patch), planned on the
+   * head inside this write queue, so the revert patch is computed from exactly the state the
+   * template was applied to. Once per graft id: the result is stored with the commit, and a second
+   * call (a retry, or a claimant that took over a stale claim) gets it back and applies nothing.
+   */
+  applyGraft(input: { graftId: string; template: JsonObject } & Authorship): Promise<Outcome<GraftInstall>> {
+    return this.serially(async () => {
+      const key = `graft-install:${input.graftId}`;
+      const done = await this.ctx.storage.get<GraftInstall>(key);
+      if (done) return done;
+      const meta = await this.writable();
+      const { tree } = await this.resolve(meta, "head");
+      const reader = new ObjectReader(this.objects);
+      const load = (ids: string[] | null) => this.loadEntities(reader, tree, ids);
+      const plan = planGraft(input.template, await load(templateEntityIds(input.template)));
+      const writes = await applyMergePatch(plan.patch, load);
+      const install = (commit: string): GraftInstall => ({ baseCommit: meta.head, installCommit: commit, inverse: plan.inverse });
+      const result = await this.commitWrites(meta, reader, tree, writes, input, "graft", (commit) => ({ records: { [key]: install(commit) } }));
+      if (result.commit === meta.head) await this.ctx.storage.put(key, install(meta.head)); // the template changed nothing: no commit, still once
+      return install(result.commit);
+    });
+  }
+
+  /** Uninstalls a graft with its revert patch: one commit, once per graft id like applyGraft. */
+  revertGraft(input: { graftId: string; inverse: JsonPatchOperation[] } & Authorship): Promise<Outcome<{ commit: string }>> {
+    return this.serially(async () => {
+      const key = `graft-revert:${input.graftId}`;
+      const done = await this.ctx.storage.get<{ commit: string }>(key);
+      if (done) return done;
+      const meta = await this.writable();
+      const { tree } = await this.resolve(meta, "head");
+      const reader = new ObjectReader(this.objects);
+      const writes = await applyJsonPatch(input.inverse, (ids) => this.loadEntities(reader, tree, ids));
+      const result = await this.commitWrites(meta, reader, tree, writes, input, "revert graft", (commit) => ({ records: { [key]: { commit } } }));
+      if (result.commit === meta.head) await this.ctx.storage.put(key, { commit: meta.head });
+      return { commit: result.commit };
     });
   }
 

@@ -25,7 +25,7 @@ export function worldLineStub(env: Env, id: string): WorldLineRpc {
   return env.WORLDLINE.get(env.WORLDLINE.idFromName(id)) as unknown as WorldLineRpc;
 }
 
-type WorldLineRpc = Pick<WorldLine, "create" | "fork" | "terminate" | "info" | "state" | "entity" | "commits" | "diff" | "patch" | "merge" | "proposable" | "release">;
+type WorldLineRpc = Pick<WorldLine, "create" | "fork" | "terminate" | "info" | "state" | "entity" | "commits" | "diff" | "patch" | "merge" | "applyGraft" | "revertGraft" | "proposable" | "release">;
 
 const DEFAULT_AUTHOR = "operator";
 
