@@ -1,9 +1,11 @@
 // One Durable Object per world line: the source of truth for its head, green commit and status.
-// Thin over src/core: it resolves commits, feeds the state tree its objects, and persists.
+// Thin over src/core: it resolves commits, feeds the state tree its objects, and persists. D1's
+// catalog row and lineage edges follow through the catalog outbox (src/adapter/catalog-outbox.ts),
+// retried on this object's alarm.
 // Every public method is an RPC entry point returning an Outcome, because error classes do not
 // survive Durable Object RPC; the Worker side unwraps them back into DomainError.
 import { DurableObject } from "cloudflare:workers";
-import type { Json } from "../src/core/canonical-json.js";
+import type { Json, JsonObject } from "../src/core/canonical-json.js";
 import { makeCommit } from "../src/core/commit.js";
 import { applyJsonPatch, applyMergePatch, checkWrites, type EntityWrites, type JsonPatchOperation } from "../src/core/entity-patch.js";
 import { hashJson } from "../src/core/hash.js";
@@ -11,8 +13,11 @@ import { ObjectReader } from "../src/core/object-store.js";
 import { capture, DomainError, notFound, type Outcome } from "../src/core/problem.js";
 import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange } from "../src/core/state-tree.js";
 import { mergeEntities, type Conflict, type MergeStrategy } from "../src/core/worldline-merge.js";
-import { isPublic } from "../src/core/privacy.js";
-import { Catalog } from "../src/adapter/catalog.js";
+import { isPublic, isStricter } from "../src/core/privacy.js";
+import { atBody } from "../src/core/field-error.js";
+import { planGraft, templateEntityIds, type GraftInstall } from "../src/core/spore.js";
+import { Catalog, type LineageEdge } from "../src/adapter/catalog.js";
+import { CatalogOutbox } from "../src/adapter/catalog-outbox.js";
 import { worldLineView as view, type WorldLineMeta } from "../src/core/worldline.js";
 import { CommitGraph } from "../src/adapter/commit-graph.js";
 import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
@@ -35,10 +40,16 @@ export type PatchFormat = "json-patch" | "merge-patch";
 /** Storage key of the ledger index of the decision that set `green` last (see setGreen). */
 const GREEN_INDEX_KEY = "green-ledger-index";
 
+/** What a write stores besides the new meta, in the same storage write: D1 edges to add, records keyed in this object. */
+interface Alongside {
+  edges?: LineageEdge[];
+  records?: Record<string, unknown>;
+}
+
 export class WorldLine extends DurableObject<Env> {
   private readonly objects: SqliteObjectCache;
   private readonly graph: CommitGraph;
-  private readonly catalog: Catalog;
+  private readonly outbox: CatalogOutbox;
   private meta: WorldLineMeta | null | undefined;
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -46,7 +57,7 @@ export class WorldLine extends DurableObject<Env> {
     super(ctx, env);
     this.objects = new SqliteObjectCache(ctx.storage.sql, new D1ObjectStore(env.DB));
     this.graph = new CommitGraph(env.DB);
-    this.catalog = new Catalog(env.DB);
+    this.outbox = new CatalogOutbox(ctx.storage, new Catalog(env.DB));
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -76,8 +87,7 @@ export class WorldLine extends DurableObject<Env> {
       if (await this.load()) throw new DomainError(409, "already-exists", `world line ${input.id} exists already`);
       const now = Date.now();
       const meta: WorldLineMeta = { id: input.id, name: input.name, status: "active", privacy: input.privacy, head: input.parent.head, green: null, parents: [input.parent.id], createdAt: now, updatedAt: now };
-      await this.persist(meta);
-      await this.catalog.addEdge(input.parent.id, input.id, "fork", input.parent.head, now);
+      await this.persist(meta, { edges: [{ fromId: input.parent.id, toId: input.id, kind: "fork", commit: input.parent.head, at: now }] });
       this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.forked", worldline: meta.id, data: { parent: input.parent.id, name: meta.name, privacy: meta.privacy, head: meta.head } }));
       return view(meta);
     });
@@ -163,10 +173,22 @@ export class WorldLine extends DurableObject<Env> {
     });
   }
 
-  merge(input: { source: WorldLineView; strategy: MergeStrategy } & Authorship): Promise<Outcome<MergeResult>> {
+  /**
+   * Merges `source` into this world line. A plain merge links the source's history (its head is the
+   * merge commit's second parent), so every source commit becomes readable through this world line's
+   * /commits and ?at=: a source stricter than this world line is refused unless `squash` records the
+   * merged state as one commit whose only parent is our head (issue 12: private stays private).
+   */
+  merge(input: { source: WorldLineView; strategy: MergeStrategy; squash: boolean } & Authorship): Promise<Outcome<MergeResult>> {
     return this.serially(async () => {
       const meta = await this.writable();
       if (input.source.id === meta.id) throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
+      if (!input.squash && isStricter(input.source.privacy, meta.privacy)) {
+        throw new DomainError(422, "privacy-stricter-source", {
+          detail: `world line ${input.source.id} is ${input.source.privacy}, stricter than this ${meta.privacy} one: merging it would make its history readable here. Nothing was merged; merge with "squash": true to record only the merged state, as one commit without the source's history`,
+          errors: [atBody("/source", `stricter (${input.source.privacy}) than the target (${meta.privacy}); set "squash": true`)],
+        });
+      }
       const base = await this.graph.mergeBase(meta.head, input.source.head);
       const unchanged: MergeResult = { commit: meta.head, parents: [], base, merged: false, changed: 0, resolved: [] };
       if (base === input.source.head) return unchanged;
@@ -185,10 +207,60 @@ export class WorldLine extends DurableObject<Env> {
       }
       for (const [hash, value] of merged.newValues) reader.stage(hash, value);
       const tree = await applyChanges(reader, ours!.tree, merged.changes);
-      const result = await this.record(meta, reader, tree, [meta.head, input.source.head], { author: input.author, message: input.message ?? `merge ${input.source.id}` }, "merge");
-      await this.catalog.addEdge(input.source.id, meta.id, "merge", result.commit, Date.now());
+      if (input.squash && tree === ours!.tree) return unchanged; // a squash commit that changes nothing links nothing either
+      // A squash commit is as readable as this world line: its default message does not name the
+      // source, whose existence may be hidden from this world line's readers.
+      const parents = input.squash ? [meta.head] : [meta.head, input.source.head];
+      const message = input.message ?? (input.squash ? "squash merge" : `merge ${input.source.id}`);
+      // The lineage edge links the two nodes, not their histories; /multiverse shows it only to
+      // those who may see both ends (Catalog.graph), so a hidden source stays hidden.
+      const result = await this.record(meta, reader, tree, parents, { author: input.author, message }, "merge", (commit) => ({
+        edges: [{ fromId: input.source.id, toId: meta.id, kind: "merge", commit, at: Date.now() }],
+      }));
       this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.merged", worldline: meta.id, data: { source: input.source.id, commit: result.commit, base, changed: merged.changes.length, resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length } }));
       return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : (merged.conflicts as Conflict[]) };
+    });
+  }
+
+  // ---- grafts (seed 003, src/spores/grafts.ts) ----------------------------------------------
+
+  /**
+   * Installs a graft: one commit applying its template (an RFC 7396 merge patch), planned on the
+   * head inside this write queue, so the revert patch is computed from exactly the state the
+   * template was applied to. Once per graft id: the result is stored with the commit, and a second
+   * call (a retry, or a claimant that took over a stale claim) gets it back and applies nothing.
+   */
+  applyGraft(input: { graftId: string; template: JsonObject } & Authorship): Promise<Outcome<GraftInstall>> {
+    return this.serially(async () => {
+      const key = `graft-install:${input.graftId}`;
+      const done = await this.ctx.storage.get<GraftInstall>(key);
+      if (done) return done;
+      const meta = await this.writable();
+      const { tree } = await this.resolve(meta, "head");
+      const reader = new ObjectReader(this.objects);
+      const load = (ids: string[] | null) => this.loadEntities(reader, tree, ids);
+      const plan = planGraft(input.template, await load(templateEntityIds(input.template)));
+      const writes = await applyMergePatch(plan.patch, load);
+      const install = (commit: string): GraftInstall => ({ baseCommit: meta.head, installCommit: commit, inverse: plan.inverse });
+      const result = await this.commitWrites(meta, reader, tree, writes, input, "graft", (commit) => ({ records: { [key]: install(commit) } }));
+      if (result.commit === meta.head) await this.ctx.storage.put(key, install(meta.head)); // the template changed nothing: no commit, still once
+      return install(result.commit);
+    });
+  }
+
+  /** Uninstalls a graft with its revert patch: one commit, once per graft id like applyGraft. */
+  revertGraft(input: { graftId: string; inverse: JsonPatchOperation[] } & Authorship): Promise<Outcome<{ commit: string }>> {
+    return this.serially(async () => {
+      const key = `graft-revert:${input.graftId}`;
+      const done = await this.ctx.storage.get<{ commit: string }>(key);
+      if (done) return done;
+      const meta = await this.writable();
+      const { tree } = await this.resolve(meta, "head");
+      const reader = new ObjectReader(this.objects);
+      const writes = await applyJsonPatch(input.inverse, (ids) => this.loadEntities(reader, tree, ids));
+      const result = await this.commitWrites(meta, reader, tree, writes, input, "revert graft", (commit) => ({ records: { [key]: { commit } } }));
+      if (result.commit === meta.head) await this.ctx.storage.put(key, { commit: meta.head });
+      return { commit: result.commit };
     });
   }
 
@@ -239,42 +311,42 @@ export class WorldLine extends DurableObject<Env> {
 
   /**
    * Called by the Ledger's outbox once a promote or rollback entry is appended: the entry is the
-   * authority. Idempotent per ledger index: an older index than the last one applied changes
-   * nothing (a late retry cannot undo a newer decision), the same index only writes the record
-   * again (so a retry after a failed catalog write completes it), and the answer is ok only once
-   * everything is written, which is when the Ledger's outbox lets go of the decision.
+   * authority. Idempotent per ledger index: an index at or below the last one applied changes
+   * nothing (a late retry cannot undo a newer decision), and the index is stored in the same
+   * write as the record. Green only ever names a stored commit (as the head does): a commit the
+   * commit graph cannot produce is an error, and the Ledger's outbox keeps the decision until an
+   * answer is ok.
    */
   setGreen(commit: string, ledgerIndex: number): Promise<Outcome<WorldLineView>> {
     return this.serially(async () => {
       const meta = await this.load();
       if (!meta) throw notFound("world line");
       const applied = (await this.ctx.storage.get<number>(GREEN_INDEX_KEY)) ?? -1;
-      if (ledgerIndex < applied) return view(meta);
-      const next = ledgerIndex === applied ? meta : { ...meta, green: commit, updatedAt: Date.now() };
-      // Not awaited: it commits atomically with persist's write of the record (no await between them).
-      if (ledgerIndex > applied) void this.ctx.storage.put(GREEN_INDEX_KEY, ledgerIndex);
-      await this.persist(next);
+      if (ledgerIndex <= applied) return view(meta);
+      if (!(await this.graph.get(commit))) throw new DomainError(409, "unknown-commit", `commit ${commit} is not stored; green cannot name it`);
+      const next = { ...meta, green: commit, updatedAt: Date.now() };
+      await this.persist(next, { records: { [GREEN_INDEX_KEY]: ledgerIndex } });
       return view(next);
     });
   }
 
   // ---- internals -------------------------------------------------------------------------
 
-  private async commitWrites(meta: WorldLineMeta, reader: ObjectReader, tree: string, writes: EntityWrites, authorship: Authorship, defaultMessage: string): Promise<CommitResult> {
+  private async commitWrites(meta: WorldLineMeta, reader: ObjectReader, tree: string, writes: EntityWrites, authorship: Authorship, defaultMessage: string, alongside?: (commit: string) => Alongside): Promise<CommitResult> {
     const changes: EntityChange[] = [];
     for (const [id, value] of writes) changes.push({ id, valueHash: value === null ? null : this.stageValue(reader, value) });
     const next = await applyChanges(reader, tree, changes);
     if (next === tree) return { commit: meta.head, root: tree, parents: [], changed: 0 };
-    const result = await this.record(meta, reader, next, [meta.head], authorship, defaultMessage);
+    const result = await this.record(meta, reader, next, [meta.head], authorship, defaultMessage, alongside);
     return { ...result, changed: changes.length };
   }
 
   /** Stores the staged objects and the commit, then moves the head: the head never names anything unstored. */
-  private async record(meta: WorldLineMeta, reader: ObjectReader, tree: string, parents: string[], authorship: Authorship, defaultMessage: string) {
+  private async record(meta: WorldLineMeta, reader: ObjectReader, tree: string, parents: string[], authorship: Authorship, defaultMessage: string, alongside?: (commit: string) => Alongside) {
     const commit = makeCommit({ tree, parents, author: authorship.author ?? "operator", message: authorship.message ?? defaultMessage, time: Date.now() });
     await this.objects.putMany(reader.staged);
     await this.graph.insert(commit, meta.id);
-    await this.persist({ ...meta, head: commit.id, updatedAt: commit.time });
+    await this.persist({ ...meta, head: commit.id, updatedAt: commit.time }, alongside?.(commit.id));
     return { commit: commit.id, root: tree, parents, changed: 0 };
   }
 
@@ -325,10 +397,23 @@ export class WorldLine extends DurableObject<Env> {
     return meta;
   }
 
-  private async persist(meta: WorldLineMeta): Promise<void> {
-    await this.ctx.storage.put("meta", meta);
+  /**
+   * The new meta, `alongside`'s records and the catalog outbox in one storage write, then D1. A D1
+   * failure does not fail the write (this object is the truth): the outbox keeps it for the alarm
+   * and the next write.
+   */
+  private async persist(meta: WorldLineMeta, alongside: Alongside = {}): Promise<void> {
+    await this.outbox.record({ ...alongside.records, meta }, alongside.edges ?? []);
     this.meta = meta;
-    await this.catalog.save(meta);
+    await this.outbox.flush(meta);
+  }
+
+  /** The catalog outbox's retry (src/adapter/catalog-outbox.ts), in the write queue so it never interleaves a write. */
+  override async alarm(): Promise<void> {
+    await this.serially(async () => {
+      const meta = await this.load();
+      if (meta) await this.outbox.flush(meta);
+    });
   }
 
   /** Writes run one at a time: awaiting D1 opens the input gate, and two patches must not both build on one head. */

@@ -1,5 +1,6 @@
 // The world-line catalog and lineage graph in D1 (drizzle): what lists and the multiverse graph
-// read. Written by each WorldLine Durable Object after its own state changed.
+// read. Written by each WorldLine Durable Object after its own state changed, through its catalog
+// outbox (src/adapter/catalog-outbox.ts): every write here is idempotent, so a retry is harmless.
 import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { afterCursor, encodeCursor } from "./page-cursor.js";
@@ -23,6 +24,15 @@ const toMeta = (row: Row): WorldLineMeta => ({
 
 export type EdgeKind = "fork" | "merge";
 
+/** A fork edge (parent → child, at the parent's head) or a merge edge (source → target, at the merge commit). */
+export interface LineageEdge {
+  fromId: string;
+  toId: string;
+  kind: EdgeKind;
+  commit: string;
+  at: number;
+}
+
 export class Catalog {
   private readonly db;
 
@@ -30,7 +40,12 @@ export class Catalog {
     this.db = drizzle(d1);
   }
 
-  async save(meta: WorldLineMeta): Promise<void> {
+  /**
+   * Makes D1 agree with a world line: its catalog row upserted from `meta` (the Durable Object's
+   * current state) and `edges` inserted unless present (the `lineage_edge` key). One batch, so one
+   * transaction: D1 takes all of it or none. Applying the same call twice changes nothing.
+   */
+  async apply(meta: WorldLineMeta, edges: readonly LineageEdge[] = []): Promise<void> {
     const row = {
       id: meta.id,
       name: meta.name,
@@ -42,11 +57,11 @@ export class Catalog {
       createdAt: meta.createdAt,
       updatedAt: meta.updatedAt,
     };
-    await this.db.insert(worldlines).values(row).onConflictDoUpdate({ target: worldlines.id, set: row });
-  }
-
-  async addEdge(fromId: string, toId: string, kind: EdgeKind, commit: string, at: number): Promise<void> {
-    await this.db.insert(lineage).values({ fromId, toId, kind, commit, at });
+    // Separate statements of ≤ 18 bound parameters each: D1 binds at most 100 per statement.
+    await this.db.batch([
+      this.db.insert(worldlines).values(row).onConflictDoUpdate({ target: worldlines.id, set: row }),
+      ...edges.map((edge) => this.db.insert(lineage).values(edge).onConflictDoNothing({ target: [lineage.fromId, lineage.toId, lineage.kind, lineage.commit] })),
+    ]);
   }
 
   async list(options: { status?: WorldLineStatus; publicOnly: boolean; cursor?: string; limit: number }) {

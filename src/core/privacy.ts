@@ -1,5 +1,6 @@
 // Seed-004 privacy levels, most to least strict. Only the two public levels are visible without
-// the operator token; a fork may keep its parent's level or pick a stricter one.
+// the operator token; a fork may keep its parent's level or pick a stricter one, and a merge may
+// link a source's history into a target only if the source is no stricter than the target.
 import { PRIVACY_LEVELS, type Privacy } from "../schemas/worldline.js";
 
 const rank = (level: Privacy) => PRIVACY_LEVELS.indexOf(level);
@@ -12,4 +13,8 @@ export function isPublic(level: Privacy): boolean {
 
 export function isAtLeastAsStrict(level: Privacy, than: Privacy): boolean {
   return rank(level) <= rank(than);
+}
+
+export function isStricter(level: Privacy, than: Privacy): boolean {
+  return rank(level) < rank(than);
 }

@@ -19,6 +19,13 @@ export interface GraftPlan {
   inverse: JsonPatchOperation[];
 }
 
+/** What installing a graft did: the commit it was planned on, the install commit and the revert patch. */
+export interface GraftInstall {
+  baseCommit: string;
+  installCommit: string;
+  inverse: JsonPatchOperation[];
+}
+
 /**
  * Plans installing `template` over the entities it touches, as read at one commit (`before`: the
  * current value of each template entity that exists). Entities are handled in id order so the

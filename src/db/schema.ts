@@ -30,7 +30,9 @@ export const lineage = sqliteTable(
     commit: text("commit_id").notNull(),
     at: integer("at").notNull(),
   },
-  (table) => [index("lineage_to").on(table.toId), index("lineage_from").on(table.fromId)],
+  // One row per edge: a world line's catalog outbox may apply the same edge again after a lost
+  // acknowledgement (durable-objects/world-line.ts), and ON CONFLICT DO NOTHING on this key keeps it once.
+  (table) => [index("lineage_to").on(table.toId), index("lineage_from").on(table.fromId), uniqueIndex("lineage_edge").on(table.fromId, table.toId, table.kind, table.commit)],
 );
 
 /** Immutable content-addressed objects: entity values, tree nodes. Key = SHA3-256 of the canonical body. */

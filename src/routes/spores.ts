@@ -67,7 +67,7 @@ sporeRoutes.openapi(route("grafts", "get", "/grafts/{id}", "One graft", { params
 sporeRoutes.openapi(
   route(
     "grafts", "post", "/grafts/{id}/install", "Install a graft: one world-line commit applying the spore's template", { params: IdParam }, Graft, 200, [401, 403, 404, 409, 410, 413, 422, 423],
-    "The template is applied as an RFC 7396 merge patch to the head it was planned on (graft.installed). On failure the world line is unchanged, the graft is `failed` with the reason (graft.install.failed) and the answer is problem+json `graft-install-failed` with the world line's own status (410 terminated, 423 quarantined, …) and `reason`. A failed graft can be installed again.",
+    "The template is applied as an RFC 7396 merge patch to the head it was planned on (graft.installed). On failure the world line is unchanged, the graft is `failed` with the reason (graft.install.failed) and the answer is problem+json `graft-install-failed` with the world line's own status (410 terminated, 423 quarantined, …) and `reason`. A failed graft can be installed again. A claim older than 60 s (its worker died) is taken over; the world line applies each graft's install once, so the takeover returns the first install's commit and revert patch.",
   ),
   async (c) => c.json(await installGraft(c.env, c.req.valid("param").id), 200),
 );

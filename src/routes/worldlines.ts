@@ -25,7 +25,7 @@ export function worldLineStub(env: Env, id: string): WorldLineRpc {
   return env.WORLDLINE.get(env.WORLDLINE.idFromName(id)) as unknown as WorldLineRpc;
 }
 
-type WorldLineRpc = Pick<WorldLine, "create" | "fork" | "terminate" | "info" | "state" | "entity" | "commits" | "diff" | "patch" | "merge" | "proposable" | "release">;
+type WorldLineRpc = Pick<WorldLine, "create" | "fork" | "terminate" | "info" | "state" | "entity" | "commits" | "diff" | "patch" | "merge" | "applyGraft" | "revertGraft" | "proposable" | "release">;
 
 const DEFAULT_AUTHOR = "operator";
 
@@ -187,7 +187,10 @@ worldLineRoutes.openapi(
 worldLineRoutes.openapi(
   createRoute({
     method: "post", path: "/worldlines/{id}/merge", tags: ["world lines"], summary: "Merge another world line into this one", security: OPERATOR,
-    description: "Three-way merge from the common ancestor at entity granularity, and within an entity at JSON Pointer granularity. Conflicts answer 409 with `conflicts` and change nothing unless `strategy` is `ours` or `theirs`.",
+    description:
+      "Three-way merge from the common ancestor at entity granularity, and within an entity at JSON Pointer granularity. Conflicts answer 409 with `conflicts` and change nothing unless `strategy` is `ours` or `theirs`. " +
+      "A merge commit has two parents, so the source's history becomes readable through this world line: a source with a stricter privacy level than the target answers 422 `privacy-stricter-source` and changes nothing, unless `squash` is true. " +
+      "A squash merge records the merged state as one commit whose only parent is the target's head (default message `squash merge`); no source commit becomes reachable from the target.",
     request: { params: IdParam, ...jsonBody(MergeWorldLine) },
     responses: { 200: jsonContent(MergeResult, "the merge commit (or `merged: false` when there was nothing to merge)"), ...problemResponses(400, 401, 403, 404, 409, 410, 422, 423) },
   }),

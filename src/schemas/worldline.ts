@@ -38,6 +38,10 @@ export const MergeWorldLine = z
   .object({
     source: WorldLineId,
     strategy: MergeStrategy.default("three-way"),
+    squash: z
+      .boolean()
+      .default(false)
+      .meta({ description: "record the merged state as one single-parent commit that does not link the source's history; required when the source is stricter than the target" }),
     author: Author.optional(),
     message: CommitMessage.optional(),
   })

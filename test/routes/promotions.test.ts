@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashJson } from "../../src/core/hash.js";
@@ -286,22 +286,25 @@ describe("green outbox: a decision reaches its world line exactly once", () => {
     await approve(proposal.id, proposal.digest, alice!);
     const listed = async () => (await api("GET", "/api/v1/worldlines?limit=500")).body.items.find((item: { id: string }) => item.id === wl.id);
 
-    // The world line cannot finish setGreen (its catalog table is gone for now): the call fails for real.
-    await env.DB.exec("ALTER TABLE worldlines RENAME TO worldlines_away");
+    // The world line cannot answer setGreen (the commit graph's table is gone for now): the call fails for real.
+    await env.DB.exec("ALTER TABLE commits RENAME TO commits_away");
+    await evictDurableObject(env.WORLDLINE.get(env.WORLDLINE.idFromName(wl.id))); // a fresh instance: nothing cached
     let decided;
     try {
       decided = await approve(proposal.id, proposal.digest, bob!);
     } finally {
-      await env.DB.exec("ALTER TABLE worldlines_away RENAME TO worldlines");
+      await env.DB.exec("ALTER TABLE commits_away RENAME TO commits");
     }
     expect([decided.status, decided.body.status]).toEqual([200, "approved"]);
     const stuck = (await pending()).value;
     expect(stuck).toMatchObject([{ ledgerIndex: decided.body.decision.index, attempts: 1 }]);
-    expect(stuck[0]!.lastError).toMatch(/worldlines/);
+    expect(stuck[0]!.lastError).toMatch(/commits/);
     expect(await runInDurableObject(ledger(), (_instance, state) => state.storage.getAlarm())).not.toBeNull();
-    expect(await listed()).toMatchObject({ green: null, color: "blue" }); // the catalog disagrees with the decision
+    expect(await listed()).toMatchObject({ green: null, color: "blue" }); // the world line disagrees with the decision…
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body).toMatchObject({ green: null, color: "blue" });
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}/state?at=green`)).status).toBe(404);
 
-    // The alarm delivers the decision again; the world line completes it, and the outbox lets go.
+    // …until the alarm delivers the decision again; the world line applies it, and the outbox lets go.
     expect(await runDurableObjectAlarm(ledger())).toBe(true);
     expect(await listed()).toMatchObject({ green: wl.head, color: "green" });
     expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body).toMatchObject({ green: wl.head, color: "green" });

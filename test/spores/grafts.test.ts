@@ -1,6 +1,8 @@
 // Spores and grafts against real world lines: deploy → install → uninstall leaves the world line
 // as it was; failures change nothing and say why; only published spores deploy.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { GRAFT_CLAIM_STALE_MS } from "../../src/spores/grafts.js";
 import { api, createWorldLine, mergePatch, state } from "../api.js";
 import { allEvents, eventually } from "../events/helpers.js";
 import { tag } from "../halo/helpers.js";
@@ -138,5 +140,78 @@ describe("spores and grafts", { timeout: 30_000 }, () => {
     await api("DELETE", `/api/v1/worldlines/${terminated.id}`);
     expect(problem(await deploy(spore.id, terminated.id))).toEqual([409, "application/problem+json", "worldline-terminated"]);
     expect((await api("GET", `/api/v1/grafts?spore=${spore.id}`)).body.items).toEqual([]);
+  });
+});
+
+// The worker holding a claim dies after the world line committed and before the graft row says so:
+// a D1 trigger refuses the rows it would write (no mock of our code), then the claim is aged past
+// GRAFT_CLAIM_STALE_MS as if a minute had gone by, and a second install or uninstall takes it over.
+async function dieBeforeRecording(statuses: string[]) {
+  await env.DB.prepare(`CREATE TRIGGER graft_worker_dies BEFORE UPDATE OF status ON grafts WHEN NEW.status IN (${statuses.map((s) => `'${s}'`).join(", ")}) BEGIN SELECT RAISE(ABORT, 'the worker died'); END`).run();
+}
+const revive = () => env.DB.prepare("DROP TRIGGER graft_worker_dies").run();
+const ageClaim = (id: string) => env.DB.prepare("UPDATE grafts SET claimed_at = claimed_at - ? WHERE id = ?").bind(GRAFT_CLAIM_STALE_MS + 1_000, id).run();
+const graftCommits = async (worldline: string, graftId: string) =>
+  (await api("GET", `/api/v1/worldlines/${worldline}/commits?limit=500`)).body.items.filter((c: { author: string }) => c.author === `graft:${graftId}`);
+
+describe("a graft claim taken over after it went stale", { timeout: 30_000 }, () => {
+  it("applies the template once, and the recorded inverse restores the original state", async () => {
+    const wl = await createWorldLine({ entities: { sun: { mass: 1, color: "yellow" }, moon: 1 } });
+    const before = await state(wl.id);
+    const graft = (await deploy((await publishedSpore({ sun: { flares: true, color: null }, probe: { fuel: 3 } })).id, wl.id)).body;
+    await dieBeforeRecording(["installed", "failed"]);
+    const died = await api("POST", `/api/v1/grafts/${graft.id}/install`);
+    await revive();
+    expect(died.status).toBe(500);
+    const applied = await state(wl.id);
+    expect(applied.entities).toEqual({ sun: { mass: 1, flares: true }, moon: 1, probe: { fuel: 3 } }); // the commit landed
+    expect((await api("GET", `/api/v1/grafts/${graft.id}`)).body.status).toBe("installing");
+    expect(problem(await api("POST", `/api/v1/grafts/${graft.id}/install`))).toEqual([409, "application/problem+json", "illegal-graft-transition"]); // a fresh claim holds
+
+    await ageClaim(graft.id);
+    const takenOver = await api("POST", `/api/v1/grafts/${graft.id}/install`);
+    expect(takenOver.body).toMatchObject({ status: "installed", baseCommit: before.commit, installCommit: applied.commit });
+    expect(await state(wl.id)).toEqual(applied);
+    expect(await graftCommits(wl.id, graft.id)).toHaveLength(1);
+
+    expect((await api("POST", `/api/v1/grafts/${graft.id}/uninstall`)).body.status).toBe("uninstalled");
+    const after = await state(wl.id);
+    expect(after.entities).toEqual(before.entities);
+    expect(after.root).toBe(before.root);
+  });
+
+  it("does not apply the template again over what was written after the first install", async () => {
+    const wl = await createWorldLine({ entities: { lamp: { on: false } } });
+    const graft = (await deploy((await publishedSpore({ lamp: { on: true } })).id, wl.id)).body;
+    await dieBeforeRecording(["installed", "failed"]);
+    await api("POST", `/api/v1/grafts/${graft.id}/install`);
+    await revive();
+    const edited = await mergePatch(wl.id, { lamp: { on: false } }); // an operator turns it off again
+    await ageClaim(graft.id);
+    expect((await api("POST", `/api/v1/grafts/${graft.id}/install`)).body.status).toBe("installed");
+    const now = await state(wl.id);
+    expect(now.commit).toBe(edited.body.commit);
+    expect(now.entities).toEqual({ lamp: { on: false } });
+    expect(await graftCommits(wl.id, graft.id)).toHaveLength(1);
+  });
+
+  it("reverts once when an uninstall claim is taken over", async () => {
+    const wl = await createWorldLine({ entities: { a: 1 } });
+    const before = await state(wl.id);
+    const graft = (await deploy((await publishedSpore({ b: { x: 1 } })).id, wl.id)).body;
+    await api("POST", `/api/v1/grafts/${graft.id}/install`);
+    await dieBeforeRecording(["uninstalled", "installed"]);
+    const died = await api("POST", `/api/v1/grafts/${graft.id}/uninstall`);
+    await revive();
+    expect(died.status).toBe(500);
+    const reverted = await state(wl.id);
+    expect(reverted.entities).toEqual(before.entities);
+    expect((await api("GET", `/api/v1/grafts/${graft.id}`)).body.status).toBe("uninstalling");
+
+    await ageClaim(graft.id);
+    const takenOver = await api("POST", `/api/v1/grafts/${graft.id}/uninstall`);
+    expect(takenOver.body).toMatchObject({ status: "uninstalled", uninstallCommit: reverted.commit });
+    expect(await state(wl.id)).toEqual(reverted);
+    expect(await graftCommits(wl.id, graft.id)).toHaveLength(2); // the install and one revert
   });
 });

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `lineage_edge` ON `lineage` (`from_id`,`to_id`,`kind`,`commit_id`);
