@@ -15,7 +15,7 @@ import { receiveMessage } from "../src/core/mesh/message-receipt.js";
 import { signedMessageBody, signedPeerUpdate, signedResponseUpdate } from "../src/core/mesh/message-signing.js";
 import { meshErrors, parseJsonBody, type MeshRejection, type MeshReply } from "../src/core/mesh/mesh-reply.js";
 import { matchNodePath, WELL_KNOWN_PATH } from "../src/core/mesh/mesh-paths.js";
-import { impressionReply, networkInfoDocument, nodeIdentity, nodePeerLookupReply, nodeStatusDocument, nodeWellKnown, webrtcOfferReply, type NodeIdentity } from "../src/core/mesh/node-documents.js";
+import { impressionFor, impressionReply, networkInfoDocument, nodeIdentity, nodePeerLookupReply, nodeStatusDocument, nodeWellKnown, webrtcOfferReply, type NodeIdentity } from "../src/core/mesh/node-documents.js";
 import { newPassport, passportFromSeed, type Passport } from "../src/core/mesh/passport.js";
 import { lookedUpUrl, lookupFanOut, peerUpdateTargets, receivePeerUpdate } from "../src/core/mesh/peer-update.js";
 import { admitClient, checkMeshRateLimit, type SlidingWindow } from "../src/core/mesh/rate-limit.js";
@@ -131,13 +131,13 @@ export class Agent extends DurableObject<Env> {
       case "status":
         return respond(meshJson(nodeStatusDocument(this.self(), this.store.connections.size, this.maxConnections())));
       case "network_info":
-        return respond(meshJson(networkInfoDocument(this.self(), [...this.store.connections.values()], this.maxConnections())));
+        return respond(meshJson(networkInfoDocument(this.self(), [...this.store.connections.values()], { isOperator: this.isOperator(request) }, this.maxConnections())));
       case "peer_lookup":
         return respond(meshResponse(nodePeerLookupReply(match.param!, this.store.connections.get(match.param!))));
       case "impression": {
         const limited = this.admitAnonymous(client);
         if (limited) return meshResponse(limited);
-        return respond(meshJson(impressionReply(match.param!, this.store.impressions.get(match.param!))));
+        return respond(meshJson(impressionFor(match.param!, this.store.impressions.get(match.param!), { isOperator: this.isOperator(request), isConnection: this.store.connections.has(match.param!) })));
       }
       case "webhook":
         if (request.method !== "POST") return respond(meshResponse(webhookStatusReply(match.param!, this.sentRecord(match.param!))));

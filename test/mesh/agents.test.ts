@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { formatMeshTimestamp } from "../../src/core/mesh/timestamp.js";
 import { signedMessageBody } from "../../src/core/mesh/message-signing.js";
 import { newPassport } from "../../src/core/mesh/passport.js";
-import { api } from "../api.js";
+import { api, OPERATOR_TOKEN } from "../api.js";
 import { ConnectionList, ConnectionResult, DropResult, ExpireResult, ImpressionSetResult, InboxList, PendingRequestList, RateLimitResult, RespondResult, SendResult, SentList, StatusResult } from "../../src/schemas/agents.js";
 import { ImpressionReply } from "../../src/schemas/mesh.js";
 import { InboxMessage, SentMessage } from "../../src/schemas/mesh-state.js";
@@ -57,8 +57,9 @@ describe("connections and messages between hosted agents", () => {
     const bSide = (await api("GET", "/api/v1/agents/conn-b/connections")).body.connections;
     expect(aSide).toEqual([expect.objectContaining({ agent_id: b.agent_id, agent_url: `${agentUrl("conn-b")}/mcp`, agent_public_key_hex: b.agent_id, direction: "outbound" })]);
     expect(bSide).toEqual([expect.objectContaining({ agent_id: a.agent_id, agent_url: agentUrl("conn-a"), agent_public_key_hex: a.agent_id, direction: "inbound" })]);
-    const info = (await mesh("GET", "/agents/conn-b/__darkmatter__/network_info")).body;
+    const info = (await mesh("GET", "/agents/conn-b/__darkmatter__/network_info", undefined, { authorization: `Bearer ${OPERATOR_TOKEN}` })).body;
     expect(info.peers).toEqual([{ agent_id: a.agent_id, agent_url: agentUrl("conn-a"), agent_bio: "agent conn-a" }]);
+    expect((await mesh("GET", "/agents/conn-b/__darkmatter__/network_info")).body.peers).toEqual([]); // connections are private (test/mesh/privacy.test.ts)
     // a second request from an already connected agent is auto-accepted
     const again = await connection("conn-b", { action: "request", target_url: agentUrl("conn-a") });
     expect(again.body).toMatchObject({ status: "connected", agent_id: a.agent_id });

@@ -70,10 +70,27 @@ export function nodeStatusDocument(node: NodeIdentity, connectionCount: number, 
   };
 }
 
-/** §8.9 GET /__darkmatter__/network_info: reveals every connection, URLs verbatim (they may end in /mcp). */
+/**
+ * Who asks a node endpoint: the operator (its token as `Authorization: Bearer`, as for
+ * accept_pending) or anyone else. Mesh GETs are unsigned (§6.3), so a connected peer cannot be
+ * told from a stranger: every caller without the token is anonymous.
+ */
+export interface MeshViewer {
+  isOperator: boolean;
+}
+
+/**
+ * §8.9 GET /__darkmatter__/network_info. The spec's document "reveals all connections"; here an
+ * agent's connections are private (README, issue 12), so `peers` lists them, URLs verbatim (they
+ * may end in /mcp), only to the operator, and is `[]` for anyone else. The keys stay those of
+ * §8.9 and `accepting_connections` still counts every connection (as the well-known document
+ * does). No peer operation reads another node's network_info (delivery, healing and discovery use
+ * peer_lookup, status and the well-known document, §13, §14), so interop is unchanged.
+ */
 export function networkInfoDocument(
   node: NodeIdentity,
   connections: readonly Pick<MeshConnection, "agent_id" | "agent_url" | "agent_bio">[],
+  viewer: MeshViewer,
   maxConnections?: number,
 ): NetworkInfoDocument {
   return {
@@ -83,15 +100,28 @@ export function networkInfoDocument(
     agent_url: node.publicUrl,
     bio: node.bio,
     accepting_connections: isAcceptingConnections(connections.length, maxConnections),
-    peers: connections.map((c) => ({ agent_id: c.agent_id, agent_url: c.agent_url, agent_bio: c.agent_bio })),
+    peers: viewer.isOperator ? connections.map((c) => ({ agent_id: c.agent_id, agent_url: c.agent_url, agent_bio: c.agent_bio })) : [],
   };
 }
 
-/** §8.10 GET /__darkmatter__/impression/{agent_id} (after the global rate limit). */
+/** §8.10 GET /__darkmatter__/impression/{agent_id} (after the global rate limit), and the operator's darkmatter_get_impression. */
 export function impressionReply(agentId: string, impression: string | undefined): ImpressionReply {
   return impression === undefined
     ? { agent_id: agentId, has_impression: false }
     : { agent_id: agentId, has_impression: true, impression };
+}
+
+/**
+ * §8.10 for a caller. The spec lets any caller read any impression; that would let a stranger
+ * probe, id by id, which agents this one keeps notes on — former peers included — though an
+ * agent's connections are private. So without the operator token an impression is answered only
+ * when its subject is a current connection, which peer_lookup already confirms to anyone who names
+ * the id (§8.12, needed for healing, §14.3): the answer reveals no relation peer_lookup does not.
+ * A peer's ask_impression (§17) still reads this agent's view of its connections; any other
+ * impression reads `has_impression: false`, the spec's answer for "none stored".
+ */
+export function impressionFor(agentId: string, impression: string | undefined, options: MeshViewer & { isConnection: boolean }): ImpressionReply {
+  return impressionReply(agentId, options.isOperator || options.isConnection ? impression : undefined);
 }
 
 /** §8.12 GET /__darkmatter__/peer_lookup/{agent_id}: the stored URL verbatim, or 404 for strangers. */

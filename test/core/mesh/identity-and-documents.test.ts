@@ -18,6 +18,7 @@ import {
   nodeIdentity,
   nodeStatusDocument,
   nodeWellKnown,
+  impressionFor,
   impressionReply,
   parseMeshTimestamp,
   purgeInbox,
@@ -47,7 +48,7 @@ describe("§20 Identity and signing", () => {
     expect([wk.agent_id, wk.public_key_hex]).toEqual([id, id]);
     const status = nodeStatusDocument(node, 0);
     expect([status.agent_id, status.public_key_hex]).toEqual([id, id]);
-    const info = networkInfoDocument(node, []);
+    const info = networkInfoDocument(node, [], { isOperator: false });
     expect([info.agent_id, info.public_key_hex]).toEqual([id, id]);
     const request = connectionRequestBody(node);
     expect([request.from_agent_id, request.from_agent_public_key_hex]).toEqual([id, id]);
@@ -116,15 +117,24 @@ describe("§20 Discovery and misc.", () => {
 
   it("§20: status and network_info documents have the keys of §8.8 / §8.9", () => {
     expect(Object.keys(nodeStatusDocument(node, 1)).sort()).toEqual(["accepting_connections", "agent_id", "bio", "display_name", "num_connections", "public_key_hex", "status"]);
-    const info = networkInfoDocument(node, [{ agent_id: "p", agent_url: "http://p/mcp", agent_bio: "b" }]);
+    const peers = [{ agent_id: "p", agent_url: "http://p/mcp", agent_bio: "b" }];
+    const info = networkInfoDocument(node, peers, { isOperator: true });
     expect(Object.keys(info).sort()).toEqual(["accepting_connections", "agent_id", "agent_url", "bio", "display_name", "peers", "public_key_hex"]);
-    expect(info.peers).toEqual([{ agent_id: "p", agent_url: "http://p/mcp", agent_bio: "b" }]);
+    expect(info.peers).toEqual(peers);
     expect(info.agent_url).toBe("https://edge.example.com");
+    // issue 12: connections are private; anyone else gets the same keys and no peers, still counted in accepting_connections
+    const anonymous = networkInfoDocument(node, peers, { isOperator: false }, 1);
+    expect(Object.keys(anonymous).sort()).toEqual(Object.keys(info).sort());
+    expect([anonymous.peers, anonymous.accepting_connections]).toEqual([[], false]);
   });
 
   it("§20: impression returns has_impression:false for unknown IDs and the text when set", () => {
     expect(impressionReply("x", undefined)).toEqual({ agent_id: "x", has_impression: false });
     expect(impressionReply("x", "reliable")).toEqual({ agent_id: "x", has_impression: true, impression: "reliable" });
+    // issue 12: anonymously, only impressions of current connections are answered
+    expect(impressionFor("x", "reliable", { isOperator: false, isConnection: true })).toEqual({ agent_id: "x", has_impression: true, impression: "reliable" });
+    expect(impressionFor("x", "reliable", { isOperator: false, isConnection: false })).toEqual({ agent_id: "x", has_impression: false });
+    expect(impressionFor("x", "reliable", { isOperator: true, isConnection: false })).toEqual({ agent_id: "x", has_impression: true, impression: "reliable" });
   });
 
   it("§20: the global limit answers the 201st counted request within 60 s with 429 Global rate limit exceeded (200 requests per 60s); status still answers 200", async () => {

@@ -49,7 +49,7 @@ describe("mesh wire schemas", () => {
       [NodeWellKnown, nodeWellKnown(node, { base: "https://edge.example.com", connectionCount: 0 })],
       [AnchorWellKnown, anchorWellKnown(0)],
       [NodeStatusDocument, nodeStatusDocument(node, 0)],
-      [NetworkInfoDocument, networkInfoDocument(node, [])],
+      [NetworkInfoDocument, networkInfoDocument(node, [{ agent_id: "p", agent_url: "http://p/mcp", agent_bio: "b" }], { isOperator: true })],
       [ConnectionRequestBody, connectionRequestBody(node, { mutual: true })],
       [ConnectionAutoAcceptedReply, autoAcceptedReply(node)],
       [ConnectionAcceptedBody, acceptanceBody(node)],
