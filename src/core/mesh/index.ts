@@ -1,4 +1,4 @@
-// The pure core of the DarkMatter mesh protocol (spec: shared/protocol/darkmatter-mesh.md, "mesh spec").
+// The pure core of the DarkMatter mesh protocol (spec: docs/protocol/darkmatter-mesh.md, "mesh spec"; a `§n` anywhere in the code is a section of it).
 // No Cloudflare imports: runs in workerd, Node (CLI) and the browser. One module per concept.
 export * from "./limits.js";
 export * from "./python-semantics.js";
