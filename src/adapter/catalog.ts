@@ -2,7 +2,7 @@
 // read. Written by each WorldLine Durable Object after its own state changed.
 import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { afterCursor, encodeCursor } from "./page-cursor.js";
+import { afterCursor, chunked, encodeCursor } from "./page-cursor.js";
 import { lineage, worldlines } from "../db/schema.js";
 import { PUBLIC_LEVELS } from "../core/privacy.js";
 import type { WorldLineStatus } from "../schemas/worldline.js";
@@ -71,10 +71,12 @@ export class Catalog {
 
   /** Which of these world lines anonymous readers may see (public-network, full-public). */
   async publicAmong(ids: Iterable<string>): Promise<Set<string>> {
-    const wanted = [...new Set(ids)];
-    if (wanted.length === 0) return new Set();
-    const rows = await this.db.select({ id: worldlines.id }).from(worldlines).where(and(inArray(worldlines.id, wanted), inArray(worldlines.privacy, [...PUBLIC_LEVELS])));
-    return new Set(rows.map((row) => row.id));
+    const visible = new Set<string>();
+    for (const chunk of chunked([...new Set(ids)])) {
+      const rows = await this.db.select({ id: worldlines.id }).from(worldlines).where(and(inArray(worldlines.id, chunk), inArray(worldlines.privacy, [...PUBLIC_LEVELS])));
+      for (const row of rows) visible.add(row.id);
+    }
+    return visible;
   }
 
   async graph(publicOnly: boolean) {

@@ -98,6 +98,15 @@ describe("patching state", () => {
 });
 
 describe("forks", () => {
+  it("reads a fork's whole state although none of its 150 entities is in the fork's own cache yet", async () => {
+    const entities = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`e${i}`, { i }]));
+    const parent = await createWorldLine({ entities });
+    const child = await fork(parent.id);
+    const read = await api("GET", `/api/v1/worldlines/${child.id}/state`);
+    expect(read.status).toBe(200); // was 500: the fork's SQLite cache looked up all 150 hashes in one statement
+    expect(read.body.entities).toEqual(entities);
+  });
+
   it("starts a fork at the parent's head without copying state, and keeps the two isolated", async () => {
     const parent = await createWorldLine({ entities: { shared: 1 } });
     const child = await fork(parent.id);
