@@ -1,5 +1,6 @@
 // Request bodies are read once, here: size limit (413), JSON media type (415), syntax (400) and
 // depth (400) are checked before any route sees the body, so no route can half-apply bad input.
+// It runs after operatorAuth (src/app.ts): a call without the token is refused unread.
 import type { MiddlewareHandler } from "hono";
 import { jsonDepth } from "../core/canonical-json.js";
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../core/limits.js";
