@@ -102,8 +102,7 @@ export class WorldLine extends DurableObject<Env> {
       const reader = new ObjectReader(this.objects);
       const entries = await listEntries(reader, tree);
       const values = await reader.loadMany(entries.map(([, hash]) => hash));
-      const entities: Record<string, Json> = {};
-      entries.forEach(([id], i) => (entities[id] = values[i]!));
+      const entities: Record<string, Json> = Object.fromEntries(entries.map(([id], i) => [id, values[i]!])); // own properties, whatever the id
       return { commit, root: tree, entities };
     });
   }
