@@ -6,12 +6,13 @@
 // survive Durable Object RPC; the Worker side unwraps them back into DomainError.
 import { DurableObject } from "cloudflare:workers";
 import type { Json, JsonObject } from "../src/core/canonical-json.js";
-import { makeCommit } from "../src/core/commit.js";
+import { makeCommit, nextFrontier } from "../src/core/commit.js";
 import { applyJsonPatch, applyMergePatch, checkWrites, type EntityWrites, type JsonPatchOperation } from "../src/core/entity-patch.js";
 import { hashJson } from "../src/core/hash.js";
 import { ObjectReader } from "../src/core/object-store.js";
 import { capture, DomainError, notFound, type Outcome } from "../src/core/problem.js";
-import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange } from "../src/core/state-tree.js";
+import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange, type KeyCursor } from "../src/core/state-tree.js";
+import { pageDiff, pageState, type EntityChangeView } from "../src/core/state-page.js";
 import { mergeEntities, type Conflict, type MergeStrategy } from "../src/core/worldline-merge.js";
 import { isPublic, isStricter } from "../src/core/privacy.js";
 import { atBody } from "../src/core/field-error.js";
@@ -20,6 +21,7 @@ import { Catalog, type LineageEdge } from "../src/adapter/catalog.js";
 import { CatalogOutbox } from "../src/adapter/catalog-outbox.js";
 import { worldLineView as view, type WorldLineMeta } from "../src/core/worldline.js";
 import { CommitGraph } from "../src/adapter/commit-graph.js";
+import { HistoryCursors } from "../src/adapter/history-cursors.js";
 import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
 import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
 import { emitEvent } from "../src/events/producer.js";
@@ -50,6 +52,7 @@ export class WorldLine extends DurableObject<Env> {
   private readonly objects: SqliteObjectCache;
   private readonly graph: CommitGraph;
   private readonly outbox: CatalogOutbox;
+  private readonly historyCursors: HistoryCursors;
   private meta: WorldLineMeta | null | undefined;
   private writes: Promise<unknown> = Promise.resolve();
 
@@ -58,6 +61,7 @@ export class WorldLine extends DurableObject<Env> {
     this.objects = new SqliteObjectCache(ctx.storage.sql, new D1ObjectStore(env.DB));
     this.graph = new CommitGraph(env.DB);
     this.outbox = new CatalogOutbox(ctx.storage, new Catalog(env.DB));
+    this.historyCursors = new HistoryCursors(ctx.storage.sql);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
@@ -109,15 +113,12 @@ export class WorldLine extends DurableObject<Env> {
     return capture(async () => view(await this.visible(viewer)));
   }
 
-  state(viewer: Viewer, at?: string): Promise<Outcome<{ commit: string; root: string; entities: Record<string, unknown> }>> {
+  /** One page of the state in key order (core/state-page.ts): bounded by the page, not by the state. */
+  state(viewer: Viewer, at: string | undefined, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<{ commit: string; root: string; count: number; entities: Record<string, unknown>; next: string | null }>> {
     return capture(async () => {
       const { commit, tree } = await this.resolve(await this.visible(viewer), at);
-      const reader = new ObjectReader(this.objects);
-      const entries = await listEntries(reader, tree);
-      const values = await reader.loadMany(entries.map(([, hash]) => hash));
-      const entities: Record<string, Json> = {};
-      entries.forEach(([id], i) => (entities[id] = values[i]!));
-      return { commit, root: tree, entities };
+      const { count, entities, next } = await pageState(new ObjectReader(this.objects), tree, page.cursor, page.limit);
+      return { commit, root: tree, count, entities: Object.fromEntries(entities), next }; // fromEntries: own properties, whatever the id
     });
   }
 
@@ -131,28 +132,28 @@ export class WorldLine extends DurableObject<Env> {
     });
   }
 
-  commits(viewer: Viewer, after: { generation: number; id: string } | null, limit: number): Promise<Outcome<{ items: Array<Commit & { generation: number }> }>> {
+  /**
+   * One page of history, newest generation first, walked from where the last page stopped (its
+   * frontier, named by the cursor: adapter/history-cursors.ts), never from the head again.
+   */
+  commits(viewer: Viewer, cursor: string | undefined, limit: number): Promise<Outcome<{ items: Commit[]; next: string | null }>> {
     return capture(async () => {
       const meta = await this.visible(viewer);
-      return { items: await this.graph.history(meta.head, after, limit) };
+      const frontier = cursor === undefined ? [meta.head] : this.historyCursors.frontier(cursor);
+      if (!frontier) throw new DomainError(400, "invalid-cursor", "the cursor was not issued for this world line, or it expired (a day after it was issued); start again without it");
+      const page = await this.graph.historyPage(frontier, limit);
+      const rest = nextFrontier(frontier, page);
+      return { items: page.map(({ generation: _, ...commit }) => commit), next: rest.length ? this.historyCursors.issue(rest) : null };
     });
   }
 
-  diff(viewer: Viewer, from: string, to: string): Promise<Outcome<{ from: string; to: string; changes: Array<{ id: string; change: "added" | "removed" | "modified"; before?: unknown; after?: unknown }> }>> {
+  /** One page of the entity-level changes, in key order, descending only where the trees differ. */
+  diff(viewer: Viewer, from: string, to: string, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<{ from: string; to: string; changes: EntityChangeView[]; next: string | null }>> {
     return capture(async () => {
       const meta = await this.visible(viewer);
       const [a, b] = await Promise.all([this.resolve(meta, from), this.resolve(meta, to)]);
-      const reader = new ObjectReader(this.objects);
-      const changed = [...(await diffTrees(reader, a.tree, b.tree))].sort(([x], [y]) => (x < y ? -1 : 1));
-      const changes = await Promise.all(
-        changed.map(async ([id, [before, after]]) => ({
-          id,
-          change: before === null ? ("added" as const) : after === null ? ("removed" as const) : ("modified" as const),
-          ...(before !== null && { before: await reader.load(before) }),
-          ...(after !== null && { after: await reader.load(after) }),
-        })),
-      );
-      return { from: a.commit, to: b.commit, changes };
+      const { changes, next } = await pageDiff(new ObjectReader(this.objects), a.tree, b.tree, page.cursor, page.limit);
+      return { from: a.commit, to: b.commit, changes, next };
     });
   }
 

@@ -27,8 +27,9 @@ export function createApp() {
 
   app.use("*", apiEvents());
   app.use("/api/*", cors({ origin: (origin, c) => (origin && origin === c.env.DM_DASHBOARD_ORIGIN ? origin : null), allowHeaders: ["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"], exposeHeaders: ["etag", "location"] }));
-  app.use("/api/v1/*", jsonBody());
+  // The token first: a caller without it is refused before a byte of its (up to 8 MiB) body is read.
   app.use("/api/v1/*", operatorAuth({ isPublicMutation: isApproval }));
+  app.use("/api/v1/*", jsonBody());
 
   app.get("/healthz", (c) => c.json({ ok: true, service: "darkmatter-edge", version: API_INFO.version, time: Date.now() }));
   app.route("/api/v1", worldLineRoutes);

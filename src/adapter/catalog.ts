@@ -1,9 +1,10 @@
 // The world-line catalog and lineage graph in D1 (drizzle): what lists and the multiverse graph
 // read. Written by each WorldLine Durable Object after its own state changed, through its catalog
 // outbox (src/adapter/catalog-outbox.ts): every write here is idempotent, so a retry is harmless.
-import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, or, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { afterCursor, encodeCursor } from "./page-cursor.js";
+import { alias } from "drizzle-orm/sqlite-core";
+import { afterCursor, chunked, decodeCursor, encodeCursor } from "./page-cursor.js";
 import { lineage, worldlines } from "../db/schema.js";
 import { PUBLIC_LEVELS } from "../core/privacy.js";
 import type { WorldLineStatus } from "../schemas/worldline.js";
@@ -86,20 +87,73 @@ export class Catalog {
 
   /** Which of these world lines anonymous readers may see (public-network, full-public). */
   async publicAmong(ids: Iterable<string>): Promise<Set<string>> {
-    const wanted = [...new Set(ids)];
-    if (wanted.length === 0) return new Set();
-    const rows = await this.db.select({ id: worldlines.id }).from(worldlines).where(and(inArray(worldlines.id, wanted), inArray(worldlines.privacy, [...PUBLIC_LEVELS])));
-    return new Set(rows.map((row) => row.id));
+    const visible = new Set<string>();
+    for (const chunk of chunked([...new Set(ids)])) {
+      const rows = await this.db.select({ id: worldlines.id }).from(worldlines).where(and(inArray(worldlines.id, chunk), inArray(worldlines.privacy, [...PUBLIC_LEVELS])));
+      for (const row of rows) visible.add(row.id);
+    }
+    return visible;
   }
 
-  async graph(publicOnly: boolean) {
-    const nodes = await this.db
-      .select()
-      .from(worldlines)
-      .where(publicOnly ? inArray(worldlines.privacy, [...PUBLIC_LEVELS]) : undefined)
-      .orderBy(worldlines.createdAt, worldlines.id);
-    const visible = new Set(nodes.map((node) => node.id));
-    const edges = (await this.db.select().from(lineage).orderBy(lineage.id)).filter((edge) => visible.has(edge.fromId) && visible.has(edge.toId));
-    return { nodes: nodes.map(toMeta), edges };
+  /**
+   * One page of the multiverse graph: up to `limit` nodes (oldest first) and up to `limit` edges
+   * (in insertion order) whose both ends are in the catalog (and public, for `publicOnly`). Two
+   * keyset streams in one cursor — `<node cursor or ~>.<last edge id or ~>`, `~` once a stream is
+   * done — so each request reads at most `limit` + 1 rows of each, however large the graph. Null
+   * when the cursor is not one we issued.
+   */
+  async graph(options: { publicOnly: boolean; cursor?: string; limit: number }) {
+    const position = parseGraphCursor(options.cursor);
+    if (!position) return null;
+    const { nodesAfter, edgesAfter } = position;
+    const publicLevels = [...PUBLIC_LEVELS];
+    const nodeRows =
+      nodesAfter === "done"
+        ? []
+        : await this.db
+            .select()
+            .from(worldlines)
+            .where(
+              and(
+                options.publicOnly ? inArray(worldlines.privacy, publicLevels) : undefined,
+                nodesAfter ? or(gt(worldlines.createdAt, nodesAfter.time), and(eq(worldlines.createdAt, nodesAfter.time), gt(worldlines.id, nodesAfter.id))) : undefined,
+              ),
+            )
+            .orderBy(worldlines.createdAt, worldlines.id)
+            .limit(options.limit + 1);
+    const source = alias(worldlines, "source");
+    const target = alias(worldlines, "target");
+    const edgeRows =
+      edgesAfter === "done"
+        ? []
+        : (
+            await this.db
+              .select({ edge: lineage })
+              .from(lineage)
+              .innerJoin(source, eq(source.id, lineage.fromId))
+              .innerJoin(target, eq(target.id, lineage.toId))
+              .where(and(gt(lineage.id, edgesAfter), options.publicOnly ? and(inArray(source.privacy, publicLevels), inArray(target.privacy, publicLevels)) : undefined))
+              .orderBy(lineage.id)
+              .limit(options.limit + 1)
+          ).map((row) => row.edge);
+    const nodes = nodeRows.slice(0, options.limit);
+    const edges = edgeRows.slice(0, options.limit);
+    const lastNode = nodes[nodes.length - 1];
+    const lastEdge = edges[edges.length - 1];
+    const nodesPart = nodeRows.length > options.limit && lastNode ? encodeCursor(lastNode.createdAt, lastNode.id) : DONE;
+    const edgesPart = edgeRows.length > options.limit && lastEdge ? String(lastEdge.id) : DONE;
+    return { nodes: nodes.map(toMeta), edges, next: nodesPart === DONE && edgesPart === DONE ? null : `${nodesPart}.${edgesPart}` };
   }
+}
+
+const DONE = "~";
+
+function parseGraphCursor(cursor: string | undefined): { nodesAfter: { time: number; id: string } | null | "done"; edgesAfter: number | "done" } | null {
+  if (cursor === undefined) return { nodesAfter: null, edgesAfter: 0 };
+  const [nodesPart, edgesPart, ...rest] = cursor.split(".");
+  if (nodesPart === undefined || edgesPart === undefined || rest.length) return null;
+  const nodesAfter = nodesPart === DONE ? "done" : decodeCursor(nodesPart);
+  const edgesAfter = edgesPart === DONE ? "done" : /^\d{1,15}$/.test(edgesPart) ? Number(edgesPart) : null;
+  if (nodesAfter === null || edgesAfter === null) return null;
+  return { nodesAfter, edgesAfter };
 }

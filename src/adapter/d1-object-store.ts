@@ -2,10 +2,11 @@
 // what lets a fork share its parent's tree without copying it.
 import type { Json } from "../core/canonical-json.js";
 import type { ObjectStore } from "../core/object-store.js";
+import { chunked, MAX_BOUND_PARAMETERS } from "./page-cursor.js";
 
-// D1 allows 100 bound parameters per statement.
-const READ_CHUNK = 100;
-const WRITE_ROWS = 50;
+// D1 binds at most 100 parameters per statement: one per hash read, two per object written.
+const READ_CHUNK = MAX_BOUND_PARAMETERS;
+const WRITE_ROWS = MAX_BOUND_PARAMETERS / 2;
 
 export class D1ObjectStore implements ObjectStore {
   constructor(private readonly db: D1Database) {}
@@ -13,8 +14,7 @@ export class D1ObjectStore implements ObjectStore {
   async getMany(hashes: readonly string[]): Promise<Map<string, Json>> {
     const found = new Map<string, Json>();
     const statements: D1PreparedStatement[] = [];
-    for (let i = 0; i < hashes.length; i += READ_CHUNK) {
-      const chunk = hashes.slice(i, i + READ_CHUNK);
+    for (const chunk of chunked(hashes, READ_CHUNK)) {
       statements.push(this.db.prepare(`SELECT hash, body FROM objects WHERE hash IN (${chunk.map(() => "?").join(",")})`).bind(...chunk));
     }
     if (statements.length === 0) return found;
@@ -29,8 +29,7 @@ export class D1ObjectStore implements ObjectStore {
 
   async putSerialized(rows: Array<[string, string]>): Promise<void> {
     const statements: D1PreparedStatement[] = [];
-    for (let i = 0; i < rows.length; i += WRITE_ROWS) {
-      const chunk = rows.slice(i, i + WRITE_ROWS);
+    for (const chunk of chunked(rows, WRITE_ROWS)) {
       statements.push(
         this.db.prepare(`INSERT OR IGNORE INTO objects (hash, body) VALUES ${chunk.map(() => "(?, ?)").join(",")}`).bind(...chunk.flat()),
       );

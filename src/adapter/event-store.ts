@@ -1,5 +1,5 @@
 // The event log in D1 (drizzle): what the queue consumer writes and GET /api/v1/events reads.
-import { decodeCursor, encodeCursor } from "./page-cursor.js";
+import { chunked, decodeCursor, encodeCursor } from "./page-cursor.js";
 import { and, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { eventFailures, events } from "../db/schema.js";
@@ -71,13 +71,15 @@ export class EventStore {
 
   /** Of these ids, the ones still waiting for routing (a redelivered, already routed event is not among them). */
   async unrouted(ids: string[]): Promise<Set<string>> {
-    if (ids.length === 0) return new Set();
-    const rows = await this.db.select({ id: events.id }).from(events).where(and(inArray(events.id, ids), isNull(events.routedAt)));
-    return new Set(rows.map((row) => row.id));
+    const waiting = new Set<string>();
+    for (const chunk of chunked(ids)) {
+      for (const row of await this.db.select({ id: events.id }).from(events).where(and(inArray(events.id, chunk), isNull(events.routedAt)))) waiting.add(row.id);
+    }
+    return waiting;
   }
 
   async markRouted(ids: string[], now: number): Promise<void> {
-    if (ids.length) await this.db.update(events).set({ routedAt: now }).where(and(inArray(events.id, ids), isNull(events.routedAt)));
+    for (const chunk of chunked(ids)) await this.db.update(events).set({ routedAt: now }).where(and(inArray(events.id, chunk), isNull(events.routedAt)));
   }
 
   async get(id: string): Promise<StoredEvent | null> {
@@ -129,7 +131,7 @@ export class EventStore {
 
   /** Events that failed before and have now gone through. */
   async markRecovered(ids: string[], now: number): Promise<void> {
-    if (ids.length) await this.db.update(eventFailures).set({ status: "recovered", lastFailedAt: now }).where(and(inArray(eventFailures.id, ids), eq(eventFailures.status, "retrying")));
+    for (const chunk of chunked(ids)) await this.db.update(eventFailures).set({ status: "recovered", lastFailedAt: now }).where(and(inArray(eventFailures.id, chunk), eq(eventFailures.status, "retrying")));
   }
 
   /**

@@ -1,5 +1,5 @@
 // Keyset paging for the HALO, squad and spore lists: newest first by (time, id), the cursor is the
-// last row's key, opaque to clients.
+// last row's key, opaque to clients. And the chunking every statement with a list of values needs.
 import { and, eq, lt, or, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 
@@ -31,7 +31,14 @@ export function pageOf<R, T>(rows: R[], limit: number, map: (row: R) => T, key: 
   return { items: page.map(map), next: rows.length > limit && last ? encodeCursor(...key(last)) : null };
 }
 
-/** D1 binds at most 100 parameters per statement: split long IN lists. */
+/**
+ * D1 and Durable Object SQLite bind at most 100 parameters per statement
+ * (https://developers.cloudflare.com/d1/platform/limits/; workerd sets SQLITE_LIMIT_VARIABLE_NUMBER
+ * to 100, so local runs refuse the 101st too: test/adapter/parameter-limit.test.ts).
+ */
+export const MAX_BOUND_PARAMETERS = 100;
+
+/** Splits long IN lists and multi-row inserts; the default leaves room for a statement's other parameters. */
 export function chunked<T>(items: readonly T[], size = 90): T[][] {
   const chunks: T[][] = [];
   for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));

@@ -4,9 +4,9 @@
 import type { Json } from "../core/canonical-json.js";
 import type { ObjectStore } from "../core/object-store.js";
 import type { D1ObjectStore } from "./d1-object-store.js";
+import { chunked, MAX_BOUND_PARAMETERS } from "./page-cursor.js";
 
 const MEMORY_LIMIT = 20_000;
-const SQL_CHUNK = 500;
 
 export class SqliteObjectCache implements ObjectStore {
   private readonly memory = new Map<string, Json>();
@@ -24,8 +24,8 @@ export class SqliteObjectCache implements ObjectStore {
       else missing.push(hash);
     }
     const remote: string[] = [];
-    for (let i = 0; i < missing.length; i += SQL_CHUNK) {
-      const chunk = missing.slice(i, i + SQL_CHUNK);
+    // Durable Object SQLite binds at most 100 parameters per statement, like D1.
+    for (const chunk of chunked(missing, MAX_BOUND_PARAMETERS)) {
       const rows = this.sql.exec<{ hash: string; body: string }>(`SELECT hash, body FROM objects WHERE hash IN (${chunk.map(() => "?").join(",")})`, ...chunk).toArray();
       const local = new Set<string>();
       for (const row of rows) {

@@ -17,3 +17,16 @@ export interface CommitRecord extends CommitBody {
 export function makeCommit(body: CommitBody): CommitRecord {
   return { id: hashJson(body), ...body };
 }
+
+/**
+ * History pages (newest generation first) as a walk of the commit DAG: after listing `page`, what
+ * remains is exactly the ancestry of the frontier this returns — the frontier that page was taken
+ * from, plus the parents of what it listed, minus what it listed. A parent always has a lower
+ * generation than its child, so nothing in the new frontier was listed before. Empty: history ends.
+ */
+export function nextFrontier(frontier: readonly string[], page: ReadonlyArray<Pick<CommitRecord, "id" | "parents">>): string[] {
+  const listed = new Set(page.map((commit) => commit.id));
+  const next = new Set(frontier);
+  for (const commit of page) for (const parent of commit.parents) next.add(parent);
+  return [...next].filter((id) => !listed.has(id));
+}

@@ -4,7 +4,8 @@
 import { applyPatch, JsonPatchError, type Operation } from "fast-json-patch";
 import { canonicalJson, isJsonObject, type Json, type JsonObject } from "./canonical-json.js";
 import { mergePatch } from "./merge-patch.js";
-import { parsePointer } from "./json-pointer.js";
+import { escapeToken, parsePointer } from "./json-pointer.js";
+import { FORBIDDEN_KEY, forbiddenKey, refuseForbiddenKeys } from "./forbidden-keys.js";
 import { DomainError } from "./problem.js";
 import { ENTITY_ID_PATTERN, MAX_ENTITY_BYTES } from "./limits.js";
 
@@ -20,8 +21,7 @@ export type JsonPatchOperation = Operation;
 export function touchedEntities(operations: readonly JsonPatchOperation[]): string[] | null {
   const ids = new Set<string>();
   for (const operation of operations) {
-    const pointers = [operation.path, ...("from" in operation ? [operation.from] : [])];
-    for (const pointer of pointers) {
+    for (const pointer of pointersOf(operation)) {
       const tokens = parsePointer(pointer);
       if (tokens.length === 0) return null;
       ids.add(tokens[0]!);
@@ -30,7 +30,37 @@ export function touchedEntities(operations: readonly JsonPatchOperation[]): stri
   return [...ids];
 }
 
+const pointersOf = (operation: JsonPatchOperation): string[] => [operation.path, ...("from" in operation ? [operation.from] : [])];
+
+/**
+ * Every pointer must be RFC 6901 syntax and walk no forbidden key (forbidden-keys.ts): `__proto__`
+ * anywhere, or `constructor` then `prototype`, which fast-json-patch refuses with a TypeError
+ * because through an absent `constructor` it would reach Object.prototype. Both answer 422 here,
+ * before anything is loaded, with the operation at fault.
+ */
+export function checkPointers(operations: readonly JsonPatchOperation[]): void {
+  operations.forEach((operation, index) => {
+    for (const field of ["path", "from"] as const) {
+      if (!(field in operation)) continue;
+      const pointer = (operation as Record<typeof field, string>)[field];
+      let tokens: string[];
+      try {
+        tokens = parsePointer(pointer);
+      } catch {
+        throw new DomainError(422, "patch-failed", { detail: `JSON Patch operation ${index}: ${field} "${pointer.slice(0, 64)}" is not a JSON Pointer (RFC 6901: empty or starting with "/")`, errors: [{ path: `/${index}/${field}`, message: "not a JSON Pointer" }] });
+      }
+      const at = tokens.findIndex((token, i) => token === FORBIDDEN_KEY || (token === "prototype" && tokens[i - 1] === "constructor"));
+      if (at >= 0) {
+        if (tokens[at] === FORBIDDEN_KEY) throw forbiddenKey(`/${index}/${field}`);
+        throw new DomainError(422, "forbidden-key", { detail: `JSON Patch operation ${index}: ${field} walks "constructor/prototype", which JSON Patch refuses (it could reach Object.prototype)`, errors: [{ path: `/${index}/${field}`, message: '"constructor/prototype" is not allowed in a pointer' }] });
+      }
+    }
+  });
+}
+
 export async function applyJsonPatch(operations: JsonPatchOperation[], load: EntityLoader): Promise<EntityWrites> {
+  checkPointers(operations);
+  refuseForbiddenKeys(operations);
   const touched = touchedEntities(operations);
   const current = await load(touched);
   const document: JsonObject = Object.fromEntries(current);
@@ -63,6 +93,7 @@ export async function applyJsonPatch(operations: JsonPatchOperation[], load: Ent
 
 export async function applyMergePatch(patch: Json, load: EntityLoader): Promise<EntityWrites> {
   if (!isJsonObject(patch)) throw new DomainError(422, "patch-failed", "a merge patch of the entities must be a JSON object keyed by entity id");
+  refuseForbiddenKeys(patch);
   const ids = Object.keys(patch);
   const current = await load(ids);
   const writes: EntityWrites = new Map();
@@ -71,7 +102,7 @@ export async function applyMergePatch(patch: Json, load: EntityLoader): Promise<
     if (change === null) {
       if (current.has(id)) writes.set(id, null);
     } else {
-      writes.set(id, mergePatch(current.get(id), change));
+      writes.set(id, mergePatch(current.get(id), change, `/${escapeToken(id)}`));
     }
   }
   return checkWrites(writes);
@@ -84,6 +115,7 @@ export function checkWrites(writes: EntityWrites): EntityWrites {
 }
 
 export function checkEntity(id: string, value: Json | null): void {
+  if (id === FORBIDDEN_KEY) throw forbiddenKey(`/entities/${FORBIDDEN_KEY}`);
   if (!ENTITY_ID_PATTERN.test(id)) {
     throw new DomainError(422, "invalid-entity-id", {
       detail: `entity id "${id.slice(0, 64)}" must be 1–256 characters of A–Z a–z 0–9 . _ : / -`,
@@ -91,6 +123,7 @@ export function checkEntity(id: string, value: Json | null): void {
     });
   }
   if (value !== null) {
+    refuseForbiddenKeys(value, `/entities/${escapeToken(id)}`);
     const bytes = new TextEncoder().encode(canonicalJson(value)).length;
     if (bytes > MAX_ENTITY_BYTES) {
       throw new DomainError(413, "entity-too-large", {

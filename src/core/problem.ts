@@ -2,6 +2,8 @@
 // rendered in one place as RFC 9457 problem+json). Core code throws it; the HTTP edge renders it.
 
 export interface FieldError {
+  /** The request part (body, query, path), or `state` for stored data a request ran into. */
+  in?: string;
   path: string;
   message: string;
 }

@@ -165,3 +165,109 @@ export async function diffTrees(reader: ObjectReader, from: string, to: string):
   await walk(from, to);
   return changes;
 }
+
+// ---- bounded reads: pages in key order ---------------------------------------------------------
+// The trie's own order is the entity key (hex SHA3-256 of the id): an inner node's children are
+// the next nibble, 0–f. Walking it in that order from a cursor key, a page of n entities loads the
+// path to the cursor and the ~n/BUCKET leaves it spans, whatever the size of the state; a sorted-by-
+// id page would have to read every entity first. Cursors are keys, so they stay meaningful across
+// commits.
+
+/** A position in key order: everything after this entity key, or from the start when null. */
+export type KeyCursor = string | null;
+
+const byKey = (a: [string, string], b: [string, string]) => {
+  const [x, y] = [entityKey(a[0]), entityKey(b[0])];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** Does the subtree at `prefix` (its first nibbles) lie wholly at or before the cursor? */
+const isBefore = (prefix: string, after: KeyCursor) => after !== null && prefix < after.slice(0, prefix.length);
+
+/** Up to `limit` [id, valueHash] in key order after `after`, and whether more follow. */
+export async function entriesAfter(reader: ObjectReader, root: string, after: KeyCursor, limit: number): Promise<{ entries: Array<[string, string]>; more: boolean }> {
+  const found: Array<[string, string]> = [];
+  const want = limit + 1; // one more than the page says whether there is a next one
+  async function walk(hash: string, prefix: string): Promise<void> {
+    const node = await loadNode(reader, hash);
+    if (isLeaf(node)) {
+      for (const entry of [...node.leaf].sort(byKey)) {
+        if (found.length >= want) return;
+        if (after === null || entityKey(entry[0]) > after) found.push(entry);
+      }
+      return;
+    }
+    const slots = node.children.flatMap((child, slot) => (child && !isBefore(prefix + slot.toString(16), after) ? [[slot, child] as const] : []));
+    void prefetch(reader, slots.map(([, child]) => child));
+    for (const [slot, child] of slots) {
+      if (found.length >= want) return;
+      await walk(child, prefix + slot.toString(16));
+    }
+  }
+  await walk(root, "");
+  return { entries: found.slice(0, limit), more: found.length > limit };
+}
+
+/**
+ * Asks for a node's children in one batch before the in-order walk visits them one by one: one
+ * round trip per level rather than per node, for at most FANOUT nodes more than the page needs.
+ * A failed load is reported by the walk's own load of that node, so this one is not awaited.
+ */
+function prefetch(reader: ObjectReader, hashes: string[]): Promise<unknown> {
+  return reader.loadMany(hashes).catch(() => undefined);
+}
+
+/** One side of a diff walk: a subtree by hash, or the entries of a leaf met higher up, narrowed to this prefix. */
+type Side = { hash: string | null } | { entries: Array<[string, string]> };
+type Opened = { inner: InnerNode } | { entries: Array<[string, string]> };
+
+async function open(reader: ObjectReader, side: Side): Promise<Opened> {
+  if ("entries" in side) return side;
+  if (side.hash === null) return { entries: [] };
+  const node = await loadNode(reader, side.hash);
+  return isLeaf(node) ? { entries: node.leaf } : { inner: node };
+}
+
+function narrow(side: Opened, slot: number, depth: number): Side {
+  if ("inner" in side) return { hash: side.inner.children[slot] ?? null };
+  return { entries: side.entries.filter(([id]) => nibble(id, depth) === slot) };
+}
+
+/**
+ * Up to `limit` entity-level changes from `from` to `to` in key order after `after`: [id, before,
+ * after] value hashes (null = absent), and whether more follow. Descends only where the two sides
+ * differ, like diffTrees, but in order and stopping at the page, so a page of n changes reads about
+ * n/BUCKET leaves of each side however many changes the two commits have between them.
+ */
+export async function changesAfter(reader: ObjectReader, from: string, to: string, after: KeyCursor, limit: number): Promise<{ changes: Array<[string, string | null, string | null]>; more: boolean }> {
+  const found: Array<[string, string | null, string | null]> = [];
+  const want = limit + 1;
+  async function walk(a: Side, b: Side, depth: number, prefix: string): Promise<void> {
+    if ("hash" in a && "hash" in b && a.hash === b.hash) return;
+    const [left, right] = await Promise.all([open(reader, a), open(reader, b)]);
+    if ("entries" in left && "entries" in right) {
+      const before = new Map(left.entries);
+      const afterMap = new Map(right.entries);
+      const ids = [...new Set([...before.keys(), ...afterMap.keys()])].map((id) => [id, ""] as [string, string]).sort(byKey);
+      for (const [id] of ids) {
+        if (found.length >= want) return;
+        const [x, y] = [before.get(id) ?? null, afterMap.get(id) ?? null];
+        if (x !== y && (after === null || entityKey(id) > after)) found.push([id, x, y]);
+      }
+      return;
+    }
+    const slots: Array<[number, Side, Side]> = [];
+    for (let slot = 0; slot < FANOUT; slot++) {
+      if (isBefore(prefix + slot.toString(16), after)) continue;
+      const [x, y] = [narrow(left, slot, depth), narrow(right, slot, depth)];
+      if (!("hash" in x && "hash" in y && x.hash === y.hash)) slots.push([slot, x, y]);
+    }
+    void prefetch(reader, slots.flatMap(([, x, y]) => [x, y].flatMap((side) => ("hash" in side && side.hash !== null ? [side.hash] : []))));
+    for (const [slot, x, y] of slots) {
+      if (found.length >= want) return;
+      await walk(x, y, depth + 1, prefix + slot.toString(16));
+    }
+  }
+  await walk({ hash: from }, { hash: to }, 0, "");
+  return { changes: found.slice(0, limit), more: found.length > limit };
+}

@@ -4,6 +4,7 @@
 // differently on both sides is a conflict {path, base, ours, theirs}. Absent values are left out.
 import { canonicalJson, isJsonObject, type Json, type JsonObject } from "./canonical-json.js";
 import { hashJson } from "./hash.js";
+import { FORBIDDEN_KEY, forbiddenKey, ownValue } from "./forbidden-keys.js";
 import { escapeToken, joinPointer } from "./json-pointer.js";
 import type { EntityChange } from "./state-tree.js";
 
@@ -34,7 +35,10 @@ export function mergeValue(path: string, base: Json | undefined, ours: Json | un
     const merged: JsonObject = {};
     const conflicts: Conflict[] = [];
     for (const key of new Set([...Object.keys(ours), ...Object.keys(theirs), ...Object.keys(baseObject)])) {
-      const field = mergeValue(joinPointer(path, key), baseObject[key], ours[key], theirs[key], strategy);
+      // Stored before `__proto__` was refused on the way in: merging it would drop it silently.
+      if (key === FORBIDDEN_KEY) throw forbiddenKey(joinPointer(path, key), "state");
+      // Own values only: a side without `constructor` must not read Object.prototype.constructor.
+      const field = mergeValue(joinPointer(path, key), ownValue(baseObject, key), ownValue(ours, key), ownValue(theirs, key), strategy);
       conflicts.push(...field.conflicts);
       if (field.value !== undefined) merged[key] = field.value;
     }

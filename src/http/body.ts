@@ -1,7 +1,10 @@
-// Request bodies are read once, here: size limit (413), JSON media type (415), syntax (400) and
-// depth (400) are checked before any route sees the body, so no route can half-apply bad input.
+// Request bodies are read once, here: size limit (413), JSON media type (415), syntax (400), depth
+// (400) and `__proto__` keys (422, src/core/forbidden-keys.ts) are checked before any route sees
+// the body, so no route can half-apply bad input.
+// It runs after operatorAuth (src/app.ts): a call without the token is refused unread.
 import type { MiddlewareHandler } from "hono";
 import { jsonDepth } from "../core/canonical-json.js";
+import { forbiddenKey, forbiddenKeyPath } from "../core/forbidden-keys.js";
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../core/limits.js";
 import { problem } from "./problem.js";
 
@@ -52,6 +55,9 @@ export const jsonBody = (limit = MAX_BODY_BYTES): MiddlewareHandler => async (c,
   }
   const depth = jsonDepth(parsed);
   if (depth > MAX_JSON_DEPTH) return problem(c, 400, "json-too-deep", `the body nests ${depth} levels deep; the limit is ${MAX_JSON_DEPTH}`);
+  // Refused here once for every route: zod records and plain assignment would drop it silently.
+  const forbidden = forbiddenKeyPath(parsed);
+  if (forbidden !== null) throw forbiddenKey(forbidden);
   cacheBody(c.req.bodyCache, { text, json: parsed });
   return next();
 };

@@ -10,8 +10,8 @@ import { Catalog } from "../adapter/catalog.js";
 import { worldLineView } from "../core/worldline.js";
 import { Hash, Page, problemResponses } from "../schemas/common.js";
 import {
-  AtQuery, Commit, CommitResult, CreateWorldLine, Diff, DiffQuery, EntityId, EntityRead, ForkWorldLine, JsonPatch,
-  ListWorldLinesQuery, MergePatch, MergeResult, MergeWorldLine, Multiverse, State, WorldLine as WorldLineSchema, WorldLineId,
+  AtQuery, Commit, CommitResult, CommitsQuery, CreateWorldLine, Diff, DiffQuery, EntityId, EntityRead, ForkWorldLine, JsonPatch,
+  ListWorldLinesQuery, MergePatch, MergeResult, MergeWorldLine, Multiverse, MultiverseQuery, State, StateQuery, WorldLine as WorldLineSchema, WorldLineId,
 } from "../schemas/worldline.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { validationError } from "../http/problem.js";
@@ -76,12 +76,14 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Read the whole state at a commit",
-    request: { params: IdParam, query: AtQuery },
-    responses: { 200: jsonContent(State, "entities at the commit"), ...problemResponses(400, 403, 404) },
+    method: "get", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Read the state at a commit, a page at a time",
+    description: "Entities come in the state tree's key order (SHA3-256 of the id), `limit` at a time (and at most about 4 MiB of JSON), so a page costs the same however large the state. Page with `cursor=<next>` and `at=<commit>` of the first page for a consistent read.",
+    request: { params: IdParam, query: StateQuery },
+    responses: { 200: jsonContent(State, "one page of entities at the commit"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
-    const state = unwrap(await worldLineStub(c.env, c.req.valid("param").id).state(viewer(c), c.req.valid("query").at));
+    const { at, cursor, limit } = c.req.valid("query");
+    const state = unwrap(await worldLineStub(c.env, c.req.valid("param").id).state(viewer(c), at, { cursor: cursor ?? null, limit }));
     return c.json(state, 200, { etag: `"${state.commit}"` });
   },
 );
@@ -135,33 +137,26 @@ worldLineRoutes.openapi(
 worldLineRoutes.openapi(
   createRoute({
     method: "get", path: "/worldlines/{id}/commits", tags: ["world lines"], summary: "History, newest first",
-    request: { params: IdParam, query: z.object({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }) },
+    description: "Newest generation first. Each page walks on from where the previous one stopped, so it costs the same however long the history; a cursor stays valid for a day.",
+    request: { params: IdParam, query: CommitsQuery },
     responses: { 200: jsonContent(Page(Commit), "a page of commits"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
     const { cursor, limit } = c.req.valid("query");
-    let after: { generation: number; id: string } | null = null;
-    if (cursor) {
-      const match = /^(\d+)\.([0-9a-f]{64})$/.exec(cursor);
-      if (!match) throw new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
-      after = { generation: Number(match[1]), id: match[2]! };
-    }
-    const { items } = unwrap(await worldLineStub(c.env, c.req.valid("param").id).commits(viewer(c), after, limit + 1));
-    const page = items.slice(0, limit);
-    const last = page[page.length - 1];
-    return c.json({ items: page.map(({ generation: _, ...commit }) => commit), next: items.length > limit && last ? `${last.generation}.${last.id}` : null }, 200);
+    return c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).commits(viewer(c), cursor, limit)), 200);
   },
 );
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines/{id}/diff", tags: ["world lines"], summary: "Entity-level changes between two commits",
+    method: "get", path: "/worldlines/{id}/diff", tags: ["world lines"], summary: "Entity-level changes between two commits, a page at a time",
+    description: "Changes come in the state tree's key order, `limit` at a time (and at most about 4 MiB of JSON); only subtrees that differ are read. Page with `cursor=<next>`, and commit hashes for `from` and `to` for a consistent read while the head moves.",
     request: { params: IdParam, query: DiffQuery },
-    responses: { 200: jsonContent(Diff, "changes from `from` to `to`"), ...problemResponses(400, 403, 404) },
+    responses: { 200: jsonContent(Diff, "one page of changes from `from` to `to`"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
-    const { from, to } = c.req.valid("query");
-    return c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).diff(viewer(c), from, to)), 200);
+    const { from, to, cursor, limit } = c.req.valid("query");
+    return c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).diff(viewer(c), from, to, { cursor: cursor ?? null, limit })), 200);
   },
 );
 
@@ -212,11 +207,15 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/multiverse", tags: ["world lines"], summary: "The graph of world lines with fork and merge edges",
-    responses: { 200: jsonContent(Multiverse, "nodes and edges"), ...problemResponses(403) },
+    method: "get", path: "/multiverse", tags: ["world lines"], summary: "The graph of world lines with fork and merge edges, a page at a time",
+    description: "Up to `limit` nodes and `limit` edges per page, each oldest first; gather the pages until `next` is null. Without the operator token only public-network and full-public world lines and the edges between them are shown.",
+    request: { query: MultiverseQuery },
+    responses: { 200: jsonContent(Multiverse, "one page of nodes and edges"), ...problemResponses(400, 403) },
   }),
   async (c) => {
-    const { nodes, edges } = await new Catalog(c.env.DB).graph(!c.get("isOperator"));
+    const page = await new Catalog(c.env.DB).graph({ publicOnly: !c.get("isOperator"), ...c.req.valid("query") });
+    if (!page) throw new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
+    const { nodes, edges, next } = page;
     return c.json(
       {
         nodes: nodes.map((node) => {
@@ -224,6 +223,7 @@ worldLineRoutes.openapi(
           return shown;
         }),
         edges: edges.map((e) => ({ from: e.fromId, to: e.toId, kind: e.kind as "fork" | "merge", commit: e.commit, at: e.at })),
+        next,
       },
       200,
     );

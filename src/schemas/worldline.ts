@@ -71,7 +71,24 @@ export const CommitRef = z
   .meta({ description: "a commit hash of this world line's history, `head`, or `green`" });
 export const AtQuery = z.object({ at: CommitRef.optional() });
 
-export const State = z.object({ commit: Hash, root: Hash, entities: Entities }).meta({ id: "State" });
+/** Pages of state and diffs go in the state tree's key order (SHA3-256 of the entity id); the cursor is the last item's key. */
+export const EntityKeyCursor = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, "a cursor is the `next` of the previous page (64 lowercase hex)")
+  .optional()
+  .meta({ description: "the previous page's `next`: go on after that entity key" });
+const PageNext = z.string().nullable().meta({ description: "the cursor of the next page, null on the last" });
+
+export const StateQuery = AtQuery.extend({ cursor: EntityKeyCursor, limit: Limit });
+export const State = z
+  .object({
+    commit: Hash,
+    root: Hash,
+    count: z.number().int().meta({ description: "entities at the commit, all pages together" }),
+    entities: Entities.meta({ description: "one page: at most `limit` entities and about 4 MiB of JSON, in the state tree's key order (not by id)" }),
+    next: PageNext,
+  })
+  .meta({ id: "State", description: "one page of the state; pass `at=<commit>` with the cursor for a consistent read while the head moves" });
 export const EntityRead = z.object({ commit: Hash, id: EntityId, value: EntityValue }).meta({ id: "Entity" });
 
 export const Commit = z
@@ -92,8 +109,15 @@ export const EntityDiff = z
     after: EntityValue.optional(),
   })
   .meta({ id: "EntityDiff" });
-export const Diff = z.object({ from: Hash, to: Hash, changes: z.array(EntityDiff) }).meta({ id: "Diff" });
-export const DiffQuery = z.object({ from: CommitRef, to: CommitRef.default("head") });
+export const Diff = z
+  .object({ from: Hash, to: Hash, changes: z.array(EntityDiff).meta({ description: "one page: at most `limit` changes and about 4 MiB of JSON, in the state tree's key order" }), next: PageNext })
+  .meta({ id: "Diff" });
+export const DiffQuery = z.object({ from: CommitRef, to: CommitRef.default("head"), cursor: EntityKeyCursor, limit: Limit });
+
+export const CommitsQuery = z.object({
+  cursor: z.string().max(200).optional().meta({ description: "the previous page's `next` (valid for a day)" }),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
 
 export const Conflict = z
   .object({ path: z.string(), base: EntityValue.optional(), ours: EntityValue.optional(), theirs: EntityValue.optional() })
@@ -112,12 +136,17 @@ export const MergeResult = z
 export type MergeResult = z.infer<typeof MergeResult>;
 
 export const MultiverseNode = WorldLine.pick({ id: true, name: true, color: true, status: true, privacy: true, head: true, green: true, createdAt: true });
+export const MultiverseQuery = z.object({
+  cursor: Cursor,
+  limit: z.coerce.number().int().min(1).max(1000).default(1000).meta({ description: "at most this many nodes and this many edges per page" }),
+});
 export const Multiverse = z
   .object({
-    nodes: z.array(MultiverseNode),
-    edges: z.array(z.object({ from: WorldLineId, to: WorldLineId, kind: z.enum(["fork", "merge"]), commit: Hash, at: z.number().int() })),
+    nodes: z.array(MultiverseNode).meta({ description: "oldest first" }),
+    edges: z.array(z.object({ from: WorldLineId, to: WorldLineId, kind: z.enum(["fork", "merge"]), commit: Hash, at: z.number().int() })).meta({ description: "oldest first; an edge may name a node of another page" }),
+    next: PageNext,
   })
-  .meta({ id: "Multiverse" });
+  .meta({ id: "Multiverse", description: "one page of the graph; gather the pages until `next` is null, then draw" });
 
 export const JsonPatchOperation = z.discriminatedUnion("op", [
   z.object({ op: z.literal("add"), path: z.string(), value: z.unknown() }),

@@ -21,6 +21,14 @@ describe("the event consumer", () => {
     for (const event of events) expect(await store().get(event.id)).toMatchObject({ ...event, routedAt: expect.any(Number), persistedAt: expect.any(Number) });
   });
 
+  it("routes and acks a full batch of 100 events (the queue's max_batch_size): marking them routed binds more than D1's 100 parameters", async () => {
+    cleanups.push(subscribe({ name: "full-batch", matches: (e) => e.type === "sim.full.batch", handle: async () => {} }));
+    const events = Array.from({ length: 100 }, () => makeEvent({ type: "sim.full.batch" }));
+    const result = await deliver("dm-events", events.map((e) => message(e)));
+    expect([result.acked.size, result.retried.size]).toEqual([100, 0]);
+    for (const event of events) expect(await store().get(event.id)).toMatchObject({ routedAt: expect.any(Number) });
+  });
+
   it("changes nothing when the same event is delivered again, in a later batch or twice in one batch", async () => {
     const event = makeEvent({ type: "sim.crash.detected", severity: "critical" });
     await deliver("dm-events", [message(event)]);

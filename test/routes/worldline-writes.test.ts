@@ -53,6 +53,58 @@ describe("patching state", () => {
     expect((await state(wl.id)).commit).toBe(wl.head);
   });
 
+  it("answers 422, not 500, for JSON Patch pointers through __proto__, constructor/prototype or without a leading slash, and changes nothing", async () => {
+    const wl = await createWorldLine({ entities: { sun: { mass: 1 } } });
+    const refused = async (operations: unknown[], code: string, path: string) => {
+      const answer = await jsonPatch(wl.id, operations);
+      expect([answer.status, answer.body.code, answer.body.errors?.[0]?.path]).toEqual([422, code, path]);
+    };
+    await refused([{ op: "add", path: "/__proto__/polluted", value: 1 }], "forbidden-key", "/0/path"); // was 500
+    await refused([{ op: "add", path: "/a", value: 1 }, { op: "add", path: "/sun/__proto__", value: { x: 1 } }], "forbidden-key", "/1/path");
+    await refused([{ op: "copy", from: "/sun/__proto__", path: "/b" }], "forbidden-key", "/0/from");
+    await refused([{ op: "add", path: "/sun/constructor/prototype/x", value: 1 }], "forbidden-key", "/0/path"); // was 500
+    await refused([{ op: "add", path: "sun", value: 1 }], "patch-failed", "/0/path"); // was 500
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const current = await state(wl.id);
+    expect([current.commit, current.entities]).toEqual([wl.head, { sun: { mass: 1 } }]);
+  });
+
+  it("refuses __proto__ as an entity id or a field, at any depth, in every body with 422 instead of dropping it", async () => {
+    const wl = await createWorldLine({ entities: { sun: { mass: 1 } } });
+    // Raw text: JSON.parse makes `__proto__` an own property, which an object literal would not.
+    const merge = (text: string) => api("PATCH", `/api/v1/worldlines/${wl.id}/state`, { raw: text, headers: { "content-type": "application/merge-patch+json" } });
+    const patch = (text: string) => api("PATCH", `/api/v1/worldlines/${wl.id}/state`, { raw: text, headers: { "content-type": "application/json-patch+json" } });
+    const answers = [
+      await merge('{"sun": {"__proto__": {"polluted": true}}}'), // was 200 with the field dropped
+      await merge('{"__proto__": {"mass": 2}}'), // was 200, changed: 0
+      await merge('{"sun": {"rings": [{"__proto__": 1}]}}'),
+      await patch('[{"op": "add", "path": "/moon", "value": {"__proto__": {"x": 1}}}]'),
+      await api("POST", "/api/v1/worldlines", { raw: '{"name": "p", "entities": {"__proto__": {"a": 1}, "b": 2}}', headers: { "content-type": "application/json" } }), // was 201 without the entity
+    ];
+    expect(answers.map((a) => [a.status, a.body.code, a.body.errors?.[0]?.path])).toEqual([
+      [422, "forbidden-key", "/sun/__proto__"],
+      [422, "forbidden-key", "/__proto__"],
+      [422, "forbidden-key", "/sun/rings/0/__proto__"],
+      [422, "forbidden-key", "/0/value/__proto__"],
+      [422, "forbidden-key", "/entities/__proto__"],
+    ]);
+    const current = await state(wl.id);
+    expect([current.commit, current.entities]).toEqual([wl.head, { sun: { mass: 1 } }]);
+  });
+
+  it("keeps constructor and prototype as ordinary fields in merge patches and three-way merges", async () => {
+    const wl = await createWorldLine({ entities: { sun: { mass: 1 } } });
+    expect((await mergePatch(wl.id, { sun: { constructor: { name: "x" }, prototype: 1, toString: "t" } })).status).toBe(200);
+    expect((await state(wl.id)).entities.sun).toEqual({ mass: 1, constructor: { name: "x" }, prototype: 1, toString: "t" });
+    const base = await createWorldLine({ entities: { star: { mass: 1 } } });
+    const side = (await api("POST", `/api/v1/worldlines/${base.id}/fork`, { body: { name: "side" } })).body;
+    await mergePatch(base.id, { star: { constructor: "alice" } });
+    await mergePatch(side.id, { star: { mass: 2 } });
+    const merged = await api("POST", `/api/v1/worldlines/${base.id}/merge`, { body: { source: side.id } });
+    expect(merged.status).toBe(200); // was 500: the side without `constructor` read Object.prototype.constructor
+    expect((await state(base.id)).entities.star).toEqual({ mass: 2, constructor: "alice" });
+  });
+
   it("gives optimistic concurrency with If-Match: a stale head gets 412 and changes nothing", async () => {
     const wl = await createWorldLine({ entities: { a: 1 } });
     const first = await mergePatch(wl.id, { a: 2 }, { "if-match": `"${wl.head}"` });
@@ -98,6 +150,15 @@ describe("patching state", () => {
 });
 
 describe("forks", () => {
+  it("reads a fork's whole state although none of its 150 entities is in the fork's own cache yet", async () => {
+    const entities = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`e${i}`, { i }]));
+    const parent = await createWorldLine({ entities });
+    const child = await fork(parent.id);
+    const read = await api("GET", `/api/v1/worldlines/${child.id}/state?limit=500`);
+    expect(read.status).toBe(200); // was 500: the fork's SQLite cache looked up all 150 hashes in one statement
+    expect([read.body.entities, read.body.count, read.body.next]).toEqual([entities, 150, null]);
+  });
+
   it("starts a fork at the parent's head without copying state, and keeps the two isolated", async () => {
     const parent = await createWorldLine({ entities: { shared: 1 } });
     const child = await fork(parent.id);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { exports } from "cloudflare:workers";
 import { api, createWorldLine, jsonPatch, mergePatch, state } from "../api.js";
 
 describe("creating and reading world lines", () => {
@@ -86,6 +87,30 @@ describe("operator token and privacy", () => {
     const wrong = await api("POST", "/api/v1/worldlines", { body: { name: "x" }, token: "wrong" });
     expect([wrong.status, wrong.body.code]).toEqual([403, "forbidden"]);
     expect((await state(wl.id)).entities).toEqual({ a: 2 });
+  });
+
+  it("refuses a call without the operator token before reading its body, however large or malformed", async () => {
+    const junk = "{" + "x".repeat(8 * 1024 * 1024 - 2); // just under the 8 MiB limit, and not JSON
+    const anonymous = await api("POST", "/api/v1/worldlines", { raw: junk, token: null, headers: { "content-type": "application/json" } });
+    expect([anonymous.status, anonymous.body.code]).toEqual([401, "unauthorized"]); // was 400 invalid-json: the body was parsed first
+    const wrong = await api("POST", "/api/v1/worldlines", { raw: junk, token: "wrong", headers: { "content-type": "application/json" } });
+    expect([wrong.status, wrong.body.code]).toEqual([403, "forbidden"]);
+    const oversized = await api("POST", "/api/v1/worldlines", { raw: junk + "x".repeat(1024), token: null, headers: { "content-type": "application/json" } });
+    expect([oversized.status, oversized.body.code]).toEqual([401, "unauthorized"]); // was 413
+    // A streamed body (no Content-Length) of 64 MiB: refused having read at most what the transport buffers.
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024).fill(0x78);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled >= 64 * 1024 * 1024) return controller.close();
+        pulled += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const streamed = await (exports as any).default.fetch(new Request("http://localhost/api/v1/worldlines", { method: "POST", body, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit));
+    expect(streamed.status).toBe(401);
+    await streamed.body?.cancel();
+    expect(pulled).toBeLessThan(8 * 1024 * 1024);
   });
 
   it("hides private world lines from anonymous readers with 404 and lists only public ones", async () => {

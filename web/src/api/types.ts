@@ -4,6 +4,8 @@ import type { components } from "./schema";
 type Schemas = components["schemas"];
 export type WorldLine = Schemas["WorldLine"];
 export type Multiverse = Schemas["Multiverse"];
+/** The whole multiverse graph, gathered from every page of /multiverse. */
+export type MultiverseGraphData = Pick<Multiverse, "nodes" | "edges">;
 export type MultiverseNode = Multiverse["nodes"][number];
 export type MultiverseEdge = Multiverse["edges"][number];
 export type State = Schemas["State"];

@@ -1,23 +1,44 @@
-// The entity-level diff between any two commits of a world line (or head / green).
+// The entity-level diff between any two commits of a world line (or head / green), a server page
+// of changes at a time.
 import { useState } from "react";
-import { api, ok } from "../api/client";
+import { api, nextCursor, ok } from "../api/client";
+import type { Diff } from "../api/types";
 import { useResource } from "../hooks/useDarkMatter";
 import { JsonView, short } from "../components/JsonView";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { useCommits } from "./CommitHistory";
 
+const SERVER_PAGE = 200;
+
+/** The first `pages` server pages of the diff, all between the commits the first page resolved `from` and `to` to. */
+async function loadDiff(id: string, from: string, to: string, pages: number) {
+  const changes: Diff["changes"] = [];
+  let cursor: string | null = null;
+  let refs = { from, to };
+  for (let page = 0; page < pages; page++) {
+    const query: { from: string; to: string; cursor?: string; limit: number } = { ...refs, limit: SERVER_PAGE, ...(cursor && { cursor }) };
+    const result = await ok(api().GET("/api/v1/worldlines/{id}/diff", { params: { path: { id }, query } }));
+    changes.push(...result.changes);
+    refs = { from: result.from, to: result.to };
+    cursor = nextCursor(result);
+    if (!cursor) break;
+  }
+  return { changes, more: cursor !== null };
+}
+
 export function DiffView({ id, initial }: { id: string; initial: { from: string; to: string } | null }) {
   const commits = useCommits(id, 2);
   const [from, setFrom] = useState(initial?.from ?? "");
   const [to, setTo] = useState(initial?.to ?? "head");
+  const [pages, setPages] = useState(1);
   const options = ["head", "green", ...(commits.data?.items.map((c) => c.id) ?? [])];
   const label = (ref: string) => (ref === "head" || ref === "green" ? ref : `${short(ref)} ${commits.data?.items.find((c) => c.id === ref)?.message ?? ""}`);
-  const diff = useResource(from && to ? `diff:${id}:${from}:${to}` : null, () => ok(api().GET("/api/v1/worldlines/{id}/diff", { params: { path: { id }, query: { from, to } } })), [], { poll: false });
+  const diff = useResource(from && to ? `diff:${id}:${from}:${to}:${pages}` : null, () => loadDiff(id, from, to, pages), [], { poll: false, keepPrevious: pages > 1 });
   return (
     <section data-testid="diff">
       <div className="row">
-        <label>from <select value={from} onChange={(e) => setFrom(e.target.value)} aria-label="diff from"><option value="">choose…</option>{options.map((o) => <option key={o} value={o}>{label(o)}</option>)}</select></label>
-        <label>to <select value={to} onChange={(e) => setTo(e.target.value)} aria-label="diff to">{options.map((o) => <option key={o} value={o}>{label(o)}</option>)}</select></label>
+        <label>from <select value={from} onChange={(e) => { setFrom(e.target.value); setPages(1); }} aria-label="diff from"><option value="">choose…</option>{options.map((o) => <option key={o} value={o}>{label(o)}</option>)}</select></label>
+        <label>to <select value={to} onChange={(e) => { setTo(e.target.value); setPages(1); }} aria-label="diff to">{options.map((o) => <option key={o} value={o}>{label(o)}</option>)}</select></label>
       </div>
       <ProblemMessage error={diff.error} context="diff" />
       {diff.data && (diff.data.changes.length === 0 ? <p className="muted">no changes</p> : (
@@ -35,6 +56,7 @@ export function DiffView({ id, initial }: { id: string; initial: { from: string;
           </tbody>
         </table>
       ))}
+      {diff.data?.more && <button onClick={() => setPages(pages + 1)}>more changes</button>}
     </section>
   );
 }

@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useRef } from "react";
 import { Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStore, useStoreApi, type Edge, type FitViewOptions } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import type { Multiverse } from "../api/types";
+import type { MultiverseGraphData } from "../api/types";
 import { EnvNode, type EnvFlowNode } from "./EnvNode";
 import { layoutMultiverse, NODE_HEIGHT, NODE_WIDTH, type Point } from "./layout";
 import { DETAIL_ZOOM, MultiverseMap, type MapHandle } from "./MultiverseMap";
@@ -21,7 +21,7 @@ const FIT: FitViewOptions = { maxZoom: 1.2, padding: 0.15, includeHiddenNodes: t
 const FOCUS_ZOOM = 0.9;
 
 interface GraphProps {
-  graph: Multiverse;
+  graph: MultiverseGraphData;
   selected: string | null;
   onSelect: (id: string | null) => void;
   /** The search that narrowed `graph`: a new one frames the result. */

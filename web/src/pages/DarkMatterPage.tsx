@@ -1,7 +1,8 @@
 // The multiverse page (seed 000 `DarkMatterPage.tsx`): the graph of every world line visible to
 // this browser, and the panel of the selected one.
 import { useMemo, useState } from "react";
-import { api, ok } from "../api/client";
+import { api, nextCursor, ok } from "../api/client";
+import type { Multiverse, MultiverseGraphData } from "../api/types";
 import { useResource } from "../hooks/useDarkMatter";
 import { useIsOperator } from "../store/darkMatterStore";
 import { ProblemMessage } from "../components/ProblemMessage";
@@ -9,8 +10,27 @@ import { MultiverseGraph } from "../multiverse/MultiverseGraph";
 import { WorldLinePanel } from "../multiverse/WorldLinePanel";
 import { CreateWorldLine } from "../multiverse/CreateWorldLine";
 
+/**
+ * The whole graph, gathered page by page (each bounded by the API: 1000 nodes and 1000 edges), for
+ * the layout needs every node and edge at once. The cursor goes through querySerializer so this
+ * compiles against the API snapshot from before and after /multiverse was paged.
+ */
+async function loadMultiverse(): Promise<MultiverseGraphData> {
+  const nodes: Multiverse["nodes"] = [];
+  const edges: Multiverse["edges"] = [];
+  let cursor: string | null = null;
+  do {
+    const after: string | null = cursor;
+    const page = await ok(api().GET("/api/v1/multiverse", after ? { querySerializer: () => `cursor=${encodeURIComponent(after)}` } : {}));
+    nodes.push(...page.nodes);
+    edges.push(...page.edges);
+    cursor = nextCursor(page);
+  } while (cursor);
+  return { nodes, edges };
+}
+
 export function DarkMatterPage({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }) {
-  const graph = useResource("multiverse", () => ok(api().GET("/api/v1/multiverse")), ["worldlines", "ledger", "arbiter"]);
+  const graph = useResource("multiverse", loadMultiverse, ["worldlines", "ledger", "arbiter"]);
   const isOperator = useIsOperator();
   const [filter, setFilter] = useState("");
   const shown = useMemo(() => {
