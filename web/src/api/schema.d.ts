@@ -255,12 +255,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the whole state at a commit */
+        /**
+         * Read the state at a commit, a page at a time
+         * @description Entities come in the state tree's key order (SHA3-256 of the id), `limit` at a time (and at most about 4 MiB of JSON), so a page costs the same however large the state. Page with `cursor=<next>` and `at=<commit>` of the first page for a consistent read.
+         */
         get: {
             parameters: {
                 query?: {
                     /** @description a commit hash of this world line's history, `head`, or `green` */
                     at?: string | "head" | "green";
+                    /** @description the previous page's `next`: go on after that entity key */
+                    cursor?: string;
+                    limit?: number;
                 };
                 header?: never;
                 path: {
@@ -270,7 +276,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description entities at the commit */
+                /** @description one page of entities at the commit */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -547,10 +553,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** History, newest first */
+        /**
+         * History, newest first
+         * @description Newest generation first. Each page walks on from where the previous one stopped, so it costs the same however long the history; a cursor stays valid for a day.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @description the previous page's `next` (valid for a day) */
                     cursor?: string;
                     limit?: number;
                 };
@@ -618,7 +628,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Entity-level changes between two commits */
+        /**
+         * Entity-level changes between two commits, a page at a time
+         * @description Changes come in the state tree's key order, `limit` at a time (and at most about 4 MiB of JSON); only subtrees that differ are read. Page with `cursor=<next>`, and commit hashes for `from` and `to` for a consistent read while the head moves.
+         */
         get: {
             parameters: {
                 query: {
@@ -626,6 +639,9 @@ export interface paths {
                     from: string | "head" | "green";
                     /** @description a commit hash of this world line's history, `head`, or `green` */
                     to?: string | "head" | "green";
+                    /** @description the previous page's `next`: go on after that entity key */
+                    cursor?: string;
+                    limit?: number;
                 };
                 header?: never;
                 path: {
@@ -635,7 +651,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description changes from `from` to `to` */
+                /** @description one page of changes from `from` to `to` */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -779,7 +795,7 @@ export interface paths {
         put?: never;
         /**
          * Merge another world line into this one
-         * @description Three-way merge from the common ancestor at entity granularity, and within an entity at JSON Pointer granularity. Conflicts answer 409 with `conflicts` and change nothing unless `strategy` is `ours` or `theirs`.
+         * @description Three-way merge from the common ancestor at entity granularity, and within an entity at JSON Pointer granularity. Conflicts answer 409 with `conflicts` and change nothing unless `strategy` is `ours` or `theirs`. A merge commit has two parents, so the source's history becomes readable through this world line: a source with a stricter privacy level than the target answers 422 `privacy-stricter-source` and changes nothing, unless `squash` is true. A squash merge records the merged state as one commit whose only parent is the target's head (default message `squash merge`); no source commit becomes reachable from the target.
          */
         post: {
             parameters: {
@@ -892,23 +908,40 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The graph of world lines with fork and merge edges */
+        /**
+         * The graph of world lines with fork and merge edges, a page at a time
+         * @description Up to `limit` nodes and `limit` edges per page, each oldest first; gather the pages until `next` is null. Without the operator token only public-network and full-public world lines and the edges between them are shown.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description opaque cursor from the previous page's `next` */
+                    cursor?: string;
+                    /** @description at most this many nodes and this many edges per page */
+                    limit?: number;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description nodes and edges */
+                /** @description one page of nodes and edges */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Multiverse"];
+                    };
+                };
+                /** @description malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description operator token wrong */
@@ -6959,7 +6992,7 @@ export interface paths {
         put?: never;
         /**
          * Install a graft: one world-line commit applying the spore's template
-         * @description The template is applied as an RFC 7396 merge patch to the head it was planned on (graft.installed). On failure the world line is unchanged, the graft is `failed` with the reason (graft.install.failed) and the answer is problem+json `graft-install-failed` with the world line's own status (410 terminated, 423 quarantined, …) and `reason`. A failed graft can be installed again.
+         * @description The template is applied as an RFC 7396 merge patch to the head it was planned on (graft.installed). On failure the world line is unchanged, the graft is `failed` with the reason (graft.install.failed) and the answer is problem+json `graft-install-failed` with the world line's own status (410 terminated, 423 quarantined, …) and `reason`. A failed graft can be installed again. A claim older than 60 s (its worker died) is taken over; the world line applies each graft's install once, so the takeover returns the first install's commit and revert patch.
          */
         post: {
             parameters: {
@@ -7595,6 +7628,7 @@ export interface components {
             author?: string;
             message?: string;
         };
+        /** @description one page of the state; pass `at=<commit>` with the cursor for a consistent read while the head moves */
         State: {
             /**
              * @description SHA3-256, lowercase hex
@@ -7606,10 +7640,14 @@ export interface components {
              * @example a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a
              */
             root: string;
-            /** @description entity id → JSON value */
+            /** @description entities at the commit, all pages together */
+            count: number;
+            /** @description one page: at most `limit` entities and about 4 MiB of JSON, in the state tree's key order (not by id) */
             entities: {
                 [key: string]: unknown;
             };
+            /** @description the cursor of the next page, null on the last */
+            next: string | null;
         };
         Entity: {
             /**
@@ -7663,7 +7701,10 @@ export interface components {
              * @example a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a
              */
             to: string;
+            /** @description one page: at most `limit` changes and about 4 MiB of JSON, in the state tree's key order */
             changes: components["schemas"]["EntityDiff"][];
+            /** @description the cursor of the next page, null on the last */
+            next: string | null;
         };
         EntityDiff: {
             id: string;
@@ -7721,10 +7762,17 @@ export interface components {
              * @enum {string}
              */
             strategy: "three-way" | "ours" | "theirs";
+            /**
+             * @description record the merged state as one single-parent commit that does not link the source's history; required when the source is stricter than the target
+             * @default false
+             */
+            squash: boolean;
             author?: string;
             message?: string;
         };
+        /** @description one page of the graph; gather the pages until `next` is null, then draw */
         Multiverse: {
+            /** @description oldest first */
             nodes: {
                 /**
                  * @description world line id
@@ -7756,6 +7804,7 @@ export interface components {
                 green: string | null;
                 createdAt: number;
             }[];
+            /** @description oldest first; an edge may name a node of another page */
             edges: {
                 /**
                  * @description world line id
@@ -7776,6 +7825,8 @@ export interface components {
                 commit: string;
                 at: number;
             }[];
+            /** @description the cursor of the next page, null on the last */
+            next: string | null;
         };
         LedgerStatus: {
             origin: string;

@@ -95,7 +95,7 @@ function MergeForm({ worldLine, others }: { worldLine: WorldLine; others: Multiv
   const sourceName = others.find((o) => o.id === source)?.name ?? source;
   const merge = async (strategy: "three-way" | "ours" | "theirs") => {
     setDone(null);
-    const result = await action.run(() => ok(api().POST("/api/v1/worldlines/{id}/merge", { params: { path: { id: worldLine.id } }, body: { source, strategy } })), "merging…");
+    const result = await action.run(() => ok(api().POST("/api/v1/worldlines/{id}/merge", { params: { path: { id: worldLine.id } }, body: { source, strategy, squash: false } })), "merging…");
     if (result) {
       setConflicts(null);
       setDone(result.merged ? `merged as ${result.commit.slice(0, 10)}: ${result.changed} changed${result.resolved.length ? `, ${result.resolved.length} conflicts settled (${strategy})` : ""}` : "nothing to merge");
