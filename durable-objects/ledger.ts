@@ -93,6 +93,7 @@ export class Ledger extends DurableObject<Env> {
       CREATE INDEX IF NOT EXISTS proposals_status ON proposals (status, created_at);
       CREATE TABLE IF NOT EXISTS greens (worldline TEXT NOT NULL, commit_id TEXT NOT NULL, entry_index INTEGER NOT NULL, PRIMARY KEY (worldline, entry_index)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS anchor_keys (key TEXT PRIMARY KEY, idx INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;
     `);
     try {
       this.open();
@@ -275,14 +276,24 @@ export class Ledger extends DurableObject<Env> {
     });
   }
 
-  /** Appends `anchor` entries (no quorum: they attest a root, they change nothing canonical). */
-  anchor(anchors: AnchorData[], worldline: string | null = null): Promise<Outcome<Array<{ index: number; hash: string }>>> {
+  /**
+   * Appends `anchor` entries (no quorum: they attest a root, they change nothing canonical). With
+   * an idempotency key (the arbiter's, one per beat), a key seen before answers the entries it
+   * appended then and appends nothing, so a retried anchor is in the log once.
+   */
+  anchor(anchors: AnchorData[], worldline: string | null = null, idempotencyKey?: string): Promise<Outcome<Array<{ index: number; hash: string }>>> {
     return capture(() => {
       this.ready();
-      return this.ctx.storage.transactionSync(() => anchors.map((data) => {
-        const entry = this.append("anchor", data as unknown as Json, worldline ?? (data.subject.startsWith("wl_") ? data.subject : null));
-        return { index: entry.index, hash: entry.hash };
-      }));
+      return this.ctx.storage.transactionSync(() => {
+        const earlier = idempotencyKey === undefined ? undefined : this.sql.exec<{ idx: number; count: number }>("SELECT idx, count FROM anchor_keys WHERE key = ?", idempotencyKey).toArray()[0];
+        if (earlier) return this.sql.exec<{ idx: number; hash: string }>("SELECT idx, hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx", earlier.idx, earlier.idx + earlier.count).toArray().map((row) => ({ index: row.idx, hash: row.hash }));
+        const appended = anchors.map((data) => {
+          const entry = this.append("anchor", data as unknown as Json, worldline ?? (data.subject.startsWith("wl_") ? data.subject : null));
+          return { index: entry.index, hash: entry.hash };
+        });
+        if (idempotencyKey !== undefined) this.sql.exec("INSERT INTO anchor_keys (key, idx, count) VALUES (?, ?, ?)", idempotencyKey, appended[0]?.index ?? this.frontier.size, appended.length);
+        return appended;
+      });
     });
   }
 
