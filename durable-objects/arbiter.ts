@@ -12,7 +12,7 @@ import type { Action } from "../src/core/arbiter/decision.js";
 import type { EntropyModel } from "../src/core/arbiter/entropy-model.js";
 import { injectData } from "../src/core/arbiter/genome.js";
 import { continueVerification, manifestOf, NO_PROGRESS, progressRoot, type JournalEntry, type JournalManifest, type VerificationProgress } from "../src/core/arbiter/journal.js";
-import { coalesceBurst, effectKey, effectsOfBeat, FLUSH_BATCH, isExpired, OUTBOX_CAPACITY, OUTBOX_RETRY_MS, type ArbiterEffect } from "../src/core/arbiter/outbox.js";
+import { coalesceBurst, effectKey, effectsOfBeat, FLUSH_BATCH, hasEffects, isExpired, OUTBOX_CAPACITY, OUTBOX_RETRY_MS, type ArbiterEffect } from "../src/core/arbiter/outbox.js";
 import { createArbiterState, retune, type ArbiterState, type ArbiterTunables } from "../src/core/arbiter/state.js";
 import { tLambda } from "../src/core/arbiter/t-lambda.js";
 import { bytesToHex, hexToBytes } from "../src/core/hash.js";
@@ -298,9 +298,11 @@ export class Arbiter extends DurableObject<Env> {
   /** The effects of the beat just run (`this.stored` is right after it). */
   private effectsOf(result: BeatResult): ArbiterEffect[] {
     const stored = this.stored!;
+    const beat = { beat: result.state.beat, action: result.action, anchorEvery: anchorEvery(this.env) };
+    if (!hasEffects(beat)) return []; // most beats: no journal root to compute (O(log n) hashes)
     return effectsOfBeat({
-      worldline: stored.config.worldline, beat: result.state.beat, action: result.action, threat: result.cores.E.threat_score, at: stored.lastBeatAt,
-      journal: { root: this.journalRoot(), size: stored.frontier.size }, subscribers: stored.config.subscribers, anchorEvery: anchorEvery(this.env),
+      ...beat, worldline: stored.config.worldline, threat: result.cores.E.threat_score, at: stored.lastBeatAt,
+      journal: { root: this.journalRoot(), size: stored.frontier.size }, subscribers: stored.config.subscribers,
     });
   }
 

@@ -69,6 +69,11 @@ export interface BeatOutcome {
   anchorEvery: number;
 }
 
+/** Does this beat have effects at all? (Most do not: a caller can skip computing the journal root for them.) */
+export function hasEffects(beat: Pick<BeatOutcome, "action" | "beat" | "anchorEvery">): boolean {
+  return isAlarming(beat.action) || beat.beat % beat.anchorEvery === 0;
+}
+
 /**
  * The effects of one beat, in the order they are applied: QUARANTINE locks the world line; ALERT
  * and QUARANTINE become an event and a broadcast to the subscribers; the journal is anchored on
@@ -77,13 +82,14 @@ export interface BeatOutcome {
 export function effectsOfBeat(beat: BeatOutcome): ArbiterEffect[] {
   const { worldline, at, threat } = beat;
   const effects: ArbiterEffect[] = [];
+  if (!hasEffects(beat)) return effects;
   if (isAlarming(beat.action)) {
     const action: AlarmAction = beat.action === "QUARANTINE" ? "quarantine" : "alert";
     if (action === "quarantine") effects.push({ kind: "quarantine", worldline, beat: beat.beat, threat });
     effects.push({ kind: "event", action, worldline, beat: beat.beat, at, threat, journalRoot: beat.journal.root });
     if (beat.subscribers.length) effects.push({ kind: "broadcast", action, worldline, beat: beat.beat, at, threat, pending: [...beat.subscribers] });
   }
-  if (isAlarming(beat.action) || beat.beat % beat.anchorEvery === 0) effects.push({ kind: "anchor", worldline, beat: beat.beat, root: beat.journal.root, size: beat.journal.size });
+  effects.push({ kind: "anchor", worldline, beat: beat.beat, root: beat.journal.root, size: beat.journal.size });
   return effects;
 }
 
