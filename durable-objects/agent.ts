@@ -19,7 +19,7 @@ import { impressionFor, impressionReply, networkInfoDocument, nodeIdentity, node
 import { newPassport, passportFromSeed, type Passport } from "../src/core/mesh/passport.js";
 import { lookedUpUrl, lookupFanOut, peerUpdateTargets, receivePeerUpdate } from "../src/core/mesh/peer-update.js";
 import { admitClient, checkMeshRateLimit, type SlidingWindow } from "../src/core/mesh/rate-limit.js";
-import { applyWebhookUpdate, expireSentMessage, newMessageId, newSentMessage, rememberSentMessage, webhookStatusReply } from "../src/core/mesh/sent-message.js";
+import { applyWebhookUpdate, expireSentMessage, keyedMessageId, newMessageId, newSentMessage, rememberSentMessage, webhookStatusReply } from "../src/core/mesh/sent-message.js";
 import { checkFetchTarget, checkWebhookTarget } from "../src/core/mesh/ssrf.js";
 import { formatMeshTimestamp } from "../src/core/mesh/timestamp.js";
 import { anchorEndpointUrl, graftWebhookPath, meshBaseUrl, meshEndpointUrl, parseAnchorList, webhookUrlFor } from "../src/core/mesh/url.js";
@@ -48,6 +48,8 @@ export interface SendParams {
   hops_remaining: number;
   note?: string | null;
   force: boolean;
+  /** In-process callers only (the arbiter's broadcast of one beat): a retry with the same key reaches only the targets the first send did not. */
+  idempotency_key?: string;
 }
 
 const operatorError = (status: number, code: string, detail: string) => new DomainError(status, code, detail);
@@ -63,6 +65,8 @@ export class Agent extends DurableObject<Env> {
   private reservedConnections = 0;
   /** The tail of the mesh writes run one at a time (see withBody). */
   private serial: Promise<unknown> = Promise.resolve();
+  /** The latest send in flight per idempotency key (see send). */
+  private readonly keyedSends = new Map<string, Promise<unknown>>();
   /** The SSRF rule for URLs learned from peers: an error text when this node would not fetch it. */
   private readonly urlRefusal = (url: string): string | undefined => {
     const verdict = checkFetchTarget(url, fetchPolicy(this.env));
@@ -416,7 +420,13 @@ export class Agent extends DurableObject<Env> {
 
   /** darkmatter_send_message: a new message (content) or a forward / fork of a held one (message_id). */
   send(params: SendParams): Promise<Outcome<SendResult>> {
-    return capture(() => (params.message_id ? this.forward(params) : this.sendNew(params)));
+    const key = params.idempotency_key;
+    if (!key || params.message_id) return capture(() => (params.message_id ? this.forward(params) : this.sendNew(params)));
+    // Sends with one key run one after the other: the second then finds the first's record.
+    const run = (this.keyedSends.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => capture(() => this.sendNew(params)));
+    this.keyedSends.set(key, run);
+    void run.finally(() => this.keyedSends.get(key) === run && this.keyedSends.delete(key)).catch(() => undefined);
+    return run;
   }
 
   private async sendNew(params: SendParams): Promise<SendResult> {
@@ -432,14 +442,17 @@ export class Agent extends DurableObject<Env> {
       targets = chosen.targets;
     }
     if (targets.length === 0) throw operatorError(422, "no-connections", "this agent has no connections to send to");
-    const messageId = newMessageId();
+    const messageId = params.idempotency_key ? keyedMessageId(this.profile().privateKeyHex, params.idempotency_key) : newMessageId();
+    const earlier = params.idempotency_key ? this.sentRecord(messageId) : undefined;
+    const reached = earlier?.routed_to ?? [];
     const now = Date.now();
     const webhook = webhookUrlFor(this.publicUrl(), messageId);
     const body = await signedMessageBody(this.passport(), { message_id: messageId, content: params.content!, webhook, hops_remaining: params.hops_remaining, metadata: params.metadata, timestamp: formatMeshTimestamp(now) });
-    const results = await Promise.all(targets.map(async (target) => ({ agent_id: target, outcome: await this.deliver(target, body) })));
-    const routed = results.filter((r) => r.outcome.kind === "delivered").map((r) => r.agent_id);
+    const results = await Promise.all(targets.filter((target) => !reached.includes(target)).map(async (target) => ({ agent_id: target, outcome: await this.deliver(target, body) })));
+    const routed = [...reached.filter((target) => targets.includes(target)), ...results.filter((r) => r.outcome.kind === "delivered").map((r) => r.agent_id)];
     const failed = results.filter((r) => r.outcome.kind !== "delivered").map((r) => ({ agent_id: r.agent_id, error: r.outcome.kind === "refused" ? `${r.outcome.status}: ${r.outcome.error}` : "unreachable" }));
-    const { records, evicted } = rememberSentMessage(this.store.sent, newSentMessage({ message_id: messageId, content: params.content!, initial_hops: params.hops_remaining, routed_to: routed, now }));
+    const record = earlier ? { ...earlier, routed_to: [...new Set([...reached, ...routed])] } : newSentMessage({ message_id: messageId, content: params.content!, initial_hops: params.hops_remaining, routed_to: routed, now });
+    const { records, evicted } = rememberSentMessage(this.store.sent, record);
     this.store.saveSent(records.find((r) => r.message_id === messageId)!, evicted);
     return { success: routed.length > 0, message_id: messageId, routed_to: routed, hops_remaining: params.hops_remaining, webhook, ...(failed.length && { failed }) };
   }

@@ -122,6 +122,7 @@ export class Ledger extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS greens (worldline TEXT NOT NULL, commit_id TEXT NOT NULL, entry_index INTEGER NOT NULL, PRIMARY KEY (worldline, entry_index)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS green_outbox (entry_index INTEGER PRIMARY KEY, worldline TEXT NOT NULL, commit_id TEXT NOT NULL, proposal TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+      CREATE TABLE IF NOT EXISTS anchor_keys (key TEXT PRIMARY KEY, idx INTEGER NOT NULL, count INTEGER NOT NULL) WITHOUT ROWID;
     `);
     // Proposals stored before visibility was recorded have no is_public: anonymous readers do not
     // see those that concern a world line (the safe reading of "unknown").
@@ -321,14 +322,24 @@ export class Ledger extends DurableObject<Env> {
     });
   }
 
-  /** Appends `anchor` entries (no quorum: they attest a root, they change nothing canonical). */
-  anchor(anchors: AnchorData[], worldline: string | null = null): Promise<Outcome<Array<{ index: number; hash: string }>>> {
+  /**
+   * Appends `anchor` entries (no quorum: they attest a root, they change nothing canonical). With
+   * an idempotency key (the arbiter's, one per beat), a key seen before answers the entries it
+   * appended then and appends nothing, so a retried anchor is in the log once.
+   */
+  anchor(anchors: AnchorData[], worldline: string | null = null, idempotencyKey?: string): Promise<Outcome<Array<{ index: number; hash: string }>>> {
     return capture(() => {
       this.ready();
-      return this.ctx.storage.transactionSync(() => anchors.map((data) => {
-        const entry = this.append("anchor", data as unknown as Json, worldline ?? (data.subject.startsWith("wl_") ? data.subject : null));
-        return { index: entry.index, hash: entry.hash };
-      }));
+      return this.ctx.storage.transactionSync(() => {
+        const earlier = idempotencyKey === undefined ? undefined : this.sql.exec<{ idx: number; count: number }>("SELECT idx, count FROM anchor_keys WHERE key = ?", idempotencyKey).toArray()[0];
+        if (earlier) return this.sql.exec<{ idx: number; hash: string }>("SELECT idx, hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx", earlier.idx, earlier.idx + earlier.count).toArray().map((row) => ({ index: row.idx, hash: row.hash }));
+        const appended = anchors.map((data) => {
+          const entry = this.append("anchor", data as unknown as Json, worldline ?? (data.subject.startsWith("wl_") ? data.subject : null));
+          return { index: entry.index, hash: entry.hash };
+        });
+        if (idempotencyKey !== undefined) this.sql.exec("INSERT INTO anchor_keys (key, idx, count) VALUES (?, ?, ?)", idempotencyKey, appended[0]?.index ?? this.frontier.size, appended.length);
+        return appended;
+      });
     });
   }
 

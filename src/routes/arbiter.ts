@@ -4,7 +4,7 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
-import { ArbiterJournal, ArbiterStatus, BeatsRequest, BeatsResult, ConfigureArbiter, EntropyModel, Inject, JournalQuery, Subscribers, Telemetry, TrainModel } from "../schemas/arbiter.js";
+import { ArbiterJournal, ArbiterStatus, BeatsRequest, BeatsResult, ConfigureArbiter, EntropyModel, Inject, JournalQuery, JournalVerification, Subscribers, Telemetry, TrainModel, VerifyJournalQuery } from "../schemas/arbiter.js";
 import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import type { Arbiter } from "../../durable-objects/arbiter.js";
@@ -13,7 +13,7 @@ import { worldLineStub } from "./worldlines.js";
 
 const IdParam = z.object({ id: z.string() });
 
-type ArbiterRpc = Pick<Arbiter, "configure" | "status" | "telemetry" | "inject" | "setSubscribers" | "beats" | "journal">;
+type ArbiterRpc = Pick<Arbiter, "configure" | "status" | "telemetry" | "inject" | "setSubscribers" | "beats" | "journal" | "verifyJournal">;
 
 /** The arbiter of a world line the caller can see; writes need the world line not terminated. */
 async function arbiterOf(env: Env, id: string, viewer: { isOperator: boolean }, forWrite = false): Promise<ArbiterRpc> {
@@ -55,11 +55,19 @@ arbiterRoutes.openapi(route("post", "/worldlines/{id}/arbiter/beats", "Run up to
 });
 
 arbiterRoutes.openapi(
-  route("get", "/worldlines/{id}/arbiter/journal", "The arbiter journal (VENOM ledger format) with its manifest", { params: IdParam, query: JournalQuery }, ArbiterJournal, false),
+  route("get", "/worldlines/{id}/arbiter/journal", "A page of the arbiter journal (VENOM ledger format) with its manifest", { params: IdParam, query: JournalQuery }, ArbiterJournal, false),
   async (c) => {
     const { id } = c.req.valid("param");
     const { from, limit } = c.req.valid("query");
     return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c))).journal(from, limit)), 200);
+  },
+);
+
+arbiterRoutes.openapi(
+  route("post", "/worldlines/{id}/arbiter/journal/verify", "Re-verify the journal from genesis (hash chain and Merkle root), up to `limit` entries per call, continuing where the last call stopped", { params: IdParam, query: VerifyJournalQuery }, JournalVerification),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(unwrap(await (await arbiterOf(c.env, id, viewer(c))).verifyJournal(c.req.valid("query"))), 200);
   },
 );
 

@@ -52,7 +52,31 @@ export const BeatsResult = z
   .object({ decisions: z.array(z.object({ beat: z.number().int(), action: z.enum(ACTIONS), threat: z.number() })), view: ArbiterStatus })
   .meta({ id: "BeatsResult" });
 
-export const JournalQuery = z.object({ from: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) });
+export const JournalQuery = z.object({
+  from: z.coerce.number().int().min(0).default(0).meta({ description: "index of the first entry" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/** At most this many entries are checked per verify call, so one call's CPU stays bounded however long the journal is. */
+export const MAX_VERIFY_ENTRIES = 100_000;
+
+export const VerifyJournalQuery = z.object({
+  restart: z.enum(["true", "false"]).optional().transform((value) => value === "true").meta({ description: "start again from genesis instead of continuing from where the last verification stopped" }),
+  limit: z.coerce.number().int().min(1).max(MAX_VERIFY_ENTRIES).default(MAX_VERIFY_ENTRIES).meta({ description: "entries to check in this call" }),
+});
+
+export const JournalVerification = z
+  .object({
+    ok: z.boolean().meta({ description: "false once an entry failed; the manifest then reports verified: false and no merkle_root" }),
+    length: z.number().int().meta({ description: "entries checked, from genesis" }),
+    journalLength: z.number().int().meta({ description: "the journal's length when this call ran" }),
+    done: z.boolean().meta({ description: "every entry was checked and the entries' Merkle root equals the arbiter's (the root it anchors); call again with the same settings until done" }),
+    startedAt: z.number().meta({ description: "when this verification began at genesis (ms)" }),
+    at: z.number().meta({ description: "when it last advanced (ms)" }),
+    firstBadIndex: z.number().int().optional(),
+    reason: z.enum(["index", "previous_hash", "hash", "data", "merkle_root"]).optional().meta({ description: "an entry out of place, a broken link, an entry whose hash is not its content's, unreadable data, or sound entries whose root is not the arbiter's" }),
+  })
+  .meta({ id: "ArbiterJournalVerification", description: "a full re-verification of the journal, done in steps of at most 100 000 entries" });
 
 /** One entry of the arbiter's hash-chained journal (src/core/arbiter/journal.ts, seed 001 §6 field names). */
 const JournalEntry = z
@@ -74,12 +98,14 @@ export const ArbiterJournal = z
       length: z.number().int(),
       genesis_hash: Hash.nullable(),
       head_hash: Hash.nullable(),
-      merkle_root: Hash.nullable().meta({ description: "null when the chain does not verify" }),
+      merkle_root: Hash.nullable().meta({ description: "null once a verification found the chain broken" }),
       first_timestamp: z.number().nullable(),
       last_timestamp: z.number().nullable(),
-      verified: z.boolean(),
+      verified: z.boolean().meta({ description: "false once a verification (POST …/journal/verify) found the chain broken; reads do not rehash the journal, see `verification` for how far and when it was last checked" }),
     }),
     entries: z.array(JournalEntry),
+    next: z.number().int().nullable().meta({ description: "`from` of the next page; null on the last one" }),
+    verification: JournalVerification.nullable().meta({ description: "the last operator verification (POST …/journal/verify); null if none ran" }),
     anchoredRoot: z.string(),
   })
   .meta({ id: "ArbiterJournal" });

@@ -66,13 +66,17 @@ describe("the arbiter's acceptance figures (seed 001)", () => {
     const anchor = (await api("GET", `/api/v1/ledger/entries?kind=anchor&worldline=${wl.id}`)).body.items.at(-1);
     expect(journal.manifest.merkle_root).toBe(journal.anchoredRoot);
     expect(anchor.data).toMatchObject({ root: journal.manifest.merkle_root, size: journal.manifest.length });
+    expect((await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/journal/verify`)).body).toMatchObject({ ok: true, done: true, length: 19 });
 
     await runInDurableObject(arbiterStub(wl.id), (_instance, state) => {
       state.storage.sql.exec("UPDATE journal SET data = ? WHERE idx = 3", JSON.stringify({ type: "flow_result", flow: "R", result: { urgency: 0 } }));
     });
+    const found = (await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/journal/verify?restart=true`)).body;
+    expect(found).toMatchObject({ ok: false, done: false, firstBadIndex: 3, reason: "hash" });
     const tampered = (await api("GET", `/api/v1/worldlines/${wl.id}/arbiter/journal?limit=1000`)).body;
     expect(tampered.manifest.verified).toBe(false);
     expect(tampered.manifest.merkle_root).toBeNull();
+    expect(tampered.verification).toMatchObject({ ok: false, firstBadIndex: 3 });
   });
 });
 

@@ -8,3 +8,4 @@ export * from "./decision.js";
 export * from "./journal.js";
 export * from "./state.js";
 export * from "./beat.js";
+export * from "./outbox.js";

@@ -15,6 +15,7 @@ import type { z } from "zod";
 import type { JsonObject } from "../canonical-json.js";
 import type { ArbiterJournal } from "../../schemas/arbiter.js";
 import { bytesToHex, concatBytes, hashJson, hexToBytes, HEX64, sha3 } from "../hash.js";
+import { appendLeaf, frontierRoot, type Frontier } from "../merkle.js";
 import { DomainError } from "../problem.js";
 
 /** One entry: `{index, timestamp (seconds, float), data, previous_hash, hash}` (schema and field docs: `ArbiterJournal` in src/schemas/arbiter.ts). */
@@ -142,17 +143,63 @@ export function journalManifest(entries: readonly JournalEntry[]): JournalManife
   const first = entries[0];
   const last = entries[entries.length - 1];
   const verified = verifyChain(entries).ok;
+  // A root over a broken chain would commit to entries nobody can vouch for, so there is none.
+  return manifestOf({ length: entries.length, first, last, merkleRoot: journalMerkleRoot(entries), isBroken: !verified });
+}
+
+/**
+ * The manifest without reading the journal: the length and Merkle root from the frontier kept as
+ * entries are appended, the first and last entries (two reads), and whether a verification has
+ * found the chain broken. Cost O(1) in the journal's length, where `journalManifest` is O(n).
+ */
+export function manifestOf(summary: {
+  length: number;
+  first: Pick<JournalEntry, "hash" | "timestamp"> | undefined;
+  last: Pick<JournalEntry, "hash" | "timestamp"> | undefined;
+  merkleRoot: string;
+  isBroken: boolean;
+}): JournalManifest {
+  const { first, last } = summary;
   return {
     format: JOURNAL_FORMAT,
     hash_algorithm: "SHA3-256",
     canonical_json: "RFC 8785",
-    length: entries.length,
+    length: summary.length,
     genesis_hash: first?.hash ?? null,
     head_hash: last?.hash ?? null,
-    // A root over a broken chain would commit to entries nobody can vouch for, so there is none.
-    merkle_root: verified ? journalMerkleRoot(entries) : null,
+    merkle_root: summary.isBroken ? null : summary.merkleRoot,
     first_timestamp: first?.timestamp ?? null,
     last_timestamp: last?.timestamp ?? null,
-    verified,
+    verified: !summary.isBroken,
   };
+}
+
+/**
+ * Where a verification that runs in steps has got to: the head of the chain checked so far and the
+ * Merkle frontier (RFC 9162 compact range, hex) of the entries checked, so the next step reads on
+ * from there instead of from genesis.
+ */
+export interface VerificationProgress {
+  head: JournalHead;
+  frontier: { size: number; hashes: string[] };
+}
+
+export const NO_PROGRESS: Readonly<VerificationProgress> = Object.freeze({ head: EMPTY_JOURNAL, frontier: { size: 0, hashes: [] } });
+
+export type VerificationStep =
+  | { ok: true; progress: VerificationProgress }
+  | { ok: false; index: number; reason: "index" | "previous_hash" | "hash" };
+
+/** `verifyChain` over the next entries, also folding their hashes into the Merkle frontier. */
+export function continueVerification(progress: VerificationProgress, entries: readonly JournalEntry[]): VerificationStep {
+  const checked = verifyChain(entries, progress.head);
+  if (!checked.ok) return checked;
+  let frontier: Frontier = { size: progress.frontier.size, hashes: progress.frontier.hashes.map((hash) => hexToBytes(hash)) };
+  for (const entry of entries) frontier = appendLeaf(frontier, hexToBytes(entry.hash)).frontier;
+  return { ok: true, progress: { head: checked.head, frontier: { size: frontier.size, hashes: frontier.hashes.map(bytesToHex) } } };
+}
+
+/** The Merkle root of the entries a verification has checked (equal to `journalMerkleRoot` of them: same tree shape, same node prefix). */
+export function progressRoot(progress: VerificationProgress): string {
+  return bytesToHex(frontierRoot({ size: progress.frontier.size, hashes: progress.frontier.hashes.map((hash) => hexToBytes(hash)) }));
 }

@@ -14,11 +14,23 @@ import { isMetadataBounded } from "./message-receipt.js";
 import { codePointLength } from "./python-semantics.js";
 import { isJsonObject, meshErrors, success, type MeshReply, type ParsedBody } from "./mesh-reply.js";
 import { formatMeshTimestamp, parseMeshTimestamp } from "./timestamp.js";
+import { bytesToHex, concatBytes, hexToBytes, sha3 } from "../hash.js";
 
 /** Appendix A, §11.1: `msg-` + the first 12 hex characters of a random UUID4 (all 12 are random bits). */
 export function newMessageId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return `msg-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/**
+ * The same shape as `newMessageId`, but the same id every time for the same idempotency key, so a
+ * retried send finds the record of the first one. Keyed by the sender's private key (SHA3 is a
+ * sound MAC as secret ‖ message, having no length extension): a peer cannot predict the id and
+ * spend it in a receiver's replay cache (§6.5) first.
+ */
+export function keyedMessageId(privateKeyHex: string, key: string): string {
+  const digest = sha3(concatBytes(hexToBytes(privateKeyHex), new TextEncoder().encode(key)));
+  return `msg-${bytesToHex(digest.subarray(0, 6))}`;
 }
 
 /** §11.1: the record created for a send, even if every delivery fails. */

@@ -4066,10 +4066,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The arbiter journal (VENOM ledger format) with its manifest */
+        /** A page of the arbiter journal (VENOM ledger format) with its manifest */
         get: {
             parameters: {
                 query?: {
+                    /** @description index of the first entry */
                     from?: number | null;
                     limit?: number;
                 };
@@ -4148,6 +4149,103 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/worldlines/{id}/arbiter/journal/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-verify the journal from genesis (hash chain and Merkle root), up to `limit` entries per call, continuing where the last call stopped */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description start again from genesis instead of continuing from where the last verification stopped */
+                    restart?: "true" | "false";
+                    /** @description entries to check in this call */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the result */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ArbiterJournalVerification"];
+                    };
+                };
+                /** @description malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description operator token missing */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description operator token wrong */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description no such resource (or not visible to you) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the world line is terminated */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description the request is well-formed but cannot be applied */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -8409,15 +8507,39 @@ export interface components {
                  */
                 head_hash: string | null;
                 /**
-                 * @description null when the chain does not verify
+                 * @description null once a verification found the chain broken
                  * @example a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a
                  */
                 merkle_root: string | null;
                 first_timestamp: number | null;
                 last_timestamp: number | null;
+                /** @description false once a verification (POST …/journal/verify) found the chain broken; reads do not rehash the journal, see `verification` for how far and when it was last checked */
                 verified: boolean;
             };
             entries: components["schemas"]["ArbiterJournalEntry"][];
+            /** @description `from` of the next page; null on the last one */
+            next: number | null;
+            /** @description the last operator verification (POST …/journal/verify); null if none ran */
+            verification: {
+                /** @description false once an entry failed; the manifest then reports verified: false and no merkle_root */
+                ok: boolean;
+                /** @description entries checked, from genesis */
+                length: number;
+                /** @description the journal's length when this call ran */
+                journalLength: number;
+                /** @description every entry was checked and the entries' Merkle root equals the arbiter's (the root it anchors); call again with the same settings until done */
+                done: boolean;
+                /** @description when this verification began at genesis (ms) */
+                startedAt: number;
+                /** @description when it last advanced (ms) */
+                at: number;
+                firstBadIndex?: number;
+                /**
+                 * @description an entry out of place, a broken link, an entry whose hash is not its content's, unreadable data, or sound entries whose root is not the arbiter's
+                 * @enum {string}
+                 */
+                reason?: "index" | "previous_hash" | "hash" | "data" | "merkle_root";
+            } | null;
             anchoredRoot: string;
         };
         ArbiterJournalEntry: {
@@ -8440,6 +8562,27 @@ export interface components {
              * @example a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a
              */
             hash: string;
+        };
+        /** @description a full re-verification of the journal, done in steps of at most 100 000 entries */
+        ArbiterJournalVerification: {
+            /** @description false once an entry failed; the manifest then reports verified: false and no merkle_root */
+            ok: boolean;
+            /** @description entries checked, from genesis */
+            length: number;
+            /** @description the journal's length when this call ran */
+            journalLength: number;
+            /** @description every entry was checked and the entries' Merkle root equals the arbiter's (the root it anchors); call again with the same settings until done */
+            done: boolean;
+            /** @description when this verification began at genesis (ms) */
+            startedAt: number;
+            /** @description when it last advanced (ms) */
+            at: number;
+            firstBadIndex?: number;
+            /**
+             * @description an entry out of place, a broken link, an entry whose hash is not its content's, unreadable data, or sound entries whose root is not the arbiter's
+             * @enum {string}
+             */
+            reason?: "index" | "previous_hash" | "hash" | "data" | "merkle_root";
         };
         /** @description agent ids (connected to the hub) that receive ALERT and QUARANTINE broadcasts */
         Subscribers: {
