@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef } from "react";
 import { Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStore, useStoreApi, type Edge, type FitViewOptions } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import type { MultiverseGraphData } from "../api/types";
-import { EnvNode, type EnvFlowNode } from "./EnvNode";
+import { EnvNode, type EnvFlowNode } from "./WorldLineNode";
 import { layoutMultiverse, NODE_HEIGHT, NODE_WIDTH, type Point } from "./layout";
 import { DETAIL_ZOOM, MultiverseMap, type MapHandle } from "./MultiverseMap";
 

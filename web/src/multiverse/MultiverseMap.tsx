@@ -10,7 +10,7 @@
 import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { getBezierPath, Position, useStoreApi } from "@xyflow/react";
 import type { MultiverseEdge, MultiverseNode } from "../api/types";
-import { envState } from "./EnvNode";
+import { envState } from "./WorldLineNode";
 import { NODE_HEIGHT, NODE_WIDTH, type Point } from "./layout";
 
 /** At and above this zoom the graph draws real DOM nodes with names; below it, this map. */

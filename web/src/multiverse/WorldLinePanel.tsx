@@ -14,7 +14,7 @@ import { CommitHistory } from "./CommitHistory";
 import { DiffView } from "./DiffView";
 import { EntitiesView } from "./EntitiesView";
 import { WorldLineActions } from "./WorldLineActions";
-import { envState } from "./EnvNode";
+import { envState } from "./WorldLineNode";
 
 type Tab = "entities" | "history" | "diff" | "arbiter" | "promotion" | "actions";
 
