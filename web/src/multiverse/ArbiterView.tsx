@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api, ok } from "../api/client";
 import type { GenomeWeights } from "../api/types";
-import { useResource } from "../hooks/useDarkMatter";
+import { useResource } from "../hooks/useResource";
 import { short, when } from "../components/JsonView";
 import { Unavailable } from "../components/ProblemMessage";
 import { GenomeChart, type WeightSample } from "./GenomeChart";

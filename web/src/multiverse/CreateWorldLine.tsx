@@ -1,8 +1,8 @@
 // A new blue world line: a name, a privacy level and optional initial entities (JSON).
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useAction } from "../hooks/useDarkMatter";
-import { darkMatterStore } from "../store/darkMatterStore";
+import { useAction } from "../hooks/useResource";
+import { dashboardStore } from "../store/dashboardStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 
 const PRIVACY = ["private", "private-network", "p2p", "public-network", "full-public"] as const;
@@ -25,7 +25,7 @@ export function CreateWorldLine({ onCreated }: { onCreated: (id: string) => void
       return ok(api().POST("/api/v1/worldlines", { body: { name, privacy, ...(parsed && { entities: parsed }) } }));
     }, "creating…");
     if (created) {
-      darkMatterStore.bump("worldlines");
+      dashboardStore.bump("worldlines");
       setOpen(false);
       setName("");
       onCreated(created.id);

@@ -10,7 +10,7 @@
 import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { getBezierPath, Position, useStoreApi } from "@xyflow/react";
 import type { MultiverseEdge, MultiverseNode } from "../api/types";
-import { envState } from "./WorldLineNode";
+import { worldLineState } from "./WorldLineNode";
 import { NODE_HEIGHT, NODE_WIDTH, type Point } from "./layout";
 
 /** At and above this zoom the graph draws real DOM nodes with names; below it, this map. */
@@ -53,7 +53,7 @@ function buildScene(nodes: readonly MultiverseNode[], edges: readonly Multiverse
   for (const node of nodes) {
     const at = positions.get(node.id);
     if (!at) continue;
-    boxes[envState(node)].rect(at.x, at.y, NODE_WIDTH, NODE_HEIGHT);
+    boxes[worldLineState(node)].rect(at.x, at.y, NODE_WIDTH, NODE_HEIGHT);
     placed.push({ node, at });
     bounds.minX = Math.min(bounds.minX, at.x);
     bounds.minY = Math.min(bounds.minY, at.y);
@@ -77,9 +77,9 @@ function readColours(element: Element) {
   const style = getComputedStyle(element);
   const value = (name: string) => style.getPropertyValue(name).trim();
   return {
-    border: Object.fromEntries(STATES.map((state) => [state, value(`--env-${state}-border`)])) as Record<(typeof STATES)[number], string>,
-    fill: Object.fromEntries(STATES.map((state) => [state, value(`--env-${state}-fill`)])) as Record<(typeof STATES)[number], string>,
-    selected: value("--env-selected"),
+    border: Object.fromEntries(STATES.map((state) => [state, value(`--wl-${state}-border`)])) as Record<(typeof STATES)[number], string>,
+    fill: Object.fromEntries(STATES.map((state) => [state, value(`--wl-${state}-fill`)])) as Record<(typeof STATES)[number], string>,
+    selected: value("--wl-selected"),
     fork: value("--edge-fork"),
     merge: value("--edge-merge"),
   };
@@ -227,7 +227,7 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
       />
       {tip && (
         <div className="map-tip" role="tooltip" data-testid="map-tip" style={{ left: tip.x, top: tip.y }}>
-          {tip.node.name} <span className="muted">· {envState(tip.node)}</span>
+          {tip.node.name} <span className="muted">· {worldLineState(tip.node)}</span>
         </div>
       )}
     </>

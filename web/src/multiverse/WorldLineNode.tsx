@@ -4,24 +4,24 @@ import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import type { MultiverseNode } from "../api/types";
 
-export type EnvNodeData = { worldLine: MultiverseNode; selected: boolean };
-export type EnvFlowNode = Node<EnvNodeData, "env">;
+export type WorldLineNodeData = { worldLine: MultiverseNode; selected: boolean };
+export type WorldLineFlowNode = Node<WorldLineNodeData, "worldLine">;
 
-export function envState(node: MultiverseNode): "blue" | "green" | "quarantined" | "terminated" {
+export function worldLineState(node: MultiverseNode): "blue" | "green" | "quarantined" | "terminated" {
   if (node.status === "terminated") return "terminated";
   if (node.status === "quarantined") return "quarantined";
   return node.color;
 }
 
-export const EnvNode = memo(function EnvNode({ data }: NodeProps<EnvFlowNode>) {
+export const WorldLineNode = memo(function WorldLineNode({ data }: NodeProps<WorldLineFlowNode>) {
   const { worldLine, selected } = data;
-  const state = envState(worldLine);
+  const state = worldLineState(worldLine);
   return (
-    <div className={`env-node env-${state}${selected ? " env-selected" : ""}`} data-testid="wl-node" data-name={worldLine.name} data-id={worldLine.id} data-state={state} title={`${worldLine.name} (${worldLine.id})`}>
+    <div className={`wl-node wl-${state}${selected ? " wl-selected" : ""}`} data-testid="wl-node" data-name={worldLine.name} data-id={worldLine.id} data-state={state} title={`${worldLine.name} (${worldLine.id})`}>
       <Handle type="target" position={Position.Left} isConnectable={false} />
-      <div className="env-name">{worldLine.name}</div>
-      <div className="env-meta">
-        <span className="env-state">{state}</span> · {worldLine.privacy} · {worldLine.head.slice(0, 7)}
+      <div className="wl-name">{worldLine.name}</div>
+      <div className="wl-meta">
+        <span className="wl-state">{state}</span> · {worldLine.privacy} · {worldLine.head.slice(0, 7)}
       </div>
       <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>

@@ -2,8 +2,8 @@
 // live; older pages are fetched on demand with the API's keyset cursor.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useOlderPages, useResource } from "../hooks/useDarkMatter";
-import { useIsOperator } from "../store/darkMatterStore";
+import { useOlderPages, useResource } from "../hooks/useResource";
+import { useIsOperator } from "../store/dashboardStore";
 import { JsonView, when } from "../components/JsonView";
 import { Unavailable } from "../components/ProblemMessage";
 import { LoadOlder } from "../components/LoadOlder";

@@ -2,8 +2,8 @@
 // the rest with their timelines; the newest page is live, older ones load on demand.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useOlderPages, useResource } from "../hooks/useDarkMatter";
-import { useIsOperator } from "../store/darkMatterStore";
+import { useOlderPages, useResource } from "../hooks/useResource";
+import { useIsOperator } from "../store/dashboardStore";
 import { Unavailable } from "../components/ProblemMessage";
 import { TaskCard } from "../tasks/TaskCard";
 import { LoadOlder } from "../components/LoadOlder";

@@ -7,7 +7,7 @@ export const TOPICS = ["worldlines", "ledger", "promotions", "events", "agents",
 export type Topic = (typeof TOPICS)[number];
 export type LiveState = "connecting" | "live" | "polling";
 
-export interface DarkMatterState {
+export interface DashboardState {
   token: string;
   live: LiveState;
   versions: Record<Topic, number>;
@@ -24,7 +24,7 @@ function readToken(): string {
   }
 }
 
-let state: DarkMatterState = {
+let state: DashboardState = {
   token: readToken(),
   live: "connecting",
   versions: Object.fromEntries(TOPICS.map((topic) => [topic, 0])) as Record<Topic, number>,
@@ -32,12 +32,12 @@ let state: DarkMatterState = {
 };
 const listeners = new Set<() => void>();
 
-function set(next: Partial<DarkMatterState>): void {
+function set(next: Partial<DashboardState>): void {
   state = { ...state, ...next };
   for (const listener of listeners) listener();
 }
 
-export const darkMatterStore = {
+export const dashboardStore = {
   get: () => state,
   subscribe(listener: () => void): () => void {
     listeners.add(listener);
@@ -66,8 +66,8 @@ export const darkMatterStore = {
   },
 };
 
-export function useDarkMatterStore<T>(select: (state: DarkMatterState) => T): T {
-  return useSyncExternalStore(darkMatterStore.subscribe, () => select(state));
+export function useDashboardStore<T>(select: (state: DashboardState) => T): T {
+  return useSyncExternalStore(dashboardStore.subscribe, () => select(state));
 }
 
-export const useIsOperator = () => useDarkMatterStore((s) => s.token !== "");
+export const useIsOperator = () => useDashboardStore((s) => s.token !== "");

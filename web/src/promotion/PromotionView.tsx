@@ -4,13 +4,13 @@
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { WorldLine } from "../api/types";
-import { useAction, useResource } from "../hooks/useDarkMatter";
-import { darkMatterStore, useIsOperator } from "../store/darkMatterStore";
+import { useAction, useResource } from "../hooks/useResource";
+import { dashboardStore, useIsOperator } from "../store/dashboardStore";
 import { short } from "../components/JsonView";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 import { ProposalView } from "./ProposalView";
 
-export function PromoteButton({ worldLine }: { worldLine: WorldLine }) {
+export function PromotionView({ worldLine }: { worldLine: WorldLine }) {
   const isOperator = useIsOperator();
   const [created, setCreated] = useState<string | null>(null);
   const action = useAction();
@@ -22,7 +22,7 @@ export function PromoteButton({ worldLine }: { worldLine: WorldLine }) {
     const proposal = await action.run(() => ok(api().POST("/api/v1/promotions", { body })), "creating the proposal…");
     if (proposal) {
       setCreated(proposal.id);
-      darkMatterStore.bump("promotions", "ledger");
+      dashboardStore.bump("promotions", "ledger");
     }
   };
 
