@@ -3,7 +3,7 @@
 // the views showing them fetch again. When the socket cannot open (a server without the live
 // channel, a network drop) the store says "polling" and the views poll every 3 s; reconnects back
 // off to 30 s.
-import type { LiveFrame } from "../../../src/live/notification";
+import type { LiveFrame } from "../../../src/core/live-notification";
 import { dashboardStore, TOPICS, type Topic } from "../store/dashboardStore";
 
 const MAX_BACKOFF_MS = 30_000;
