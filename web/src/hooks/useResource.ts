@@ -6,7 +6,8 @@
 // finds nothing new re-renders nothing (the multiverse graph does not re-lay itself out).
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, asApiError } from "../api/problem";
-import { useDashboardStore, type Topic } from "../store/dashboardStore";
+import type { LiveTopic } from "../../../src/core/live-notification";
+import { useDashboardStore } from "../store/dashboardStore";
 
 export const POLL_MS = 3_000;
 export const LIVE_POLL_MS = 15_000;
@@ -18,7 +19,7 @@ export interface Resource<T> {
   reload: () => void;
 }
 
-export function useResource<T>(key: string | null, load: () => Promise<T>, topics: readonly Topic[], options: { poll?: boolean; keepPrevious?: boolean } = {}): Resource<T> {
+export function useResource<T>(key: string | null, load: () => Promise<T>, topics: readonly LiveTopic[], options: { poll?: boolean; keepPrevious?: boolean } = {}): Resource<T> {
   const token = useDashboardStore((s) => s.token);
   const live = useDashboardStore((s) => s.live);
   const version = useDashboardStore((s) => topics.reduce((sum, topic) => sum + s.versions[topic], 0));

@@ -3,8 +3,8 @@
 // the views showing them fetch again. When the socket cannot open (a server without the live
 // channel, a network drop) the store says "polling" and the views poll every 3 s; reconnects back
 // off to 30 s.
-import type { LiveFrame } from "../../../src/core/live-notification";
-import { dashboardStore, TOPICS, type Topic } from "../store/dashboardStore";
+import { LIVE_TOPICS, type LiveFrame, type LiveTopic } from "../../../src/core/live-notification";
+import { dashboardStore } from "../store/dashboardStore";
 
 const MAX_BACKOFF_MS = 30_000;
 const PING_MS = 25_000;
@@ -54,9 +54,10 @@ export function startLiveChannel(): () => void {
         dashboardStore.setLive("live");
         if (frame.type === "hello" && awaitingAuth && !frame.operator) return;
         awaitingAuth = false;
-        dashboardStore.bump(...TOPICS); // catch up on whatever changed while we were away
+        dashboardStore.bump(...LIVE_TOPICS); // catch up on whatever changed while we were away
       } else if (frame.type === "change") {
-        dashboardStore.bump(...frame.notification.topics.filter((topic): topic is Topic => (TOPICS as readonly string[]).includes(topic)));
+        // a newer server may name topics this build has no views for
+        dashboardStore.bump(...frame.notification.topics.filter((topic): topic is LiveTopic => (LIVE_TOPICS as readonly string[]).includes(topic)));
       }
     };
     current.onclose = () => {

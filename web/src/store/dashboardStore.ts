@@ -1,16 +1,16 @@
 // The dashboard's shared state (seed 000 `store/darkMatterStore.ts`): the operator token (kept
 // for this browser session only), the live channel's state, and one version counter per topic
-// that the live channel bumps so the views showing that topic fetch again.
+// (the live channel's topics, src/core/live-notification.ts) that the live channel bumps so the
+// views showing that topic fetch again.
 import { useSyncExternalStore } from "react";
+import { LIVE_TOPICS, type LiveTopic } from "../../../src/core/live-notification";
 
-export const TOPICS = ["worldlines", "ledger", "promotions", "events", "agents", "tasks", "arbiter"] as const;
-export type Topic = (typeof TOPICS)[number];
 export type LiveState = "connecting" | "live" | "polling";
 
 export interface DashboardState {
   token: string;
   live: LiveState;
-  versions: Record<Topic, number>;
+  versions: Record<LiveTopic, number>;
   apiUrl: string;
 }
 
@@ -27,7 +27,7 @@ function readToken(): string {
 let state: DashboardState = {
   token: readToken(),
   live: "connecting",
-  versions: Object.fromEntries(TOPICS.map((topic) => [topic, 0])) as Record<Topic, number>,
+  versions: Object.fromEntries(LIVE_TOPICS.map((topic) => [topic, 0])) as Record<LiveTopic, number>,
   apiUrl: "",
 };
 const listeners = new Set<() => void>();
@@ -59,7 +59,7 @@ export const dashboardStore = {
     set({ apiUrl });
   },
   /** Something under these topics changed: views showing them fetch again. */
-  bump(...topics: Topic[]): void {
+  bump(...topics: LiveTopic[]): void {
     const versions = { ...state.versions };
     for (const topic of topics) versions[topic] += 1;
     set({ versions });
