@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { POLL_MS } from "../hooks/useResource";
 import { dashboardStore, useDashboardStore } from "../store/dashboardStore";
 
 /**
@@ -36,7 +37,7 @@ export function TokenBar() {
 
 export function LiveBadge() {
   const live = useDashboardStore((s) => s.live);
-  const label = live === "live" ? "live" : live === "polling" ? "polling every 3 s" : "connecting…";
+  const label = live === "live" ? "live" : live === "polling" ? `polling every ${POLL_MS / 1000} s` : "connecting…";
   return (
     <span className={`badge live-${live}`} data-testid="live-state" title="changes appear without reloading: over the live WebSocket, or by polling when it is unavailable">
       ● {label}

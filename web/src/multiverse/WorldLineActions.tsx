@@ -2,7 +2,7 @@
 // refused merge shows its conflicts), terminate it, release it from quarantine.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import type { Conflict, MultiverseNode, WorldLine } from "../api/types";
+import type { Conflict, MergeStrategy, MultiverseNode, WorldLine } from "../api/types";
 import { useAction } from "../hooks/useResource";
 import { dashboardStore } from "../store/dashboardStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
@@ -93,7 +93,7 @@ function MergeForm({ worldLine, others }: { worldLine: WorldLine; others: Multiv
   const [done, setDone] = useState<string | null>(null);
   const action = useAction();
   const sourceName = others.find((o) => o.id === source)?.name ?? source;
-  const merge = async (strategy: "three-way" | "ours" | "theirs") => {
+  const merge = async (strategy: MergeStrategy) => {
     setDone(null);
     const result = await action.run(() => ok(api().POST("/api/v1/worldlines/{id}/merge", { params: { path: { id: worldLine.id } }, body: { source, strategy } })), "merging…");
     if (result) {

@@ -7,7 +7,12 @@ import type { MultiverseNode } from "../api/types";
 export type WorldLineNodeData = { worldLine: MultiverseNode; selected: boolean };
 export type WorldLineFlowNode = Node<WorldLineNodeData, "worldLine">;
 
-export function worldLineState(node: MultiverseNode): "blue" | "green" | "quarantined" | "terminated" {
+/** How a world line is drawn: quarantined or terminated when it is, else its colour. */
+export type WorldLineState = MultiverseNode["color"] | Exclude<MultiverseNode["status"], "active">;
+/** Every state, in the order the far-zoom map paints them. */
+export const WORLD_LINE_STATES: readonly WorldLineState[] = ["blue", "green", "quarantined", "terminated"];
+
+export function worldLineState(node: MultiverseNode): WorldLineState {
   if (node.status === "terminated") return "terminated";
   if (node.status === "quarantined") return "quarantined";
   return node.color;

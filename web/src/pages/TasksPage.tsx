@@ -7,8 +7,10 @@ import { useIsOperator } from "../store/dashboardStore";
 import { Unavailable } from "../components/ProblemMessage";
 import { TaskCard } from "../tasks/TaskCard";
 import { LoadOlder } from "../components/LoadOlder";
+import { TASK_STATUSES } from "../../../src/core/task-lifecycle";
 
-const FILTERS = ["pending-approval", "", "approved", "dispatched", "completed", "failed", "rejected", "cancelled"] as const;
+/** Tasks waiting for the operator first, then all ("") and every other status in lifecycle order. */
+const FILTERS = ["pending-approval", "", ...TASK_STATUSES.filter((status) => status !== "pending-approval")] as const;
 
 export function TasksPage() {
   const isOperator = useIsOperator();

@@ -3,7 +3,7 @@
 // green in the graph when the decision lands.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import type { WorldLine } from "../api/types";
+import type { CreateProposal, WorldLine } from "../api/types";
 import { useAction, useResource } from "../hooks/useResource";
 import { dashboardStore, useIsOperator } from "../store/dashboardStore";
 import { short } from "../components/JsonView";
@@ -18,7 +18,7 @@ export function PromotionView({ worldLine }: { worldLine: WorldLine }) {
   const open = pending.data?.items.filter((p) => p.payload.worldline === worldLine.id) ?? [];
   const shown = [...new Set([...(created ? [created] : []), ...open.map((p) => p.id)])];
 
-  const propose = async (body: { kind: "promote"; worldline: string } | { kind: "rollback"; worldline: string; commit: string }) => {
+  const propose = async (body: Extract<CreateProposal, { kind: "promote" | "rollback" }>) => {
     const proposal = await action.run(() => ok(api().POST("/api/v1/promotions", { body })), "creating the proposal…");
     if (proposal) {
       setCreated(proposal.id);
