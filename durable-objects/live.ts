@@ -2,13 +2,13 @@
 // Hibernation API (sockets stay open while the object sleeps; it wakes only to fan out a change
 // or to answer an auth frame; pings are answered by the runtime without waking it). Each socket
 // carries whether it presented the operator token; `publish` sends each socket only the view of a
-// notification its audience allows (src/live/notification.ts). Each socket is tagged with its
+// notification its audience allows (src/core/live-notification.ts). Each socket is tagged with its
 // client's address key, so the anonymous sockets of one address are counted without a scan.
 import { DurableObject } from "cloudflare:workers";
 import { UNKNOWN_CLIENT } from "../src/core/client-address.js";
 import { secretsEqual } from "../src/core/constant-time.js";
 import { problemResponse } from "../src/http/problem.js";
-import { viewFor, type LiveClientFrame, type LiveFrame, type LiveNotification } from "../src/live/notification.js";
+import { viewFor, type LiveClientFrame, type LiveFrame, type LiveNotification } from "../src/core/live-notification.js";
 
 export const LIVE_NAME = "live";
 /** Set by the /api/v1/live route (never taken from the client): "1" when the upgrade request carried the operator token. */

@@ -21,6 +21,9 @@ export function ulid(time = Date.now()): string {
   return out;
 }
 
+/** A world line's id, `newId("wl")`: the WorldLineId schema and the dashboard's filters test against it. */
+export const WORLD_LINE_ID_PATTERN = /^wl_[0-9a-z]{26}$/;
+
 export function newId(prefix: string, time?: number): string {
   return `${prefix}_${ulid(time)}`;
 }

@@ -1,7 +1,10 @@
 // Seed-004 privacy levels, most to least strict. Only the two public levels are visible without
 // the operator token; a fork may keep its parent's level or pick a stricter one, and a merge may
 // link a source's history into a target only if the source is no stricter than the target.
-import { PRIVACY_LEVELS, type Privacy } from "../schemas/worldline.js";
+import type { Privacy } from "../schemas/worldline.js";
+
+/** The levels in order; the zod enum is built from this list, so the dashboard has it without zod. */
+export const PRIVACY_LEVELS = ["private", "private-network", "p2p", "public-network", "full-public"] as const;
 
 const rank = (level: Privacy) => PRIVACY_LEVELS.indexOf(level);
 

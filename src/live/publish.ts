@@ -4,7 +4,7 @@
 import type { Live } from "../../durable-objects/live.js";
 import { LIVE_NAME } from "../../durable-objects/live.js";
 import type { Event } from "../schemas/events.js";
-import { notificationOfEvent, type LiveNotification } from "./notification.js";
+import { notificationOfEvent, type LiveNotification } from "../core/live-notification.js";
 
 type LiveRpc = Pick<Live, "publish" | "fetch">;
 

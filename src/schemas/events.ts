@@ -9,10 +9,10 @@
 // outside type can never collide with one of ours, today or when we add types to a namespace we own.
 import { z } from "zod";
 import { MAX_NAME_LENGTH } from "../core/limits.js";
+import { SEVERITIES } from "../core/severity.js";
 import { Cursor, Hash, Limit } from "./common.js";
 import { Privacy, WorldLineId } from "./worldline.js";
 
-export const SEVERITIES = ["debug", "info", "warning", "error", "critical"] as const;
 export const Severity = z.enum(SEVERITIES).meta({ description: "error and critical events trigger HALO" });
 export type Severity = z.infer<typeof Severity>;
 

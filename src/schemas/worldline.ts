@@ -1,15 +1,16 @@
 import { z } from "zod";
+import { WORLD_LINE_ID_PATTERN } from "../core/ids.js";
 import { ENTITY_ID_PATTERN, MAX_NAME_LENGTH } from "../core/limits.js";
+import { PRIVACY_LEVELS } from "../core/privacy.js";
 import { Cursor, Hash, Limit } from "./common.js";
 
-export const PRIVACY_LEVELS = ["private", "private-network", "p2p", "public-network", "full-public"] as const;
 export const Privacy = z.enum(PRIVACY_LEVELS).meta({ description: "seed-004 privacy level, most to least strict" });
 export type Privacy = z.infer<typeof Privacy>;
 
 export const WorldLineStatus = z.enum(["active", "quarantined", "terminated"]);
 export type WorldLineStatus = z.infer<typeof WorldLineStatus>;
 
-export const WorldLineId = z.string().regex(/^wl_[0-9a-z]{26}$/).meta({ description: "world line id", example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" });
+export const WorldLineId = z.string().regex(WORLD_LINE_ID_PATTERN).meta({ description: "world line id", example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" });
 export const WorldLineName = z.string().min(1).max(MAX_NAME_LENGTH);
 export const EntityId = z.string().regex(ENTITY_ID_PATTERN, "entity ids are 1–256 characters of A–Z a–z 0–9 . _ : / -");
 export const EntityValue = z.unknown().meta({ description: "any JSON value" });

@@ -80,7 +80,7 @@ describe("dashboard: multiverse", () => {
     await page.mouse.click(x, y);
     await expect.poll(() => page.getByTestId("worldline-panel").locator("h2").textContent()).toBe(name);
     await expect.poll(() => graph.getAttribute("data-view")).toBe("nodes");
-    await expect.poll(() => node(page, name).getAttribute("class")).toContain("env-selected");
+    await expect.poll(() => node(page, name).getAttribute("class")).toContain("wl-selected");
     expect(await node(page, name).getAttribute("data-id")).toBe(created.id);
     await page.context().close();
   });

@@ -6,7 +6,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, OPERATOR_TOKEN } from "../api.js";
 import { liveStub } from "../../src/live/publish.js";
-import type { LiveFrame } from "../../src/live/notification.js";
+import type { LiveFrame } from "../../src/core/live-notification.js";
 
 const DASHBOARD = "https://dashboard.test";
 const worker = () => (exports as any).default as { fetch: (request: Request) => Promise<Response> };

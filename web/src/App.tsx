@@ -2,8 +2,8 @@
 // lands on the same page and world line), the token bar and the live state.
 import { useEffect, useState } from "react";
 import { LiveBadge, TokenBar } from "./components/TokenBar";
-import { useDarkMatterStore } from "./store/darkMatterStore";
-import { DarkMatterPage } from "./pages/DarkMatterPage";
+import { useDashboardStore } from "./store/dashboardStore";
+import { MultiversePage } from "./pages/MultiversePage";
 import { LedgerPage } from "./pages/LedgerPage";
 import { TasksPage } from "./pages/TasksPage";
 import { MeshPage } from "./pages/MeshPage";
@@ -20,7 +20,7 @@ function parseHash(): { page: PageId; item: string | null } {
 
 export function App() {
   const [route, setRoute] = useState(parseHash);
-  const apiUrl = useDarkMatterStore((s) => s.apiUrl);
+  const apiUrl = useDashboardStore((s) => s.apiUrl);
   useEffect(() => {
     const onHash = () => setRoute(parseHash());
     window.addEventListener("hashchange", onHash);
@@ -44,7 +44,7 @@ export function App() {
         <a className="muted" href={`${apiUrl}/api/docs`} target="_blank" rel="noreferrer">API</a>
       </header>
       <main>
-        {route.page === "multiverse" && <DarkMatterPage selected={route.item} onSelect={(id) => go("multiverse", id)} />}
+        {route.page === "multiverse" && <MultiversePage selected={route.item} onSelect={(id) => go("multiverse", id)} />}
         {route.page === "ledger" && <LedgerPage />}
         {route.page === "tasks" && <TasksPage />}
         {route.page === "mesh" && <MeshPage />}

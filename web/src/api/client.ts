@@ -4,10 +4,10 @@
 import createClient from "openapi-fetch";
 import type { paths } from "./schema";
 import { ApiError, asApiError, toProblem } from "./problem";
-import { darkMatterStore } from "../store/darkMatterStore";
+import { dashboardStore } from "../store/dashboardStore";
 
 const authorized = (request: Request) => {
-  const token = darkMatterStore.get().token;
+  const token = dashboardStore.get().token;
   if (token) request.headers.set("authorization", `Bearer ${token}`);
   return request;
 };
@@ -15,7 +15,7 @@ const authorized = (request: Request) => {
 let client = createClient<paths>({ baseUrl: "" });
 
 export function configureApi(apiUrl: string): void {
-  darkMatterStore.setApiUrl(apiUrl);
+  dashboardStore.setApiUrl(apiUrl);
   client = createClient<paths>({ baseUrl: apiUrl });
   client.use({ onRequest: ({ request }) => authorized(request) });
 }

@@ -1,13 +1,8 @@
 // RFC 9457 problem details as the dashboard shows them: the server's `detail`, next to what caused it.
-export interface Problem {
-  type?: string;
-  title?: string;
-  status: number;
-  code?: string;
-  detail: string;
-  errors?: Array<{ path: string; message: string }>;
-  [extension: string]: unknown;
-}
+import type { ApiProblem } from "./types";
+
+/** The API's problem, of which a mesh `{error}`, a plain-text answer or a network failure have only status and detail. */
+export type Problem = Partial<ApiProblem> & Pick<ApiProblem, "status" | "detail">;
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {

@@ -1,5 +1,5 @@
 // The "older …" button under a paged list (useOlderPages), with its progress and problem.
-import type { OlderPages } from "../hooks/useDarkMatter";
+import type { OlderPages } from "../hooks/useResource";
 import { Pending, ProblemMessage } from "./ProblemMessage";
 
 export function LoadOlder<T>({ pages, noun }: { pages: OlderPages<T>; noun: string }) {

@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { darkMatterStore, useDarkMatterStore } from "../store/darkMatterStore";
+import { POLL_MS } from "../hooks/useResource";
+import { dashboardStore, useDashboardStore } from "../store/dashboardStore";
 
 /**
  * The operator token, entered once per browser session (sessionStorage: gone when the tab closes,
@@ -7,13 +8,13 @@ import { darkMatterStore, useDarkMatterStore } from "../store/darkMatterStore";
  * public world lines.
  */
 export function TokenBar() {
-  const token = useDarkMatterStore((s) => s.token);
+  const token = useDashboardStore((s) => s.token);
   const [draft, setDraft] = useState("");
   if (token) {
     return (
       <div className="token-bar" data-testid="token-bar">
         <span className="badge operator">operator</span>
-        <button className="link" onClick={() => darkMatterStore.setToken("")}>forget token</button>
+        <button className="link" onClick={() => dashboardStore.setToken("")}>forget token</button>
       </div>
     );
   }
@@ -23,7 +24,7 @@ export function TokenBar() {
       data-testid="token-bar"
       onSubmit={(event) => {
         event.preventDefault();
-        darkMatterStore.setToken(draft.trim());
+        dashboardStore.setToken(draft.trim());
         setDraft("");
       }}
     >
@@ -35,8 +36,8 @@ export function TokenBar() {
 }
 
 export function LiveBadge() {
-  const live = useDarkMatterStore((s) => s.live);
-  const label = live === "live" ? "live" : live === "polling" ? "polling every 3 s" : "connecting…";
+  const live = useDashboardStore((s) => s.live);
+  const label = live === "live" ? "live" : live === "polling" ? `polling every ${POLL_MS / 1000} s` : "connecting…";
   return (
     <span className={`badge live-${live}`} data-testid="live-state" title="changes appear without reloading: over the live WebSocket, or by polling when it is unavailable">
       ● {label}

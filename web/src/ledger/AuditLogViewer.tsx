@@ -5,6 +5,7 @@
 import { memo, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import type { LedgerEntry, LedgerKind } from "../api/types";
+import { WORLD_LINE_ID_PATTERN } from "../../../src/core/ids";
 import { LEDGER_KINDS } from "../../../src/core/ledger-entry";
 import { JsonView, short } from "../components/JsonView";
 import { FilteredSource, IndexedSource, type EntrySource } from "./entrySource";
@@ -22,7 +23,7 @@ export function AuditLogViewer({ size, checkpoint, authorities }: { size: number
   const [jump, setJump] = useState("");
   const [selected, setSelected] = useState<LedgerEntry | null>(null);
   const [, rerender] = useReducer((n: number) => n + 1, 0);
-  const filtered = kind !== "" || /^wl_[0-9a-z]{26}$/.test(worldline.trim());
+  const filtered = kind !== "" || WORLD_LINE_ID_PATTERN.test(worldline.trim());
   const sizeRef = useRef(size);
   sizeRef.current = size;
   const source: EntrySource = useMemo(

@@ -3,8 +3,8 @@
 // the views showing them fetch again. When the socket cannot open (a server without the live
 // channel, a network drop) the store says "polling" and the views poll every 3 s; reconnects back
 // off to 30 s.
-import type { LiveFrame } from "../../../src/live/notification";
-import { darkMatterStore, TOPICS, type Topic } from "../store/darkMatterStore";
+import { LIVE_TOPICS, type LiveFrame, type LiveTopic } from "../../../src/core/live-notification";
+import { dashboardStore } from "../store/dashboardStore";
 
 const MAX_BACKOFF_MS = 30_000;
 const PING_MS = 25_000;
@@ -15,10 +15,10 @@ export function startLiveChannel(): () => void {
   let stopped = false;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let ping: ReturnType<typeof setInterval> | undefined;
-  let token = darkMatterStore.get().token;
+  let token = dashboardStore.get().token;
 
   const url = () => {
-    const base = new URL(darkMatterStore.get().apiUrl || window.location.origin);
+    const base = new URL(dashboardStore.get().apiUrl || window.location.origin);
     base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
     base.pathname = "/api/v1/live";
     return base.toString();
@@ -26,7 +26,7 @@ export function startLiveChannel(): () => void {
 
   const connect = () => {
     if (stopped) return;
-    darkMatterStore.setLive(darkMatterStore.get().live === "live" ? "connecting" : darkMatterStore.get().live);
+    dashboardStore.setLive(dashboardStore.get().live === "live" ? "connecting" : dashboardStore.get().live);
     try {
       socket = new WebSocket(url());
     } catch {
@@ -51,12 +51,13 @@ export function startLiveChannel(): () => void {
       }
       if (frame.type === "hello" || (frame.type === "error" && awaitingAuth)) {
         backoff = 1_000;
-        darkMatterStore.setLive("live");
+        dashboardStore.setLive("live");
         if (frame.type === "hello" && awaitingAuth && !frame.operator) return;
         awaitingAuth = false;
-        darkMatterStore.bump(...TOPICS); // catch up on whatever changed while we were away
+        dashboardStore.bump(...LIVE_TOPICS); // catch up on whatever changed while we were away
       } else if (frame.type === "change") {
-        darkMatterStore.bump(...frame.notification.topics.filter((topic): topic is Topic => (TOPICS as readonly string[]).includes(topic)));
+        // a newer server may name topics this build has no views for
+        dashboardStore.bump(...frame.notification.topics.filter((topic): topic is LiveTopic => (LIVE_TOPICS as readonly string[]).includes(topic)));
       }
     };
     current.onclose = () => {
@@ -67,15 +68,15 @@ export function startLiveChannel(): () => void {
 
   const scheduleRetry = () => {
     socket = null;
-    darkMatterStore.setLive("polling");
+    dashboardStore.setLive("polling");
     if (stopped) return;
     retry = setTimeout(connect, backoff);
     backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
   };
 
   // A new token means a new audience: reconnect so the server re-checks it.
-  const unsubscribe = darkMatterStore.subscribe(() => {
-    const next = darkMatterStore.get().token;
+  const unsubscribe = dashboardStore.subscribe(() => {
+    const next = dashboardStore.get().token;
     if (next === token) return;
     token = next;
     if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "auth", token }));

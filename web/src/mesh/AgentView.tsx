@@ -2,8 +2,9 @@
 // with their webhook updates; connect to a peer, send messages, answer received ones.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useAction, useResource } from "../hooks/useDarkMatter";
-import { darkMatterStore } from "../store/darkMatterStore";
+import type { ConnectionAction } from "../api/types";
+import { useAction, useResource } from "../hooks/useResource";
+import { dashboardStore } from "../store/dashboardStore";
 import { JsonView } from "../components/JsonView";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 import { InboxItem } from "./InboxItem";
@@ -18,8 +19,8 @@ export function AgentView({ name }: { name: string }) {
   const sent = useResource(`sent:${name}`, () => ok(api().GET("/api/v1/agents/{name}/sent", path)), ["agents"]);
   const action = useAction();
   const [target, setTarget] = useState("");
-  const connect = async (body: { action: "request" | "accept" | "reject" | "disconnect"; target_url?: string; request_id?: string; agent_id?: string }) => {
-    if (await action.run(() => ok(api().POST("/api/v1/agents/{name}/connections", { ...path, body })), `${body.action}…`)) darkMatterStore.bump("agents");
+  const connect = async (body: ConnectionAction) => {
+    if (await action.run(() => ok(api().POST("/api/v1/agents/{name}/connections", { ...path, body })), `${body.action}…`)) dashboardStore.bump("agents");
   };
   const id = identity.data;
   return (

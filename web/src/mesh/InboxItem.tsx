@@ -3,8 +3,8 @@
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { InboxMessage } from "../api/types";
-import { useAction } from "../hooks/useDarkMatter";
-import { darkMatterStore } from "../store/darkMatterStore";
+import { useAction } from "../hooks/useResource";
+import { dashboardStore } from "../store/dashboardStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 
 export function InboxItem({ agent, message }: { agent: string; message: InboxMessage }) {
@@ -12,7 +12,7 @@ export function InboxItem({ agent, message }: { agent: string; message: InboxMes
   const action = useAction();
   const respond = async () => {
     const params = { path: { name: agent, messageId: message.message_id } };
-    if (await action.run(() => ok(api().POST("/api/v1/agents/{name}/messages/{messageId}/respond", { params, body: { response } })), "signing and answering…")) darkMatterStore.bump("agents");
+    if (await action.run(() => ok(api().POST("/api/v1/agents/{name}/messages/{messageId}/respond", { params, body: { response } })), "signing and answering…")) dashboardStore.bump("agents");
   };
   return (
     <li data-testid="inbox-message" data-id={message.message_id}>

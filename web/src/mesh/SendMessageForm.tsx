@@ -2,8 +2,8 @@
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { Connection } from "../api/types";
-import { useAction } from "../hooks/useDarkMatter";
-import { darkMatterStore } from "../store/darkMatterStore";
+import { useAction } from "../hooks/useResource";
+import { dashboardStore } from "../store/dashboardStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 
 export function SendMessageForm({ name, connections }: { name: string; connections: Connection[] }) {
@@ -16,7 +16,7 @@ export function SendMessageForm({ name, connections }: { name: string; connectio
     if (result) {
       setContent("");
       setSent(`sent ${result.message_id}`);
-      darkMatterStore.bump("agents");
+      dashboardStore.bump("agents");
     }
   };
   return (

@@ -3,16 +3,18 @@
 import { useEffect, useRef, useState } from "react";
 import { api, ok } from "../api/client";
 import type { GenomeWeights } from "../api/types";
-import { useResource } from "../hooks/useDarkMatter";
+import { useResource } from "../hooks/useResource";
 import { short, when } from "../components/JsonView";
 import { Unavailable } from "../components/ProblemMessage";
 import { GenomeChart, type WeightSample } from "./GenomeChart";
+import { THREAT_ALERT, THREAT_QUARANTINE } from "../../../src/core/arbiter/decision";
+import { CORE_NAMES } from "../../../src/core/arbiter/genome";
 
 const MAX_SAMPLES = 500;
 
 function isWeights(value: unknown): value is GenomeWeights {
   const w = value as Record<string, unknown> | null;
-  return !!w && ["R", "B", "E", "O"].every((key) => typeof w[key] === "number");
+  return !!w && CORE_NAMES.every((key) => typeof w[key] === "number");
 }
 
 export function ArbiterView({ id }: { id: string }) {
@@ -43,7 +45,7 @@ export function ArbiterView({ id }: { id: string }) {
     <section data-testid="arbiter">
       <dl className="facts">
         <dt>arbiter</dt><dd>{s.enabled ? `on, every ${s.intervalMs} ms` : "off"}</dd>
-        <dt>threat</dt><dd className={threat !== undefined && threat >= 0.85 ? "bad" : threat !== undefined && threat >= 0.6 ? "warn" : ""}>{threat?.toFixed(3) ?? "—"}</dd>
+        <dt>threat</dt><dd className={threat !== undefined && threat >= THREAT_QUARANTINE ? "bad" : threat !== undefined && threat >= THREAT_ALERT ? "warn" : ""}>{threat?.toFixed(3) ?? "—"}</dd>
         <dt>decision</dt><dd>{s.lastDecision ? `${s.lastDecision.action} at beat ${s.lastDecision.beat} (${when(s.lastDecision.at)})` : "no beat yet"}</dd>
         <dt>T_Λ</dt><dd>{s.tLambda.toFixed(4)} s</dd>
         <dt>PID</dt><dd>error {s.pid.error.toFixed(3)}, output {s.pid.output.toFixed(3)}, {s.pid.stable ? "stable" : "unstable"}</dd>

@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { Commit } from "../api/types";
-import { useResource } from "../hooks/useDarkMatter";
+import { useResource } from "../hooks/useResource";
 import { short, when } from "../components/JsonView";
 import { ProblemMessage } from "../components/ProblemMessage";
 

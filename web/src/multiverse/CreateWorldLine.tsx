@@ -1,16 +1,16 @@
 // A new blue world line: a name, a privacy level and optional initial entities (JSON).
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useAction } from "../hooks/useDarkMatter";
-import { darkMatterStore } from "../store/darkMatterStore";
+import { useAction } from "../hooks/useResource";
+import { dashboardStore } from "../store/dashboardStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
-
-const PRIVACY = ["private", "private-network", "p2p", "public-network", "full-public"] as const;
+import { PRIVACY_LEVELS } from "../../../src/core/privacy";
+import type { Privacy } from "../../../src/schemas/worldline";
 
 export function CreateWorldLine({ onCreated }: { onCreated: (id: string) => void }) {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState("");
-  const [privacy, setPrivacy] = useState<(typeof PRIVACY)[number]>("private");
+  const [privacy, setPrivacy] = useState<Privacy>("private");
   const [entities, setEntities] = useState('{"sun": {"mass": 1}}');
   const action = useAction();
   if (!open) return <button className="primary" onClick={() => setOpen(true)}>new world line</button>;
@@ -25,7 +25,7 @@ export function CreateWorldLine({ onCreated }: { onCreated: (id: string) => void
       return ok(api().POST("/api/v1/worldlines", { body: { name, privacy, ...(parsed && { entities: parsed }) } }));
     }, "creating…");
     if (created) {
-      darkMatterStore.bump("worldlines");
+      dashboardStore.bump("worldlines");
       setOpen(false);
       setName("");
       onCreated(created.id);
@@ -35,7 +35,7 @@ export function CreateWorldLine({ onCreated }: { onCreated: (id: string) => void
     <form className="create-form" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
       <input aria-label="world line name" placeholder="name" value={name} onChange={(e) => setName(e.target.value)} autoFocus />
       <select aria-label="privacy" value={privacy} onChange={(e) => setPrivacy(e.target.value as typeof privacy)}>
-        {PRIVACY.map((p) => <option key={p}>{p}</option>)}
+        {PRIVACY_LEVELS.map((p) => <option key={p}>{p}</option>)}
       </select>
       <input aria-label="initial entities" className="wide" value={entities} onChange={(e) => setEntities(e.target.value)} />
       <button type="submit" className="primary" disabled={!name.trim() || !!action.pending}>create</button>

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { api, nextCursor, ok } from "../api/client";
 import type { Diff } from "../api/types";
-import { useResource } from "../hooks/useDarkMatter";
+import { useResource } from "../hooks/useResource";
 import { JsonView, short } from "../components/JsonView";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { useCommits } from "./CommitHistory";

@@ -3,7 +3,7 @@
 // is loaded, 25 per page on screen.
 import { useMemo, useState } from "react";
 import { api, nextCursor, ok } from "../api/client";
-import { useResource } from "../hooks/useDarkMatter";
+import { useResource } from "../hooks/useResource";
 import { JsonView, short } from "../components/JsonView";
 import { ProblemMessage } from "../components/ProblemMessage";
 

@@ -1,12 +1,14 @@
 // Genome weights R, B, E, O over beats, as a small SVG line chart.
 import type { GenomeWeights } from "../api/types";
+import { CORE_NAMES, type CoreName } from "../../../src/core/arbiter/genome";
 
 export interface WeightSample {
   beat: number;
   weights: GenomeWeights;
 }
 
-const SERIES = [["R", "#dd6b20"], ["B", "#3182ce"], ["E", "#e53e3e"], ["O", "#38a169"]] as const;
+const COLOURS: Record<CoreName, string> = { R: "#dd6b20", B: "#3182ce", E: "#e53e3e", O: "#38a169" };
+const SERIES = CORE_NAMES.map((key) => [key, COLOURS[key]] as const);
 
 export function GenomeChart({ samples, width = 360, height = 120 }: { samples: WeightSample[]; width?: number; height?: number }) {
   if (samples.length < 2) return <p className="muted">The chart appears after two beats with genome weights.</p>;

@@ -8,11 +8,11 @@ import { useEffect, useMemo, useRef } from "react";
 import { Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStore, useStoreApi, type Edge, type FitViewOptions } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import type { MultiverseGraphData } from "../api/types";
-import { EnvNode, type EnvFlowNode } from "./EnvNode";
+import { WorldLineNode, type WorldLineFlowNode } from "./WorldLineNode";
 import { layoutMultiverse, NODE_HEIGHT, NODE_WIDTH, type Point } from "./layout";
 import { DETAIL_ZOOM, MultiverseMap, type MapHandle } from "./MultiverseMap";
 
-const nodeTypes = { env: EnvNode };
+const nodeTypes = { worldLine: WorldLineNode };
 const LABEL_LIMIT = 150;
 const MIN_ZOOM = 0.02;
 // Hidden (map-drawn) nodes count too: they have fixed sizes, so no measuring is needed.
@@ -42,11 +42,11 @@ function Graph({ graph, selected, onSelect, search = "" }: GraphProps) {
   const far = useStore((store) => store.transform[2] < DETAIL_ZOOM);
   const map = useRef<MapHandle>(null);
   const following = useRef(true);
-  const nodes = useMemo<EnvFlowNode[]>(
+  const nodes = useMemo<WorldLineFlowNode[]>(
     () =>
       graph.nodes.map((worldLine) => ({
         id: worldLine.id,
-        type: "env",
+        type: "worldLine",
         position: positions.get(worldLine.id) ?? { x: 0, y: 0 },
         width: NODE_WIDTH,
         height: NODE_HEIGHT,
@@ -154,7 +154,7 @@ function inDetailedView(state: { transform: [number, number, number]; width: num
 function Legend({ count, edges, far }: { count: number; edges: number; far: boolean }) {
   return (
     <div className="legend" aria-label="legend">
-      <span className="swatch env-blue" /> blue <span className="swatch env-green" /> green <span className="swatch env-quarantined" /> quarantined <span className="swatch env-terminated" /> terminated
+      <span className="swatch wl-blue" /> blue <span className="swatch wl-green" /> green <span className="swatch wl-quarantined" /> quarantined <span className="swatch wl-terminated" /> terminated
       <span className="edge-key fork" /> fork <span className="edge-key merge" /> merge
       <span className="muted">
         {" "}

@@ -10,14 +10,13 @@
 import { forwardRef, useEffect, useImperativeHandle, useMemo, useRef, useState } from "react";
 import { getBezierPath, Position, useStoreApi } from "@xyflow/react";
 import type { MultiverseEdge, MultiverseNode } from "../api/types";
-import { envState } from "./EnvNode";
+import { WORLD_LINE_STATES, worldLineState, type WorldLineState } from "./WorldLineNode";
 import { NODE_HEIGHT, NODE_WIDTH, type Point } from "./layout";
 
 /** At and above this zoom the graph draws real DOM nodes with names; below it, this map. */
 export const DETAIL_ZOOM = 0.5;
 /** How far (screen pixels) outside a world line a pointer still picks it: specks are small. */
 const PICK_SLACK_PX = 4;
-const STATES = ["blue", "green", "quarantined", "terminated"] as const;
 /** The largest pan bitmap kept (device pixels; 4 bytes each): about four full-HD screens. */
 const MAX_CACHE_PIXELS = 8_000_000;
 
@@ -38,7 +37,7 @@ interface Props {
 
 /** The drawing, in flow coordinates: one path per world-line state and per edge kind, built once per graph. */
 interface Scene {
-  boxes: Record<(typeof STATES)[number], Path2D>;
+  boxes: Record<WorldLineState, Path2D>;
   fork: Path2D;
   merge: Path2D;
   placed: Array<{ node: MultiverseNode; at: Point }>;
@@ -53,7 +52,7 @@ function buildScene(nodes: readonly MultiverseNode[], edges: readonly Multiverse
   for (const node of nodes) {
     const at = positions.get(node.id);
     if (!at) continue;
-    boxes[envState(node)].rect(at.x, at.y, NODE_WIDTH, NODE_HEIGHT);
+    boxes[worldLineState(node)].rect(at.x, at.y, NODE_WIDTH, NODE_HEIGHT);
     placed.push({ node, at });
     bounds.minX = Math.min(bounds.minX, at.x);
     bounds.minY = Math.min(bounds.minY, at.y);
@@ -77,9 +76,9 @@ function readColours(element: Element) {
   const style = getComputedStyle(element);
   const value = (name: string) => style.getPropertyValue(name).trim();
   return {
-    border: Object.fromEntries(STATES.map((state) => [state, value(`--env-${state}-border`)])) as Record<(typeof STATES)[number], string>,
-    fill: Object.fromEntries(STATES.map((state) => [state, value(`--env-${state}-fill`)])) as Record<(typeof STATES)[number], string>,
-    selected: value("--env-selected"),
+    border: Object.fromEntries(WORLD_LINE_STATES.map((state) => [state, value(`--wl-${state}-border`)])) as Record<WorldLineState, string>,
+    fill: Object.fromEntries(WORLD_LINE_STATES.map((state) => [state, value(`--wl-${state}-fill`)])) as Record<WorldLineState, string>,
+    selected: value("--wl-selected"),
     fork: value("--edge-fork"),
     merge: value("--edge-merge"),
   };
@@ -110,7 +109,7 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
       target.setLineDash([]);
       // A box only a few pixels wide reads best as a solid dot of its state's border colour.
       const tiny = NODE_WIDTH * zoom < 24;
-      for (const state of STATES) {
+      for (const state of WORLD_LINE_STATES) {
         target.fillStyle = tiny ? colours.border[state] : colours.fill[state];
         target.fill(scene.boxes[state]);
         if (!tiny) {
@@ -227,7 +226,7 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
       />
       {tip && (
         <div className="map-tip" role="tooltip" data-testid="map-tip" style={{ left: tip.x, top: tip.y }}>
-          {tip.node.name} <span className="muted">· {envState(tip.node)}</span>
+          {tip.node.name} <span className="muted">· {worldLineState(tip.node)}</span>
         </div>
       )}
     </>

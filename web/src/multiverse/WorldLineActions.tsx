@@ -2,9 +2,9 @@
 // refused merge shows its conflicts), terminate it, release it from quarantine.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import type { Conflict, MultiverseNode, WorldLine } from "../api/types";
-import { useAction } from "../hooks/useDarkMatter";
-import { darkMatterStore } from "../store/darkMatterStore";
+import type { Conflict, MergeStrategy, MultiverseNode, WorldLine } from "../api/types";
+import { useAction } from "../hooks/useResource";
+import { dashboardStore } from "../store/dashboardStore";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 import { MergeConflicts } from "./MergeConflicts";
 
@@ -42,7 +42,7 @@ function PatchForm({ id }: { id: string }) {
     );
     if (result) {
       setDone(`committed ${result.commit.slice(0, 10)} (${result.changed} entities changed)`);
-      darkMatterStore.bump("worldlines");
+      dashboardStore.bump("worldlines");
     }
   };
   return (
@@ -70,7 +70,7 @@ function ForkForm({ id, name, onForked }: { id: string; name: string; onForked: 
   const submit = async () => {
     const fork = await action.run(() => ok(api().POST("/api/v1/worldlines/{id}/fork", { params: { path: { id } }, body: { name: forkName } })), "forking…");
     if (fork) {
-      darkMatterStore.bump("worldlines");
+      dashboardStore.bump("worldlines");
       onForked(fork.id);
     }
   };
@@ -93,13 +93,13 @@ function MergeForm({ worldLine, others }: { worldLine: WorldLine; others: Multiv
   const [done, setDone] = useState<string | null>(null);
   const action = useAction();
   const sourceName = others.find((o) => o.id === source)?.name ?? source;
-  const merge = async (strategy: "three-way" | "ours" | "theirs") => {
+  const merge = async (strategy: MergeStrategy) => {
     setDone(null);
     const result = await action.run(() => ok(api().POST("/api/v1/worldlines/{id}/merge", { params: { path: { id: worldLine.id } }, body: { source, strategy, squash: false } })), "merging…");
     if (result) {
       setConflicts(null);
       setDone(result.merged ? `merged as ${result.commit.slice(0, 10)}: ${result.changed} changed${result.resolved.length ? `, ${result.resolved.length} conflicts settled (${strategy})` : ""}` : "nothing to merge");
-      darkMatterStore.bump("worldlines");
+      dashboardStore.bump("worldlines");
     }
   };
   const refused = action.error?.status === 409 ? (action.error.problem.conflicts as Conflict[] | undefined) : undefined;
@@ -135,10 +135,10 @@ function Lifecycle({ worldLine }: { worldLine: WorldLine }) {
   const [confirming, setConfirming] = useState(false);
   const terminate = async () => {
     setConfirming(false);
-    if (await action.run(() => ok(api().DELETE("/api/v1/worldlines/{id}", { params: { path: { id: worldLine.id } } })), "terminating…")) darkMatterStore.bump("worldlines");
+    if (await action.run(() => ok(api().DELETE("/api/v1/worldlines/{id}", { params: { path: { id: worldLine.id } } })), "terminating…")) dashboardStore.bump("worldlines");
   };
   const release = async () => {
-    if (await action.run(() => ok(api().POST("/api/v1/worldlines/{id}/release", { params: { path: { id: worldLine.id } } })), "releasing…")) darkMatterStore.bump("worldlines", "arbiter");
+    if (await action.run(() => ok(api().POST("/api/v1/worldlines/{id}/release", { params: { path: { id: worldLine.id } } })), "releasing…")) dashboardStore.bump("worldlines", "arbiter");
   };
   return (
     <fieldset>

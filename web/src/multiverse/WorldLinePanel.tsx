@@ -3,18 +3,18 @@
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { MultiverseNode } from "../api/types";
-import { useResource } from "../hooks/useDarkMatter";
-import { useIsOperator } from "../store/darkMatterStore";
+import { useResource } from "../hooks/useResource";
+import { useIsOperator } from "../store/dashboardStore";
 import { short, when } from "../components/JsonView";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { Tabs } from "../components/Tabs";
-import { PromoteButton } from "../promotion/PromoteButton";
+import { PromotionView } from "../promotion/PromotionView";
 import { ArbiterView } from "./ArbiterView";
 import { CommitHistory } from "./CommitHistory";
 import { DiffView } from "./DiffView";
 import { EntitiesView } from "./EntitiesView";
 import { WorldLineActions } from "./WorldLineActions";
-import { envState } from "./EnvNode";
+import { worldLineState } from "./WorldLineNode";
 
 type Tab = "entities" | "history" | "diff" | "arbiter" | "promotion" | "actions";
 
@@ -33,7 +33,7 @@ export function WorldLinePanel({ id, nodes, onSelect, onClose }: { id: string; n
         {w && (
           <dl className="facts">
             <dt>id</dt><dd><code>{w.id}</code></dd>
-            <dt>state</dt><dd><span className={`badge env-${envState(w)}`} data-testid="panel-state">{envState(w)}</span> {w.status} · {w.privacy}</dd>
+            <dt>state</dt><dd><span className={`badge wl-${worldLineState(w)}`} data-testid="panel-state">{worldLineState(w)}</span> {w.status} · {w.privacy}</dd>
             <dt>head</dt><dd><code title={w.head}>{short(w.head)}</code>{w.green && <> · green <code title={w.green}>{short(w.green)}</code></>}</dd>
             {w.parents.length > 0 && <><dt>forked from</dt><dd>{w.parents.map((p) => <button key={p} className="link" onClick={() => onSelect(p)}>{nodes.find((n) => n.id === p)?.name ?? p}</button>)}</dd></>}
             <dt>created</dt><dd>{when(w.createdAt)}</dd>
@@ -48,7 +48,7 @@ export function WorldLinePanel({ id, nodes, onSelect, onClose }: { id: string; n
         {tab === "history" && <CommitHistory id={id} green={w?.green ?? null} onDiff={(from, to) => { setDiff({ from, to }); setTab("diff"); }} />}
         {tab === "diff" && <DiffView key={diff ? `${diff.from}:${diff.to}` : "none"} id={id} initial={diff} />}
         {tab === "arbiter" && <ArbiterView id={id} />}
-        {tab === "promotion" && w && <PromoteButton worldLine={w} />}
+        {tab === "promotion" && w && <PromotionView worldLine={w} />}
         {tab === "actions" && w && <WorldLineActions worldLine={w} others={nodes} onSelect={onSelect} />}
       </div>
     </aside>

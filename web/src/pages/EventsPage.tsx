@@ -2,11 +2,16 @@
 // live; older pages are fetched on demand with the API's keyset cursor.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useOlderPages, useResource } from "../hooks/useDarkMatter";
-import { useIsOperator } from "../store/darkMatterStore";
+import { useOlderPages, useResource } from "../hooks/useResource";
+import { useIsOperator } from "../store/dashboardStore";
 import { JsonView, when } from "../components/JsonView";
 import { Unavailable } from "../components/ProblemMessage";
 import { LoadOlder } from "../components/LoadOlder";
+import { WORLD_LINE_ID_PATTERN } from "../../../src/core/ids";
+import { SEVERITIES } from "../../../src/core/severity";
+
+/** Each severity, and the two that trigger HALO together (the API takes a comma-separated list). */
+const SEVERITY_FILTERS = [...SEVERITIES, "error,critical"];
 
 export function EventsPage() {
   const isOperator = useIsOperator();
@@ -14,7 +19,7 @@ export function EventsPage() {
   const [severity, setSeverity] = useState("");
   const [worldline, setWorldline] = useState("");
   const [agent, setAgent] = useState("");
-  const query = { limit: 100, ...(type.trim() && { type: type.trim() }), ...(severity && { severity }), ...(/^wl_[0-9a-z]{26}$/.test(worldline.trim()) && { worldline: worldline.trim() }), ...(agent.trim() && { agent: agent.trim() }) };
+  const query = { limit: 100, ...(type.trim() && { type: type.trim() }), ...(severity && { severity }), ...(WORLD_LINE_ID_PATTERN.test(worldline.trim()) && { worldline: worldline.trim() }), ...(agent.trim() && { agent: agent.trim() }) };
   const key = JSON.stringify(query);
   const events = useResource(isOperator ? `events:${key}` : null, () => ok(api().GET("/api/v1/events", { params: { query } })), ["events"], { keepPrevious: true });
   const pages = useOlderPages(key, events.data, (cursor) => ok(api().GET("/api/v1/events", { params: { query: { ...query, cursor } } })));
@@ -26,7 +31,7 @@ export function EventsPage() {
         <input aria-label="event type" placeholder="type, e.g. worldline.* " value={type} onChange={(e) => setType(e.target.value)} />
         <select aria-label="severity" value={severity} onChange={(e) => setSeverity(e.target.value)}>
           <option value="">any severity</option>
-          {["debug", "info", "warning", "error", "critical", "error,critical"].map((s) => <option key={s}>{s}</option>)}
+          {SEVERITY_FILTERS.map((s) => <option key={s}>{s}</option>)}
         </select>
         <input aria-label="world line" placeholder="world line id" value={worldline} onChange={(e) => setWorldline(e.target.value)} />
         <input aria-label="agent" placeholder="agent id" value={agent} onChange={(e) => setAgent(e.target.value)} />

@@ -1,9 +1,9 @@
 // The consensus ledger: status with the signed checkpoint, and the audit log with per-entry
 // verification in this browser.
 import { api, ok } from "../api/client";
-import { useResource } from "../hooks/useDarkMatter";
+import { useResource } from "../hooks/useResource";
 import { ProblemMessage } from "../components/ProblemMessage";
-import { BlockchainStatus } from "../ledger/BlockchainStatus";
+import { LedgerStatusView } from "../ledger/LedgerStatusView";
 import { AuditLogViewer } from "../ledger/AuditLogViewer";
 import { AuthorityHistory, loadCheckpoint } from "../ledger/entryVerification";
 
@@ -20,7 +20,7 @@ export function LedgerPage() {
     <div className="page ledger-page">
       <h1>Consensus ledger</h1>
       <ProblemMessage error={status.error ?? checkpoint.error ?? authorities.error} context="ledger" />
-      {status.data && <BlockchainStatus status={status.data} checkpoint={checkpoint.data} />}
+      {status.data && <LedgerStatusView status={status.data} checkpoint={checkpoint.data} />}
       <h2>Audit log</h2>
       {status.data && <AuditLogViewer size={status.data.size} checkpoint={checkpoint.data} authorities={authorities.data} />}
     </div>

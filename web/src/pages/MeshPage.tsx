@@ -1,8 +1,8 @@
 // The agent mesh: agents hosted on this Worker, and one agent's connections and messages.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useAction, useResource } from "../hooks/useDarkMatter";
-import { darkMatterStore, useIsOperator } from "../store/darkMatterStore";
+import { useAction, useResource } from "../hooks/useResource";
+import { dashboardStore, useIsOperator } from "../store/dashboardStore";
 import { Pending, ProblemMessage, Unavailable } from "../components/ProblemMessage";
 import { AgentView } from "../mesh/AgentView";
 
@@ -17,7 +17,7 @@ export function MeshPage() {
     if (created) {
       setName("");
       setSelected(created.name);
-      darkMatterStore.bump("agents");
+      dashboardStore.bump("agents");
     }
   };
   if (!isOperator) return <div className="page"><h1>Mesh</h1><p className="muted">Agents' connections and messages are private: enter the operator token.</p></div>;

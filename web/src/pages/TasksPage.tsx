@@ -2,13 +2,15 @@
 // the rest with their timelines; the newest page is live, older ones load on demand.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useOlderPages, useResource } from "../hooks/useDarkMatter";
-import { useIsOperator } from "../store/darkMatterStore";
+import { useOlderPages, useResource } from "../hooks/useResource";
+import { useIsOperator } from "../store/dashboardStore";
 import { Unavailable } from "../components/ProblemMessage";
 import { TaskCard } from "../tasks/TaskCard";
 import { LoadOlder } from "../components/LoadOlder";
+import { TASK_STATUSES } from "../../../src/core/task-lifecycle";
 
-const FILTERS = ["pending-approval", "", "approved", "dispatched", "completed", "failed", "rejected", "cancelled"] as const;
+/** Tasks waiting for the operator first, then all ("") and every other status in lifecycle order. */
+const FILTERS = ["pending-approval", "", ...TASK_STATUSES.filter((status) => status !== "pending-approval")] as const;
 
 export function TasksPage() {
   const isOperator = useIsOperator();

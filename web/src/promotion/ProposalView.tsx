@@ -3,8 +3,8 @@
 // this browser and never sent; the digest is re-derived from the payload before signing, as the CLI does.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import { useAction, useResource } from "../hooks/useDarkMatter";
-import { darkMatterStore } from "../store/darkMatterStore";
+import { useAction, useResource } from "../hooks/useResource";
+import { dashboardStore } from "../store/dashboardStore";
 import { proposalDigest } from "../../../src/core/authority";
 import { hexToBytes } from "../../../src/core/hash";
 import { publicKeyOf, signHex } from "../../../src/core/signing";
@@ -66,7 +66,7 @@ function SignForm({ id, payload, digest, authorities }: { id: string; payload: u
     }, "signing and sending the approval…");
     if (result) {
       setKey("");
-      darkMatterStore.bump("promotions", "ledger", "worldlines");
+      dashboardStore.bump("promotions", "ledger", "worldlines");
     }
   };
   return (

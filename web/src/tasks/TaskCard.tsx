@@ -3,8 +3,8 @@
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { SquadTask } from "../api/types";
-import { useAction, useResource } from "../hooks/useDarkMatter";
-import { darkMatterStore, useIsOperator } from "../store/darkMatterStore";
+import { useAction, useResource } from "../hooks/useResource";
+import { dashboardStore, useIsOperator } from "../store/dashboardStore";
 import { JsonView, when } from "../components/JsonView";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 import { TaskTimeline } from "./TaskTimeline";
@@ -20,10 +20,10 @@ export function TaskCard({ summary }: { summary: SquadTask }) {
   const decide = async (decision: "approve" | "reject") => {
     const body = reason ? { reason } : {};
     const decided = () => ok(decision === "approve" ? api().POST("/api/v1/tasks/{id}/approve", { params, body }) : api().POST("/api/v1/tasks/{id}/reject", { params, body }));
-    if (await action.run(decided, decision === "approve" ? "approving…" : "rejecting…")) darkMatterStore.bump("tasks", "events");
+    if (await action.run(decided, decision === "approve" ? "approving…" : "rejecting…")) dashboardStore.bump("tasks", "events");
   };
   const dispatch = async () => {
-    if (await action.run(() => ok(api().POST("/api/v1/tasks/{id}/dispatch", { params, body: {} })), "dispatching to a squad member…")) darkMatterStore.bump("tasks", "events");
+    if (await action.run(() => ok(api().POST("/api/v1/tasks/{id}/dispatch", { params, body: {} })), "dispatching to a squad member…")) dashboardStore.bump("tasks", "events");
   };
   return (
     <article className={`task status-${task.status}`} data-testid="task" data-task-id={task.id} data-status={task.status}>

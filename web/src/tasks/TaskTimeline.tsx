@@ -1,13 +1,17 @@
 // A squad task's way from approval through dispatch to completion or failure (its `history`).
 import type { SquadTask } from "../api/types";
 import { when } from "../components/JsonView";
+import { TASK_STATUSES, TASK_TRANSITIONS, type TaskStatus } from "../../../src/core/task-lifecycle";
 
-const ORDER = ["pending-approval", "approved", "dispatched", "completed"];
+/** The final statuses other than completed: where a task stops short. */
+const STOPPED: readonly TaskStatus[] = TASK_STATUSES.filter((status) => TASK_TRANSITIONS[status].length === 0 && status !== "completed");
+/** The way to completion, in lifecycle order. */
+const ORDER = TASK_STATUSES.filter((status) => !STOPPED.includes(status));
 
 export function TaskTimeline({ task }: { task: SquadTask }) {
   const steps = task.history?.length ? task.history : [{ status: task.status, from: null, at: task.updatedAt, by: task.origin }];
   const reached = new Set<string>(steps.map((s) => s.status));
-  const ended = ["failed", "rejected", "cancelled"].includes(task.status) ? task.status : null;
+  const ended = STOPPED.includes(task.status) ? task.status : null;
   return (
     <div className="timeline" data-testid="task-timeline">
       <ol className="stages">

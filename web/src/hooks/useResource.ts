@@ -1,11 +1,13 @@
-// The dashboard's data hooks (seed 000 `hooks/useDarkMatter.ts`). A resource is fetched when its
-// key or the token changes, again whenever the live channel reports a change under one of its
+// The dashboard's data hooks (seed 000 `hooks/useDarkMatter.ts`): useResource (API data kept
+// fresh), useAction (a user action's progress and problem) and useOlderPages (a live list paged
+// back on demand). A resource is fetched when its key or the token changes, again whenever the live channel reports a change under one of its
 // topics, and by polling as a fallback (every 3 s without a live channel, every 15 s with one),
 // so no view ever needs a manual refresh. Identical answers keep their identity, so a poll that
 // finds nothing new re-renders nothing (the multiverse graph does not re-lay itself out).
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, asApiError } from "../api/problem";
-import { useDarkMatterStore, type Topic } from "../store/darkMatterStore";
+import type { LiveTopic } from "../../../src/core/live-notification";
+import { useDashboardStore } from "../store/dashboardStore";
 
 export const POLL_MS = 3_000;
 export const LIVE_POLL_MS = 15_000;
@@ -17,10 +19,10 @@ export interface Resource<T> {
   reload: () => void;
 }
 
-export function useResource<T>(key: string | null, load: () => Promise<T>, topics: readonly Topic[], options: { poll?: boolean; keepPrevious?: boolean } = {}): Resource<T> {
-  const token = useDarkMatterStore((s) => s.token);
-  const live = useDarkMatterStore((s) => s.live);
-  const version = useDarkMatterStore((s) => topics.reduce((sum, topic) => sum + s.versions[topic], 0));
+export function useResource<T>(key: string | null, load: () => Promise<T>, topics: readonly LiveTopic[], options: { poll?: boolean; keepPrevious?: boolean } = {}): Resource<T> {
+  const token = useDashboardStore((s) => s.token);
+  const live = useDashboardStore((s) => s.live);
+  const version = useDashboardStore((s) => topics.reduce((sum, topic) => sum + s.versions[topic], 0));
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [loading, setLoading] = useState(key !== null);

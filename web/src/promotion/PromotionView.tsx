@@ -3,14 +3,14 @@
 // green in the graph when the decision lands.
 import { useState } from "react";
 import { api, ok } from "../api/client";
-import type { WorldLine } from "../api/types";
-import { useAction, useResource } from "../hooks/useDarkMatter";
-import { darkMatterStore, useIsOperator } from "../store/darkMatterStore";
+import type { CreateProposal, WorldLine } from "../api/types";
+import { useAction, useResource } from "../hooks/useResource";
+import { dashboardStore, useIsOperator } from "../store/dashboardStore";
 import { short } from "../components/JsonView";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 import { ProposalView } from "./ProposalView";
 
-export function PromoteButton({ worldLine }: { worldLine: WorldLine }) {
+export function PromotionView({ worldLine }: { worldLine: WorldLine }) {
   const isOperator = useIsOperator();
   const [created, setCreated] = useState<string | null>(null);
   const action = useAction();
@@ -18,11 +18,11 @@ export function PromoteButton({ worldLine }: { worldLine: WorldLine }) {
   const open = pending.data?.items.filter((p) => p.payload.worldline === worldLine.id) ?? [];
   const shown = [...new Set([...(created ? [created] : []), ...open.map((p) => p.id)])];
 
-  const propose = async (body: { kind: "promote"; worldline: string } | { kind: "rollback"; worldline: string; commit: string }) => {
+  const propose = async (body: Extract<CreateProposal, { kind: "promote" | "rollback" }>) => {
     const proposal = await action.run(() => ok(api().POST("/api/v1/promotions", { body })), "creating the proposal…");
     if (proposal) {
       setCreated(proposal.id);
-      darkMatterStore.bump("promotions", "ledger");
+      dashboardStore.bump("promotions", "ledger");
     }
   };
 

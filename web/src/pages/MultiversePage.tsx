@@ -3,8 +3,8 @@
 import { useMemo, useState } from "react";
 import { api, nextCursor, ok } from "../api/client";
 import type { Multiverse, MultiverseGraphData } from "../api/types";
-import { useResource } from "../hooks/useDarkMatter";
-import { useIsOperator } from "../store/darkMatterStore";
+import { useResource } from "../hooks/useResource";
+import { useIsOperator } from "../store/dashboardStore";
 import { ProblemMessage } from "../components/ProblemMessage";
 import { MultiverseGraph } from "../multiverse/MultiverseGraph";
 import { WorldLinePanel } from "../multiverse/WorldLinePanel";
@@ -29,7 +29,7 @@ async function loadMultiverse(): Promise<MultiverseGraphData> {
   return { nodes, edges };
 }
 
-export function DarkMatterPage({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }) {
+export function MultiversePage({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }) {
   const graph = useResource("multiverse", loadMultiverse, ["worldlines", "ledger", "arbiter"]);
   const isOperator = useIsOperator();
   const [filter, setFilter] = useState("");

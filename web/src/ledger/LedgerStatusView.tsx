@@ -2,18 +2,18 @@
 // signed checkpoint and whether its signature holds in this browser; the operator can also ask
 // the server to re-check the whole log.
 import { api, ok } from "../api/client";
-import type { LedgerStatus } from "../api/types";
-import { useAction } from "../hooks/useDarkMatter";
-import { useIsOperator } from "../store/darkMatterStore";
+import type { LedgerStatus, LedgerVerification } from "../api/types";
+import { useAction } from "../hooks/useResource";
+import { useIsOperator } from "../store/dashboardStore";
 import { short } from "../components/JsonView";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 import type { TrustedCheckpoint } from "./entryVerification";
 import { useState } from "react";
 
-export function BlockchainStatus({ status, checkpoint }: { status: LedgerStatus; checkpoint: TrustedCheckpoint | undefined }) {
+export function LedgerStatusView({ status, checkpoint }: { status: LedgerStatus; checkpoint: TrustedCheckpoint | undefined }) {
   const isOperator = useIsOperator();
   const action = useAction();
-  const [audit, setAudit] = useState<{ ok: boolean; size: number; reason?: string; firstBadIndex?: number } | null>(null);
+  const [audit, setAudit] = useState<LedgerVerification | null>(null);
   const verifyAll = async () => {
     const result = await action.run(() => ok(api().POST("/api/v1/ledger/verify")), `re-checking ${status.size.toLocaleString()} entries on the server…`);
     if (result) setAudit(result);

@@ -3,6 +3,8 @@
 // the API, which applies privacy, so a hint only has to avoid leaking that something private
 // exists: anonymous sockets get only hints whose audience is "public".
 import type { Event } from "../schemas/events.js";
+import type { Privacy } from "../schemas/worldline.js";
+import { PUBLIC_LEVELS } from "./privacy.js";
 
 export const LIVE_TOPICS = ["worldlines", "ledger", "promotions", "events", "agents", "tasks", "arbiter"] as const;
 export type LiveTopic = (typeof LIVE_TOPICS)[number];
@@ -26,7 +28,6 @@ export type LiveFrame = { type: "hello"; operator: boolean } | { type: "change";
 export type LiveClientFrame = { type: "auth"; token: string } | { type: "ping" };
 
 const OPERATOR_ONLY_TOPICS = new Set<LiveTopic>(["events", "agents", "tasks"]);
-const PUBLIC_PRIVACY = new Set(["public-network", "full-public"]);
 
 /** The topics an event touches. */
 export function topicsOfEvent(type: string): LiveTopic[] {
@@ -48,7 +49,7 @@ export function topicsOfEvent(type: string): LiveTopic[] {
  */
 export function notificationOfEvent(event: Pick<Event, "id" | "type" | "worldline" | "agent" | "time" | "data">): LiveNotification {
   const privacy = (event.data as { privacy?: unknown }).privacy;
-  const isPublic = typeof privacy === "string" && PUBLIC_PRIVACY.has(privacy);
+  const isPublic = typeof privacy === "string" && PUBLIC_LEVELS.includes(privacy as Privacy);
   return {
     topics: topicsOfEvent(event.type),
     type: event.type,

@@ -1,16 +1,16 @@
 // The dashboard's shared state (seed 000 `store/darkMatterStore.ts`): the operator token (kept
 // for this browser session only), the live channel's state, and one version counter per topic
-// that the live channel bumps so the views showing that topic fetch again.
+// (the live channel's topics, src/core/live-notification.ts) that the live channel bumps so the
+// views showing that topic fetch again.
 import { useSyncExternalStore } from "react";
+import { LIVE_TOPICS, type LiveTopic } from "../../../src/core/live-notification";
 
-export const TOPICS = ["worldlines", "ledger", "promotions", "events", "agents", "tasks", "arbiter"] as const;
-export type Topic = (typeof TOPICS)[number];
 export type LiveState = "connecting" | "live" | "polling";
 
-export interface DarkMatterState {
+export interface DashboardState {
   token: string;
   live: LiveState;
-  versions: Record<Topic, number>;
+  versions: Record<LiveTopic, number>;
   apiUrl: string;
 }
 
@@ -24,20 +24,20 @@ function readToken(): string {
   }
 }
 
-let state: DarkMatterState = {
+let state: DashboardState = {
   token: readToken(),
   live: "connecting",
-  versions: Object.fromEntries(TOPICS.map((topic) => [topic, 0])) as Record<Topic, number>,
+  versions: Object.fromEntries(LIVE_TOPICS.map((topic) => [topic, 0])) as Record<LiveTopic, number>,
   apiUrl: "",
 };
 const listeners = new Set<() => void>();
 
-function set(next: Partial<DarkMatterState>): void {
+function set(next: Partial<DashboardState>): void {
   state = { ...state, ...next };
   for (const listener of listeners) listener();
 }
 
-export const darkMatterStore = {
+export const dashboardStore = {
   get: () => state,
   subscribe(listener: () => void): () => void {
     listeners.add(listener);
@@ -59,15 +59,15 @@ export const darkMatterStore = {
     set({ apiUrl });
   },
   /** Something under these topics changed: views showing them fetch again. */
-  bump(...topics: Topic[]): void {
+  bump(...topics: LiveTopic[]): void {
     const versions = { ...state.versions };
     for (const topic of topics) versions[topic] += 1;
     set({ versions });
   },
 };
 
-export function useDarkMatterStore<T>(select: (state: DarkMatterState) => T): T {
-  return useSyncExternalStore(darkMatterStore.subscribe, () => select(state));
+export function useDashboardStore<T>(select: (state: DashboardState) => T): T {
+  return useSyncExternalStore(dashboardStore.subscribe, () => select(state));
 }
 
-export const useIsOperator = () => useDarkMatterStore((s) => s.token !== "");
+export const useIsOperator = () => useDashboardStore((s) => s.token !== "");
