@@ -41,7 +41,7 @@ async function subscribedWorldLine(options: { subscribers?: number } = {}) {
   return { wl, names, ids };
 }
 
-describe("arbiter effects while a subscriber refuses the hub's message", () => {
+describe("arbiter effects while a subscriber refuses the hub's message", { timeout: 40_000 }, () => {
   it("applies the rest once, keeps the broadcast, and delivers it once on a later alarm when the subscriber is back", async () => {
     const { wl, names: [watcher] } = await subscribedWorldLine();
     await setActive(watcher!, false);
@@ -58,7 +58,7 @@ describe("arbiter effects while a subscriber refuses the hub's message", () => {
     expect(await inbox(watcher!)).toEqual([]);
 
     await setActive(watcher!, true);
-    expect(await runDurableObjectAlarm(arbiterStub(wl.id))).toBe(true);
+    await runDurableObjectAlarm(arbiterStub(wl.id)); // (on a slow machine the retry alarm, 15 s after the beat, may have fired by itself)
     expect(await inbox(watcher!)).toEqual([expect.objectContaining({ type: "darkmatter.arbiter.quarantine", worldline: wl.id, beat: 1 })]);
     expect(await pending(wl.id)).toEqual([]);
     expect(await runDurableObjectAlarm(arbiterStub(wl.id))).toBe(false); // nothing left to retry: no alarm
@@ -99,7 +99,7 @@ describe("arbiter effects while a subscriber refuses the hub's message", () => {
   });
 });
 
-describe("an effect attempted again after it was applied (the reply lost, the instance reset)", () => {
+describe("an effect attempted again after it was applied (the reply lost, the instance reset)", { timeout: 40_000 }, () => {
   it("is recorded once by the ledger, the event log and the hub", async () => {
     const { wl, names: [watcher], ids } = await subscribedWorldLine();
     await api("POST", `/api/v1/worldlines/${wl.id}/telemetry`, { body: { anoms: 5 } });
@@ -134,7 +134,7 @@ describe("an effect attempted again after it was applied (the reply lost, the in
   });
 });
 
-describe("beats calls arriving while a flush awaits its calls", () => {
+describe("beats calls arriving while a flush awaits its calls", { timeout: 40_000 }, () => {
   it("each call's effects are applied once, none twice and none dropped", async () => {
     const { wl, names: [watcher] } = await subscribedWorldLine();
     await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/inject`, { body: { anoms: 5 } });
@@ -154,7 +154,7 @@ describe("beats calls arriving while a flush awaits its calls", () => {
   });
 });
 
-describe("an arbiter stored before the outbox table", () => {
+describe("an arbiter stored before the outbox table", { timeout: 40_000 }, () => {
   it("moves the effects of its list-form outbox into the table when it loads, and applies them", async () => {
     const wl = await createWorldLine();
     await beats(wl.id, 2);
