@@ -2,6 +2,7 @@
 // deadline and each failed attempt's retry — in its SQLite, fired by its alarm (never
 // setTimeout). The work a timer triggers is src/squads/dispatch.ts; task state lives in D1.
 import { DurableObject } from "cloudflare:workers";
+import { alarmToSet } from "../src/core/alarm.js";
 import { capture, type Outcome } from "../src/core/problem.js";
 import { describeError } from "../src/core/events.js";
 import { dispatchTask, onTimer, type TaskTimer, type TaskTimers } from "../src/squads/dispatch.js";
@@ -57,7 +58,7 @@ export class Dispatcher extends DurableObject<Env> implements TaskTimers {
   }
 
   private async wakeAt(due: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > due) await this.ctx.storage.setAlarm(due);
+    const armed = alarmToSet(await this.ctx.storage.getAlarm(), due);
+    if (armed !== undefined) await this.ctx.storage.setAlarm(armed);
   }
 }

@@ -32,22 +32,36 @@ export function isValidSendHops(hops: number): boolean {
   return Number.isInteger(hops) && hops >= MIN_SEND_HOPS && hops <= MAX_SEND_HOPS;
 }
 
+type TargetParams = { target_agent_id?: string | null; target_agent_ids?: readonly string[] | null };
+
 /**
- * §11.1 targets of a new message: the one named connection (which must exist), or — when none
- * is named — every connection (a broadcast; all get the same message ID and signature).
+ * §11.1 targets of a new message: the named connections (`target_agent_ids`, every one of which
+ * must exist; each is sent to once), else the one named connection (which must exist), else —
+ * when none is named — every connection (a broadcast; all get the same message ID and signature).
  */
-export function sendTargets(
-  targetAgentId: string | null | undefined,
-  connectionIds: readonly string[],
-): { targets: string[] } | { unknownTarget: string } {
+export function sendTargets(params: TargetParams, connectionIds: readonly string[]): { targets: string[] } | { unknownTarget: string } {
+  if (params.target_agent_ids?.length) {
+    const connected = new Set(connectionIds);
+    const missing = findUnconnectedTarget(params.target_agent_ids, (id) => connected.has(id));
+    return missing ? { unknownTarget: missing } : { targets: [...new Set(params.target_agent_ids)] };
+  }
+  const targetAgentId = params.target_agent_id;
   if (!targetAgentId) return { targets: [...connectionIds] };
   return connectionIds.includes(targetAgentId) ? { targets: [targetAgentId] } : { unknownTarget: targetAgentId };
 }
 
 /** §11.5: fork targets (`target_agent_ids`, when non-empty) take precedence over `target_agent_id`. */
-export function forwardTargets(params: { target_agent_id?: string | null; target_agent_ids?: readonly string[] | null }): string[] {
+export function forwardTargets(params: TargetParams): string[] {
   if (params.target_agent_ids && params.target_agent_ids.length > 0) return [...params.target_agent_ids];
   return params.target_agent_id ? [params.target_agent_id] : [];
+}
+
+/** §11.5 step 1: the targets of a forward or fork; a forward names at least one, and every one must be connected. */
+export function resolveForwardTargets(params: TargetParams, isConnected: (agentId: string) => boolean): { targets: string[] } | { unknownTarget: string } | { isUnnamed: true } {
+  const targets = forwardTargets(params);
+  if (targets.length === 0) return { isUnnamed: true };
+  const missing = findUnconnectedTarget(targets, isConnected);
+  return missing ? { unknownTarget: missing } : { targets };
 }
 
 /** §11.5 step 1: the first target that is not a current connection (nothing is sent then, and the message is kept). */

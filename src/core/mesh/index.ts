@@ -22,3 +22,5 @@ export * from "./sent-message.js";
 export * from "./forwarding.js";
 export * from "./peer-update.js";
 export * from "./anchor.js";
+export * from "./availability.js";
+export * from "./agent-timers.js";

@@ -35,7 +35,7 @@ import {
   type NodeIdentity,
 } from "../../../src/core/mesh/index.js";
 import type { InboxMessage, SentMessage } from "../../../src/schemas/mesh-state.js";
-import { T0, TestNode, signedMessage, wire } from "./mesh-node-harness.js";
+import { T0, TestNode, signedMessage, wire } from "./test-node.js";
 
 const passport = newPassport();
 const node: NodeIdentity = nodeIdentity(passport, { displayName: "node-a", bio: "What this agent does", status: "active", publicUrl: "https://edge.example.com" });
@@ -138,7 +138,7 @@ describe("§20 Discovery and misc.", () => {
   });
 
   it("§20: the global limit answers the 201st counted request within 60 s with 429 Global rate limit exceeded (200 requests per 60s); status still answers 200", async () => {
-    const test = new TestNode();
+    const test = await TestNode.start();
     for (let i = 0; i < 200; i++) {
       const verdict = checkMeshRateLimit({ global: { setting: 0, window: test.globalWindow } }, test.now);
       if (!verdict.allowed) throw new Error(`refused request ${i + 1}`);
@@ -146,7 +146,7 @@ describe("§20 Discovery and misc.", () => {
     }
     // the window is spent by connected peers' traffic; a connected peer's signed message is the counted request
     const peer = newPassport();
-    test.connect(peer.agentId, { key: peer.publicKeyHex, rateLimit: -1 });
+    await test.connect(peer.agentId, { key: peer.publicKeyHex, rateLimit: -1 });
     expect(await test.message(await signedMessage(peer, test.now))).toEqual({ status: 429, body: { error: "Global rate limit exceeded (200 requests per 60s)" } });
     expect(matchNodePath("GET", "/__darkmatter__/status")).toMatchObject({ kind: "endpoint", isRateLimited: false });
     expect(wire({ ok: true, status: 200, body: nodeStatusDocument(node, 0) }).status).toBe(200);
@@ -170,12 +170,12 @@ describe("§20 Discovery and misc.", () => {
   });
 
   it("§20: a non-object JSON body is answered 400 (not 500)", async () => {
-    const test = new TestNode();
+    const test = await TestNode.start();
     for (const body of ["[]", "3", '"x"', "null", "true"]) {
       expect((await test.message(body)).status).toBe(400);
-      expect(test.connectionRequest(body).status).toBe(400);
+      expect((await test.connectionRequest(body)).status).toBe(400);
       expect((await test.peerUpdate(body)).status).toBe(400);
-      expect(test.connectionAccepted(body).status).toBe(400);
+      expect((await test.connectionAccepted(body)).status).toBe(400);
     }
   });
 

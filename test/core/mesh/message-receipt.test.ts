@@ -1,13 +1,13 @@
-// §20 "Message receipt (POST /__darkmatter__/message)", every line, through the pure receipt
-// pipeline of §8.5 applied by the in-memory harness.
+// §20 "Message receipt (POST /__darkmatter__/message)", every line, through the receive path of
+// the Agent Durable Object (src/mesh/agent/inbound.ts) on real storage (test-node.ts).
 import { describe, expect, it } from "vitest";
 import { newPassport, signedMessageBody, formatMeshTimestamp } from "../../../src/core/mesh/index.js";
-import { signedMessage, T0, TestNode } from "./mesh-node-harness.js";
+import { signedMessage, T0, TestNode } from "./test-node.js";
 
 async function connectedPair(options: { pinned?: boolean } = {}) {
-  const node = new TestNode();
+  const node = await TestNode.start();
   const peer = newPassport();
-  node.connect(peer.agentId, { key: options.pinned === false ? null : peer.publicKeyHex });
+  await node.connect(peer.agentId, { key: options.pinned === false ? null : peer.publicKeyHex });
   return { node, peer };
 }
 
@@ -28,12 +28,12 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
   });
 
   it("records no message_id of a sender that is not connected (§20 says 409 on a re-send; issue 11: strangers cost no storage)", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     const stranger = newPassport();
     const message = await signedMessage(stranger, node.now);
     expect((await node.message(message)).status).toBe(403);
-    expect(node.replay.size).toBe(0);
-    node.connect(stranger.agentId, { key: stranger.publicKeyHex });
+    expect(await node.replayCacheSize()).toBe(0);
+    await node.connect(stranger.agentId, { key: stranger.publicKeyHex });
     expect((await node.message(message)).status).toBe(200);
   });
 
@@ -41,8 +41,8 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
     const { node, peer } = await connectedPair();
     const message = await signedMessage(peer, node.now);
     expect((await node.message({ ...message, signature_hex: "0".repeat(128) })).status).toBe(403);
-    expect(node.replay.size).toBe(0);
-    node.connections.get(peer.agentId)!.rate_limit = 1;
+    expect(await node.replayCacheSize()).toBe(0);
+    await node.setRateLimit(1, peer.agentId);
     expect((await node.message(await signedMessage(peer, node.now))).status).toBe(200);
     expect((await node.message(message)).status).toBe(429);
     expect(await node.message(message)).toEqual({ status: 409, body: { error: "Duplicate message — already received" } });
@@ -104,7 +104,7 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
   });
 
   it("§20: unknown from_agent_id returns 403 Not connected — only connected agents can send messages.", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     const reply = await node.message(await signedMessage(newPassport(), node.now));
     expect(reply).toEqual({ status: 403, body: { error: "Not connected — only connected agents can send messages." } });
   });
@@ -173,23 +173,23 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
 
   it("§20: a full inbox (50) returns 429 Message queue full", async () => {
     const { node, peer } = await connectedPair();
-    node.connections.get(peer.agentId)!.rate_limit = -1;
+    await node.setRateLimit(-1, peer.agentId);
     for (let i = 0; i < 50; i++) expect((await node.message(await signedMessage(peer, node.now))).status).toBe(200);
     expect(await node.message(await signedMessage(peer, node.now))).toEqual({ status: 429, body: { error: "Message queue full" } });
   });
 
   it("§20: an inactive node returns 503 Agent is currently inactive for message and connection_request", async () => {
     const { node, peer } = await connectedPair();
-    node.isActive = false;
+    await node.setActive(false);
     const inactive = { status: 503, body: { error: "Agent is currently inactive" } };
     expect(await node.message(await signedMessage(peer, node.now))).toEqual(inactive);
-    expect(node.connectionRequest({ from_agent_id: peer.agentId, from_agent_url: "https://peer.example.com" })).toEqual(inactive);
+    expect(await node.connectionRequest({ from_agent_id: peer.agentId, from_agent_url: "https://peer.example.com" })).toEqual(inactive);
   });
 
   it("§20: the 31st message from one connection within 60 s returns 429 Rate limit exceeded for this connection (30 requests per 60s)", async () => {
     const { node, peer } = await connectedPair();
     for (let i = 0; i < 30; i++) {
-      node.inbox = []; // keep the inbox limit out of the way
+      await node.clearInbox(); // keep the inbox limit out of the way
       expect((await node.message(await signedMessage(peer, node.now))).status).toBe(200);
     }
     expect(await node.message(await signedMessage(peer, node.now))).toEqual({
@@ -201,7 +201,7 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
 
   it("§20: a rate-limited message's ID is answered 409 when resent within 300 s", async () => {
     const { node, peer } = await connectedPair();
-    node.connections.get(peer.agentId)!.rate_limit = 1;
+    await node.setRateLimit(1, peer.agentId);
     await node.message(await signedMessage(peer, node.now));
     const limited = await signedMessage(peer, node.now);
     expect((await node.message(limited)).status).toBe(429);
@@ -212,7 +212,7 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
 
 describe("message receipt beyond the checklist", () => {
   it("answers invalid JSON with 400 Invalid JSON body and a non-object body with 400, never 500", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     expect(await node.message("{not json")).toEqual({ status: 400, body: { error: "Invalid JSON body" } });
     expect((await node.message("[1,2]")).status).toBe(400);
     expect((await node.message('"text"')).status).toBe(400);
@@ -229,7 +229,7 @@ describe("message receipt beyond the checklist", () => {
     const { node, peer } = await connectedPair({ pinned: false });
     const longId = "x".repeat(129);
     expect(await node.message({ message_id: longId, content: "hi", webhook: "https://a.example/w", from_agent_id: peer.agentId })).toEqual({ status: 400, body: { error: "message_id too long" } });
-    expect([node.inbox.length, node.replay.size]).toEqual([0, 0]);
+    expect([node.inbox.length, await node.replayCacheSize()]).toEqual([0, 0]);
     expect((await node.message({ message_id: "x".repeat(128), content: "hi", webhook: "https://a.example/w", from_agent_id: peer.agentId })).status).toBe(200);
   });
 

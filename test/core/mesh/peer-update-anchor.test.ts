@@ -19,7 +19,7 @@ import {
   type SlidingWindow,
 } from "../../../src/core/mesh/index.js";
 import type { AnchorEntry } from "../../../src/schemas/mesh-state.js";
-import { T0, TestNode, wire } from "./mesh-node-harness.js";
+import { T0, TestNode, wire } from "./test-node.js";
 
 const update = (passport: Passport, now: number, url = "https://moved.example.com") => signedPeerUpdate(passport, url, formatMeshTimestamp(now));
 
@@ -33,9 +33,9 @@ async function registrationAs(agentId: string, passport: Passport, now: number) 
 
 describe("§20 peer_update / peer_lookup on a node", () => {
   it("§20: a signed node peer_update from a connected peer updates its URL (visible in peer_lookup)", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     const peer = newPassport();
-    node.connect(peer.agentId, { key: peer.publicKeyHex, url: "http://old.example.com/mcp" });
+    await node.connect(peer.agentId, { key: peer.publicKeyHex, url: "http://old.example.com/mcp" });
     expect(await node.peerUpdate(await update(peer, node.now))).toEqual({ status: 200, body: { success: true, updated: true } });
     expect(wire(nodePeerLookupReply(peer.agentId, node.connections.get(peer.agentId)))).toEqual({
       status: 200,
@@ -44,24 +44,24 @@ describe("§20 peer_update / peer_lookup on a node", () => {
   });
 
   it("§20: a node peer_update without signature for a peer with a stored key returns 403 Signature required — known public key on file", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     const peer = newPassport();
-    node.connect(peer.agentId, { key: peer.publicKeyHex });
+    await node.connect(peer.agentId, { key: peer.publicKeyHex });
     const unsigned = { ...(await update(peer, node.now)), signature: undefined };
     expect(await node.peerUpdate(unsigned)).toEqual({ status: 403, body: { error: "Signature required — known public key on file" } });
   });
 
   it("§20: a node peer_update with a 10-minute-old timestamp returns 403 Timestamp expired", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     const peer = newPassport();
-    node.connect(peer.agentId, { key: peer.publicKeyHex });
+    await node.connect(peer.agentId, { key: peer.publicKeyHex });
     expect(await node.peerUpdate(await update(peer, node.now - 600_000))).toEqual({ status: 403, body: { error: "Timestamp expired" } });
   });
 
   it("§20: a node peer_update with a different public_key_hex returns 403 Public key mismatch", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     const peer = newPassport();
-    node.connect(peer.agentId, { key: peer.publicKeyHex });
+    await node.connect(peer.agentId, { key: peer.publicKeyHex });
     const forged = { ...(await update(newPassport(), node.now)), agent_id: peer.agentId };
     expect(await node.peerUpdate(forged)).toEqual({ status: 403, body: { error: "Public key mismatch" } });
     const resigned = { ...(await update(peer, node.now)), new_url: "https://evil.example.com" };
@@ -69,18 +69,19 @@ describe("§20 peer_update / peer_lookup on a node", () => {
   });
 
   it("§20: a node peer_update for an unknown agent returns 404 Unknown agent; invalid JSON returns 400 Invalid JSON", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     expect(await node.peerUpdate(await update(newPassport(), node.now))).toEqual({ status: 404, body: { error: "Unknown agent" } });
     expect(await node.peerUpdate("{")).toEqual({ status: 400, body: { error: "Invalid JSON" } });
     expect(await node.peerUpdate({ agent_id: "x" })).toEqual({ status: 400, body: { error: "Missing agent_id or new_url" } });
   });
 
   it("refuses every peer_update for a connection without a stored key and never pins a key from it (the reference accepts them, ⚠ §18 #11; issue 11)", async () => {
-    const node = new TestNode();
+    const node = await TestNode.start();
     const peer = newPassport();
-    const connection = node.connect(peer.agentId, { key: null });
+    await node.connect(peer.agentId, { key: null });
     expect(await node.peerUpdate({ agent_id: peer.agentId, new_url: "https://moved.example.com" })).toEqual({ status: 403, body: { error: "Signature required — known public key on file" } });
     expect((await node.peerUpdate(await update(peer, node.now))).status).toBe(403);
+    const connection = node.connections.get(peer.agentId)!;
     expect([connection.agent_url, connection.agent_public_key_hex]).toEqual(["https://peer.example.com/mcp", null]);
   });
 

@@ -26,7 +26,7 @@ import {
   maxConnectionsFrom,
   type SlidingWindow,
 } from "../../../src/core/mesh/index.js";
-import { T0 } from "./mesh-node-harness.js";
+import { T0 } from "./test-node.js";
 
 describe("§12 limits", () => {
   it("names every observable limit with the reference's value", () => {

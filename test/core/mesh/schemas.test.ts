@@ -37,7 +37,7 @@ import {
   WebhookStatusDocument,
   WebhookUpdateBody,
 } from "../../../src/schemas/mesh.js";
-import { T0 } from "./mesh-node-harness.js";
+import { T0 } from "./test-node.js";
 
 const passport = newPassport();
 const node = nodeIdentity(passport, { displayName: null, bio: "b", status: "inactive", publicUrl: "https://edge.example.com" });

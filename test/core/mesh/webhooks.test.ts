@@ -21,7 +21,7 @@ import {
   type WebhookProbe,
 } from "../../../src/core/mesh/index.js";
 import type { InboxMessage, SentMessage } from "../../../src/schemas/mesh-state.js";
-import { T0 } from "./mesh-node-harness.js";
+import { T0 } from "./test-node.js";
 
 const sent = (): SentMessage => newSentMessage({ message_id: "msg-1ad11dff60da", content: "question", initial_hops: 2, routed_to: ["B"], now: T0 });
 const post = (record: SentMessage | undefined, body: unknown, now = T0 + 1000) =>
