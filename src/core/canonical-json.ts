@@ -2,6 +2,7 @@
 // `canonicalize` is written by one of the RFC's authors and is used as-is; this module only
 // fixes the types and adds the depth measure our request limits need.
 import canonicalize from "canonicalize";
+import { isWellFormedText } from "./mesh/python-semantics.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -38,6 +39,30 @@ export function jsonDepth(value: unknown): number {
     }
   }
   return max;
+}
+
+/**
+ * JSON Pointer to the first string (member name or value) holding a lone surrogate, or null.
+ * JSON text can carry one as an escape (`"\ud800"`), but it has no UTF-8 form, so RFC 8785
+ * (whose input is I-JSON, RFC 7493 §2.1) cannot canonicalize it. Iterative, like jsonDepth.
+ */
+export function illFormedStringAt(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, ""]];
+  while (stack.length) {
+    const [node, pointer] = stack.pop()!;
+    if (typeof node === "string") {
+      if (!isWellFormedText(node)) return pointer;
+      continue;
+    }
+    if (node === null || typeof node !== "object") continue;
+    const entries = Array.isArray(node) ? node.map((child, i) => [String(i), child] as const) : Object.entries(node);
+    for (const [key, child] of entries) {
+      const at = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      if (!isWellFormedText(key)) return at;
+      stack.push([child, at]);
+    }
+  }
+  return null;
 }
 
 export function isJsonObject(value: unknown): value is JsonObject {

@@ -74,6 +74,10 @@ export async function applyJsonPatch(operations: JsonPatchOperation[], load: Ent
         errors: [{ path: `/${error.index ?? 0}`, message: error.name }],
       });
     }
+    // fast-json-patch's validator misses some operations that cannot apply (a move or copy to ""
+    // from a location that does not exist: RFC 6902 §4.4 makes that an error); it then fails
+    // with a TypeError while walking the document. The patch is at fault, not the server.
+    if (error instanceof TypeError) throw new DomainError(422, "patch-failed", `the JSON Patch cannot be applied to these entities: ${error.message}`);
     throw error;
   }
   if (!isJsonObject(result)) throw new DomainError(422, "patch-failed", "the patched entities must stay a JSON object of entity id → value");

@@ -12,8 +12,9 @@ import { liveStub } from "../live/publish.js";
 
 export const liveRoutes = new OpenAPIHono<AppEnv>();
 
+// The path is relative to where app.ts mounts this router (/api/v1), like every other route's.
 liveRoutes.openAPIRegistry.registerPath({
-  method: "get", path: "/api/v1/live", tags: ["live"], summary: "WebSocket of change hints for dashboards",
+  method: "get", path: "/live", tags: ["live"], summary: "WebSocket of change hints for dashboards",
   description:
     'Upgrade to a WebSocket. The server sends `{"type":"hello","operator":bool}`, then `{"type":"change","notification":{topics,type,audience,worldline?,agent?,id?,at}}` for each change. ' +
     'Send `{"type":"auth","token":"<DM_OPERATOR_TOKEN>"}` to receive private changes; without it only public world lines\' changes arrive. Text `ping` is answered `pong`. ' +

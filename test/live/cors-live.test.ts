@@ -80,6 +80,12 @@ describe("the live channel", { timeout: 30_000 }, () => {
     expect(plain.body.code).toBe("upgrade-required");
   });
 
+  it("is documented where it is served: /api/v1/live in the OpenAPI document", async () => {
+    const paths = Object.keys((await api("GET", "/api/openapi.json")).body.paths);
+    expect(paths).toContain("/api/v1/live");
+    expect(paths.filter((path) => path.includes("live"))).toEqual(["/api/v1/live"]); // was /api/v1/api/v1/live
+  });
+
   it("refuses a browser on any origin but the Worker's own and the dashboard's, before opening anything", async () => {
     const refused = await api("GET", "/api/v1/live", { headers: { upgrade: "websocket", origin: "https://evil.test" } });
     expect(refused.status).toBe(403);
