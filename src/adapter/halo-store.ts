@@ -3,9 +3,9 @@
 import { and, desc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { events, haloCycles, haloEvidence, haloTraits, haloWeakPoints, worldlines } from "../db/schema.js";
-import { meanResolveMs, type HaloEvent, type Trait, type WeakPointSeverity } from "../core/halo.js";
+import { meanResolveMs, type HaloEvent, type Trait } from "../core/halo.js";
 import type { Severity } from "../schemas/events.js";
-import type { CycleTrigger, HaloCycle, HaloCycleDetail, HaloTrait, WeakPoint } from "../schemas/halo.js";
+import type { CycleTrigger, HaloCycle, HaloCycleDetail, HaloTrait, WeakPoint, WeakPointSeverity } from "../schemas/halo.js";
 import { afterCursor, chunked, pageOf } from "./page-cursor.js";
 
 type CycleRow = typeof haloCycles.$inferSelect;
