@@ -4,19 +4,19 @@
 // Thin over src/core: the math is merkle.ts, the rules are authority.ts and ledger-audit.ts.
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import type { LedgerStatus as LedgerStatusSchema, Proposal as ProposalSchema, ProposalStatus as ProposalStatusSchema } from "../src/schemas/ledger.js";
+import type { ConsistencyProof, InclusionProof, LedgerStatus as LedgerStatusSchema, Proposal as ProposalSchema, ProposalStatus as ProposalStatusSchema } from "../src/schemas/ledger.js";
 import { authoritySet, authoritySetFromConfig, countingApprovals, isAuthority, isValidApproval, proposalDigest, type Approval, type AuthoritySet } from "../src/core/authority.js";
 import { signCheckpoint } from "../src/core/checkpoint.js";
 import type { Json } from "../src/core/canonical-json.js";
-import { bytesToHex, hexToBytes } from "../src/core/hash.js";
+import { bytesToHex, GENESIS_PREVIOUS_HASH, hexToBytes } from "../src/core/hash.js";
 import { newId } from "../src/core/ids.js";
 import { LedgerAuditor } from "../src/core/ledger-audit.js";
-import { entryLeaf, GENESIS_PREVIOUS_HASH, sealEntry, type LedgerEntry, type LedgerKind } from "../src/core/ledger-entry.js";
+import { entryLeaf, sealEntry, type LedgerEntry, type LedgerKind } from "../src/core/ledger-entry.js";
 import type { AnchorData, DecisionData, GenesisData, ProposalKind, ProposalPayload } from "../src/core/ledger-records.js";
 import { appendLeaf, assembleProof, consistencyPlan, emptyFrontier, frontierRoot, inclusionPlan, nodeKey, planAddresses, rootPlan, type Frontier, type NodeAddress } from "../src/core/merkle.js";
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { publicKeyOf } from "../src/core/signing.js";
-import { BUNDLE_FORMAT, type GreenProofBundle, type InclusionProof, type ProvenEntry } from "../src/core/proof-bundle.js";
+import { BUNDLE_FORMAT, type GreenProofBundle, type ProvenEntry } from "../src/core/proof-bundle.js";
 import { emitEvent } from "../src/events/producer.js";
 
 export const LEDGER_NAME = "consensus-ledger";
@@ -170,7 +170,7 @@ export class Ledger extends DurableObject<Env> {
     });
   }
 
-  inclusion(index: number, size?: number): Promise<Outcome<InclusionProof & { root: string; leafHash: string }>> {
+  inclusion(index: number, size?: number): Promise<Outcome<z.infer<typeof InclusionProof>>> {
     return capture(() => {
       this.ready();
       const at = size ?? this.frontier.size;
@@ -180,7 +180,7 @@ export class Ledger extends DurableObject<Env> {
     });
   }
 
-  consistency(from: number, to?: number): Promise<Outcome<{ from: number; to: number; fromRoot: string; toRoot: string; proof: string[] }>> {
+  consistency(from: number, to?: number): Promise<Outcome<z.infer<typeof ConsistencyProof>>> {
     return capture(() => {
       this.ready();
       const end = to ?? this.frontier.size;
