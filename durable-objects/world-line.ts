@@ -13,7 +13,7 @@ import { ObjectReader } from "../src/core/object-store.js";
 import { capture, DomainError, notFound, type Outcome } from "../src/core/problem.js";
 import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange, type KeyCursor } from "../src/core/state-tree.js";
 import { pageDiff, pageState, type EntityChangeView } from "../src/core/state-page.js";
-import { mergeEntities, type Conflict, type MergeStrategy } from "../src/core/worldline-merge.js";
+import { mergeEntities, type MergeStrategy } from "../src/core/worldline-merge.js";
 import { isPublic, isStricter } from "../src/core/privacy.js";
 import { atBody } from "../src/core/field-error.js";
 import { planGraft, templateEntityIds, type GraftInstall } from "../src/core/spore.js";
@@ -219,7 +219,7 @@ export class WorldLine extends DurableObject<Env> {
         edges: [{ fromId: input.source.id, toId: meta.id, kind: "merge", commit, at: Date.now() }],
       }));
       this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.merged", worldline: meta.id, data: { source: input.source.id, commit: result.commit, base, changed: merged.changes.length, resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length } }));
-      return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : (merged.conflicts as Conflict[]) };
+      return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : merged.conflicts };
     });
   }
 

@@ -7,7 +7,8 @@ import { alias } from "drizzle-orm/sqlite-core";
 import { afterCursor, chunked, decodeCursor, encodeCursor } from "./page-cursor.js";
 import { lineage, worldlines } from "../db/schema.js";
 import { PUBLIC_LEVELS } from "../core/privacy.js";
-import type { WorldLineStatus } from "../schemas/worldline.js";
+import type { z } from "zod";
+import type { LineageKind, WorldLineStatus } from "../schemas/worldline.js";
 import type { WorldLineMeta } from "../core/worldline.js";
 
 type Row = typeof worldlines.$inferSelect;
@@ -23,7 +24,7 @@ const toMeta = (row: Row): WorldLineMeta => ({
   updatedAt: row.updatedAt,
 });
 
-export type EdgeKind = "fork" | "merge";
+export type EdgeKind = z.infer<typeof LineageKind>;
 
 /** A fork edge (parent → child, at the parent's head) or a merge edge (source → target, at the merge commit). */
 export interface LineageEdge {

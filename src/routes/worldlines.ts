@@ -6,7 +6,7 @@ import { newId } from "../core/ids.js";
 import { isAtLeastAsStrict } from "../core/privacy.js";
 import { DomainError, notFound, unwrap } from "../core/problem.js";
 import type { WorldLine } from "../../durable-objects/world-line.js";
-import { Catalog } from "../adapter/catalog.js";
+import { Catalog, type EdgeKind } from "../adapter/catalog.js";
 import { worldLineView } from "../core/worldline.js";
 import { Hash, Page, problemResponses } from "../schemas/common.js";
 import {
@@ -222,7 +222,7 @@ worldLineRoutes.openapi(
           const { parents: _, updatedAt: __, ...shown } = worldLineView(node);
           return shown;
         }),
-        edges: edges.map((e) => ({ from: e.fromId, to: e.toId, kind: e.kind as "fork" | "merge", commit: e.commit, at: e.at })),
+        edges: edges.map((e) => ({ from: e.fromId, to: e.toId, kind: e.kind as EdgeKind, commit: e.commit, at: e.at })),
         next,
       },
       200,
