@@ -10,7 +10,7 @@ import { makeCommit, nextFrontier } from "../src/core/commit.js";
 import { applyJsonPatch, applyMergePatch, checkWrites, type EntityWrites, type JsonPatchOperation } from "../src/core/entity-patch.js";
 import { hashJson } from "../src/core/hash.js";
 import { ObjectReader } from "../src/core/object-store.js";
-import { capture, DomainError, notFound, type Outcome } from "../src/core/problem.js";
+import { capture, DomainError, invalidCursor, notFound, type Outcome } from "../src/core/problem.js";
 import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange, type KeyCursor } from "../src/core/state-tree.js";
 import { pageDiff, pageState, type EntityChangeView } from "../src/core/state-page.js";
 import { mergeEntities, type MergeStrategy } from "../src/core/worldline-merge.js";
@@ -140,7 +140,7 @@ export class WorldLine extends DurableObject<Env> {
     return capture(async () => {
       const meta = await this.visible(viewer);
       const frontier = cursor === undefined ? [meta.head] : this.historyCursors.frontier(cursor);
-      if (!frontier) throw new DomainError(400, "invalid-cursor", "the cursor was not issued for this world line, or it expired (a day after it was issued); start again without it");
+      if (!frontier) throw invalidCursor("the cursor was not issued for this world line, or it expired (a day after it was issued); start again without it");
       const page = await this.graph.historyPage(frontier, limit);
       const rest = nextFrontier(frontier, page);
       return { items: page.map(({ generation: _, ...commit }) => commit), next: rest.length ? this.historyCursors.issue(rest) : null };

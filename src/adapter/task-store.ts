@@ -7,11 +7,13 @@ import { resonance, squadTaskAttempts, squadTasks } from "../db/schema.js";
 import { OPEN_TASK_STATUSES, type TaskStatus } from "../core/task-lifecycle.js";
 import type { ResonanceRecord } from "../core/resonance.js";
 import type { AttemptOutcome, SquadTask, TaskAttempt, TaskResult, TaskTransition } from "../schemas/squads.js";
-import { afterCursor, chunked, pageOf } from "./page-cursor.js";
+import { chunked, newestFirstPage, type Keyset, type KeysetPage } from "./page-cursor.js";
 
 type TaskRow = typeof squadTasks.$inferSelect;
 type AttemptRow = typeof squadTaskAttempts.$inferSelect;
 type ResonanceRow = typeof resonance.$inferSelect;
+
+const NEWEST_TASKS: Keyset<TaskRow> = { time: squadTasks.createdAt, id: squadTasks.id, of: (row) => [row.createdAt, row.id] };
 
 export function toTask(row: TaskRow): SquadTask {
   return {
@@ -95,20 +97,15 @@ export class TaskStore {
     return row ? toTask(row) : null;
   }
 
-  async list(filters: TaskFilters): Promise<{ items: SquadTask[]; next: string | null } | null> {
-    const where: SQL[] = [];
-    if (filters.status) where.push(eq(squadTasks.status, filters.status));
-    if (filters.squad) where.push(eq(squadTasks.squadId, filters.squad));
-    if (filters.kind) where.push(eq(squadTasks.kind, filters.kind));
-    if (filters.origin) where.push(eq(squadTasks.origin, filters.origin));
-    if (filters.fingerprint) where.push(eq(squadTasks.fingerprint, filters.fingerprint));
-    if (filters.cursor !== undefined) {
-      const after = afterCursor(filters.cursor, squadTasks.createdAt, squadTasks.id);
-      if (!after) return null;
-      where.push(after);
-    }
-    const rows = await this.db.select().from(squadTasks).where(where.length ? and(...where) : undefined).orderBy(desc(squadTasks.createdAt), desc(squadTasks.id)).limit(filters.limit + 1);
-    return pageOf(rows, filters.limit, toTask, (row) => [row.createdAt, row.id]);
+  async list(filters: TaskFilters): Promise<KeysetPage<SquadTask>> {
+    const where = [
+      filters.status ? eq(squadTasks.status, filters.status) : undefined,
+      filters.squad ? eq(squadTasks.squadId, filters.squad) : undefined,
+      filters.kind ? eq(squadTasks.kind, filters.kind) : undefined,
+      filters.origin ? eq(squadTasks.origin, filters.origin) : undefined,
+      filters.fingerprint ? eq(squadTasks.fingerprint, filters.fingerprint) : undefined,
+    ];
+    return newestFirstPage(this.db.select().from(squadTasks).$dynamic(), NEWEST_TASKS, where, filters, toTask);
   }
 
   /** The newest task of each fingerprint: what HALO's dedupe looks at. */

@@ -10,7 +10,6 @@ import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { createSpore, deploySpore, getSpore, publishSpore, retireSpore, updateSpore } from "../spores/spores.js";
 import { getGraft, installGraft, uninstallGraft } from "../spores/grafts.js";
-import { invalidCursor } from "./halo.js";
 
 const IdParam = z.object({ id: z.string().max(64) });
 
@@ -31,7 +30,6 @@ sporeRoutes.openapi(route("spores", "post", "/spores", "Create a spore (a draft;
 
 sporeRoutes.openapi(route("spores", "get", "/spores", "Spores, newest first", { query: ListSporesQuery }, Page(Spore)), async (c) => {
   const page = await new SporeStore(c.env.DB).listSpores(c.req.valid("query"));
-  if (!page) throw invalidCursor();
   return c.json(page, 200);
 });
 
@@ -58,7 +56,6 @@ sporeRoutes.openapi(
 
 sporeRoutes.openapi(route("grafts", "get", "/grafts", "Grafts, newest first", { query: ListGraftsQuery }, Page(Graft)), async (c) => {
   const page = await new SporeStore(c.env.DB).listGrafts(c.req.valid("query"));
-  if (!page) throw invalidCursor();
   return c.json(page, 200);
 });
 
