@@ -16,6 +16,7 @@ import type { AnchorData, DecisionData, GenesisData, ProposalKind, ProposalPaylo
 import { appendLeaf, assembleProof, consistencyPlan, emptyFrontier, frontierRoot, inclusionPlan, nodeKey, planAddresses, rootPlan, type Frontier, type NodeAddress } from "../src/core/merkle.js";
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { publicKeyOf } from "../src/core/signing.js";
+import type { Viewer } from "../src/core/privacy.js";
 import { BUNDLE_FORMAT, type GreenProofBundle, type ProvenEntry } from "../src/core/proof-bundle.js";
 import { emitEvent } from "../src/events/producer.js";
 
@@ -41,10 +42,6 @@ export interface ProposalRequest {
    * then filter in SQL and a cursor only ever names a visible proposal.
    */
   isPublic: boolean;
-}
-
-export interface Viewer {
-  isOperator: boolean;
 }
 
 /** What the ledger asks a world line before a decision: is the proposal still meaningful? */

@@ -14,7 +14,7 @@ import { capture, DomainError, invalidCursor, notFound, type Outcome } from "../
 import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange, type KeyCursor } from "../src/core/state-tree.js";
 import { pageDiff, pageState, type EntityChangeView } from "../src/core/state-page.js";
 import { mergeEntities, type MergeStrategy } from "../src/core/worldline-merge.js";
-import { isPublic, isStricter } from "../src/core/privacy.js";
+import { isPublic, isStricter, type Viewer } from "../src/core/privacy.js";
 import { atBody } from "../src/core/field-error.js";
 import { planGraft, templateEntityIds, type GraftInstall } from "../src/core/spore.js";
 import { Catalog, type LineageEdge } from "../src/adapter/catalog.js";
@@ -27,10 +27,6 @@ import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
 import { emitEvent } from "../src/events/producer.js";
 import type { WorldLineCheck } from "./ledger.js";
 import type { Commit, CommitResult, MergeResult, Privacy, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
-
-export interface Viewer {
-  isOperator: boolean;
-}
 
 export interface Authorship {
   author?: string;

@@ -13,6 +13,7 @@ import {
   AtQuery, Commit, CommitResult, CommitsQuery, CreateWorldLine, Diff, DiffQuery, EntityId, EntityRead, ForkWorldLine, JsonPatch,
   ListWorldLinesQuery, MergePatch, MergeResult, MergeWorldLine, Multiverse, MultiverseQuery, State, StateQuery, WorldLine as WorldLineSchema, WorldLineId,
 } from "../schemas/worldline.js";
+import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { validationError } from "../http/problem.js";
 
@@ -226,7 +227,3 @@ worldLineRoutes.openapi(
     );
   },
 );
-
-function viewer(c: { get: (key: "isOperator") => boolean }) {
-  return { isOperator: c.get("isOperator") };
-}
