@@ -17,6 +17,7 @@ import { appendLeaf, assembleProof, consistencyPlan, emptyFrontier, frontierRoot
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { publicKeyOf } from "../src/core/signing.js";
 import type { Viewer } from "../src/core/privacy.js";
+import { SerialQueue } from "../src/core/serial-queue.js";
 import { BUNDLE_FORMAT, type GreenProofBundle, type ProvenEntry } from "../src/core/proof-bundle.js";
 import { emitEvent } from "../src/events/producer.js";
 
@@ -103,7 +104,7 @@ export class Ledger extends DurableObject<Env> {
   private origin = DEFAULT_ORIGIN;
   private ledgerPublicKey = "";
   private configError: DomainError | null = null;
-  private decisions: Promise<unknown> = Promise.resolve();
+  private readonly decisions = new SerialQueue();
   private checkpointCache: { size: number; note: string } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -545,8 +546,6 @@ export class Ledger extends DurableObject<Env> {
   }
 
   private serially<T>(work: () => Promise<T>): Promise<Outcome<T>> {
-    const run = this.decisions.then(() => capture(work));
-    this.decisions = run.catch(() => undefined);
-    return run;
+    return this.decisions.run(() => capture(work));
   }
 }

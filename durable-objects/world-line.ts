@@ -15,6 +15,7 @@ import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries
 import { pageDiff, pageState, type EntityChangeView } from "../src/core/state-page.js";
 import { mergeEntities, type MergeStrategy } from "../src/core/worldline-merge.js";
 import { isPublic, isStricter, type Viewer } from "../src/core/privacy.js";
+import { SerialQueue } from "../src/core/serial-queue.js";
 import { atBody } from "../src/core/field-error.js";
 import { planGraft, templateEntityIds, type GraftInstall } from "../src/core/spore.js";
 import { Catalog, type LineageEdge } from "../src/adapter/catalog.js";
@@ -50,7 +51,7 @@ export class WorldLine extends DurableObject<Env> {
   private readonly outbox: CatalogOutbox;
   private readonly historyCursors: HistoryCursors;
   private meta: WorldLineMeta | null | undefined;
-  private writes: Promise<unknown> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -415,8 +416,6 @@ export class WorldLine extends DurableObject<Env> {
 
   /** Writes run one at a time: awaiting D1 opens the input gate, and two patches must not both build on one head. */
   private serially<T>(work: () => Promise<T>): Promise<Outcome<T>> {
-    const run = this.writes.then(() => capture(work));
-    this.writes = run.catch(() => undefined);
-    return run;
+    return this.writes.run(() => capture(work));
   }
 }
