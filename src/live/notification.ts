@@ -2,7 +2,6 @@
 // small "this changed" hints, never the data itself. A dashboard fetches the data again through
 // the API, which applies privacy, so a hint only has to avoid leaking that something private
 // exists: anonymous sockets get only hints whose audience is "public".
-import { PUBLIC_LEVELS } from "../core/privacy.js";
 import type { Event } from "../schemas/events.js";
 
 export const LIVE_TOPICS = ["worldlines", "ledger", "promotions", "events", "agents", "tasks", "arbiter"] as const;
@@ -27,6 +26,7 @@ export type LiveFrame = { type: "hello"; operator: boolean } | { type: "change";
 export type LiveClientFrame = { type: "auth"; token: string } | { type: "ping" };
 
 const OPERATOR_ONLY_TOPICS = new Set<LiveTopic>(["events", "agents", "tasks"]);
+const PUBLIC_PRIVACY = new Set(["public-network", "full-public"]);
 
 /** The topics an event touches. */
 export function topicsOfEvent(type: string): LiveTopic[] {
@@ -48,7 +48,7 @@ export function topicsOfEvent(type: string): LiveTopic[] {
  */
 export function notificationOfEvent(event: Pick<Event, "id" | "type" | "worldline" | "agent" | "time" | "data">): LiveNotification {
   const privacy = (event.data as { privacy?: unknown }).privacy;
-  const isPublic = typeof privacy === "string" && (PUBLIC_LEVELS as readonly string[]).includes(privacy);
+  const isPublic = typeof privacy === "string" && PUBLIC_PRIVACY.has(privacy);
   return {
     topics: topicsOfEvent(event.type),
     type: event.type,
