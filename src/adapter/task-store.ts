@@ -30,24 +30,13 @@ const toAttempt = (row: AttemptRow): TaskAttempt => ({
   attempt: row.attempt, agent: row.agent, squadId: row.squadId, messageId: row.messageId, startedAt: row.startedAt, deadline: row.deadline, endedAt: row.endedAt, outcome: row.outcome as AttemptOutcome, error: row.error,
 });
 
-export interface NewTask {
-  id: string;
-  kind: string;
-  title: string;
-  description: string;
-  action: string;
-  subject: string | null;
-  fingerprint: string | null;
-  severity: SquadTask["severity"];
-  origin: SquadTask["origin"];
+/** A task to insert: the SquadTask's own fields, its evidence flat as stored, its timeout in milliseconds. */
+export type NewTask = Pick<SquadTask, "id" | "kind" | "title" | "description" | "action" | "subject" | "fingerprint" | "severity" | "origin" | "squadId" | "maxAttempts" | "createdAt"> & {
   cycleId: string | null;
   weakPointId: string | null;
   evidence: string[];
-  squadId: string | null;
-  maxAttempts: number;
   timeoutMs: number;
-  createdAt: number;
-}
+};
 
 /** Column changes a transition may make besides status, history and updatedAt. */
 export type TaskChanges = Partial<Pick<TaskRow, "squadId" | "agent" | "attempts" | "maxAttempts" | "timeoutMs" | "nextAttemptAt" | "result" | "error" | "closedAt">>;

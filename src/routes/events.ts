@@ -66,10 +66,7 @@ eventRoutes.openapi(
     request: { query: ListEventsQuery },
     responses: { 200: jsonContent(Page(StoredEvent), "a page of events"), ...problemResponses(400, 401, 403) },
   }),
-  async (c) => {
-    const page = await new EventStore(c.env.DB).list(c.req.valid("query"));
-    return c.json(page, 200);
-  },
+  async (c) => c.json(await new EventStore(c.env.DB).list(c.req.valid("query")), 200),
 );
 
 // Registered before /events/{id}, which would otherwise take "failures" for an id.
@@ -80,10 +77,7 @@ eventRoutes.openapi(
     request: { query: ListFailuresQuery },
     responses: { 200: jsonContent(Page(EventFailure), "a page of failures, most recent first"), ...problemResponses(400, 401, 403) },
   }),
-  async (c) => {
-    const page = await new EventStore(c.env.DB).listFailures(c.req.valid("query"));
-    return c.json(page, 200);
-  },
+  async (c) => c.json(await new EventStore(c.env.DB).listFailures(c.req.valid("query")), 200),
 );
 
 eventRoutes.openapi(

@@ -29,10 +29,7 @@ haloRoutes.openapi(
 
 haloRoutes.openapi(
   createRoute({ method: "get", path: "/halo/cycles", tags: ["halo"], summary: "Cycles, newest first", security: OPERATOR, request: { query: ListCyclesQuery }, responses: { 200: jsonContent(Page(HaloCycle), "a page of cycles"), ...problemResponses(400, 401, 403) } }),
-  async (c) => {
-    const page = await new HaloStore(c.env.DB).cycles(c.req.valid("query"));
-    return c.json(page, 200);
-  },
+  async (c) => c.json(await new HaloStore(c.env.DB).cycles(c.req.valid("query")), 200),
 );
 
 haloRoutes.openapi(
@@ -50,10 +47,7 @@ haloRoutes.openapi(
     method: "get", path: "/halo/traits", tags: ["halo"], summary: "Memory DNA: per weak-point subject, failures, time to resolve, last seen", security: OPERATOR,
     request: { query: ListTraitsQuery }, responses: { 200: jsonContent(Page(HaloTrait), "a page of traits, most recently seen first"), ...problemResponses(400, 401, 403) },
   }),
-  async (c) => {
-    const page = await new HaloStore(c.env.DB).listTraits(c.req.valid("query"));
-    return c.json(page, 200);
-  },
+  async (c) => c.json(await new HaloStore(c.env.DB).listTraits(c.req.valid("query")), 200),
 );
 
 haloRoutes.openapi(

@@ -36,10 +36,7 @@ squadRoutes.openapi(
   },
 );
 
-squadRoutes.openapi(route("squads", "get", "/squads", "Squads, newest first", { query: ListSquadsQuery }, Page(Squad)), async (c) => {
-  const page = await new SquadStore(c.env.DB).list(c.req.valid("query"));
-  return c.json(page, 200);
-});
+squadRoutes.openapi(route("squads", "get", "/squads", "Squads, newest first", { query: ListSquadsQuery }, Page(Squad)), async (c) => c.json(await new SquadStore(c.env.DB).list(c.req.valid("query")), 200));
 
 squadRoutes.openapi(route("squads", "get", "/squads/{id}", "One squad", { params: IdParam }, Squad), async (c) => {
   const id = c.req.valid("param").id;
@@ -67,10 +64,7 @@ squadRoutes.openapi(route("tasks", "post", "/tasks", "Create a task (it waits fo
   return c.json(task, 201, { location: `/api/v1/tasks/${task.id}` });
 });
 
-squadRoutes.openapi(route("tasks", "get", "/tasks", "Tasks, newest first", { query: ListTasksQuery }, Page(SquadTask)), async (c) => {
-  const page = await new TaskStore(c.env.DB).list(c.req.valid("query"));
-  return c.json(page, 200);
-});
+squadRoutes.openapi(route("tasks", "get", "/tasks", "Tasks, newest first", { query: ListTasksQuery }, Page(SquadTask)), async (c) => c.json(await new TaskStore(c.env.DB).list(c.req.valid("query")), 200));
 
 squadRoutes.openapi(route("tasks", "get", "/tasks/{id}", "One task with its history and every dispatch", { params: IdParam }, SquadTaskDetail), async (c) => c.json(await taskDetail(c.env, c.req.valid("param").id), 200));
 
