@@ -4,7 +4,7 @@
 // Thin over src/core: the math is merkle.ts, the rules are authority.ts and ledger-audit.ts.
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import type { ConsistencyProof, InclusionProof, LedgerStatus as LedgerStatusSchema, Proposal as ProposalSchema, ProposalStatus as ProposalStatusSchema } from "../src/schemas/ledger.js";
+import type { ConsistencyProof, InclusionProof, LedgerStatus as LedgerStatusSchema, VerifyResult, Proposal as ProposalSchema, ProposalStatus as ProposalStatusSchema } from "../src/schemas/ledger.js";
 import { authoritySet, authoritySetFromConfig, countingApprovals, isAuthority, isValidApproval, proposalDigest, type Approval, type AuthoritySet } from "../src/core/authority.js";
 import { signCheckpoint } from "../src/core/checkpoint.js";
 import type { Json } from "../src/core/canonical-json.js";
@@ -189,7 +189,7 @@ export class Ledger extends DurableObject<Env> {
   }
 
   /** Re-checks every hash link, entry hash, Merkle leaf and root, and quorum signature, streaming from genesis. */
-  verify(): Promise<Outcome<{ ok: boolean; size: number; root: string; firstBadIndex?: number; reason?: string }>> {
+  verify(): Promise<Outcome<z.infer<typeof VerifyResult>>> {
     return capture(async () => {
       this.ready();
       const auditor = new LedgerAuditor();

@@ -12,7 +12,7 @@ import { hashJson } from "../src/core/hash.js";
 import { ObjectReader } from "../src/core/object-store.js";
 import { capture, DomainError, invalidCursor, notFound, type Outcome } from "../src/core/problem.js";
 import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange, type KeyCursor } from "../src/core/state-tree.js";
-import { pageDiff, pageState, type EntityChangeView } from "../src/core/state-page.js";
+import { pageDiff, pageState } from "../src/core/state-page.js";
 import { mergeEntities, type MergeStrategy } from "../src/core/worldline-merge.js";
 import { isPublic, isStricter, type Viewer } from "../src/core/privacy.js";
 import { SerialQueue } from "../src/core/serial-queue.js";
@@ -27,7 +27,8 @@ import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
 import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
 import { emitEvent } from "../src/events/producer.js";
 import type { WorldLineCheck } from "./ledger.js";
-import type { Commit, CommitResult, MergeResult, Privacy, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
+import type { z } from "zod";
+import type { Commit, CommitResult, Diff, EntityRead, MergeResult, Privacy, State, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
 
 export interface Authorship {
   author?: string;
@@ -111,7 +112,7 @@ export class WorldLine extends DurableObject<Env> {
   }
 
   /** One page of the state in key order (core/state-page.ts): bounded by the page, not by the state. */
-  state(viewer: Viewer, at: string | undefined, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<{ commit: string; root: string; count: number; entities: Record<string, unknown>; next: string | null }>> {
+  state(viewer: Viewer, at: string | undefined, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<z.infer<typeof State>>> {
     return capture(async () => {
       const { commit, tree } = await this.resolve(await this.visible(viewer), at);
       const { count, entities, next } = await pageState(new ObjectReader(this.objects), tree, page.cursor, page.limit);
@@ -119,7 +120,7 @@ export class WorldLine extends DurableObject<Env> {
     });
   }
 
-  entity(viewer: Viewer, id: string, at?: string): Promise<Outcome<{ commit: string; id: string; value: unknown }>> {
+  entity(viewer: Viewer, id: string, at?: string): Promise<Outcome<z.infer<typeof EntityRead>>> {
     return capture(async () => {
       const { commit, tree } = await this.resolve(await this.visible(viewer), at);
       const reader = new ObjectReader(this.objects);
@@ -145,7 +146,7 @@ export class WorldLine extends DurableObject<Env> {
   }
 
   /** One page of the entity-level changes, in key order, descending only where the trees differ. */
-  diff(viewer: Viewer, from: string, to: string, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<{ from: string; to: string; changes: EntityChangeView[]; next: string | null }>> {
+  diff(viewer: Viewer, from: string, to: string, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<z.infer<typeof Diff>>> {
     return capture(async () => {
       const meta = await this.visible(viewer);
       const [a, b] = await Promise.all([this.resolve(meta, from), this.resolve(meta, to)]);
