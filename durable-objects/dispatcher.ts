@@ -2,7 +2,7 @@
 // deadline and each failed attempt's retry — in its SQLite, fired by its alarm (never
 // setTimeout). The work a timer triggers is src/squads/dispatch.ts; task state lives in D1.
 import { DurableObject } from "cloudflare:workers";
-import { alarmToSet } from "../src/core/alarm.js";
+import { setAlarmIfEarlier } from "../src/core/alarm.js";
 import { capture, type Outcome } from "../src/core/problem.js";
 import { describeError } from "../src/core/events.js";
 import { dispatchTask, onTimer, type TaskTimer, type TaskTimers } from "../src/squads/dispatch.js";
@@ -21,7 +21,7 @@ export class Dispatcher extends DurableObject<Env> implements TaskTimers {
   /** Sets the task's one timer (replacing an earlier one) and wakes up in time for it. */
   async schedule(timer: TaskTimer): Promise<void> {
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO timers (task_id, attempt, kind, due) VALUES (?, ?, ?, ?)", timer.taskId, timer.attempt, timer.kind, timer.due);
-    await this.wakeAt(timer.due);
+    await setAlarmIfEarlier(this.ctx.storage, timer.due);
   }
 
   /** The operator's dispatch, run here so its timers are set without another round trip. */
@@ -55,10 +55,5 @@ export class Dispatcher extends DurableObject<Env> implements TaskTimers {
     );
     const next = this.timers()[0];
     if (next) await this.ctx.storage.setAlarm(Math.max(next.due, Date.now() + 1));
-  }
-
-  private async wakeAt(due: number): Promise<void> {
-    const armed = alarmToSet(await this.ctx.storage.getAlarm(), due);
-    if (armed !== undefined) await this.ctx.storage.setAlarm(armed);
   }
 }

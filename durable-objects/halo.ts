@@ -14,7 +14,6 @@ import { capture, type Outcome } from "../src/core/problem.js";
 import { runHaloCycle, type CycleRequest } from "../src/halo/cycle.js";
 import type { CycleTrigger, HaloCycleDetail } from "../src/schemas/halo.js";
 
-export const HALO_NAME = "halo";
 /** Events one alarm's cycle takes at most; the rest wait for the next alarm, set at once. */
 const MAX_EVENTS_PER_CYCLE = 1000;
 

@@ -4,19 +4,22 @@
 // Thin over src/core: the math is merkle.ts, the rules are authority.ts and ledger-audit.ts.
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import type { LedgerStatus as LedgerStatusSchema, Proposal as ProposalSchema, ProposalStatus as ProposalStatusSchema } from "../src/schemas/ledger.js";
+import type { ConsistencyProof, InclusionProof, LedgerStatus as LedgerStatusSchema, VerifyResult, Proposal as ProposalSchema, ProposalStatus as ProposalStatusSchema } from "../src/schemas/ledger.js";
 import { authoritySet, authoritySetFromConfig, countingApprovals, isAuthority, isValidApproval, proposalDigest, type Approval, type AuthoritySet } from "../src/core/authority.js";
+import { setAlarmIfEarlier } from "../src/core/alarm.js";
 import { signCheckpoint } from "../src/core/checkpoint.js";
 import type { Json } from "../src/core/canonical-json.js";
-import { bytesToHex, hexToBytes } from "../src/core/hash.js";
+import { bytesToHex, GENESIS_PREVIOUS_HASH, hexToBytes } from "../src/core/hash.js";
 import { newId } from "../src/core/ids.js";
 import { LedgerAuditor } from "../src/core/ledger-audit.js";
-import { entryLeaf, GENESIS_PREVIOUS_HASH, sealEntry, type LedgerEntry, type LedgerKind } from "../src/core/ledger-entry.js";
+import { entryLeaf, sealEntry, type LedgerEntry, type LedgerKind } from "../src/core/ledger-entry.js";
 import type { AnchorData, DecisionData, GenesisData, ProposalKind, ProposalPayload } from "../src/core/ledger-records.js";
 import { appendLeaf, assembleProof, consistencyPlan, emptyFrontier, frontierRoot, inclusionPlan, nodeKey, planAddresses, rootPlan, type Frontier, type NodeAddress } from "../src/core/merkle.js";
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { publicKeyOf } from "../src/core/signing.js";
-import { BUNDLE_FORMAT, type GreenProofBundle, type InclusionProof, type ProvenEntry } from "../src/core/proof-bundle.js";
+import type { Viewer } from "../src/core/privacy.js";
+import { SerialQueue } from "../src/core/serial-queue.js";
+import { BUNDLE_FORMAT, type GreenProofBundle, type ProvenEntry } from "../src/core/proof-bundle.js";
 import { emitEvent } from "../src/events/producer.js";
 
 export const LEDGER_NAME = "consensus-ledger";
@@ -41,10 +44,6 @@ export interface ProposalRequest {
    * then filter in SQL and a cursor only ever names a visible proposal.
    */
   isPublic: boolean;
-}
-
-export interface Viewer {
-  isOperator: boolean;
 }
 
 /** What the ledger asks a world line before a decision: is the proposal still meaningful? */
@@ -106,7 +105,7 @@ export class Ledger extends DurableObject<Env> {
   private origin = DEFAULT_ORIGIN;
   private ledgerPublicKey = "";
   private configError: DomainError | null = null;
-  private decisions: Promise<unknown> = Promise.resolve();
+  private readonly decisions = new SerialQueue();
   private checkpointCache: { size: number; note: string } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -171,7 +170,7 @@ export class Ledger extends DurableObject<Env> {
     });
   }
 
-  inclusion(index: number, size?: number): Promise<Outcome<InclusionProof & { root: string; leafHash: string }>> {
+  inclusion(index: number, size?: number): Promise<Outcome<z.infer<typeof InclusionProof>>> {
     return capture(() => {
       this.ready();
       const at = size ?? this.frontier.size;
@@ -181,7 +180,7 @@ export class Ledger extends DurableObject<Env> {
     });
   }
 
-  consistency(from: number, to?: number): Promise<Outcome<{ from: number; to: number; fromRoot: string; toRoot: string; proof: string[] }>> {
+  consistency(from: number, to?: number): Promise<Outcome<z.infer<typeof ConsistencyProof>>> {
     return capture(() => {
       this.ready();
       const end = to ?? this.frontier.size;
@@ -192,7 +191,7 @@ export class Ledger extends DurableObject<Env> {
   }
 
   /** Re-checks every hash link, entry hash, Merkle leaf and root, and quorum signature, streaming from genesis. */
-  verify(): Promise<Outcome<{ ok: boolean; size: number; root: string; firstBadIndex?: number; reason?: string }>> {
+  verify(): Promise<Outcome<z.infer<typeof VerifyResult>>> {
     return capture(async () => {
       this.ready();
       const auditor = new LedgerAuditor();
@@ -425,8 +424,7 @@ export class Ledger extends DurableObject<Env> {
     }
     if (failures > 0) {
       const delay = Math.min(GREEN_RETRY_MAX_MS, GREEN_RETRY_FIRST_MS * 2 ** Math.min(16, attempts - 1));
-      const armed = await this.ctx.storage.getAlarm();
-      if (armed === null || armed > Date.now() + delay) await this.ctx.storage.setAlarm(Date.now() + delay);
+      await setAlarmIfEarlier(this.ctx.storage, Date.now() + delay);
     }
   }
 
@@ -559,8 +557,6 @@ export class Ledger extends DurableObject<Env> {
   }
 
   private serially<T>(work: () => Promise<T>): Promise<Outcome<T>> {
-    const run = this.decisions.then(() => capture(work));
-    this.decisions = run.catch(() => undefined);
-    return run;
+    return this.decisions.run(() => capture(work));
   }
 }

@@ -6,7 +6,7 @@
 // client's address key, so the anonymous sockets of one address are counted without a scan.
 import { DurableObject } from "cloudflare:workers";
 import { UNKNOWN_CLIENT } from "../src/core/client-address.js";
-import { secretsEqual } from "../src/core/constant-time.js";
+import { isOperatorToken } from "../src/core/operator-token.js";
 import { problemResponse } from "../src/http/problem.js";
 import { viewFor, type LiveClientFrame, type LiveFrame, type LiveNotification } from "../src/core/live-notification.js";
 
@@ -70,8 +70,7 @@ export class Live extends DurableObject<Env> {
       return void send(ws, { type: "error", detail: 'frames are JSON: {"type": "auth", "token": "…"}' });
     }
     if (frame?.type === "auth") {
-      const expected = this.env.DM_OPERATOR_TOKEN;
-      const operator = typeof frame.token === "string" && Boolean(expected) && secretsEqual(frame.token, expected!);
+      const operator = isOperatorToken(typeof frame.token === "string" ? frame.token : null, this.env.DM_OPERATOR_TOKEN);
       ws.serializeAttachment({ operator } satisfies SocketState);
       return void send(ws, operator ? { type: "hello", operator } : { type: "error", detail: "the token is not the operator token; this socket receives public changes only" });
     }

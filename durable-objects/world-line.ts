@@ -10,11 +10,12 @@ import { makeCommit, nextFrontier } from "../src/core/commit.js";
 import { applyJsonPatch, applyMergePatch, checkWrites, type EntityWrites, type JsonPatchOperation } from "../src/core/entity-patch.js";
 import { hashJson } from "../src/core/hash.js";
 import { ObjectReader } from "../src/core/object-store.js";
-import { capture, DomainError, notFound, type Outcome } from "../src/core/problem.js";
+import { capture, DomainError, invalidCursor, notFound, type Outcome } from "../src/core/problem.js";
 import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange, type KeyCursor } from "../src/core/state-tree.js";
-import { pageDiff, pageState, type EntityChangeView } from "../src/core/state-page.js";
-import { mergeEntities, type Conflict, type MergeStrategy } from "../src/core/worldline-merge.js";
-import { isPublic, isStricter } from "../src/core/privacy.js";
+import { pageDiff, pageState } from "../src/core/state-page.js";
+import { mergeEntities, type MergeStrategy } from "../src/core/worldline-merge.js";
+import { isPublic, isStricter, type Viewer } from "../src/core/privacy.js";
+import { SerialQueue } from "../src/core/serial-queue.js";
 import { atBody } from "../src/core/field-error.js";
 import { planGraft, templateEntityIds, type GraftInstall } from "../src/core/spore.js";
 import { Catalog, type LineageEdge } from "../src/adapter/catalog.js";
@@ -26,11 +27,8 @@ import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
 import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
 import { emitEvent } from "../src/events/producer.js";
 import type { WorldLineCheck } from "./ledger.js";
-import type { Commit, CommitResult, MergeResult, Privacy, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
-
-export interface Viewer {
-  isOperator: boolean;
-}
+import type { z } from "zod";
+import type { Commit, CommitResult, Diff, EntityRead, MergeResult, Privacy, State, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
 
 export interface Authorship {
   author?: string;
@@ -54,7 +52,7 @@ export class WorldLine extends DurableObject<Env> {
   private readonly outbox: CatalogOutbox;
   private readonly historyCursors: HistoryCursors;
   private meta: WorldLineMeta | null | undefined;
-  private writes: Promise<unknown> = Promise.resolve();
+  private readonly writes = new SerialQueue();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -114,7 +112,7 @@ export class WorldLine extends DurableObject<Env> {
   }
 
   /** One page of the state in key order (core/state-page.ts): bounded by the page, not by the state. */
-  state(viewer: Viewer, at: string | undefined, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<{ commit: string; root: string; count: number; entities: Record<string, unknown>; next: string | null }>> {
+  state(viewer: Viewer, at: string | undefined, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<z.infer<typeof State>>> {
     return capture(async () => {
       const { commit, tree } = await this.resolve(await this.visible(viewer), at);
       const { count, entities, next } = await pageState(new ObjectReader(this.objects), tree, page.cursor, page.limit);
@@ -122,7 +120,7 @@ export class WorldLine extends DurableObject<Env> {
     });
   }
 
-  entity(viewer: Viewer, id: string, at?: string): Promise<Outcome<{ commit: string; id: string; value: unknown }>> {
+  entity(viewer: Viewer, id: string, at?: string): Promise<Outcome<z.infer<typeof EntityRead>>> {
     return capture(async () => {
       const { commit, tree } = await this.resolve(await this.visible(viewer), at);
       const reader = new ObjectReader(this.objects);
@@ -140,7 +138,7 @@ export class WorldLine extends DurableObject<Env> {
     return capture(async () => {
       const meta = await this.visible(viewer);
       const frontier = cursor === undefined ? [meta.head] : this.historyCursors.frontier(cursor);
-      if (!frontier) throw new DomainError(400, "invalid-cursor", "the cursor was not issued for this world line, or it expired (a day after it was issued); start again without it");
+      if (!frontier) throw invalidCursor("the cursor was not issued for this world line, or it expired (a day after it was issued); start again without it");
       const page = await this.graph.historyPage(frontier, limit);
       const rest = nextFrontier(frontier, page);
       return { items: page.map(({ generation: _, ...commit }) => commit), next: rest.length ? this.historyCursors.issue(rest) : null };
@@ -148,7 +146,7 @@ export class WorldLine extends DurableObject<Env> {
   }
 
   /** One page of the entity-level changes, in key order, descending only where the trees differ. */
-  diff(viewer: Viewer, from: string, to: string, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<{ from: string; to: string; changes: EntityChangeView[]; next: string | null }>> {
+  diff(viewer: Viewer, from: string, to: string, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<z.infer<typeof Diff>>> {
     return capture(async () => {
       const meta = await this.visible(viewer);
       const [a, b] = await Promise.all([this.resolve(meta, from), this.resolve(meta, to)]);
@@ -219,7 +217,7 @@ export class WorldLine extends DurableObject<Env> {
         edges: [{ fromId: input.source.id, toId: meta.id, kind: "merge", commit, at: Date.now() }],
       }));
       this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.merged", worldline: meta.id, data: { source: input.source.id, commit: result.commit, base, changed: merged.changes.length, resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length } }));
-      return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : (merged.conflicts as Conflict[]) };
+      return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : merged.conflicts };
     });
   }
 
@@ -419,8 +417,6 @@ export class WorldLine extends DurableObject<Env> {
 
   /** Writes run one at a time: awaiting D1 opens the input gate, and two patches must not both build on one head. */
   private serially<T>(work: () => Promise<T>): Promise<Outcome<T>> {
-    const run = this.writes.then(() => capture(work));
-    this.writes = run.catch(() => undefined);
-    return run;
+    return this.writes.run(() => capture(work));
   }
 }

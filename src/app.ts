@@ -11,7 +11,9 @@ import { agentRoutes } from "./routes/agents.js";
 import { arbiterRoutes } from "./routes/arbiter.js";
 import { meshRoutes } from "./routes/mesh.js";
 import { eventRoutes } from "./routes/events.js";
-import { dreamNetRoutes } from "./routes/dreamnet.js";
+import { haloRoutes } from "./routes/halo.js";
+import { squadRoutes } from "./routes/squads.js";
+import { sporeRoutes } from "./routes/spores.js";
 import { liveRoutes } from "./routes/live.js";
 import { apiEvents } from "./http/api-events.js";
 
@@ -37,7 +39,10 @@ export function createApp() {
   app.route("/api/v1", agentRoutes);
   app.route("/api/v1", arbiterRoutes);
   app.route("/api/v1", eventRoutes);
-  app.route("/api/v1", dreamNetRoutes);
+  // Seed 003's operator surfaces: HALO (/halo), the squad builder (/squads, /tasks), spores and grafts (/spores, /grafts).
+  app.route("/api/v1", haloRoutes);
+  app.route("/api/v1", squadRoutes);
+  app.route("/api/v1", sporeRoutes);
   app.route("/api/v1", liveRoutes);
   app.route("/", meshRoutes);
 

@@ -1,13 +1,15 @@
 // The world-line catalog and lineage graph in D1 (drizzle): what lists and the multiverse graph
 // read. Written by each WorldLine Durable Object after its own state changed, through its catalog
 // outbox (src/adapter/catalog-outbox.ts): every write here is idempotent, so a retry is harmless.
-import { and, desc, eq, gt, inArray, or, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { alias } from "drizzle-orm/sqlite-core";
-import { afterCursor, chunked, decodeCursor, encodeCursor } from "./page-cursor.js";
+import { chunked, decodeCursor, encodeCursor, newestFirstPage, type Keyset } from "./page-cursor.js";
+import { invalidCursor } from "../core/problem.js";
 import { lineage, worldlines } from "../db/schema.js";
 import { PUBLIC_LEVELS } from "../core/privacy.js";
-import type { WorldLineStatus } from "../schemas/worldline.js";
+import type { z } from "zod";
+import type { LineageKind, WorldLineStatus } from "../schemas/worldline.js";
 import type { WorldLineMeta } from "../core/worldline.js";
 
 type Row = typeof worldlines.$inferSelect;
@@ -23,7 +25,9 @@ const toMeta = (row: Row): WorldLineMeta => ({
   updatedAt: row.updatedAt,
 });
 
-export type EdgeKind = "fork" | "merge";
+const NEWEST_WORLD_LINES: Keyset<Row> = { time: worldlines.createdAt, id: worldlines.id, of: (row) => [row.createdAt, row.id] };
+
+export type EdgeKind = z.infer<typeof LineageKind>;
 
 /** A fork edge (parent → child, at the parent's head) or a merge edge (source → target, at the merge commit). */
 export interface LineageEdge {
@@ -65,24 +69,10 @@ export class Catalog {
     ]);
   }
 
+  /** Newest first. */
   async list(options: { status?: WorldLineStatus; publicOnly: boolean; cursor?: string; limit: number }) {
-    const filters: SQL[] = [];
-    if (options.status) filters.push(eq(worldlines.status, options.status));
-    if (options.publicOnly) filters.push(inArray(worldlines.privacy, [...PUBLIC_LEVELS]));
-    if (options.cursor !== undefined) {
-      const after = afterCursor(options.cursor, worldlines.createdAt, worldlines.id);
-      if (!after) return null;
-      filters.push(after);
-    }
-    const rows = await this.db
-      .select()
-      .from(worldlines)
-      .where(filters.length ? and(...filters) : undefined)
-      .orderBy(desc(worldlines.createdAt), desc(worldlines.id))
-      .limit(options.limit + 1);
-    const page = rows.slice(0, options.limit);
-    const last = page[page.length - 1];
-    return { rows: page.map(toMeta), next: rows.length > options.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+    const filters = [options.status ? eq(worldlines.status, options.status) : undefined, options.publicOnly ? inArray(worldlines.privacy, [...PUBLIC_LEVELS]) : undefined];
+    return newestFirstPage(this.db.select().from(worldlines).$dynamic(), NEWEST_WORLD_LINES, filters, options, toMeta);
   }
 
   /** Which of these world lines anonymous readers may see (public-network, full-public). */
@@ -99,12 +89,12 @@ export class Catalog {
    * One page of the multiverse graph: up to `limit` nodes (oldest first) and up to `limit` edges
    * (in insertion order) whose both ends are in the catalog (and public, for `publicOnly`). Two
    * keyset streams in one cursor — `<node cursor or ~>.<last edge id or ~>`, `~` once a stream is
-   * done — so each request reads at most `limit` + 1 rows of each, however large the graph. Null
-   * when the cursor is not one we issued.
+   * done — so each request reads at most `limit` + 1 rows of each, however large the graph. A
+   * cursor we did not issue is a 400 `invalid-cursor`.
    */
   async graph(options: { publicOnly: boolean; cursor?: string; limit: number }) {
     const position = parseGraphCursor(options.cursor);
-    if (!position) return null;
+    if (!position) throw invalidCursor();
     const { nodesAfter, edgesAfter } = position;
     const publicLevels = [...PUBLIC_LEVELS];
     const nodeRows =

@@ -1,6 +1,6 @@
 // The event log in D1 (drizzle): what the queue consumer writes and GET /api/v1/events reads.
-import { chunked, decodeCursor, encodeCursor } from "./page-cursor.js";
-import { and, desc, eq, gte, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { chunked, newestFirstPage, type Keyset, type KeysetPage } from "./page-cursor.js";
+import { and, eq, gte, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { eventFailures, events } from "../db/schema.js";
 import type { Event, EventFailure, EventFailureStatus, Severity, StoredEvent } from "../schemas/events.js";
@@ -22,6 +22,9 @@ const toStored = (row: EventRow): StoredEvent => ({
 });
 
 const toFailure = (row: FailureRow): EventFailure => ({ ...row, status: row.status as EventFailureStatus });
+
+const NEWEST_EVENTS: Keyset<EventRow> = { time: events.time, id: events.id, of: (row) => [row.time, row.id] };
+const LATEST_FAILURES: Keyset<FailureRow> = { time: eventFailures.lastFailedAt, id: eventFailures.id, of: (row) => [row.lastFailedAt, row.id] };
 
 export interface EventFilters {
   type?: string;
@@ -87,8 +90,8 @@ export class EventStore {
     return row ? toStored(row) : null;
   }
 
-  /** Newest first (event time, then id). Null when the cursor is not one we issued. */
-  async list(filters: EventFilters): Promise<{ items: StoredEvent[]; next: string | null } | null> {
+  /** Newest first (event time, then id). */
+  async list(filters: EventFilters): Promise<KeysetPage<StoredEvent>> {
     const where: SQL[] = [];
     if (filters.type?.endsWith(".*")) {
       // a namespace: every type from "<ns>." up to (not including) "<ns>/", which sorts right after "."
@@ -99,20 +102,7 @@ export class EventStore {
     if (filters.worldline) where.push(eq(events.worldline, filters.worldline));
     if (filters.agent) where.push(eq(events.agent, filters.agent));
     if (filters.since !== undefined) where.push(gte(events.time, filters.since));
-    if (filters.cursor !== undefined) {
-      const after = decodeCursor(filters.cursor);
-      if (!after) return null;
-      where.push(or(lt(events.time, after.time), and(eq(events.time, after.time), lt(events.id, after.id)))!);
-    }
-    const rows = await this.db
-      .select()
-      .from(events)
-      .where(where.length ? and(...where) : undefined)
-      .orderBy(desc(events.time), desc(events.id))
-      .limit(filters.limit + 1);
-    const page = rows.slice(0, filters.limit);
-    const last = page[page.length - 1];
-    return { items: page.map(toStored), next: rows.length > filters.limit && last ? encodeCursor(last.time, last.id) : null };
+    return newestFirstPage(this.db.select().from(events).$dynamic(), NEWEST_EVENTS, where, filters, toStored);
   }
 
   // ---- failures -------------------------------------------------------------------------------
@@ -152,22 +142,8 @@ export class EventStore {
     return row ? toFailure(row) : null;
   }
 
-  async listFailures(filters: { status?: EventFailureStatus; cursor?: string; limit: number }): Promise<{ items: EventFailure[]; next: string | null } | null> {
-    const where: SQL[] = [];
-    if (filters.status) where.push(eq(eventFailures.status, filters.status));
-    if (filters.cursor !== undefined) {
-      const after = decodeCursor(filters.cursor);
-      if (!after) return null;
-      where.push(or(lt(eventFailures.lastFailedAt, after.time), and(eq(eventFailures.lastFailedAt, after.time), lt(eventFailures.id, after.id)))!);
-    }
-    const rows = await this.db
-      .select()
-      .from(eventFailures)
-      .where(where.length ? and(...where) : undefined)
-      .orderBy(desc(eventFailures.lastFailedAt), desc(eventFailures.id))
-      .limit(filters.limit + 1);
-    const page = rows.slice(0, filters.limit);
-    const last = page[page.length - 1];
-    return { items: page.map(toFailure), next: rows.length > filters.limit && last ? encodeCursor(last.lastFailedAt, last.id) : null };
+  /** Most recently failed first. */
+  async listFailures(filters: { status?: EventFailureStatus; cursor?: string; limit: number }): Promise<KeysetPage<EventFailure>> {
+    return newestFirstPage(this.db.select().from(eventFailures).$dynamic(), LATEST_FAILURES, [filters.status ? eq(eventFailures.status, filters.status) : undefined], filters, toFailure);
   }
 }

@@ -1,12 +1,12 @@
 // HALO's rows in D1 (drizzle): what a cycle reads (the event window, quarantined world lines,
 // traits) and what it writes (the cycle, its weak points, evidence, traits).
-import { and, desc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { events, haloCycles, haloEvidence, haloTraits, haloWeakPoints, worldlines } from "../db/schema.js";
-import { meanResolveMs, type HaloEvent, type Trait, type WeakPointSeverity } from "../core/halo.js";
+import { meanResolveMs, type HaloEvent, type Trait } from "../core/halo.js";
 import type { Severity } from "../schemas/events.js";
-import type { CycleTrigger, HaloCycle, HaloCycleDetail, HaloTrait, WeakPoint } from "../schemas/halo.js";
-import { afterCursor, chunked, pageOf } from "./page-cursor.js";
+import type { CycleTrigger, HaloCycle, HaloCycleDetail, HaloTrait, WeakPoint, WeakPointSeverity } from "../schemas/halo.js";
+import { chunked, newestFirstPage, type Keyset, type KeysetPage } from "./page-cursor.js";
 
 type CycleRow = typeof haloCycles.$inferSelect;
 type WeakPointRow = typeof haloWeakPoints.$inferSelect;
@@ -19,6 +19,9 @@ const toWeakPoint = (row: WeakPointRow): WeakPoint => ({
 });
 const toTrait = (row: TraitRow): Trait => ({ ...row, severity: row.severity as WeakPointSeverity });
 export const traitView = (trait: Trait): HaloTrait => ({ ...trait, meanResolveMs: meanResolveMs(trait) });
+
+const NEWEST_CYCLES: Keyset<CycleRow> = { time: haloCycles.startedAt, id: haloCycles.id, of: (row) => [row.startedAt, row.id] };
+const LATEST_SEEN_TRAITS: Keyset<TraitRow> = { time: haloTraits.lastSeenAt, id: haloTraits.fingerprint, of: (row) => [row.lastSeenAt, row.fingerprint] };
 
 /** At most this many events per cycle: a storm is judged on its newest events. */
 export const MAX_WINDOW_EVENTS = 2000;
@@ -106,28 +109,12 @@ export class HaloStore {
     return { ...toCycle(row), found };
   }
 
-  async cycles(filters: { trigger?: CycleTrigger; cursor?: string; limit: number }): Promise<{ items: HaloCycle[]; next: string | null } | null> {
-    const where: SQL[] = [];
-    if (filters.trigger) where.push(eq(haloCycles.trigger, filters.trigger));
-    if (filters.cursor !== undefined) {
-      const after = afterCursor(filters.cursor, haloCycles.startedAt, haloCycles.id);
-      if (!after) return null;
-      where.push(after);
-    }
-    const rows = await this.db.select().from(haloCycles).where(where.length ? and(...where) : undefined).orderBy(desc(haloCycles.startedAt), desc(haloCycles.id)).limit(filters.limit + 1);
-    return pageOf(rows, filters.limit, toCycle, (row) => [row.startedAt, row.id]);
+  async cycles(filters: { trigger?: CycleTrigger; cursor?: string; limit: number }): Promise<KeysetPage<HaloCycle>> {
+    return newestFirstPage(this.db.select().from(haloCycles).$dynamic(), NEWEST_CYCLES, [filters.trigger ? eq(haloCycles.trigger, filters.trigger) : undefined], filters, toCycle);
   }
 
-  async listTraits(filters: { active?: boolean; kind?: string; cursor?: string; limit: number }): Promise<{ items: HaloTrait[]; next: string | null } | null> {
-    const where: SQL[] = [];
-    if (filters.active !== undefined) where.push(eq(haloTraits.isActive, filters.active));
-    if (filters.kind) where.push(eq(haloTraits.kind, filters.kind));
-    if (filters.cursor !== undefined) {
-      const after = afterCursor(filters.cursor, haloTraits.lastSeenAt, haloTraits.fingerprint);
-      if (!after) return null;
-      where.push(after);
-    }
-    const rows = await this.db.select().from(haloTraits).where(where.length ? and(...where) : undefined).orderBy(desc(haloTraits.lastSeenAt), desc(haloTraits.fingerprint)).limit(filters.limit + 1);
-    return pageOf(rows, filters.limit, (row) => traitView(toTrait(row)), (row) => [row.lastSeenAt, row.fingerprint]);
+  async listTraits(filters: { active?: boolean; kind?: string; cursor?: string; limit: number }): Promise<KeysetPage<HaloTrait>> {
+    const where = [filters.active !== undefined ? eq(haloTraits.isActive, filters.active) : undefined, filters.kind ? eq(haloTraits.kind, filters.kind) : undefined];
+    return newestFirstPage(this.db.select().from(haloTraits).$dynamic(), LATEST_SEEN_TRAITS, where, filters, (row) => traitView(toTrait(row)));
   }
 }

@@ -1,10 +1,10 @@
 // Spores and grafts in D1 (drizzle). Status changes are compare-and-set on the status read.
-import { and, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { grafts, spores } from "../db/schema.js";
 import type { JsonPatchOperation } from "../core/entity-patch.js";
 import type { Graft, Spore } from "../schemas/spores.js";
-import { afterCursor, pageOf } from "./page-cursor.js";
+import { newestFirstPage, type Keyset, type KeysetPage } from "./page-cursor.js";
 
 type SporeRow = typeof spores.$inferSelect;
 type GraftRow = typeof grafts.$inferSelect;
@@ -20,6 +20,9 @@ const toGraft = (row: GraftRow): Graft => ({
 /** A graft with what only the server needs: the revert patch. */
 export type StoredGraft = Graft & { inverse: JsonPatchOperation[] | null; claimedAt: number | null };
 const toStoredGraft = (row: GraftRow): StoredGraft => ({ ...toGraft(row), inverse: row.inverse === null ? null : JSON.parse(row.inverse), claimedAt: row.claimedAt });
+
+const NEWEST_SPORES: Keyset<SporeRow> = { time: spores.createdAt, id: spores.id, of: (row) => [row.createdAt, row.id] };
+const NEWEST_GRAFTS: Keyset<GraftRow> = { time: grafts.createdAt, id: grafts.id, of: (row) => [row.createdAt, row.id] };
 
 export type GraftChanges = Partial<Pick<GraftRow, "baseCommit" | "installCommit" | "uninstallCommit" | "error" | "installedAt" | "uninstalledAt" | "claimedAt">> & { inverse?: JsonPatchOperation[] | null };
 
@@ -57,17 +60,9 @@ export class SporeStore {
     return rows[0] ? toSpore(rows[0]) : null;
   }
 
-  async listSpores(filters: { name?: string; status?: SporeStatus; cursor?: string; limit: number }): Promise<{ items: Spore[]; next: string | null } | null> {
-    const where: SQL[] = [];
-    if (filters.name) where.push(eq(spores.name, filters.name));
-    if (filters.status) where.push(eq(spores.status, filters.status));
-    if (filters.cursor !== undefined) {
-      const after = afterCursor(filters.cursor, spores.createdAt, spores.id);
-      if (!after) return null;
-      where.push(after);
-    }
-    const rows = await this.db.select().from(spores).where(where.length ? and(...where) : undefined).orderBy(desc(spores.createdAt), desc(spores.id)).limit(filters.limit + 1);
-    return pageOf(rows, filters.limit, toSpore, (row) => [row.createdAt, row.id]);
+  async listSpores(filters: { name?: string; status?: SporeStatus; cursor?: string; limit: number }): Promise<KeysetPage<Spore>> {
+    const where = [filters.name ? eq(spores.name, filters.name) : undefined, filters.status ? eq(spores.status, filters.status) : undefined];
+    return newestFirstPage(this.db.select().from(spores).$dynamic(), NEWEST_SPORES, where, filters, toSpore);
   }
 
   // ---- grafts ----------------------------------------------------------------------------
@@ -100,17 +95,12 @@ export class SporeStore {
     return rows[0] ? toStoredGraft(rows[0]) : null;
   }
 
-  async listGrafts(filters: { worldline?: string; spore?: string; status?: GraftStatus; cursor?: string; limit: number }): Promise<{ items: Graft[]; next: string | null } | null> {
-    const where: SQL[] = [];
-    if (filters.worldline) where.push(eq(grafts.worldline, filters.worldline));
-    if (filters.spore) where.push(eq(grafts.sporeId, filters.spore));
-    if (filters.status) where.push(eq(grafts.status, filters.status));
-    if (filters.cursor !== undefined) {
-      const after = afterCursor(filters.cursor, grafts.createdAt, grafts.id);
-      if (!after) return null;
-      where.push(after);
-    }
-    const rows = await this.db.select().from(grafts).where(where.length ? and(...where) : undefined).orderBy(desc(grafts.createdAt), desc(grafts.id)).limit(filters.limit + 1);
-    return pageOf(rows, filters.limit, toGraft, (row) => [row.createdAt, row.id]);
+  async listGrafts(filters: { worldline?: string; spore?: string; status?: GraftStatus; cursor?: string; limit: number }): Promise<KeysetPage<Graft>> {
+    const where = [
+      filters.worldline ? eq(grafts.worldline, filters.worldline) : undefined,
+      filters.spore ? eq(grafts.sporeId, filters.spore) : undefined,
+      filters.status ? eq(grafts.status, filters.status) : undefined,
+    ];
+    return newestFirstPage(this.db.select().from(grafts).$dynamic(), NEWEST_GRAFTS, where, filters, toGraft);
   }
 }

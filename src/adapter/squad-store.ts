@@ -1,13 +1,15 @@
 // Squads in D1 (drizzle): a name, the member agent ids and the task kinds they take.
-import { desc, eq, and, type SQL } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { squads } from "../db/schema.js";
 import type { Squad } from "../schemas/squads.js";
-import { afterCursor, pageOf } from "./page-cursor.js";
+import { newestFirstPage, type Keyset, type KeysetPage } from "./page-cursor.js";
 
 type SquadRow = typeof squads.$inferSelect;
 
 const toSquad = (row: SquadRow): Squad => ({ id: row.id, name: row.name, members: JSON.parse(row.members), capabilities: JSON.parse(row.capabilities), createdAt: row.createdAt, updatedAt: row.updatedAt });
+
+const NEWEST_SQUADS: Keyset<SquadRow> = { time: squads.createdAt, id: squads.id, of: (row) => [row.createdAt, row.id] };
 
 /** Does this squad take tasks of this kind? */
 export const takesKind = (squad: Pick<Squad, "capabilities">, kind: string) => squad.capabilities.includes("*") || squad.capabilities.includes(kind);
@@ -52,15 +54,8 @@ export class SquadStore {
     return (await this.db.delete(squads).where(eq(squads.id, id)).returning({ id: squads.id })).length > 0;
   }
 
-  async list(filters: { cursor?: string; limit: number }): Promise<{ items: Squad[]; next: string | null } | null> {
-    const where: SQL[] = [];
-    if (filters.cursor !== undefined) {
-      const after = afterCursor(filters.cursor, squads.createdAt, squads.id);
-      if (!after) return null;
-      where.push(after);
-    }
-    const rows = await this.db.select().from(squads).where(where.length ? and(...where) : undefined).orderBy(desc(squads.createdAt), desc(squads.id)).limit(filters.limit + 1);
-    return pageOf(rows, filters.limit, toSquad, (row) => [row.createdAt, row.id]);
+  async list(filters: { cursor?: string; limit: number }): Promise<KeysetPage<Squad>> {
+    return newestFirstPage(this.db.select().from(squads).$dynamic(), NEWEST_SQUADS, [], filters, toSquad);
   }
 
   /** Every squad (dispatch looks for those taking a task's kind; squads are few). */

@@ -7,11 +7,13 @@ import { resonance, squadTaskAttempts, squadTasks } from "../db/schema.js";
 import { OPEN_TASK_STATUSES, type TaskStatus } from "../core/task-lifecycle.js";
 import type { ResonanceRecord } from "../core/resonance.js";
 import type { AttemptOutcome, SquadTask, TaskAttempt, TaskResult, TaskTransition } from "../schemas/squads.js";
-import { afterCursor, chunked, pageOf } from "./page-cursor.js";
+import { chunked, newestFirstPage, type Keyset, type KeysetPage } from "./page-cursor.js";
 
 type TaskRow = typeof squadTasks.$inferSelect;
 type AttemptRow = typeof squadTaskAttempts.$inferSelect;
 type ResonanceRow = typeof resonance.$inferSelect;
+
+const NEWEST_TASKS: Keyset<TaskRow> = { time: squadTasks.createdAt, id: squadTasks.id, of: (row) => [row.createdAt, row.id] };
 
 export function toTask(row: TaskRow): SquadTask {
   return {
@@ -28,24 +30,13 @@ const toAttempt = (row: AttemptRow): TaskAttempt => ({
   attempt: row.attempt, agent: row.agent, squadId: row.squadId, messageId: row.messageId, startedAt: row.startedAt, deadline: row.deadline, endedAt: row.endedAt, outcome: row.outcome as AttemptOutcome, error: row.error,
 });
 
-export interface NewTask {
-  id: string;
-  kind: string;
-  title: string;
-  description: string;
-  action: string;
-  subject: string | null;
-  fingerprint: string | null;
-  severity: SquadTask["severity"];
-  origin: SquadTask["origin"];
+/** A task to insert: the SquadTask's own fields, its evidence flat as stored, its timeout in milliseconds. */
+export type NewTask = Pick<SquadTask, "id" | "kind" | "title" | "description" | "action" | "subject" | "fingerprint" | "severity" | "origin" | "squadId" | "maxAttempts" | "createdAt"> & {
   cycleId: string | null;
   weakPointId: string | null;
   evidence: string[];
-  squadId: string | null;
-  maxAttempts: number;
   timeoutMs: number;
-  createdAt: number;
-}
+};
 
 /** Column changes a transition may make besides status, history and updatedAt. */
 export type TaskChanges = Partial<Pick<TaskRow, "squadId" | "agent" | "attempts" | "maxAttempts" | "timeoutMs" | "nextAttemptAt" | "result" | "error" | "closedAt">>;
@@ -95,20 +86,15 @@ export class TaskStore {
     return row ? toTask(row) : null;
   }
 
-  async list(filters: TaskFilters): Promise<{ items: SquadTask[]; next: string | null } | null> {
-    const where: SQL[] = [];
-    if (filters.status) where.push(eq(squadTasks.status, filters.status));
-    if (filters.squad) where.push(eq(squadTasks.squadId, filters.squad));
-    if (filters.kind) where.push(eq(squadTasks.kind, filters.kind));
-    if (filters.origin) where.push(eq(squadTasks.origin, filters.origin));
-    if (filters.fingerprint) where.push(eq(squadTasks.fingerprint, filters.fingerprint));
-    if (filters.cursor !== undefined) {
-      const after = afterCursor(filters.cursor, squadTasks.createdAt, squadTasks.id);
-      if (!after) return null;
-      where.push(after);
-    }
-    const rows = await this.db.select().from(squadTasks).where(where.length ? and(...where) : undefined).orderBy(desc(squadTasks.createdAt), desc(squadTasks.id)).limit(filters.limit + 1);
-    return pageOf(rows, filters.limit, toTask, (row) => [row.createdAt, row.id]);
+  async list(filters: TaskFilters): Promise<KeysetPage<SquadTask>> {
+    const where = [
+      filters.status ? eq(squadTasks.status, filters.status) : undefined,
+      filters.squad ? eq(squadTasks.squadId, filters.squad) : undefined,
+      filters.kind ? eq(squadTasks.kind, filters.kind) : undefined,
+      filters.origin ? eq(squadTasks.origin, filters.origin) : undefined,
+      filters.fingerprint ? eq(squadTasks.fingerprint, filters.fingerprint) : undefined,
+    ];
+    return newestFirstPage(this.db.select().from(squadTasks).$dynamic(), NEWEST_TASKS, where, filters, toTask);
   }
 
   /** The newest task of each fingerprint: what HALO's dedupe looks at. */

@@ -1,15 +1,11 @@
 // Entropy-model versions (seed 001 §5) in D1: every world line's arbiter beats with the latest one.
 // Version 0 is the seed's default (w = ml_weight = 0.12, b = 0) and is not stored.
+import type { z } from "zod";
 import { DEFAULT_ENTROPY_MODEL, trainEntropyModel, type EntropyModel, type TrainingSample } from "../core/arbiter/entropy-model.js";
+import type { EntropyModel as EntropyModelSchema } from "../schemas/arbiter.js";
 
-export interface StoredModel extends EntropyModel {
-  loss: number | null;
-  auc: number | null;
-  samples: number;
-  epochs: number;
-  learningRate: number | null;
-  createdAt: number;
-}
+/** A model version as stored and as GET /api/v1/arbiter/model answers it: the core's `EntropyModel` with how it was trained. */
+export type StoredModel = z.infer<typeof EntropyModelSchema>;
 
 const DEFAULT_MODEL: StoredModel = { ...DEFAULT_ENTROPY_MODEL, loss: null, auc: null, samples: 0, epochs: 0, learningRate: null, createdAt: 0 };
 

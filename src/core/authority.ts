@@ -2,19 +2,16 @@
 // by signing the 32 raw bytes of its digest; the digest is SHA3-256 over the RFC 8785 payload,
 // and the payload names the ledger, the proposal and the commit, so a signature cannot be
 // replayed onto another proposal.
+import type { z } from "zod";
+import type { ApprovalBody, AuthoritySet as AuthoritySetSchema } from "../schemas/ledger.js";
 import { hashJson, hexToBytes } from "./hash.js";
 import { DomainError } from "./problem.js";
 import { PUBLIC_KEY_HEX, verifyHex } from "./signing.js";
 
-export interface AuthoritySet {
-  authorities: string[];
-  quorum: number;
-}
-
-export interface Approval {
-  authority: string;
-  signature: string;
-}
+/** k-of-n: the authorities' Ed25519 public keys (hex) and how many must approve. */
+export type AuthoritySet = z.infer<typeof AuthoritySetSchema>;
+/** An authority's signature over a proposal's digest. */
+export type Approval = z.infer<typeof ApprovalBody>;
 
 /** Default k for n authorities: the smallest strict two-thirds majority, ceil(2n/3). */
 export const defaultQuorum = (n: number) => Math.ceil((2 * n) / 3);

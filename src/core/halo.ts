@@ -3,23 +3,14 @@
 // kind, a subject, a severity, the evidence (event ids) and a suggested action — and whether a
 // weak point is new enough to become a squad task. The runtime side (reading D1, the hub's
 // connections, persisting cycles) is src/halo/cycle.ts.
-import type { Severity } from "../schemas/events.js";
+import type { Event, Severity } from "../schemas/events.js";
 import { namespaceOf } from "../schemas/events.js";
+import type { HaloTrait, WeakPoint, WeakPointKind, WeakPointSeverity } from "../schemas/halo.js";
 
 export const WEAK_POINT_KINDS = ["route-failing", "worldline-quarantined", "worldline-alerting", "task-failing", "agent-unreachable", "error-events"] as const;
-export type WeakPointKind = (typeof WEAK_POINT_KINDS)[number];
-export type WeakPointSeverity = "warning" | "error" | "critical";
 
-/** An event as HALO reads it (the stored envelope). */
-export interface HaloEvent {
-  id: string;
-  type: string;
-  severity: Severity;
-  time: number;
-  worldline?: string;
-  agent?: string;
-  data: Record<string, unknown>;
-}
+/** An event as HALO reads it: the stored envelope without its source. */
+export type HaloEvent = Pick<Event, "id" | "type" | "severity" | "time" | "worldline" | "agent" | "data">;
 
 export interface QuarantinedWorldLine {
   id: string;
@@ -42,22 +33,17 @@ export interface HaloObservations {
   peers: MeshPeer[];
 }
 
-export interface WeakPoint {
-  fingerprint: string;
-  kind: WeakPointKind;
-  subject: string;
-  subsystem: string;
-  severity: WeakPointSeverity;
-  /** 0–1: the severity's band plus a little for every repetition. */
-  score: number;
+/**
+ * A weak point as a cycle finds it: the stored and reported `WeakPoint` (src/schemas/halo.ts)
+ * before it has an id and a task, with its title and its evidence's times (`score` is 0–1: the
+ * severity's band plus a little for every repetition).
+ */
+export type FoundWeakPoint = Omit<WeakPoint, "id" | "taskId" | "isNew" | "evidence"> & {
   title: string;
-  detail: string;
-  action: string;
   /** Newest first, at most MAX_EVIDENCE. */
   evidence: Array<{ id: string; time: number }>;
-  evidenceCount: number;
   newestEvidenceAt: number | null;
-}
+};
 
 export const HALO_THRESHOLDS = {
   /** api.endpoint.failed events of one route before it is a weak point, and before it is critical. */
@@ -103,7 +89,7 @@ function groupBy<T>(items: T[], key: (item: T) => string | null): Map<string, T[
   return groups;
 }
 
-function weakPoint(input: Omit<WeakPoint, "fingerprint" | "score" | "evidence" | "evidenceCount" | "newestEvidenceAt">, events: HaloEvent[], occurrences = events.length): WeakPoint {
+function weakPoint(input: Omit<FoundWeakPoint, "fingerprint" | "score" | "evidence" | "evidenceCount" | "newestEvidenceAt">, events: HaloEvent[], occurrences = events.length): FoundWeakPoint {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : -1));
   return {
     ...input,
@@ -116,7 +102,7 @@ function weakPoint(input: Omit<WeakPoint, "fingerprint" | "score" | "evidence" |
 }
 
 /** Every weak point in the observations, worst first. HALO's own events are never evidence. */
-export function findWeakPoints(observed: HaloObservations, thresholds = HALO_THRESHOLDS): WeakPoint[] {
+export function findWeakPoints(observed: HaloObservations, thresholds = HALO_THRESHOLDS): FoundWeakPoint[] {
   const events = observed.events.filter((e) => namespaceOf(e.type) !== "halo");
   const found = [
     ...failingRoutes(events, thresholds),
@@ -129,7 +115,7 @@ export function findWeakPoints(observed: HaloObservations, thresholds = HALO_THR
   return found.sort((a, b) => RANK[b.severity] - RANK[a.severity] || b.score - a.score || (a.fingerprint < b.fingerprint ? -1 : 1));
 }
 
-function failingRoutes(events: HaloEvent[], t: typeof HALO_THRESHOLDS): WeakPoint[] {
+function failingRoutes(events: HaloEvent[], t: typeof HALO_THRESHOLDS): FoundWeakPoint[] {
   const failures = events.filter((e) => e.type === "api.endpoint.failed" && typeof e.data.route === "string");
   return [...groupBy(failures, (e) => `${text(e.data.method)} ${text(e.data.route)}`)]
     .filter(([, list]) => list.length >= t.routeFailures)
@@ -150,7 +136,7 @@ function failingRoutes(events: HaloEvent[], t: typeof HALO_THRESHOLDS): WeakPoin
     });
 }
 
-function quarantinedWorldLines(events: HaloEvent[], quarantined: QuarantinedWorldLine[]): WeakPoint[] {
+function quarantinedWorldLines(events: HaloEvent[], quarantined: QuarantinedWorldLine[]): FoundWeakPoint[] {
   return quarantined.map((wl) => {
     const evidence = [...wl.evidence, ...events.filter((e) => e.worldline === wl.id && (e.type === "arbiter.quarantine" || e.type === "worldline.quarantined"))];
     const latest = [...evidence].sort((a, b) => b.time - a.time).find((e) => e.type === "worldline.quarantined");
@@ -168,7 +154,7 @@ function quarantinedWorldLines(events: HaloEvent[], quarantined: QuarantinedWorl
   });
 }
 
-function alertingWorldLines(events: HaloEvent[], quarantined: QuarantinedWorldLine[], t: typeof HALO_THRESHOLDS): WeakPoint[] {
+function alertingWorldLines(events: HaloEvent[], quarantined: QuarantinedWorldLine[], t: typeof HALO_THRESHOLDS): FoundWeakPoint[] {
   const locked = new Set(quarantined.map((wl) => wl.id));
   const alerts = events.filter((e) => e.type === "arbiter.alert" && e.worldline !== undefined && !locked.has(e.worldline));
   return [...groupBy(alerts, (e) => e.worldline!)]
@@ -187,7 +173,7 @@ function alertingWorldLines(events: HaloEvent[], quarantined: QuarantinedWorldLi
     });
 }
 
-function failingTasks(events: HaloEvent[], t: typeof HALO_THRESHOLDS): WeakPoint[] {
+function failingTasks(events: HaloEvent[], t: typeof HALO_THRESHOLDS): FoundWeakPoint[] {
   const failures = events.filter((e) => e.type === "squad.task.failed" && typeof e.data.taskId === "string");
   return [...groupBy(failures, (e) => e.data.taskId as string)]
     .filter(([, list]) => list.length >= t.taskAttemptFailures || list.some((e) => e.data.retryable !== true))
@@ -206,7 +192,7 @@ function failingTasks(events: HaloEvent[], t: typeof HALO_THRESHOLDS): WeakPoint
     });
 }
 
-function unreachableAgents(events: HaloEvent[], peers: MeshPeer[], t: typeof HALO_THRESHOLDS): WeakPoint[] {
+function unreachableAgents(events: HaloEvent[], peers: MeshPeer[], t: typeof HALO_THRESHOLDS): FoundWeakPoint[] {
   const deliveries = events.filter((e) => e.type === "squad.task.failed" && e.agent !== undefined && text(e.data.error).startsWith(DELIVERY_FAILED));
   const byAgent = groupBy(deliveries, (e) => e.agent!);
   const unhealthy = new Map(peers.filter((p) => p.healthFailures >= t.peerHealthFailures).map((p) => [p.agentId, p]));
@@ -228,7 +214,7 @@ function unreachableAgents(events: HaloEvent[], peers: MeshPeer[], t: typeof HAL
   });
 }
 
-function errorEvents(events: HaloEvent[]): WeakPoint[] {
+function errorEvents(events: HaloEvent[]): FoundWeakPoint[] {
   const errors = events.filter((e) => (e.severity === "error" || e.severity === "critical") && !CLAIMED_TYPES.has(e.type));
   return [...groupBy(errors, (e) => `${e.type}${e.worldline ? `@${e.worldline}` : e.agent ? `@${e.agent}` : ""}`)].map(([key, list]) => {
     const type = list[0]!.type;
@@ -261,33 +247,18 @@ export interface WeakPointMemory {
  * closed, only if it went away and came back, or if something happened again since (evidence
  * newer than the closing): a rejected task is not re-proposed every cycle for the same old events.
  */
-export function isNewWeakPoint(point: Pick<WeakPoint, "newestEvidenceAt">, memory: WeakPointMemory | undefined): boolean {
+export function isNewWeakPoint(point: Pick<FoundWeakPoint, "newestEvidenceAt">, memory: WeakPointMemory | undefined): boolean {
   if (!memory) return true;
   if (memory.openTaskId !== null) return false;
   if (memory.lastClosedAt === null || !memory.wasActive) return true;
   return point.newestEvidenceAt !== null && point.newestEvidenceAt > memory.lastClosedAt;
 }
 
-/** Memory DNA: one subject's traits. */
-export interface Trait {
-  fingerprint: string;
-  kind: string;
-  subject: string;
-  severity: WeakPointSeverity;
-  isActive: boolean;
-  failures: number;
-  cycles: number;
-  tasks: number;
-  firstSeenAt: number;
-  lastSeenAt: number;
-  activeSince: number;
-  resolutions: number;
-  totalResolveMs: number;
-  lastResolvedAt: number | null;
-}
+/** Memory DNA: one subject's traits, as stored: the `HaloTrait` the API shows keeps the total its mean is computed from. */
+export type Trait = Omit<HaloTrait, "meanResolveMs"> & { totalResolveMs: number };
 
 /** A cycle saw the weak point: `failures` is the count of distinct evidence events ever seen for it. */
-export function observeTrait(previous: Trait | undefined, point: WeakPoint, update: { now: number; failures: number; taskCreated: boolean }): Trait {
+export function observeTrait(previous: Trait | undefined, point: FoundWeakPoint, update: { now: number; failures: number; taskCreated: boolean }): Trait {
   const reactivated = !previous || !previous.isActive;
   return {
     fingerprint: point.fingerprint,

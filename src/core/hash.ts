@@ -17,6 +17,9 @@ export function hashJson(value: unknown): string {
 
 export const HEX64 = /^[0-9a-f]{64}$/;
 
+/** The `previous hash` of a hash chain's first entry, 64 zero hex digits: the ledger's genesis entry and the arbiter journal's (seed 001 §6: "previous_hash: str (64 hex)"). */
+export const GENESIS_PREVIOUS_HASH = "0".repeat(64);
+
 export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   let length = 0;
   for (const part of parts) length += part.length;

@@ -3,8 +3,8 @@
 // set in force at that entry (rotations are followed as they appear). The Ledger DO's `verify`,
 // the CLI and the dashboard all use this one auditor.
 import { authoritySet, countingApprovals, isAuthority, isValidApproval, proposalDigest, type AuthoritySet } from "./authority.js";
-import { bytesToHex } from "./hash.js";
-import { DECISION_KINDS, entryHashMatches, entryLeaf, GENESIS_PREVIOUS_HASH, LEDGER_KINDS, type LedgerEntry } from "./ledger-entry.js";
+import { bytesToHex, GENESIS_PREVIOUS_HASH } from "./hash.js";
+import { DECISION_KINDS, entryHashMatches, entryLeaf, LEDGER_KINDS, type LedgerEntry } from "./ledger-entry.js";
 import type { ApprovalData, DecisionData, GenesisData } from "./ledger-records.js";
 import { appendLeaf, emptyFrontier, frontierRoot, type Frontier } from "./merkle.js";
 

@@ -1,7 +1,9 @@
 // Consensus-ledger entries (DESIGN: Ledger; seed 001 entry format): {index, timestamp, kind, data,
 // previousHash, hash}, hash = SHA3-256 over the RFC 8785 bytes of the entry without `hash`.
 // The Merkle leaf of an entry is RFC 9162's H(0x00 ‖ JCS(entry)) over the entry *with* its hash.
-import { canonicalBytes, type Json } from "./canonical-json.js";
+import type { z } from "zod";
+import type { LedgerEntry as LedgerEntrySchema } from "../schemas/ledger.js";
+import { canonicalBytes } from "./canonical-json.js";
 import { hashJson } from "./hash.js";
 import { leafHash } from "./merkle.js";
 
@@ -11,16 +13,8 @@ export type LedgerKind = (typeof LEDGER_KINDS)[number];
 /** Kinds that change what is canonical and therefore carry quorum signatures and the four proofs. */
 export const DECISION_KINDS: readonly LedgerKind[] = ["promote", "rollback", "authorities"];
 
-export const GENESIS_PREVIOUS_HASH = "0".repeat(64);
-
-export interface LedgerEntry {
-  index: number;
-  timestamp: number;
-  kind: LedgerKind;
-  data: Json;
-  previousHash: string;
-  hash: string;
-}
+/** An entry as stored and served (schema: `LedgerEntry` in src/schemas/ledger.ts); `data` is JSON, one record of ledger-records.ts per kind. */
+export type LedgerEntry = z.infer<typeof LedgerEntrySchema>;
 
 export type UnsealedEntry = Omit<LedgerEntry, "hash">;
 

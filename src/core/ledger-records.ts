@@ -1,21 +1,14 @@
 // The `data` of each ledger entry kind. Decision entries (promote / rollback / authorities) carry
 // the four proofs of seed 004: WHERE (object and location), WHO (authority signatures), WHAT
 // (world line, commit, state root — or the new authority set), WHEN (timestamp, previous hash, index).
+import type { z } from "zod";
+import type { AnchorsBody, Proposal, ProposalKind as ProposalKindSchema } from "../schemas/ledger.js";
 import type { Approval, AuthoritySet } from "./authority.js";
 
-export type ProposalKind = "promote" | "rollback" | "authorities";
+export type ProposalKind = z.infer<typeof ProposalKindSchema>;
 
 /** Exactly what authorities sign (its SHA3-256 digest). */
-export interface ProposalPayload {
-  ledger: string;
-  proposal: string;
-  kind: ProposalKind;
-  worldline: string | null;
-  commit: string | null;
-  stateRoot: string | null;
-  authorities: AuthoritySet | null;
-  createdAt: number;
-}
+export type ProposalPayload = z.infer<typeof Proposal>["payload"];
 
 export interface GenesisData extends AuthoritySet {
   origin: string;
@@ -44,9 +37,5 @@ export interface DecisionData {
   when: { timestamp: number; previousHash: string; index: number };
 }
 
-export interface AnchorData {
-  subject: string;
-  root: string;
-  size: number;
-  note?: string;
-}
+/** One root of an outside log, as POST /api/v1/ledger/anchors names it. */
+export type AnchorData = z.infer<typeof AnchorsBody>["anchors"][number];

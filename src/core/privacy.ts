@@ -10,6 +10,11 @@ const rank = (level: Privacy) => PRIVACY_LEVELS.indexOf(level);
 
 export const PUBLIC_LEVELS: readonly Privacy[] = ["public-network", "full-public"];
 
+/** Who reads: the operator sees every level, anyone else only the public ones. */
+export interface Viewer {
+  isOperator: boolean;
+}
+
 export function isPublic(level: Privacy): boolean {
   return PUBLIC_LEVELS.includes(level);
 }

@@ -2,36 +2,22 @@
 // entry, its RFC 9162 inclusion proof, the authority chain it was judged under (genesis, then any
 // rotations, each with its own inclusion proof), and the signed checkpoint all proofs are against.
 // Verifiable offline by the CLI and in the browser with this same code.
+import type { z } from "zod";
+import type { GreenProofBundle as GreenProofBundleSchema } from "../schemas/ledger.js";
 import { authoritySet, type AuthoritySet } from "./authority.js";
 import { verifyCheckpoint } from "./checkpoint.js";
 import { hexToBytes } from "./hash.js";
 import { checkDecision, nextAuthoritySet } from "./ledger-audit.js";
-import { entryHashMatches, entryLeaf, type LedgerEntry } from "./ledger-entry.js";
+import { entryHashMatches, entryLeaf } from "./ledger-entry.js";
 import type { DecisionData, GenesisData } from "./ledger-records.js";
 import { verifyInclusion } from "./merkle.js";
 
 export const BUNDLE_FORMAT = "darkmatter-green-proof/1";
 
-export interface InclusionProof {
-  index: number;
-  size: number;
-  proof: string[];
-}
-
-export interface ProvenEntry {
-  entry: LedgerEntry;
-  inclusion: InclusionProof;
-}
-
-export interface GreenProofBundle {
-  format: typeof BUNDLE_FORMAT;
-  worldline: string;
-  commit: string;
-  ledger: { origin: string; keyName: string; publicKey: string };
-  checkpoint: string;
-  decision: ProvenEntry;
-  authorityChain: ProvenEntry[];
-}
+/** The bundle as `GET /api/v1/worldlines/{id}/green/proof` answers it (schema: src/schemas/ledger.ts). */
+export type GreenProofBundle = z.infer<typeof GreenProofBundleSchema>;
+/** An entry with its inclusion proof against the bundle's checkpoint. */
+export type ProvenEntry = GreenProofBundle["decision"];
 
 export type BundleVerification =
   | { ok: true; worldline: string; commit: string; kind: string; index: number; size: number; root: string; approvals: number; quorum: number; ledgerKeyPinned: boolean }

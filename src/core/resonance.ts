@@ -1,12 +1,9 @@
 // Resonance (seed 003, "HALO Loop → Memory DNA → Resonance Engine"), kept practical: how each
 // agent's attempts at each kind of task ended, and the member choice dispatch makes from it.
+import type { ResonanceEntry } from "../schemas/halo.js";
 
-export interface ResonanceRecord {
-  agent: string;
-  kind: string;
-  successes: number;
-  failures: number;
-}
+/** What dispatch ranks by: the counts of a `ResonanceEntry`. */
+export type ResonanceRecord = Pick<ResonanceEntry, "agent" | "kind" | "successes" | "failures">;
 
 /**
  * Laplace-smoothed success rate (s + 1) / (s + f + 2): an untried agent starts at ½, so one lucky

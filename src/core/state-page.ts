@@ -2,6 +2,8 @@
 // and about MAX_PAGE_CHARS of JSON, whichever comes first, so one read costs O(page) whatever the
 // size of the state (an entity may be 1 MiB: 500 of them would not fit a Worker's memory). The
 // cursor is the entity key of the last item (state-tree.ts: the trie's own order), 64 hex.
+import type { z } from "zod";
+import type { EntityDiff } from "../schemas/worldline.js";
 import type { Json } from "./canonical-json.js";
 import type { ObjectReader } from "./object-store.js";
 import { changesAfter, countEntities, entityKey, entriesAfter, type KeyCursor } from "./state-tree.js";
@@ -18,19 +20,15 @@ export interface StatePage {
   next: string | null;
 }
 
-export interface EntityChangeView {
-  id: string;
-  change: "added" | "removed" | "modified";
-  before?: Json;
-  after?: Json;
-}
+/** One change of a diff page, as `GET /diff` answers it. */
+export type EntityChangeView = z.infer<typeof EntityDiff>;
 
 export interface DiffPage {
   changes: EntityChangeView[];
   next: string | null;
 }
 
-const sizeOf = (value: Json | undefined) => (value === undefined ? 0 : JSON.stringify(value).length);
+const sizeOf = (value: unknown) => (value === undefined ? 0 : JSON.stringify(value).length);
 
 /**
  * Turns `items` into page entries, loading their values group by group and stopping once the JSON

@@ -7,15 +7,12 @@ import { hashJson } from "./hash.js";
 import { FORBIDDEN_KEY, forbiddenKey, ownValue } from "./forbidden-keys.js";
 import { escapeToken, joinPointer } from "./json-pointer.js";
 import type { EntityChange } from "./state-tree.js";
+import type { z } from "zod";
+import type { Conflict as ConflictSchema, MergeStrategy as MergeStrategySchema } from "../schemas/worldline.js";
 
-export type MergeStrategy = "three-way" | "ours" | "theirs";
-
-export interface Conflict {
-  path: string;
-  base?: Json;
-  ours?: Json;
-  theirs?: Json;
-}
+export type MergeStrategy = z.infer<typeof MergeStrategySchema>;
+/** `{path, base, ours, theirs}`: a field changed differently on both sides; a side left out is absent. */
+export type Conflict = z.infer<typeof ConflictSchema>;
 
 export interface ValueMerge {
   value: Json | undefined;

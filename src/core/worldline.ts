@@ -1,18 +1,8 @@
 // What a world line is, as every surface shows it.
-import type { Privacy, WorldLine, WorldLineStatus } from "../schemas/worldline.js";
+import type { WorldLine } from "../schemas/worldline.js";
 
-/** What the WorldLine Durable Object stores about itself (the catalog in D1 mirrors it). */
-export interface WorldLineMeta {
-  id: string;
-  name: string;
-  status: WorldLineStatus;
-  privacy: Privacy;
-  head: string;
-  green: string | null;
-  parents: string[];
-  createdAt: number;
-  updatedAt: number;
-}
+/** What the WorldLine Durable Object stores about itself (the catalog in D1 mirrors it): the world line but its colour, which is derived. */
+export type WorldLineMeta = Omit<WorldLine, "color">;
 
 /** Green when the head is the promoted commit; any later blue commit makes it blue again. */
 export function worldLineView(meta: WorldLineMeta): WorldLine {

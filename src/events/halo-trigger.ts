@@ -9,7 +9,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { describeError } from "../core/events.js";
 import { haloTriggers } from "../db/schema.js";
-import { haloStub } from "../halo/halo-stub.js";
+import { HALO_NAME } from "../core/object-names.js";
 import type { Event } from "../schemas/events.js";
 
 export async function triggerHalo(env: Env, event: Event): Promise<void> {
@@ -21,7 +21,7 @@ export async function triggerHalo(env: Env, event: Event): Promise<void> {
   // Halo object only records the id and sets an alarm), but a failed poke does not fail routing:
   // the event is stored, and every cycle reads the whole window, so the next one (another event's,
   // or the cron's within five minutes) finds it. The poke only makes that cycle come now.
-  await haloStub(env)
+  await env.HALO.getByName(HALO_NAME)
     .trigger(event.id)
     .catch((error: unknown) => console.error(`halo: could not poke the Halo object for ${event.id}; the next cycle will see it`, describeError(error)));
 }

@@ -2,7 +2,7 @@
 // src/core/halo.ts find the weak points, turn each new one into a `pending-approval` squad task,
 // update Memory DNA, persist the cycle and announce it. Cycles run one at a time inside the Halo
 // Durable Object (durable-objects/halo.ts), which is what callers go through.
-import { findWeakPoints, isNewWeakPoint, observeTrait, resolveTrait, type MeshPeer, type Trait, type WeakPoint as FoundWeakPoint, type WeakPointMemory } from "../core/halo.js";
+import { findWeakPoints, isNewWeakPoint, observeTrait, resolveTrait, type MeshPeer, type FoundWeakPoint, type Trait, type WeakPointMemory } from "../core/halo.js";
 import { newId } from "../core/ids.js";
 import { describeError, type SystemEventInput } from "../core/events.js";
 import { DEFAULT_TASK_MAX_ATTEMPTS, DEFAULT_TASK_TIMEOUT_SECONDS, isOpenTask } from "../core/task-lifecycle.js";

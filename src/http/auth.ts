@@ -1,7 +1,8 @@
 // Operator authentication: `Authorization: Bearer $DM_OPERATOR_TOKEN`. Mutations need it; reads
 // accept it to see private world lines. A wrong token is refused even on reads.
 import type { MiddlewareHandler } from "hono";
-import { secretsEqual } from "../core/constant-time.js";
+import { bearerToken, isOperatorToken } from "../core/operator-token.js";
+import type { Viewer } from "../core/privacy.js";
 import { problem } from "./problem.js";
 import type { AppEnv } from "./app-env.js";
 
@@ -15,11 +16,7 @@ export const operatorAuth = (options: { isPublicMutation?: (method: string, path
     c.set("isOperator", false);
     return next();
   }
-  const match = /^Bearer\s+(.+)$/i.exec(header);
-  const expected = c.env.DM_OPERATOR_TOKEN;
-  if (!match || !expected || !secretsEqual(match[1]!.trim(), expected)) {
-    return problem(c, 403, "forbidden", "the bearer token is not the operator token");
-  }
+  if (!isOperatorToken(bearerToken(header), c.env.DM_OPERATOR_TOKEN)) return problem(c, 403, "forbidden", "the bearer token is not the operator token");
   c.set("isOperator", true);
   return next();
 };
@@ -29,3 +26,6 @@ export const requireOperator = (what: string): MiddlewareHandler<AppEnv> => asyn
   if (!c.get("isOperator")) return problem(c, 401, "unauthorized", `${what} are visible to the operator only: send Authorization: Bearer <DM_OPERATOR_TOKEN>`, {}, { "www-authenticate": 'Bearer realm="darkmatter"' });
   return next();
 };
+
+/** Who the request is, as the world line and ledger objects judge visibility: what operatorAuth found. */
+export const viewer = (c: { get: (key: "isOperator") => boolean }): Viewer => ({ isOperator: c.get("isOperator") });

@@ -6,6 +6,7 @@ import { DomainError, unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
 import { ArbiterJournal, ArbiterStatus, BeatsRequest, BeatsResult, ConfigureArbiter, EntropyModel, Inject, JournalQuery, JournalVerification, Subscribers, Telemetry, TrainModel, VerifyJournalQuery } from "../schemas/arbiter.js";
 import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
+import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import type { Arbiter } from "../../durable-objects/arbiter.js";
 import { currentModel, trainAndStore } from "../arbiter/model-store.js";
@@ -26,7 +27,6 @@ const route = <M extends "get" | "post" | "put", P extends string, R extends Non
   createRoute({ method, path, tags: ["arbiter"], summary, ...(secured && { security: OPERATOR }), request, responses: { 200: jsonContent(response, "the result"), ...problemResponses(400, 401, 403, 404, 410, 422) } });
 
 export const arbiterRoutes = apiRouter();
-const viewer = (c: { get: (key: "isOperator") => boolean }) => ({ isOperator: c.get("isOperator") });
 
 arbiterRoutes.openapi(route("put", "/worldlines/{id}/arbiter", "Turn the arbiter on, off, or retune it", { params: IdParam, ...jsonBody(ConfigureArbiter) }, ArbiterStatus), async (c) => {
   const { id } = c.req.valid("param");

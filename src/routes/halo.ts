@@ -10,9 +10,7 @@ import { Page, problemResponses } from "../schemas/common.js";
 import { HaloCycle, HaloCycleDetail, HaloTrait, ListCyclesQuery, ListTraitsQuery, ResonanceEntry, ResonanceQuery } from "../schemas/halo.js";
 import { apiRouter, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
-import { haloStub } from "../halo/halo-stub.js";
-
-export const invalidCursor = () => new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
+import { HALO_NAME } from "../core/object-names.js";
 
 export const haloRoutes = apiRouter();
 haloRoutes.use("/halo/*", requireOperator("HALO cycles, traits and resonance"));
@@ -24,18 +22,14 @@ haloRoutes.openapi(
     responses: { 201: jsonContent(HaloCycleDetail, "the cycle"), ...problemResponses(401, 403) },
   }),
   async (c) => {
-    const cycle = unwrap(await haloStub(c.env).cycle({ trigger: "manual" }));
+    const cycle = unwrap(await c.env.HALO.getByName(HALO_NAME).cycle({ trigger: "manual" }));
     return c.json(cycle, 201, { location: `/api/v1/halo/cycles/${cycle.id}` });
   },
 );
 
 haloRoutes.openapi(
   createRoute({ method: "get", path: "/halo/cycles", tags: ["halo"], summary: "Cycles, newest first", security: OPERATOR, request: { query: ListCyclesQuery }, responses: { 200: jsonContent(Page(HaloCycle), "a page of cycles"), ...problemResponses(400, 401, 403) } }),
-  async (c) => {
-    const page = await new HaloStore(c.env.DB).cycles(c.req.valid("query"));
-    if (!page) throw invalidCursor();
-    return c.json(page, 200);
-  },
+  async (c) => c.json(await new HaloStore(c.env.DB).cycles(c.req.valid("query")), 200),
 );
 
 haloRoutes.openapi(
@@ -53,11 +47,7 @@ haloRoutes.openapi(
     method: "get", path: "/halo/traits", tags: ["halo"], summary: "Memory DNA: per weak-point subject, failures, time to resolve, last seen", security: OPERATOR,
     request: { query: ListTraitsQuery }, responses: { 200: jsonContent(Page(HaloTrait), "a page of traits, most recently seen first"), ...problemResponses(400, 401, 403) },
   }),
-  async (c) => {
-    const page = await new HaloStore(c.env.DB).listTraits(c.req.valid("query"));
-    if (!page) throw invalidCursor();
-    return c.json(page, 200);
-  },
+  async (c) => c.json(await new HaloStore(c.env.DB).listTraits(c.req.valid("query")), 200),
 );
 
 haloRoutes.openapi(

@@ -10,6 +10,7 @@ import {
   AnchorsBody, ApprovalBody, ConsistencyProof, ConsistencyQuery, CreateProposal, EntriesPage, EntriesQuery, GreenProofBundle,
   InclusionProof, InclusionQuery, Index, LedgerEntry, LedgerStatus, Proposal, ProposalsQuery, VerifyResult,
 } from "../schemas/ledger.js";
+import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
 import { worldLineStub } from "./worldlines.js";
@@ -142,13 +143,13 @@ ledgerRoutes.openapi(
   createRoute({ method: "get", path: "/promotions", tags: ["promotions"], summary: "Proposals, newest first", request: { query: ProposalsQuery }, responses: { 200: jsonContent(z.object({ items: z.array(Proposal), next: z.string().nullable() }), "a page of proposals"), ...problemResponses(400) } }),
   async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
-    return c.json(unwrap(await ledgerStub(c.env).proposals({ status, limit, before: cursor }, { isOperator: c.get("isOperator") })), 200);
+    return c.json(unwrap(await ledgerStub(c.env).proposals({ status, limit, before: cursor }, viewer(c))), 200);
   },
 );
 
 ledgerRoutes.openapi(
   createRoute({ method: "get", path: "/promotions/{id}", tags: ["promotions"], summary: "One proposal with its approvals", request: { params: z.object({ id: z.string().max(64) }) }, responses: { 200: jsonContent(Proposal, "the proposal"), ...problemResponses(404) } }),
-  async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id, { isOperator: c.get("isOperator") })), 200),
+  async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id, viewer(c))), 200),
 );
 
 ledgerRoutes.openapi(
@@ -160,7 +161,7 @@ ledgerRoutes.openapi(
   }),
   async (c) => {
     const location = (c.req.raw as { cf?: { colo?: string } }).cf?.colo ?? "local";
-    return c.json(unwrap(await ledgerStub(c.env).approve(c.req.valid("param").id, c.req.valid("json"), location, { isOperator: c.get("isOperator") })), 200);
+    return c.json(unwrap(await ledgerStub(c.env).approve(c.req.valid("param").id, c.req.valid("json"), location, viewer(c))), 200);
   },
 );
 
@@ -172,7 +173,7 @@ ledgerRoutes.openapi(
   }),
   async (c) => {
     const id = c.req.valid("param").id;
-    unwrap(await worldLineStub(c.env, id).info({ isOperator: c.get("isOperator") })); // privacy: invisible world lines have no proof either
-    return c.json(unwrap(await ledgerStub(c.env).greenProof(id)) as z.infer<typeof GreenProofBundle>, 200);
+    unwrap(await worldLineStub(c.env, id).info(viewer(c))); // privacy: invisible world lines have no proof either
+    return c.json(unwrap(await ledgerStub(c.env).greenProof(id)), 200);
   },
 );

@@ -10,7 +10,6 @@ import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { createSpore, deploySpore, getSpore, publishSpore, retireSpore, updateSpore } from "../spores/spores.js";
 import { getGraft, installGraft, uninstallGraft } from "../spores/grafts.js";
-import { invalidCursor } from "./halo.js";
 
 const IdParam = z.object({ id: z.string().max(64) });
 
@@ -29,11 +28,7 @@ sporeRoutes.openapi(route("spores", "post", "/spores", "Create a spore (a draft;
   return c.json(spore, 201, { location: `/api/v1/spores/${spore.id}` });
 });
 
-sporeRoutes.openapi(route("spores", "get", "/spores", "Spores, newest first", { query: ListSporesQuery }, Page(Spore)), async (c) => {
-  const page = await new SporeStore(c.env.DB).listSpores(c.req.valid("query"));
-  if (!page) throw invalidCursor();
-  return c.json(page, 200);
-});
+sporeRoutes.openapi(route("spores", "get", "/spores", "Spores, newest first", { query: ListSporesQuery }, Page(Spore)), async (c) => c.json(await new SporeStore(c.env.DB).listSpores(c.req.valid("query")), 200));
 
 sporeRoutes.openapi(route("spores", "get", "/spores/{id}", "One spore version", { params: IdParam }, Spore), async (c) => c.json(await getSpore(c.env, c.req.valid("param").id), 200));
 
@@ -56,11 +51,7 @@ sporeRoutes.openapi(
 
 // ---- grafts ------------------------------------------------------------------------------------
 
-sporeRoutes.openapi(route("grafts", "get", "/grafts", "Grafts, newest first", { query: ListGraftsQuery }, Page(Graft)), async (c) => {
-  const page = await new SporeStore(c.env.DB).listGrafts(c.req.valid("query"));
-  if (!page) throw invalidCursor();
-  return c.json(page, 200);
-});
+sporeRoutes.openapi(route("grafts", "get", "/grafts", "Grafts, newest first", { query: ListGraftsQuery }, Page(Graft)), async (c) => c.json(await new SporeStore(c.env.DB).listGrafts(c.req.valid("query")), 200));
 
 sporeRoutes.openapi(route("grafts", "get", "/grafts/{id}", "One graft", { params: IdParam }, Graft), async (c) => c.json(await getGraft(c.env, c.req.valid("param").id), 200));
 

@@ -12,7 +12,6 @@ import { requireOperator } from "../http/auth.js";
 import { createSquad, deleteSquad, squadNotFound, updateSquad } from "../squads/squads.js";
 import { approveTask, cancelTask, createTask, rejectTask, taskDetail } from "../squads/tasks.js";
 import { DISPATCHER_NAME, type Dispatcher } from "../../durable-objects/dispatcher.js";
-import { invalidCursor } from "./halo.js";
 
 const IdParam = z.object({ id: z.string().max(64) });
 /** A body the caller may leave out entirely (POST …/approve with no body is an approval with no reason). */
@@ -37,11 +36,7 @@ squadRoutes.openapi(
   },
 );
 
-squadRoutes.openapi(route("squads", "get", "/squads", "Squads, newest first", { query: ListSquadsQuery }, Page(Squad)), async (c) => {
-  const page = await new SquadStore(c.env.DB).list(c.req.valid("query"));
-  if (!page) throw invalidCursor();
-  return c.json(page, 200);
-});
+squadRoutes.openapi(route("squads", "get", "/squads", "Squads, newest first", { query: ListSquadsQuery }, Page(Squad)), async (c) => c.json(await new SquadStore(c.env.DB).list(c.req.valid("query")), 200));
 
 squadRoutes.openapi(route("squads", "get", "/squads/{id}", "One squad", { params: IdParam }, Squad), async (c) => {
   const id = c.req.valid("param").id;
@@ -69,11 +64,7 @@ squadRoutes.openapi(route("tasks", "post", "/tasks", "Create a task (it waits fo
   return c.json(task, 201, { location: `/api/v1/tasks/${task.id}` });
 });
 
-squadRoutes.openapi(route("tasks", "get", "/tasks", "Tasks, newest first", { query: ListTasksQuery }, Page(SquadTask)), async (c) => {
-  const page = await new TaskStore(c.env.DB).list(c.req.valid("query"));
-  if (!page) throw invalidCursor();
-  return c.json(page, 200);
-});
+squadRoutes.openapi(route("tasks", "get", "/tasks", "Tasks, newest first", { query: ListTasksQuery }, Page(SquadTask)), async (c) => c.json(await new TaskStore(c.env.DB).list(c.req.valid("query")), 200));
 
 squadRoutes.openapi(route("tasks", "get", "/tasks/{id}", "One task with its history and every dispatch", { params: IdParam }, SquadTaskDetail), async (c) => c.json(await taskDetail(c.env, c.req.valid("param").id), 200));
 

@@ -6,13 +6,14 @@ import { newId } from "../core/ids.js";
 import { isAtLeastAsStrict } from "../core/privacy.js";
 import { DomainError, notFound, unwrap } from "../core/problem.js";
 import type { WorldLine } from "../../durable-objects/world-line.js";
-import { Catalog } from "../adapter/catalog.js";
+import { Catalog, type EdgeKind } from "../adapter/catalog.js";
 import { worldLineView } from "../core/worldline.js";
 import { Hash, Page, problemResponses } from "../schemas/common.js";
 import {
   AtQuery, Commit, CommitResult, CommitsQuery, CreateWorldLine, Diff, DiffQuery, EntityId, EntityRead, ForkWorldLine, JsonPatch,
   ListWorldLinesQuery, MergePatch, MergeResult, MergeWorldLine, Multiverse, MultiverseQuery, State, StateQuery, WorldLine as WorldLineSchema, WorldLineId,
 } from "../schemas/worldline.js";
+import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { validationError } from "../http/problem.js";
 
@@ -60,8 +61,7 @@ worldLineRoutes.openapi(
   async (c) => {
     const query = c.req.valid("query");
     const page = await new Catalog(c.env.DB).list({ ...query, publicOnly: !c.get("isOperator") });
-    if (!page) throw new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
-    return c.json({ items: page.rows.map(worldLineView), next: page.next }, 200);
+    return c.json({ items: page.items.map(worldLineView), next: page.next }, 200);
   },
 );
 
@@ -213,23 +213,17 @@ worldLineRoutes.openapi(
     responses: { 200: jsonContent(Multiverse, "one page of nodes and edges"), ...problemResponses(400, 403) },
   }),
   async (c) => {
-    const page = await new Catalog(c.env.DB).graph({ publicOnly: !c.get("isOperator"), ...c.req.valid("query") });
-    if (!page) throw new DomainError(400, "invalid-cursor", "the cursor was not issued by this server; start again without it");
-    const { nodes, edges, next } = page;
+    const { nodes, edges, next } = await new Catalog(c.env.DB).graph({ publicOnly: !c.get("isOperator"), ...c.req.valid("query") });
     return c.json(
       {
         nodes: nodes.map((node) => {
           const { parents: _, updatedAt: __, ...shown } = worldLineView(node);
           return shown;
         }),
-        edges: edges.map((e) => ({ from: e.fromId, to: e.toId, kind: e.kind as "fork" | "merge", commit: e.commit, at: e.at })),
+        edges: edges.map((e) => ({ from: e.fromId, to: e.toId, kind: e.kind as EdgeKind, commit: e.commit, at: e.at })),
         next,
       },
       200,
     );
   },
 );
-
-function viewer(c: { get: (key: "isOperator") => boolean }) {
-  return { isOperator: c.get("isOperator") };
-}

@@ -6,7 +6,9 @@ import { Cursor, Limit } from "./common.js";
 import { EventId, Millis } from "./events.js";
 
 export const WeakPointKind = z.enum(WEAK_POINT_KINDS).meta({ description: "what kind of weakness: also the kind of the task proposed for it" });
+export type WeakPointKind = z.infer<typeof WeakPointKind>;
 export const WeakPointSeverity = z.enum(["warning", "error", "critical"]);
+export type WeakPointSeverity = z.infer<typeof WeakPointSeverity>;
 export const CycleTrigger = z.enum(["event", "schedule", "manual"]).meta({ description: "an error or critical event, the cron trigger, or POST /api/v1/halo/cycles" });
 export type CycleTrigger = z.infer<typeof CycleTrigger>;
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LEDGER_KINDS } from "../core/ledger-entry.js";
+import { BUNDLE_FORMAT } from "../core/proof-bundle.js";
 import { Hash } from "./common.js";
 import { WorldLineId } from "./worldline.js";
 
@@ -51,14 +52,14 @@ export const CreateProposal = z
   .meta({ id: "CreateProposal" });
 export type CreateProposal = z.infer<typeof CreateProposal>;
 
-const AuthoritySetSchema = z.object({ authorities: z.array(PublicKey), quorum: z.number().int() });
+export const AuthoritySet = z.object({ authorities: z.array(PublicKey), quorum: z.number().int() });
 
 export const Proposal = z
   .object({
     id: z.string(),
     kind: ProposalKind,
     payload: z
-      .object({ ledger: z.string(), proposal: z.string(), kind: ProposalKind, worldline: z.string().nullable(), commit: Hash.nullable(), stateRoot: Hash.nullable(), authorities: AuthoritySetSchema.nullable(), createdAt: z.number().int() })
+      .object({ ledger: z.string(), proposal: z.string(), kind: ProposalKind, worldline: z.string().nullable(), commit: Hash.nullable(), stateRoot: Hash.nullable(), authorities: AuthoritySet.nullable(), createdAt: z.number().int() })
       .meta({ description: "exactly what is signed, through its digest" }),
     digest: Hash.meta({ description: "SHA3-256(JCS(payload)); authorities sign these 32 raw bytes" }),
     status: ProposalStatus,
@@ -78,15 +79,16 @@ export const AnchorsBody = z
   .object({ anchors: z.array(z.object({ subject: z.string().min(1).max(256), root: Hash, size: z.number().int().min(0), note: z.string().max(1024).optional() })).min(1).max(1000) })
   .meta({ id: "Anchors", description: "roots of outside logs (e.g. journals) to attest in the ledger" });
 
-const Proven = z.object({ entry: LedgerEntry, inclusion: z.object({ index: z.number().int(), size: z.number().int(), proof: z.array(Hash) }) });
+/** An entry with its inclusion proof, as a proof bundle carries it (the bundle's checkpoint gives the root). */
+const ProvenEntry = z.object({ entry: LedgerEntry, inclusion: InclusionProof.omit({ root: true, leafHash: true }) });
 export const GreenProofBundle = z
   .object({
-    format: z.literal("darkmatter-green-proof/1"),
+    format: z.literal(BUNDLE_FORMAT),
     worldline: z.string(),
     commit: Hash,
     ledger: z.object({ origin: z.string(), keyName: z.string(), publicKey: PublicKey }),
     checkpoint: z.string().meta({ description: "C2SP tlog-checkpoint signed note" }),
-    decision: Proven,
-    authorityChain: z.array(Proven).meta({ description: "genesis, then every authority rotation before the decision" }),
+    decision: ProvenEntry,
+    authorityChain: z.array(ProvenEntry).meta({ description: "genesis, then every authority rotation before the decision" }),
   })
   .meta({ id: "GreenProofBundle" });

@@ -136,6 +136,7 @@ export const MergeResult = z
   .meta({ id: "MergeResult" });
 export type MergeResult = z.infer<typeof MergeResult>;
 
+export const LineageKind = z.enum(["fork", "merge"]);
 export const MultiverseNode = WorldLine.pick({ id: true, name: true, color: true, status: true, privacy: true, head: true, green: true, createdAt: true });
 export const MultiverseQuery = z.object({
   cursor: Cursor,
@@ -144,7 +145,7 @@ export const MultiverseQuery = z.object({
 export const Multiverse = z
   .object({
     nodes: z.array(MultiverseNode).meta({ description: "oldest first" }),
-    edges: z.array(z.object({ from: WorldLineId, to: WorldLineId, kind: z.enum(["fork", "merge"]), commit: Hash, at: z.number().int() })).meta({ description: "oldest first; an edge may name a node of another page" }),
+    edges: z.array(z.object({ from: WorldLineId, to: WorldLineId, kind: LineageKind, commit: Hash, at: z.number().int() })).meta({ description: "oldest first; an edge may name a node of another page" }),
     next: PageNext,
   })
   .meta({ id: "Multiverse", description: "one page of the graph; gather the pages until `next` is null, then draw" });

@@ -2,7 +2,7 @@
 // the inbox purge (one hour), auto-reactivation, pending requests expiring, and the §14.1 health
 // checks of idle connections. What is due and when to wake next are decided in core
 // (agent-timers.ts, availability.ts); this file performs them. Never setInterval.
-import { alarmToSet } from "../../core/alarm.js";
+import { setAlarmIfEarlier } from "../../core/alarm.js";
 import { healthAfterPing, isIdleConnection, nextAgentWake } from "../../core/mesh/agent-timers.js";
 import { reactivated } from "../../core/mesh/availability.js";
 import { nextInboxExpiry, purgeInbox } from "../../core/mesh/inbox.js";
@@ -55,6 +55,5 @@ export async function scheduleAlarm(node: MeshNode): Promise<void> {
     hasConnections: node.store.connections.size > 0,
   });
   if (next === undefined) return;
-  const armed = alarmToSet(await node.alarm.getAlarm(), next);
-  if (armed !== undefined) await node.alarm.setAlarm(armed);
+  await setAlarmIfEarlier(node.alarm, next);
 }
