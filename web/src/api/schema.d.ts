@@ -7287,7 +7287,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/api/v1/live": {
+    "/api/v1/live": {
         parameters: {
             query?: never;
             header?: never;
