@@ -4,7 +4,8 @@ module.exports = {
   forbidden: [
     {
       name: "core-is-pure",
-      comment: "src/core imports only src/core and src/schemas (and libraries): no Cloudflare runtime, no stores, no routes.",
+      comment:
+        "src/core imports only src/core and src/schemas (and libraries): no Cloudflare runtime, no stores, no routes.",
       severity: "error",
       from: { path: "^src/core/" },
       to: { path: "^(src|durable-objects)/", pathNot: "^src/(core|schemas)/" },
@@ -18,7 +19,8 @@ module.exports = {
     },
     {
       name: "only-the-entry-imports-durable-object-classes",
-      comment: "Durable Object classes are values only src/index.ts needs (to export them); everyone else reaches an object through its typed accessor and imports its contract as a type.",
+      comment:
+        "Durable Object classes are values only src/index.ts needs (to export them); everyone else reaches an object through its typed accessor and imports its contract as a type.",
       severity: "error",
       from: { path: "^(src|cli|web|scripts|bench)/", pathNot: "^src/index\\.ts$" },
       to: { path: "^durable-objects/", dependencyTypesNot: ["type-only"] },
@@ -57,6 +59,10 @@ module.exports = {
     exclude: { path: "(^|/)(node_modules|dist|\\.wrangler)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default"], extensions: [".ts", ".tsx", ".js", ".mjs"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default"],
+      extensions: [".ts", ".tsx", ".js", ".mjs"],
+    },
   },
 };

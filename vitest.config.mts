@@ -9,11 +9,18 @@ const key = (label: string) => {
   const seed = sha256(utf8ToBytes(`darkmatter-test:${label}`));
   return { privateKey: bytesToHex(seed), publicKey: bytesToHex(ed25519.getPublicKey(seed)) };
 };
-const TEST_KEYS = { authorities: [key("authority-1"), key("authority-2"), key("authority-3")], outsider: key("outsider"), ledger: key("ledger") };
+const TEST_KEYS = {
+  authorities: [key("authority-1"), key("authority-2"), key("authority-3")],
+  outsider: key("outsider"),
+  ledger: key("ledger"),
+};
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   return {
-    plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" }, miniflare: {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
             TEST_KEYS: JSON.stringify(TEST_KEYS),
@@ -30,7 +37,9 @@ export default defineConfig(async () => {
             DM_EVENTS_RETRY_BASE_SECONDS: "0", // real-queue retries in test/events run back to back
             DM_TASK_RETRY_BASE_SECONDS: "1", // squad-task retries in test/squads come a second apart
           },
-        } })],
+        },
+      }),
+    ],
     test: { include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], setupFiles: ["test/setup.ts"] },
   };
 });

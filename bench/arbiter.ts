@@ -13,7 +13,8 @@ export async function benchArbiter(server: DevServer): Promise<Figure[]> {
   const token = server.vars.DM_OPERATOR_TOKEN!;
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await callJson(server.baseUrl, token, method, path, body);
-    if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
+    if (response.status >= 400)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
     return response.body;
   };
 
@@ -39,7 +40,9 @@ export async function benchArbiter(server: DevServer): Promise<Figure[]> {
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   await call("PUT", `/api/v1/worldlines/${paced.id}/arbiter`, { enabled: false });
   const journal = await call("GET", `/api/v1/worldlines/${paced.id}/arbiter/journal?limit=1000`);
-  const pulses: number[] = journal.entries.filter((e: { data: { type: string } }) => e.data.type === "pulse").map((e: { timestamp: number }) => e.timestamp * 1000);
+  const pulses: number[] = journal.entries
+    .filter((e: { data: { type: string } }) => e.data.type === "pulse")
+    .map((e: { timestamp: number }) => e.timestamp * 1000);
   const lateness = pulses.slice(1).map((t, i) => t - pulses[i]! - 1000);
 
   // 4. A journal page (last 100 entries, manifest included) at a small and a large journal; then
@@ -48,12 +51,16 @@ export async function benchArbiter(server: DevServer): Promise<Figure[]> {
   const small = await call("POST", "/api/v1/worldlines", { name: "arbiter-journal-small" });
   await call("POST", `/api/v1/worldlines/${small.id}/arbiter/beats`, { count: 100 });
   const large = await call("POST", "/api/v1/worldlines", { name: "arbiter-journal-large" });
-  for (let left = largeBeats; left > 0; left -= 10_000) await call("POST", `/api/v1/worldlines/${large.id}/arbiter/beats`, { count: Math.min(10_000, left) });
+  for (let left = largeBeats; left > 0; left -= 10_000)
+    await call("POST", `/api/v1/worldlines/${large.id}/arbiter/beats`, { count: Math.min(10_000, left) });
   const pageMs = new Map<number, number>();
   for (const id of [small.id, large.id]) {
     const size = (await call("GET", `/api/v1/worldlines/${id}/arbiter`)).journal.size as number;
     const samples: number[] = [];
-    for (let i = 0; i < 40; i++) samples.push((await timed(() => call("GET", `/api/v1/worldlines/${id}/arbiter/journal?from=${size - 100}&limit=100`)))[0]);
+    for (let i = 0; i < 40; i++)
+      samples.push(
+        (await timed(() => call("GET", `/api/v1/worldlines/${id}/arbiter/journal?from=${size - 100}&limit=100`)))[0],
+      );
     pageMs.set(size, median(samples.slice(5))); // the first reads warm the object up
   }
   const [verifyMs, verified] = await timed(async () => {
@@ -65,10 +72,35 @@ export async function benchArbiter(server: DevServer): Promise<Figure[]> {
 
   return [
     ...growth("arbiter.journal.page.p50", "ms", pageMs, { limit: 100, page: "last", reads: 35 }),
-    { name: "arbiter.journal.verify.rate", value: round(verified.length / (verifyMs / 1000), 0), unit: "entries/s", params: { entries: verified.length, calls: Math.ceil(verified.length / 100_000) } },
-    { name: "arbiter.beat.cpu", value: round(cpuMicros, 2), unit: "µs", params: { where: "Node, src/core/arbiter/beat.ts", beats: rounds } },
-    { name: "arbiter.burst.rate", value: round(median(burstRates), 0), unit: "beats/s", params: { count: 10_000, note: "POST …/arbiter/beats, journal rows written, one anchor per burst" } },
-    { name: "arbiter.alarm.lateness.p50", value: round(median(lateness), 1), unit: "ms", params: { intervalMs: 1000, beats: pulses.length, seconds } },
-    { name: "arbiter.alarm.lateness.p99", value: round(percentile(lateness, 99), 1), unit: "ms", params: { intervalMs: 1000, beats: pulses.length, seconds } },
+    {
+      name: "arbiter.journal.verify.rate",
+      value: round(verified.length / (verifyMs / 1000), 0),
+      unit: "entries/s",
+      params: { entries: verified.length, calls: Math.ceil(verified.length / 100_000) },
+    },
+    {
+      name: "arbiter.beat.cpu",
+      value: round(cpuMicros, 2),
+      unit: "µs",
+      params: { where: "Node, src/core/arbiter/beat.ts", beats: rounds },
+    },
+    {
+      name: "arbiter.burst.rate",
+      value: round(median(burstRates), 0),
+      unit: "beats/s",
+      params: { count: 10_000, note: "POST …/arbiter/beats, journal rows written, one anchor per burst" },
+    },
+    {
+      name: "arbiter.alarm.lateness.p50",
+      value: round(median(lateness), 1),
+      unit: "ms",
+      params: { intervalMs: 1000, beats: pulses.length, seconds },
+    },
+    {
+      name: "arbiter.alarm.lateness.p99",
+      value: round(percentile(lateness, 99), 1),
+      unit: "ms",
+      params: { intervalMs: 1000, beats: pulses.length, seconds },
+    },
   ];
 }

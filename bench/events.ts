@@ -11,7 +11,14 @@ const CONCURRENCY = 4;
 export async function benchEvents(server: DevServer, options: { events?: number } = {}): Promise<Figure[]> {
   const total = options.events ?? Number(process.env.DM_BENCH_EVENTS ?? 5_000);
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(server.baseUrl + path, { method, headers: { authorization: `Bearer ${server.vars.DM_OPERATOR_TOKEN}`, ...(body !== undefined && { "content-type": "application/json" }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(server.baseUrl + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.vars.DM_OPERATOR_TOKEN}`,
+        ...(body !== undefined && { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = await response.json();
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json).slice(0, 300)}`);
     return json;
@@ -28,7 +35,9 @@ export async function benchEvents(server: DevServer, options: { events?: number 
     if (i < 10) {
       const start = performance.now() - ms;
       for (;;) {
-        const response = await fetch(`${server.baseUrl}/api/v1/events/${id}`, { headers: { authorization: `Bearer ${server.vars.DM_OPERATOR_TOKEN}` } });
+        const response = await fetch(`${server.baseUrl}/api/v1/events/${id}`, {
+          headers: { authorization: `Bearer ${server.vars.DM_OPERATOR_TOKEN}` },
+        });
         await response.arrayBuffer();
         if (response.status === 200) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -64,7 +73,10 @@ export async function benchEvents(server: DevServer, options: { events?: number 
     stored = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Stored[]; next: string | null } = await call("GET", `/api/v1/events?type=${run}.tick&limit=500${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: { items: Stored[]; next: string | null } = await call(
+        "GET",
+        `/api/v1/events?type=${run}.tick&limit=500${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       stored.push(...page.items);
       cursor = page.next;
     } while (cursor);
@@ -75,12 +87,39 @@ export async function benchEvents(server: DevServer, options: { events?: number 
   const firstPersisted = Math.min(...stored.map((e) => e.persistedAt));
 
   return [
-    { name: "events.persisted.throughput", value: round(total / endToEndSeconds, 0), unit: "events/s", params: { events: total, seconds: round(endToEndSeconds, 2), from: "first POST", to: "last event stored (persistedAt)", batch: BATCH, concurrency: CONCURRENCY } },
-    { name: "events.consumer.throughput", value: round(total / Math.max(0.001, (lastPersisted - firstPersisted) / 1000), 0), unit: "events/s", params: { events: total, note: "first to last persistedAt: the consumer's own rate once the queue is full" } },
-    { name: "events.queued.throughput", value: round(total / (queuedMs / 1000), 0), unit: "events/s", params: { events: total, note: "POST /api/v1/events answered 202" } },
+    {
+      name: "events.persisted.throughput",
+      value: round(total / endToEndSeconds, 0),
+      unit: "events/s",
+      params: {
+        events: total,
+        seconds: round(endToEndSeconds, 2),
+        from: "first POST",
+        to: "last event stored (persistedAt)",
+        batch: BATCH,
+        concurrency: CONCURRENCY,
+      },
+    },
+    {
+      name: "events.consumer.throughput",
+      value: round(total / Math.max(0.001, (lastPersisted - firstPersisted) / 1000), 0),
+      unit: "events/s",
+      params: { events: total, note: "first to last persistedAt: the consumer's own rate once the queue is full" },
+    },
+    {
+      name: "events.queued.throughput",
+      value: round(total / (queuedMs / 1000), 0),
+      unit: "events/s",
+      params: { events: total, note: "POST /api/v1/events answered 202" },
+    },
     { name: "events.post.batch_of_100.latency.p50", value: round(median(batches)), unit: "ms" },
     { name: "events.post.single.latency.p50", value: round(median(posts)), unit: "ms" },
-    { name: "events.post_to_readable.latency.p50", value: round(median(visible)), unit: "ms", params: { samples: visible.length, note: "includes the consumer's 1 s max_batch_timeout" } },
+    {
+      name: "events.post_to_readable.latency.p50",
+      value: round(median(visible)),
+      unit: "ms",
+      params: { samples: visible.length, note: "includes the consumer's 1 s max_batch_timeout" },
+    },
     { name: "events.queue_to_d1.lag.p50", value: round(median(lag)), unit: "ms", params: { events: total } },
     { name: "events.queue_to_d1.lag.p99", value: round(percentile(lag, 99)), unit: "ms", params: { events: total } },
   ];

@@ -14,11 +14,18 @@ export async function benchLedger(server: DevServer, options: { large?: number }
   const large = options.large ?? Number(process.env.DM_BENCH_LEDGER_SIZE ?? 1_000_000);
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await callJson(server.baseUrl, server.vars.DM_OPERATOR_TOKEN!, method, path, body);
-    if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
+    if (response.status >= 400)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
     return response.body;
   };
   let counter = 0;
-  const anchors = (n: number) => ({ anchors: Array.from({ length: n }, () => ({ subject: `bench-${counter}`, root: bytesToHex(new Uint8Array(32).fill(counter++ % 251)), size: counter })) });
+  const anchors = (n: number) => ({
+    anchors: Array.from({ length: n }, () => ({
+      subject: `bench-${counter}`,
+      root: bytesToHex(new Uint8Array(32).fill(counter++ % 251)),
+      size: counter,
+    })),
+  });
   const size = async () => (await call("GET", "/api/v1/ledger")).size as number;
   const fillTo = async (target: number) => {
     let current = await size();
@@ -44,10 +51,12 @@ export async function benchLedger(server: DevServer, options: { large?: number }
   for (const target of [1_000, large]) {
     await fillTo(target);
     const batches: number[] = [];
-    for (let i = 0; i < 5; i++) batches.push((await timed(() => call("POST", "/api/v1/ledger/anchors", anchors(BATCH))))[0]);
+    for (let i = 0; i < 5; i++)
+      batches.push((await timed(() => call("POST", "/api/v1/ledger/anchors", anchors(BATCH))))[0]);
     batchRate.set(target, BATCH / (median(batches) / 1000));
     const singles: number[] = [];
-    for (let i = 0; i < 50; i++) singles.push((await timed(() => call("POST", "/api/v1/ledger/anchors", anchors(1))))[0]);
+    for (let i = 0; i < 50; i++)
+      singles.push((await timed(() => call("POST", "/api/v1/ledger/anchors", anchors(1))))[0]);
     singleLatency.set(target, median(singles));
 
     const n = await size();
@@ -58,7 +67,9 @@ export async function benchLedger(server: DevServer, options: { large?: number }
       const [ms, proof] = await timed(() => call("GET", `/api/v1/ledger/proofs/inclusion?index=${index}`));
       proofs.push(ms);
       const start = performance.now();
-      for (let r = 0; r < 20; r++) if (!verifyInclusionHex(proof.leafHash, index, proof.size, proof.proof, proof.root)) throw new Error("proof failed");
+      for (let r = 0; r < 20; r++)
+        if (!verifyInclusionHex(proof.leafHash, index, proof.size, proof.proof, proof.root))
+          throw new Error("proof failed");
       verifyMicros += ((performance.now() - start) / 20) * 1000;
     }
     proofLatency.set(target, median(proofs));
@@ -68,7 +79,12 @@ export async function benchLedger(server: DevServer, options: { large?: number }
     verifyRate.set(target, verified.size / (verifyMs / 1000));
     console.error(`  verify of ${verified.size} entries took ${round(verifyMs / 1000, 1)} s`);
     if (target === large) {
-      figures.push({ name: "ledger.inclusion_proof.length", value: (await call("GET", `/api/v1/ledger/proofs/inclusion?index=0`)).proof.length, unit: "hashes", params: { size: n } });
+      figures.push({
+        name: "ledger.inclusion_proof.length",
+        value: (await call("GET", `/api/v1/ledger/proofs/inclusion?index=0`)).proof.length,
+        unit: "hashes",
+        params: { size: n },
+      });
       const p99 = percentile(proofs, 99);
       figures.push({ name: "ledger.inclusion_proof.latency.p99", value: round(p99), unit: "ms", params: { size: n } });
     }
@@ -78,7 +94,9 @@ export async function benchLedger(server: DevServer, options: { large?: number }
     ...growth("ledger.append.single.latency.p50", "ms", singleLatency, { note: "one anchor per HTTP request" }),
     ...growth("ledger.inclusion_proof.latency.p50", "ms", proofLatency),
     ...growth("ledger.inclusion_proof.verify.cpu", "µs", proofVerify, { where: "Node, src/core/merkle.ts" }),
-    ...growth("ledger.verify.throughput", "entries/s", verifyRate, { checks: "hash links, entry hashes, leaves, root, signatures" }),
+    ...growth("ledger.verify.throughput", "entries/s", verifyRate, {
+      checks: "hash links, entry hashes, leaves, root, signatures",
+    }),
     ...figures,
   ];
 }

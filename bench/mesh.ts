@@ -37,14 +37,24 @@ export async function benchMesh(server: DevServer): Promise<Figure[]> {
   const token = server.vars.DM_OPERATOR_TOKEN!;
   const op = async (method: string, path: string, body?: unknown) => {
     const response = await callJson(server.baseUrl, token, method, path, body);
-    if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
+    if (response.status >= 400)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body;
   };
   await op("POST", "/api/v1/agents", { name: "bench-target" });
   await op("POST", "/api/v1/agents", { name: "bench-bystander" });
   const peer = newPassport();
-  const requested = await callJson(server.baseUrl, "", "POST", "/agents/bench-target/__darkmatter__/connection_request", { from_agent_id: peer.agentId, from_agent_url: "http://127.0.0.1:9", from_agent_public_key_hex: peer.publicKeyHex });
-  await op("POST", "/api/v1/agents/bench-target/connections", { action: "accept", request_id: requested.body.request_id });
+  const requested = await callJson(
+    server.baseUrl,
+    "",
+    "POST",
+    "/agents/bench-target/__darkmatter__/connection_request",
+    { from_agent_id: peer.agentId, from_agent_url: "http://127.0.0.1:9", from_agent_public_key_hex: peer.publicKeyHex },
+  );
+  await op("POST", "/api/v1/agents/bench-target/connections", {
+    action: "accept",
+    request_id: requested.body.request_id,
+  });
   await op("PUT", "/api/v1/agents/bench-target/rate-limits", { limit: -1 });
   await op("PUT", "/api/v1/agents/bench-target/rate-limits", { agent_id: peer.agentId, limit: -1 });
 
@@ -55,14 +65,28 @@ export async function benchMesh(server: DevServer): Promise<Figure[]> {
     for (let wave = 0; wave < waves; wave++) {
       const bodies = await Promise.all(
         Array.from({ length: WAVE }, () =>
-          signedMessageBody(peer, { message_id: `msg-${(counter++).toString(16).padStart(12, "0")}`, content: "load", webhook: "http://127.0.0.1:9/__darkmatter__/webhook/x", hops_remaining: 1, metadata: {}, timestamp: formatMeshTimestamp(Date.now()) }),
+          signedMessageBody(peer, {
+            message_id: `msg-${(counter++).toString(16).padStart(12, "0")}`,
+            content: "load",
+            webhook: "http://127.0.0.1:9/__darkmatter__/webhook/x",
+            hops_remaining: 1,
+            metadata: {},
+            timestamp: formatMeshTimestamp(Date.now()),
+          }),
         ),
       );
       const start = performance.now();
       const statuses = await Promise.all(
         bodies.map(async (body) => {
           const t0 = performance.now();
-          const response = await callJson(server.baseUrl, "", "POST", "/agents/bench-target/__darkmatter__/message", body, { localAddress: PEER_ADDRESS });
+          const response = await callJson(
+            server.baseUrl,
+            "",
+            "POST",
+            "/agents/bench-target/__darkmatter__/message",
+            body,
+            { localAddress: PEER_ADDRESS },
+          );
           result.latencies.push(performance.now() - t0);
           return response.status;
         }),
@@ -72,7 +96,8 @@ export async function benchMesh(server: DevServer): Promise<Figure[]> {
         if (status === 200) result.accepted++;
         else result.refused[status] = (result.refused[status] ?? 0) + 1;
       }
-      if (options.isRefusalFatal && statuses.some((status) => status !== 200)) throw new Error(`refused deliveries in wave ${wave}: ${statuses.filter((s) => s !== 200).join(",")}`);
+      if (options.isRefusalFatal && statuses.some((status) => status !== 200))
+        throw new Error(`refused deliveries in wave ${wave}: ${statuses.filter((s) => s !== 200).join(",")}`);
       await op("DELETE", "/api/v1/agents/bench-target/inbox");
     }
     return result;
@@ -97,17 +122,79 @@ export async function benchMesh(server: DevServer): Promise<Figure[]> {
   const rate = (r: WaveResult) => r.accepted / (r.timedMs / 1000);
   const quietRate = rate(quiet);
   const floodedRate = rate(flooded);
-  const floodParams = { flooder: FLOOD_ADDRESS, peer: PEER_ADDRESS, flood_concurrency: FLOOD_CONCURRENCY, concurrency: WAVE, waves: floodWaves };
+  const floodParams = {
+    flooder: FLOOD_ADDRESS,
+    peer: PEER_ADDRESS,
+    flood_concurrency: FLOOD_CONCURRENCY,
+    concurrency: WAVE,
+    waves: floodWaves,
+  };
   return [
-    { name: "mesh.messages_accepted.rate", value: round(rate(plain), 0), unit: "messages/s", params: { messages: plain.accepted, concurrency: WAVE, agent: "one hosted agent" } },
-    { name: "mesh.message.latency.p50", value: round(percentile(plain.latencies, 50)), unit: "ms", params: { concurrency: WAVE } },
-    { name: "mesh.message.latency.p99", value: round(percentile(plain.latencies, 99)), unit: "ms", params: { concurrency: WAVE } },
-    { name: "mesh.messages_accepted.quiet.rate", value: round(quietRate, 0), unit: "messages/s", params: { ...floodParams, messages: quiet.accepted, flood: "none" } },
-    { name: "mesh.messages_accepted.under_flood.rate", value: round(floodedRate, 0), unit: "messages/s", params: { ...floodParams, messages: flooded.accepted, refused: flooded.refused, flood_requests: flooding.requests } },
-    { name: "mesh.messages_accepted.under_flood.ratio", value: round(floodedRate / quietRate, 2), unit: "x", params: { ...floodParams, ratioOf: "under_flood/quiet" } },
-    { name: "mesh.messages_accepted.flood_elsewhere.ratio", value: round(rate(floodedElsewhere) / rate(quietAgain), 2), unit: "x", params: { ...floodParams, ratioOf: "under_flood_of_another_agent/quiet", quiet_rate: round(rate(quietAgain), 0), flooded_rate: round(rate(floodedElsewhere), 0), flood_requests: floodingElsewhere.requests } },
-    { name: "mesh.message.under_flood.latency.p99", value: round(percentile(flooded.latencies, 99)), unit: "ms", params: { ...floodParams, quiet_p99_ms: round(percentile(quiet.latencies, 99)) } },
-    { name: "mesh.flood.anonymous_requests.rate", value: round(flooding.requests / (flooding.ms / 1000), 0), unit: "requests/s", params: { ...floodParams, requests: flooding.requests, statuses: flooding.statuses } },
+    {
+      name: "mesh.messages_accepted.rate",
+      value: round(rate(plain), 0),
+      unit: "messages/s",
+      params: { messages: plain.accepted, concurrency: WAVE, agent: "one hosted agent" },
+    },
+    {
+      name: "mesh.message.latency.p50",
+      value: round(percentile(plain.latencies, 50)),
+      unit: "ms",
+      params: { concurrency: WAVE },
+    },
+    {
+      name: "mesh.message.latency.p99",
+      value: round(percentile(plain.latencies, 99)),
+      unit: "ms",
+      params: { concurrency: WAVE },
+    },
+    {
+      name: "mesh.messages_accepted.quiet.rate",
+      value: round(quietRate, 0),
+      unit: "messages/s",
+      params: { ...floodParams, messages: quiet.accepted, flood: "none" },
+    },
+    {
+      name: "mesh.messages_accepted.under_flood.rate",
+      value: round(floodedRate, 0),
+      unit: "messages/s",
+      params: {
+        ...floodParams,
+        messages: flooded.accepted,
+        refused: flooded.refused,
+        flood_requests: flooding.requests,
+      },
+    },
+    {
+      name: "mesh.messages_accepted.under_flood.ratio",
+      value: round(floodedRate / quietRate, 2),
+      unit: "x",
+      params: { ...floodParams, ratioOf: "under_flood/quiet" },
+    },
+    {
+      name: "mesh.messages_accepted.flood_elsewhere.ratio",
+      value: round(rate(floodedElsewhere) / rate(quietAgain), 2),
+      unit: "x",
+      params: {
+        ...floodParams,
+        ratioOf: "under_flood_of_another_agent/quiet",
+        quiet_rate: round(rate(quietAgain), 0),
+        flooded_rate: round(rate(floodedElsewhere), 0),
+        flood_requests: floodingElsewhere.requests,
+      },
+    },
+    {
+      name: "mesh.message.under_flood.latency.p99",
+      value: round(percentile(flooded.latencies, 99)),
+      unit: "ms",
+      params: { ...floodParams, quiet_p99_ms: round(percentile(quiet.latencies, 99)) },
+    },
+    {
+      name: "mesh.flood.anonymous_requests.rate",
+      value: round(flooding.requests / (flooding.ms / 1000), 0),
+      unit: "requests/s",
+      params: { ...floodParams, requests: flooding.requests, statuses: flooding.statuses },
+    },
   ];
 }
 
@@ -125,13 +212,41 @@ function startFlood(base: string, target: string, peer: Passport) {
     const now = formatMeshTimestamp(Date.now());
     switch (i % 3) {
       case 0:
-        return callJson(base, "", "POST", `/agents/${target}/__darkmatter__/connection_request`, { from_agent_id: `flood-${i}`, from_agent_url: `https://flood-${i}.example.com` }, { localAddress: FLOOD_ADDRESS });
+        return callJson(
+          base,
+          "",
+          "POST",
+          `/agents/${target}/__darkmatter__/connection_request`,
+          { from_agent_id: `flood-${i}`, from_agent_url: `https://flood-${i}.example.com` },
+          { localAddress: FLOOD_ADDRESS },
+        );
       case 1: {
-        const forged = await signedMessageBody(stranger, { message_id: `msg-f${i.toString(16).padStart(11, "0")}`, content: "forged", webhook: "https://flood.example.com/__darkmatter__/webhook/x", hops_remaining: 1, metadata: {}, timestamp: now });
-        return callJson(base, "", "POST", `/agents/${target}/__darkmatter__/message`, { ...forged, from_agent_id: peer.agentId, from_public_key_hex: peer.publicKeyHex }, { localAddress: FLOOD_ADDRESS });
+        const forged = await signedMessageBody(stranger, {
+          message_id: `msg-f${i.toString(16).padStart(11, "0")}`,
+          content: "forged",
+          webhook: "https://flood.example.com/__darkmatter__/webhook/x",
+          hops_remaining: 1,
+          metadata: {},
+          timestamp: now,
+        });
+        return callJson(
+          base,
+          "",
+          "POST",
+          `/agents/${target}/__darkmatter__/message`,
+          { ...forged, from_agent_id: peer.agentId, from_public_key_hex: peer.publicKeyHex },
+          { localAddress: FLOOD_ADDRESS },
+        );
       }
       default:
-        return callJson(base, "", "POST", `/agents/${target}/__darkmatter__/peer_update`, { ...(await signedPeerUpdate(stranger, "https://hijack.example.com", now)), agent_id: peer.agentId }, { localAddress: FLOOD_ADDRESS });
+        return callJson(
+          base,
+          "",
+          "POST",
+          `/agents/${target}/__darkmatter__/peer_update`,
+          { ...(await signedPeerUpdate(stranger, "https://hijack.example.com", now)), agent_id: peer.agentId },
+          { localAddress: FLOOD_ADDRESS },
+        );
     }
   };
   const worker = async () => {

@@ -27,12 +27,27 @@ export const median = (samples: number[]) => percentile(samples, 50);
 export const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 
 /** One figure per size plus the ratio of the largest to the smallest. */
-export function growth(name: string, unit: string, bySize: Map<number, number>, params: Record<string, unknown> = {}): Figure[] {
+export function growth(
+  name: string,
+  unit: string,
+  bySize: Map<number, number>,
+  params: Record<string, unknown> = {},
+): Figure[] {
   const sizes = [...bySize.keys()].sort((a, b) => a - b);
-  const figures: Figure[] = sizes.map((size) => ({ name, value: round(bySize.get(size)!), unit, params: { ...params, size } }));
+  const figures: Figure[] = sizes.map((size) => ({
+    name,
+    value: round(bySize.get(size)!),
+    unit,
+    params: { ...params, size },
+  }));
   const small = sizes[0]!;
   const large = sizes[sizes.length - 1]!;
-  figures.push({ name: `${name} ratio`, value: round(bySize.get(large)! / bySize.get(small)!, 2), unit: "x", params: { ...params, sizes: [large, small], ratioOf: `${large}/${small}` } });
+  figures.push({
+    name: `${name} ratio`,
+    value: round(bySize.get(large)! / bySize.get(small)!, 2),
+    unit: "x",
+    params: { ...params, sizes: [large, small], ratioOf: `${large}/${small}` },
+  });
   return figures;
 }
 

@@ -41,5 +41,7 @@ try {
 
 const results = { machine: machine(), figures };
 writeFileSync("bench/results.json", JSON.stringify(results, null, 2) + "\n");
-console.table(figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit, params: JSON.stringify(f.params ?? {}) })));
+console.table(
+  figures.map((f) => ({ name: f.name, value: f.value, unit: f.unit, params: JSON.stringify(f.params ?? {}) })),
+);
 console.log(JSON.stringify(results));

@@ -13,14 +13,18 @@ export async function benchWorldLines(server: DevServer): Promise<Figure[]> {
   const call = async (method: string, path: string, body?: unknown, contentType = "application/json") => {
     const response = await fetch(server.baseUrl + path, {
       method,
-      headers: { authorization: `Bearer ${server.vars.DM_OPERATOR_TOKEN}`, ...(body !== undefined && { "content-type": contentType }) },
+      headers: {
+        authorization: `Bearer ${server.vars.DM_OPERATOR_TOKEN}`,
+        ...(body !== undefined && { "content-type": contentType }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = await response.json();
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json).slice(0, 300)}`);
     return json;
   };
-  const patch = (id: string, body: unknown) => call("PATCH", `/api/v1/worldlines/${id}/state`, body, "application/merge-patch+json");
+  const patch = (id: string, body: unknown) =>
+    call("PATCH", `/api/v1/worldlines/${id}/state`, body, "application/merge-patch+json");
 
   const fork = new Map<number, number>();
   const commit = new Map<number, number>();
@@ -39,21 +43,26 @@ export async function benchWorldLines(server: DevServer): Promise<Figure[]> {
   }
 
   for (const size of SIZES) {
-    const entities = Object.fromEntries(Array.from({ length: size }, (_, i) => [`e${i}`, { x: i, y: -i, tag: "body" }]));
+    const entities = Object.fromEntries(
+      Array.from({ length: size }, (_, i) => [`e${i}`, { x: i, y: -i, tag: "body" }]),
+    );
     const [createMs, wl] = await timed(() => call("POST", "/api/v1/worldlines", { name: `bench-${size}`, entities }));
     create.set(size, createMs);
     await call("GET", `/api/v1/worldlines/${wl.id}/entities/e1`); // warm the object cache like a live world line
 
     const forks: number[] = [];
-    for (let i = 0; i < 20; i++) forks.push((await timed(() => call("POST", `/api/v1/worldlines/${wl.id}/fork`, { name: "f" })))[0]);
+    for (let i = 0; i < 20; i++)
+      forks.push((await timed(() => call("POST", `/api/v1/worldlines/${wl.id}/fork`, { name: "f" })))[0]);
     fork.set(size, median(forks));
 
     const commits: number[] = [];
-    for (let i = 0; i < 30; i++) commits.push((await timed(() => patch(wl.id, { [`e${(i * 7919) % size}`]: { x: -1, round: i } })))[0]);
+    for (let i = 0; i < 30; i++)
+      commits.push((await timed(() => patch(wl.id, { [`e${(i * 7919) % size}`]: { x: -1, round: i } })))[0]);
     commit.set(size, median(commits));
 
     const reads: number[] = [];
-    for (let i = 0; i < 50; i++) reads.push((await timed(() => call("GET", `/api/v1/worldlines/${wl.id}/entities/e${(i * 104729) % size}`)))[0]);
+    for (let i = 0; i < 50; i++)
+      reads.push((await timed(() => call("GET", `/api/v1/worldlines/${wl.id}/entities/e${(i * 104729) % size}`)))[0]);
     read.set(size, median(reads));
 
     const merges: number[] = [];
@@ -88,7 +97,10 @@ async function benchTreeInMemory(): Promise<Figure[]> {
   for (const size of SIZES) {
     const store = new MemoryObjectStore();
     const builder = new ObjectReader(store);
-    let root = buildTree(builder, Array.from({ length: size }, (_, i) => [`e${i}`, hashJson(i)] as [string, string]));
+    let root = buildTree(
+      builder,
+      Array.from({ length: size }, (_, i) => [`e${i}`, hashJson(i)] as [string, string]),
+    );
     await store.putMany(builder.staged);
     const rounds = 500;
     const start = performance.now();

@@ -34,7 +34,10 @@ async function call(ctx: Context, method: string, path: string, body?: unknown, 
   try {
     response = await fetch(ctx.url.replace(/\/+$/, "") + path, {
       method,
-      headers: { ...(body !== undefined && { "content-type": "application/json" }), ...(token && { authorization: `Bearer ${token}` }) },
+      headers: {
+        ...(body !== undefined && { "content-type": "application/json" }),
+        ...(token && { authorization: `Bearer ${token}` }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (error) {
@@ -60,33 +63,58 @@ async function verify(ctx: Context, file: string | undefined, ledgerKey: string 
     return 1;
   }
   ctx.out(`✓ ${result.worldline} green = ${result.commit}`);
-  ctx.out(`  ${result.kind} entry ${result.index} of ${result.size}, ${result.approvals} authority signatures (quorum ${result.quorum}), checkpoint root ${result.root}`);
-  if (!result.ledgerKeyPinned) ctx.out(`  ledger key ${bundle.ledger.publicKey} taken from the bundle; pin it with --ledger-key`);
+  ctx.out(
+    `  ${result.kind} entry ${result.index} of ${result.size}, ${result.approvals} authority signatures (quorum ${result.quorum}), checkpoint root ${result.root}`,
+  );
+  if (!result.ledgerKeyPinned)
+    ctx.out(`  ledger key ${bundle.ledger.publicKey} taken from the bundle; pin it with --ledger-key`);
   return 0;
 }
 
-async function approve(ctx: Context, id: string | undefined, which: string | undefined, keysPath: string): Promise<number> {
+async function approve(
+  ctx: Context,
+  id: string | undefined,
+  which: string | undefined,
+  keysPath: string,
+): Promise<number> {
   if (!id || !which) throw new CliError("approve needs a promotion id and --authority <n|publicKey>");
-  if (!existsSync(keysPath)) throw new CliError(`no authority keys at ${keysPath} (npm start writes them; or pass --keys)`);
+  if (!existsSync(keysPath))
+    throw new CliError(`no authority keys at ${keysPath} (npm start writes them; or pass --keys)`);
   const { authorities } = JSON.parse(readFileSync(keysPath, "utf8")) as AuthorityKeys;
-  const key = /^\d+$/.test(which) ? authorities[Number(which) - 1] : authorities.find((a) => a.publicKey.startsWith(which) || a.name === which);
-  if (!key) throw new CliError(`no authority "${which}" in ${keysPath} (use 1..${authorities.length}, a name or a public key)`);
-  if (publicKeyOf(key.privateKey) !== key.publicKey) throw new CliError(`${keysPath}: the private key of ${key.name} does not match its public key`);
+  const key = /^\d+$/.test(which)
+    ? authorities[Number(which) - 1]
+    : authorities.find((a) => a.publicKey.startsWith(which) || a.name === which);
+  if (!key)
+    throw new CliError(`no authority "${which}" in ${keysPath} (use 1..${authorities.length}, a name or a public key)`);
+  if (publicKeyOf(key.privateKey) !== key.publicKey)
+    throw new CliError(`${keysPath}: the private key of ${key.name} does not match its public key`);
   // With the operator token (when there is one) so a proposal about a non-public world line is
   // readable; without it such a proposal answers 404 like a missing one (README: ledger privacy).
   const proposal = await call(ctx, "GET", `/api/v1/promotions/${encodeURIComponent(id)}`, undefined, operatorToken());
   // Sign only what we checked: the digest must be the hash of the payload we are shown.
-  if (proposalDigest(proposal.payload) !== proposal.digest) throw new CliError("the server's digest does not match the proposal payload; refusing to sign");
+  if (proposalDigest(proposal.payload) !== proposal.digest)
+    throw new CliError("the server's digest does not match the proposal payload; refusing to sign");
   const signature = await signHex(key.privateKey, hexToBytes(proposal.digest));
-  const after = await call(ctx, "POST", `/api/v1/promotions/${encodeURIComponent(id)}/approvals`, { authority: key.publicKey, signature });
-  ctx.out(`✓ ${key.name} approved ${id} (${after.kind} ${after.payload.worldline ?? ""} ${after.payload.commit ?? ""})`.replace(/\s+\)/, ")"));
-  ctx.out(`  ${after.approvals.length} of ${after.quorum} approvals, status ${after.status}${after.decision ? `, decided at ledger entry ${after.decision.index}` : ""}`);
+  const after = await call(ctx, "POST", `/api/v1/promotions/${encodeURIComponent(id)}/approvals`, {
+    authority: key.publicKey,
+    signature,
+  });
+  ctx.out(
+    `✓ ${key.name} approved ${id} (${after.kind} ${after.payload.worldline ?? ""} ${after.payload.commit ?? ""})`.replace(
+      /\s+\)/,
+      ")",
+    ),
+  );
+  ctx.out(
+    `  ${after.approvals.length} of ${after.quorum} approvals, status ${after.status}${after.decision ? `, decided at ledger entry ${after.decision.index}` : ""}`,
+  );
   return 0;
 }
 
 async function ledgerVerify(ctx: Context): Promise<number> {
   const token = operatorToken();
-  if (!token) throw new CliError("ledger verify needs the operator token: set DM_OPERATOR_TOKEN or run where .dev.vars is");
+  if (!token)
+    throw new CliError("ledger verify needs the operator token: set DM_OPERATOR_TOKEN or run where .dev.vars is");
   const result = await call(ctx, "POST", "/api/v1/ledger/verify", undefined, token);
   if (result.ok) {
     ctx.out(`✓ ledger verified: ${result.size} entries, root ${result.root}`);
@@ -99,7 +127,17 @@ async function ledgerVerify(ctx: Context): Promise<number> {
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { url: { type: "string" }, authority: { type: "string" }, keys: { type: "string" }, "ledger-key": { type: "string" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        url: { type: "string" },
+        authority: { type: "string" },
+        keys: { type: "string" },
+        "ledger-key": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
   } catch (error) {
     out(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -113,7 +151,8 @@ export async function main(argv: string[], out: (line: string) => void = console
       return values.help ? 0 : 2;
     }
     if (command === "verify") return await verify(ctx, rest[0], values["ledger-key"]);
-    if (command === "approve") return await approve(ctx, rest[0], values.authority, values.keys ?? authoritiesFile("."));
+    if (command === "approve")
+      return await approve(ctx, rest[0], values.authority, values.keys ?? authoritiesFile("."));
     if (command === "ledger" && rest[0] === "verify") return await ledgerVerify(ctx);
     out(`unknown command "${positionals.join(" ")}"\n${USAGE}`);
     return 2;

@@ -105,7 +105,12 @@ export class Agent extends DurableObject<Env> {
   /** The hub exists without being created: its passport is DM_HUB_PASSPORT. */
   private async ensureHub(name: string): Promise<void> {
     if (this.store.profile || name !== HUB_AGENT || !this.env.DM_HUB_PASSPORT) return;
-    await this.create({ name: HUB_AGENT, bio: "The DarkMatter Edge hub: this Worker's own agent.", displayName: "darkmatter-edge hub", privateKeyHex: this.env.DM_HUB_PASSPORT });
+    await this.create({
+      name: HUB_AGENT,
+      bio: "The DarkMatter Edge hub: this Worker's own agent.",
+      displayName: "darkmatter-edge hub",
+      privateKeyHex: this.env.DM_HUB_PASSPORT,
+    });
   }
 
   /** Creates the hub on first operator use, like the mesh path does. */

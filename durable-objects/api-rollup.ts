@@ -9,7 +9,16 @@
 // second per isolate), so this is not one RPC per request. Per-route objects also spread the load:
 // no single object counts the whole API.
 import { DurableObject } from "cloudflare:workers";
-import { emptyCounts, isClientErrorSpike, mergeCounts, nextBaseline, ROLLUP_WINDOW_MS, spikeReport, successRollup, type RouteCounts } from "../src/core/api-rollup.js";
+import {
+  emptyCounts,
+  isClientErrorSpike,
+  mergeCounts,
+  nextBaseline,
+  ROLLUP_WINDOW_MS,
+  spikeReport,
+  successRollup,
+  type RouteCounts,
+} from "../src/core/api-rollup.js";
 import { emitEvent } from "../src/events/producer.js";
 
 export interface RouteKey {
@@ -41,7 +50,11 @@ export class ApiRollup extends DurableObject<Env> {
     const spike = !window.spikeReported && isClientErrorSpike(window.counts, state.baseline);
     if (spike) window.spikeReported = true; // before the emit: a concurrent record must not report it again
     await this.ctx.storage.put("state", state);
-    if (spike) await emitEvent(this.env, { type: "api.endpoint.failed", data: spikeReport(key, window.start, window.counts, state.baseline) });
+    if (spike)
+      await emitEvent(this.env, {
+        type: "api.endpoint.failed",
+        data: spikeReport(key, window.start, window.counts, state.baseline),
+      });
     return { spike };
   }
 
@@ -51,7 +64,10 @@ export class ApiRollup extends DurableObject<Env> {
     if (!state?.window) return;
     const { start, counts } = state.window;
     if (counts.successes > 0) {
-      const emitted = await emitEvent(this.env, { type: "api.endpoint.success", data: successRollup(state.key, start, Date.now(), counts) });
+      const emitted = await emitEvent(this.env, {
+        type: "api.endpoint.success",
+        data: successRollup(state.key, start, Date.now(), counts),
+      });
       // Throwing makes the runtime retry the alarm with backoff; the window stays until the rollup is queued.
       if (!emitted) throw new Error(`rollup for ${apiRollupName(state.key)} not queued; the alarm will retry`);
     }
@@ -66,7 +82,8 @@ export class ApiRollup extends DurableObject<Env> {
   }
 
   private async load(key?: RouteKey): Promise<RollupState> {
-    this.state ??= (await this.ctx.storage.get<RollupState>("state")) ?? (key ? { key, window: null, baseline: null } : undefined);
+    this.state ??=
+      (await this.ctx.storage.get<RollupState>("state")) ?? (key ? { key, window: null, baseline: null } : undefined);
     return this.state!;
   }
 }

@@ -11,8 +11,26 @@ import { beat, type BeatResult } from "../src/core/arbiter/beat.js";
 import type { Action } from "../src/core/arbiter/decision.js";
 import type { EntropyModel } from "../src/core/arbiter/entropy-model.js";
 import { injectData } from "../src/core/arbiter/genome.js";
-import { continueVerification, manifestOf, NO_PROGRESS, progressRoot, type JournalEntry, type JournalManifest, type VerificationProgress } from "../src/core/arbiter/journal.js";
-import { coalesceBurst, effectKey, effectsOfBeat, FLUSH_BATCH, hasEffects, isExpired, OUTBOX_CAPACITY, OUTBOX_RETRY_MS, type ArbiterEffect } from "../src/core/arbiter/outbox.js";
+import {
+  continueVerification,
+  manifestOf,
+  NO_PROGRESS,
+  progressRoot,
+  type JournalEntry,
+  type JournalManifest,
+  type VerificationProgress,
+} from "../src/core/arbiter/journal.js";
+import {
+  coalesceBurst,
+  effectKey,
+  effectsOfBeat,
+  FLUSH_BATCH,
+  hasEffects,
+  isExpired,
+  OUTBOX_CAPACITY,
+  OUTBOX_RETRY_MS,
+  type ArbiterEffect,
+} from "../src/core/arbiter/outbox.js";
 import { createArbiterState, retune, type ArbiterState, type ArbiterTunables } from "../src/core/arbiter/state.js";
 import { tLambda } from "../src/core/arbiter/t-lambda.js";
 import { bytesToHex, hexToBytes } from "../src/core/hash.js";
@@ -73,16 +91,28 @@ export class Arbiter extends DurableObject<Env> {
   }
 
   /** PUT /worldlines/:id/arbiter: turn on, off or retune. Creates the arbiter (and its journal genesis) on first use. */
-  configure(worldline: string, input: { enabled: boolean; intervalMs?: number; k?: number; p?: number; tThreshold?: number }): Promise<Outcome<ArbiterView>> {
+  configure(
+    worldline: string,
+    input: { enabled: boolean; intervalMs?: number; k?: number; p?: number; tThreshold?: number },
+  ): Promise<Outcome<ArbiterView>> {
     return capture(async () => {
-      const tunables = Object.fromEntries(Object.entries({ k: input.k, p: input.p, tThreshold: input.tThreshold }).filter(([, v]) => v !== undefined)) as Partial<ArbiterTunables>;
+      const tunables = Object.fromEntries(
+        Object.entries({ k: input.k, p: input.p, tThreshold: input.tThreshold }).filter(([, v]) => v !== undefined),
+      ) as Partial<ArbiterTunables>;
       const created = this.stored ? null : this.fresh(worldline, tunables); // both validate the tunables before anything is written
       const stored = this.stored ?? created!.stored;
-      this.write({
-        ...stored,
-        config: { ...stored.config, enabled: input.enabled, intervalMs: input.intervalMs ?? stored.config.intervalMs },
-        state: created ? stored.state : retune(stored.state, tunables),
-      }, created?.entries);
+      this.write(
+        {
+          ...stored,
+          config: {
+            ...stored.config,
+            enabled: input.enabled,
+            intervalMs: input.intervalMs ?? stored.config.intervalMs,
+          },
+          state: created ? stored.state : retune(stored.state, tunables),
+        },
+        created?.entries,
+      );
       await this.scheduleNext();
       return this.view();
     });
@@ -90,7 +120,11 @@ export class Arbiter extends DurableObject<Env> {
 
   /** GET: the arbiter, or (never run) what it would start as, without writing anything. */
   status(worldline: string): Promise<Outcome<ArbiterView>> {
-    return capture(() => (this.stored ? this.view() : { ...this.view(this.fresh(worldline, {}).stored), journal: { size: 0, root: bytesToHex(emptyRoot()) } }));
+    return capture(() =>
+      this.stored
+        ? this.view()
+        : { ...this.view(this.fresh(worldline, {}).stored), journal: { size: 0, root: bytesToHex(emptyRoot()) } },
+    );
   }
 
   /** POST /worldlines/:id/telemetry: anomalies accumulate until the next beat consumes them. */
@@ -120,7 +154,10 @@ export class Arbiter extends DurableObject<Env> {
   }
 
   /** Like the seed's `--beats N`: beats run now, back to back in virtual time (each T_Λ after the last). Effects are coalesced. */
-  beats(worldline: string, count: number): Promise<Outcome<{ decisions: Array<{ beat: number; action: Action; threat: number }>; view: ArbiterView }>> {
+  beats(
+    worldline: string,
+    count: number,
+  ): Promise<Outcome<{ decisions: Array<{ beat: number; action: Action; threat: number }>; view: ArbiterView }>> {
     return capture(async () => {
       const model = await latestEntropyModel(this.env);
       // From here to the write nothing is awaited, so no other call interleaves with these beats.
@@ -130,11 +167,26 @@ export class Arbiter extends DurableObject<Env> {
       const entries: JournalEntry[] = [];
       for (let i = 0; i < count; i++) {
         const stored = this.stored!;
-        const result = this.beatOnce(model, Math.max(Date.now(), stored.lastBeatAt + Math.ceil(stored.state.beat ? tLambda(stored.state.tunables) * 1000 : 0)), entries);
+        const result = this.beatOnce(
+          model,
+          Math.max(
+            Date.now(),
+            stored.lastBeatAt + Math.ceil(stored.state.beat ? tLambda(stored.state.tunables) * 1000 : 0),
+          ),
+          entries,
+        );
         decisions.push({ beat: result.state.beat, action: result.action, threat: result.cores.E.threat_score });
         effects.push(...this.effectsOf(result));
       }
-      this.write(this.stored!, entries, coalesceBurst(effects, { beat: this.stored!.state.beat, root: this.journalRoot(), size: this.stored!.frontier.size }));
+      this.write(
+        this.stored!,
+        entries,
+        coalesceBurst(effects, {
+          beat: this.stored!.state.beat,
+          root: this.journalRoot(),
+          size: this.stored!.frontier.size,
+        }),
+      );
       await this.flushOutbox();
       await this.ensureRetryAlarm();
       return { decisions, view: this.view() };
@@ -142,7 +194,18 @@ export class Arbiter extends DurableObject<Env> {
   }
 
   /** A page of the journal and the manifest, both O(limit): the manifest comes from the stored frontier, not from rehashing. */
-  journal(from: number, limit: number): Promise<Outcome<{ manifest: JournalManifest; entries: JournalEntry[]; next: number | null; verification: Verification | null; anchoredRoot: string }>> {
+  journal(
+    from: number,
+    limit: number,
+  ): Promise<
+    Outcome<{
+      manifest: JournalManifest;
+      entries: JournalEntry[];
+      next: number | null;
+      verification: Verification | null;
+      anchoredRoot: string;
+    }>
+  > {
     return capture(() => {
       const stored = this.existing();
       const size = stored.frontier.size;
@@ -150,7 +213,13 @@ export class Arbiter extends DurableObject<Env> {
       const [first] = this.readJournal(0, 1);
       const [last] = this.readJournal(size - 1, 1);
       return {
-        manifest: manifestOf({ length: size, first, last, merkleRoot: this.journalRoot(), isBroken: stored.verification?.ok === false }),
+        manifest: manifestOf({
+          length: size,
+          first,
+          last,
+          merkleRoot: this.journalRoot(),
+          isBroken: stored.verification?.ok === false,
+        }),
         entries,
         next: from + entries.length < size ? from + entries.length : null,
         verification: stored.verification ? this.strip(stored.verification) : null,
@@ -173,9 +242,17 @@ export class Arbiter extends DurableObject<Env> {
       const earlier = options.restart ? undefined : stored.verification;
       if (earlier?.ok === false) return this.strip(earlier); // a break stays reported until a restart
       let progress = earlier?.progress ?? NO_PROGRESS;
-      const result = (failure?: Pick<Verification, "firstBadIndex" | "reason">): Verification & { progress: VerificationProgress } => ({
-        ok: !failure, length: progress.head.length, journalLength: size, done: !failure && progress.head.length === size,
-        startedAt: earlier?.startedAt ?? now, at: now, ...failure, progress,
+      const result = (
+        failure?: Pick<Verification, "firstBadIndex" | "reason">,
+      ): Verification & { progress: VerificationProgress } => ({
+        ok: !failure,
+        length: progress.head.length,
+        journalLength: size,
+        done: !failure && progress.head.length === size,
+        startedAt: earlier?.startedAt ?? now,
+        at: now,
+        ...failure,
+        progress,
       });
       let outcome: ReturnType<typeof result> | undefined;
       const end = Math.min(size, progress.head.length + options.limit);
@@ -196,7 +273,8 @@ export class Arbiter extends DurableObject<Env> {
         if (step.ok) progress = step.progress;
         else outcome = result({ firstBadIndex: step.index, reason: step.reason });
       }
-      if (!outcome && progress.head.length === size && progressRoot(progress) !== this.journalRoot()) outcome = result({ reason: "merkle_root" });
+      if (!outcome && progress.head.length === size && progressRoot(progress) !== this.journalRoot())
+        outcome = result({ reason: "merkle_root" });
       outcome ??= result();
       this.write({ ...this.stored!, verification: outcome });
       return this.strip(outcome);
@@ -230,7 +308,16 @@ export class Arbiter extends DurableObject<Env> {
       const effects = stored.outbox.flatMap((old): ArbiterEffect[] =>
         old.kind === "anchor"
           ? [{ kind: "anchor", worldline: old.worldline, beat: old.beat, root, size: stored.frontier.size }]
-          : effectsOfBeat({ worldline: old.worldline, beat: old.beat, action: old.kind === "quarantine" ? "QUARANTINE" : "ALERT", threat: old.threat ?? 0, at: stored.lastBeatAt, journal: { root, size: stored.frontier.size }, subscribers: stored.config.subscribers, anchorEvery: Number.MAX_SAFE_INTEGER }).filter((e) => e.kind !== "anchor"),
+          : effectsOfBeat({
+              worldline: old.worldline,
+              beat: old.beat,
+              action: old.kind === "quarantine" ? "QUARANTINE" : "ALERT",
+              threat: old.threat ?? 0,
+              at: stored.lastBeatAt,
+              journal: { root, size: stored.frontier.size },
+              subscribers: stored.config.subscribers,
+              anchorEvery: Number.MAX_SAFE_INTEGER,
+            }).filter((e) => e.kind !== "anchor"),
       );
       const { outbox: _, ...rest } = stored;
       this.write(rest, [], effects);
@@ -248,12 +335,19 @@ export class Arbiter extends DurableObject<Env> {
   private fresh(worldline: string, tunables: Partial<ArbiterTunables>): { stored: Stored; entries: JournalEntry[] } {
     const nowMs = Date.now();
     const { state, entries } = createArbiterState({ nowMs, tunables, genesis: { worldLine: worldline } });
-    const frontier = entries.reduce<Frontier>((f, entry) => appendLeaf(f, hexToBytes(entry.hash)).frontier, emptyFrontier());
+    const frontier = entries.reduce<Frontier>(
+      (f, entry) => appendLeaf(f, hexToBytes(entry.hash)).frontier,
+      emptyFrontier(),
+    );
     return {
       stored: {
         config: { worldline, enabled: false, intervalMs: minInterval(this.env), subscribers: [] },
-        state, frontier: { size: frontier.size, hashes: frontier.hashes.map(bytesToHex) },
-        pendingAnoms: 0, lastBeatAt: nowMs, lastDecision: null, pid: { error: 0, integral: 0, output: 0, deltaV: 0, stable: false },
+        state,
+        frontier: { size: frontier.size, hashes: frontier.hashes.map(bytesToHex) },
+        pendingAnoms: 0,
+        lastBeatAt: nowMs,
+        lastDecision: null,
+        pid: { error: 0, integral: 0, output: 0, deltaV: 0, stable: false },
       },
       entries,
     };
@@ -276,7 +370,11 @@ export class Arbiter extends DurableObject<Env> {
   /** One beat in memory, its entries pushed onto `entries`; `write` records it (and any before it). */
   private beatOnce(model: EntropyModel, nowMs: number, entries: JournalEntry[]): BeatResult {
     const stored = this.stored!;
-    const result = beat(stored.state, { anoms: stored.pendingAnoms }, { nowMs, model: model.version > 0 ? model : undefined, minIntervalSeconds: minInterval(this.env) / 1000 });
+    const result = beat(
+      stored.state,
+      { anoms: stored.pendingAnoms },
+      { nowMs, model: model.version > 0 ? model : undefined, minIntervalSeconds: minInterval(this.env) / 1000 },
+    );
     let frontier: Frontier = { size: stored.frontier.size, hashes: stored.frontier.hashes.map((h) => hexToBytes(h)) };
     for (const entry of result.entries) {
       entries.push(entry);
@@ -289,8 +387,21 @@ export class Arbiter extends DurableObject<Env> {
       frontier: { size: frontier.size, hashes: frontier.hashes.map(bytesToHex) },
       pendingAnoms: 0,
       lastBeatAt: nowMs,
-      lastDecision: { beat: result.state.beat, at: nowMs, action: result.action, threat: result.cores.E.threat_score, tLambda: result.pulse.tLambda, weights: result.state.genome.weights },
-      pid: { error: r.deltaT, integral: result.state.pid.integral, output: r.output, deltaV: r.deltaV, stable: r.isStable },
+      lastDecision: {
+        beat: result.state.beat,
+        at: nowMs,
+        action: result.action,
+        threat: result.cores.E.threat_score,
+        tLambda: result.pulse.tLambda,
+        weights: result.state.genome.weights,
+      },
+      pid: {
+        error: r.deltaT,
+        integral: result.state.pid.integral,
+        output: r.output,
+        deltaV: r.deltaV,
+        stable: r.isStable,
+      },
     };
     return result;
   }
@@ -301,8 +412,12 @@ export class Arbiter extends DurableObject<Env> {
     const beat = { beat: result.state.beat, action: result.action, anchorEvery: anchorEvery(this.env) };
     if (!hasEffects(beat)) return []; // most beats: no journal root to compute (O(log n) hashes)
     return effectsOfBeat({
-      ...beat, worldline: stored.config.worldline, threat: result.cores.E.threat_score, at: stored.lastBeatAt,
-      journal: { root: this.journalRoot(), size: stored.frontier.size }, subscribers: stored.config.subscribers,
+      ...beat,
+      worldline: stored.config.worldline,
+      threat: result.cores.E.threat_score,
+      at: stored.lastBeatAt,
+      journal: { root: this.journalRoot(), size: stored.frontier.size },
+      subscribers: stored.config.subscribers,
     });
   }
 
@@ -311,12 +426,26 @@ export class Arbiter extends DurableObject<Env> {
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
       this.ensureTables();
-      for (const entry of entries) sql.exec("INSERT INTO journal (idx, timestamp, data, previous_hash, hash) VALUES (?, ?, ?, ?, ?)", entry.index, entry.timestamp, JSON.stringify(entry.data), entry.previous_hash, entry.hash);
-      for (const effect of effects) sql.exec("INSERT OR IGNORE INTO outbox (key, effect) VALUES (?, ?)", effectKey(effect), JSON.stringify(effect));
+      for (const entry of entries)
+        sql.exec(
+          "INSERT INTO journal (idx, timestamp, data, previous_hash, hash) VALUES (?, ?, ?, ?, ?)",
+          entry.index,
+          entry.timestamp,
+          JSON.stringify(entry.data),
+          entry.previous_hash,
+          entry.hash,
+        );
+      for (const effect of effects)
+        sql.exec("INSERT OR IGNORE INTO outbox (key, effect) VALUES (?, ?)", effectKey(effect), JSON.stringify(effect));
       if (effects.length) {
-        const overflow = sql.exec<{ key: string }>("SELECT key FROM outbox ORDER BY seq DESC LIMIT -1 OFFSET ?", OUTBOX_CAPACITY).toArray();
+        const overflow = sql
+          .exec<{ key: string }>("SELECT key FROM outbox ORDER BY seq DESC LIMIT -1 OFFSET ?", OUTBOX_CAPACITY)
+          .toArray();
         for (const { key } of overflow) sql.exec("DELETE FROM outbox WHERE key = ?", key);
-        if (overflow.length) console.error(`arbiter ${next.config.worldline}: outbox over ${OUTBOX_CAPACITY} effects, dropped the oldest ${overflow.length}`);
+        if (overflow.length)
+          console.error(
+            `arbiter ${next.config.worldline}: outbox over ${OUTBOX_CAPACITY} effects, dropped the oldest ${overflow.length}`,
+          );
       }
       this.ctx.storage.kv.put("arbiter", next);
     });
@@ -338,13 +467,22 @@ export class Arbiter extends DurableObject<Env> {
   private async flushOnce(): Promise<void> {
     const sql = this.ctx.storage.sql;
     if (!this.stored) return;
-    const rows = sql.exec<{ key: string; effect: string }>("SELECT key, effect FROM outbox ORDER BY seq LIMIT ?", FLUSH_BATCH).toArray();
+    const rows = sql
+      .exec<{ key: string; effect: string }>("SELECT key, effect FROM outbox ORDER BY seq LIMIT ?", FLUSH_BATCH)
+      .toArray();
     for (const row of rows) {
       const effect = JSON.parse(row.effect) as ArbiterEffect;
-      const attempt = isExpired(effect, Date.now()) ? ({ outcome: "refused", error: "not delivered within the retry window" } as const) : await applyEffect(this.env, effect, this.stored.config.subscribers);
+      const attempt = isExpired(effect, Date.now())
+        ? ({ outcome: "refused", error: "not delivered within the retry window" } as const)
+        : await applyEffect(this.env, effect, this.stored.config.subscribers);
       if (attempt.outcome === "retry") {
         console.warn(`arbiter effect ${row.key} failed, will retry: ${attempt.error}`);
-        sql.exec("UPDATE outbox SET attempts = attempts + 1, last_error = ?, effect = ? WHERE key = ?", attempt.error, JSON.stringify(attempt.effect ?? effect), row.key);
+        sql.exec(
+          "UPDATE outbox SET attempts = attempts + 1, last_error = ?, effect = ? WHERE key = ?",
+          attempt.error,
+          JSON.stringify(attempt.effect ?? effect),
+          row.key,
+        );
       } else {
         if (attempt.outcome === "refused") console.warn(`arbiter effect ${row.key} dropped: ${attempt.error}`);
         sql.exec("DELETE FROM outbox WHERE key = ?", row.key);
@@ -366,7 +504,8 @@ export class Arbiter extends DurableObject<Env> {
 
   /** After a flush outside the alarm: effects left pending get an alarm to retry them, unless one is set already (the next beat's). */
   private async ensureRetryAlarm(): Promise<void> {
-    if (this.hasPendingEffects() && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+    if (this.hasPendingEffects() && (await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
   }
 
   private journalRoot(stored: Stored = this.stored!): string {
@@ -379,7 +518,13 @@ export class Arbiter extends DurableObject<Env> {
     return this.ctx.storage.sql
       .exec<JournalRow>("SELECT * FROM journal WHERE idx >= ? ORDER BY idx LIMIT ?", from, limit)
       .toArray()
-      .map((row) => ({ index: row.idx, timestamp: row.timestamp, data: JSON.parse(row.data), previous_hash: row.previous_hash, hash: row.hash }));
+      .map((row) => ({
+        index: row.idx,
+        timestamp: row.timestamp,
+        data: JSON.parse(row.data),
+        previous_hash: row.previous_hash,
+        hash: row.hash,
+      }));
   }
 
   private strip(verification: Verification & { progress?: VerificationProgress }): Verification {
@@ -393,9 +538,17 @@ export class Arbiter extends DurableObject<Env> {
 
   private view(stored: Stored = this.stored!): ArbiterView {
     return {
-      worldline: stored.config.worldline, enabled: stored.config.enabled, intervalMs: stored.config.intervalMs, beats: stored.state.beat,
-      tLambda: tLambda(stored.state.tunables), tunables: stored.state.tunables, genome: stored.state.genome, pid: stored.pid, lastDecision: stored.lastDecision,
-      journal: { size: stored.frontier.size, root: this.journalRoot(stored) }, subscribers: stored.config.subscribers,
+      worldline: stored.config.worldline,
+      enabled: stored.config.enabled,
+      intervalMs: stored.config.intervalMs,
+      beats: stored.state.beat,
+      tLambda: tLambda(stored.state.tunables),
+      tunables: stored.state.tunables,
+      genome: stored.state.genome,
+      pid: stored.pid,
+      lastDecision: stored.lastDecision,
+      journal: { size: stored.frontier.size, root: this.journalRoot(stored) },
+      subscribers: stored.config.subscribers,
     };
   }
 }

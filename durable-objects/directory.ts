@@ -5,7 +5,13 @@
 // well-known document and GET /api/v1/agents.
 import { DurableObject } from "cloudflare:workers";
 import { CLIENT_KEY_HEADER, INTERNAL_CLIENT, requestClientKey } from "../src/core/client-address.js";
-import { admitAnchorClient, anchorLookup, anchorWellKnown, isAnchorEntryStale, registerWithAnchor } from "../src/core/mesh/anchor.js";
+import {
+  admitAnchorClient,
+  anchorLookup,
+  anchorWellKnown,
+  isAnchorEntryStale,
+  registerWithAnchor,
+} from "../src/core/mesh/anchor.js";
 import { ANCHOR_ENTRY_MAX_AGE_SECONDS, MAX_MESH_BODY_BYTES } from "../src/core/mesh/limits.js";
 import { meshErrors, parseJsonBody } from "../src/core/mesh/mesh-reply.js";
 import { matchAnchorPath } from "../src/core/mesh/mesh-paths.js";
@@ -73,11 +79,23 @@ export class Directory extends DurableObject<Env> {
     const outcome = await registerWithAnchor(parseJsonBody(body.text), {
       now,
       entry: (agentId) => this.sql.exec<EntryRow>("SELECT * FROM entries WHERE agent_id = ?", agentId).toArray()[0],
-      freshEntryCount: () => this.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE last_seen >= ?", now / 1000 - ANCHOR_ENTRY_MAX_AGE_SECONDS).one().n,
+      freshEntryCount: () =>
+        this.sql
+          .exec<{ n: number }>(
+            "SELECT count(*) AS n FROM entries WHERE last_seen >= ?",
+            now / 1000 - ANCHOR_ENTRY_MAX_AGE_SECONDS,
+          )
+          .one().n,
     });
     if (outcome.store) {
       const { agentId, entry } = outcome.store;
-      this.sql.exec("INSERT OR REPLACE INTO entries (agent_id, url, public_key_hex, last_seen) VALUES (?, ?, ?, ?)", agentId, entry.url, entry.public_key_hex, entry.last_seen);
+      this.sql.exec(
+        "INSERT OR REPLACE INTO entries (agent_id, url, public_key_hex, last_seen) VALUES (?, ?, ?, ?)",
+        agentId,
+        entry.url,
+        entry.public_key_hex,
+        entry.last_seen,
+      );
       this.prune(now);
       await this.scheduleExpiry();
     }
@@ -93,7 +111,11 @@ export class Directory extends DurableObject<Env> {
   }
 
   hostedAgents(): HostedAgent[] {
-    return this.sql.exec<HostedAgent & Record<string, SqlStorageValue>>("SELECT name, agent_id, url, created_at FROM hosted_agents ORDER BY created_at, name").toArray();
+    return this.sql
+      .exec<HostedAgent & Record<string, SqlStorageValue>>(
+        "SELECT name, agent_id, url, created_at FROM hosted_agents ORDER BY created_at, name",
+      )
+      .toArray();
   }
 
   /** Is `name` one of the agents hosted here? Mesh requests for other names never reach an Agent object. */
@@ -105,7 +127,13 @@ export class Directory extends DurableObject<Env> {
   registerHostedAgent(agent: HostedAgent): boolean {
     const taken = this.sql.exec("SELECT 1 FROM hosted_agents WHERE name = ?", agent.name).toArray().length > 0;
     if (taken) return false;
-    this.sql.exec("INSERT INTO hosted_agents (name, agent_id, url, created_at) VALUES (?, ?, ?, ?)", agent.name, agent.agent_id, agent.url, agent.created_at);
+    this.sql.exec(
+      "INSERT INTO hosted_agents (name, agent_id, url, created_at) VALUES (?, ?, ?, ?)",
+      agent.name,
+      agent.agent_id,
+      agent.url,
+      agent.created_at,
+    );
     return true;
   }
 
@@ -116,8 +144,11 @@ export class Directory extends DurableObject<Env> {
   }
 
   private prune(now: number): void {
-    const entries = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE last_seen < ?", now / 1000 - ANCHOR_ENTRY_MAX_AGE_SECONDS).toArray();
-    for (const entry of entries) if (isAnchorEntryStale(entry, now)) this.sql.exec("DELETE FROM entries WHERE agent_id = ?", entry.agent_id);
+    const entries = this.sql
+      .exec<EntryRow>("SELECT * FROM entries WHERE last_seen < ?", now / 1000 - ANCHOR_ENTRY_MAX_AGE_SECONDS)
+      .toArray();
+    for (const entry of entries)
+      if (isAnchorEntryStale(entry, now)) this.sql.exec("DELETE FROM entries WHERE agent_id = ?", entry.agent_id);
   }
 
   private async scheduleExpiry(): Promise<void> {

@@ -43,7 +43,10 @@ export class Halo extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const events = this.ctx.storage.sql.exec<{ event_id: string }>("SELECT event_id FROM pending ORDER BY at, event_id LIMIT ?", MAX_EVENTS_PER_CYCLE).toArray().map((row) => row.event_id);
+    const events = this.ctx.storage.sql
+      .exec<{ event_id: string }>("SELECT event_id FROM pending ORDER BY at, event_id LIMIT ?", MAX_EVENTS_PER_CYCLE)
+      .toArray()
+      .map((row) => row.event_id);
     if (events.length === 0) return;
     await this.join({ trigger: "event", events }); // a failure throws: the runtime retries the alarm
     for (let i = 0; i < events.length; i += 90) {
@@ -72,7 +75,10 @@ export class Halo extends DurableObject<Env> {
   }
 
   private start(asks: CycleAsk[]): Promise<HaloCycleDetail> {
-    const request: CycleRequest = { trigger: asks[0]!.trigger, events: [...new Set(asks.flatMap((ask) => ask.events ?? []))] };
+    const request: CycleRequest = {
+      trigger: asks[0]!.trigger,
+      events: [...new Set(asks.flatMap((ask) => ask.events ?? []))],
+    };
     const run = runHaloCycle(this.env, request);
     this.running = run;
     const clear = () => {

@@ -4,8 +4,24 @@
 // Thin over src/core: the math is merkle.ts, the rules are authority.ts and ledger-audit.ts.
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import type { ConsistencyProof, InclusionProof, LedgerStatus as LedgerStatusSchema, VerifyResult, Proposal as ProposalSchema, ProposalStatus as ProposalStatusSchema } from "../src/schemas/ledger.js";
-import { authoritySet, authoritySetFromConfig, countingApprovals, isAuthority, isValidApproval, proposalDigest, type Approval, type AuthoritySet } from "../src/core/authority.js";
+import type {
+  ConsistencyProof,
+  InclusionProof,
+  LedgerStatus as LedgerStatusSchema,
+  VerifyResult,
+  Proposal as ProposalSchema,
+  ProposalStatus as ProposalStatusSchema,
+} from "../src/schemas/ledger.js";
+import {
+  authoritySet,
+  authoritySetFromConfig,
+  countingApprovals,
+  isAuthority,
+  isValidApproval,
+  proposalDigest,
+  type Approval,
+  type AuthoritySet,
+} from "../src/core/authority.js";
 import { setAlarmIfEarlier } from "../src/core/alarm.js";
 import { signCheckpoint } from "../src/core/checkpoint.js";
 import type { Json } from "../src/core/canonical-json.js";
@@ -13,8 +29,26 @@ import { bytesToHex, GENESIS_PREVIOUS_HASH, hexToBytes } from "../src/core/hash.
 import { newId } from "../src/core/ids.js";
 import { LedgerAuditor } from "../src/core/ledger-audit.js";
 import { entryLeaf, sealEntry, type LedgerEntry, type LedgerKind } from "../src/core/ledger-entry.js";
-import type { AnchorData, DecisionData, GenesisData, ProposalKind, ProposalPayload } from "../src/core/ledger-records.js";
-import { appendLeaf, assembleProof, consistencyPlan, emptyFrontier, frontierRoot, inclusionPlan, nodeKey, planAddresses, rootPlan, type Frontier, type NodeAddress } from "../src/core/merkle.js";
+import type {
+  AnchorData,
+  DecisionData,
+  GenesisData,
+  ProposalKind,
+  ProposalPayload,
+} from "../src/core/ledger-records.js";
+import {
+  appendLeaf,
+  assembleProof,
+  consistencyPlan,
+  emptyFrontier,
+  frontierRoot,
+  inclusionPlan,
+  nodeKey,
+  planAddresses,
+  rootPlan,
+  type Frontier,
+  type NodeAddress,
+} from "../src/core/merkle.js";
 import { capture, DomainError, type Outcome } from "../src/core/problem.js";
 import { publicKeyOf } from "../src/core/signing.js";
 import type { Viewer } from "../src/core/privacy.js";
@@ -95,7 +129,14 @@ const GREEN_RETRY_MAX_MS = 60_000;
 const isVisible = (row: ProposalRow) => row.worldline === null || row.is_public === 1;
 const proposalNotFound = (id: string) => new DomainError(404, "not-found", `proposal ${id} does not exist`);
 
-const toEntry = (row: EntryRow): LedgerEntry => ({ index: row.idx, timestamp: row.timestamp, kind: row.kind, data: JSON.parse(row.data), previousHash: row.previous_hash, hash: row.hash });
+const toEntry = (row: EntryRow): LedgerEntry => ({
+  index: row.idx,
+  timestamp: row.timestamp,
+  kind: row.kind,
+  data: JSON.parse(row.data),
+  previousHash: row.previous_hash,
+  hash: row.hash,
+});
 
 export class Ledger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
@@ -125,7 +166,12 @@ export class Ledger extends DurableObject<Env> {
     `);
     // Proposals stored before visibility was recorded have no is_public: anonymous readers do not
     // see those that concern a world line (the safe reading of "unknown").
-    if (!this.sql.exec<{ name: string }>("PRAGMA table_info(proposals)").toArray().some((column) => column.name === "is_public")) {
+    if (
+      !this.sql
+        .exec<{ name: string }>("PRAGMA table_info(proposals)")
+        .toArray()
+        .some((column) => column.name === "is_public")
+    ) {
       this.sql.exec("ALTER TABLE proposals ADD COLUMN is_public INTEGER");
     }
     try {
@@ -141,7 +187,15 @@ export class Ledger extends DurableObject<Env> {
   status(): Promise<Outcome<LedgerStatus>> {
     return capture(() => {
       this.ready();
-      return { origin: this.origin, size: this.frontier.size, root: bytesToHex(frontierRoot(this.frontier)), head: this.head, authorities: this.set.authorities, quorum: this.set.quorum, ledgerPublicKey: this.ledgerPublicKey };
+      return {
+        origin: this.origin,
+        size: this.frontier.size,
+        root: bytesToHex(frontierRoot(this.frontier)),
+        head: this.head,
+        authorities: this.set.authorities,
+        quorum: this.set.quorum,
+        ledgerPublicKey: this.ledgerPublicKey,
+      };
     });
   }
 
@@ -150,22 +204,39 @@ export class Ledger extends DurableObject<Env> {
   }
 
   /** Entries in index order; `worldlines[i]` names the world line entry i concerns (the route hides private ones from anonymous readers). */
-  entries(query: { from: number; limit: number; kind?: LedgerKind; worldline?: string }): Promise<Outcome<{ items: LedgerEntry[]; worldlines: Array<string | null>; size: number }>> {
+  entries(query: {
+    from: number;
+    limit: number;
+    kind?: LedgerKind;
+    worldline?: string;
+  }): Promise<Outcome<{ items: LedgerEntry[]; worldlines: Array<string | null>; size: number }>> {
     return capture(() => {
       this.ready();
       const filters = ["idx >= ?"];
       const args: SqlStorageValue[] = [query.from];
-      if (query.kind) filters.push("kind = ?"), args.push(query.kind);
-      if (query.worldline) filters.push("worldline = ?"), args.push(query.worldline);
-      const rows = this.sql.exec<EntryRow>(`SELECT * FROM entries WHERE ${filters.join(" AND ")} ORDER BY idx LIMIT ?`, ...args, query.limit).toArray();
-      return { items: rows.map(toEntry), worldlines: rows.map((row) => (row.worldline as string | null) ?? null), size: this.frontier.size };
+      if (query.kind) (filters.push("kind = ?"), args.push(query.kind));
+      if (query.worldline) (filters.push("worldline = ?"), args.push(query.worldline));
+      const rows = this.sql
+        .exec<EntryRow>(
+          `SELECT * FROM entries WHERE ${filters.join(" AND ")} ORDER BY idx LIMIT ?`,
+          ...args,
+          query.limit,
+        )
+        .toArray();
+      return {
+        items: rows.map(toEntry),
+        worldlines: rows.map((row) => (row.worldline as string | null) ?? null),
+        size: this.frontier.size,
+      };
     });
   }
 
   entry(index: number): Promise<Outcome<{ entry: LedgerEntry; worldline: string | null }>> {
     return capture(() => {
       this.ready();
-      const row = this.sql.exec<{ worldline: string | null }>("SELECT worldline FROM entries WHERE idx = ?", index).toArray()[0];
+      const row = this.sql
+        .exec<{ worldline: string | null }>("SELECT worldline FROM entries WHERE idx = ?", index)
+        .toArray()[0];
       return { entry: this.readEntry(index), worldline: row?.worldline ?? null };
     });
   }
@@ -175,8 +246,15 @@ export class Ledger extends DurableObject<Env> {
       this.ready();
       const at = size ?? this.frontier.size;
       this.checkSize(at);
-      if (!Number.isSafeInteger(index) || index < 0 || index >= at) throw new DomainError(400, "index-out-of-range", `index ${index} is not below size ${at}`);
-      return { index, size: at, root: this.rootHexAt(at), leafHash: bytesToHex(this.node(0, index)), proof: this.proof(inclusionPlan(index, at)) };
+      if (!Number.isSafeInteger(index) || index < 0 || index >= at)
+        throw new DomainError(400, "index-out-of-range", `index ${index} is not below size ${at}`);
+      return {
+        index,
+        size: at,
+        root: this.rootHexAt(at),
+        leafHash: bytesToHex(this.node(0, index)),
+        proof: this.proof(inclusionPlan(index, at)),
+      };
     });
   }
 
@@ -185,8 +263,15 @@ export class Ledger extends DurableObject<Env> {
       this.ready();
       const end = to ?? this.frontier.size;
       this.checkSize(end);
-      if (!Number.isSafeInteger(from) || from < 1 || from > end) throw new DomainError(400, "size-out-of-range", `from (${from}) must be between 1 and to (${end})`);
-      return { from, to: end, fromRoot: this.rootHexAt(from), toRoot: this.rootHexAt(end), proof: this.proof(consistencyPlan(from, end)) };
+      if (!Number.isSafeInteger(from) || from < 1 || from > end)
+        throw new DomainError(400, "size-out-of-range", `from (${from}) must be between 1 and to (${end})`);
+      return {
+        from,
+        to: end,
+        fromRoot: this.rootHexAt(from),
+        toRoot: this.rootHexAt(end),
+        proof: this.proof(consistencyPlan(from, end)),
+      };
     });
   }
 
@@ -199,11 +284,13 @@ export class Ledger extends DurableObject<Env> {
       const root = bytesToHex(frontierRoot(this.frontier));
       const CHUNK = 2000;
       for (let from = 0; from < size; from += CHUNK) {
-        const rows = this.sql.exec<EntryRow & { leaf: ArrayBuffer | null }>(
-          "SELECT e.*, n.hash AS leaf FROM entries e LEFT JOIN nodes n ON n.level = 0 AND n.idx = e.idx WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx",
-          from,
-          Math.min(size, from + CHUNK),
-        ).toArray();
+        const rows = this.sql
+          .exec<EntryRow & { leaf: ArrayBuffer | null }>(
+            "SELECT e.*, n.hash AS leaf FROM entries e LEFT JOIN nodes n ON n.level = 0 AND n.idx = e.idx WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx",
+            from,
+            Math.min(size, from + CHUNK),
+          )
+          .toArray();
         for (const row of rows) {
           let entry: LedgerEntry;
           try {
@@ -217,8 +304,10 @@ export class Ledger extends DurableObject<Env> {
         }
         if (rows.length === 0) break;
       }
-      if (auditor.size !== size) return { ok: false, size, root, firstBadIndex: auditor.size, reason: "entries are missing" };
-      if (auditor.rootHex() !== root) return { ok: false, size, root, reason: "the stored Merkle root does not match the entries" };
+      if (auditor.size !== size)
+        return { ok: false, size, root, firstBadIndex: auditor.size, reason: "entries are missing" };
+      if (auditor.rootHex() !== root)
+        return { ok: false, size, root, reason: "the stored Merkle root does not match the entries" };
       return { ok: true, size, root };
     });
   }
@@ -229,25 +318,63 @@ export class Ledger extends DurableObject<Env> {
     return this.serially(async () => {
       this.ready();
       if (request.kind === "rollback") {
-        const greens = this.sql.exec<{ commit_id: string }>("SELECT commit_id FROM greens WHERE worldline = ? ORDER BY entry_index DESC", request.worldline).toArray();
-        if (greens[0]?.commit_id === request.commit) throw new DomainError(409, "already-green", "that commit is the current green commit; roll back to an earlier one");
-        if (!greens.some((green) => green.commit_id === request.commit)) throw new DomainError(422, "not-an-earlier-green", { detail: "a rollback must name a commit that was green before", errors: [{ path: "/commit", message: "never promoted" }] });
+        const greens = this.sql
+          .exec<{ commit_id: string }>(
+            "SELECT commit_id FROM greens WHERE worldline = ? ORDER BY entry_index DESC",
+            request.worldline,
+          )
+          .toArray();
+        if (greens[0]?.commit_id === request.commit)
+          throw new DomainError(
+            409,
+            "already-green",
+            "that commit is the current green commit; roll back to an earlier one",
+          );
+        if (!greens.some((green) => green.commit_id === request.commit))
+          throw new DomainError(422, "not-an-earlier-green", {
+            detail: "a rollback must name a commit that was green before",
+            errors: [{ path: "/commit", message: "never promoted" }],
+          });
       }
       const id = newId("pr");
       const now = Date.now();
       const payload: ProposalPayload = {
-        ledger: this.origin, proposal: id, kind: request.kind, worldline: request.worldline, commit: request.commit, stateRoot: request.stateRoot,
-        authorities: request.authorities ? authoritySet(request.authorities.authorities, request.authorities.quorum) : null, createdAt: now,
+        ledger: this.origin,
+        proposal: id,
+        kind: request.kind,
+        worldline: request.worldline,
+        commit: request.commit,
+        stateRoot: request.stateRoot,
+        authorities: request.authorities
+          ? authoritySet(request.authorities.authorities, request.authorities.quorum)
+          : null,
+        createdAt: now,
       };
       const digest = proposalDigest(payload);
       this.ctx.storage.transactionSync(() => {
         this.sql.exec(
           "INSERT INTO proposals (id, kind, worldline, payload, digest, status, approvals, created_at, is_public) VALUES (?, ?, ?, ?, ?, 'pending', '[]', ?, ?)",
-          id, request.kind, request.worldline, JSON.stringify(payload), digest, now, request.worldline === null || request.isPublic ? 1 : 0,
+          id,
+          request.kind,
+          request.worldline,
+          JSON.stringify(payload),
+          digest,
+          now,
+          request.worldline === null || request.isPublic ? 1 : 0,
         );
-        this.append("proposal", { proposal: id, kind: request.kind, payload, digest } as unknown as Json, request.worldline);
+        this.append(
+          "proposal",
+          { proposal: id, kind: request.kind, payload, digest } as unknown as Json,
+          request.worldline,
+        );
       });
-      this.ctx.waitUntil(emitEvent(this.env, { type: "ledger.proposal.created", ...(request.worldline && { worldline: request.worldline }), data: { proposal: id, kind: request.kind, commit: request.commit, stateRoot: request.stateRoot, digest } }));
+      this.ctx.waitUntil(
+        emitEvent(this.env, {
+          type: "ledger.proposal.created",
+          ...(request.worldline && { worldline: request.worldline }),
+          data: { proposal: id, kind: request.kind, commit: request.commit, stateRoot: request.stateRoot, digest },
+        }),
+      );
       return this.readProposal(id)!;
     });
   }
@@ -266,17 +393,29 @@ export class Ledger extends DurableObject<Env> {
    * Newest first. Visibility is filtered in the query, so an anonymous page is full and `next`
    * (the last row's id) names a proposal that viewer may read; `next` is null on the last page.
    */
-  proposals(query: { status?: ProposalStatus; limit: number; before?: string }, viewer: Viewer): Promise<Outcome<{ items: Proposal[]; next: string | null }>> {
+  proposals(
+    query: { status?: ProposalStatus; limit: number; before?: string },
+    viewer: Viewer,
+  ): Promise<Outcome<{ items: Proposal[]; next: string | null }>> {
     return capture(() => {
       this.ready();
       const filters: string[] = [];
       const args: SqlStorageValue[] = [];
-      if (query.status) filters.push("status = ?"), args.push(query.status);
-      if (query.before) filters.push("id < ?"), args.push(query.before);
+      if (query.status) (filters.push("status = ?"), args.push(query.status));
+      if (query.before) (filters.push("id < ?"), args.push(query.before));
       if (!viewer.isOperator) filters.push("(worldline IS NULL OR is_public = 1)");
-      const rows = this.sql.exec<ProposalRow>(`SELECT * FROM proposals ${filters.length ? "WHERE " + filters.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`, ...args, query.limit + 1).toArray();
+      const rows = this.sql
+        .exec<ProposalRow>(
+          `SELECT * FROM proposals ${filters.length ? "WHERE " + filters.join(" AND ") : ""} ORDER BY id DESC LIMIT ?`,
+          ...args,
+          query.limit + 1,
+        )
+        .toArray();
       const page = rows.slice(0, query.limit);
-      return { items: page.map((row) => this.toProposal(row)), next: rows.length > query.limit ? page[page.length - 1]!.id : null };
+      return {
+        items: page.map((row) => this.toProposal(row)),
+        next: rows.length > query.limit ? page[page.length - 1]!.id : null,
+      };
     });
   }
 
@@ -295,22 +434,46 @@ export class Ledger extends DurableObject<Env> {
       // a valid authority signature over its digest tells it apart from a missing one.
       const isSigned = isAuthority(this.set, approval.authority) && (await isValidApproval(proposal.digest, approval));
       if (!isSigned && !viewer.isOperator && !isVisible(row)) throw proposalNotFound(id);
-      if (!isAuthority(this.set, approval.authority)) throw new DomainError(403, "not-an-authority", `${approval.authority} is not one of the ledger's current authorities`);
-      if (!isSigned) throw new DomainError(403, "bad-signature", "the signature does not verify: sign the 32 raw bytes of the proposal's digest with the authority's Ed25519 key");
+      if (!isAuthority(this.set, approval.authority))
+        throw new DomainError(
+          403,
+          "not-an-authority",
+          `${approval.authority} is not one of the ledger's current authorities`,
+        );
+      if (!isSigned)
+        throw new DomainError(
+          403,
+          "bad-signature",
+          "the signature does not verify: sign the 32 raw bytes of the proposal's digest with the authority's Ed25519 key",
+        );
       if (proposal.status === "approved") {
         if (proposal.approvals.some((a) => a.authority === approval.authority)) return proposal;
-        throw new DomainError(409, "proposal-decided", `proposal ${id} was already decided at ledger entry ${proposal.decision!.index}`);
+        throw new DomainError(
+          409,
+          "proposal-decided",
+          `proposal ${id} was already decided at ledger entry ${proposal.decision!.index}`,
+        );
       }
-      if (proposal.status === "stale") throw new DomainError(409, "proposal-stale", `proposal ${id} is stale: ${proposal.reason}`);
+      if (proposal.status === "stale")
+        throw new DomainError(409, "proposal-stale", `proposal ${id} is stale: ${proposal.reason}`);
       const staleness = await this.staleness(proposal);
       if (staleness) {
-        this.sql.exec("UPDATE proposals SET status = 'stale', reason = ?, decided_at = ? WHERE id = ?", staleness, Date.now(), id);
+        this.sql.exec(
+          "UPDATE proposals SET status = 'stale', reason = ?, decided_at = ? WHERE id = ?",
+          staleness,
+          Date.now(),
+          id,
+        );
         throw new DomainError(409, "proposal-stale", `proposal ${id} is stale: ${staleness}`);
       }
       if (proposal.approvals.some((a) => a.authority === approval.authority)) return proposal;
 
       const decided = this.ctx.storage.transactionSync(() => {
-        const recorded = this.append("approval", { proposal: id, digest: proposal.digest, authority: approval.authority, signature: approval.signature }, proposal.payload.worldline);
+        const recorded = this.append(
+          "approval",
+          { proposal: id, digest: proposal.digest, authority: approval.authority, signature: approval.signature },
+          proposal.payload.worldline,
+        );
         const approvals = [...proposal.approvals, { ...approval, at: recorded.timestamp, entry: recorded.index }];
         this.sql.exec("UPDATE proposals SET approvals = ? WHERE id = ?", JSON.stringify(approvals), id);
         return approvals;
@@ -326,17 +489,47 @@ export class Ledger extends DurableObject<Env> {
    * an idempotency key (the arbiter's, one per beat), a key seen before answers the entries it
    * appended then and appends nothing, so a retried anchor is in the log once.
    */
-  anchor(anchors: AnchorData[], worldline: string | null = null, idempotencyKey?: string): Promise<Outcome<Array<{ index: number; hash: string }>>> {
+  anchor(
+    anchors: AnchorData[],
+    worldline: string | null = null,
+    idempotencyKey?: string,
+  ): Promise<Outcome<Array<{ index: number; hash: string }>>> {
     return capture(() => {
       this.ready();
       return this.ctx.storage.transactionSync(() => {
-        const earlier = idempotencyKey === undefined ? undefined : this.sql.exec<{ idx: number; count: number }>("SELECT idx, count FROM anchor_keys WHERE key = ?", idempotencyKey).toArray()[0];
-        if (earlier) return this.sql.exec<{ idx: number; hash: string }>("SELECT idx, hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx", earlier.idx, earlier.idx + earlier.count).toArray().map((row) => ({ index: row.idx, hash: row.hash }));
+        const earlier =
+          idempotencyKey === undefined
+            ? undefined
+            : this.sql
+                .exec<{ idx: number; count: number }>(
+                  "SELECT idx, count FROM anchor_keys WHERE key = ?",
+                  idempotencyKey,
+                )
+                .toArray()[0];
+        if (earlier)
+          return this.sql
+            .exec<{ idx: number; hash: string }>(
+              "SELECT idx, hash FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+              earlier.idx,
+              earlier.idx + earlier.count,
+            )
+            .toArray()
+            .map((row) => ({ index: row.idx, hash: row.hash }));
         const appended = anchors.map((data) => {
-          const entry = this.append("anchor", data as unknown as Json, worldline ?? (data.subject.startsWith("wl_") ? data.subject : null));
+          const entry = this.append(
+            "anchor",
+            data as unknown as Json,
+            worldline ?? (data.subject.startsWith("wl_") ? data.subject : null),
+          );
           return { index: entry.index, hash: entry.hash };
         });
-        if (idempotencyKey !== undefined) this.sql.exec("INSERT INTO anchor_keys (key, idx, count) VALUES (?, ?, ?)", idempotencyKey, appended[0]?.index ?? this.frontier.size, appended.length);
+        if (idempotencyKey !== undefined)
+          this.sql.exec(
+            "INSERT INTO anchor_keys (key, idx, count) VALUES (?, ?, ?)",
+            idempotencyKey,
+            appended[0]?.index ?? this.frontier.size,
+            appended.length,
+          );
         return appended;
       });
     });
@@ -346,13 +539,29 @@ export class Ledger extends DurableObject<Env> {
   greenProof(worldline: string): Promise<Outcome<GreenProofBundle>> {
     return capture(async () => {
       this.ready();
-      const green = this.sql.exec<{ commit_id: string; entry_index: number }>("SELECT commit_id, entry_index FROM greens WHERE worldline = ? ORDER BY entry_index DESC LIMIT 1", worldline).toArray()[0];
-      if (!green) throw new DomainError(404, "no-green-commit", `world line ${worldline} has no green (promoted) commit yet`);
+      const green = this.sql
+        .exec<{ commit_id: string; entry_index: number }>(
+          "SELECT commit_id, entry_index FROM greens WHERE worldline = ? ORDER BY entry_index DESC LIMIT 1",
+          worldline,
+        )
+        .toArray()[0];
+      if (!green)
+        throw new DomainError(404, "no-green-commit", `world line ${worldline} has no green (promoted) commit yet`);
       const size = this.frontier.size;
-      const prove = (index: number): ProvenEntry => ({ entry: this.readEntry(index), inclusion: { index, size, proof: this.proof(inclusionPlan(index, size)) } });
-      const rotations = this.sql.exec<{ idx: number }>("SELECT idx FROM entries WHERE kind = 'authorities' AND idx < ? ORDER BY idx", green.entry_index).toArray();
+      const prove = (index: number): ProvenEntry => ({
+        entry: this.readEntry(index),
+        inclusion: { index, size, proof: this.proof(inclusionPlan(index, size)) },
+      });
+      const rotations = this.sql
+        .exec<{ idx: number }>(
+          "SELECT idx FROM entries WHERE kind = 'authorities' AND idx < ? ORDER BY idx",
+          green.entry_index,
+        )
+        .toArray();
       return {
-        format: BUNDLE_FORMAT, worldline, commit: green.commit_id,
+        format: BUNDLE_FORMAT,
+        worldline,
+        commit: green.commit_id,
         ledger: { origin: this.origin, keyName: this.origin, publicKey: this.ledgerPublicKey },
         checkpoint: await this.signedCheckpoint(),
         decision: prove(green.entry_index),
@@ -367,18 +576,50 @@ export class Ledger extends DurableObject<Env> {
     const { payload } = proposal;
     const durableObject = payload.worldline ? this.env.WORLDLINE.idFromName(payload.worldline).toString() : null;
     const entry = this.ctx.storage.transactionSync(() => {
-      const decision = this.append(proposal.kind, (index, previousHash, timestamp) => ({
-        proposal: proposal.id, payload, digest: proposal.digest,
-        where: { worldline: payload.worldline, durableObject, location },
-        who: { quorum: this.set.quorum, approvals: approvals.map(({ authority, signature }) => ({ authority, signature })) },
-        what: { worldline: payload.worldline, commit: payload.commit, stateRoot: payload.stateRoot, authorities: payload.authorities },
-        when: { timestamp, previousHash, index },
-      } satisfies DecisionData) as unknown as Json, payload.worldline);
-      this.sql.exec("UPDATE proposals SET status = 'approved', decided_at = ?, decision_index = ?, decision_hash = ? WHERE id = ?", decision.timestamp, decision.index, decision.hash, proposal.id);
+      const decision = this.append(
+        proposal.kind,
+        (index, previousHash, timestamp) =>
+          ({
+            proposal: proposal.id,
+            payload,
+            digest: proposal.digest,
+            where: { worldline: payload.worldline, durableObject, location },
+            who: {
+              quorum: this.set.quorum,
+              approvals: approvals.map(({ authority, signature }) => ({ authority, signature })),
+            },
+            what: {
+              worldline: payload.worldline,
+              commit: payload.commit,
+              stateRoot: payload.stateRoot,
+              authorities: payload.authorities,
+            },
+            when: { timestamp, previousHash, index },
+          }) satisfies DecisionData as unknown as Json,
+        payload.worldline,
+      );
+      this.sql.exec(
+        "UPDATE proposals SET status = 'approved', decided_at = ?, decision_index = ?, decision_hash = ? WHERE id = ?",
+        decision.timestamp,
+        decision.index,
+        decision.hash,
+        proposal.id,
+      );
       if (payload.worldline && payload.commit) {
-        this.sql.exec("INSERT INTO greens (worldline, commit_id, entry_index) VALUES (?, ?, ?)", payload.worldline, payload.commit, decision.index);
+        this.sql.exec(
+          "INSERT INTO greens (worldline, commit_id, entry_index) VALUES (?, ?, ?)",
+          payload.worldline,
+          payload.commit,
+          decision.index,
+        );
         // The outbox row commits with the decision: the world line is told until it has applied it.
-        this.sql.exec("INSERT INTO green_outbox (entry_index, worldline, commit_id, proposal) VALUES (?, ?, ?, ?)", decision.index, payload.worldline, payload.commit, proposal.id);
+        this.sql.exec(
+          "INSERT INTO green_outbox (entry_index, worldline, commit_id, proposal) VALUES (?, ?, ?, ?)",
+          decision.index,
+          payload.worldline,
+          payload.commit,
+          proposal.id,
+        );
       }
       if (proposal.kind === "authorities") {
         this.set = authoritySet(payload.authorities!.authorities, payload.authorities!.quorum);
@@ -387,8 +628,21 @@ export class Ledger extends DurableObject<Env> {
       return decision;
     });
     if (payload.worldline && payload.commit) {
-      const decided = { proposal: proposal.id, commit: payload.commit, stateRoot: payload.stateRoot, ledgerIndex: entry.index, ledgerHash: entry.hash, approvals: approvals.length };
-      this.ctx.waitUntil(emitEvent(this.env, { type: proposal.kind === "promote" ? "ledger.promoted" : "ledger.rolled_back", worldline: payload.worldline, data: decided }));
+      const decided = {
+        proposal: proposal.id,
+        commit: payload.commit,
+        stateRoot: payload.stateRoot,
+        ledgerIndex: entry.index,
+        ledgerHash: entry.hash,
+        approvals: approvals.length,
+      };
+      this.ctx.waitUntil(
+        emitEvent(this.env, {
+          type: proposal.kind === "promote" ? "ledger.promoted" : "ledger.rolled_back",
+          worldline: payload.worldline,
+          data: decided,
+        }),
+      );
       await this.applyGreens();
     }
   }
@@ -419,7 +673,11 @@ export class Ledger extends DurableObject<Env> {
       }
       failures++;
       attempts = Math.max(attempts, row.attempts + 1);
-      this.sql.exec("UPDATE green_outbox SET attempts = attempts + 1, last_error = ? WHERE entry_index = ?", error.slice(0, 1000), row.entry_index);
+      this.sql.exec(
+        "UPDATE green_outbox SET attempts = attempts + 1, last_error = ? WHERE entry_index = ?",
+        error.slice(0, 1000),
+        row.entry_index,
+      );
       console.warn(`ledger: green for ${row.worldline} (entry ${row.entry_index}) not applied yet: ${error}`);
     }
     if (failures > 0) {
@@ -436,10 +694,30 @@ export class Ledger extends DurableObject<Env> {
   }
 
   /** Decisions recorded but not yet applied to their world lines (normally none). */
-  pendingGreens(): Promise<Outcome<Array<{ ledgerIndex: number; worldline: string; commit: string; proposal: string; attempts: number; lastError: string | null }>>> {
+  pendingGreens(): Promise<
+    Outcome<
+      Array<{
+        ledgerIndex: number;
+        worldline: string;
+        commit: string;
+        proposal: string;
+        attempts: number;
+        lastError: string | null;
+      }>
+    >
+  > {
     return capture(() =>
-      this.sql.exec<GreenOutboxRow & { last_error: string | null }>("SELECT * FROM green_outbox ORDER BY entry_index").toArray()
-        .map((row) => ({ ledgerIndex: row.entry_index, worldline: row.worldline, commit: row.commit_id, proposal: row.proposal, attempts: row.attempts, lastError: row.last_error })),
+      this.sql
+        .exec<GreenOutboxRow & { last_error: string | null }>("SELECT * FROM green_outbox ORDER BY entry_index")
+        .toArray()
+        .map((row) => ({
+          ledgerIndex: row.entry_index,
+          worldline: row.worldline,
+          commit: row.commit_id,
+          proposal: row.proposal,
+          attempts: row.attempts,
+          lastError: row.last_error,
+        })),
     );
   }
 
@@ -453,15 +731,32 @@ export class Ledger extends DurableObject<Env> {
     return null;
   }
 
-  private append(kind: LedgerKind, data: Json | ((index: number, previousHash: string, timestamp: number) => Json), worldline: string | null = null): LedgerEntry {
+  private append(
+    kind: LedgerKind,
+    data: Json | ((index: number, previousHash: string, timestamp: number) => Json),
+    worldline: string | null = null,
+  ): LedgerEntry {
     const index = this.frontier.size;
     const timestamp = Date.now();
     const body = typeof data === "function" ? data(index, this.head, timestamp) : data;
     const entry = sealEntry({ index, timestamp, kind, data: body, previousHash: this.head });
     const { frontier, newNodes } = appendLeaf(this.frontier, entryLeaf(entry));
-    this.sql.exec("INSERT INTO entries (idx, timestamp, kind, worldline, data, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)", index, timestamp, kind, worldline, JSON.stringify(body), entry.previousHash, entry.hash);
-    for (const node of newNodes) this.sql.exec("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", node.level, node.index, node.hash);
-    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('frontier', ?)", JSON.stringify({ size: frontier.size, hashes: frontier.hashes.map(bytesToHex), head: entry.hash }));
+    this.sql.exec(
+      "INSERT INTO entries (idx, timestamp, kind, worldline, data, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      index,
+      timestamp,
+      kind,
+      worldline,
+      JSON.stringify(body),
+      entry.previousHash,
+      entry.hash,
+    );
+    for (const node of newNodes)
+      this.sql.exec("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", node.level, node.index, node.hash);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('frontier', ?)",
+      JSON.stringify({ size: frontier.size, hashes: frontier.hashes.map(bytesToHex), head: entry.hash }),
+    );
     this.frontier = frontier;
     this.head = entry.hash;
     return entry;
@@ -469,9 +764,19 @@ export class Ledger extends DurableObject<Env> {
 
   /** Loads the frontier and authority set, or writes genesis from the configuration on first use. */
   private open(): void {
-    const meta = new Map(this.sql.exec<{ key: string; value: string }>("SELECT key, value FROM meta").toArray().map((row) => [row.key, row.value]));
+    const meta = new Map(
+      this.sql
+        .exec<{ key: string; value: string }>("SELECT key, value FROM meta")
+        .toArray()
+        .map((row) => [row.key, row.value]),
+    );
     const key = this.env.DM_LEDGER_KEY;
-    if (!key || !/^[0-9a-f]{64}$/.test(key)) throw new DomainError(503, "ledger-not-configured", "DM_LEDGER_KEY (the ledger's Ed25519 private key, 64 hex) is not set; npm start generates one");
+    if (!key || !/^[0-9a-f]{64}$/.test(key))
+      throw new DomainError(
+        503,
+        "ledger-not-configured",
+        "DM_LEDGER_KEY (the ledger's Ed25519 private key, 64 hex) is not set; npm start generates one",
+      );
     this.ledgerPublicKey = publicKeyOf(key);
     if (meta.has("frontier")) {
       const stored = JSON.parse(meta.get("frontier")!) as { size: number; hashes: string[]; head: string };
@@ -482,7 +787,11 @@ export class Ledger extends DurableObject<Env> {
       this.origin = genesis.origin;
       if (genesis.ledgerPublicKey !== this.ledgerPublicKey) {
         // The log has no ledger-key rotation: signing checkpoints with another key would break every verifier.
-        throw new DomainError(503, "ledger-key-mismatch", "DM_LEDGER_KEY is not the key recorded in this ledger's genesis entry");
+        throw new DomainError(
+          503,
+          "ledger-key-mismatch",
+          "DM_LEDGER_KEY is not the key recorded in this ledger's genesis entry",
+        );
       }
       return;
     }
@@ -490,7 +799,12 @@ export class Ledger extends DurableObject<Env> {
     this.set = set;
     this.origin = this.env.DM_LEDGER_ORIGIN || DEFAULT_ORIGIN;
     this.ctx.storage.transactionSync(() => {
-      this.append("genesis", { origin: this.origin, authorities: set.authorities, quorum: set.quorum, ledgerPublicKey: this.ledgerPublicKey } satisfies GenesisData as unknown as Json);
+      this.append("genesis", {
+        origin: this.origin,
+        authorities: set.authorities,
+        quorum: set.quorum,
+        ledgerPublicKey: this.ledgerPublicKey,
+      } satisfies GenesisData as unknown as Json);
       this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('authorities', ?)", JSON.stringify(set));
     });
   }
@@ -503,18 +817,29 @@ export class Ledger extends DurableObject<Env> {
     this.ready();
     const size = this.frontier.size;
     if (this.checkpointCache?.size !== size) {
-      const note = await signCheckpoint({ origin: this.origin, size, rootHex: bytesToHex(frontierRoot(this.frontier)) }, this.origin, this.env.DM_LEDGER_KEY!);
+      const note = await signCheckpoint(
+        { origin: this.origin, size, rootHex: bytesToHex(frontierRoot(this.frontier)) },
+        this.origin,
+        this.env.DM_LEDGER_KEY!,
+      );
       this.checkpointCache = { size, note };
     }
     return this.checkpointCache.note;
   }
 
   private checkSize(size: number): void {
-    if (!Number.isSafeInteger(size) || size < 1 || size > this.frontier.size) throw new DomainError(400, "size-out-of-range", `size must be between 1 and the ledger's size (${this.frontier.size})`);
+    if (!Number.isSafeInteger(size) || size < 1 || size > this.frontier.size)
+      throw new DomainError(
+        400,
+        "size-out-of-range",
+        `size must be between 1 and the ledger's size (${this.frontier.size})`,
+      );
   }
 
   private node(level: number, index: number): Uint8Array {
-    const row = this.sql.exec<{ hash: ArrayBuffer }>("SELECT hash FROM nodes WHERE level = ? AND idx = ?", level, index).toArray()[0];
+    const row = this.sql
+      .exec<{ hash: ArrayBuffer }>("SELECT hash FROM nodes WHERE level = ? AND idx = ?", level, index)
+      .toArray()[0];
     if (!row) throw new DomainError(500, "merkle-node-missing", `stored Merkle node (${level}, ${index}) is missing`);
     return new Uint8Array(row.hash);
   }
@@ -535,7 +860,8 @@ export class Ledger extends DurableObject<Env> {
 
   private readEntry(index: number): LedgerEntry {
     const row = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE idx = ?", index).toArray()[0];
-    if (!row) throw new DomainError(404, "not-found", `ledger entry ${index} does not exist (size ${this.frontier.size})`);
+    if (!row)
+      throw new DomainError(404, "not-found", `ledger entry ${index} does not exist (size ${this.frontier.size})`);
     return toEntry(row);
   }
 
@@ -550,9 +876,17 @@ export class Ledger extends DurableObject<Env> {
 
   private toProposal(row: ProposalRow): Proposal {
     return {
-      id: row.id, kind: row.kind, payload: JSON.parse(row.payload), digest: row.digest, status: row.status, approvals: JSON.parse(row.approvals),
-      quorum: this.set.quorum, createdAt: row.created_at, decidedAt: row.decided_at,
-      decision: row.decision_index === null ? null : { index: row.decision_index, hash: row.decision_hash! }, reason: row.reason,
+      id: row.id,
+      kind: row.kind,
+      payload: JSON.parse(row.payload),
+      digest: row.digest,
+      status: row.status,
+      approvals: JSON.parse(row.approvals),
+      quorum: this.set.quorum,
+      createdAt: row.created_at,
+      decidedAt: row.decided_at,
+      decision: row.decision_index === null ? null : { index: row.decision_index, hash: row.decision_hash! },
+      reason: row.reason,
     };
   }
 

@@ -38,21 +38,35 @@ export class Live extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("expected a WebSocket upgrade", { status: 426 });
     if (this.ctx.getWebSockets().length >= MAX_SOCKETS) {
-      return problemResponse({ status: 503, code: "live-full", detail: `the live channel holds ${MAX_SOCKETS} sockets; dashboards fall back to polling` }, LIVE_PATH);
+      return problemResponse(
+        {
+          status: 503,
+          code: "live-full",
+          detail: `the live channel holds ${MAX_SOCKETS} sockets; dashboards fall back to polling`,
+        },
+        LIVE_PATH,
+      );
     }
     const operator = request.headers.get(LIVE_OPERATOR_HEADER) === "1";
     const tag = clientTag(request.headers.get(LIVE_CLIENT_HEADER) || UNKNOWN_CLIENT);
     // Counting and accepting happen with no await between them, so concurrent upgrades from one
     // address cannot both pass the cap. Tags are fixed at accept; a socket that authenticates
     // later keeps its tag and is skipped by the attachment check instead.
-    if (!operator && this.ctx.getWebSockets(tag).filter((ws) => !isOperatorSocket(ws)).length >= MAX_ANONYMOUS_SOCKETS_PER_CLIENT) {
-      return problemResponse({
-        status: 429,
-        code: "too-many-live-sockets",
-        detail: `your address already holds ${MAX_ANONYMOUS_SOCKETS_PER_CLIENT} anonymous live sockets; close one, or connect with the operator token`,
-      }, LIVE_PATH);
+    if (
+      !operator &&
+      this.ctx.getWebSockets(tag).filter((ws) => !isOperatorSocket(ws)).length >= MAX_ANONYMOUS_SOCKETS_PER_CLIENT
+    ) {
+      return problemResponse(
+        {
+          status: 429,
+          code: "too-many-live-sockets",
+          detail: `your address already holds ${MAX_ANONYMOUS_SOCKETS_PER_CLIENT} anonymous live sockets; close one, or connect with the operator token`,
+        },
+        LIVE_PATH,
+      );
     }
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [tag]);
@@ -62,7 +76,8 @@ export class Live extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    if (typeof message !== "string" || message.length > MAX_FRAME_CHARS) return void send(ws, { type: "error", detail: "frames are JSON text of at most 4096 characters" });
+    if (typeof message !== "string" || message.length > MAX_FRAME_CHARS)
+      return void send(ws, { type: "error", detail: "frames are JSON text of at most 4096 characters" });
     let frame: LiveClientFrame;
     try {
       frame = JSON.parse(message) as LiveClientFrame;
@@ -70,9 +85,17 @@ export class Live extends DurableObject<Env> {
       return void send(ws, { type: "error", detail: 'frames are JSON: {"type": "auth", "token": "…"}' });
     }
     if (frame?.type === "auth") {
-      const operator = isOperatorToken(typeof frame.token === "string" ? frame.token : null, this.env.DM_OPERATOR_TOKEN);
+      const operator = isOperatorToken(
+        typeof frame.token === "string" ? frame.token : null,
+        this.env.DM_OPERATOR_TOKEN,
+      );
       ws.serializeAttachment({ operator } satisfies SocketState);
-      return void send(ws, operator ? { type: "hello", operator } : { type: "error", detail: "the token is not the operator token; this socket receives public changes only" });
+      return void send(
+        ws,
+        operator
+          ? { type: "hello", operator }
+          : { type: "error", detail: "the token is not the operator token; this socket receives public changes only" },
+      );
     }
     if (frame?.type === "ping") return void ws.send("pong");
   }

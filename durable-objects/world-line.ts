@@ -7,11 +7,26 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Json, JsonObject } from "../src/core/canonical-json.js";
 import { makeCommit, nextFrontier } from "../src/core/commit.js";
-import { applyJsonPatch, applyMergePatch, checkWrites, type EntityWrites, type JsonPatchOperation } from "../src/core/entity-patch.js";
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  checkWrites,
+  type EntityWrites,
+  type JsonPatchOperation,
+} from "../src/core/entity-patch.js";
 import { hashJson } from "../src/core/hash.js";
 import { ObjectReader } from "../src/core/object-store.js";
 import { capture, DomainError, invalidCursor, notFound, type Outcome } from "../src/core/problem.js";
-import { applyChanges, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange, type KeyCursor } from "../src/core/state-tree.js";
+import {
+  applyChanges,
+  buildTree,
+  diffTrees,
+  EMPTY_ROOT,
+  findEntity,
+  listEntries,
+  type EntityChange,
+  type KeyCursor,
+} from "../src/core/state-tree.js";
 import { pageDiff, pageState } from "../src/core/state-page.js";
 import { mergeEntities, type MergeStrategy } from "../src/core/worldline-merge.js";
 import { isPublic, isStricter, type Viewer } from "../src/core/privacy.js";
@@ -28,7 +43,16 @@ import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
 import { emitEvent } from "../src/events/producer.js";
 import type { WorldLineCheck } from "./ledger.js";
 import type { z } from "zod";
-import type { Commit, CommitResult, Diff, EntityRead, MergeResult, Privacy, State, WorldLine as WorldLineView } from "../src/schemas/worldline.js";
+import type {
+  Commit,
+  CommitResult,
+  Diff,
+  EntityRead,
+  MergeResult,
+  Privacy,
+  State,
+  WorldLine as WorldLineView,
+} from "../src/schemas/worldline.js";
 
 export interface Authorship {
   author?: string;
@@ -64,7 +88,14 @@ export class WorldLine extends DurableObject<Env> {
 
   // ---- lifecycle -------------------------------------------------------------------------
 
-  create(input: { id: string; name: string; privacy: Privacy; entities: Record<string, Json>; author: string; message: string }): Promise<Outcome<WorldLineView>> {
+  create(input: {
+    id: string;
+    name: string;
+    privacy: Privacy;
+    entities: Record<string, Json>;
+    author: string;
+    message: string;
+  }): Promise<Outcome<WorldLineView>> {
     return this.serially(async () => {
       if (await this.load()) throw new DomainError(409, "already-exists", `world line ${input.id} exists already`);
       const writes = checkWrites(new Map(Object.entries(input.entities)));
@@ -76,9 +107,25 @@ export class WorldLine extends DurableObject<Env> {
       const commit = makeCommit({ tree, parents: [], author: input.author, message: input.message, time: now });
       await this.objects.putMany(reader.staged);
       await this.graph.insert(commit, input.id);
-      const meta: WorldLineMeta = { id: input.id, name: input.name, status: "active", privacy: input.privacy, head: commit.id, green: null, parents: [], createdAt: now, updatedAt: now };
+      const meta: WorldLineMeta = {
+        id: input.id,
+        name: input.name,
+        status: "active",
+        privacy: input.privacy,
+        head: commit.id,
+        green: null,
+        parents: [],
+        createdAt: now,
+        updatedAt: now,
+      };
       await this.persist(meta);
-      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.created", worldline: meta.id, data: { name: meta.name, privacy: meta.privacy, head: meta.head } }));
+      this.ctx.waitUntil(
+        emitEvent(this.env, {
+          type: "worldline.created",
+          worldline: meta.id,
+          data: { name: meta.name, privacy: meta.privacy, head: meta.head },
+        }),
+      );
       return view(meta);
     });
   }
@@ -88,9 +135,27 @@ export class WorldLine extends DurableObject<Env> {
     return this.serially(async () => {
       if (await this.load()) throw new DomainError(409, "already-exists", `world line ${input.id} exists already`);
       const now = Date.now();
-      const meta: WorldLineMeta = { id: input.id, name: input.name, status: "active", privacy: input.privacy, head: input.parent.head, green: null, parents: [input.parent.id], createdAt: now, updatedAt: now };
-      await this.persist(meta, { edges: [{ fromId: input.parent.id, toId: input.id, kind: "fork", commit: input.parent.head, at: now }] });
-      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.forked", worldline: meta.id, data: { parent: input.parent.id, name: meta.name, privacy: meta.privacy, head: meta.head } }));
+      const meta: WorldLineMeta = {
+        id: input.id,
+        name: input.name,
+        status: "active",
+        privacy: input.privacy,
+        head: input.parent.head,
+        green: null,
+        parents: [input.parent.id],
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.persist(meta, {
+        edges: [{ fromId: input.parent.id, toId: input.id, kind: "fork", commit: input.parent.head, at: now }],
+      });
+      this.ctx.waitUntil(
+        emitEvent(this.env, {
+          type: "worldline.forked",
+          worldline: meta.id,
+          data: { parent: input.parent.id, name: meta.name, privacy: meta.privacy, head: meta.head },
+        }),
+      );
       return view(meta);
     });
   }
@@ -100,7 +165,13 @@ export class WorldLine extends DurableObject<Env> {
       const meta = await this.writable();
       const next = { ...meta, status: "terminated" as const, updatedAt: Date.now() };
       await this.persist(next);
-      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.terminated", worldline: meta.id, data: { name: meta.name, head: meta.head } }));
+      this.ctx.waitUntil(
+        emitEvent(this.env, {
+          type: "worldline.terminated",
+          worldline: meta.id,
+          data: { name: meta.name, head: meta.head },
+        }),
+      );
       return view(next);
     });
   }
@@ -112,7 +183,11 @@ export class WorldLine extends DurableObject<Env> {
   }
 
   /** One page of the state in key order (core/state-page.ts): bounded by the page, not by the state. */
-  state(viewer: Viewer, at: string | undefined, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<z.infer<typeof State>>> {
+  state(
+    viewer: Viewer,
+    at: string | undefined,
+    page: { cursor: KeyCursor; limit: number },
+  ): Promise<Outcome<z.infer<typeof State>>> {
     return capture(async () => {
       const { commit, tree } = await this.resolve(await this.visible(viewer), at);
       const { count, entities, next } = await pageState(new ObjectReader(this.objects), tree, page.cursor, page.limit);
@@ -125,7 +200,8 @@ export class WorldLine extends DurableObject<Env> {
       const { commit, tree } = await this.resolve(await this.visible(viewer), at);
       const reader = new ObjectReader(this.objects);
       const hash = await findEntity(reader, tree, id);
-      if (hash === null) throw new DomainError(404, "unknown-entity", `entity "${id}" does not exist at commit ${commit}`);
+      if (hash === null)
+        throw new DomainError(404, "unknown-entity", `entity "${id}" does not exist at commit ${commit}`);
       return { commit, id, value: await reader.load(hash) };
     });
   }
@@ -134,19 +210,34 @@ export class WorldLine extends DurableObject<Env> {
    * One page of history, newest generation first, walked from where the last page stopped (its
    * frontier, named by the cursor: adapter/history-cursors.ts), never from the head again.
    */
-  commits(viewer: Viewer, cursor: string | undefined, limit: number): Promise<Outcome<{ items: Commit[]; next: string | null }>> {
+  commits(
+    viewer: Viewer,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<Outcome<{ items: Commit[]; next: string | null }>> {
     return capture(async () => {
       const meta = await this.visible(viewer);
       const frontier = cursor === undefined ? [meta.head] : this.historyCursors.frontier(cursor);
-      if (!frontier) throw invalidCursor("the cursor was not issued for this world line, or it expired (a day after it was issued); start again without it");
+      if (!frontier)
+        throw invalidCursor(
+          "the cursor was not issued for this world line, or it expired (a day after it was issued); start again without it",
+        );
       const page = await this.graph.historyPage(frontier, limit);
       const rest = nextFrontier(frontier, page);
-      return { items: page.map(({ generation: _, ...commit }) => commit), next: rest.length ? this.historyCursors.issue(rest) : null };
+      return {
+        items: page.map(({ generation: _, ...commit }) => commit),
+        next: rest.length ? this.historyCursors.issue(rest) : null,
+      };
     });
   }
 
   /** One page of the entity-level changes, in key order, descending only where the trees differ. */
-  diff(viewer: Viewer, from: string, to: string, page: { cursor: KeyCursor; limit: number }): Promise<Outcome<z.infer<typeof Diff>>> {
+  diff(
+    viewer: Viewer,
+    from: string,
+    to: string,
+    page: { cursor: KeyCursor; limit: number },
+  ): Promise<Outcome<z.infer<typeof Diff>>> {
     return capture(async () => {
       const meta = await this.visible(viewer);
       const [a, b] = await Promise.all([this.resolve(meta, from), this.resolve(meta, to)]);
@@ -161,13 +252,18 @@ export class WorldLine extends DurableObject<Env> {
     return this.serially(async () => {
       const meta = await this.writable();
       if (input.ifMatch !== undefined && input.ifMatch !== meta.head) {
-        throw new DomainError(412, "stale-head", { detail: `If-Match names ${input.ifMatch} but the head is ${meta.head}; re-read and retry`, head: meta.head });
+        throw new DomainError(412, "stale-head", {
+          detail: `If-Match names ${input.ifMatch} but the head is ${meta.head}; re-read and retry`,
+          head: meta.head,
+        });
       }
       const { tree } = await this.resolve(meta, "head");
       const reader = new ObjectReader(this.objects);
       const load = (ids: string[] | null) => this.loadEntities(reader, tree, ids);
       const writes =
-        input.format === "json-patch" ? await applyJsonPatch(input.patch as unknown as JsonPatchOperation[], load) : await applyMergePatch(input.patch, load);
+        input.format === "json-patch"
+          ? await applyJsonPatch(input.patch as unknown as JsonPatchOperation[], load)
+          : await applyMergePatch(input.patch, load);
       return this.commitWrites(meta, reader, tree, writes, input, "patch");
     });
   }
@@ -178,25 +274,41 @@ export class WorldLine extends DurableObject<Env> {
    * /commits and ?at=: a source stricter than this world line is refused unless `squash` records the
    * merged state as one commit whose only parent is our head (issue 12: private stays private).
    */
-  merge(input: { source: WorldLineView; strategy: MergeStrategy; squash: boolean } & Authorship): Promise<Outcome<MergeResult>> {
+  merge(
+    input: { source: WorldLineView; strategy: MergeStrategy; squash: boolean } & Authorship,
+  ): Promise<Outcome<MergeResult>> {
     return this.serially(async () => {
       const meta = await this.writable();
-      if (input.source.id === meta.id) throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
+      if (input.source.id === meta.id)
+        throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
       if (!input.squash && isStricter(input.source.privacy, meta.privacy)) {
         throw new DomainError(422, "privacy-stricter-source", {
           detail: `world line ${input.source.id} is ${input.source.privacy}, stricter than this ${meta.privacy} one: merging it would make its history readable here. Nothing was merged; merge with "squash": true to record only the merged state, as one commit without the source's history`,
-          errors: [atBody("/source", `stricter (${input.source.privacy}) than the target (${meta.privacy}); set "squash": true`)],
+          errors: [
+            atBody(
+              "/source",
+              `stricter (${input.source.privacy}) than the target (${meta.privacy}); set "squash": true`,
+            ),
+          ],
         });
       }
       const base = await this.graph.mergeBase(meta.head, input.source.head);
       const unchanged: MergeResult = { commit: meta.head, parents: [], base, merged: false, changed: 0, resolved: [] };
       if (base === input.source.head) return unchanged;
-      const [ours, theirs, baseCommit] = await Promise.all([this.graph.get(meta.head), this.graph.get(input.source.head), base ? this.graph.get(base) : null]);
+      const [ours, theirs, baseCommit] = await Promise.all([
+        this.graph.get(meta.head),
+        this.graph.get(input.source.head),
+        base ? this.graph.get(base) : null,
+      ]);
       const reader = new ObjectReader(this.objects);
       const baseTree = baseCommit?.tree ?? EMPTY_ROOT;
       if (!baseCommit) buildTree(reader, []); // stage the empty tree for unrelated histories
-      const [ourDiff, theirDiff] = await Promise.all([diffTrees(reader, baseTree, ours!.tree), diffTrees(reader, baseTree, theirs!.tree)]);
-      const loadValues = async (hashes: string[]) => new Map(await Promise.all(hashes.map(async (hash) => [hash, await reader.load(hash)] as const)));
+      const [ourDiff, theirDiff] = await Promise.all([
+        diffTrees(reader, baseTree, ours!.tree),
+        diffTrees(reader, baseTree, theirs!.tree),
+      ]);
+      const loadValues = async (hashes: string[]) =>
+        new Map(await Promise.all(hashes.map(async (hash) => [hash, await reader.load(hash)] as const)));
       const merged = await mergeEntities(ourDiff, theirDiff, loadValues, input.strategy);
       if (input.strategy === "three-way" && merged.conflicts.length) {
         throw new DomainError(409, "merge-conflict", {
@@ -213,11 +325,38 @@ export class WorldLine extends DurableObject<Env> {
       const message = input.message ?? (input.squash ? "squash merge" : `merge ${input.source.id}`);
       // The lineage edge links the two nodes, not their histories; /multiverse shows it only to
       // those who may see both ends (Catalog.graph), so a hidden source stays hidden.
-      const result = await this.record(meta, reader, tree, parents, { author: input.author, message }, "merge", (commit) => ({
-        edges: [{ fromId: input.source.id, toId: meta.id, kind: "merge", commit, at: Date.now() }],
-      }));
-      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.merged", worldline: meta.id, data: { source: input.source.id, commit: result.commit, base, changed: merged.changes.length, resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length } }));
-      return { commit: result.commit, parents: result.parents, base, merged: true, changed: merged.changes.length, resolved: input.strategy === "three-way" ? [] : merged.conflicts };
+      const result = await this.record(
+        meta,
+        reader,
+        tree,
+        parents,
+        { author: input.author, message },
+        "merge",
+        (commit) => ({
+          edges: [{ fromId: input.source.id, toId: meta.id, kind: "merge", commit, at: Date.now() }],
+        }),
+      );
+      this.ctx.waitUntil(
+        emitEvent(this.env, {
+          type: "worldline.merged",
+          worldline: meta.id,
+          data: {
+            source: input.source.id,
+            commit: result.commit,
+            base,
+            changed: merged.changes.length,
+            resolved: input.strategy === "three-way" ? 0 : merged.conflicts.length,
+          },
+        }),
+      );
+      return {
+        commit: result.commit,
+        parents: result.parents,
+        base,
+        merged: true,
+        changed: merged.changes.length,
+        resolved: input.strategy === "three-way" ? [] : merged.conflicts,
+      };
     });
   }
 
@@ -240,15 +379,23 @@ export class WorldLine extends DurableObject<Env> {
       const load = (ids: string[] | null) => this.loadEntities(reader, tree, ids);
       const plan = planGraft(input.template, await load(templateEntityIds(input.template)));
       const writes = await applyMergePatch(plan.patch, load);
-      const install = (commit: string): GraftInstall => ({ baseCommit: meta.head, installCommit: commit, inverse: plan.inverse });
-      const result = await this.commitWrites(meta, reader, tree, writes, input, "graft", (commit) => ({ records: { [key]: install(commit) } }));
+      const install = (commit: string): GraftInstall => ({
+        baseCommit: meta.head,
+        installCommit: commit,
+        inverse: plan.inverse,
+      });
+      const result = await this.commitWrites(meta, reader, tree, writes, input, "graft", (commit) => ({
+        records: { [key]: install(commit) },
+      }));
       if (result.commit === meta.head) await this.ctx.storage.put(key, install(meta.head)); // the template changed nothing: no commit, still once
       return install(result.commit);
     });
   }
 
   /** Uninstalls a graft with its revert patch: one commit, once per graft id like applyGraft. */
-  revertGraft(input: { graftId: string; inverse: JsonPatchOperation[] } & Authorship): Promise<Outcome<{ commit: string }>> {
+  revertGraft(
+    input: { graftId: string; inverse: JsonPatchOperation[] } & Authorship,
+  ): Promise<Outcome<{ commit: string }>> {
     return this.serially(async () => {
       const key = `graft-revert:${input.graftId}`;
       const done = await this.ctx.storage.get<{ commit: string }>(key);
@@ -257,7 +404,9 @@ export class WorldLine extends DurableObject<Env> {
       const { tree } = await this.resolve(meta, "head");
       const reader = new ObjectReader(this.objects);
       const writes = await applyJsonPatch(input.inverse, (ids) => this.loadEntities(reader, tree, ids));
-      const result = await this.commitWrites(meta, reader, tree, writes, input, "revert graft", (commit) => ({ records: { [key]: { commit } } }));
+      const result = await this.commitWrites(meta, reader, tree, writes, input, "revert graft", (commit) => ({
+        records: { [key]: { commit } },
+      }));
       if (result.commit === meta.head) await this.ctx.storage.put(key, { commit: meta.head });
       return { commit: result.commit };
     });
@@ -273,7 +422,9 @@ export class WorldLine extends DurableObject<Env> {
       if (meta.status !== "active") return view(meta); // already quarantined, or terminated: nothing to lock
       const next = { ...meta, status: "quarantined" as const, updatedAt: Date.now() };
       await this.persist(next);
-      this.ctx.waitUntil(emitEvent(this.env, { type: "worldline.quarantined", worldline: meta.id, data: { threat, reason, beat } }));
+      this.ctx.waitUntil(
+        emitEvent(this.env, { type: "worldline.quarantined", worldline: meta.id, data: { threat, reason, beat } }),
+      );
       return view(next);
     });
   }
@@ -282,7 +433,8 @@ export class WorldLine extends DurableObject<Env> {
     return this.serially(async () => {
       const meta = await this.load();
       if (!meta) throw notFound("world line");
-      if (meta.status !== "quarantined") throw new DomainError(409, "not-quarantined", `world line ${meta.id} is ${meta.status}, not quarantined`);
+      if (meta.status !== "quarantined")
+        throw new DomainError(409, "not-quarantined", `world line ${meta.id} is ${meta.status}, not quarantined`);
       const next = { ...meta, status: "active" as const, updatedAt: Date.now() };
       await this.persist(next);
       return view(next);
@@ -292,10 +444,19 @@ export class WorldLine extends DurableObject<Env> {
   // ---- the ledger's view ----------------------------------------------------------------
 
   /** The commit (and its state root) a proposal would make green; `at` defaults to the head. */
-  proposable(at?: string): Promise<Outcome<{ commit: string; tree: string; status: WorldLineMeta["status"]; privacy: WorldLineMeta["privacy"] }>> {
+  proposable(
+    at?: string,
+  ): Promise<
+    Outcome<{ commit: string; tree: string; status: WorldLineMeta["status"]; privacy: WorldLineMeta["privacy"] }>
+  > {
     return capture(async () => {
       const meta = await this.visible({ isOperator: true });
-      if (meta.status === "terminated") throw new DomainError(409, "worldline-terminated", `world line ${meta.id} is terminated; nothing on it can be promoted`);
+      if (meta.status === "terminated")
+        throw new DomainError(
+          409,
+          "worldline-terminated",
+          `world line ${meta.id} is terminated; nothing on it can be promoted`,
+        );
       const { commit, tree } = await this.resolve(meta, at);
       return { commit, tree, status: meta.status, privacy: meta.privacy };
     });
@@ -322,7 +483,8 @@ export class WorldLine extends DurableObject<Env> {
       if (!meta) throw notFound("world line");
       const applied = (await this.ctx.storage.get<number>(GREEN_INDEX_KEY)) ?? -1;
       if (ledgerIndex <= applied) return view(meta);
-      if (!(await this.graph.get(commit))) throw new DomainError(409, "unknown-commit", `commit ${commit} is not stored; green cannot name it`);
+      if (!(await this.graph.get(commit)))
+        throw new DomainError(409, "unknown-commit", `commit ${commit} is not stored; green cannot name it`);
       const next = { ...meta, green: commit, updatedAt: Date.now() };
       await this.persist(next, { records: { [GREEN_INDEX_KEY]: ledgerIndex } });
       return view(next);
@@ -331,9 +493,18 @@ export class WorldLine extends DurableObject<Env> {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private async commitWrites(meta: WorldLineMeta, reader: ObjectReader, tree: string, writes: EntityWrites, authorship: Authorship, defaultMessage: string, alongside?: (commit: string) => Alongside): Promise<CommitResult> {
+  private async commitWrites(
+    meta: WorldLineMeta,
+    reader: ObjectReader,
+    tree: string,
+    writes: EntityWrites,
+    authorship: Authorship,
+    defaultMessage: string,
+    alongside?: (commit: string) => Alongside,
+  ): Promise<CommitResult> {
     const changes: EntityChange[] = [];
-    for (const [id, value] of writes) changes.push({ id, valueHash: value === null ? null : this.stageValue(reader, value) });
+    for (const [id, value] of writes)
+      changes.push({ id, valueHash: value === null ? null : this.stageValue(reader, value) });
     const next = await applyChanges(reader, tree, changes);
     if (next === tree) return { commit: meta.head, root: tree, parents: [], changed: 0 };
     const result = await this.record(meta, reader, next, [meta.head], authorship, defaultMessage, alongside);
@@ -341,8 +512,22 @@ export class WorldLine extends DurableObject<Env> {
   }
 
   /** Stores the staged objects and the commit, then moves the head: the head never names anything unstored. */
-  private async record(meta: WorldLineMeta, reader: ObjectReader, tree: string, parents: string[], authorship: Authorship, defaultMessage: string, alongside?: (commit: string) => Alongside) {
-    const commit = makeCommit({ tree, parents, author: authorship.author ?? "operator", message: authorship.message ?? defaultMessage, time: Date.now() });
+  private async record(
+    meta: WorldLineMeta,
+    reader: ObjectReader,
+    tree: string,
+    parents: string[],
+    authorship: Authorship,
+    defaultMessage: string,
+    alongside?: (commit: string) => Alongside,
+  ) {
+    const commit = makeCommit({
+      tree,
+      parents,
+      author: authorship.author ?? "operator",
+      message: authorship.message ?? defaultMessage,
+      time: Date.now(),
+    });
     await this.objects.putMany(reader.staged);
     await this.graph.insert(commit, meta.id);
     await this.persist({ ...meta, head: commit.id, updatedAt: commit.time }, alongside?.(commit.id));
@@ -356,7 +541,10 @@ export class WorldLine extends DurableObject<Env> {
   }
 
   private async loadEntities(reader: ObjectReader, tree: string, ids: string[] | null): Promise<Map<string, Json>> {
-    const pairs: Array<[string, string | null]> = ids === null ? await listEntries(reader, tree) : await Promise.all(ids.map(async (id) => [id, await findEntity(reader, tree, id)] as [string, string | null]));
+    const pairs: Array<[string, string | null]> =
+      ids === null
+        ? await listEntries(reader, tree)
+        : await Promise.all(ids.map(async (id) => [id, await findEntity(reader, tree, id)] as [string, string | null]));
     const present = pairs.filter((pair): pair is [string, string] => pair[1] !== null);
     const values = await reader.loadMany(present.map(([, hash]) => hash));
     return new Map(present.map(([id], i) => [id, values[i]!]));
@@ -366,10 +554,12 @@ export class WorldLine extends DurableObject<Env> {
   private async resolve(meta: WorldLineMeta, at: string | undefined): Promise<{ commit: string; tree: string }> {
     let commit = meta.head;
     if (at === "green") {
-      if (meta.green === null) throw new DomainError(404, "no-green-commit", `world line ${meta.id} has no green (promoted) commit yet`);
+      if (meta.green === null)
+        throw new DomainError(404, "no-green-commit", `world line ${meta.id} has no green (promoted) commit yet`);
       commit = meta.green;
     } else if (at !== undefined && at !== "head" && at !== meta.head) {
-      if (!(await this.graph.isAncestor(at, meta.head))) throw new DomainError(404, "unknown-commit", `commit ${at} is not in the history of world line ${meta.id}`);
+      if (!(await this.graph.isAncestor(at, meta.head)))
+        throw new DomainError(404, "unknown-commit", `commit ${at} is not in the history of world line ${meta.id}`);
       commit = at;
     }
     const stored = await this.graph.get(commit);
@@ -391,8 +581,18 @@ export class WorldLine extends DurableObject<Env> {
   private async writable(): Promise<WorldLineMeta> {
     const meta = await this.load();
     if (!meta) throw notFound("world line");
-    if (meta.status === "terminated") throw new DomainError(410, "worldline-terminated", `world line ${meta.id} is terminated: its history stays readable but it takes no more writes`);
-    if (meta.status === "quarantined") throw new DomainError(423, "worldline-quarantined", `world line ${meta.id} is quarantined by the arbiter; release it before writing`);
+    if (meta.status === "terminated")
+      throw new DomainError(
+        410,
+        "worldline-terminated",
+        `world line ${meta.id} is terminated: its history stays readable but it takes no more writes`,
+      );
+    if (meta.status === "quarantined")
+      throw new DomainError(
+        423,
+        "worldline-quarantined",
+        `world line ${meta.id} is quarantined by the arbiter; release it before writing`,
+      );
     return meta;
   }
 

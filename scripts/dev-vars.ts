@@ -23,13 +23,23 @@ export interface AuthorityKeys {
 }
 
 export const SECRETS: SecretGenerator[] = [
-  { key: "DM_OPERATOR_TOKEN", describe: "bearer token for mutating /api/v1 calls", generate: () => randomBytes(32).toString("base64url") },
-  { key: "DM_LEDGER_KEY", describe: "the consensus ledger's Ed25519 private key (signs checkpoints)", generate: () => generateKeyPair().privateKey },
+  {
+    key: "DM_OPERATOR_TOKEN",
+    describe: "bearer token for mutating /api/v1 calls",
+    generate: () => randomBytes(32).toString("base64url"),
+  },
+  {
+    key: "DM_LEDGER_KEY",
+    describe: "the consensus ledger's Ed25519 private key (signs checkpoints)",
+    generate: () => generateKeyPair().privateKey,
+  },
   {
     key: "DM_AUTHORITIES",
     describe: "public keys of the local ledger authorities (private keys: .darkmatter/authorities.json)",
     generate: (_current, dir) => {
-      const keys: AuthorityKeys = { authorities: [1, 2, 3].map((n) => ({ name: `authority-${n}`, ...generateKeyPair() })) };
+      const keys: AuthorityKeys = {
+        authorities: [1, 2, 3].map((n) => ({ name: `authority-${n}`, ...generateKeyPair() })),
+      };
       const file = authoritiesFile(dir);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, JSON.stringify(keys, null, 2) + "\n", { mode: 0o600 });
@@ -37,7 +47,11 @@ export const SECRETS: SecretGenerator[] = [
     },
   },
   { key: "DM_QUORUM", describe: "k of the k-of-n authority quorum", generate: () => "2" },
-  { key: "DM_HUB_PASSPORT", describe: "the hub agent's Ed25519 passport (private key hex)", generate: () => generateKeyPair().privateKey },
+  {
+    key: "DM_HUB_PASSPORT",
+    describe: "the hub agent's Ed25519 passport (private key hex)",
+    generate: () => generateKeyPair().privateKey,
+  },
 ];
 
 export function parseDevVars(text: string): DevVars {

@@ -8,22 +8,41 @@ import { request, type Agent } from "node:http";
  * loopback address (wrangler dev reports it as CF-Connecting-IP); `agent` reuses sockets. A
  * string body is sent as it is, anything else as JSON.
  */
-export function callJson(base: string, token: string | null, method: string, path: string, body?: unknown, options: { localAddress?: string; agent?: Agent } = {}): Promise<{ status: number; body: any }> {
+export function callJson(
+  base: string,
+  token: string | null,
+  method: string,
+  path: string,
+  body?: unknown,
+  options: { localAddress?: string; agent?: Agent } = {},
+): Promise<{ status: number; body: any }> {
   const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-  const headers = { ...(token !== null && { authorization: `Bearer ${token}` }), ...(payload !== undefined && { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }) };
+  const headers = {
+    ...(token !== null && { authorization: `Bearer ${token}` }),
+    ...(payload !== undefined && { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+  };
   return new Promise((resolve, reject) => {
-    const req = request(base + path, { method, headers, ...(options.localAddress && { localAddress: options.localAddress }), ...(options.agent && { agent: options.agent }) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString("utf8");
-        try {
-          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
-        } catch {
-          resolve({ status: res.statusCode ?? 0, body: text });
-        }
-      });
-    });
+    const req = request(
+      base + path,
+      {
+        method,
+        headers,
+        ...(options.localAddress && { localAddress: options.localAddress }),
+        ...(options.agent && { agent: options.agent }),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          try {
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined });
+          } catch {
+            resolve({ status: res.statusCode ?? 0, body: text });
+          }
+        });
+      },
+    );
     req.on("error", reject);
     if (payload !== undefined) req.write(payload);
     req.end();

@@ -18,8 +18,15 @@ function run(command: string, args: string[], what: string) {
 
 const { vars, added } = ensureDevVars();
 console.log(added.length ? `▸ .dev.vars: generated ${added.join(", ")}` : "▸ .dev.vars: all secrets present");
-if (!existsSync(authoritiesFile("."))) console.warn(`! ${authoritiesFile(".")} is missing: DM_AUTHORITIES was set by hand, so \`darkmatter approve\` has no local keys`);
-run("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"], "building the dashboard (web/ → web/dist)");
+if (!existsSync(authoritiesFile(".")))
+  console.warn(
+    `! ${authoritiesFile(".")} is missing: DM_AUTHORITIES was set by hand, so \`darkmatter approve\` has no local keys`,
+  );
+run(
+  "npx",
+  ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"],
+  "building the dashboard (web/ → web/dist)",
+);
 run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local"], "applying D1 migrations locally");
 
 const url = `http://localhost:${port}`;
@@ -31,6 +38,10 @@ console.log(`
     authorities    ${vars.DM_AUTHORITIES?.split(",").length ?? 0} (quorum ${vars.DM_QUORUM}), private keys in ${authoritiesFile(".")}
   (curl -H "Authorization: Bearer $DM_OPERATOR_TOKEN" ${url}/api/v1/worldlines)
 `);
-const dev = spawn("npx", ["wrangler", "dev", "--port", port, "--var", `DM_PUBLIC_URL:${process.env.DM_PUBLIC_URL ?? url}`], { stdio: "inherit", env: quiet });
+const dev = spawn(
+  "npx",
+  ["wrangler", "dev", "--port", port, "--var", `DM_PUBLIC_URL:${process.env.DM_PUBLIC_URL ?? url}`],
+  { stdio: "inherit", env: quiet },
+);
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code) => process.exit(code ?? 0));

@@ -30,14 +30,34 @@ export async function startWranglerDev(options: { vars?: DevVars } = {}): Promis
   const envFile = join(persistDir, ".env");
   const { vars } = ensureDevVars(envFile, options.vars);
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
-  const migrate = spawnSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir], { env, encoding: "utf8" });
+  const migrate = spawnSync(
+    "npx",
+    ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistDir],
+    { env, encoding: "utf8" },
+  );
   if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const log: string[] = [];
   const dev = spawn(
     "npx",
-    ["wrangler", "dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", persistDir, "--env-file", envFile, "--var", `DM_PUBLIC_URL:${baseUrl}`, "--show-interactive-dev-session=false", "--log-level", "warn"],
+    [
+      "wrangler",
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      persistDir,
+      "--env-file",
+      envFile,
+      "--var",
+      `DM_PUBLIC_URL:${baseUrl}`,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
     { env, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   dev.stdout!.on("data", (chunk) => log.push(String(chunk)));

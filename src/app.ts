@@ -20,20 +20,34 @@ import { apiEvents } from "./http/api-events.js";
 export const API_INFO = {
   title: "DarkMatter Edge",
   version: "0.1.0",
-  description: "Control plane for multi-agent AI experiments: world lines, consensus ledger, mesh, arbiter, HALO. Mutations need `Authorization: Bearer <DM_OPERATOR_TOKEN>`.",
+  description:
+    "Control plane for multi-agent AI experiments: world lines, consensus ledger, mesh, arbiter, HALO. Mutations need `Authorization: Bearer <DM_OPERATOR_TOKEN>`.",
 };
 
 export function createApp() {
   const app = apiRouter();
-  app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", { type: "http", scheme: "bearer", description: "DM_OPERATOR_TOKEN" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "DM_OPERATOR_TOKEN",
+  });
 
   app.use("*", apiEvents());
-  app.use("/api/*", cors({ origin: (origin, c) => (origin && origin === c.env.DM_DASHBOARD_ORIGIN ? origin : null), allowHeaders: ["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"], exposeHeaders: ["etag", "location"] }));
+  app.use(
+    "/api/*",
+    cors({
+      origin: (origin, c) => (origin && origin === c.env.DM_DASHBOARD_ORIGIN ? origin : null),
+      allowHeaders: ["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"],
+      exposeHeaders: ["etag", "location"],
+    }),
+  );
   // The token first: a caller without it is refused before a byte of its (up to 8 MiB) body is read.
   app.use("/api/v1/*", operatorAuth({ isPublicMutation: isApproval }));
   app.use("/api/v1/*", jsonBody());
 
-  app.get("/healthz", (c) => c.json({ ok: true, service: "darkmatter-edge", version: API_INFO.version, time: Date.now() }));
+  app.get("/healthz", (c) =>
+    c.json({ ok: true, service: "darkmatter-edge", version: API_INFO.version, time: Date.now() }),
+  );
   app.route("/api/v1", worldLineRoutes);
   app.route("/api/v1", ledgerRoutes);
   app.route("/api/v1", agentRoutes);
@@ -47,9 +61,13 @@ export function createApp() {
   app.route("/", meshRoutes);
 
   app.doc31("/api/openapi.json", { openapi: "3.1.0", info: API_INFO, servers: [{ url: "/" }] });
-  app.get("/api/docs", (c) => c.html(renderApiDocs(app.getOpenAPI31Document({ openapi: "3.1.0", info: API_INFO }) as never)));
+  app.get("/api/docs", (c) =>
+    c.html(renderApiDocs(app.getOpenAPI31Document({ openapi: "3.1.0", info: API_INFO }) as never)),
+  );
 
-  app.notFound((c) => problem(c, 404, "no-route", `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /api/docs`));
+  app.notFound((c) =>
+    problem(c, 404, "no-route", `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /api/docs`),
+  );
   app.onError(errorResponse);
   return app;
 }

@@ -10,7 +10,11 @@ export interface Call {
   contentType: string;
 }
 
-export async function api(method: string, path: string, options: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> } = {}): Promise<Call> {
+export async function api(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: string; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<Call> {
   const headers: Record<string, string> = { ...options.headers };
   const token = options.token === undefined ? OPERATOR_TOKEN : options.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -19,10 +23,17 @@ export async function api(method: string, path: string, options: { body?: unknow
     payload = JSON.stringify(options.body);
     headers["content-type"] ??= "application/json";
   }
-  const response = await (exports as any).default.fetch(new Request(`http://localhost${path}`, { method, headers, body: payload }));
+  const response = await (exports as any).default.fetch(
+    new Request(`http://localhost${path}`, { method, headers, body: payload }),
+  );
   const contentType = response.headers.get("content-type") ?? "";
   const text = await response.text();
-  return { status: response.status, headers: response.headers, contentType, body: contentType.includes("json") && text ? JSON.parse(text) : text };
+  return {
+    status: response.status,
+    headers: response.headers,
+    contentType,
+    body: contentType.includes("json") && text ? JSON.parse(text) : text,
+  };
 }
 
 export async function createWorldLine(body: Record<string, unknown> = {}) {
@@ -32,10 +43,16 @@ export async function createWorldLine(body: Record<string, unknown> = {}) {
 }
 
 export const jsonPatch = (id: string, operations: unknown[], headers: Record<string, string> = {}) =>
-  api("PATCH", `/api/v1/worldlines/${id}/state`, { raw: JSON.stringify(operations), headers: { "content-type": "application/json-patch+json", ...headers } });
+  api("PATCH", `/api/v1/worldlines/${id}/state`, {
+    raw: JSON.stringify(operations),
+    headers: { "content-type": "application/json-patch+json", ...headers },
+  });
 
 export const mergePatch = (id: string, patch: unknown, headers: Record<string, string> = {}) =>
-  api("PATCH", `/api/v1/worldlines/${id}/state`, { raw: JSON.stringify(patch), headers: { "content-type": "application/merge-patch+json", ...headers } });
+  api("PATCH", `/api/v1/worldlines/${id}/state`, {
+    raw: JSON.stringify(patch),
+    headers: { "content-type": "application/merge-patch+json", ...headers },
+  });
 
 export const state = async (id: string, at?: string, token?: string | null) =>
   (await api("GET", `/api/v1/worldlines/${id}/state${at ? `?at=${at}` : ""}`, { token })).body;

@@ -6,7 +6,11 @@ export interface TestKey {
   privateKey: string;
 }
 
-const keys = JSON.parse((env as unknown as { TEST_KEYS: string }).TEST_KEYS) as { authorities: TestKey[]; outsider: TestKey; ledger: TestKey };
+const keys = JSON.parse((env as unknown as { TEST_KEYS: string }).TEST_KEYS) as {
+  authorities: TestKey[];
+  outsider: TestKey;
+  ledger: TestKey;
+};
 
 export const authorities = keys.authorities;
 export const outsider = keys.outsider;

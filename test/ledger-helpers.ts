@@ -7,7 +7,15 @@ export async function propose(body: Record<string, unknown>) {
   return api("POST", "/api/v1/promotions", { body });
 }
 
-export async function approve(id: string, digest: string, key: TestKey, overrides: { signature?: string; authority?: string } = {}) {
+export async function approve(
+  id: string,
+  digest: string,
+  key: TestKey,
+  overrides: { signature?: string; authority?: string } = {},
+) {
   const signature = overrides.signature ?? (await signHex(key.privateKey, hexToBytes(digest)));
-  return api("POST", `/api/v1/promotions/${id}/approvals`, { body: { authority: overrides.authority ?? key.publicKey, signature }, token: null });
+  return api("POST", `/api/v1/promotions/${id}/approvals`, {
+    body: { authority: overrides.authority ?? key.publicKey, signature },
+    token: null,
+  });
 }

@@ -46,7 +46,10 @@ export class CatalogOutbox {
       // Swallowed on purpose: the Durable Object's write is done and is the truth; the caller's
       // answer must not claim otherwise. The outbox keeps the D1 write and the alarm retries it.
       const attempts = pending.attempts + 1;
-      console.warn(`catalog outbox of world line ${meta.id}: D1 write failed (attempt ${attempts}, ${pending.edges.length} edge(s) pending); retrying on the alarm`, describeError(error));
+      console.warn(
+        `catalog outbox of world line ${meta.id}: D1 write failed (attempt ${attempts}, ${pending.edges.length} edge(s) pending); retrying on the alarm`,
+        describeError(error),
+      );
       await this.storage.put(OUTBOX_KEY, { ...pending, attempts });
       await this.storage.setAlarm(Date.now() + retryDelaySeconds(attempts + 1) * 1000);
       return false;

@@ -25,7 +25,11 @@ const toMeta = (row: Row): WorldLineMeta => ({
   updatedAt: row.updatedAt,
 });
 
-const NEWEST_WORLD_LINES: Keyset<Row> = { time: worldlines.createdAt, id: worldlines.id, of: (row) => [row.createdAt, row.id] };
+const NEWEST_WORLD_LINES: Keyset<Row> = {
+  time: worldlines.createdAt,
+  id: worldlines.id,
+  of: (row) => [row.createdAt, row.id],
+};
 
 export type EdgeKind = z.infer<typeof LineageKind>;
 
@@ -65,13 +69,21 @@ export class Catalog {
     // Separate statements of ≤ 18 bound parameters each: D1 binds at most 100 per statement.
     await this.db.batch([
       this.db.insert(worldlines).values(row).onConflictDoUpdate({ target: worldlines.id, set: row }),
-      ...edges.map((edge) => this.db.insert(lineage).values(edge).onConflictDoNothing({ target: [lineage.fromId, lineage.toId, lineage.kind, lineage.commit] })),
+      ...edges.map((edge) =>
+        this.db
+          .insert(lineage)
+          .values(edge)
+          .onConflictDoNothing({ target: [lineage.fromId, lineage.toId, lineage.kind, lineage.commit] }),
+      ),
     ]);
   }
 
   /** Newest first. */
   async list(options: { status?: WorldLineStatus; publicOnly: boolean; cursor?: string; limit: number }) {
-    const filters = [options.status ? eq(worldlines.status, options.status) : undefined, options.publicOnly ? inArray(worldlines.privacy, [...PUBLIC_LEVELS]) : undefined];
+    const filters = [
+      options.status ? eq(worldlines.status, options.status) : undefined,
+      options.publicOnly ? inArray(worldlines.privacy, [...PUBLIC_LEVELS]) : undefined,
+    ];
     return newestFirstPage(this.db.select().from(worldlines).$dynamic(), NEWEST_WORLD_LINES, filters, options, toMeta);
   }
 
@@ -79,7 +91,10 @@ export class Catalog {
   async publicAmong(ids: Iterable<string>): Promise<Set<string>> {
     const visible = new Set<string>();
     for (const chunk of chunked([...new Set(ids)])) {
-      const rows = await this.db.select({ id: worldlines.id }).from(worldlines).where(and(inArray(worldlines.id, chunk), inArray(worldlines.privacy, [...PUBLIC_LEVELS])));
+      const rows = await this.db
+        .select({ id: worldlines.id })
+        .from(worldlines)
+        .where(and(inArray(worldlines.id, chunk), inArray(worldlines.privacy, [...PUBLIC_LEVELS])));
       for (const row of rows) visible.add(row.id);
     }
     return visible;
@@ -106,7 +121,12 @@ export class Catalog {
             .where(
               and(
                 options.publicOnly ? inArray(worldlines.privacy, publicLevels) : undefined,
-                nodesAfter ? or(gt(worldlines.createdAt, nodesAfter.time), and(eq(worldlines.createdAt, nodesAfter.time), gt(worldlines.id, nodesAfter.id))) : undefined,
+                nodesAfter
+                  ? or(
+                      gt(worldlines.createdAt, nodesAfter.time),
+                      and(eq(worldlines.createdAt, nodesAfter.time), gt(worldlines.id, nodesAfter.id)),
+                    )
+                  : undefined,
               ),
             )
             .orderBy(worldlines.createdAt, worldlines.id)
@@ -122,7 +142,14 @@ export class Catalog {
               .from(lineage)
               .innerJoin(source, eq(source.id, lineage.fromId))
               .innerJoin(target, eq(target.id, lineage.toId))
-              .where(and(gt(lineage.id, edgesAfter), options.publicOnly ? and(inArray(source.privacy, publicLevels), inArray(target.privacy, publicLevels)) : undefined))
+              .where(
+                and(
+                  gt(lineage.id, edgesAfter),
+                  options.publicOnly
+                    ? and(inArray(source.privacy, publicLevels), inArray(target.privacy, publicLevels))
+                    : undefined,
+                ),
+              )
               .orderBy(lineage.id)
               .limit(options.limit + 1)
           ).map((row) => row.edge);
@@ -130,15 +157,22 @@ export class Catalog {
     const edges = edgeRows.slice(0, options.limit);
     const lastNode = nodes[nodes.length - 1];
     const lastEdge = edges[edges.length - 1];
-    const nodesPart = nodeRows.length > options.limit && lastNode ? encodeCursor(lastNode.createdAt, lastNode.id) : DONE;
+    const nodesPart =
+      nodeRows.length > options.limit && lastNode ? encodeCursor(lastNode.createdAt, lastNode.id) : DONE;
     const edgesPart = edgeRows.length > options.limit && lastEdge ? String(lastEdge.id) : DONE;
-    return { nodes: nodes.map(toMeta), edges, next: nodesPart === DONE && edgesPart === DONE ? null : `${nodesPart}.${edgesPart}` };
+    return {
+      nodes: nodes.map(toMeta),
+      edges,
+      next: nodesPart === DONE && edgesPart === DONE ? null : `${nodesPart}.${edgesPart}`,
+    };
   }
 }
 
 const DONE = "~";
 
-function parseGraphCursor(cursor: string | undefined): { nodesAfter: { time: number; id: string } | null | "done"; edgesAfter: number | "done" } | null {
+function parseGraphCursor(
+  cursor: string | undefined,
+): { nodesAfter: { time: number; id: string } | null | "done"; edgesAfter: number | "done" } | null {
   if (cursor === undefined) return { nodesAfter: null, edgesAfter: 0 };
   const [nodesPart, edgesPart, ...rest] = cursor.split(".");
   if (nodesPart === undefined || edgesPart === undefined || rest.length) return null;

@@ -54,10 +54,14 @@ export class CommitGraph {
     }
     await this.db.batch([
       this.db
-        .prepare("INSERT OR IGNORE INTO commits (id, worldline, tree, author, message, time, generation) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .prepare(
+          "INSERT OR IGNORE INTO commits (id, worldline, tree, author, message, time, generation) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
         .bind(commit.id, worldline, commit.tree, commit.author, commit.message, commit.time, generation),
       ...commit.parents.map((parent, position) =>
-        this.db.prepare("INSERT OR IGNORE INTO commit_parents (child, parent, position) VALUES (?, ?, ?)").bind(commit.id, parent, position),
+        this.db
+          .prepare("INSERT OR IGNORE INTO commit_parents (child, parent, position) VALUES (?, ?, ?)")
+          .bind(commit.id, parent, position),
       ),
     ]);
     const stored = { ...commit, generation };

@@ -15,7 +15,11 @@ export class D1ObjectStore implements ObjectStore {
     const found = new Map<string, Json>();
     const statements: D1PreparedStatement[] = [];
     for (const chunk of chunked(hashes, READ_CHUNK)) {
-      statements.push(this.db.prepare(`SELECT hash, body FROM objects WHERE hash IN (${chunk.map(() => "?").join(",")})`).bind(...chunk));
+      statements.push(
+        this.db
+          .prepare(`SELECT hash, body FROM objects WHERE hash IN (${chunk.map(() => "?").join(",")})`)
+          .bind(...chunk),
+      );
     }
     if (statements.length === 0) return found;
     const results = await this.db.batch<{ hash: string; body: string }>(statements);
@@ -31,7 +35,9 @@ export class D1ObjectStore implements ObjectStore {
     const statements: D1PreparedStatement[] = [];
     for (const chunk of chunked(rows, WRITE_ROWS)) {
       statements.push(
-        this.db.prepare(`INSERT OR IGNORE INTO objects (hash, body) VALUES ${chunk.map(() => "(?, ?)").join(",")}`).bind(...chunk.flat()),
+        this.db
+          .prepare(`INSERT OR IGNORE INTO objects (hash, body) VALUES ${chunk.map(() => "(?, ?)").join(",")}`)
+          .bind(...chunk.flat()),
       );
     }
     if (statements.length) await this.db.batch(statements);

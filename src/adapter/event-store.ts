@@ -24,7 +24,11 @@ const toStored = (row: EventRow): StoredEvent => ({
 const toFailure = (row: FailureRow): EventFailure => ({ ...row, status: row.status as EventFailureStatus });
 
 const NEWEST_EVENTS: Keyset<EventRow> = { time: events.time, id: events.id, of: (row) => [row.time, row.id] };
-const LATEST_FAILURES: Keyset<FailureRow> = { time: eventFailures.lastFailedAt, id: eventFailures.id, of: (row) => [row.lastFailedAt, row.id] };
+const LATEST_FAILURES: Keyset<FailureRow> = {
+  time: eventFailures.lastFailedAt,
+  id: eventFailures.id,
+  of: (row) => [row.lastFailedAt, row.id],
+};
 
 export interface EventFilters {
   type?: string;
@@ -63,8 +67,16 @@ export class EventStore {
       this.db
         .insert(events)
         .values({
-          id: event.id, type: event.type, source: event.source, severity: event.severity, time: event.time,
-          worldline: event.worldline ?? null, agent: event.agent ?? null, data: JSON.stringify(event.data), persistedAt: now, routedAt: routed(event) ? now : null,
+          id: event.id,
+          type: event.type,
+          source: event.source,
+          severity: event.severity,
+          time: event.time,
+          worldline: event.worldline ?? null,
+          agent: event.agent ?? null,
+          data: JSON.stringify(event.data),
+          persistedAt: now,
+          routedAt: routed(event) ? now : null,
         })
         .onConflictDoNothing({ target: events.id }),
     );
@@ -76,13 +88,21 @@ export class EventStore {
   async unrouted(ids: string[]): Promise<Set<string>> {
     const waiting = new Set<string>();
     for (const chunk of chunked(ids)) {
-      for (const row of await this.db.select({ id: events.id }).from(events).where(and(inArray(events.id, chunk), isNull(events.routedAt)))) waiting.add(row.id);
+      for (const row of await this.db
+        .select({ id: events.id })
+        .from(events)
+        .where(and(inArray(events.id, chunk), isNull(events.routedAt))))
+        waiting.add(row.id);
     }
     return waiting;
   }
 
   async markRouted(ids: string[], now: number): Promise<void> {
-    for (const chunk of chunked(ids)) await this.db.update(events).set({ routedAt: now }).where(and(inArray(events.id, chunk), isNull(events.routedAt)));
+    for (const chunk of chunked(ids))
+      await this.db
+        .update(events)
+        .set({ routedAt: now })
+        .where(and(inArray(events.id, chunk), isNull(events.routedAt)));
   }
 
   async get(id: string): Promise<StoredEvent | null> {
@@ -111,17 +131,36 @@ export class EventStore {
   async recordAttempt(failure: FailureAttempt): Promise<void> {
     await this.db
       .insert(eventFailures)
-      .values({ id: failure.id, eventId: failure.eventId, type: failure.type, status: "retrying", attempts: failure.attempts, lastError: failure.error, payload: failure.payload, firstFailedAt: failure.at, lastFailedAt: failure.at })
+      .values({
+        id: failure.id,
+        eventId: failure.eventId,
+        type: failure.type,
+        status: "retrying",
+        attempts: failure.attempts,
+        lastError: failure.error,
+        payload: failure.payload,
+        firstFailedAt: failure.at,
+        lastFailedAt: failure.at,
+      })
       .onConflictDoUpdate({
         target: eventFailures.id,
-        set: { status: "retrying", attempts: sql`max(${eventFailures.attempts}, excluded.attempts)`, lastError: failure.error, lastFailedAt: failure.at },
+        set: {
+          status: "retrying",
+          attempts: sql`max(${eventFailures.attempts}, excluded.attempts)`,
+          lastError: failure.error,
+          lastFailedAt: failure.at,
+        },
         setWhere: sql`${eventFailures.status} = 'retrying'`,
       });
   }
 
   /** Events that failed before and have now gone through. */
   async markRecovered(ids: string[], now: number): Promise<void> {
-    for (const chunk of chunked(ids)) await this.db.update(eventFailures).set({ status: "recovered", lastFailedAt: now }).where(and(inArray(eventFailures.id, chunk), eq(eventFailures.status, "retrying")));
+    for (const chunk of chunked(ids))
+      await this.db
+        .update(eventFailures)
+        .set({ status: "recovered", lastFailedAt: now })
+        .where(and(inArray(eventFailures.id, chunk), eq(eventFailures.status, "retrying")));
   }
 
   /**
@@ -132,8 +171,23 @@ export class EventStore {
   async recordDeadLetter(failure: FailureAttempt): Promise<EventFailure> {
     await this.db
       .insert(eventFailures)
-      .values({ id: failure.id, eventId: failure.eventId, type: failure.type, status: "dead-lettered", attempts: failure.attempts, lastError: failure.error, payload: failure.payload, firstFailedAt: failure.at, lastFailedAt: failure.at, deadLetteredAt: failure.at })
-      .onConflictDoUpdate({ target: eventFailures.id, set: { status: "dead-lettered", deadLetteredAt: failure.at }, setWhere: sql`${eventFailures.status} <> 'dead-lettered'` });
+      .values({
+        id: failure.id,
+        eventId: failure.eventId,
+        type: failure.type,
+        status: "dead-lettered",
+        attempts: failure.attempts,
+        lastError: failure.error,
+        payload: failure.payload,
+        firstFailedAt: failure.at,
+        lastFailedAt: failure.at,
+        deadLetteredAt: failure.at,
+      })
+      .onConflictDoUpdate({
+        target: eventFailures.id,
+        set: { status: "dead-lettered", deadLetteredAt: failure.at },
+        setWhere: sql`${eventFailures.status} <> 'dead-lettered'`,
+      });
     return toFailure((await this.db.select().from(eventFailures).where(eq(eventFailures.id, failure.id)).limit(1))[0]!);
   }
 
@@ -143,7 +197,17 @@ export class EventStore {
   }
 
   /** Most recently failed first. */
-  async listFailures(filters: { status?: EventFailureStatus; cursor?: string; limit: number }): Promise<KeysetPage<EventFailure>> {
-    return newestFirstPage(this.db.select().from(eventFailures).$dynamic(), LATEST_FAILURES, [filters.status ? eq(eventFailures.status, filters.status) : undefined], filters, toFailure);
+  async listFailures(filters: {
+    status?: EventFailureStatus;
+    cursor?: string;
+    limit: number;
+  }): Promise<KeysetPage<EventFailure>> {
+    return newestFirstPage(
+      this.db.select().from(eventFailures).$dynamic(),
+      LATEST_FAILURES,
+      [filters.status ? eq(eventFailures.status, filters.status) : undefined],
+      filters,
+      toFailure,
+    );
   }
 }

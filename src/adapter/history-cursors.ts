@@ -20,13 +20,20 @@ export class HistoryCursors {
     const sorted = [...frontier].sort();
     const token = hashJson(sorted);
     this.sql.exec("DELETE FROM history_cursors WHERE issued_at < ?", now - HISTORY_CURSOR_TTL_MS);
-    this.sql.exec("INSERT OR REPLACE INTO history_cursors (token, frontier, issued_at) VALUES (?, ?, ?)", token, JSON.stringify(sorted), now);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO history_cursors (token, frontier, issued_at) VALUES (?, ?, ?)",
+      token,
+      JSON.stringify(sorted),
+      now,
+    );
     return token;
   }
 
   /** The frontier a cursor names, or null when this object never issued it (or it expired). */
   frontier(token: string): string[] | null {
-    const row = this.sql.exec<{ frontier: string }>("SELECT frontier FROM history_cursors WHERE token = ?", token).toArray()[0];
+    const row = this.sql
+      .exec<{ frontier: string }>("SELECT frontier FROM history_cursors WHERE token = ?", token)
+      .toArray()[0];
     return row ? (JSON.parse(row.frontier) as string[]) : null;
   }
 }

@@ -11,7 +11,10 @@ const MEMORY_LIMIT = 20_000;
 export class SqliteObjectCache implements ObjectStore {
   private readonly memory = new Map<string, Json>();
 
-  constructor(private readonly sql: SqlStorage, private readonly shared: D1ObjectStore) {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly shared: D1ObjectStore,
+  ) {
     sql.exec("CREATE TABLE IF NOT EXISTS objects (hash TEXT PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID");
   }
 
@@ -26,7 +29,12 @@ export class SqliteObjectCache implements ObjectStore {
     const remote: string[] = [];
     // Durable Object SQLite binds at most 100 parameters per statement, like D1.
     for (const chunk of chunked(missing, MAX_BOUND_PARAMETERS)) {
-      const rows = this.sql.exec<{ hash: string; body: string }>(`SELECT hash, body FROM objects WHERE hash IN (${chunk.map(() => "?").join(",")})`, ...chunk).toArray();
+      const rows = this.sql
+        .exec<{ hash: string; body: string }>(
+          `SELECT hash, body FROM objects WHERE hash IN (${chunk.map(() => "?").join(",")})`,
+          ...chunk,
+        )
+        .toArray();
       const local = new Set<string>();
       for (const row of rows) {
         const object = JSON.parse(row.body) as Json;
@@ -51,7 +59,8 @@ export class SqliteObjectCache implements ObjectStore {
   async putMany(objects: ReadonlyMap<string, Json>): Promise<void> {
     const rows: Array<[string, string]> = [...objects].map(([hash, object]) => [hash, JSON.stringify(object)]);
     await this.shared.putSerialized(rows);
-    for (const [hash, body] of rows) this.sql.exec("INSERT OR IGNORE INTO objects (hash, body) VALUES (?, ?)", hash, body);
+    for (const [hash, body] of rows)
+      this.sql.exec("INSERT OR IGNORE INTO objects (hash, body) VALUES (?, ?)", hash, body);
     for (const [hash, object] of objects) this.remember(hash, object);
   }
 

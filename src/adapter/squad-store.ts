@@ -7,12 +7,20 @@ import { newestFirstPage, type Keyset, type KeysetPage } from "./page-cursor.js"
 
 type SquadRow = typeof squads.$inferSelect;
 
-const toSquad = (row: SquadRow): Squad => ({ id: row.id, name: row.name, members: JSON.parse(row.members), capabilities: JSON.parse(row.capabilities), createdAt: row.createdAt, updatedAt: row.updatedAt });
+const toSquad = (row: SquadRow): Squad => ({
+  id: row.id,
+  name: row.name,
+  members: JSON.parse(row.members),
+  capabilities: JSON.parse(row.capabilities),
+  createdAt: row.createdAt,
+  updatedAt: row.updatedAt,
+});
 
 const NEWEST_SQUADS: Keyset<SquadRow> = { time: squads.createdAt, id: squads.id, of: (row) => [row.createdAt, row.id] };
 
 /** Does this squad take tasks of this kind? */
-export const takesKind = (squad: Pick<Squad, "capabilities">, kind: string) => squad.capabilities.includes("*") || squad.capabilities.includes(kind);
+export const takesKind = (squad: Pick<Squad, "capabilities">, kind: string) =>
+  squad.capabilities.includes("*") || squad.capabilities.includes(kind);
 
 export class SquadStore {
   private readonly db;
@@ -44,7 +52,12 @@ export class SquadStore {
   async update(squad: Squad): Promise<Squad | null> {
     const rows = await this.db
       .update(squads)
-      .set({ name: squad.name, members: JSON.stringify(squad.members), capabilities: JSON.stringify(squad.capabilities), updatedAt: squad.updatedAt })
+      .set({
+        name: squad.name,
+        members: JSON.stringify(squad.members),
+        capabilities: JSON.stringify(squad.capabilities),
+        updatedAt: squad.updatedAt,
+      })
       .where(eq(squads.id, squad.id))
       .returning();
     return rows[0] ? toSquad(rows[0]) : null;

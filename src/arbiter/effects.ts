@@ -15,22 +15,50 @@ import type { WorldLine } from "../../durable-objects/world-line.js";
 const APPLIED: EffectAttempt = { outcome: "applied" };
 
 /** One attempt at `effect`. `subscribers` are the world line's subscribers now: one removed since the beat is no longer sent to. */
-export async function applyEffect(env: Env, effect: ArbiterEffect, subscribers: readonly string[]): Promise<EffectAttempt> {
+export async function applyEffect(
+  env: Env,
+  effect: ArbiterEffect,
+  subscribers: readonly string[],
+): Promise<EffectAttempt> {
   try {
     switch (effect.kind) {
       case "quarantine": {
-        const worldLine = env.WORLDLINE.get(env.WORLDLINE.idFromName(effect.worldline)) as unknown as Pick<WorldLine, "quarantine">;
-        return settled(await worldLine.quarantine(`arbiter beat ${effect.beat}: threat ${effect.threat.toFixed(4)} ≥ 0.85`, effect.threat, effect.beat)); // a no-op on a world line already locked
+        const worldLine = env.WORLDLINE.get(env.WORLDLINE.idFromName(effect.worldline)) as unknown as Pick<
+          WorldLine,
+          "quarantine"
+        >;
+        return settled(
+          await worldLine.quarantine(
+            `arbiter beat ${effect.beat}: threat ${effect.threat.toFixed(4)} ≥ 0.85`,
+            effect.threat,
+            effect.beat,
+          ),
+        ); // a no-op on a world line already locked
       }
       case "anchor": {
         const ledger = env.LEDGER.get(env.LEDGER.idFromName(LEDGER_NAME)) as unknown as Pick<Ledger, "anchor">;
-        return settled(await ledger.anchor([{ subject: `arbiter-journal:${effect.worldline}`, root: effect.root, size: effect.size, note: `beat ${effect.beat}` }], effect.worldline, effectKey(effect)));
+        return settled(
+          await ledger.anchor(
+            [
+              {
+                subject: `arbiter-journal:${effect.worldline}`,
+                root: effect.root,
+                size: effect.size,
+                note: `beat ${effect.beat}`,
+              },
+            ],
+            effect.worldline,
+            effectKey(effect),
+          ),
+        );
       }
       case "event": {
         // The id is the key's, stamped with the beat's time: the consumer stores an id once (src/adapter/event-store.ts).
         const id = await emitEvent(env, {
-          id: keyedId("ev", effect.at, effectKey(effect)), time: effect.at,
-          type: effect.action === "quarantine" ? "arbiter.quarantine" : "arbiter.alert", worldline: effect.worldline,
+          id: keyedId("ev", effect.at, effectKey(effect)),
+          time: effect.at,
+          type: effect.action === "quarantine" ? "arbiter.quarantine" : "arbiter.alert",
+          worldline: effect.worldline,
           data: { threat: effect.threat, beat: effect.beat, journalRoot: effect.journalRoot },
         });
         return id ? APPLIED : { outcome: "retry", error: "the event was not queued (logged above)" };
@@ -56,15 +84,34 @@ function settled(outcome: Outcome<unknown>): EffectAttempt {
  * hub derives the message id from the key and remembers what it sent under it, so a retry after a
  * lost reply does not reach anyone twice.
  */
-async function broadcast(env: Env, effect: Extract<ArbiterEffect, { kind: "broadcast" }>, subscribers: readonly string[]): Promise<EffectAttempt> {
+async function broadcast(
+  env: Env,
+  effect: Extract<ArbiterEffect, { kind: "broadcast" }>,
+  subscribers: readonly string[],
+): Promise<EffectAttempt> {
   const targets = effect.pending.filter((id) => subscribers.includes(id));
   if (targets.length === 0) return APPLIED;
   const hub = env.AGENT.get(env.AGENT.idFromName(HUB_AGENT)) as unknown as Pick<Agent, "send" | "ensureHubAgent">;
-  if (!(await hub.ensureHubAgent())) return { outcome: "refused", error: "the hub has no passport (DM_HUB_PASSPORT is not set)" };
-  const content = JSON.stringify({ type: `darkmatter.arbiter.${effect.action}`, worldline: effect.worldline, beat: effect.beat, threat: effect.threat });
-  const sent = await hub.send({ content, target_agent_ids: targets, metadata: { worldline: effect.worldline, arbiter: effect.action }, hops_remaining: 1, force: false, idempotency_key: effectKey(effect) });
+  if (!(await hub.ensureHubAgent()))
+    return { outcome: "refused", error: "the hub has no passport (DM_HUB_PASSPORT is not set)" };
+  const content = JSON.stringify({
+    type: `darkmatter.arbiter.${effect.action}`,
+    worldline: effect.worldline,
+    beat: effect.beat,
+    threat: effect.threat,
+  });
+  const sent = await hub.send({
+    content,
+    target_agent_ids: targets,
+    metadata: { worldline: effect.worldline, arbiter: effect.action },
+    hops_remaining: 1,
+    force: false,
+    idempotency_key: effectKey(effect),
+  });
   if (!sent.ok) return { outcome: "retry", error: `${sent.problem.code}: ${sent.problem.detail ?? ""}` };
   const routed = "routed_to" in sent.value ? sent.value.routed_to : []; // a new message always answers routed_to (Agent.sendNew)
   const pending = targets.filter((id) => !routed.includes(id));
-  return pending.length ? { outcome: "retry", error: `not accepted by ${pending.join(", ")}`, effect: { ...effect, pending } } : APPLIED;
+  return pending.length
+    ? { outcome: "retry", error: `not accepted by ${pending.join(", ")}`, effect: { ...effect, pending } }
+    : APPLIED;
 }

@@ -1,24 +1,57 @@
 // Entropy-model versions (seed 001 §5) in D1: every world line's arbiter beats with the latest one.
 // Version 0 is the seed's default (w = ml_weight = 0.12, b = 0) and is not stored.
 import type { z } from "zod";
-import { DEFAULT_ENTROPY_MODEL, trainEntropyModel, type EntropyModel, type TrainingSample } from "../core/arbiter/entropy-model.js";
+import {
+  DEFAULT_ENTROPY_MODEL,
+  trainEntropyModel,
+  type EntropyModel,
+  type TrainingSample,
+} from "../core/arbiter/entropy-model.js";
 import type { EntropyModel as EntropyModelSchema } from "../schemas/arbiter.js";
 
 /** A model version as stored and as GET /api/v1/arbiter/model answers it: the core's `EntropyModel` with how it was trained. */
 export type StoredModel = z.infer<typeof EntropyModelSchema>;
 
-const DEFAULT_MODEL: StoredModel = { ...DEFAULT_ENTROPY_MODEL, loss: null, auc: null, samples: 0, epochs: 0, learningRate: null, createdAt: 0 };
+const DEFAULT_MODEL: StoredModel = {
+  ...DEFAULT_ENTROPY_MODEL,
+  loss: null,
+  auc: null,
+  samples: 0,
+  epochs: 0,
+  learningRate: null,
+  createdAt: 0,
+};
 
 // Beats run every second per world line; the latest model is re-read at most this often.
 const CACHE_MS = 5_000;
 let cached: { model: StoredModel; at: number } | null = null;
 
 export async function currentModel(env: Env): Promise<StoredModel> {
-  const row = await env.DB.prepare("SELECT version, w, b, loss, auc, samples, epochs, learning_rate, created_at FROM arbiter_models ORDER BY version DESC LIMIT 1").first<{
-    version: number; w: number; b: number; loss: number; auc: number | null; samples: number; epochs: number; learning_rate: number; created_at: number;
+  const row = await env.DB.prepare(
+    "SELECT version, w, b, loss, auc, samples, epochs, learning_rate, created_at FROM arbiter_models ORDER BY version DESC LIMIT 1",
+  ).first<{
+    version: number;
+    w: number;
+    b: number;
+    loss: number;
+    auc: number | null;
+    samples: number;
+    epochs: number;
+    learning_rate: number;
+    created_at: number;
   }>();
   return row
-    ? { version: row.version, w: row.w, b: row.b, loss: row.loss, auc: row.auc, samples: row.samples, epochs: row.epochs, learningRate: row.learning_rate, createdAt: row.created_at }
+    ? {
+        version: row.version,
+        w: row.w,
+        b: row.b,
+        loss: row.loss,
+        auc: row.auc,
+        samples: row.samples,
+        epochs: row.epochs,
+        learningRate: row.learning_rate,
+        createdAt: row.created_at,
+      }
     : DEFAULT_MODEL;
 }
 
@@ -30,13 +63,38 @@ export async function latestEntropyModel(env: Env): Promise<EntropyModel> {
 }
 
 /** Trains from the current model and stores the result as the next version. */
-export async function trainAndStore(env: Env, samples: TrainingSample[], options: { epochs?: number; learningRate?: number }): Promise<StoredModel> {
+export async function trainAndStore(
+  env: Env,
+  samples: TrainingSample[],
+  options: { epochs?: number; learningRate?: number },
+): Promise<StoredModel> {
   const current = await currentModel(env);
   const trained = trainEntropyModel(current, samples, options);
   const version = current.version + 1;
-  const stored: StoredModel = { ...trained.model, version, loss: trained.loss, auc: trained.auc, samples: samples.length, epochs: trained.epochs, learningRate: options.learningRate ?? 0.01, createdAt: Date.now() };
-  await env.DB.prepare("INSERT INTO arbiter_models (version, w, b, loss, auc, samples, epochs, learning_rate, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-    .bind(version, stored.w, stored.b, stored.loss, stored.auc, stored.samples, stored.epochs, stored.learningRate, stored.createdAt)
+  const stored: StoredModel = {
+    ...trained.model,
+    version,
+    loss: trained.loss,
+    auc: trained.auc,
+    samples: samples.length,
+    epochs: trained.epochs,
+    learningRate: options.learningRate ?? 0.01,
+    createdAt: Date.now(),
+  };
+  await env.DB.prepare(
+    "INSERT INTO arbiter_models (version, w, b, loss, auc, samples, epochs, learning_rate, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  )
+    .bind(
+      version,
+      stored.w,
+      stored.b,
+      stored.loss,
+      stored.auc,
+      stored.samples,
+      stored.epochs,
+      stored.learningRate,
+      stored.createdAt,
+    )
     .run();
   cached = { model: stored, at: Date.now() };
   return stored;

@@ -25,7 +25,14 @@ export interface RouteCounts {
   maxMs: number;
 }
 
-export const emptyCounts = (): RouteCounts => ({ requests: 0, successes: 0, clientErrors: 0, serverErrors: 0, totalMs: 0, maxMs: 0 });
+export const emptyCounts = (): RouteCounts => ({
+  requests: 0,
+  successes: 0,
+  clientErrors: 0,
+  serverErrors: 0,
+  totalMs: 0,
+  maxMs: 0,
+});
 
 /** Adds one response. 1xx–3xx count as successes. */
 export function countResponse(counts: RouteCounts, status: number, ms: number): RouteCounts {
@@ -40,10 +47,18 @@ export function countResponse(counts: RouteCounts, status: number, ms: number): 
 }
 
 export function mergeCounts(a: RouteCounts, b: RouteCounts): RouteCounts {
-  return { requests: a.requests + b.requests, successes: a.successes + b.successes, clientErrors: a.clientErrors + b.clientErrors, serverErrors: a.serverErrors + b.serverErrors, totalMs: a.totalMs + b.totalMs, maxMs: Math.max(a.maxMs, b.maxMs) };
+  return {
+    requests: a.requests + b.requests,
+    successes: a.successes + b.successes,
+    clientErrors: a.clientErrors + b.clientErrors,
+    serverErrors: a.serverErrors + b.serverErrors,
+    totalMs: a.totalMs + b.totalMs,
+    maxMs: Math.max(a.maxMs, b.maxMs),
+  };
 }
 
-export const clientErrorRate = (counts: RouteCounts) => (counts.requests === 0 ? 0 : counts.clientErrors / counts.requests);
+export const clientErrorRate = (counts: RouteCounts) =>
+  counts.requests === 0 ? 0 : counts.clientErrors / counts.requests;
 
 /** Is this window's 4xx share a spike against the route's baseline (null: no full window seen yet)? */
 export function isClientErrorSpike(counts: RouteCounts, baseline: number | null): boolean {
@@ -66,18 +81,41 @@ export function nextBaseline(baseline: number | null, counts: RouteCounts): numb
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
 /** The `api.endpoint.success` data for a closed window. */
-export function successRollup(route: { method: string; route: string }, windowStart: number, windowEnd: number, counts: RouteCounts) {
+export function successRollup(
+  route: { method: string; route: string },
+  windowStart: number,
+  windowEnd: number,
+  counts: RouteCounts,
+) {
   return {
-    method: route.method, route: route.route, windowStart, windowEnd,
-    requests: counts.requests, successes: counts.successes, clientErrors: counts.clientErrors, serverErrors: counts.serverErrors,
-    meanMs: counts.requests ? round(counts.totalMs / counts.requests) : 0, maxMs: round(counts.maxMs),
+    method: route.method,
+    route: route.route,
+    windowStart,
+    windowEnd,
+    requests: counts.requests,
+    successes: counts.successes,
+    clientErrors: counts.clientErrors,
+    serverErrors: counts.serverErrors,
+    meanMs: counts.requests ? round(counts.totalMs / counts.requests) : 0,
+    maxMs: round(counts.maxMs),
   };
 }
 
 /** The `api.endpoint.failed` data for a spiking window. */
-export function spikeReport(route: { method: string; route: string }, windowStart: number, counts: RouteCounts, baseline: number | null) {
+export function spikeReport(
+  route: { method: string; route: string },
+  windowStart: number,
+  counts: RouteCounts,
+  baseline: number | null,
+) {
   return {
-    reason: "client-error-spike" as const, method: route.method, route: route.route, windowStart,
-    requests: counts.requests, clientErrors: counts.clientErrors, rate: round(clientErrorRate(counts)), baseline: baseline === null ? null : round(baseline),
+    reason: "client-error-spike" as const,
+    method: route.method,
+    route: route.route,
+    windowStart,
+    requests: counts.requests,
+    clientErrors: counts.clientErrors,
+    rate: round(clientErrorRate(counts)),
+    baseline: baseline === null ? null : round(baseline),
   };
 }

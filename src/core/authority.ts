@@ -19,19 +19,31 @@ export const defaultQuorum = (n: number) => Math.ceil((2 * n) / 3);
 export function authoritySet(authorities: readonly string[], quorum?: number): AuthoritySet {
   const keys = [...new Set(authorities.map((key) => key.trim().toLowerCase()).filter(Boolean))];
   for (const key of keys) {
-    if (!PUBLIC_KEY_HEX.test(key)) throw new DomainError(422, "invalid-authority", { detail: `authority "${key.slice(0, 80)}" is not an Ed25519 public key (64 lowercase hex)`, errors: [{ path: "/authorities", message: "not 64 hex" }] });
+    if (!PUBLIC_KEY_HEX.test(key))
+      throw new DomainError(422, "invalid-authority", {
+        detail: `authority "${key.slice(0, 80)}" is not an Ed25519 public key (64 lowercase hex)`,
+        errors: [{ path: "/authorities", message: "not 64 hex" }],
+      });
   }
   if (keys.length === 0) throw new DomainError(422, "invalid-authority", "at least one authority is required");
   const k = quorum ?? defaultQuorum(keys.length);
   if (!Number.isInteger(k) || k < 1 || k > keys.length) {
-    throw new DomainError(422, "invalid-quorum", { detail: `quorum ${k} must be between 1 and the number of authorities (${keys.length})`, errors: [{ path: "/quorum", message: "out of range" }] });
+    throw new DomainError(422, "invalid-quorum", {
+      detail: `quorum ${k} must be between 1 and the number of authorities (${keys.length})`,
+      errors: [{ path: "/quorum", message: "out of range" }],
+    });
   }
   return { authorities: keys, quorum: k };
 }
 
 /** Parses DM_AUTHORITIES (comma-separated public keys) and DM_QUORUM. */
 export function authoritySetFromConfig(authorities: string | undefined, quorum: string | undefined): AuthoritySet {
-  if (!authorities) throw new DomainError(503, "ledger-not-configured", "DM_AUTHORITIES is not set: the ledger needs at least one authority public key (npm start generates a local set)");
+  if (!authorities)
+    throw new DomainError(
+      503,
+      "ledger-not-configured",
+      "DM_AUTHORITIES is not set: the ledger needs at least one authority public key (npm start generates a local set)",
+    );
   return authoritySet(authorities.split(","), quorum ? Number(quorum) : undefined);
 }
 
@@ -46,7 +58,11 @@ export async function isValidApproval(digest: string, approval: Approval): Promi
 }
 
 /** The approvals that count under `set`: valid signatures by current authorities, one per authority. */
-export async function countingApprovals(set: AuthoritySet, digest: string, approvals: readonly Approval[]): Promise<Approval[]> {
+export async function countingApprovals(
+  set: AuthoritySet,
+  digest: string,
+  approvals: readonly Approval[],
+): Promise<Approval[]> {
   const counted = new Map<string, Approval>();
   for (const approval of approvals) {
     if (!isAuthority(set, approval.authority) || counted.has(approval.authority)) continue;

@@ -36,7 +36,8 @@ export interface NoteSignature {
 }
 
 /** Stable reasons a note or checkpoint is refused; callers branch on these, never on `detail`. */
-export type CheckpointFailure = "malformed-note" | "malformed-checkpoint" | "unknown-key" | "bad-signature" | "invalid-key";
+export type CheckpointFailure =
+  "malformed-note" | "malformed-checkpoint" | "unknown-key" | "bad-signature" | "invalid-key";
 
 export type NoteVerification = { ok: true; body: string } | { ok: false; reason: CheckpointFailure; detail: string };
 export type CheckpointVerification =
@@ -56,7 +57,10 @@ const ROOT_HEX = /^[0-9a-f]{64}$/;
 /** signed-note §Ed25519 signatures: key ID = SHA-256(key name ‖ 0x0A ‖ 0x01 ‖ 32-byte public key)[:4]. */
 export function keyId(keyName: string, publicKeyHex: string): Uint8Array {
   assertKeyName(keyName);
-  return sha256(concatBytes(utf8(keyName), new Uint8Array([0x0a, ED25519_TYPE]), publicKeyBytes(publicKeyHex))).slice(0, 4);
+  return sha256(concatBytes(utf8(keyName), new Uint8Array([0x0a, ED25519_TYPE]), publicKeyBytes(publicKeyHex))).slice(
+    0,
+    4,
+  );
 }
 
 /** The standard note verifier key `<name>+<hex key ID>+<base64(0x01 ‖ public key)>`, as Go's note.NewVerifier reads it. */
@@ -98,7 +102,8 @@ export function parseNote(note: string): { body: string; signatures: NoteSignatu
   const malformed = (detail: string) => new DomainError(400, "malformed-note", detail);
   // signed-note §Format: valid UTF-8 (no lone surrogates survive encoding) and no control characters but newline.
   if (/\p{Cs}/u.test(note)) throw malformed("a note must be valid UTF-8");
-  if (/[\x00-\x09\x0b-\x1f]/.test(note)) throw malformed("a note must not contain control characters other than newline");
+  if (/[\x00-\x09\x0b-\x1f]/.test(note))
+    throw malformed("a note must not contain control characters other than newline");
   // The text is separated from the signatures by the last empty line; the text keeps its final newline.
   const split = note.lastIndexOf("\n\n");
   if (split < 0) throw malformed("a note needs a blank line between its text and its signatures");
@@ -113,7 +118,8 @@ export function parseNote(note: string): { body: string; signatures: NoteSignatu
     const space = rest.indexOf(" ");
     const keyName = rest.slice(0, space);
     const bytes = space > 0 ? fromBase64(rest.slice(space + 1)) : undefined;
-    if (!isKeyName(keyName) || !bytes || bytes.length < 5) throw malformed("a signature line is `— <key name> <base64(key ID ‖ signature)>`");
+    if (!isKeyName(keyName) || !bytes || bytes.length < 5)
+      throw malformed("a signature line is `— <key name> <base64(key ID ‖ signature)>`");
     return { keyName, keyIdHex: bytesToHex(bytes.slice(0, 4)), signature: bytes.slice(4) };
   });
   return { body, signatures };
@@ -136,7 +142,8 @@ export async function verifyNote(note: string, keyName: string, publicKeyHex: st
   }
   const id = bytesToHex(keyId(keyName, publicKeyHex));
   const ours = parsed.signatures.filter((s) => s.keyName === keyName && s.keyIdHex === id);
-  if (ours.length === 0) return { ok: false, reason: "unknown-key", detail: `the note carries no signature by ${keyName}+${id}` };
+  if (ours.length === 0)
+    return { ok: false, reason: "unknown-key", detail: `the note carries no signature by ${keyName}+${id}` };
   const message = utf8(parsed.body);
   for (const s of ours) {
     if (!(await verify(publicKeyHex, message, s.signature))) {
@@ -152,18 +159,31 @@ export async function verifyNote(note: string, keyName: string, publicKeyHex: st
 /** The note text: origin, decimal size, base64 root, each on its own line. */
 export function checkpointBody({ origin, size, rootHex }: CheckpointFields): string {
   if (origin === "" || /[\x00-\x1f]/.test(origin) || /\p{Cs}/u.test(origin)) {
-    throw new DomainError(400, "malformed-checkpoint", { detail: "the origin must be one non-empty line of text", field: "origin" });
+    throw new DomainError(400, "malformed-checkpoint", {
+      detail: "the origin must be one non-empty line of text",
+      field: "origin",
+    });
   }
   if (!Number.isSafeInteger(size) || size < 0) {
-    throw new DomainError(400, "malformed-checkpoint", { detail: "the tree size must be a non-negative safe integer", field: "size" });
+    throw new DomainError(400, "malformed-checkpoint", {
+      detail: "the tree size must be a non-negative safe integer",
+      field: "size",
+    });
   }
   if (!ROOT_HEX.test(rootHex)) {
-    throw new DomainError(400, "malformed-checkpoint", { detail: "the root must be 64 lowercase hex characters", field: "rootHex" });
+    throw new DomainError(400, "malformed-checkpoint", {
+      detail: "the root must be 64 lowercase hex characters",
+      field: "rootHex",
+    });
   }
   return `${origin}\n${size}\n${toBase64(hexToBytes(rootHex))}\n`;
 }
 
-export async function signCheckpoint(checkpoint: CheckpointFields, keyName: string, privateKeyHex: string): Promise<string> {
+export async function signCheckpoint(
+  checkpoint: CheckpointFields,
+  keyName: string,
+  privateKeyHex: string,
+): Promise<string> {
   return signNote(checkpointBody(checkpoint), keyName, privateKeyHex);
 }
 
@@ -178,7 +198,8 @@ export function parseCheckpointBody(body: string): CheckpointFields & { extensio
   const malformed = (detail: string) => new DomainError(400, "malformed-checkpoint", detail);
   const lines = body.split("\n");
   lines.pop(); // the text ends in a newline, so the last piece is empty
-  if (lines.length < 3 || lines.some((line) => line === "")) throw malformed("a checkpoint has at least three non-empty lines");
+  if (lines.length < 3 || lines.some((line) => line === ""))
+    throw malformed("a checkpoint has at least three non-empty lines");
   const [origin, sizeText, rootText, ...extensions] = lines;
   // "the ASCII decimal representation … with no leading zeroes (unless the tree is empty)"
   if (!/^(0|[1-9][0-9]*)$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText))) {
@@ -190,7 +211,11 @@ export function parseCheckpointBody(body: string): CheckpointFields & { extensio
 }
 
 /** Verifies a checkpoint against one trusted key; returns its fields only when the signature holds. */
-export async function verifyCheckpoint(note: string, keyName: string, publicKeyHex: string): Promise<CheckpointVerification> {
+export async function verifyCheckpoint(
+  note: string,
+  keyName: string,
+  publicKeyHex: string,
+): Promise<CheckpointVerification> {
   const verified = await verifyNote(note, keyName, publicKeyHex);
   if (!verified.ok) return verified;
   try {
@@ -212,22 +237,35 @@ function isKeyName(name: string): boolean {
 }
 
 function assertKeyName(name: string): void {
-  if (!isKeyName(name)) throw new DomainError(400, "invalid-key", { detail: "a note key name is non-empty, without spaces or '+'", field: "keyName" });
+  if (!isKeyName(name))
+    throw new DomainError(400, "invalid-key", {
+      detail: "a note key name is non-empty, without spaces or '+'",
+      field: "keyName",
+    });
 }
 
 function noteTextProblem(text: string): string | undefined {
   if (text === "" || !text.endsWith("\n")) return "a note text ends in a newline";
-  if (/[\x00-\x09\x0b-\x1f]/.test(text) || /\p{Cs}/u.test(text)) return "a note text is UTF-8 without control characters other than newline";
+  if (/[\x00-\x09\x0b-\x1f]/.test(text) || /\p{Cs}/u.test(text))
+    return "a note text is UTF-8 without control characters other than newline";
   return undefined;
 }
 
 function publicKeyBytes(publicKeyHex: string): Uint8Array {
-  if (!PUBLIC_KEY_HEX.test(publicKeyHex)) throw new DomainError(400, "invalid-key", { detail: "an Ed25519 public key is 64 lowercase hex characters", field: "publicKey" });
+  if (!PUBLIC_KEY_HEX.test(publicKeyHex))
+    throw new DomainError(400, "invalid-key", {
+      detail: "an Ed25519 public key is 64 lowercase hex characters",
+      field: "publicKey",
+    });
   return hexToBytes(publicKeyHex);
 }
 
 function publicKeyFromSeed(privateKeyHex: string): string {
-  if (!/^[0-9a-f]{64}$/.test(privateKeyHex)) throw new DomainError(400, "invalid-key", { detail: "an Ed25519 private key is 64 lowercase hex characters", field: "privateKey" });
+  if (!/^[0-9a-f]{64}$/.test(privateKeyHex))
+    throw new DomainError(400, "invalid-key", {
+      detail: "an Ed25519 private key is 64 lowercase hex characters",
+      field: "privateKey",
+    });
   return publicKeyOf(privateKeyHex);
 }
 

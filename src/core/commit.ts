@@ -17,7 +17,10 @@ export function makeCommit(body: CommitBody): CommitRecord {
  * from, plus the parents of what it listed, minus what it listed. A parent always has a lower
  * generation than its child, so nothing in the new frontier was listed before. Empty: history ends.
  */
-export function nextFrontier(frontier: readonly string[], page: ReadonlyArray<Pick<CommitRecord, "id" | "parents">>): string[] {
+export function nextFrontier(
+  frontier: readonly string[],
+  page: ReadonlyArray<Pick<CommitRecord, "id" | "parents">>,
+): string[] {
   const listed = new Set(page.map((commit) => commit.id));
   const next = new Set(frontier);
   for (const commit of page) for (const parent of commit.parents) next.add(parent);

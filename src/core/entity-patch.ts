@@ -30,7 +30,10 @@ export function touchedEntities(operations: readonly JsonPatchOperation[]): stri
   return [...ids];
 }
 
-const pointersOf = (operation: JsonPatchOperation): string[] => [operation.path, ...("from" in operation ? [operation.from] : [])];
+const pointersOf = (operation: JsonPatchOperation): string[] => [
+  operation.path,
+  ...("from" in operation ? [operation.from] : []),
+];
 
 /**
  * Every pointer must be RFC 6901 syntax and walk no forbidden key (forbidden-keys.ts): `__proto__`
@@ -47,12 +50,20 @@ export function checkPointers(operations: readonly JsonPatchOperation[]): void {
       try {
         tokens = parsePointer(pointer);
       } catch {
-        throw new DomainError(422, "patch-failed", { detail: `JSON Patch operation ${index}: ${field} "${pointer.slice(0, 64)}" is not a JSON Pointer (RFC 6901: empty or starting with "/")`, errors: [{ path: `/${index}/${field}`, message: "not a JSON Pointer" }] });
+        throw new DomainError(422, "patch-failed", {
+          detail: `JSON Patch operation ${index}: ${field} "${pointer.slice(0, 64)}" is not a JSON Pointer (RFC 6901: empty or starting with "/")`,
+          errors: [{ path: `/${index}/${field}`, message: "not a JSON Pointer" }],
+        });
       }
-      const at = tokens.findIndex((token, i) => token === FORBIDDEN_KEY || (token === "prototype" && tokens[i - 1] === "constructor"));
+      const at = tokens.findIndex(
+        (token, i) => token === FORBIDDEN_KEY || (token === "prototype" && tokens[i - 1] === "constructor"),
+      );
       if (at >= 0) {
         if (tokens[at] === FORBIDDEN_KEY) throw forbiddenKey(`/${index}/${field}`);
-        throw new DomainError(422, "forbidden-key", { detail: `JSON Patch operation ${index}: ${field} walks "constructor/prototype", which JSON Patch refuses (it could reach Object.prototype)`, errors: [{ path: `/${index}/${field}`, message: '"constructor/prototype" is not allowed in a pointer' }] });
+        throw new DomainError(422, "forbidden-key", {
+          detail: `JSON Patch operation ${index}: ${field} walks "constructor/prototype", which JSON Patch refuses (it could reach Object.prototype)`,
+          errors: [{ path: `/${index}/${field}`, message: '"constructor/prototype" is not allowed in a pointer' }],
+        });
       }
     }
   });
@@ -77,10 +88,16 @@ export async function applyJsonPatch(operations: JsonPatchOperation[], load: Ent
     // fast-json-patch's validator misses some operations that cannot apply (a move or copy to ""
     // from a location that does not exist: RFC 6902 §4.4 makes that an error); it then fails
     // with a TypeError while walking the document. The patch is at fault, not the server.
-    if (error instanceof TypeError) throw new DomainError(422, "patch-failed", `the JSON Patch cannot be applied to these entities: ${error.message}`);
+    if (error instanceof TypeError)
+      throw new DomainError(
+        422,
+        "patch-failed",
+        `the JSON Patch cannot be applied to these entities: ${error.message}`,
+      );
     throw error;
   }
-  if (!isJsonObject(result)) throw new DomainError(422, "patch-failed", "the patched entities must stay a JSON object of entity id → value");
+  if (!isJsonObject(result))
+    throw new DomainError(422, "patch-failed", "the patched entities must stay a JSON object of entity id → value");
   const writes: EntityWrites = new Map();
   const ids = touched ?? [...new Set([...current.keys(), ...Object.keys(result)])];
   for (const id of ids) {
@@ -96,7 +113,12 @@ export async function applyJsonPatch(operations: JsonPatchOperation[], load: Ent
 }
 
 export async function applyMergePatch(patch: Json, load: EntityLoader): Promise<EntityWrites> {
-  if (!isJsonObject(patch)) throw new DomainError(422, "patch-failed", "a merge patch of the entities must be a JSON object keyed by entity id");
+  if (!isJsonObject(patch))
+    throw new DomainError(
+      422,
+      "patch-failed",
+      "a merge patch of the entities must be a JSON object keyed by entity id",
+    );
   refuseForbiddenKeys(patch);
   const ids = Object.keys(patch);
   const current = await load(ids);

@@ -3,7 +3,16 @@
 // src/events/ is the thin Cloudflare side.
 import { newId } from "./ids.js";
 import { DomainError } from "./problem.js";
-import { DEFAULT_SEVERITY, Event, isSystemEventType, MAX_EVENT_DATA_BYTES, namespaceOf, type EventData, type Severity, type SystemEventType } from "../schemas/events.js";
+import {
+  DEFAULT_SEVERITY,
+  Event,
+  isSystemEventType,
+  MAX_EVENT_DATA_BYTES,
+  namespaceOf,
+  type EventData,
+  type Severity,
+  type SystemEventType,
+} from "../schemas/events.js";
 
 export const DEFAULT_SOURCE = "darkmatter-edge";
 
@@ -18,7 +27,9 @@ interface EnvelopeOptions {
 }
 
 /** What an emitter inside the system hands the producer: a system type with its typed data. */
-export type SystemEventInput = { [T in SystemEventType]: EnvelopeOptions & { type: T; data: EventData<T> } }[SystemEventType];
+export type SystemEventInput = {
+  [T in SystemEventType]: EnvelopeOptions & { type: T; data: EventData<T> };
+}[SystemEventType];
 
 /** Any event before sealing: system types, or outside types with free-form data. */
 export type EventDraft = EnvelopeOptions & { type: string; data: Record<string, unknown> };
@@ -40,8 +51,14 @@ export function sealEvent(draft: EventDraft, now = Date.now()): Event {
   };
   const parsed = Event.safeParse(candidate);
   if (!parsed.success) {
-    const errors = parsed.error.issues.map((issue) => ({ path: "/" + issue.path.map(String).join("/"), message: issue.message }));
-    throw new DomainError(400, "invalid-event", { detail: `event ${candidate.type} is invalid at ${errors[0]!.path}: ${errors[0]!.message}`, errors });
+    const errors = parsed.error.issues.map((issue) => ({
+      path: "/" + issue.path.map(String).join("/"),
+      message: issue.message,
+    }));
+    throw new DomainError(400, "invalid-event", {
+      detail: `event ${candidate.type} is invalid at ${errors[0]!.path}: ${errors[0]!.message}`,
+      errors,
+    });
   }
   checkEventSize(parsed.data);
   return parsed.data;
@@ -51,7 +68,10 @@ export function sealEvent(draft: EventDraft, now = Date.now()): Event {
 export function checkEventSize(event: { type: string; data: unknown }, pointer = "/data"): void {
   const bytes = jsonBytes(event.data);
   if (bytes > MAX_EVENT_DATA_BYTES) {
-    throw new DomainError(413, "event-too-large", { detail: `the data of a ${event.type} event is ${bytes} bytes of JSON; the limit is ${MAX_EVENT_DATA_BYTES}`, errors: [{ path: pointer, message: "over the size limit" }] });
+    throw new DomainError(413, "event-too-large", {
+      detail: `the data of a ${event.type} event is ${bytes} bytes of JSON; the limit is ${MAX_EVENT_DATA_BYTES}`,
+      errors: [{ path: pointer, message: "over the size limit" }],
+    });
   }
 }
 

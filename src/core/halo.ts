@@ -7,7 +7,14 @@ import type { Event, Severity } from "../schemas/events.js";
 import { namespaceOf } from "../schemas/events.js";
 import type { HaloTrait, WeakPoint, WeakPointKind, WeakPointSeverity } from "../schemas/halo.js";
 
-export const WEAK_POINT_KINDS = ["route-failing", "worldline-quarantined", "worldline-alerting", "task-failing", "agent-unreachable", "error-events"] as const;
+export const WEAK_POINT_KINDS = [
+  "route-failing",
+  "worldline-quarantined",
+  "worldline-alerting",
+  "task-failing",
+  "agent-unreachable",
+  "error-events",
+] as const;
 
 /** An event as HALO reads it: the stored envelope without its source. */
 export type HaloEvent = Pick<Event, "id" | "type" | "severity" | "time" | "worldline" | "agent" | "data">;
@@ -64,18 +71,28 @@ export const MAX_EVIDENCE = 100;
 export const DELIVERY_FAILED = "delivery failed";
 
 /** Types claimed by a specific rule: never reported again as plain error events. */
-const CLAIMED_TYPES = new Set(["api.endpoint.failed", "arbiter.alert", "arbiter.quarantine", "worldline.quarantined", "squad.task.failed"]);
+const CLAIMED_TYPES = new Set([
+  "api.endpoint.failed",
+  "arbiter.alert",
+  "arbiter.quarantine",
+  "worldline.quarantined",
+  "squad.task.failed",
+]);
 
 export const fingerprintOf = (kind: WeakPointKind, subject: string) => `${kind}:${subject}`;
 
 const SEVERITY_BASE: Record<WeakPointSeverity, number> = { warning: 0.4, error: 0.6, critical: 0.85 };
 export function weakPointScore(severity: WeakPointSeverity, occurrences: number): number {
-  return Math.round(Math.min(1, SEVERITY_BASE[severity] + Math.min(0.14, 0.02 * Math.max(0, occurrences - 1))) * 1000) / 1000;
+  return (
+    Math.round(Math.min(1, SEVERITY_BASE[severity] + Math.min(0.14, 0.02 * Math.max(0, occurrences - 1))) * 1000) / 1000
+  );
 }
 
 const RANK: Record<WeakPointSeverity, number> = { warning: 0, error: 1, critical: 2 };
-const worst = (severities: Iterable<WeakPointSeverity>): WeakPointSeverity => [...severities].reduce((a, b) => (RANK[b] > RANK[a] ? b : a), "warning");
-const asWeakPointSeverity = (severity: Severity): WeakPointSeverity => (severity === "critical" ? "critical" : severity === "error" ? "error" : "warning");
+const worst = (severities: Iterable<WeakPointSeverity>): WeakPointSeverity =>
+  [...severities].reduce((a, b) => (RANK[b] > RANK[a] ? b : a), "warning");
+const asWeakPointSeverity = (severity: Severity): WeakPointSeverity =>
+  severity === "critical" ? "critical" : severity === "error" ? "error" : "warning";
 const short = (id: string) => (id.length > 16 ? `${id.slice(0, 12)}…` : id);
 const text = (value: unknown) => (typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value));
 
@@ -89,8 +106,14 @@ function groupBy<T>(items: T[], key: (item: T) => string | null): Map<string, T[
   return groups;
 }
 
-function weakPoint(input: Omit<FoundWeakPoint, "fingerprint" | "score" | "evidence" | "evidenceCount" | "newestEvidenceAt">, events: HaloEvent[], occurrences = events.length): FoundWeakPoint {
-  const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : -1));
+function weakPoint(
+  input: Omit<FoundWeakPoint, "fingerprint" | "score" | "evidence" | "evidenceCount" | "newestEvidenceAt">,
+  events: HaloEvent[],
+  occurrences = events.length,
+): FoundWeakPoint {
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()].sort(
+    (a, b) => b.time - a.time || (a.id < b.id ? 1 : -1),
+  );
   return {
     ...input,
     fingerprint: fingerprintOf(input.kind, input.subject),
@@ -112,7 +135,9 @@ export function findWeakPoints(observed: HaloObservations, thresholds = HALO_THR
     ...unreachableAgents(events, observed.peers, thresholds),
     ...errorEvents(events),
   ];
-  return found.sort((a, b) => RANK[b.severity] - RANK[a.severity] || b.score - a.score || (a.fingerprint < b.fingerprint ? -1 : 1));
+  return found.sort(
+    (a, b) => RANK[b.severity] - RANK[a.severity] || b.score - a.score || (a.fingerprint < b.fingerprint ? -1 : 1),
+  );
 }
 
 function failingRoutes(events: HaloEvent[], t: typeof HALO_THRESHOLDS): FoundWeakPoint[] {
@@ -123,10 +148,15 @@ function failingRoutes(events: HaloEvent[], t: typeof HALO_THRESHOLDS): FoundWea
       const serverErrors = list.filter((e) => e.data.reason === "server-error");
       const latest = [...serverErrors].sort((a, b) => b.time - a.time)[0];
       const critical = list.length >= t.routeFailuresCritical || list.some((e) => e.severity === "critical");
-      const last = latest ? `; last ${text(latest.data.status)}${latest.data.code ? ` ${text(latest.data.code)}` : ""}` : "";
+      const last = latest
+        ? `; last ${text(latest.data.status)}${latest.data.code ? ` ${text(latest.data.code)}` : ""}`
+        : "";
       return weakPoint(
         {
-          kind: "route-failing", subject: route, subsystem: "api", severity: critical ? "critical" : "error",
+          kind: "route-failing",
+          subject: route,
+          subsystem: "api",
+          severity: critical ? "critical" : "error",
           title: `Route ${route} keeps failing`,
           detail: `${list.length} failures of ${route} in the window (${serverErrors.length} server errors, ${list.length - serverErrors.length} client-error spikes${last})`,
           action: `Find why ${route} fails (the evidence events carry status and problem code), fix the handler or what it depends on, and check that the route's next api.endpoint.success rollup has no server errors.`,
@@ -138,12 +168,20 @@ function failingRoutes(events: HaloEvent[], t: typeof HALO_THRESHOLDS): FoundWea
 
 function quarantinedWorldLines(events: HaloEvent[], quarantined: QuarantinedWorldLine[]): FoundWeakPoint[] {
   return quarantined.map((wl) => {
-    const evidence = [...wl.evidence, ...events.filter((e) => e.worldline === wl.id && (e.type === "arbiter.quarantine" || e.type === "worldline.quarantined"))];
+    const evidence = [
+      ...wl.evidence,
+      ...events.filter(
+        (e) => e.worldline === wl.id && (e.type === "arbiter.quarantine" || e.type === "worldline.quarantined"),
+      ),
+    ];
     const latest = [...evidence].sort((a, b) => b.time - a.time).find((e) => e.type === "worldline.quarantined");
     const why = latest ? `: ${text(latest.data.reason)}` : "";
     return weakPoint(
       {
-        kind: "worldline-quarantined", subject: `worldline:${wl.id}`, subsystem: "worldline", severity: "critical",
+        kind: "worldline-quarantined",
+        subject: `worldline:${wl.id}`,
+        subsystem: "worldline",
+        severity: "critical",
         title: `World line ${wl.name} is quarantined`,
         detail: `world line ${wl.name} (${wl.id}) is quarantined by the arbiter and refuses writes${why}`,
         action: `Read the arbiter's journal (GET /api/v1/worldlines/${wl.id}/arbiter/journal), correct what ran away, then release the world line (POST /api/v1/worldlines/${wl.id}/release).`,
@@ -154,16 +192,25 @@ function quarantinedWorldLines(events: HaloEvent[], quarantined: QuarantinedWorl
   });
 }
 
-function alertingWorldLines(events: HaloEvent[], quarantined: QuarantinedWorldLine[], t: typeof HALO_THRESHOLDS): FoundWeakPoint[] {
+function alertingWorldLines(
+  events: HaloEvent[],
+  quarantined: QuarantinedWorldLine[],
+  t: typeof HALO_THRESHOLDS,
+): FoundWeakPoint[] {
   const locked = new Set(quarantined.map((wl) => wl.id));
-  const alerts = events.filter((e) => e.type === "arbiter.alert" && e.worldline !== undefined && !locked.has(e.worldline));
+  const alerts = events.filter(
+    (e) => e.type === "arbiter.alert" && e.worldline !== undefined && !locked.has(e.worldline),
+  );
   return [...groupBy(alerts, (e) => e.worldline!)]
     .filter(([, list]) => list.length >= t.alerts)
     .map(([worldline, list]) => {
       const peak = Math.max(...list.map((e) => Number(e.data.threat) || 0));
       return weakPoint(
         {
-          kind: "worldline-alerting", subject: `worldline:${worldline}`, subsystem: "worldline", severity: "warning",
+          kind: "worldline-alerting",
+          subject: `worldline:${worldline}`,
+          subsystem: "worldline",
+          severity: "warning",
           title: `World line ${worldline} keeps alerting`,
           detail: `the arbiter raised ${list.length} alerts on world line ${worldline} in the window (peak threat ${peak.toFixed(3)})`,
           action: `Look at world line ${worldline}'s arbiter status and telemetry (GET /api/v1/worldlines/${worldline}/arbiter) and damp what drives the threat before it reaches quarantine.`,
@@ -182,7 +229,10 @@ function failingTasks(events: HaloEvent[], t: typeof HALO_THRESHOLDS): FoundWeak
       const last = [...list].sort((a, b) => b.time - a.time)[0]!;
       return weakPoint(
         {
-          kind: "task-failing", subject: `task:${taskId}`, subsystem: "squad", severity: isFinal ? "error" : "warning",
+          kind: "task-failing",
+          subject: `task:${taskId}`,
+          subsystem: "squad",
+          severity: isFinal ? "error" : "warning",
           title: `Task ${taskId} keeps failing`,
           detail: `task ${taskId} failed ${list.length} attempt(s)${isFinal ? " and gave up" : ""}; last error: ${text(last.data.error)}`,
           action: `Read task ${taskId}'s attempts (GET /api/v1/tasks/${taskId}), then revise what it asks, give its squad a member that can do it, or leave it closed.`,
@@ -193,17 +243,30 @@ function failingTasks(events: HaloEvent[], t: typeof HALO_THRESHOLDS): FoundWeak
 }
 
 function unreachableAgents(events: HaloEvent[], peers: MeshPeer[], t: typeof HALO_THRESHOLDS): FoundWeakPoint[] {
-  const deliveries = events.filter((e) => e.type === "squad.task.failed" && e.agent !== undefined && text(e.data.error).startsWith(DELIVERY_FAILED));
+  const deliveries = events.filter(
+    (e) => e.type === "squad.task.failed" && e.agent !== undefined && text(e.data.error).startsWith(DELIVERY_FAILED),
+  );
   const byAgent = groupBy(deliveries, (e) => e.agent!);
   const unhealthy = new Map(peers.filter((p) => p.healthFailures >= t.peerHealthFailures).map((p) => [p.agentId, p]));
-  const agents = new Set([...unhealthy.keys(), ...[...byAgent].filter(([, list]) => list.length >= t.deliveryFailures).map(([agent]) => agent)]);
+  const agents = new Set([
+    ...unhealthy.keys(),
+    ...[...byAgent].filter(([, list]) => list.length >= t.deliveryFailures).map(([agent]) => agent),
+  ]);
   return [...agents].map((agent) => {
     const list = byAgent.get(agent) ?? [];
     const peer = unhealthy.get(agent) ?? peers.find((p) => p.agentId === agent);
-    const reasons = [peer && peer.healthFailures >= t.peerHealthFailures ? `${peer.healthFailures} failed health checks` : "", list.length ? `${list.length} failed task deliveries` : ""].filter(Boolean).join(" and ");
+    const reasons = [
+      peer && peer.healthFailures >= t.peerHealthFailures ? `${peer.healthFailures} failed health checks` : "",
+      list.length ? `${list.length} failed task deliveries` : "",
+    ]
+      .filter(Boolean)
+      .join(" and ");
     return weakPoint(
       {
-        kind: "agent-unreachable", subject: `agent:${agent}`, subsystem: "mesh", severity: "error",
+        kind: "agent-unreachable",
+        subject: `agent:${agent}`,
+        subsystem: "mesh",
+        severity: "error",
         title: `Agent ${short(agent)} is unreachable`,
         detail: `agent ${agent}${peer ? ` at ${peer.url}` : ""} is unreachable: ${reasons}`,
         action: `Check that agent ${short(agent)} is running and reachable${peer ? ` at ${peer.url}` : ""}; if it moved it should announce a peer_update, otherwise take it out of its squads.`,
@@ -215,21 +278,28 @@ function unreachableAgents(events: HaloEvent[], peers: MeshPeer[], t: typeof HAL
 }
 
 function errorEvents(events: HaloEvent[]): FoundWeakPoint[] {
-  const errors = events.filter((e) => (e.severity === "error" || e.severity === "critical") && !CLAIMED_TYPES.has(e.type));
-  return [...groupBy(errors, (e) => `${e.type}${e.worldline ? `@${e.worldline}` : e.agent ? `@${e.agent}` : ""}`)].map(([key, list]) => {
-    const type = list[0]!.type;
-    const about = list[0]!.worldline ?? list[0]!.agent;
-    const severity = worst(list.map((e) => asWeakPointSeverity(e.severity)));
-    return weakPoint(
-      {
-        kind: "error-events", subject: `event:${key}`, subsystem: namespaceOf(type), severity,
-        title: `${type} ${severity === "critical" ? "critical events" : "errors"}${about ? ` on ${short(about)}` : ""}`,
-        detail: `${list.length} ${type} event(s) of severity ${severity} in the window${about ? ` about ${about}` : ""}`,
-        action: `Read the evidence events (GET /api/v1/events/<id>), find what emits ${type} and fix the cause; if the events are expected, report them with a lower severity.`,
-      },
-      list,
-    );
-  });
+  const errors = events.filter(
+    (e) => (e.severity === "error" || e.severity === "critical") && !CLAIMED_TYPES.has(e.type),
+  );
+  return [...groupBy(errors, (e) => `${e.type}${e.worldline ? `@${e.worldline}` : e.agent ? `@${e.agent}` : ""}`)].map(
+    ([key, list]) => {
+      const type = list[0]!.type;
+      const about = list[0]!.worldline ?? list[0]!.agent;
+      const severity = worst(list.map((e) => asWeakPointSeverity(e.severity)));
+      return weakPoint(
+        {
+          kind: "error-events",
+          subject: `event:${key}`,
+          subsystem: namespaceOf(type),
+          severity,
+          title: `${type} ${severity === "critical" ? "critical events" : "errors"}${about ? ` on ${short(about)}` : ""}`,
+          detail: `${list.length} ${type} event(s) of severity ${severity} in the window${about ? ` about ${about}` : ""}`,
+          action: `Read the evidence events (GET /api/v1/events/<id>), find what emits ${type} and fix the cause; if the events are expected, report them with a lower severity.`,
+        },
+        list,
+      );
+    },
+  );
 }
 
 /** What HALO remembers about a fingerprint when a cycle starts. */
@@ -247,7 +317,10 @@ export interface WeakPointMemory {
  * closed, only if it went away and came back, or if something happened again since (evidence
  * newer than the closing): a rejected task is not re-proposed every cycle for the same old events.
  */
-export function isNewWeakPoint(point: Pick<FoundWeakPoint, "newestEvidenceAt">, memory: WeakPointMemory | undefined): boolean {
+export function isNewWeakPoint(
+  point: Pick<FoundWeakPoint, "newestEvidenceAt">,
+  memory: WeakPointMemory | undefined,
+): boolean {
   if (!memory) return true;
   if (memory.openTaskId !== null) return false;
   if (memory.lastClosedAt === null || !memory.wasActive) return true;
@@ -258,7 +331,11 @@ export function isNewWeakPoint(point: Pick<FoundWeakPoint, "newestEvidenceAt">, 
 export type Trait = Omit<HaloTrait, "meanResolveMs"> & { totalResolveMs: number };
 
 /** A cycle saw the weak point: `failures` is the count of distinct evidence events ever seen for it. */
-export function observeTrait(previous: Trait | undefined, point: FoundWeakPoint, update: { now: number; failures: number; taskCreated: boolean }): Trait {
+export function observeTrait(
+  previous: Trait | undefined,
+  point: FoundWeakPoint,
+  update: { now: number; failures: number; taskCreated: boolean },
+): Trait {
   const reactivated = !previous || !previous.isActive;
   return {
     fingerprint: point.fingerprint,
@@ -280,7 +357,14 @@ export function observeTrait(previous: Trait | undefined, point: FoundWeakPoint,
 
 /** A cycle no longer sees an active weak point: it is resolved, and the time it was active counts as its time to resolve. */
 export function resolveTrait(previous: Trait, now: number): Trait {
-  return { ...previous, isActive: false, resolutions: previous.resolutions + 1, totalResolveMs: previous.totalResolveMs + Math.max(0, now - previous.activeSince), lastResolvedAt: now };
+  return {
+    ...previous,
+    isActive: false,
+    resolutions: previous.resolutions + 1,
+    totalResolveMs: previous.totalResolveMs + Math.max(0, now - previous.activeSince),
+    lastResolvedAt: now,
+  };
 }
 
-export const meanResolveMs = (trait: Pick<Trait, "resolutions" | "totalResolveMs">) => (trait.resolutions ? Math.round(trait.totalResolveMs / trait.resolutions) : null);
+export const meanResolveMs = (trait: Pick<Trait, "resolutions" | "totalResolveMs">) =>
+  trait.resolutions ? Math.round(trait.totalResolveMs / trait.resolutions) : null;

@@ -12,7 +12,8 @@ export function unescapeToken(token: string): string {
 /** The unescaped tokens of a pointer; "" is the whole document. */
 export function parsePointer(pointer: string): string[] {
   if (pointer === "") return [];
-  if (!pointer.startsWith("/")) throw new TypeError(`"${pointer}" is not a JSON Pointer: it must be empty or start with "/"`);
+  if (!pointer.startsWith("/"))
+    throw new TypeError(`"${pointer}" is not a JSON Pointer: it must be empty or start with "/"`);
   return pointer.slice(1).split("/").map(unescapeToken);
 }
 

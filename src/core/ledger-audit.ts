@@ -2,7 +2,14 @@
 // hash links, entry hashes, the Merkle tree, and every authority signature against the authority
 // set in force at that entry (rotations are followed as they appear). The Ledger DO's `verify`,
 // the CLI and the dashboard all use this one auditor.
-import { authoritySet, countingApprovals, isAuthority, isValidApproval, proposalDigest, type AuthoritySet } from "./authority.js";
+import {
+  authoritySet,
+  countingApprovals,
+  isAuthority,
+  isValidApproval,
+  proposalDigest,
+  type AuthoritySet,
+} from "./authority.js";
 import { bytesToHex, GENESIS_PREVIOUS_HASH } from "./hash.js";
 import { DECISION_KINDS, entryHashMatches, entryLeaf, LEDGER_KINDS, type LedgerEntry } from "./ledger-entry.js";
 import type { ApprovalData, DecisionData, GenesisData } from "./ledger-records.js";
@@ -89,8 +96,14 @@ export async function checkDecision(entry: LedgerEntry, set: AuthoritySet): Prom
   const data = entry.data as unknown as DecisionData;
   if (proposalDigest(data.payload) !== data.digest) return "decision digest does not match its payload";
   if (data.payload.kind !== entry.kind) return "decision kind does not match its payload";
-  if (data.when.index !== entry.index || data.when.previousHash !== entry.previousHash || data.when.timestamp !== entry.timestamp) return "WHEN proof does not match the entry";
-  if (data.what.worldline !== data.payload.worldline || data.what.commit !== data.payload.commit) return "WHAT proof does not match the signed payload";
+  if (
+    data.when.index !== entry.index ||
+    data.when.previousHash !== entry.previousHash ||
+    data.when.timestamp !== entry.timestamp
+  )
+    return "WHEN proof does not match the entry";
+  if (data.what.worldline !== data.payload.worldline || data.what.commit !== data.payload.commit)
+    return "WHAT proof does not match the signed payload";
   const counted = await countingApprovals(set, data.digest, data.who.approvals);
   if (counted.length !== data.who.approvals.length) return "a WHO signature is invalid or not by a current authority";
   if (counted.length < set.quorum) return `only ${counted.length} of the ${set.quorum} required authority signatures`;

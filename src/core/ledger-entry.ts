@@ -7,7 +7,15 @@ import { canonicalBytes } from "./canonical-json.js";
 import { hashJson } from "./hash.js";
 import { leafHash } from "./merkle.js";
 
-export const LEDGER_KINDS = ["genesis", "proposal", "approval", "promote", "rollback", "authorities", "anchor"] as const;
+export const LEDGER_KINDS = [
+  "genesis",
+  "proposal",
+  "approval",
+  "promote",
+  "rollback",
+  "authorities",
+  "anchor",
+] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 /** Kinds that change what is canonical and therefore carry quorum signatures and the four proofs. */

@@ -23,7 +23,10 @@ export interface LiveNotification {
 }
 
 /** Server → dashboard frames. */
-export type LiveFrame = { type: "hello"; operator: boolean } | { type: "change"; notification: LiveNotification } | { type: "error"; detail: string };
+export type LiveFrame =
+  | { type: "hello"; operator: boolean }
+  | { type: "change"; notification: LiveNotification }
+  | { type: "error"; detail: string };
 /** Dashboard → server frames: a browser cannot set Authorization on a WebSocket, so the token comes as the first message. */
 export type LiveClientFrame = { type: "auth"; token: string } | { type: "ping" };
 
@@ -47,7 +50,9 @@ export function topicsOfEvent(type: string): LiveTopic[] {
  * (worldline.created / worldline.forked carry the privacy level); anonymous dashboards then learn
  * only that public world lines changed, and otherwise catch up by polling.
  */
-export function notificationOfEvent(event: Pick<Event, "id" | "type" | "worldline" | "agent" | "time" | "data">): LiveNotification {
+export function notificationOfEvent(
+  event: Pick<Event, "id" | "type" | "worldline" | "agent" | "time" | "data">,
+): LiveNotification {
   const privacy = (event.data as { privacy?: unknown }).privacy;
   const isPublic = typeof privacy === "string" && PUBLIC_LEVELS.includes(privacy as Privacy);
   return {
@@ -67,5 +72,11 @@ export function viewFor(notification: LiveNotification, isOperator: boolean): Li
   if (notification.audience !== "public") return null;
   const topics = notification.topics.filter((topic) => !OPERATOR_ONLY_TOPICS.has(topic)); // their data needs the token anyway
   if (topics.length === 0) return null;
-  return { topics, type: notification.type, audience: "public", ...(notification.worldline && { worldline: notification.worldline }), at: notification.at };
+  return {
+    topics,
+    type: notification.type,
+    audience: "public",
+    ...(notification.worldline && { worldline: notification.worldline }),
+    at: notification.at,
+  };
 }

@@ -253,7 +253,11 @@ function assembleWith(plan: ProofPlan, getNode: NodeReader): Uint8Array[] {
 function lookup(getNode: NodeReader, { level, index }: NodeAddress): Uint8Array {
   const hash = getNode(level, index);
   if (!hash || hash.length !== HASH_SIZE) {
-    throw new DomainError(500, "merkle-node-missing", `the Merkle store has no hash for node (level ${level}, index ${index})`);
+    throw new DomainError(
+      500,
+      "merkle-node-missing",
+      `the Merkle store has no hash for node (level ${level}, index ${index})`,
+    );
   }
   return hash;
 }
@@ -270,7 +274,13 @@ function mapReader(nodes: ReadonlyMap<string, Uint8Array>): NodeReader {
  * Take `size` and `root` together from a verified checkpoint: the algorithm only checks the path's
  * shape, and some neighbouring sizes share one (index 0 of 3 and of 4 both climb left, left).
  */
-export function verifyInclusion(leaf: Uint8Array, index: number, size: number, proof: readonly Uint8Array[], root: Uint8Array): boolean {
+export function verifyInclusion(
+  leaf: Uint8Array,
+  index: number,
+  size: number,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
   if (!isSize(index) || !isSize(size) || index >= size) return false;
   if (!isHash(leaf) || !isHash(root) || !proof.every(isHash)) return false;
   let fn = index;
@@ -295,7 +305,13 @@ export function verifyInclusion(leaf: Uint8Array, index: number, size: number, p
  * tree of size `to` with root `toRoot`. Equal sizes need an empty proof and equal roots; from = 0
  * needs an empty proof and the empty-tree root (stricter than transparency-dev, which ignores it).
  */
-export function verifyConsistency(from: number, to: number, fromRoot: Uint8Array, toRoot: Uint8Array, proof: readonly Uint8Array[]): boolean {
+export function verifyConsistency(
+  from: number,
+  to: number,
+  fromRoot: Uint8Array,
+  toRoot: Uint8Array,
+  proof: readonly Uint8Array[],
+): boolean {
   if (!isSize(from) || !isSize(to) || from > to) return false;
   if (!isHash(fromRoot) || !isHash(toRoot) || !proof.every(isHash)) return false;
   if (from === to) return proof.length === 0 && equalBytes(fromRoot, toRoot);
@@ -324,12 +340,24 @@ export function verifyConsistency(from: number, to: number, fromRoot: Uint8Array
 
 // Hex conveniences for JSON surfaces (API responses, the dashboard, the CLI).
 
-export function verifyInclusionHex(leafHex: string, index: number, size: number, proofHex: readonly string[], rootHex: string): boolean {
+export function verifyInclusionHex(
+  leafHex: string,
+  index: number,
+  size: number,
+  proofHex: readonly string[],
+  rootHex: string,
+): boolean {
   const decoded = decodeHashes([leafHex, rootHex, ...proofHex]);
   return decoded !== undefined && verifyInclusion(decoded[0], index, size, decoded.slice(2), decoded[1]);
 }
 
-export function verifyConsistencyHex(from: number, to: number, fromRootHex: string, toRootHex: string, proofHex: readonly string[]): boolean {
+export function verifyConsistencyHex(
+  from: number,
+  to: number,
+  fromRootHex: string,
+  toRootHex: string,
+  proofHex: readonly string[],
+): boolean {
   const decoded = decodeHashes([fromRootHex, toRootHex, ...proofHex]);
   return decoded !== undefined && verifyConsistency(from, to, decoded[0], decoded[1], decoded.slice(2));
 }
@@ -372,7 +400,8 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function assertSize(n: number, field: string): void {
-  if (!isSize(n)) throw new DomainError(400, "invalid-tree-size", { detail: `${field} must be a non-negative safe integer`, field });
+  if (!isSize(n))
+    throw new DomainError(400, "invalid-tree-size", { detail: `${field} must be a non-negative safe integer`, field });
 }
 
 function assertHash(h: Uint8Array, what: string): void {
@@ -382,7 +411,11 @@ function assertHash(h: Uint8Array, what: string): void {
 function assertFrontier(frontier: Frontier): void {
   assertSize(frontier.size, "frontier size");
   if (frontier.hashes.length !== popCount(frontier.size) || !frontier.hashes.every(isHash)) {
-    throw new DomainError(500, "invalid-frontier", `a frontier of size ${frontier.size} holds one ${HASH_SIZE}-byte hash per set bit of its size`);
+    throw new DomainError(
+      500,
+      "invalid-frontier",
+      `a frontier of size ${frontier.size} holds one ${HASH_SIZE}-byte hash per set bit of its size`,
+    );
   }
 }
 

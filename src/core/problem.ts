@@ -61,7 +61,9 @@ export function unwrap<T>(outcome: Outcome<T>): T {
   throw DomainError.from(outcome.problem);
 }
 
-export const notFound = (what: string) => new DomainError(404, "not-found", `${what} does not exist or is not visible to you`);
+export const notFound = (what: string) =>
+  new DomainError(404, "not-found", `${what} does not exist or is not visible to you`);
 
 /** A paging cursor this server did not issue (or no longer honours): start again without it. */
-export const invalidCursor = (detail = "the cursor was not issued by this server; start again without it") => new DomainError(400, "invalid-cursor", detail);
+export const invalidCursor = (detail = "the cursor was not issued by this server; start again without it") =>
+  new DomainError(400, "invalid-cursor", detail);

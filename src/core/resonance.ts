@@ -26,14 +26,24 @@ export interface MemberChoice {
  * The member to send a task to: the best success rate for the task's kind, then the least busy,
  * then the least tried (so ties explore), then the squad's own order. Null when there is nobody.
  */
-export function chooseMember(candidates: readonly string[], records: ReadonlyMap<string, ResonanceRecord>, choice: MemberChoice = {}): string | null {
+export function chooseMember(
+  candidates: readonly string[],
+  records: ReadonlyMap<string, ResonanceRecord>,
+  choice: MemberChoice = {},
+): string | null {
   const unique = [...new Set(candidates)];
   const fresh = unique.filter((agent) => !choice.avoid?.has(agent));
   const pool = fresh.length ? fresh : unique;
   if (pool.length === 0) return null;
   const tried = (agent: string) => (records.get(agent)?.successes ?? 0) + (records.get(agent)?.failures ?? 0);
   const ranked = pool
-    .map((agent, order) => ({ agent, order, rate: successRate(records.get(agent)), load: choice.load?.get(agent) ?? 0, tried: tried(agent) }))
+    .map((agent, order) => ({
+      agent,
+      order,
+      rate: successRate(records.get(agent)),
+      load: choice.load?.get(agent) ?? 0,
+      tried: tried(agent),
+    }))
     .sort((a, b) => b.rate - a.rate || a.load - b.load || a.tried - b.tried || a.order - b.order);
   return ranked[0]!.agent;
 }

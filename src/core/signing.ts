@@ -41,7 +41,11 @@ const publicKeys = new Map<string, Promise<CryptoKey>>();
 const privateKeys = new Map<string, Promise<CryptoKey>>();
 const KEY_CACHE_LIMIT = 1024;
 
-function cached(cache: Map<string, Promise<CryptoKey>>, key: string, load: () => Promise<CryptoKey>): Promise<CryptoKey> {
+function cached(
+  cache: Map<string, Promise<CryptoKey>>,
+  key: string,
+  load: () => Promise<CryptoKey>,
+): Promise<CryptoKey> {
   let hit = cache.get(key);
   if (!hit) {
     if (cache.size >= KEY_CACHE_LIMIT) cache.delete(cache.keys().next().value!);

@@ -34,7 +34,14 @@ const sizeOf = (value: unknown) => (value === undefined ? 0 : JSON.stringify(val
  * Turns `items` into page entries, loading their values group by group and stopping once the JSON
  * passes the budget; `cut` says it stopped before the end.
  */
-async function withinBudget<T, R>(items: T[], hashesOf: (item: T) => Array<string | null>, reader: ObjectReader, build: (item: T, values: Array<Json | undefined>) => R, size: (row: R) => number, budget: number) {
+async function withinBudget<T, R>(
+  items: T[],
+  hashesOf: (item: T) => Array<string | null>,
+  reader: ObjectReader,
+  build: (item: T, values: Array<Json | undefined>) => R,
+  size: (row: R) => number,
+  budget: number,
+) {
   const rows: R[] = [];
   let chars = 0;
   for (let start = 0; start < items.length; start += LOAD_GROUP) {
@@ -54,14 +61,37 @@ async function withinBudget<T, R>(items: T[], hashesOf: (item: T) => Array<strin
   return { rows, cut: false };
 }
 
-export async function pageState(reader: ObjectReader, root: string, after: KeyCursor, limit: number, budget = MAX_PAGE_CHARS): Promise<StatePage> {
-  const [count, { entries, more }] = await Promise.all([countEntities(reader, root), entriesAfter(reader, root, after, limit)]);
-  const { rows, cut } = await withinBudget(entries, ([, hash]) => [hash], reader, ([id], [value]) => [id, value!] as [string, Json], ([id, value]) => id.length + sizeOf(value), budget);
+export async function pageState(
+  reader: ObjectReader,
+  root: string,
+  after: KeyCursor,
+  limit: number,
+  budget = MAX_PAGE_CHARS,
+): Promise<StatePage> {
+  const [count, { entries, more }] = await Promise.all([
+    countEntities(reader, root),
+    entriesAfter(reader, root, after, limit),
+  ]);
+  const { rows, cut } = await withinBudget(
+    entries,
+    ([, hash]) => [hash],
+    reader,
+    ([id], [value]) => [id, value!] as [string, Json],
+    ([id, value]) => id.length + sizeOf(value),
+    budget,
+  );
   const last = rows[rows.length - 1];
   return { count, entities: rows, next: (more || cut) && last ? entityKey(last[0]) : null };
 }
 
-export async function pageDiff(reader: ObjectReader, from: string, to: string, after: KeyCursor, limit: number, budget = MAX_PAGE_CHARS): Promise<DiffPage> {
+export async function pageDiff(
+  reader: ObjectReader,
+  from: string,
+  to: string,
+  after: KeyCursor,
+  limit: number,
+  budget = MAX_PAGE_CHARS,
+): Promise<DiffPage> {
   const { changes, more } = await changesAfter(reader, from, to, after, limit);
   const { rows, cut } = await withinBudget(
     changes,

@@ -57,7 +57,8 @@ interface Built {
 /** Builds the canonical subtree at `depth` for the given entries (any order). */
 function build(reader: ObjectReader, entries: Array<[string, string]>, depth: number): Built {
   if (entries.length === 0) return { hash: null, count: 0 };
-  if (entries.length <= BUCKET) return { hash: store(reader, { leaf: [...entries].sort(byId) }), count: entries.length };
+  if (entries.length <= BUCKET)
+    return { hash: store(reader, { leaf: [...entries].sort(byId) }), count: entries.length };
   const groups: Array<Array<[string, string]>> = Array.from({ length: FANOUT }, () => []);
   for (const entry of entries) groups[nibble(entry[0], depth)]!.push(entry);
   const children = groups.map((group) => build(reader, group, depth + 1).hash);
@@ -93,7 +94,12 @@ export async function findEntity(reader: ObjectReader, root: string, id: string)
   return null;
 }
 
-async function update(reader: ObjectReader, hash: string | null, depth: number, changes: EntityChange[]): Promise<Built> {
+async function update(
+  reader: ObjectReader,
+  hash: string | null,
+  depth: number,
+  changes: EntityChange[],
+): Promise<Built> {
   const node = hash === null ? EMPTY_LEAF : await loadNode(reader, hash);
   if (isLeaf(node)) {
     const entries = new Map(node.leaf);
@@ -144,11 +150,18 @@ export async function countEntities(reader: ObjectReader, root: string): Promise
 }
 
 /** Entity-level differences between two trees: id → [before, after] value hashes (null = absent). */
-export async function diffTrees(reader: ObjectReader, from: string, to: string): Promise<Map<string, [string | null, string | null]>> {
+export async function diffTrees(
+  reader: ObjectReader,
+  from: string,
+  to: string,
+): Promise<Map<string, [string | null, string | null]>> {
   const changes = new Map<string, [string | null, string | null]>();
   async function walk(a: string | null, b: string | null): Promise<void> {
     if (a === b) return;
-    const [left, right] = await Promise.all([a === null ? null : loadNode(reader, a), b === null ? null : loadNode(reader, b)]);
+    const [left, right] = await Promise.all([
+      a === null ? null : loadNode(reader, a),
+      b === null ? null : loadNode(reader, b),
+    ]);
     if (left && right && !isLeaf(left) && !isLeaf(right)) {
       await Promise.all(left.children.map((child, slot) => walk(child, right.children[slot] ?? null)));
       return;
@@ -185,7 +198,12 @@ const byKey = (a: [string, string], b: [string, string]) => {
 const isBefore = (prefix: string, after: KeyCursor) => after !== null && prefix < after.slice(0, prefix.length);
 
 /** Up to `limit` [id, valueHash] in key order after `after`, and whether more follow. */
-export async function entriesAfter(reader: ObjectReader, root: string, after: KeyCursor, limit: number): Promise<{ entries: Array<[string, string]>; more: boolean }> {
+export async function entriesAfter(
+  reader: ObjectReader,
+  root: string,
+  after: KeyCursor,
+  limit: number,
+): Promise<{ entries: Array<[string, string]>; more: boolean }> {
   const found: Array<[string, string]> = [];
   const want = limit + 1; // one more than the page says whether there is a next one
   async function walk(hash: string, prefix: string): Promise<void> {
@@ -197,8 +215,13 @@ export async function entriesAfter(reader: ObjectReader, root: string, after: Ke
       }
       return;
     }
-    const slots = node.children.flatMap((child, slot) => (child && !isBefore(prefix + slot.toString(16), after) ? [[slot, child] as const] : []));
-    void prefetch(reader, slots.map(([, child]) => child));
+    const slots = node.children.flatMap((child, slot) =>
+      child && !isBefore(prefix + slot.toString(16), after) ? [[slot, child] as const] : [],
+    );
+    void prefetch(
+      reader,
+      slots.map(([, child]) => child),
+    );
     for (const [slot, child] of slots) {
       if (found.length >= want) return;
       await walk(child, prefix + slot.toString(16));
@@ -239,7 +262,13 @@ function narrow(side: Opened, slot: number, depth: number): Side {
  * differ, like diffTrees, but in order and stopping at the page, so a page of n changes reads about
  * n/BUCKET leaves of each side however many changes the two commits have between them.
  */
-export async function changesAfter(reader: ObjectReader, from: string, to: string, after: KeyCursor, limit: number): Promise<{ changes: Array<[string, string | null, string | null]>; more: boolean }> {
+export async function changesAfter(
+  reader: ObjectReader,
+  from: string,
+  to: string,
+  after: KeyCursor,
+  limit: number,
+): Promise<{ changes: Array<[string, string | null, string | null]>; more: boolean }> {
   const found: Array<[string, string | null, string | null]> = [];
   const want = limit + 1;
   async function walk(a: Side, b: Side, depth: number, prefix: string): Promise<void> {
@@ -248,7 +277,9 @@ export async function changesAfter(reader: ObjectReader, from: string, to: strin
     if ("entries" in left && "entries" in right) {
       const before = new Map(left.entries);
       const afterMap = new Map(right.entries);
-      const ids = [...new Set([...before.keys(), ...afterMap.keys()])].map((id) => [id, ""] as [string, string]).sort(byKey);
+      const ids = [...new Set([...before.keys(), ...afterMap.keys()])]
+        .map((id) => [id, ""] as [string, string])
+        .sort(byKey);
       for (const [id] of ids) {
         if (found.length >= want) return;
         const [x, y] = [before.get(id) ?? null, afterMap.get(id) ?? null];
@@ -262,7 +293,10 @@ export async function changesAfter(reader: ObjectReader, from: string, to: strin
       const [x, y] = [narrow(left, slot, depth), narrow(right, slot, depth)];
       if (!("hash" in x && "hash" in y && x.hash === y.hash)) slots.push([slot, x, y]);
     }
-    void prefetch(reader, slots.flatMap(([, x, y]) => [x, y].flatMap((side) => ("hash" in side && side.hash !== null ? [side.hash] : []))));
+    void prefetch(
+      reader,
+      slots.flatMap(([, x, y]) => [x, y].flatMap((side) => ("hash" in side && side.hash !== null ? [side.hash] : []))),
+    );
     for (const [slot, x, y] of slots) {
       if (found.length >= want) return;
       await walk(x, y, depth + 1, prefix + slot.toString(16));

@@ -3,7 +3,15 @@
 // compare-and-set on the status it read, so a transition this table allows can still lose a race.
 import { DomainError } from "./problem.js";
 
-export const TASK_STATUSES = ["pending-approval", "approved", "dispatched", "completed", "failed", "rejected", "cancelled"] as const;
+export const TASK_STATUSES = [
+  "pending-approval",
+  "approved",
+  "dispatched",
+  "completed",
+  "failed",
+  "rejected",
+  "cancelled",
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**
@@ -60,6 +68,12 @@ export function taskRetryDelayMs(attempt: number, baseMs: number): number {
 export type AfterFailure = { kind: "retry"; at: number } | { kind: "fail" };
 
 /** What follows failed attempt number `attempts`: a retry after the backoff, or the end. */
-export function afterFailedAttempt(task: { attempts: number; maxAttempts: number }, now: number, baseMs: number): AfterFailure {
-  return task.attempts < task.maxAttempts ? { kind: "retry", at: now + taskRetryDelayMs(task.attempts, baseMs) } : { kind: "fail" };
+export function afterFailedAttempt(
+  task: { attempts: number; maxAttempts: number },
+  now: number,
+  baseMs: number,
+): AfterFailure {
+  return task.attempts < task.maxAttempts
+    ? { kind: "retry", at: now + taskRetryDelayMs(task.attempts, baseMs) }
+    : { kind: "fail" };
 }

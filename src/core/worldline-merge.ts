@@ -23,7 +23,13 @@ const same = (a: Json | undefined, b: Json | undefined) =>
   a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b);
 
 /** Merges one JSON value at `path`; on a conflict `ours`/`theirs` pick that side, `three-way` keeps ours and reports it. */
-export function mergeValue(path: string, base: Json | undefined, ours: Json | undefined, theirs: Json | undefined, strategy: MergeStrategy): ValueMerge {
+export function mergeValue(
+  path: string,
+  base: Json | undefined,
+  ours: Json | undefined,
+  theirs: Json | undefined,
+  strategy: MergeStrategy,
+): ValueMerge {
   if (same(ours, theirs)) return { value: ours, conflicts: [] };
   if (same(ours, base)) return { value: theirs, conflicts: [] };
   if (same(theirs, base)) return { value: ours, conflicts: [] };
@@ -35,7 +41,13 @@ export function mergeValue(path: string, base: Json | undefined, ours: Json | un
       // Stored before `__proto__` was refused on the way in: merging it would drop it silently.
       if (key === FORBIDDEN_KEY) throw forbiddenKey(joinPointer(path, key), "state");
       // Own values only: a side without `constructor` must not read Object.prototype.constructor.
-      const field = mergeValue(joinPointer(path, key), ownValue(baseObject, key), ownValue(ours, key), ownValue(theirs, key), strategy);
+      const field = mergeValue(
+        joinPointer(path, key),
+        ownValue(baseObject, key),
+        ownValue(ours, key),
+        ownValue(theirs, key),
+        strategy,
+      );
       conflicts.push(...field.conflicts);
       if (field.value !== undefined) merged[key] = field.value;
     }

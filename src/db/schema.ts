@@ -17,7 +17,10 @@ export const worldlines = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (table) => [index("worldlines_created").on(table.createdAt, table.id), index("worldlines_status").on(table.status, table.createdAt)],
+  (table) => [
+    index("worldlines_created").on(table.createdAt, table.id),
+    index("worldlines_status").on(table.status, table.createdAt),
+  ],
 );
 
 export const lineage = sqliteTable(
@@ -32,7 +35,11 @@ export const lineage = sqliteTable(
   },
   // One row per edge: a world line's catalog outbox may apply the same edge again after a lost
   // acknowledgement (durable-objects/world-line.ts), and ON CONFLICT DO NOTHING on this key keeps it once.
-  (table) => [index("lineage_to").on(table.toId), index("lineage_from").on(table.fromId), uniqueIndex("lineage_edge").on(table.fromId, table.toId, table.kind, table.commit)],
+  (table) => [
+    index("lineage_to").on(table.toId),
+    index("lineage_from").on(table.fromId),
+    uniqueIndex("lineage_edge").on(table.fromId, table.toId, table.kind, table.commit),
+  ],
 );
 
 /** Immutable content-addressed objects: entity values, tree nodes. Key = SHA3-256 of the canonical body. */
@@ -124,7 +131,10 @@ export const eventFailures = sqliteTable(
     lastFailedAt: integer("last_failed_at").notNull(),
     deadLetteredAt: integer("dead_lettered_at"),
   },
-  (table) => [index("event_failures_last").on(table.lastFailedAt, table.id), index("event_failures_status").on(table.status, table.lastFailedAt)],
+  (table) => [
+    index("event_failures_last").on(table.lastFailedAt, table.id),
+    index("event_failures_status").on(table.status, table.lastFailedAt),
+  ],
 );
 
 /** Entropy-model versions trained by POST /api/v1/arbiter/model/train (seed 001 §5); beats use the latest. */
@@ -182,7 +192,10 @@ export const haloWeakPoints = sqliteTable(
     taskId: text("task_id"),
     isNew: integer("is_new", { mode: "boolean" }).notNull(),
   },
-  (table) => [index("halo_weak_points_cycle").on(table.cycleId), index("halo_weak_points_fingerprint").on(table.fingerprint, table.cycleId)],
+  (table) => [
+    index("halo_weak_points_cycle").on(table.cycleId),
+    index("halo_weak_points_fingerprint").on(table.fingerprint, table.cycleId),
+  ],
 );
 
 /** Every evidence event HALO has counted for a weak point, once: the exact failure count of its traits. */
@@ -216,7 +229,10 @@ export const haloTraits = sqliteTable(
     totalResolveMs: integer("total_resolve_ms").notNull(),
     lastResolvedAt: integer("last_resolved_at"),
   },
-  (table) => [index("halo_traits_seen").on(table.lastSeenAt, table.fingerprint), index("halo_traits_active").on(table.isActive)],
+  (table) => [
+    index("halo_traits_seen").on(table.lastSeenAt, table.fingerprint),
+    index("halo_traits_active").on(table.isActive),
+  ],
 );
 
 export const squads = sqliteTable(
@@ -271,7 +287,9 @@ export const squadTasks = sqliteTable(
     index("squad_tasks_created").on(table.createdAt, table.id),
     index("squad_tasks_status").on(table.status, table.createdAt, table.id),
     index("squad_tasks_fingerprint").on(table.fingerprint, table.createdAt),
-    uniqueIndex("squad_tasks_open_fingerprint").on(table.fingerprint).where(sql`status IN ('pending-approval', 'approved', 'dispatched')`),
+    uniqueIndex("squad_tasks_open_fingerprint")
+      .on(table.fingerprint)
+      .where(sql`status IN ('pending-approval', 'approved', 'dispatched')`),
   ],
 );
 
@@ -290,7 +308,11 @@ export const squadTaskAttempts = sqliteTable(
     outcome: text("outcome").notNull(),
     error: text("error"),
   },
-  (table) => [primaryKey({ columns: [table.taskId, table.attempt] }), index("squad_task_attempts_message").on(table.messageId), index("squad_task_attempts_running").on(table.outcome, table.agent)],
+  (table) => [
+    primaryKey({ columns: [table.taskId, table.attempt] }),
+    index("squad_task_attempts_message").on(table.messageId),
+    index("squad_task_attempts_running").on(table.outcome, table.agent),
+  ],
 );
 
 /** Resonance: per agent and task kind, how its attempts ended; dispatch picks the best member by it. */
@@ -322,7 +344,10 @@ export const spores = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     publishedAt: integer("published_at"),
   },
-  (table) => [uniqueIndex("spores_name_version").on(table.name, table.version), index("spores_created").on(table.createdAt, table.id)],
+  (table) => [
+    uniqueIndex("spores_name_version").on(table.name, table.version),
+    index("spores_created").on(table.createdAt, table.id),
+  ],
 );
 
 /** A spore deployed to one world line; installing it is a commit there, uninstalling reverts it. */
@@ -345,5 +370,9 @@ export const grafts = sqliteTable(
     installedAt: integer("installed_at"),
     uninstalledAt: integer("uninstalled_at"),
   },
-  (table) => [index("grafts_created").on(table.createdAt, table.id), index("grafts_worldline").on(table.worldline, table.createdAt), index("grafts_spore").on(table.sporeId, table.createdAt)],
+  (table) => [
+    index("grafts_created").on(table.createdAt, table.id),
+    index("grafts_worldline").on(table.worldline, table.createdAt),
+    index("grafts_spore").on(table.sporeId, table.createdAt),
+  ],
 );

@@ -8,7 +8,13 @@
 // - any other failure (D1 unavailable, a subscriber throwing) is recorded and retried with
 //   exponential backoff; after `max_retries` (wrangler.toml) the queue moves it to the DLQ.
 import { publishLiveEvents } from "../live/publish.js";
-import { describeError, isPermanent, PermanentEventError, retryDelaySeconds, DEFAULT_RETRY_BASE_SECONDS } from "../core/events.js";
+import {
+  describeError,
+  isPermanent,
+  PermanentEventError,
+  retryDelaySeconds,
+  DEFAULT_RETRY_BASE_SECONDS,
+} from "../core/events.js";
 import { EventStore, type FailureAttempt } from "../adapter/event-store.js";
 import { Event, EventId } from "../schemas/events.js";
 import { emitEvent } from "./producer.js";
@@ -37,7 +43,12 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     const parsed = Event.safeParse(message.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      settled.push(onFailure(message, new PermanentEventError(`not a valid event: /${issue.path.map(String).join("/")}: ${issue.message}`)));
+      settled.push(
+        onFailure(
+          message,
+          new PermanentEventError(`not a valid event: /${issue.path.map(String).join("/")}: ${issue.message}`),
+        ),
+      );
       continue;
     }
     // the same event delivered twice in one batch is stored and routed once
@@ -51,13 +62,20 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   //    so a row D1 refuses cannot sink the others
   let stored = entries;
   try {
-    await store.persist(entries.map((entry) => entry.event), (event) => !needsRouting(event), now);
+    await store.persist(
+      entries.map((entry) => entry.event),
+      (event) => !needsRouting(event),
+      now,
+    );
   } catch (batchError) {
     console.error("events: batch insert failed, storing one by one", describeError(batchError));
-    const results = await Promise.allSettled(entries.map((entry) => store.persist([entry.event], (event) => !needsRouting(event), now)));
+    const results = await Promise.allSettled(
+      entries.map((entry) => store.persist([entry.event], (event) => !needsRouting(event), now)),
+    );
     stored = entries.filter((entry, i) => {
       const result = results[i]!;
-      if (result.status === "rejected") entry.messages.forEach((message) => settled.push(onFailure(message, result.reason)));
+      if (result.status === "rejected")
+        entry.messages.forEach((message) => settled.push(onFailure(message, result.reason)));
       return result.status === "fulfilled";
     });
   }
@@ -87,7 +105,10 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
         }),
     );
     try {
-      await store.markRouted(routedNow.map((entry) => entry.event.id), Date.now());
+      await store.markRouted(
+        routedNow.map((entry) => entry.event.id),
+        Date.now(),
+      );
       done.push(...routedNow);
     } catch (error) {
       // routed but not marked: the retry routes again, and subscribers are idempotent on the id
@@ -97,17 +118,26 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
 
   // 4. ack; events that failed on an earlier attempt are marked recovered
   for (const entry of done) entry.messages.forEach((message) => message.ack());
-  const recovered = done.filter((entry) => entry.messages.some((message) => message.attempts > 1)).map((entry) => entry.event.id);
-  await store.markRecovered(recovered, Date.now()).catch((error) => console.error("events: could not mark recovered", recovered.join(","), describeError(error))); // bookkeeping only
+  const recovered = done
+    .filter((entry) => entry.messages.some((message) => message.attempts > 1))
+    .map((entry) => entry.event.id);
+  await store
+    .markRecovered(recovered, Date.now())
+    .catch((error) => console.error("events: could not mark recovered", recovered.join(","), describeError(error))); // bookkeeping only
   await Promise.all(settled);
   // 5. tell connected dashboards (best effort; they also poll)
-  await publishLiveEvents(env, done.map((entry) => entry.event));
+  await publishLiveEvents(
+    env,
+    done.map((entry) => entry.event),
+  );
 }
 
 /** One failed message: poison goes to the dead letters now, anything else is retried with backoff. */
 async function fail(env: Env, store: EventStore, message: Message<unknown>, error: unknown): Promise<void> {
   const failure = await describeFailure(message, error);
-  console.error(`events: message ${message.id} (${failure.type ?? "no type"}) failed on attempt ${message.attempts}: ${failure.error}`);
+  console.error(
+    `events: message ${message.id} (${failure.type ?? "no type"}) failed on attempt ${message.attempts}: ${failure.error}`,
+  );
   try {
     await store.recordAttempt(failure);
   } catch (recordError) {
@@ -120,7 +150,10 @@ async function fail(env: Env, store: EventStore, message: Message<unknown>, erro
       message.ack();
       return;
     } catch (sendError) {
-      console.error(`events: could not forward ${failure.id} to the dead-letter queue; retrying instead`, describeError(sendError));
+      console.error(
+        `events: could not forward ${failure.id} to the dead-letter queue; retrying instead`,
+        describeError(sendError),
+      );
     }
   }
   message.retry({ delaySeconds: retryDelaySeconds(message.attempts, retryBase(env)) });
@@ -134,11 +167,25 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
       try {
         const failure = await describeFailure(message, null);
         const before = await store.failure(failure.id);
-        const recorded = await store.recordDeadLetter({ ...failure, attempts: 0, error: "no failure was recorded before the message was dead-lettered (the consumer crashed or timed out)", at: Date.now() });
+        const recorded = await store.recordDeadLetter({
+          ...failure,
+          attempts: 0,
+          error: "no failure was recorded before the message was dead-lettered (the consumer crashed or timed out)",
+          at: Date.now(),
+        });
         // The pipeline reports its own failures as an event (seed 003: "errors are emitted as events
         // for monitoring") — except for a dead `events.dead_lettered`, which would loop.
         if (before?.status !== "dead-lettered" && recorded.type !== "events.dead_lettered") {
-          await emitEvent(env, { type: "events.dead_lettered", data: { eventId: recorded.eventId, eventType: recorded.type?.slice(0, 256) ?? null, attempts: recorded.attempts, error: recorded.lastError, queue: EVENTS_QUEUE } });
+          await emitEvent(env, {
+            type: "events.dead_lettered",
+            data: {
+              eventId: recorded.eventId,
+              eventType: recorded.type?.slice(0, 256) ?? null,
+              attempts: recorded.attempts,
+              error: recorded.lastError,
+              queue: EVENTS_QUEUE,
+            },
+          });
         }
         message.ack();
       } catch (error) {
@@ -162,7 +209,15 @@ async function describeFailure(message: Message<unknown>, error: unknown): Promi
   // Without an event id, the payload's hash names the failure: the queue may give the message a
   // new id in the dead-letter queue, but its body stays the same.
   const id = eventId ?? `msg_${(await sha256Hex(payload)).slice(0, 32)}`;
-  return { id, eventId, type: typeof body?.type === "string" ? body.type.slice(0, 256) : null, attempts: message.attempts, error: describeError(error), payload, at: Date.now() };
+  return {
+    id,
+    eventId,
+    type: typeof body?.type === "string" ? body.type.slice(0, 256) : null,
+    attempts: message.attempts,
+    error: describeError(error),
+    payload,
+    at: Date.now(),
+  };
 }
 
 async function sha256Hex(text: string): Promise<string> {
@@ -172,5 +227,7 @@ async function sha256Hex(text: string): Promise<string> {
 
 function retryBase(env: Env): number {
   const configured = Number(env.DM_EVENTS_RETRY_BASE_SECONDS);
-  return env.DM_EVENTS_RETRY_BASE_SECONDS !== undefined && Number.isFinite(configured) && configured >= 0 ? configured : DEFAULT_RETRY_BASE_SECONDS;
+  return env.DM_EVENTS_RETRY_BASE_SECONDS !== undefined && Number.isFinite(configured) && configured >= 0
+    ? configured
+    : DEFAULT_RETRY_BASE_SECONDS;
 }

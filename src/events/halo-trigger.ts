@@ -15,7 +15,15 @@ import type { Event } from "../schemas/events.js";
 export async function triggerHalo(env: Env, event: Event): Promise<void> {
   await drizzle(env.DB)
     .insert(haloTriggers)
-    .values({ eventId: event.id, eventType: event.type, severity: event.severity, worldline: event.worldline ?? null, agent: event.agent ?? null, status: "pending", triggeredAt: Date.now() })
+    .values({
+      eventId: event.id,
+      eventType: event.type,
+      severity: event.severity,
+      worldline: event.worldline ?? null,
+      agent: event.agent ?? null,
+      status: "pending",
+      triggeredAt: Date.now(),
+    })
     .onConflictDoNothing({ target: haloTriggers.eventId });
   // The poke is awaited (a Worker may cancel what it left running once the batch is acked; the
   // Halo object only records the id and sets an alarm), but a failed poke does not fail routing:
@@ -23,5 +31,10 @@ export async function triggerHalo(env: Env, event: Event): Promise<void> {
   // or the cron's within five minutes) finds it. The poke only makes that cycle come now.
   await env.HALO.getByName(HALO_NAME)
     .trigger(event.id)
-    .catch((error: unknown) => console.error(`halo: could not poke the Halo object for ${event.id}; the next cycle will see it`, describeError(error)));
+    .catch((error: unknown) =>
+      console.error(
+        `halo: could not poke the Halo object for ${event.id}; the next cycle will see it`,
+        describeError(error),
+      ),
+    );
 }

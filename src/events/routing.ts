@@ -36,7 +36,9 @@ export const needsRouting = (event: Event) => SUBSCRIBERS.some((subscriber) => s
 
 /** Runs every matching subscriber; the first failure is rethrown after all of them ran. */
 export async function routeEvent(env: Env, event: Event): Promise<void> {
-  const results = await Promise.allSettled(SUBSCRIBERS.filter((subscriber) => subscriber.matches(event)).map((subscriber) => subscriber.handle(env, event)));
+  const results = await Promise.allSettled(
+    SUBSCRIBERS.filter((subscriber) => subscriber.matches(event)).map((subscriber) => subscriber.handle(env, event)),
+  );
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
 }

@@ -2,7 +2,16 @@
 // src/core/halo.ts find the weak points, turn each new one into a `pending-approval` squad task,
 // update Memory DNA, persist the cycle and announce it. Cycles run one at a time inside the Halo
 // Durable Object (durable-objects/halo.ts), which is what callers go through.
-import { findWeakPoints, isNewWeakPoint, observeTrait, resolveTrait, type MeshPeer, type FoundWeakPoint, type Trait, type WeakPointMemory } from "../core/halo.js";
+import {
+  findWeakPoints,
+  isNewWeakPoint,
+  observeTrait,
+  resolveTrait,
+  type MeshPeer,
+  type FoundWeakPoint,
+  type Trait,
+  type WeakPointMemory,
+} from "../core/halo.js";
 import { newId } from "../core/ids.js";
 import { describeError, type SystemEventInput } from "../core/events.js";
 import { DEFAULT_TASK_MAX_ATTEMPTS, DEFAULT_TASK_TIMEOUT_SECONDS, isOpenTask } from "../core/task-lifecycle.js";
@@ -25,7 +34,11 @@ export interface CycleRequest {
 
 export function haloWindowMs(env: Pick<Env, "DM_HALO_WINDOW_SECONDS">): number {
   const seconds = Number(env.DM_HALO_WINDOW_SECONDS);
-  return (env.DM_HALO_WINDOW_SECONDS !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_HALO_WINDOW_SECONDS) * 1000;
+  return (
+    (env.DM_HALO_WINDOW_SECONDS !== undefined && Number.isFinite(seconds) && seconds > 0
+      ? seconds
+      : DEFAULT_HALO_WINDOW_SECONDS) * 1000
+  );
 }
 
 export async function runHaloCycle(env: Env, request: CycleRequest): Promise<HaloCycleDetail> {
@@ -42,7 +55,12 @@ export async function runHaloCycle(env: Env, request: CycleRequest): Promise<Hal
   const cycleId = newId("hc", startedAt);
   const judged = points.map((point) => {
     const memory = memoryOf(traits.get(point.fingerprint), latest.get(point.fingerprint));
-    return { point, id: newId("wp", startedAt), openTaskId: memory?.openTaskId ?? null, isNew: isNewWeakPoint(point, memory) };
+    return {
+      point,
+      id: newId("wp", startedAt),
+      openTaskId: memory?.openTaskId ?? null,
+      isNew: isNewWeakPoint(point, memory),
+    };
   });
   const proposals = judged.filter((j) => j.isNew);
   const inserted = await tasks.insertMany(proposals.map((j) => taskFor(j.point, cycleId, j.id, Date.now())));
@@ -56,29 +74,77 @@ export async function runHaloCycle(env: Env, request: CycleRequest): Promise<Hal
   }
   const createdIds = new Set(created.map((c) => c.id));
   const found: WeakPoint[] = judged.map(({ point, id, openTaskId }) => ({
-    id, fingerprint: point.fingerprint, kind: point.kind, subject: point.subject, subsystem: point.subsystem, severity: point.severity, score: point.score, detail: point.detail, action: point.action,
-    evidence: point.evidence.map((e) => e.id), evidenceCount: point.evidenceCount, taskId: taskOf.has(id) ? taskOf.get(id)! : openTaskId, isNew: createdIds.has(id),
+    id,
+    fingerprint: point.fingerprint,
+    kind: point.kind,
+    subject: point.subject,
+    subsystem: point.subsystem,
+    severity: point.severity,
+    score: point.score,
+    detail: point.detail,
+    action: point.action,
+    evidence: point.evidence.map((e) => e.id),
+    evidenceCount: point.evidenceCount,
+    taskId: taskOf.has(id) ? taskOf.get(id)! : openTaskId,
+    isNew: createdIds.has(id),
   }));
 
   // Memory DNA: every subject seen is observed, every active subject no longer seen is resolved.
   const now = Date.now();
-  const failures = await halo.countEvidence(points.flatMap((point) => point.evidence.map((e) => ({ fingerprint: point.fingerprint, eventId: e.id, time: e.time }))));
+  const failures = await halo.countEvidence(
+    points.flatMap((point) =>
+      point.evidence.map((e) => ({ fingerprint: point.fingerprint, eventId: e.id, time: e.time })),
+    ),
+  );
   const createdFingerprints = new Set(created.map((c) => c.point.fingerprint));
-  const changed: Trait[] = points.map((point) => observeTrait(traits.get(point.fingerprint), point, { now, failures: failures.get(point.fingerprint) ?? 0, taskCreated: createdFingerprints.has(point.fingerprint) }));
+  const changed: Trait[] = points.map((point) =>
+    observeTrait(traits.get(point.fingerprint), point, {
+      now,
+      failures: failures.get(point.fingerprint) ?? 0,
+      taskCreated: createdFingerprints.has(point.fingerprint),
+    }),
+  );
   const seen = new Set(fingerprints);
-  for (const trait of traits.values()) if (trait.isActive && !seen.has(trait.fingerprint)) changed.push(resolveTrait(trait, now));
+  for (const trait of traits.values())
+    if (trait.isActive && !seen.has(trait.fingerprint)) changed.push(resolveTrait(trait, now));
 
   const cycle: HaloCycle = {
-    id: cycleId, trigger: request.trigger, triggerEvents: request.events.slice(0, 100), startedAt, completedAt: now, durationMs: now - startedAt,
-    windowStart, eventsRead: events.length, weakPoints: found.length, tasksCreated: created.length,
+    id: cycleId,
+    trigger: request.trigger,
+    triggerEvents: request.events.slice(0, 100),
+    startedAt,
+    completedAt: now,
+    durationMs: now - startedAt,
+    windowStart,
+    eventsRead: events.length,
+    weakPoints: found.length,
+    tasksCreated: created.length,
   };
   await halo.saveCycle(cycle, found, changed);
 
   const announcements: SystemEventInput[] = [
-    { type: "halo.cycle.completed", data: { cycleId, ...(request.events[0] && { trigger: request.events[0] }), weakPoints: found.length, tasksCreated: created.length, durationMs: cycle.durationMs } },
+    {
+      type: "halo.cycle.completed",
+      data: {
+        cycleId,
+        ...(request.events[0] && { trigger: request.events[0] }),
+        weakPoints: found.length,
+        tasksCreated: created.length,
+        durationMs: cycle.durationMs,
+      },
+    },
     ...created
       .filter(({ point }) => point.severity === "critical")
-      .map(({ point, id }): SystemEventInput => ({ type: "halo.weakpoint.critical", data: { cycleId, weakPoint: id, subsystem: point.subsystem, score: point.score, detail: point.detail.slice(0, 4096) } })),
+      .map(({ point, id }): SystemEventInput => ({
+        type: "halo.weakpoint.critical",
+        data: {
+          cycleId,
+          weakPoint: id,
+          subsystem: point.subsystem,
+          score: point.score,
+          detail: point.detail.slice(0, 4096),
+        },
+      })),
   ];
   await emitEvents(env, announcements);
   return { ...cycle, found };
@@ -87,14 +153,31 @@ export async function runHaloCycle(env: Env, request: CycleRequest): Promise<Hal
 function memoryOf(trait: Trait | undefined, latest: SquadTask | undefined): WeakPointMemory | undefined {
   if (!trait && !latest) return undefined;
   const isOpen = latest !== undefined && isOpenTask(latest.status);
-  return { openTaskId: isOpen ? latest.id : null, lastClosedAt: latest && !isOpen ? (latest.closedAt ?? latest.updatedAt) : null, wasActive: trait?.isActive ?? false };
+  return {
+    openTaskId: isOpen ? latest.id : null,
+    lastClosedAt: latest && !isOpen ? (latest.closedAt ?? latest.updatedAt) : null,
+    wasActive: trait?.isActive ?? false,
+  };
 }
 
 function taskFor(point: FoundWeakPoint, cycleId: string, weakPointId: string, now: number) {
   return {
-    id: newId("task", now), kind: point.kind, title: point.title, description: point.detail, action: point.action, subject: point.subject, fingerprint: point.fingerprint,
-    severity: point.severity, origin: "halo" as const, cycleId, weakPointId, evidence: point.evidence.slice(0, 20).map((e) => e.id), squadId: null,
-    maxAttempts: DEFAULT_TASK_MAX_ATTEMPTS, timeoutMs: DEFAULT_TASK_TIMEOUT_SECONDS * 1000, createdAt: now,
+    id: newId("task", now),
+    kind: point.kind,
+    title: point.title,
+    description: point.detail,
+    action: point.action,
+    subject: point.subject,
+    fingerprint: point.fingerprint,
+    severity: point.severity,
+    origin: "halo" as const,
+    cycleId,
+    weakPointId,
+    evidence: point.evidence.slice(0, 20).map((e) => e.id),
+    squadId: null,
+    maxAttempts: DEFAULT_TASK_MAX_ATTEMPTS,
+    timeoutMs: DEFAULT_TASK_TIMEOUT_SECONDS * 1000,
+    createdAt: now,
   };
 }
 

@@ -27,7 +27,13 @@ export const apiEvents = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const status = c.res.status;
   const key = routeKey(c);
   if (status >= 500) {
-    background(c, emitEvent(c.env, { type: "api.endpoint.failed", data: { reason: "server-error", method: key.method, route: key.route, status, ...(await problemCode(c.res)) } }));
+    background(
+      c,
+      emitEvent(c.env, {
+        type: "api.endpoint.failed",
+        data: { reason: "server-error", method: key.method, route: key.route, status, ...(await problemCode(c.res)) },
+      }),
+    );
   }
   const name = apiRollupName(key);
   const entry = pending.get(name) ?? { key, counts: emptyCounts() };

@@ -26,7 +26,10 @@ export function meshMethodNotAllowed(allow: string): Response {
  * declared Content-Length over the cap is refused with the body left unread; a stream that
  * passes the cap is cancelled there. Either way the caller gets the 413 `{"error": …}` to send.
  */
-export async function readMeshBody(request: Request, limit: number): Promise<{ ok: true; text: string } | { ok: false; response: Response }> {
+export async function readMeshBody(
+  request: Request,
+  limit: number,
+): Promise<{ ok: true; text: string } | { ok: false; response: Response }> {
   const tooLarge = () => ({ ok: false as const, response: meshResponse(meshErrors.bodyTooLarge(limit)) });
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) {

@@ -6,12 +6,20 @@ import type { AppEnv } from "./app-env.js";
 import { errorResponse, validationError } from "./problem.js";
 
 export function apiRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: (result, c) => (result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c)) });
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) =>
+      result.success ? undefined : errorResponse(validationError(result.target, result.error.issues), c),
+  });
 }
 
-export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  body: { required: true, content: { "application/json": { schema } } },
+});
 
 /** The `security` of operations that need `Authorization: Bearer <DM_OPERATOR_TOKEN>`. */
 export const OPERATOR = [{ operatorToken: [] }];

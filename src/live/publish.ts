@@ -21,11 +21,17 @@ export async function publishLive(env: Env, notification: LiveNotification | Liv
   try {
     await stub.publish(notifications);
   } catch (error) {
-    console.error("live: publish failed (dashboards catch up by polling)", error instanceof Error ? error.message : String(error));
+    console.error(
+      "live: publish failed (dashboards catch up by polling)",
+      error instanceof Error ? error.message : String(error),
+    );
   }
 }
 
 /** The hints for stored events: call after persisting them (e.g. in the event consumer). */
-export function publishLiveEvents(env: Env, events: ReadonlyArray<Pick<Event, "id" | "type" | "worldline" | "agent" | "time" | "data">>): Promise<void> {
+export function publishLiveEvents(
+  env: Env,
+  events: ReadonlyArray<Pick<Event, "id" | "type" | "worldline" | "agent" | "time" | "data">>,
+): Promise<void> {
   return publishLive(env, events.map(notificationOfEvent));
 }

@@ -82,22 +82,30 @@ export class AgentStore {
   constructor(private readonly storage: DurableObjectStorage) {}
 
   async load(): Promise<void> {
-    this.hasSchema = this.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'connections'").toArray().length > 0;
+    this.hasSchema =
+      this.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'connections'").toArray()
+        .length > 0;
     const values = await this.storage.get<unknown>(["profile", ...LEGACY_KEYS]);
     this.profile = (values.get("profile") as AgentProfile | undefined) ?? null;
     if (LEGACY_KEYS.some((key) => values.has(key))) await this.migrateLegacy(values);
     if (!this.hasSchema) return;
-    const rows = <T>(query: string) => this.storage.sql.exec<{ body: string } & Record<string, SqlStorageValue>>(query).toArray() as unknown as T[];
+    const rows = <T>(query: string) =>
+      this.storage.sql.exec<{ body: string } & Record<string, SqlStorageValue>>(query).toArray() as unknown as T[];
     for (const row of rows<{ body: string }>("SELECT body FROM connections")) {
       const record = JSON.parse(row.body) as ConnectionRecord;
       this.connections.set(record.agent_id, record);
     }
-    for (const row of rows<{ client: string; expires_at: number; body: string }>("SELECT client, expires_at, body FROM pending ORDER BY expires_at")) {
+    for (const row of rows<{ client: string; expires_at: number; body: string }>(
+      "SELECT client, expires_at, body FROM pending ORDER BY expires_at",
+    )) {
       const request = JSON.parse(row.body) as PendingConnectionRequest;
       this.pending.set(request.request_id, { request, client: row.client, expiresAt: row.expires_at });
     }
-    this.pendingOutbound = rows<{ body: string }>("SELECT body FROM pending_outbound").map((row) => JSON.parse(row.body) as PendingOutbound);
-    for (const row of rows<{ agent_id: string; text: string }>("SELECT agent_id, text FROM impressions")) this.impressions.set(row.agent_id, row.text);
+    this.pendingOutbound = rows<{ body: string }>("SELECT body FROM pending_outbound").map(
+      (row) => JSON.parse(row.body) as PendingOutbound,
+    );
+    for (const row of rows<{ agent_id: string; text: string }>("SELECT agent_id, text FROM impressions"))
+      this.impressions.set(row.agent_id, row.text);
     this.inbox = rows<{ body: string }>("SELECT body FROM inbox ORDER BY seq").map((row) => JSON.parse(row.body));
     this.sent = rows<{ body: string }>("SELECT body FROM sent").map((row) => JSON.parse(row.body));
   }
@@ -106,10 +114,27 @@ export class AgentStore {
   private async migrateLegacy(values: Map<string, unknown>): Promise<void> {
     this.ensureSchema();
     const sql = this.storage.sql;
-    for (const record of Object.values((values.get("connections") as Record<string, ConnectionRecord>) ?? {})) sql.exec("INSERT OR REPLACE INTO connections (agent_id, body) VALUES (?, ?)", record.agent_id, JSON.stringify(record));
-    for (const request of Object.values((values.get("pending") as Record<string, PendingConnectionRequest>) ?? {})) sql.exec("INSERT OR REPLACE INTO pending (request_id, client, expires_at, body) VALUES (?, 'unknown', ?, ?)", request.request_id, Date.now(), JSON.stringify(request));
-    for (const outbound of (values.get("pendingOutbound") as PendingOutbound[]) ?? []) sql.exec("INSERT OR REPLACE INTO pending_outbound (url, body) VALUES (?, ?)", outbound.url, JSON.stringify(outbound));
-    for (const [agentId, text] of Object.entries((values.get("impressions") as Record<string, string>) ?? {})) sql.exec("INSERT OR REPLACE INTO impressions (agent_id, text) VALUES (?, ?)", agentId, text);
+    for (const record of Object.values((values.get("connections") as Record<string, ConnectionRecord>) ?? {}))
+      sql.exec(
+        "INSERT OR REPLACE INTO connections (agent_id, body) VALUES (?, ?)",
+        record.agent_id,
+        JSON.stringify(record),
+      );
+    for (const request of Object.values((values.get("pending") as Record<string, PendingConnectionRequest>) ?? {}))
+      sql.exec(
+        "INSERT OR REPLACE INTO pending (request_id, client, expires_at, body) VALUES (?, 'unknown', ?, ?)",
+        request.request_id,
+        Date.now(),
+        JSON.stringify(request),
+      );
+    for (const outbound of (values.get("pendingOutbound") as PendingOutbound[]) ?? [])
+      sql.exec(
+        "INSERT OR REPLACE INTO pending_outbound (url, body) VALUES (?, ?)",
+        outbound.url,
+        JSON.stringify(outbound),
+      );
+    for (const [agentId, text] of Object.entries((values.get("impressions") as Record<string, string>) ?? {}))
+      sql.exec("INSERT OR REPLACE INTO impressions (agent_id, text) VALUES (?, ?)", agentId, text);
     await this.storage.delete([...LEGACY_KEYS]);
   }
 
@@ -128,7 +153,11 @@ export class AgentStore {
   // ---- connections ----------------------------------------------------------------------
 
   putConnection(record: ConnectionRecord): void {
-    this.ensureSchema().exec("INSERT OR REPLACE INTO connections (agent_id, body) VALUES (?, ?)", record.agent_id, JSON.stringify(record));
+    this.ensureSchema().exec(
+      "INSERT OR REPLACE INTO connections (agent_id, body) VALUES (?, ?)",
+      record.agent_id,
+      JSON.stringify(record),
+    );
     this.connections.set(record.agent_id, record);
   }
 
@@ -147,7 +176,13 @@ export class AgentStore {
 
   putPending(stored: StoredPendingRequest): void {
     const { request } = stored;
-    this.ensureSchema().exec("INSERT OR REPLACE INTO pending (request_id, client, expires_at, body) VALUES (?, ?, ?, ?)", request.request_id, stored.client, stored.expiresAt, JSON.stringify(request));
+    this.ensureSchema().exec(
+      "INSERT OR REPLACE INTO pending (request_id, client, expires_at, body) VALUES (?, ?, ?, ?)",
+      request.request_id,
+      stored.client,
+      stored.expiresAt,
+      JSON.stringify(request),
+    );
     this.pending.set(request.request_id, stored);
   }
 
@@ -173,8 +208,10 @@ export class AgentStore {
   setPendingOutbound(list: readonly PendingOutbound[]): void {
     const sql = this.ensureSchema();
     const keep = new Set(list.map((p) => p.url));
-    for (const old of this.pendingOutbound) if (!keep.has(old.url)) sql.exec("DELETE FROM pending_outbound WHERE url = ?", old.url);
-    for (const entry of list) sql.exec("INSERT OR REPLACE INTO pending_outbound (url, body) VALUES (?, ?)", entry.url, JSON.stringify(entry));
+    for (const old of this.pendingOutbound)
+      if (!keep.has(old.url)) sql.exec("DELETE FROM pending_outbound WHERE url = ?", old.url);
+    for (const entry of list)
+      sql.exec("INSERT OR REPLACE INTO pending_outbound (url, body) VALUES (?, ?)", entry.url, JSON.stringify(entry));
     this.pendingOutbound = list;
   }
 
@@ -203,7 +240,13 @@ export class AgentStore {
   addToInbox(message: InboxMessage): void {
     const sql = this.ensureSchema();
     const seq = sql.exec<{ n: number | null }>("SELECT max(seq) AS n FROM inbox").one().n ?? 0;
-    sql.exec("INSERT OR REPLACE INTO inbox (message_id, received_at, seq, body) VALUES (?, ?, ?, ?)", message.message_id, message.received_at, seq + 1, JSON.stringify(message));
+    sql.exec(
+      "INSERT OR REPLACE INTO inbox (message_id, received_at, seq, body) VALUES (?, ?, ?, ?)",
+      message.message_id,
+      message.received_at,
+      seq + 1,
+      JSON.stringify(message),
+    );
     this.inbox = [...this.inbox.filter((m) => m.message_id !== message.message_id), message];
   }
 
@@ -211,14 +254,21 @@ export class AgentStore {
     const sql = this.ensureSchema();
     sql.exec("INSERT OR REPLACE INTO sent (message_id, body) VALUES (?, ?)", record.message_id, JSON.stringify(record));
     for (const old of evicted) sql.exec("DELETE FROM sent WHERE message_id = ?", old.message_id);
-    this.sent = [...this.sent.filter((r) => r.message_id !== record.message_id && !evicted.some((e) => e.message_id === r.message_id)), record];
+    this.sent = [
+      ...this.sent.filter(
+        (r) => r.message_id !== record.message_id && !evicted.some((e) => e.message_id === r.message_id),
+      ),
+      record,
+    ];
   }
 
   // ---- replay cache (§6.5) --------------------------------------------------------------
 
   replaySeenAt(messageId: string): number | undefined {
     if (!this.hasSchema) return undefined;
-    return this.storage.sql.exec<{ seen_at: number }>("SELECT seen_at FROM replay WHERE message_id = ?", messageId).toArray()[0]?.seen_at;
+    return this.storage.sql
+      .exec<{ seen_at: number }>("SELECT seen_at FROM replay WHERE message_id = ?", messageId)
+      .toArray()[0]?.seen_at;
   }
 
   /**
@@ -230,7 +280,10 @@ export class AgentStore {
     const sql = this.ensureSchema();
     sql.exec("INSERT OR REPLACE INTO replay (message_id, seen_at) VALUES (?, ?)", messageId, now);
     sql.exec("DELETE FROM replay WHERE seen_at < ?", now - REPLAY_WINDOW_SECONDS * 1000);
-    sql.exec("DELETE FROM replay WHERE message_id IN (SELECT message_id FROM replay ORDER BY seen_at DESC LIMIT -1 OFFSET ?)", REPLAY_CACHE_CAPACITY);
+    sql.exec(
+      "DELETE FROM replay WHERE message_id IN (SELECT message_id FROM replay ORDER BY seen_at DESC LIMIT -1 OFFSET ?)",
+      REPLAY_CACHE_CAPACITY,
+    );
   }
 
   replayCacheSize(): number {

@@ -28,7 +28,8 @@ export function agentPublicUrl(env: Env, name: string): string {
 export function fetchPolicy(env: Env): FetchPolicy {
   const ownPublicUrl = publicOrigin(env);
   const setting = env.DM_PRIVATE_PEERS;
-  const allowPrivate = setting === "allow" ? true : setting === "refuse" ? false : isRefusedHost(new URL(ownPublicUrl).hostname);
+  const allowPrivate =
+    setting === "allow" ? true : setting === "refuse" ? false : isRefusedHost(new URL(ownPublicUrl).hostname);
   return { ownPublicUrl, allowPrivate };
 }
 
@@ -38,7 +39,11 @@ export const AGENT_PATH = /^\/agents\/([a-z0-9][a-z0-9-]{0,62})(\/.*)?$/;
 export type MeshCall = { ok: true; status: number; body: unknown } | { ok: false; error: string };
 
 /** One mesh call: the status and parsed JSON body, or a transport failure (refused URL, connect error, timeout, non-JSON). */
-export async function meshCall(env: Env, url: string, init: { method: "GET" | "POST"; body?: unknown; timeoutMs: number }): Promise<MeshCall> {
+export async function meshCall(
+  env: Env,
+  url: string,
+  init: { method: "GET" | "POST"; body?: unknown; timeoutMs: number },
+): Promise<MeshCall> {
   const verdict = checkFetchTarget(url, fetchPolicy(env)); // our own origin passes: it is dispatched in-process
   if (!verdict.isAllowed) return { ok: false, error: verdict.error };
   const request = new Request(url, {
@@ -84,5 +89,8 @@ function dispatch(env: Env, request: Request): Promise<Response> {
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout>;
-  return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    work,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -5,7 +5,31 @@ import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
-import { AgentIdentity, AgentName, AskImpression, AskImpressionResult, ConnectionAction, ConnectionList, ConnectionResult, CreateAgent, DropResult, ExpireResult, ImpressionSetResult, InboxList, PendingRequestList, RateLimitResult, Respond, RespondResult, SendMessage, SendResult, SentList, SetImpression, SetRateLimit, SetStatus, StatusResult } from "../schemas/agents.js";
+import {
+  AgentIdentity,
+  AgentName,
+  AskImpression,
+  AskImpressionResult,
+  ConnectionAction,
+  ConnectionList,
+  ConnectionResult,
+  CreateAgent,
+  DropResult,
+  ExpireResult,
+  ImpressionSetResult,
+  InboxList,
+  PendingRequestList,
+  RateLimitResult,
+  Respond,
+  RespondResult,
+  SendMessage,
+  SendResult,
+  SentList,
+  SetImpression,
+  SetRateLimit,
+  SetStatus,
+  StatusResult,
+} from "../schemas/agents.js";
 import { ImpressionReply } from "../schemas/mesh.js";
 import { InboxMessage, SentMessage } from "../schemas/mesh-state.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
@@ -17,11 +41,31 @@ const NameParam = z.object({ name: z.string().max(64) });
 const MessageParam = NameParam.extend({ messageId: z.string().max(256) });
 const AgentParam = NameParam.extend({ agentId: z.string().max(128) });
 
-type AgentRpc = Pick<Agent, "create" | "info" | "connection" | "listConnections" | "listPending" | "send" | "respond" | "expire" | "inbox" | "dropInbox" | "sent" | "impression" | "setImpression" | "askImpression" | "setRateLimit" | "setStatus" | "ensureHubAgent">;
+type AgentRpc = Pick<
+  Agent,
+  | "create"
+  | "info"
+  | "connection"
+  | "listConnections"
+  | "listPending"
+  | "send"
+  | "respond"
+  | "expire"
+  | "inbox"
+  | "dropInbox"
+  | "sent"
+  | "impression"
+  | "setImpression"
+  | "askImpression"
+  | "setRateLimit"
+  | "setStatus"
+  | "ensureHubAgent"
+>;
 
 /** The Agent DO for a name; a name that cannot exist is a 404. */
 export async function agentStub(env: Env, name: string): Promise<AgentRpc> {
-  if (!AgentName.safeParse(name).success) throw new DomainError(404, "not-found", `agent "${name.slice(0, 64)}" does not exist`);
+  if (!AgentName.safeParse(name).success)
+    throw new DomainError(404, "not-found", `agent "${name.slice(0, 64)}" does not exist`);
   const stub = env.AGENT.get(env.AGENT.idFromName(name)) as unknown as AgentRpc;
   if (name === HUB_AGENT) await ensureHub(env, stub);
   return stub;
@@ -31,7 +75,12 @@ export async function agentStub(env: Env, name: string): Promise<AgentRpc> {
 async function ensureHub(env: Env, stub: AgentRpc): Promise<void> {
   if (!(await stub.ensureHubAgent())) return;
   const identity = unwrap(await stub.info());
-  await directoryStub(env).registerHostedAgent({ name: HUB_AGENT, agent_id: identity.agent_id, url: identity.url, created_at: 0 });
+  await directoryStub(env).registerHostedAgent({
+    name: HUB_AGENT,
+    agent_id: identity.agent_id,
+    url: identity.url,
+    created_at: 0,
+  });
 }
 
 export const agentRoutes = apiRouter();
@@ -40,21 +89,74 @@ agentRoutes.use("/agents/*", requireOperator("agents"));
 agentRoutes.use("/agents", requireOperator("agents"));
 
 /** An operator route; `response` is the 200 body (the §17 tool's result). */
-const route = <M extends "get" | "post" | "put" | "delete", P extends string, R extends NonNullable<RouteConfig["request"]>, S extends z.ZodType>(method: M, path: P, summary: string, extra: { request: R; response: S }) =>
-  createRoute({ method, path, tags: ["agents"], summary, security: OPERATOR, request: extra.request, responses: { 200: jsonContent(extra.response, "the result"), ...problemResponses(400, 401, 403, 404, 409, 422, 502) } });
+const route = <
+  M extends "get" | "post" | "put" | "delete",
+  P extends string,
+  R extends NonNullable<RouteConfig["request"]>,
+  S extends z.ZodType,
+>(
+  method: M,
+  path: P,
+  summary: string,
+  extra: { request: R; response: S },
+) =>
+  createRoute({
+    method,
+    path,
+    tags: ["agents"],
+    summary,
+    security: OPERATOR,
+    request: extra.request,
+    responses: {
+      200: jsonContent(extra.response, "the result"),
+      ...problemResponses(400, 401, 403, 404, 409, 422, 502),
+    },
+  });
 
 agentRoutes.openapi(
-  createRoute({ method: "post", path: "/agents", tags: ["agents"], summary: "Create a hosted agent with a fresh Ed25519 passport", security: OPERATOR, request: jsonBody(CreateAgent), responses: { 201: jsonContent(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) } }),
+  createRoute({
+    method: "post",
+    path: "/agents",
+    tags: ["agents"],
+    summary: "Create a hosted agent with a fresh Ed25519 passport",
+    security: OPERATOR,
+    request: jsonBody(CreateAgent),
+    responses: { 201: jsonContent(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) },
+  }),
   async (c) => {
     const input = c.req.valid("json");
-    const identity = unwrap(await (await agentStub(c.env, input.name)).create({ name: input.name, bio: input.bio, displayName: input.display_name }));
-    await directoryStub(c.env).registerHostedAgent({ name: input.name, agent_id: identity.agent_id, url: identity.url, created_at: Date.now() });
+    const identity = unwrap(
+      await (
+        await agentStub(c.env, input.name)
+      ).create({ name: input.name, bio: input.bio, displayName: input.display_name }),
+    );
+    await directoryStub(c.env).registerHostedAgent({
+      name: input.name,
+      agent_id: identity.agent_id,
+      url: identity.url,
+      created_at: Date.now(),
+    });
     return c.json(identity, 201, { location: `/api/v1/agents/${input.name}` });
   },
 );
 
 agentRoutes.openapi(
-  createRoute({ method: "get", path: "/agents", tags: ["agents"], summary: "Hosted agents", security: OPERATOR, responses: { 200: jsonContent(z.object({ items: z.array(z.object({ name: z.string(), agent_id: z.string(), url: z.string(), created_at: z.number() })) }), "the agents"), ...problemResponses(401) } }),
+  createRoute({
+    method: "get",
+    path: "/agents",
+    tags: ["agents"],
+    summary: "Hosted agents",
+    security: OPERATOR,
+    responses: {
+      200: jsonContent(
+        z.object({
+          items: z.array(z.object({ name: z.string(), agent_id: z.string(), url: z.string(), created_at: z.number() })),
+        }),
+        "the agents",
+      ),
+      ...problemResponses(401),
+    },
+  }),
   async (c) => {
     await agentStub(c.env, HUB_AGENT);
     return c.json({ items: await directoryStub(c.env).hostedAgents() }, 200);
@@ -62,67 +164,170 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({ method: "get", path: "/agents/{name}", tags: ["agents"], summary: "Identity and status (agent_id, url, counts)", security: OPERATOR, request: { params: NameParam }, responses: { 200: jsonContent(AgentIdentity, "the agent"), ...problemResponses(401, 404) } }),
+  createRoute({
+    method: "get",
+    path: "/agents/{name}",
+    tags: ["agents"],
+    summary: "Identity and status (agent_id, url, counts)",
+    security: OPERATOR,
+    request: { params: NameParam },
+    responses: { 200: jsonContent(AgentIdentity, "the agent"), ...problemResponses(401, 404) },
+  }),
   async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).info()), 200),
 );
 
-agentRoutes.openapi(route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", { request: { params: NameParam, ...jsonBody(ConnectionAction) }, response: ConnectionResult }), async (c) =>
-  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
+agentRoutes.openapi(
+  route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", {
+    request: { params: NameParam, ...jsonBody(ConnectionAction) },
+    response: ConnectionResult,
+  }),
+  async (c) =>
+    c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
 );
-agentRoutes.openapi(route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", { request: { params: NameParam }, response: ConnectionList }), async (c) =>
-  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listConnections()), 200),
+agentRoutes.openapi(
+  route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", {
+    request: { params: NameParam },
+    response: ConnectionList,
+  }),
+  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listConnections()), 200),
 );
-agentRoutes.openapi(route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", { request: { params: NameParam }, response: PendingRequestList }), async (c) =>
-  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listPending()), 200),
+agentRoutes.openapi(
+  route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", {
+    request: { params: NameParam },
+    response: PendingRequestList,
+  }),
+  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listPending()), 200),
 );
-agentRoutes.openapi(route("post", "/agents/{name}/messages", "Send a signed message, or forward / fork a held one (darkmatter_send_message)", { request: { params: NameParam, ...jsonBody(SendMessage) }, response: SendResult }), async (c) =>
-  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).send(c.req.valid("json"))), 200),
+agentRoutes.openapi(
+  route(
+    "post",
+    "/agents/{name}/messages",
+    "Send a signed message, or forward / fork a held one (darkmatter_send_message)",
+    { request: { params: NameParam, ...jsonBody(SendMessage) }, response: SendResult },
+  ),
+  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).send(c.req.valid("json"))), 200),
 );
-agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", { request: { params: MessageParam, ...jsonBody(Respond) }, response: RespondResult }), async (c) => {
-  const { name, messageId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).respond(messageId, c.req.valid("json").response)), 200);
-});
-agentRoutes.openapi(route("post", "/agents/{name}/messages/{messageId}/expire", "Expire a message this agent sent", { request: { params: MessageParam }, response: ExpireResult }), async (c) => {
-  const { name, messageId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).expire(messageId)), 200);
-});
-agentRoutes.openapi(route("get", "/agents/{name}/inbox", "Held messages (purged after one hour)", { request: { params: NameParam }, response: InboxList }), async (c) =>
-  c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).inbox()) as InboxMessage[] }, 200), // without an id: the list
+agentRoutes.openapi(
+  route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", {
+    request: { params: MessageParam, ...jsonBody(Respond) },
+    response: RespondResult,
+  }),
+  async (c) => {
+    const { name, messageId } = c.req.valid("param");
+    return c.json(unwrap(await (await agentStub(c.env, name)).respond(messageId, c.req.valid("json").response)), 200);
+  },
 );
-agentRoutes.openapi(route("get", "/agents/{name}/inbox/{messageId}", "One held message, full content", { request: { params: MessageParam }, response: InboxMessage }), async (c) => {
-  const { name, messageId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).inbox(messageId)) as InboxMessage, 200);
-});
-agentRoutes.openapi(route("delete", "/agents/{name}/inbox", "Drop every held message (the router's drop action)", { request: { params: NameParam }, response: DropResult }), async (c) =>
-  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).dropInbox()), 200),
+agentRoutes.openapi(
+  route("post", "/agents/{name}/messages/{messageId}/expire", "Expire a message this agent sent", {
+    request: { params: MessageParam },
+    response: ExpireResult,
+  }),
+  async (c) => {
+    const { name, messageId } = c.req.valid("param");
+    return c.json(unwrap(await (await agentStub(c.env, name)).expire(messageId)), 200);
+  },
 );
-agentRoutes.openapi(route("delete", "/agents/{name}/inbox/{messageId}", "Drop one held message without answering it", { request: { params: MessageParam }, response: DropResult }), async (c) => {
-  const { name, messageId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).dropInbox(messageId)), 200);
-});
-agentRoutes.openapi(route("get", "/agents/{name}/sent", "Sent messages, newest first (100 kept)", { request: { params: NameParam }, response: SentList }), async (c) =>
-  c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).sent()) as SentMessage[] }, 200), // without an id: the list
+agentRoutes.openapi(
+  route("get", "/agents/{name}/inbox", "Held messages (purged after one hour)", {
+    request: { params: NameParam },
+    response: InboxList,
+  }),
+  async (c) =>
+    c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).inbox()) as InboxMessage[] }, 200), // without an id: the list
 );
-agentRoutes.openapi(route("get", "/agents/{name}/sent/{messageId}", "One sent message with its webhook updates and response", { request: { params: MessageParam }, response: SentMessage }), async (c) => {
-  const { name, messageId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).sent(messageId)) as SentMessage, 200);
-});
-agentRoutes.openapi(route("put", "/agents/{name}/impressions/{agentId}", "Set (or with \"\" delete) this agent's impression of another", { request: { params: AgentParam, ...jsonBody(SetImpression) }, response: ImpressionSetResult }), async (c) => {
-  const { name, agentId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).setImpression(agentId, c.req.valid("json").impression)), 200);
-});
-agentRoutes.openapi(route("get", "/agents/{name}/impressions/{agentId}", "This agent's impression of another", { request: { params: AgentParam }, response: ImpressionReply }), async (c) => {
-  const { name, agentId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId)), 200);
-});
-agentRoutes.openapi(route("post", "/agents/{name}/impressions/{agentId}/ask", "Ask a connected peer for its impression of an agent", { request: { params: AgentParam, ...jsonBody(AskImpression) }, response: AskImpressionResult }), async (c) => {
-  const { name, agentId } = c.req.valid("param");
-  return c.json(unwrap(await (await agentStub(c.env, name)).askImpression(agentId, c.req.valid("json").peer)), 200);
-});
-agentRoutes.openapi(route("put", "/agents/{name}/rate-limits", "Set the global or one connection's rate limit", { request: { params: NameParam, ...jsonBody(SetRateLimit) }, response: RateLimitResult }), async (c) =>
-  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setRateLimit(c.req.valid("json"))), 200),
+agentRoutes.openapi(
+  route("get", "/agents/{name}/inbox/{messageId}", "One held message, full content", {
+    request: { params: MessageParam },
+    response: InboxMessage,
+  }),
+  async (c) => {
+    const { name, messageId } = c.req.valid("param");
+    return c.json(unwrap(await (await agentStub(c.env, name)).inbox(messageId)) as InboxMessage, 200);
+  },
 );
-agentRoutes.openapi(route("put", "/agents/{name}/status", "Activate or deactivate (inactive agents answer 503 to messages and requests)", { request: { params: NameParam, ...jsonBody(SetStatus) }, response: StatusResult }), async (c) =>
-  c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setStatus(c.req.valid("json"))), 200),
+agentRoutes.openapi(
+  route("delete", "/agents/{name}/inbox", "Drop every held message (the router's drop action)", {
+    request: { params: NameParam },
+    response: DropResult,
+  }),
+  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).dropInbox()), 200),
 );
-
+agentRoutes.openapi(
+  route("delete", "/agents/{name}/inbox/{messageId}", "Drop one held message without answering it", {
+    request: { params: MessageParam },
+    response: DropResult,
+  }),
+  async (c) => {
+    const { name, messageId } = c.req.valid("param");
+    return c.json(unwrap(await (await agentStub(c.env, name)).dropInbox(messageId)), 200);
+  },
+);
+agentRoutes.openapi(
+  route("get", "/agents/{name}/sent", "Sent messages, newest first (100 kept)", {
+    request: { params: NameParam },
+    response: SentList,
+  }),
+  async (c) =>
+    c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).sent()) as SentMessage[] }, 200), // without an id: the list
+);
+agentRoutes.openapi(
+  route("get", "/agents/{name}/sent/{messageId}", "One sent message with its webhook updates and response", {
+    request: { params: MessageParam },
+    response: SentMessage,
+  }),
+  async (c) => {
+    const { name, messageId } = c.req.valid("param");
+    return c.json(unwrap(await (await agentStub(c.env, name)).sent(messageId)) as SentMessage, 200);
+  },
+);
+agentRoutes.openapi(
+  route("put", "/agents/{name}/impressions/{agentId}", 'Set (or with "" delete) this agent\'s impression of another', {
+    request: { params: AgentParam, ...jsonBody(SetImpression) },
+    response: ImpressionSetResult,
+  }),
+  async (c) => {
+    const { name, agentId } = c.req.valid("param");
+    return c.json(
+      unwrap(await (await agentStub(c.env, name)).setImpression(agentId, c.req.valid("json").impression)),
+      200,
+    );
+  },
+);
+agentRoutes.openapi(
+  route("get", "/agents/{name}/impressions/{agentId}", "This agent's impression of another", {
+    request: { params: AgentParam },
+    response: ImpressionReply,
+  }),
+  async (c) => {
+    const { name, agentId } = c.req.valid("param");
+    return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId)), 200);
+  },
+);
+agentRoutes.openapi(
+  route("post", "/agents/{name}/impressions/{agentId}/ask", "Ask a connected peer for its impression of an agent", {
+    request: { params: AgentParam, ...jsonBody(AskImpression) },
+    response: AskImpressionResult,
+  }),
+  async (c) => {
+    const { name, agentId } = c.req.valid("param");
+    return c.json(unwrap(await (await agentStub(c.env, name)).askImpression(agentId, c.req.valid("json").peer)), 200);
+  },
+);
+agentRoutes.openapi(
+  route("put", "/agents/{name}/rate-limits", "Set the global or one connection's rate limit", {
+    request: { params: NameParam, ...jsonBody(SetRateLimit) },
+    response: RateLimitResult,
+  }),
+  async (c) =>
+    c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setRateLimit(c.req.valid("json"))), 200),
+);
+agentRoutes.openapi(
+  route(
+    "put",
+    "/agents/{name}/status",
+    "Activate or deactivate (inactive agents answer 503 to messages and requests)",
+    { request: { params: NameParam, ...jsonBody(SetStatus) }, response: StatusResult },
+  ),
+  async (c) =>
+    c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setStatus(c.req.valid("json"))), 200),
+);

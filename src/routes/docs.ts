@@ -16,26 +16,52 @@ interface Document {
   components?: { schemas?: Record<string, Schema> };
 }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
+const escape = (text: string) =>
+  text.replace(/[&<>"]/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[ch]!);
 const schemaText = (schema: Schema | undefined) => escape(JSON.stringify(schema ?? {}, null, 2));
 
 export function renderApiDocs(doc: Document): string {
   const sections: string[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(methods)) {
-      const params = (op.parameters ?? []).map((p) => `<li><code>${escape(p.name)}</code> (${p.in}${p.required ? ", required" : ""}) <code>${escape(JSON.stringify(p.schema ?? {}))}</code></li>`).join("");
+      const params = (op.parameters ?? [])
+        .map(
+          (p) =>
+            `<li><code>${escape(p.name)}</code> (${p.in}${p.required ? ", required" : ""}) <code>${escape(JSON.stringify(p.schema ?? {}))}</code></li>`,
+        )
+        .join("");
       const body = op.requestBody
-        ? Object.entries(op.requestBody.content).map(([type, media]) => `<details><summary>body <code>${escape(type)}</code></summary><pre>${schemaText(media.schema)}</pre></details>`).join("")
+        ? Object.entries(op.requestBody.content)
+            .map(
+              ([type, media]) =>
+                `<details><summary>body <code>${escape(type)}</code></summary><pre>${schemaText(media.schema)}</pre></details>`,
+            )
+            .join("")
         : "";
       const responses = Object.entries(op.responses)
-        .map(([status, r]) => `<li><b>${status}</b> ${escape(r.description)}${r.content ? Object.entries(r.content).map(([type, m]) => `<details><summary><code>${escape(type)}</code></summary><pre>${schemaText(m.schema)}</pre></details>`).join("") : ""}</li>`)
+        .map(
+          ([status, r]) =>
+            `<li><b>${status}</b> ${escape(r.description)}${
+              r.content
+                ? Object.entries(r.content)
+                    .map(
+                      ([type, m]) =>
+                        `<details><summary><code>${escape(type)}</code></summary><pre>${schemaText(m.schema)}</pre></details>`,
+                    )
+                    .join("")
+                : ""
+            }</li>`,
+        )
         .join("");
       sections.push(`<section id="${escape(method + path)}"><h3><span class="m ${method}">${method.toUpperCase()}</span> <code>${escape(path)}</code>${op.security?.length ? ' <span class="lock" title="operator token">🔒 operator</span>' : ""}</h3>
 <p>${escape(op.summary ?? "")}</p>${op.description ? `<p>${escape(op.description)}</p>` : ""}${params ? `<ul>${params}</ul>` : ""}${body}<ul>${responses}</ul></section>`);
     }
   }
   const schemas = Object.entries(doc.components?.schemas ?? {})
-    .map(([name, schema]) => `<details id="schema-${escape(name)}"><summary><code>${escape(name)}</code></summary><pre>${schemaText(schema)}</pre></details>`)
+    .map(
+      ([name, schema]) =>
+        `<details id="schema-${escape(name)}"><summary><code>${escape(name)}</code></summary><pre>${schemaText(schema)}</pre></details>`,
+    )
     .join("");
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)} API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

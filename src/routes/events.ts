@@ -8,7 +8,17 @@ import { DomainError } from "../core/problem.js";
 import { EventStore } from "../adapter/event-store.js";
 import { Page, problemResponses } from "../schemas/common.js";
 import {
-  EVENT_DATA, EventBatchInput, EventFailure, EventId, EventInput, EventQueued, EventsQueued, ListEventsQuery, ListFailuresQuery, StoredEvent, SYSTEM_EVENT_TYPES,
+  EVENT_DATA,
+  EventBatchInput,
+  EventFailure,
+  EventId,
+  EventInput,
+  EventQueued,
+  EventsQueued,
+  ListEventsQuery,
+  ListFailuresQuery,
+  StoredEvent,
+  SYSTEM_EVENT_TYPES,
   type Event,
 } from "../schemas/events.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
@@ -27,24 +37,40 @@ eventRoutes.use("/events/*", operatorOnly);
 // member matched"; validating against the shape the client evidently meant names the field.
 eventRoutes.openAPIRegistry.register("EventInput", EventInput);
 eventRoutes.openAPIRegistry.register("EventBatchInput", EventBatchInput);
-for (const type of SYSTEM_EVENT_TYPES) eventRoutes.openAPIRegistry.register(EVENT_DATA[type].meta()!.id as string, EVENT_DATA[type]);
+for (const type of SYSTEM_EVENT_TYPES)
+  eventRoutes.openAPIRegistry.register(EVENT_DATA[type].meta()!.id as string, EVENT_DATA[type]);
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 eventRoutes.openapi(
   createRoute({
-    method: "post", path: "/events", tags: ["events"], summary: "Report events (queued; 202)", security: OPERATOR,
+    method: "post",
+    path: "/events",
+    tags: ["events"],
+    summary: "Report events (queued; 202)",
+    security: OPERATOR,
     description:
-      "One event, or `{events: [...]}` (1–100). Types in a reserved namespace (" + [...new Set(SYSTEM_EVENT_TYPES.map((t) => t.split(".")[0]))].join(", ") +
+      "One event, or `{events: [...]}` (1–100). Types in a reserved namespace (" +
+      [...new Set(SYSTEM_EVENT_TYPES.map((t) => t.split(".")[0]))].join(", ") +
       ") must be system types and match their data schema; any other namespace (e.g. `sim.episode.finished`) carries free-form object data. `data` ≤ 64 KiB of JSON (413). Answers once the events are on the queue; they are readable at GET /api/v1/events/{id} once the consumer stored them (usually within a second or two).",
-    request: { body: { required: true, content: { "application/json": { schema: { oneOf: [ref("EventInput"), ref("EventBatchInput")] } } } } },
-    responses: { 202: { description: "queued", content: { "application/json": { schema: z.union([EventQueued, EventsQueued]) } } }, ...problemResponses(400, 401, 403, 413, 415, 503) },
+    request: {
+      body: {
+        required: true,
+        content: { "application/json": { schema: { oneOf: [ref("EventInput"), ref("EventBatchInput")] } } },
+      },
+    },
+    responses: {
+      202: { description: "queued", content: { "application/json": { schema: z.union([EventQueued, EventsQueued]) } } },
+      ...problemResponses(400, 401, 403, 413, 415, 503),
+    },
   }),
   async (c) => {
     const raw: unknown = await c.req.json().catch(() => undefined);
     const isBatch = raw !== null && typeof raw === "object" && !Array.isArray(raw) && "events" in raw;
     const parsed = (isBatch ? EventBatchInput : EventInput).safeParse(raw);
     if (!parsed.success) throw validationError("json", parsed.error.issues);
-    const inputs: EventInput[] = isBatch ? (parsed.data as z.infer<typeof EventBatchInput>).events : [parsed.data as EventInput];
+    const inputs: EventInput[] = isBatch
+      ? (parsed.data as z.infer<typeof EventBatchInput>).events
+      : [parsed.data as EventInput];
     inputs.forEach((input, i) => checkEventSize(input, isBatch ? `/events/${i}/data` : "/data"));
     const now = Date.now();
     const events: Event[] = inputs.map((input) => sealEvent(input, now));
@@ -52,7 +78,10 @@ eventRoutes.openapi(
       await publishEvents(c.env, events);
     } catch (error) {
       console.error("POST /events: queue send failed", describeError(error));
-      throw new DomainError(503, "queue-unavailable", { detail: "the event queue refused the events; retry later (send your own ids to make the retry idempotent)", ids: events.map((event) => event.id) });
+      throw new DomainError(503, "queue-unavailable", {
+        detail: "the event queue refused the events; retry later (send your own ids to make the retry idempotent)",
+        ids: events.map((event) => event.id),
+      });
     }
     if (isBatch) return c.json({ ids: events.map((event) => event.id), queued: true as const }, 202);
     return c.json({ id: events[0]!.id, queued: true as const }, 202, { location: `/api/v1/events/${events[0]!.id}` });
@@ -61,8 +90,13 @@ eventRoutes.openapi(
 
 eventRoutes.openapi(
   createRoute({
-    method: "get", path: "/events", tags: ["events"], summary: "The event log, newest first", security: OPERATOR,
-    description: "Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). Pages with `limit` and `cursor`.",
+    method: "get",
+    path: "/events",
+    tags: ["events"],
+    summary: "The event log, newest first",
+    security: OPERATOR,
+    description:
+      "Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). Pages with `limit` and `cursor`.",
     request: { query: ListEventsQuery },
     responses: { 200: jsonContent(Page(StoredEvent), "a page of events"), ...problemResponses(400, 401, 403) },
   }),
@@ -72,24 +106,48 @@ eventRoutes.openapi(
 // Registered before /events/{id}, which would otherwise take "failures" for an id.
 eventRoutes.openapi(
   createRoute({
-    method: "get", path: "/events/failures", tags: ["events"], summary: "Messages the consumer failed on (dead letters first of all)", security: OPERATOR,
-    description: "`retrying`: failed, a retry is scheduled; `recovered`: went through on a later attempt; `dead-lettered`: gave up (after the retries, or at once for a message that is not a valid event).",
+    method: "get",
+    path: "/events/failures",
+    tags: ["events"],
+    summary: "Messages the consumer failed on (dead letters first of all)",
+    security: OPERATOR,
+    description:
+      "`retrying`: failed, a retry is scheduled; `recovered`: went through on a later attempt; `dead-lettered`: gave up (after the retries, or at once for a message that is not a valid event).",
     request: { query: ListFailuresQuery },
-    responses: { 200: jsonContent(Page(EventFailure), "a page of failures, most recent first"), ...problemResponses(400, 401, 403) },
+    responses: {
+      200: jsonContent(Page(EventFailure), "a page of failures, most recent first"),
+      ...problemResponses(400, 401, 403),
+    },
   }),
   async (c) => c.json(await new EventStore(c.env.DB).listFailures(c.req.valid("query")), 200),
 );
 
 eventRoutes.openapi(
   createRoute({
-    method: "get", path: "/events/{id}", tags: ["events"], summary: "One event", security: OPERATOR,
-    request: { params: z.object({ id: z.string().max(64).meta({ param: { name: "id", in: "path" }, example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" }) }) },
+    method: "get",
+    path: "/events/{id}",
+    tags: ["events"],
+    summary: "One event",
+    security: OPERATOR,
+    request: {
+      params: z.object({
+        id: z
+          .string()
+          .max(64)
+          .meta({ param: { name: "id", in: "path" }, example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" }),
+      }),
+    },
     responses: { 200: jsonContent(StoredEvent, "the event"), ...problemResponses(401, 403, 404) },
   }),
   async (c) => {
     const id = c.req.valid("param").id;
     const event = EventId.safeParse(id).success ? await new EventStore(c.env.DB).get(id) : null;
-    if (!event) throw new DomainError(404, "not-found", `event ${id} does not exist (or is not stored yet: events are readable once the queue consumer stored them)`);
+    if (!event)
+      throw new DomainError(
+        404,
+        "not-found",
+        `event ${id} does not exist (or is not stored yet: events are readable once the queue consumer stored them)`,
+      );
     return c.json(event, 200);
   },
 );

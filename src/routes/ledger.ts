@@ -7,16 +7,45 @@ import { Catalog } from "../adapter/catalog.js";
 import { isPublic } from "../core/privacy.js";
 import { Hash, problemResponses } from "../schemas/common.js";
 import {
-  AnchorsBody, ApprovalBody, ConsistencyProof, ConsistencyQuery, CreateProposal, EntriesPage, EntriesQuery, GreenProofBundle,
-  InclusionProof, InclusionQuery, Index, LedgerEntry, LedgerStatus, Proposal, ProposalsQuery, VerifyResult,
+  AnchorsBody,
+  ApprovalBody,
+  ConsistencyProof,
+  ConsistencyQuery,
+  CreateProposal,
+  EntriesPage,
+  EntriesQuery,
+  GreenProofBundle,
+  InclusionProof,
+  InclusionQuery,
+  Index,
+  LedgerEntry,
+  LedgerStatus,
+  Proposal,
+  ProposalsQuery,
+  VerifyResult,
 } from "../schemas/ledger.js";
 import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
 import { worldLineStub } from "./worldlines.js";
 
-
-type LedgerRpc = Pick<Ledger, "status" | "checkpoint" | "entries" | "entry" | "inclusion" | "consistency" | "verify" | "propose" | "proposal" | "proposals" | "approve" | "anchor" | "greenProof" | "pendingGreens">;
+type LedgerRpc = Pick<
+  Ledger,
+  | "status"
+  | "checkpoint"
+  | "entries"
+  | "entry"
+  | "inclusion"
+  | "consistency"
+  | "verify"
+  | "propose"
+  | "proposal"
+  | "proposals"
+  | "approve"
+  | "anchor"
+  | "greenProof"
+  | "pendingGreens"
+>;
 type LedgerEntryValue = z.infer<typeof LedgerEntry>;
 
 /** The one consensus ledger. */
@@ -25,7 +54,8 @@ export function ledgerStub(env: Env): LedgerRpc {
 }
 
 /** The one mutation that needs no operator token: an approval's signature is its credential. */
-export const isApproval = (method: string, path: string) => method === "POST" && /^\/api\/v1\/promotions\/[^/]+\/approvals$/.test(path);
+export const isApproval = (method: string, path: string) =>
+  method === "POST" && /^\/api\/v1\/promotions\/[^/]+\/approvals$/.test(path);
 
 export const ledgerRoutes = apiRouter();
 
@@ -40,7 +70,11 @@ const MAX_ENTRIES_SCANNED = 5000;
  * (the signed checkpoint and inclusion proofs cover them all). It follows the last entry shown,
  * or, when the scan bound stops a page short, the last position scanned.
  */
-async function entriesPage(env: Env, query: z.infer<typeof EntriesQuery>, isOperator: boolean): Promise<z.infer<typeof EntriesPage>> {
+async function entriesPage(
+  env: Env,
+  query: z.infer<typeof EntriesQuery>,
+  isOperator: boolean,
+): Promise<z.infer<typeof EntriesPage>> {
   const ledger = ledgerStub(env);
   const catalog = new Catalog(env.DB);
   if (!isOperator && query.worldline && !(await catalog.publicAmong([query.worldline])).has(query.worldline)) {
@@ -48,10 +82,18 @@ async function entriesPage(env: Env, query: z.infer<typeof EntriesQuery>, isOper
   }
   const items: LedgerEntryValue[] = [];
   let from = query.from;
-  for (let scanned = 0; items.length < query.limit && scanned < MAX_ENTRIES_SCANNED; ) {
-    const chunk = unwrap(await ledger.entries({ ...query, from, limit: Math.min(query.limit - items.length, MAX_ENTRIES_SCANNED - scanned) }));
+  for (let scanned = 0; items.length < query.limit && scanned < MAX_ENTRIES_SCANNED;) {
+    const chunk = unwrap(
+      await ledger.entries({
+        ...query,
+        from,
+        limit: Math.min(query.limit - items.length, MAX_ENTRIES_SCANNED - scanned),
+      }),
+    );
     if (chunk.items.length === 0) return { items, size: chunk.size, next: null };
-    const visible = isOperator ? null : await catalog.publicAmong(chunk.worldlines.filter((id): id is string => id !== null));
+    const visible = isOperator
+      ? null
+      : await catalog.publicAmong(chunk.worldlines.filter((id): id is string => id !== null));
     chunk.items.forEach((entry, i) => {
       const worldline = chunk.worldlines[i] ?? null;
       if (worldline === null || visible === null || visible.has(worldline)) items.push(entry);
@@ -65,35 +107,71 @@ async function entriesPage(env: Env, query: z.infer<typeof EntriesQuery>, isOper
 }
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger", tags: ["ledger"], summary: "Ledger status", responses: { 200: jsonContent(LedgerStatus, "size, root, head and the authority set"), ...problemResponses(503) } }),
+  createRoute({
+    method: "get",
+    path: "/ledger",
+    tags: ["ledger"],
+    summary: "Ledger status",
+    responses: { 200: jsonContent(LedgerStatus, "size, root, head and the authority set"), ...problemResponses(503) },
+  }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).status()), 200),
 );
 
 ledgerRoutes.openapi(
   createRoute({
-    method: "get", path: "/ledger/checkpoint", tags: ["ledger"], summary: "Signed checkpoint (C2SP tlog-checkpoint note)",
-    description: "origin, size and base64 root, then an Ed25519 signature line by the ledger key: `— <origin> base64(keyID ‖ signature)`.",
-    responses: { 200: { description: "the signed note", content: { "text/plain": { schema: z.string() } } }, ...problemResponses(503) },
+    method: "get",
+    path: "/ledger/checkpoint",
+    tags: ["ledger"],
+    summary: "Signed checkpoint (C2SP tlog-checkpoint note)",
+    description:
+      "origin, size and base64 root, then an Ed25519 signature line by the ledger key: `— <origin> base64(keyID ‖ signature)`.",
+    responses: {
+      200: { description: "the signed note", content: { "text/plain": { schema: z.string() } } },
+      ...problemResponses(503),
+    },
   }),
-  async (c) => c.text(unwrap(await ledgerStub(c.env).checkpoint()), 200, { "content-type": "text/plain; charset=utf-8" }),
+  async (c) =>
+    c.text(unwrap(await ledgerStub(c.env).checkpoint()), 200, { "content-type": "text/plain; charset=utf-8" }),
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger/entries", tags: ["ledger"], summary: "Entries in index order, optionally by kind or world line", request: { query: EntriesQuery }, responses: { 200: jsonContent(EntriesPage, "a page of entries"), ...problemResponses(400) } }),
+  createRoute({
+    method: "get",
+    path: "/ledger/entries",
+    tags: ["ledger"],
+    summary: "Entries in index order, optionally by kind or world line",
+    request: { query: EntriesQuery },
+    responses: { 200: jsonContent(EntriesPage, "a page of entries"), ...problemResponses(400) },
+  }),
   async (c) => c.json(await entriesPage(c.env, c.req.valid("query"), c.get("isOperator")), 200),
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger/entries/{index}", tags: ["ledger"], summary: "One entry", request: { params: z.object({ index: Index }) }, responses: { 200: jsonContent(LedgerEntry, "the entry"), ...problemResponses(400, 404) } }),
+  createRoute({
+    method: "get",
+    path: "/ledger/entries/{index}",
+    tags: ["ledger"],
+    summary: "One entry",
+    request: { params: z.object({ index: Index }) },
+    responses: { 200: jsonContent(LedgerEntry, "the entry"), ...problemResponses(400, 404) },
+  }),
   async (c) => {
     const { entry, worldline } = unwrap(await ledgerStub(c.env).entry(c.req.valid("param").index));
-    if (worldline && !c.get("isOperator") && !(await new Catalog(c.env.DB).publicAmong([worldline])).has(worldline)) throw notFound("ledger entry");
+    if (worldline && !c.get("isOperator") && !(await new Catalog(c.env.DB).publicAmong([worldline])).has(worldline))
+      throw notFound("ledger entry");
     return c.json(entry, 200);
   },
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger/proofs/inclusion", tags: ["ledger"], summary: "RFC 9162 inclusion proof", request: { query: InclusionQuery }, responses: { 200: jsonContent(InclusionProof, "the proof"), ...problemResponses(400) } }),
+  createRoute({
+    method: "get",
+    path: "/ledger/proofs/inclusion",
+    tags: ["ledger"],
+    summary: "RFC 9162 inclusion proof",
+    request: { query: InclusionQuery },
+    responses: { 200: jsonContent(InclusionProof, "the proof"), ...problemResponses(400) },
+  }),
   async (c) => {
     const { index, size } = c.req.valid("query");
     return c.json(unwrap(await ledgerStub(c.env).inclusion(index, size)), 200);
@@ -101,7 +179,14 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/ledger/proofs/consistency", tags: ["ledger"], summary: "RFC 9162 consistency proof", request: { query: ConsistencyQuery }, responses: { 200: jsonContent(ConsistencyProof, "the proof"), ...problemResponses(400) } }),
+  createRoute({
+    method: "get",
+    path: "/ledger/proofs/consistency",
+    tags: ["ledger"],
+    summary: "RFC 9162 consistency proof",
+    request: { query: ConsistencyQuery },
+    responses: { 200: jsonContent(ConsistencyProof, "the proof"), ...problemResponses(400) },
+  }),
   async (c) => {
     const { from, to } = c.req.valid("query");
     return c.json(unwrap(await ledgerStub(c.env).consistency(from, to)), 200);
@@ -109,38 +194,95 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "post", path: "/ledger/verify", tags: ["ledger"], summary: "Re-check every hash link, entry hash, the Merkle root and every quorum signature", security: OPERATOR, responses: { 200: jsonContent(VerifyResult, "ok, or the first bad index"), ...problemResponses(401, 403) } }),
+  createRoute({
+    method: "post",
+    path: "/ledger/verify",
+    tags: ["ledger"],
+    summary: "Re-check every hash link, entry hash, the Merkle root and every quorum signature",
+    security: OPERATOR,
+    responses: { 200: jsonContent(VerifyResult, "ok, or the first bad index"), ...problemResponses(401, 403) },
+  }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).verify()), 200),
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "post", path: "/ledger/anchors", tags: ["ledger"], summary: "Attest roots of outside logs (anchor entries; no quorum)", security: OPERATOR, request: jsonBody(AnchorsBody), responses: { 201: jsonContent(z.object({ entries: z.array(z.object({ index: z.number().int(), hash: Hash })) }), "the anchor entries"), ...problemResponses(400, 401, 403) } }),
+  createRoute({
+    method: "post",
+    path: "/ledger/anchors",
+    tags: ["ledger"],
+    summary: "Attest roots of outside logs (anchor entries; no quorum)",
+    security: OPERATOR,
+    request: jsonBody(AnchorsBody),
+    responses: {
+      201: jsonContent(
+        z.object({ entries: z.array(z.object({ index: z.number().int(), hash: Hash })) }),
+        "the anchor entries",
+      ),
+      ...problemResponses(400, 401, 403),
+    },
+  }),
   async (c) => c.json({ entries: unwrap(await ledgerStub(c.env).anchor(c.req.valid("json").anchors)) }, 201),
 );
 
 ledgerRoutes.openapi(
   createRoute({
-    method: "post", path: "/promotions", tags: ["promotions"], summary: "Propose a promotion, rollback or authority change", security: OPERATOR,
-    description: "Answers the proposal with its `payload` (exactly what is signed) and `digest` = SHA3-256(JCS(payload)). Authorities approve by signing the 32 raw digest bytes.",
+    method: "post",
+    path: "/promotions",
+    tags: ["promotions"],
+    summary: "Propose a promotion, rollback or authority change",
+    security: OPERATOR,
+    description:
+      "Answers the proposal with its `payload` (exactly what is signed) and `digest` = SHA3-256(JCS(payload)). Authorities approve by signing the 32 raw digest bytes.",
     request: jsonBody(CreateProposal),
-    responses: { 201: jsonContent(Proposal, "the pending proposal"), ...problemResponses(400, 401, 403, 404, 409, 422) },
+    responses: {
+      201: jsonContent(Proposal, "the pending proposal"),
+      ...problemResponses(400, 401, 403, 404, 409, 422),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
     if (input.kind === "authorities") {
-      const proposal = unwrap(await ledgerStub(c.env).propose({ kind: "authorities", worldline: null, commit: null, stateRoot: null, authorities: { authorities: input.authorities, quorum: input.quorum }, durableObject: null, isPublic: true }));
+      const proposal = unwrap(
+        await ledgerStub(c.env).propose({
+          kind: "authorities",
+          worldline: null,
+          commit: null,
+          stateRoot: null,
+          authorities: { authorities: input.authorities, quorum: input.quorum },
+          durableObject: null,
+          isPublic: true,
+        }),
+      );
       return c.json(proposal, 201);
     }
     const target = unwrap(await worldLineStub(c.env, input.worldline).proposable(input.commit));
     const proposal = unwrap(
-      await ledgerStub(c.env).propose({ kind: input.kind, worldline: input.worldline, commit: target.commit, stateRoot: target.tree, authorities: null, durableObject: c.env.WORLDLINE.idFromName(input.worldline).toString(), isPublic: isPublic(target.privacy) }),
+      await ledgerStub(c.env).propose({
+        kind: input.kind,
+        worldline: input.worldline,
+        commit: target.commit,
+        stateRoot: target.tree,
+        authorities: null,
+        durableObject: c.env.WORLDLINE.idFromName(input.worldline).toString(),
+        isPublic: isPublic(target.privacy),
+      }),
     );
     return c.json(proposal, 201, { location: `/api/v1/promotions/${proposal.id}` });
   },
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/promotions", tags: ["promotions"], summary: "Proposals, newest first", request: { query: ProposalsQuery }, responses: { 200: jsonContent(z.object({ items: z.array(Proposal), next: z.string().nullable() }), "a page of proposals"), ...problemResponses(400) } }),
+  createRoute({
+    method: "get",
+    path: "/promotions",
+    tags: ["promotions"],
+    summary: "Proposals, newest first",
+    request: { query: ProposalsQuery },
+    responses: {
+      200: jsonContent(z.object({ items: z.array(Proposal), next: z.string().nullable() }), "a page of proposals"),
+      ...problemResponses(400),
+    },
+  }),
   async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
     return c.json(unwrap(await ledgerStub(c.env).proposals({ status, limit, before: cursor }, viewer(c))), 200);
@@ -148,26 +290,46 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({ method: "get", path: "/promotions/{id}", tags: ["promotions"], summary: "One proposal with its approvals", request: { params: z.object({ id: z.string().max(64) }) }, responses: { 200: jsonContent(Proposal, "the proposal"), ...problemResponses(404) } }),
+  createRoute({
+    method: "get",
+    path: "/promotions/{id}",
+    tags: ["promotions"],
+    summary: "One proposal with its approvals",
+    request: { params: z.object({ id: z.string().max(64) }) },
+    responses: { 200: jsonContent(Proposal, "the proposal"), ...problemResponses(404) },
+  }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id, viewer(c))), 200),
 );
 
 ledgerRoutes.openapi(
   createRoute({
-    method: "post", path: "/promotions/{id}/approvals", tags: ["promotions"], summary: "An authority's approval (no operator token: the signature is the credential)",
-    description: "`signature` is Ed25519 over the 32 raw bytes of the proposal's digest. Non-authority or bad signature → 403; repeating an approval is idempotent; a decided or stale proposal → 409. At quorum the decision entry is appended and the world line's green moves.",
+    method: "post",
+    path: "/promotions/{id}/approvals",
+    tags: ["promotions"],
+    summary: "An authority's approval (no operator token: the signature is the credential)",
+    description:
+      "`signature` is Ed25519 over the 32 raw bytes of the proposal's digest. Non-authority or bad signature → 403; repeating an approval is idempotent; a decided or stale proposal → 409. At quorum the decision entry is appended and the world line's green moves.",
     request: { params: z.object({ id: z.string().max(64) }), ...jsonBody(ApprovalBody) },
-    responses: { 200: jsonContent(Proposal, "the proposal after this approval"), ...problemResponses(400, 403, 404, 409) },
+    responses: {
+      200: jsonContent(Proposal, "the proposal after this approval"),
+      ...problemResponses(400, 403, 404, 409),
+    },
   }),
   async (c) => {
     const location = (c.req.raw as { cf?: { colo?: string } }).cf?.colo ?? "local";
-    return c.json(unwrap(await ledgerStub(c.env).approve(c.req.valid("param").id, c.req.valid("json"), location, viewer(c))), 200);
+    return c.json(
+      unwrap(await ledgerStub(c.env).approve(c.req.valid("param").id, c.req.valid("json"), location, viewer(c))),
+      200,
+    );
   },
 );
 
 ledgerRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines/{id}/green/proof", tags: ["promotions"], summary: "Self-contained proof of the green commit, verifiable offline (`darkmatter verify`)",
+    method: "get",
+    path: "/worldlines/{id}/green/proof",
+    tags: ["promotions"],
+    summary: "Self-contained proof of the green commit, verifiable offline (`darkmatter verify`)",
     request: { params: z.object({ id: z.string() }) },
     responses: { 200: jsonContent(GreenProofBundle, "the proof bundle"), ...problemResponses(404) },
   }),

@@ -53,4 +53,5 @@ meshRoutes.all("/agents/*", async (c) => {
   return c.env.AGENT.get(c.env.AGENT.idFromName(match[1]!)).fetch(request);
 });
 
-export const isMeshPath = (path: string) => path.startsWith("/agents/") || path.startsWith("/__darkmatter__/") || path === "/.well-known/darkmatter.json";
+export const isMeshPath = (path: string) =>
+  path.startsWith("/agents/") || path.startsWith("/__darkmatter__/") || path === "/.well-known/darkmatter.json";

@@ -6,7 +6,19 @@ import { unwrap } from "../core/problem.js";
 import { SquadStore } from "../adapter/squad-store.js";
 import { TaskStore } from "../adapter/task-store.js";
 import { Page, problemResponses } from "../schemas/common.js";
-import { ApproveTask, CreateSquad, CreateTask, DecideTask, DispatchTask, ListSquadsQuery, ListTasksQuery, Squad, SquadTask, SquadTaskDetail, UpdateSquad } from "../schemas/squads.js";
+import {
+  ApproveTask,
+  CreateSquad,
+  CreateTask,
+  DecideTask,
+  DispatchTask,
+  ListSquadsQuery,
+  ListTasksQuery,
+  Squad,
+  SquadTask,
+  SquadTaskDetail,
+  UpdateSquad,
+} from "../schemas/squads.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { createSquad, deleteSquad, squadNotFound, updateSquad } from "../squads/squads.js";
@@ -15,28 +27,72 @@ import { DISPATCHER_NAME, type Dispatcher } from "../../durable-objects/dispatch
 
 const IdParam = z.object({ id: z.string().max(64) });
 /** A body the caller may leave out entirely (POST …/approve with no body is an approval with no reason). */
-const optionalBody = <T extends z.ZodType>(schema: T) => ({ body: { required: false, content: { "application/json": { schema } } } });
+const optionalBody = <T extends z.ZodType>(schema: T) => ({
+  body: { required: false, content: { "application/json": { schema } } },
+});
 
-const dispatcher = (env: Env) => env.DISPATCHER.get(env.DISPATCHER.idFromName(DISPATCHER_NAME)) as unknown as Pick<Dispatcher, "dispatch">;
+const dispatcher = (env: Env) =>
+  env.DISPATCHER.get(env.DISPATCHER.idFromName(DISPATCHER_NAME)) as unknown as Pick<Dispatcher, "dispatch">;
 
 export const squadRoutes = apiRouter();
-for (const path of ["/squads", "/squads/*", "/tasks", "/tasks/*"]) squadRoutes.use(path, requireOperator("squads and tasks"));
+for (const path of ["/squads", "/squads/*", "/tasks", "/tasks/*"])
+  squadRoutes.use(path, requireOperator("squads and tasks"));
 
-const route = <M extends "get" | "post" | "patch" | "delete", P extends string, R extends NonNullable<RouteConfig["request"]>, S extends z.ZodType, C extends 200 | 201 = 200>(
-  tag: string, method: M, path: P, summary: string, request: R, response: S, status: C = 200 as C, problems = [400, 401, 403, 404, 409, 422], description?: string,
-) => createRoute({ method, path, tags: [tag], summary, ...(description && { description }), security: OPERATOR, request, responses: { ...problemResponses(...problems), ...({ [status]: jsonContent(response, "the result") } as Record<C, ReturnType<typeof jsonContent<S>>>) } });
+const route = <
+  M extends "get" | "post" | "patch" | "delete",
+  P extends string,
+  R extends NonNullable<RouteConfig["request"]>,
+  S extends z.ZodType,
+  C extends 200 | 201 = 200,
+>(
+  tag: string,
+  method: M,
+  path: P,
+  summary: string,
+  request: R,
+  response: S,
+  status: C = 200 as C,
+  problems = [400, 401, 403, 404, 409, 422],
+  description?: string,
+) =>
+  createRoute({
+    method,
+    path,
+    tags: [tag],
+    summary,
+    ...(description && { description }),
+    security: OPERATOR,
+    request,
+    responses: {
+      ...problemResponses(...problems),
+      ...({ [status]: jsonContent(response, "the result") } as Record<C, ReturnType<typeof jsonContent<S>>>),
+    },
+  });
 
 // ---- squads ------------------------------------------------------------------------------------
 
 squadRoutes.openapi(
-  route("squads", "post", "/squads", "Create a squad", jsonBody(CreateSquad), Squad, 201, [400, 401, 403, 409, 422, 502, 503], "Members are agent ids the hub can reach: its connections, or agents hosted here (the hub connects to them now). 422 names every member it cannot reach; 409 when the name is taken."),
+  route(
+    "squads",
+    "post",
+    "/squads",
+    "Create a squad",
+    jsonBody(CreateSquad),
+    Squad,
+    201,
+    [400, 401, 403, 409, 422, 502, 503],
+    "Members are agent ids the hub can reach: its connections, or agents hosted here (the hub connects to them now). 422 names every member it cannot reach; 409 when the name is taken.",
+  ),
   async (c) => {
     const squad = await createSquad(c.env, c.req.valid("json"));
     return c.json(squad, 201, { location: `/api/v1/squads/${squad.id}` });
   },
 );
 
-squadRoutes.openapi(route("squads", "get", "/squads", "Squads, newest first", { query: ListSquadsQuery }, Page(Squad)), async (c) => c.json(await new SquadStore(c.env.DB).list(c.req.valid("query")), 200));
+squadRoutes.openapi(
+  route("squads", "get", "/squads", "Squads, newest first", { query: ListSquadsQuery }, Page(Squad)),
+  async (c) => c.json(await new SquadStore(c.env.DB).list(c.req.valid("query")), 200),
+);
 
 squadRoutes.openapi(route("squads", "get", "/squads/{id}", "One squad", { params: IdParam }, Squad), async (c) => {
   const id = c.req.valid("param").id;
@@ -45,12 +101,30 @@ squadRoutes.openapi(route("squads", "get", "/squads/{id}", "One squad", { params
   return c.json(squad, 200);
 });
 
-squadRoutes.openapi(route("squads", "patch", "/squads/{id}", "Change a squad's name, members or capabilities", { params: IdParam, ...jsonBody(UpdateSquad) }, Squad, 200, [400, 401, 403, 404, 409, 422, 502, 503]), async (c) =>
-  c.json(await updateSquad(c.env, c.req.valid("param").id, c.req.valid("json")), 200),
+squadRoutes.openapi(
+  route(
+    "squads",
+    "patch",
+    "/squads/{id}",
+    "Change a squad's name, members or capabilities",
+    { params: IdParam, ...jsonBody(UpdateSquad) },
+    Squad,
+    200,
+    [400, 401, 403, 404, 409, 422, 502, 503],
+  ),
+  async (c) => c.json(await updateSquad(c.env, c.req.valid("param").id, c.req.valid("json")), 200),
 );
 
 squadRoutes.openapi(
-  createRoute({ method: "delete", path: "/squads/{id}", tags: ["squads"], summary: "Delete a squad (its open tasks go to any squad taking their kind)", security: OPERATOR, request: { params: IdParam }, responses: { 204: { description: "deleted" }, ...problemResponses(401, 403, 404) } }),
+  createRoute({
+    method: "delete",
+    path: "/squads/{id}",
+    tags: ["squads"],
+    summary: "Delete a squad (its open tasks go to any squad taking their kind)",
+    security: OPERATOR,
+    request: { params: IdParam },
+    responses: { 204: { description: "deleted" }, ...problemResponses(401, 403, 404) },
+  }),
   async (c) => {
     await deleteSquad(c.env, c.req.valid("param").id);
     return c.body(null, 204);
@@ -59,32 +133,91 @@ squadRoutes.openapi(
 
 // ---- tasks -------------------------------------------------------------------------------------
 
-squadRoutes.openapi(route("tasks", "post", "/tasks", "Create a task (it waits for approval like HALO's)", jsonBody(CreateTask), SquadTask, 201, [400, 401, 403, 422]), async (c) => {
-  const task = await createTask(c.env, c.req.valid("json"));
-  return c.json(task, 201, { location: `/api/v1/tasks/${task.id}` });
-});
-
-squadRoutes.openapi(route("tasks", "get", "/tasks", "Tasks, newest first", { query: ListTasksQuery }, Page(SquadTask)), async (c) => c.json(await new TaskStore(c.env.DB).list(c.req.valid("query")), 200));
-
-squadRoutes.openapi(route("tasks", "get", "/tasks/{id}", "One task with its history and every dispatch", { params: IdParam }, SquadTaskDetail), async (c) => c.json(await taskDetail(c.env, c.req.valid("param").id), 200));
+squadRoutes.openapi(
+  route(
+    "tasks",
+    "post",
+    "/tasks",
+    "Create a task (it waits for approval like HALO's)",
+    jsonBody(CreateTask),
+    SquadTask,
+    201,
+    [400, 401, 403, 422],
+  ),
+  async (c) => {
+    const task = await createTask(c.env, c.req.valid("json"));
+    return c.json(task, 201, { location: `/api/v1/tasks/${task.id}` });
+  },
+);
 
 squadRoutes.openapi(
-  route("tasks", "post", "/tasks/{id}/approve", "Approve a pending-approval task", { params: IdParam, ...optionalBody(ApproveTask) }, SquadTask, 200, [400, 401, 403, 404, 409, 422], "Optionally pins the squad and changes the timeout or attempt limit. 409 unless the task is `pending-approval`."),
-  async (c) => c.json(await approveTask(c.env, c.req.valid("param").id, c.req.valid("json")), 200),
-);
-
-squadRoutes.openapi(route("tasks", "post", "/tasks/{id}/reject", "Reject a pending-approval task", { params: IdParam, ...optionalBody(DecideTask) }, SquadTask), async (c) =>
-  c.json(await rejectTask(c.env, c.req.valid("param").id, c.req.valid("json").reason), 200),
-);
-
-squadRoutes.openapi(route("tasks", "post", "/tasks/{id}/cancel", "Cancel an open task (a running attempt's late answer is ignored)", { params: IdParam, ...optionalBody(DecideTask) }, SquadTask), async (c) =>
-  c.json(await cancelTask(c.env, c.req.valid("param").id, c.req.valid("json").reason), 200),
+  route("tasks", "get", "/tasks", "Tasks, newest first", { query: ListTasksQuery }, Page(SquadTask)),
+  async (c) => c.json(await new TaskStore(c.env.DB).list(c.req.valid("query")), 200),
 );
 
 squadRoutes.openapi(
   route(
-    "tasks", "post", "/tasks/{id}/dispatch", "Send an approved task to a squad member over the mesh", { params: IdParam, ...optionalBody(DispatchTask) }, SquadTask, 200, [400, 401, 403, 404, 409, 422, 503],
+    "tasks",
+    "get",
+    "/tasks/{id}",
+    "One task with its history and every dispatch",
+    { params: IdParam },
+    SquadTaskDetail,
+  ),
+  async (c) => c.json(await taskDetail(c.env, c.req.valid("param").id), 200),
+);
+
+squadRoutes.openapi(
+  route(
+    "tasks",
+    "post",
+    "/tasks/{id}/approve",
+    "Approve a pending-approval task",
+    { params: IdParam, ...optionalBody(ApproveTask) },
+    SquadTask,
+    200,
+    [400, 401, 403, 404, 409, 422],
+    "Optionally pins the squad and changes the timeout or attempt limit. 409 unless the task is `pending-approval`.",
+  ),
+  async (c) => c.json(await approveTask(c.env, c.req.valid("param").id, c.req.valid("json")), 200),
+);
+
+squadRoutes.openapi(
+  route(
+    "tasks",
+    "post",
+    "/tasks/{id}/reject",
+    "Reject a pending-approval task",
+    { params: IdParam, ...optionalBody(DecideTask) },
+    SquadTask,
+  ),
+  async (c) => c.json(await rejectTask(c.env, c.req.valid("param").id, c.req.valid("json").reason), 200),
+);
+
+squadRoutes.openapi(
+  route(
+    "tasks",
+    "post",
+    "/tasks/{id}/cancel",
+    "Cancel an open task (a running attempt's late answer is ignored)",
+    { params: IdParam, ...optionalBody(DecideTask) },
+    SquadTask,
+  ),
+  async (c) => c.json(await cancelTask(c.env, c.req.valid("param").id, c.req.valid("json").reason), 200),
+);
+
+squadRoutes.openapi(
+  route(
+    "tasks",
+    "post",
+    "/tasks/{id}/dispatch",
+    "Send an approved task to a squad member over the mesh",
+    { params: IdParam, ...optionalBody(DispatchTask) },
+    SquadTask,
+    200,
+    [400, 401, 403, 404, 409, 422, 503],
     "The hub agent sends the task as a signed mesh message, with its webhook, to the member with the best resonance for the task's kind (or `agent`). The member's signed answer through the webhook completes it; a delivery failure or no answer within the timeout fails the attempt, retried with exponential backoff up to maxAttempts. 409 unless the task is `approved`, or when no member is reachable.",
   ),
-  async (c) => c.json(unwrap(await dispatcher(c.env).dispatch(c.req.valid("param").id, c.req.valid("json").agent)), 200),
+  async (c) =>
+    c.json(unwrap(await dispatcher(c.env).dispatch(c.req.valid("param").id, c.req.valid("json").agent)), 200),
 );

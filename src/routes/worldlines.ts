@@ -10,14 +10,35 @@ import { Catalog, type EdgeKind } from "../adapter/catalog.js";
 import { worldLineView } from "../core/worldline.js";
 import { Hash, Page, problemResponses } from "../schemas/common.js";
 import {
-  AtQuery, Commit, CommitResult, CommitsQuery, CreateWorldLine, Diff, DiffQuery, EntityId, EntityRead, ForkWorldLine, JsonPatch,
-  ListWorldLinesQuery, MergePatch, MergeResult, MergeWorldLine, Multiverse, MultiverseQuery, State, StateQuery, WorldLine as WorldLineSchema, WorldLineId,
+  AtQuery,
+  Commit,
+  CommitResult,
+  CommitsQuery,
+  CreateWorldLine,
+  Diff,
+  DiffQuery,
+  EntityId,
+  EntityRead,
+  ForkWorldLine,
+  JsonPatch,
+  ListWorldLinesQuery,
+  MergePatch,
+  MergeResult,
+  MergeWorldLine,
+  Multiverse,
+  MultiverseQuery,
+  State,
+  StateQuery,
+  WorldLine as WorldLineSchema,
+  WorldLineId,
 } from "../schemas/worldline.js";
 import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { validationError } from "../http/problem.js";
 
-const IdParam = z.object({ id: z.string().meta({ param: { name: "id", in: "path" }, example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" }) });
+const IdParam = z.object({
+  id: z.string().meta({ param: { name: "id", in: "path" }, example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" }),
+});
 
 /** The WorldLine Durable Object for an id; a malformed id cannot name a world line, so it is a 404. */
 export function worldLineStub(env: Env, id: string): WorldLineRpc {
@@ -26,7 +47,23 @@ export function worldLineStub(env: Env, id: string): WorldLineRpc {
   return env.WORLDLINE.get(env.WORLDLINE.idFromName(id)) as unknown as WorldLineRpc;
 }
 
-type WorldLineRpc = Pick<WorldLine, "create" | "fork" | "terminate" | "info" | "state" | "entity" | "commits" | "diff" | "patch" | "merge" | "applyGraft" | "revertGraft" | "proposable" | "release">;
+type WorldLineRpc = Pick<
+  WorldLine,
+  | "create"
+  | "fork"
+  | "terminate"
+  | "info"
+  | "state"
+  | "entity"
+  | "commits"
+  | "diff"
+  | "patch"
+  | "merge"
+  | "applyGraft"
+  | "revertGraft"
+  | "proposable"
+  | "release"
+>;
 
 const DEFAULT_AUTHOR = "operator";
 
@@ -34,17 +71,28 @@ export const worldLineRoutes = apiRouter();
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "post", path: "/worldlines", tags: ["world lines"], summary: "Create a world line", security: OPERATOR,
+    method: "post",
+    path: "/worldlines",
+    tags: ["world lines"],
+    summary: "Create a world line",
+    security: OPERATOR,
     request: jsonBody(CreateWorldLine),
-    responses: { 201: jsonContent(WorldLineSchema, "the new blue world line"), ...problemResponses(400, 401, 403, 413, 415) },
+    responses: {
+      201: jsonContent(WorldLineSchema, "the new blue world line"),
+      ...problemResponses(400, 401, 403, 413, 415),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
     const id = newId("wl");
     const created = unwrap(
       await worldLineStub(c.env, id).create({
-        id, name: input.name, privacy: input.privacy, entities: (input.entities ?? {}) as Record<string, Json>,
-        author: input.author ?? DEFAULT_AUTHOR, message: input.message ?? "create",
+        id,
+        name: input.name,
+        privacy: input.privacy,
+        entities: (input.entities ?? {}) as Record<string, Json>,
+        author: input.author ?? DEFAULT_AUTHOR,
+        message: input.message ?? "create",
       }),
     );
     return c.json(created, 201, { location: `/api/v1/worldlines/${id}` });
@@ -53,7 +101,10 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines", tags: ["world lines"], summary: "List world lines (newest first)",
+    method: "get",
+    path: "/worldlines",
+    tags: ["world lines"],
+    summary: "List world lines (newest first)",
     description: "Without the operator token only public-network and full-public world lines are listed.",
     request: { query: ListWorldLinesQuery },
     responses: { 200: jsonContent(Page(WorldLineSchema), "a page of world lines"), ...problemResponses(400, 403) },
@@ -67,7 +118,10 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines/{id}", tags: ["world lines"], summary: "Read a world line",
+    method: "get",
+    path: "/worldlines/{id}",
+    tags: ["world lines"],
+    summary: "Read a world line",
     request: { params: IdParam },
     responses: { 200: jsonContent(WorldLineSchema, "the world line"), ...problemResponses(403, 404) },
   }),
@@ -76,22 +130,34 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Read the state at a commit, a page at a time",
-    description: "Entities come in the state tree's key order (SHA3-256 of the id), `limit` at a time (and at most about 4 MiB of JSON), so a page costs the same however large the state. Page with `cursor=<next>` and `at=<commit>` of the first page for a consistent read.",
+    method: "get",
+    path: "/worldlines/{id}/state",
+    tags: ["world lines"],
+    summary: "Read the state at a commit, a page at a time",
+    description:
+      "Entities come in the state tree's key order (SHA3-256 of the id), `limit` at a time (and at most about 4 MiB of JSON), so a page costs the same however large the state. Page with `cursor=<next>` and `at=<commit>` of the first page for a consistent read.",
     request: { params: IdParam, query: StateQuery },
     responses: { 200: jsonContent(State, "one page of entities at the commit"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
     const { at, cursor, limit } = c.req.valid("query");
-    const state = unwrap(await worldLineStub(c.env, c.req.valid("param").id).state(viewer(c), at, { cursor: cursor ?? null, limit }));
+    const state = unwrap(
+      await worldLineStub(c.env, c.req.valid("param").id).state(viewer(c), at, { cursor: cursor ?? null, limit }),
+    );
     return c.json(state, 200, { etag: `"${state.commit}"` });
   },
 );
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines/{id}/entities/{entityId}", tags: ["world lines"], summary: "Read one entity (reads only its path in the tree)",
-    request: { params: IdParam.extend({ entityId: EntityId.meta({ param: { name: "entityId", in: "path" } }) }), query: AtQuery },
+    method: "get",
+    path: "/worldlines/{id}/entities/{entityId}",
+    tags: ["world lines"],
+    summary: "Read one entity (reads only its path in the tree)",
+    request: {
+      params: IdParam.extend({ entityId: EntityId.meta({ param: { name: "entityId", in: "path" } }) }),
+      query: AtQuery,
+    },
     responses: { 200: jsonContent(EntityRead, "the entity"), ...problemResponses(400, 403, 404) },
   }),
   async (c) => {
@@ -101,33 +167,67 @@ worldLineRoutes.openapi(
   },
 );
 
-const PATCH_TYPES = { "application/json-patch+json": "json-patch", "application/merge-patch+json": "merge-patch" } as const;
+const PATCH_TYPES = {
+  "application/json-patch+json": "json-patch",
+  "application/merge-patch+json": "merge-patch",
+} as const;
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "patch", path: "/worldlines/{id}/state", tags: ["world lines"], summary: "Commit a patch (RFC 6902 or RFC 7396)", security: OPERATOR,
-    description: "Paths point into the entities object: `/sun/mass` is field `mass` of entity `sun`. `If-Match: <commit>` refuses the patch (412) unless the head is that commit. A patch that fails any operation changes nothing.",
+    method: "patch",
+    path: "/worldlines/{id}/state",
+    tags: ["world lines"],
+    summary: "Commit a patch (RFC 6902 or RFC 7396)",
+    security: OPERATOR,
+    description:
+      "Paths point into the entities object: `/sun/mass` is field `mass` of entity `sun`. `If-Match: <commit>` refuses the patch (412) unless the head is that commit. A patch that fails any operation changes nothing.",
     request: {
       params: IdParam,
-      headers: z.object({ "if-match": z.string().optional(), "x-dm-author": z.string().max(128).optional(), "x-dm-message": z.string().max(1024).optional() }),
+      headers: z.object({
+        "if-match": z.string().optional(),
+        "x-dm-author": z.string().max(128).optional(),
+        "x-dm-message": z.string().max(1024).optional(),
+      }),
       // Plain JSON Schemas (generated from the zod ones) so the OpenAPI layer documents both media
       // types without validating one against the other's schema; the handler validates by media type.
-      body: { required: true, content: { "application/json-patch+json": { schema: z.toJSONSchema(JsonPatch, { io: "input" }) as object }, "application/merge-patch+json": { schema: z.toJSONSchema(MergePatch, { io: "input" }) as object } } },
+      body: {
+        required: true,
+        content: {
+          "application/json-patch+json": { schema: z.toJSONSchema(JsonPatch, { io: "input" }) as object },
+          "application/merge-patch+json": { schema: z.toJSONSchema(MergePatch, { io: "input" }) as object },
+        },
+      },
     },
-    responses: { 200: jsonContent(CommitResult, "the new head (unchanged when the patch was a no-op)"), ...problemResponses(400, 401, 403, 404, 410, 412, 413, 415, 422, 423) },
+    responses: {
+      200: jsonContent(CommitResult, "the new head (unchanged when the patch was a no-op)"),
+      ...problemResponses(400, 401, 403, 404, 410, 412, 413, 415, 422, 423),
+    },
   }),
   async (c) => {
-    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase() as keyof typeof PATCH_TYPES;
+    const mediaType = (c.req.header("content-type") ?? "")
+      .split(";")[0]!
+      .trim()
+      .toLowerCase() as keyof typeof PATCH_TYPES;
     const format = PATCH_TYPES[mediaType];
-    if (!format) throw new DomainError(415, "unsupported-media-type", "send application/json-patch+json (RFC 6902) or application/merge-patch+json (RFC 7396)");
+    if (!format)
+      throw new DomainError(
+        415,
+        "unsupported-media-type",
+        "send application/json-patch+json (RFC 6902) or application/merge-patch+json (RFC 7396)",
+      );
     const raw = await c.req.json();
     const parsed = (format === "json-patch" ? JsonPatch : MergePatch).safeParse(raw);
     if (!parsed.success) throw validationError("json", parsed.error.issues);
     const ifMatch = c.req.header("if-match")?.replace(/^W\//, "").replace(/"/g, "").trim();
-    if (ifMatch !== undefined && !Hash.safeParse(ifMatch).success) throw new DomainError(400, "invalid-if-match", "If-Match must be a commit hash (64 lowercase hex)");
+    if (ifMatch !== undefined && !Hash.safeParse(ifMatch).success)
+      throw new DomainError(400, "invalid-if-match", "If-Match must be a commit hash (64 lowercase hex)");
     const result = unwrap(
       await worldLineStub(c.env, c.req.valid("param").id).patch({
-        format, patch: parsed.data as Json, ifMatch, author: c.req.header("x-dm-author"), message: c.req.header("x-dm-message"),
+        format,
+        patch: parsed.data as Json,
+        ifMatch,
+        author: c.req.header("x-dm-author"),
+        message: c.req.header("x-dm-message"),
       }),
     );
     return c.json(result, 200, { etag: `"${result.commit}"` });
@@ -136,8 +236,12 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines/{id}/commits", tags: ["world lines"], summary: "History, newest first",
-    description: "Newest generation first. Each page walks on from where the previous one stopped, so it costs the same however long the history; a cursor stays valid for a day.",
+    method: "get",
+    path: "/worldlines/{id}/commits",
+    tags: ["world lines"],
+    summary: "History, newest first",
+    description:
+      "Newest generation first. Each page walks on from where the previous one stopped, so it costs the same however long the history; a cursor stays valid for a day.",
     request: { params: IdParam, query: CommitsQuery },
     responses: { 200: jsonContent(Page(Commit), "a page of commits"), ...problemResponses(400, 403, 404) },
   }),
@@ -149,20 +253,39 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/worldlines/{id}/diff", tags: ["world lines"], summary: "Entity-level changes between two commits, a page at a time",
-    description: "Changes come in the state tree's key order, `limit` at a time (and at most about 4 MiB of JSON); only subtrees that differ are read. Page with `cursor=<next>`, and commit hashes for `from` and `to` for a consistent read while the head moves.",
+    method: "get",
+    path: "/worldlines/{id}/diff",
+    tags: ["world lines"],
+    summary: "Entity-level changes between two commits, a page at a time",
+    description:
+      "Changes come in the state tree's key order, `limit` at a time (and at most about 4 MiB of JSON); only subtrees that differ are read. Page with `cursor=<next>`, and commit hashes for `from` and `to` for a consistent read while the head moves.",
     request: { params: IdParam, query: DiffQuery },
-    responses: { 200: jsonContent(Diff, "one page of changes from `from` to `to`"), ...problemResponses(400, 403, 404) },
+    responses: {
+      200: jsonContent(Diff, "one page of changes from `from` to `to`"),
+      ...problemResponses(400, 403, 404),
+    },
   }),
   async (c) => {
     const { from, to, cursor, limit } = c.req.valid("query");
-    return c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).diff(viewer(c), from, to, { cursor: cursor ?? null, limit })), 200);
+    return c.json(
+      unwrap(
+        await worldLineStub(c.env, c.req.valid("param").id).diff(viewer(c), from, to, {
+          cursor: cursor ?? null,
+          limit,
+        }),
+      ),
+      200,
+    );
   },
 );
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "post", path: "/worldlines/{id}/fork", tags: ["world lines"], summary: "Fork: a new blue world line at this head, sharing its tree", security: OPERATOR,
+    method: "post",
+    path: "/worldlines/{id}/fork",
+    tags: ["world lines"],
+    summary: "Fork: a new blue world line at this head, sharing its tree",
+    security: OPERATOR,
     request: { params: IdParam, ...jsonBody(ForkWorldLine) },
     responses: { 201: jsonContent(WorldLineSchema, "the fork"), ...problemResponses(400, 401, 403, 404, 422) },
   }),
@@ -171,7 +294,10 @@ worldLineRoutes.openapi(
     const parent = unwrap(await worldLineStub(c.env, c.req.valid("param").id).info(viewer(c)));
     const privacy = input.privacy ?? parent.privacy;
     if (!isAtLeastAsStrict(privacy, parent.privacy)) {
-      throw new DomainError(422, "privacy-looser-than-parent", { detail: `a fork of a ${parent.privacy} world line cannot be ${privacy}; pick ${parent.privacy} or stricter`, errors: [{ path: "/privacy", message: "looser than the parent's level" }] });
+      throw new DomainError(422, "privacy-looser-than-parent", {
+        detail: `a fork of a ${parent.privacy} world line cannot be ${privacy}; pick ${parent.privacy} or stricter`,
+        errors: [{ path: "/privacy", message: "looser than the parent's level" }],
+      });
     }
     const id = newId("wl");
     const fork = unwrap(await worldLineStub(c.env, id).fork({ id, name: input.name, privacy, parent }));
@@ -181,13 +307,20 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "post", path: "/worldlines/{id}/merge", tags: ["world lines"], summary: "Merge another world line into this one", security: OPERATOR,
+    method: "post",
+    path: "/worldlines/{id}/merge",
+    tags: ["world lines"],
+    summary: "Merge another world line into this one",
+    security: OPERATOR,
     description:
       "Three-way merge from the common ancestor at entity granularity, and within an entity at JSON Pointer granularity. Conflicts answer 409 with `conflicts` and change nothing unless `strategy` is `ours` or `theirs`. " +
       "A merge commit has two parents, so the source's history becomes readable through this world line: a source with a stricter privacy level than the target answers 422 `privacy-stricter-source` and changes nothing, unless `squash` is true. " +
       "A squash merge records the merged state as one commit whose only parent is the target's head (default message `squash merge`); no source commit becomes reachable from the target.",
     request: { params: IdParam, ...jsonBody(MergeWorldLine) },
-    responses: { 200: jsonContent(MergeResult, "the merge commit (or `merged: false` when there was nothing to merge)"), ...problemResponses(400, 401, 403, 404, 409, 410, 422, 423) },
+    responses: {
+      200: jsonContent(MergeResult, "the merge commit (or `merged: false` when there was nothing to merge)"),
+      ...problemResponses(400, 401, 403, 404, 409, 410, 422, 423),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -198,22 +331,36 @@ worldLineRoutes.openapi(
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "delete", path: "/worldlines/{id}", tags: ["world lines"], summary: "Terminate: history stays readable, writes answer 410", security: OPERATOR,
+    method: "delete",
+    path: "/worldlines/{id}",
+    tags: ["world lines"],
+    summary: "Terminate: history stays readable, writes answer 410",
+    security: OPERATOR,
     request: { params: IdParam },
-    responses: { 200: jsonContent(WorldLineSchema, "the terminated world line"), ...problemResponses(401, 403, 404, 410) },
+    responses: {
+      200: jsonContent(WorldLineSchema, "the terminated world line"),
+      ...problemResponses(401, 403, 404, 410),
+    },
   }),
   async (c) => c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).terminate()), 200),
 );
 
 worldLineRoutes.openapi(
   createRoute({
-    method: "get", path: "/multiverse", tags: ["world lines"], summary: "The graph of world lines with fork and merge edges, a page at a time",
-    description: "Up to `limit` nodes and `limit` edges per page, each oldest first; gather the pages until `next` is null. Without the operator token only public-network and full-public world lines and the edges between them are shown.",
+    method: "get",
+    path: "/multiverse",
+    tags: ["world lines"],
+    summary: "The graph of world lines with fork and merge edges, a page at a time",
+    description:
+      "Up to `limit` nodes and `limit` edges per page, each oldest first; gather the pages until `next` is null. Without the operator token only public-network and full-public world lines and the edges between them are shown.",
     request: { query: MultiverseQuery },
     responses: { 200: jsonContent(Multiverse, "one page of nodes and edges"), ...problemResponses(400, 403) },
   }),
   async (c) => {
-    const { nodes, edges, next } = await new Catalog(c.env.DB).graph({ publicOnly: !c.get("isOperator"), ...c.req.valid("query") });
+    const { nodes, edges, next } = await new Catalog(c.env.DB).graph({
+      publicOnly: !c.get("isOperator"),
+      ...c.req.valid("query"),
+    });
     return c.json(
       {
         nodes: nodes.map((node) => {

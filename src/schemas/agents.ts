@@ -2,55 +2,124 @@
 // the mesh-tools schemas themselves, so the API and the tools validate identically.
 import { z } from "zod";
 import { InboxMessage, MeshConnection, PendingConnectionRequest, SentMessage } from "./mesh-state.js";
-import { MAX_BIO_CODE_POINTS, MAX_IMPRESSION_CODE_POINTS, MAX_INACTIVE_MINUTES, MIN_INACTIVE_MINUTES } from "../core/mesh/limits.js";
+import {
+  MAX_BIO_CODE_POINTS,
+  MAX_IMPRESSION_CODE_POINTS,
+  MAX_INACTIVE_MINUTES,
+  MIN_INACTIVE_MINUTES,
+} from "../core/mesh/limits.js";
 
-export const AgentName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "agent names are 1–63 characters of a–z 0–9 and -, starting with a letter or digit");
+export const AgentName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    "agent names are 1–63 characters of a–z 0–9 and -, starting with a letter or digit",
+  );
 
 export const CreateAgent = z
-  .object({ name: AgentName, bio: z.string().min(1).max(MAX_BIO_CODE_POINTS).optional(), display_name: z.string().min(1).max(128).optional() })
+  .object({
+    name: AgentName,
+    bio: z.string().min(1).max(MAX_BIO_CODE_POINTS).optional(),
+    display_name: z.string().min(1).max(128).optional(),
+  })
   .meta({ id: "CreateAgent" });
 
 export const AgentIdentity = z
   .object({
-    name: z.string(), agent_id: z.string(), public_key_hex: z.string(), display_name: z.string().nullable(), bio: z.string(), url: z.string(),
-    status: z.enum(["active", "inactive"]), inactive_until: z.string().nullable(), num_connections: z.number().int(), num_pending_requests: z.number().int(),
-    message_queue_size: z.number().int(), sent_messages_count: z.number().int(), messages_handled: z.number().int(), global_rate_limit: z.number().int(), created_at: z.string(),
+    name: z.string(),
+    agent_id: z.string(),
+    public_key_hex: z.string(),
+    display_name: z.string().nullable(),
+    bio: z.string(),
+    url: z.string(),
+    status: z.enum(["active", "inactive"]),
+    inactive_until: z.string().nullable(),
+    num_connections: z.number().int(),
+    num_pending_requests: z.number().int(),
+    message_queue_size: z.number().int(),
+    sent_messages_count: z.number().int(),
+    messages_handled: z.number().int(),
+    global_rate_limit: z.number().int(),
+    created_at: z.string(),
   })
-  .meta({ id: "AgentIdentity", description: "agent_id is the Ed25519 public key (hex); url is the agent's base URL on the mesh" });
+  .meta({
+    id: "AgentIdentity",
+    description: "agent_id is the Ed25519 public key (hex); url is the agent's base URL on the mesh",
+  });
 
 export const ConnectionAction = z
   .object({
     action: z.enum(["request", "request_mutual", "accept", "reject", "disconnect"]),
-    target_url: z.string().min(1).max(2048).optional().meta({ description: "for request / request_mutual: the peer's base URL in any spelling (…, …/, …/mcp, …/__darkmatter__)" }),
+    target_url: z.string().min(1).max(2048).optional().meta({
+      description: "for request / request_mutual: the peer's base URL in any spelling (…, …/, …/mcp, …/__darkmatter__)",
+    }),
     request_id: z.string().min(1).max(64).optional().meta({ description: "for accept / reject" }),
     agent_id: z.string().min(1).max(128).optional().meta({ description: "for disconnect" }),
   })
   .superRefine((params, ctx) => {
-    const needs = { request: "target_url", request_mutual: "target_url", accept: "request_id", reject: "request_id", disconnect: "agent_id" } as const;
+    const needs = {
+      request: "target_url",
+      request_mutual: "target_url",
+      accept: "request_id",
+      reject: "request_id",
+      disconnect: "agent_id",
+    } as const;
     const field = needs[params.action];
-    if (!params[field]) ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for action '${params.action}'` });
+    if (!params[field])
+      ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for action '${params.action}'` });
   })
   .meta({ id: "ConnectionAction" });
 
 export const SendMessage = z
   .object({
     content: z.string().min(1).optional().meta({ description: "a new message (≤ 65 536 code points)" }),
-    message_id: z.string().min(1).max(256).optional().meta({ description: "forward (or fork) a message held in the inbox" }),
+    message_id: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .meta({ description: "forward (or fork) a message held in the inbox" }),
     target_agent_id: z.string().min(1).max(128).optional(),
-    target_agent_ids: z.array(z.string().min(1).max(128)).min(1).max(50).optional().meta({ description: "fork to several connections" }),
+    target_agent_ids: z
+      .array(z.string().min(1).max(128))
+      .min(1)
+      .max(50)
+      .optional()
+      .meta({ description: "fork to several connections" }),
     metadata: z.record(z.string(), z.unknown()).default({}),
     hops_remaining: z.number().int().min(1).max(50).default(10),
     note: z.string().max(1000).optional(),
     force: z.boolean().default(false).meta({ description: "forward even when loop detection objects" }),
   })
-  .refine((params) => Boolean(params.content) !== Boolean(params.message_id), { message: "give exactly one of content (a new message) or message_id (a forward)", path: ["content"] })
+  .refine((params) => Boolean(params.content) !== Boolean(params.message_id), {
+    message: "give exactly one of content (a new message) or message_id (a forward)",
+    path: ["content"],
+  })
   .meta({ id: "SendMessage" });
 
 export const Respond = z.object({ response: z.string().min(1).max(65_536) }).meta({ id: "Respond" });
-export const SetImpression = z.object({ impression: z.string().max(MAX_IMPRESSION_CODE_POINTS).meta({ description: '"" deletes it' }) }).meta({ id: "SetImpression" });
-export const AskImpression = z.object({ peer: z.string().min(1).max(128).meta({ description: "the connected agent to ask" }) }).meta({ id: "AskImpression" });
-export const SetRateLimit = z.object({ agent_id: z.string().min(1).max(128).optional().meta({ description: "omit for the agent's global limit" }), limit: z.number().int().min(-1).meta({ description: "0 = default (30 per connection, 200 global), -1 = unlimited" }) }).meta({ id: "SetRateLimit" });
-export const SetStatus = z.object({ active: z.boolean(), duration_minutes: z.number().int().min(MIN_INACTIVE_MINUTES).max(MAX_INACTIVE_MINUTES).optional() }).meta({ id: "SetAgentStatus" });
+export const SetImpression = z
+  .object({ impression: z.string().max(MAX_IMPRESSION_CODE_POINTS).meta({ description: '"" deletes it' }) })
+  .meta({ id: "SetImpression" });
+export const AskImpression = z
+  .object({ peer: z.string().min(1).max(128).meta({ description: "the connected agent to ask" }) })
+  .meta({ id: "AskImpression" });
+export const SetRateLimit = z
+  .object({
+    agent_id: z.string().min(1).max(128).optional().meta({ description: "omit for the agent's global limit" }),
+    limit: z
+      .number()
+      .int()
+      .min(-1)
+      .meta({ description: "0 = default (30 per connection, 200 global), -1 = unlimited" }),
+  })
+  .meta({ id: "SetRateLimit" });
+export const SetStatus = z
+  .object({
+    active: z.boolean(),
+    duration_minutes: z.number().int().min(MIN_INACTIVE_MINUTES).max(MAX_INACTIVE_MINUTES).optional(),
+  })
+  .meta({ id: "SetAgentStatus" });
 
 // What the operator API answers when it lists an agent's state (the Agent Durable Object's records, §10.1, §8.2, §8.5, §11.1).
 export const ConnectionList = z
@@ -69,7 +138,9 @@ export const ConnectionList = z
     ),
   })
   .meta({ id: "ConnectionList" });
-export const PendingRequestList = z.object({ total: z.number().int(), requests: z.array(PendingConnectionRequest) }).meta({ id: "PendingRequestList" });
+export const PendingRequestList = z
+  .object({ total: z.number().int(), requests: z.array(PendingConnectionRequest) })
+  .meta({ id: "PendingRequestList" });
 export const InboxList = z.object({ items: z.array(InboxMessage) }).meta({ id: "InboxList" });
 export const SentList = z.object({ items: z.array(SentMessage) }).meta({ id: "SentList" });
 
@@ -82,7 +153,10 @@ export const ConnectionResult = z
     z.strictObject({ success: z.literal(true), rejected: z.string() }),
     z.strictObject({ success: z.literal(true), disconnected_from: z.string() }),
   ])
-  .meta({ id: "ConnectionResult", description: "request / request_mutual (connected at once or pending), accept, reject, disconnect" });
+  .meta({
+    id: "ConnectionResult",
+    description: "request / request_mutual (connected at once or pending), accept, reject, disconnect",
+  });
 export type ConnectionResult = z.infer<typeof ConnectionResult>;
 
 export const SendResult = z
@@ -107,22 +181,41 @@ export const SendResult = z
 export type SendResult = z.infer<typeof SendResult>;
 
 export const RespondResult = z
-  .strictObject({ success: z.boolean(), message_id: z.string(), webhook_called: z.string(), response_time_ms: z.number(), error: z.string().nullable() })
+  .strictObject({
+    success: z.boolean(),
+    message_id: z.string(),
+    webhook_called: z.string(),
+    response_time_ms: z.number(),
+    error: z.string().nullable(),
+  })
   .meta({ id: "RespondResult" });
 export type RespondResult = z.infer<typeof RespondResult>;
 
-export const ExpireResult = z.strictObject({ success: z.literal(true), message_id: z.string(), status: z.enum(["expired", "already expired"]) }).meta({ id: "ExpireResult" });
+export const ExpireResult = z
+  .strictObject({ success: z.literal(true), message_id: z.string(), status: z.enum(["expired", "already expired"]) })
+  .meta({ id: "ExpireResult" });
 export type ExpireResult = z.infer<typeof ExpireResult>;
 
 export const DropResult = z.strictObject({ dropped: z.number().int() }).meta({ id: "DropResult" });
 
 export const ImpressionSetResult = z
-  .strictObject({ success: z.literal(true), agent_id: z.string(), action: z.enum(["created", "updated", "deleted"]), impression: z.string().optional() })
+  .strictObject({
+    success: z.literal(true),
+    agent_id: z.string(),
+    action: z.enum(["created", "updated", "deleted"]),
+    impression: z.string().optional(),
+  })
   .meta({ id: "ImpressionSetResult" });
 export type ImpressionSetResult = z.infer<typeof ImpressionSetResult>;
 
 export const AskImpressionResult = z
-  .strictObject({ success: z.literal(true), asked: z.string(), about: z.string(), has_impression: z.boolean(), impression: z.string().nullable() })
+  .strictObject({
+    success: z.literal(true),
+    asked: z.string(),
+    about: z.string(),
+    has_impression: z.boolean(),
+    impression: z.string().nullable(),
+  })
   .meta({ id: "AskImpressionResult" });
 export type AskImpressionResult = z.infer<typeof AskImpressionResult>;
 
@@ -135,6 +228,10 @@ export const RateLimitResult = z
 export type RateLimitResult = z.infer<typeof RateLimitResult>;
 
 export const StatusResult = z
-  .strictObject({ success: z.literal(true), status: z.enum(["active", "inactive"]), inactive_until: z.string().optional() })
+  .strictObject({
+    success: z.literal(true),
+    status: z.enum(["active", "inactive"]),
+    inactive_until: z.string().optional(),
+  })
   .meta({ id: "StatusResult" });
 export type StatusResult = z.infer<typeof StatusResult>;

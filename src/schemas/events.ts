@@ -17,21 +17,37 @@ export const Severity = z.enum(SEVERITIES).meta({ description: "error and critic
 export type Severity = z.infer<typeof Severity>;
 
 export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/;
-export const EventId = z.string().regex(/^ev_[0-9a-z]{26}$/, "an event id is ev_ followed by a 26-character lower-case ULID").meta({ description: "sortable event id (`ev_` + ULID)", example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" });
+export const EventId = z
+  .string()
+  .regex(/^ev_[0-9a-z]{26}$/, "an event id is ev_ followed by a 26-character lower-case ULID")
+  .meta({ description: "sortable event id (`ev_` + ULID)", example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" });
 export const EventType = z
   .string()
   .max(128)
   .regex(EVENT_TYPE_PATTERN, "an event type is two or more dot-separated lower-case words, e.g. sim.episode.finished")
   .meta({ example: "worldline.forked" });
-export const EventSource = z.string().min(1).max(128).meta({ description: "who emitted the event", example: "darkmatter-edge" });
+export const EventSource = z
+  .string()
+  .min(1)
+  .max(128)
+  .meta({ description: "who emitted the event", example: "darkmatter-edge" });
 /** Mesh spec §5.2: an agent id is its public key hex; ids over 128 code points are refused (§12.1). */
 export const AgentId = z.string().min(1).max(128);
-export const Millis = z.number().int().min(0).max(8_640_000_000_000_000).meta({ description: "milliseconds since the Unix epoch" });
+export const Millis = z
+  .number()
+  .int()
+  .min(0)
+  .max(8_640_000_000_000_000)
+  .meta({ description: "milliseconds since the Unix epoch" });
 const Count = z.number().int().min(0);
 const Text = z.string().max(4096);
 const Identifier = z.string().min(1).max(256);
 const HttpMethod = z.string().regex(/^[A-Z]{1,16}$/);
-const RoutePattern = z.string().min(1).max(512).meta({ description: "the route pattern (`/api/v1/worldlines/:id`), never the raw path" });
+const RoutePattern = z
+  .string()
+  .min(1)
+  .max(512)
+  .meta({ description: "the route pattern (`/api/v1/worldlines/:id`), never the raw path" });
 const Unit = z.number().min(0).max(1);
 
 // ---- per-type data ------------------------------------------------------------------------
@@ -51,44 +67,165 @@ const ApiClientErrorSpike = z.strictObject({
   requests: Count,
   clientErrors: Count,
   rate: Unit.meta({ description: "4xx share of the window's requests" }),
-  baseline: Unit.nullable().meta({ description: "the route's usual 4xx share (moving average of earlier windows); null before the first full window" }),
+  baseline: Unit.nullable().meta({
+    description: "the route's usual 4xx share (moving average of earlier windows); null before the first full window",
+  }),
 });
 
 export const EVENT_DATA = {
   // seed 003
-  "api.endpoint.failed": z.discriminatedUnion("reason", [ApiServerError, ApiClientErrorSpike]).meta({ id: "ApiEndpointFailedData", description: "every 5xx (`server-error`), and a route whose 4xx share spikes (`client-error-spike`)" }),
+  "api.endpoint.failed": z.discriminatedUnion("reason", [ApiServerError, ApiClientErrorSpike]).meta({
+    id: "ApiEndpointFailedData",
+    description: "every 5xx (`server-error`), and a route whose 4xx share spikes (`client-error-spike`)",
+  }),
   "api.endpoint.success": z
-    .strictObject({ method: HttpMethod, route: RoutePattern, windowStart: Millis, windowEnd: Millis, requests: Count, successes: Count, clientErrors: Count, serverErrors: Count, meanMs: z.number().min(0), maxMs: z.number().min(0) })
-    .meta({ id: "ApiEndpointSuccessData", description: "a per-route rollup of one window, never one event per request" }),
-  "graft.installed": z.strictObject({ graftId: Identifier, name: Text.optional(), target: Identifier.optional(), version: z.string().max(128).optional() }).meta({ id: "GraftInstalledData" }),
-  "graft.install.failed": z.strictObject({ graftId: Identifier, name: Text.optional(), target: Identifier.optional(), error: Text }).meta({ id: "GraftInstallFailedData" }),
-  "halo.cycle.completed": z.strictObject({ cycleId: Identifier, trigger: Identifier.optional().meta({ description: "the event that started the cycle" }), weakPoints: Count, tasksCreated: Count, durationMs: z.number().min(0).optional() }).meta({ id: "HaloCycleCompletedData" }),
-  "halo.weakpoint.critical": z.strictObject({ cycleId: Identifier, weakPoint: Identifier, subsystem: Identifier, score: Unit, detail: Text }).meta({ id: "HaloWeakpointCriticalData" }),
-  "squad.task.completed": z.strictObject({ taskId: Identifier, squadId: Identifier.optional(), result: z.unknown().optional() }).meta({ id: "SquadTaskCompletedData" }),
-  "squad.task.failed": z.strictObject({ taskId: Identifier, squadId: Identifier.optional(), error: Text, retryable: z.boolean().optional() }).meta({ id: "SquadTaskFailedData" }),
-  "spore.deployed": z.strictObject({ sporeId: Identifier, targets: z.array(Identifier).min(1).max(1000), graftId: Identifier.optional() }).meta({ id: "SporeDeployedData" }),
+    .strictObject({
+      method: HttpMethod,
+      route: RoutePattern,
+      windowStart: Millis,
+      windowEnd: Millis,
+      requests: Count,
+      successes: Count,
+      clientErrors: Count,
+      serverErrors: Count,
+      meanMs: z.number().min(0),
+      maxMs: z.number().min(0),
+    })
+    .meta({
+      id: "ApiEndpointSuccessData",
+      description: "a per-route rollup of one window, never one event per request",
+    }),
+  "graft.installed": z
+    .strictObject({
+      graftId: Identifier,
+      name: Text.optional(),
+      target: Identifier.optional(),
+      version: z.string().max(128).optional(),
+    })
+    .meta({ id: "GraftInstalledData" }),
+  "graft.install.failed": z
+    .strictObject({ graftId: Identifier, name: Text.optional(), target: Identifier.optional(), error: Text })
+    .meta({ id: "GraftInstallFailedData" }),
+  "halo.cycle.completed": z
+    .strictObject({
+      cycleId: Identifier,
+      trigger: Identifier.optional().meta({ description: "the event that started the cycle" }),
+      weakPoints: Count,
+      tasksCreated: Count,
+      durationMs: z.number().min(0).optional(),
+    })
+    .meta({ id: "HaloCycleCompletedData" }),
+  "halo.weakpoint.critical": z
+    .strictObject({ cycleId: Identifier, weakPoint: Identifier, subsystem: Identifier, score: Unit, detail: Text })
+    .meta({ id: "HaloWeakpointCriticalData" }),
+  "squad.task.completed": z
+    .strictObject({ taskId: Identifier, squadId: Identifier.optional(), result: z.unknown().optional() })
+    .meta({ id: "SquadTaskCompletedData" }),
+  "squad.task.failed": z
+    .strictObject({
+      taskId: Identifier,
+      squadId: Identifier.optional(),
+      error: Text,
+      retryable: z.boolean().optional(),
+    })
+    .meta({ id: "SquadTaskFailedData" }),
+  "spore.deployed": z
+    .strictObject({
+      sporeId: Identifier,
+      targets: z.array(Identifier).min(1).max(1000),
+      graftId: Identifier.optional(),
+    })
+    .meta({ id: "SporeDeployedData" }),
   // world lines (the envelope's `worldline` names the world line the event is about)
-  "worldline.created": z.strictObject({ name: z.string().min(1).max(MAX_NAME_LENGTH), privacy: Privacy, head: Hash }).meta({ id: "WorldLineCreatedData" }),
-  "worldline.forked": z.strictObject({ parent: WorldLineId, name: z.string().min(1).max(MAX_NAME_LENGTH), privacy: Privacy, head: Hash }).meta({ id: "WorldLineForkedData", description: "`worldline` is the new fork" }),
-  "worldline.merged": z.strictObject({ source: WorldLineId, commit: Hash, base: Hash.nullable(), changed: Count, resolved: Count.meta({ description: "conflicts settled by the ours/theirs strategy" }) }).meta({ id: "WorldLineMergedData" }),
-  "worldline.terminated": z.strictObject({ name: z.string().min(1).max(MAX_NAME_LENGTH), head: Hash }).meta({ id: "WorldLineTerminatedData" }),
-  "worldline.quarantined": z.strictObject({ threat: Unit, reason: Text, beat: Count.optional() }).meta({ id: "WorldLineQuarantinedData" }),
+  "worldline.created": z
+    .strictObject({ name: z.string().min(1).max(MAX_NAME_LENGTH), privacy: Privacy, head: Hash })
+    .meta({ id: "WorldLineCreatedData" }),
+  "worldline.forked": z
+    .strictObject({ parent: WorldLineId, name: z.string().min(1).max(MAX_NAME_LENGTH), privacy: Privacy, head: Hash })
+    .meta({ id: "WorldLineForkedData", description: "`worldline` is the new fork" }),
+  "worldline.merged": z
+    .strictObject({
+      source: WorldLineId,
+      commit: Hash,
+      base: Hash.nullable(),
+      changed: Count,
+      resolved: Count.meta({ description: "conflicts settled by the ours/theirs strategy" }),
+    })
+    .meta({ id: "WorldLineMergedData" }),
+  "worldline.terminated": z
+    .strictObject({ name: z.string().min(1).max(MAX_NAME_LENGTH), head: Hash })
+    .meta({ id: "WorldLineTerminatedData" }),
+  "worldline.quarantined": z
+    .strictObject({ threat: Unit, reason: Text, beat: Count.optional() })
+    .meta({ id: "WorldLineQuarantinedData" }),
   // consensus ledger
-  "ledger.proposal.created": z.strictObject({ proposal: Identifier, kind: z.enum(["promote", "rollback", "authorities"]), commit: Hash.nullable(), stateRoot: Hash.nullable(), digest: Hash }).meta({ id: "LedgerProposalCreatedData" }),
-  "ledger.promoted": z.strictObject({ proposal: Identifier, commit: Hash, stateRoot: Hash.nullable(), ledgerIndex: Count, ledgerHash: Hash, approvals: Count }).meta({ id: "LedgerPromotedData" }),
-  "ledger.rolled_back": z.strictObject({ proposal: Identifier, commit: Hash, stateRoot: Hash.nullable(), ledgerIndex: Count, ledgerHash: Hash, approvals: Count }).meta({ id: "LedgerRolledBackData" }),
+  "ledger.proposal.created": z
+    .strictObject({
+      proposal: Identifier,
+      kind: z.enum(["promote", "rollback", "authorities"]),
+      commit: Hash.nullable(),
+      stateRoot: Hash.nullable(),
+      digest: Hash,
+    })
+    .meta({ id: "LedgerProposalCreatedData" }),
+  "ledger.promoted": z
+    .strictObject({
+      proposal: Identifier,
+      commit: Hash,
+      stateRoot: Hash.nullable(),
+      ledgerIndex: Count,
+      ledgerHash: Hash,
+      approvals: Count,
+    })
+    .meta({ id: "LedgerPromotedData" }),
+  "ledger.rolled_back": z
+    .strictObject({
+      proposal: Identifier,
+      commit: Hash,
+      stateRoot: Hash.nullable(),
+      ledgerIndex: Count,
+      ledgerHash: Hash,
+      approvals: Count,
+    })
+    .meta({ id: "LedgerRolledBackData" }),
   // agent mesh (the envelope's `agent` is the local agent)
-  "mesh.message.received": z.strictObject({ messageId: Identifier, fromAgent: AgentId.optional(), hopsRemaining: Count.optional(), bytes: Count, signed: z.boolean() }).meta({ id: "MeshMessageReceivedData" }),
+  "mesh.message.received": z
+    .strictObject({
+      messageId: Identifier,
+      fromAgent: AgentId.optional(),
+      hopsRemaining: Count.optional(),
+      bytes: Count,
+      signed: z.boolean(),
+    })
+    .meta({ id: "MeshMessageReceivedData" }),
   "mesh.connection.changed": z
-    .strictObject({ peer: AgentId, change: z.enum(["requested", "accepted", "rejected", "disconnected", "refused"]), direction: z.enum(["inbound", "outbound"]).optional(), peerUrl: z.string().max(2048).optional() })
+    .strictObject({
+      peer: AgentId,
+      change: z.enum(["requested", "accepted", "rejected", "disconnected", "refused"]),
+      direction: z.enum(["inbound", "outbound"]).optional(),
+      peerUrl: z.string().max(2048).optional(),
+    })
     .meta({ id: "MeshConnectionChangedData" }),
   // arbiter (seed 001 decision thresholds)
-  "arbiter.alert": z.strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() }).meta({ id: "ArbiterAlertData" }),
-  "arbiter.quarantine": z.strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() }).meta({ id: "ArbiterQuarantineData" }),
+  "arbiter.alert": z
+    .strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() })
+    .meta({ id: "ArbiterAlertData" }),
+  "arbiter.quarantine": z
+    .strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() })
+    .meta({ id: "ArbiterQuarantineData" }),
   // the event pipeline itself
   "events.dead_lettered": z
-    .strictObject({ eventId: z.string().max(256).nullable(), eventType: z.string().max(256).nullable(), attempts: Count, error: Text, queue: z.string().max(64) })
-    .meta({ id: "EventsDeadLetteredData", description: "an event could not be processed and was recorded in the dead letters" }),
+    .strictObject({
+      eventId: z.string().max(256).nullable(),
+      eventType: z.string().max(256).nullable(),
+      attempts: Count,
+      error: Text,
+      queue: z.string().max(64),
+    })
+    .meta({
+      id: "EventsDeadLetteredData",
+      description: "an event could not be processed and was recorded in the dead letters",
+    }),
 } as const;
 
 export type SystemEventType = keyof typeof EVENT_DATA;
@@ -121,7 +258,9 @@ export const DEFAULT_SEVERITY: Record<SystemEventType, Severity> = {
   "events.dead_lettered": "error",
 };
 
-export const RESERVED_NAMESPACES: readonly string[] = [...new Set(SYSTEM_EVENT_TYPES.map((type) => type.split(".")[0]!))];
+export const RESERVED_NAMESPACES: readonly string[] = [
+  ...new Set(SYSTEM_EVENT_TYPES.map((type) => type.split(".")[0]!)),
+];
 
 export const isSystemEventType = (type: string): type is SystemEventType => Object.hasOwn(EVENT_DATA, type);
 export const namespaceOf = (type: string) => type.split(".")[0]!;
@@ -130,15 +269,22 @@ export const namespaceOf = (type: string) => type.split(".")[0]!;
 function checkTypedData(event: { type: string; data: unknown }, ctx: z.core.$RefinementCtx<unknown>): void {
   if (isSystemEventType(event.type)) {
     const parsed = EVENT_DATA[event.type].safeParse(event.data);
-    for (const issue of parsed.error?.issues ?? []) ctx.addIssue({ code: "custom", path: ["data", ...issue.path], message: issue.message });
+    for (const issue of parsed.error?.issues ?? [])
+      ctx.addIssue({ code: "custom", path: ["data", ...issue.path], message: issue.message });
   } else if (RESERVED_NAMESPACES.includes(namespaceOf(event.type))) {
     const namespace = namespaceOf(event.type);
     const ours = SYSTEM_EVENT_TYPES.filter((type) => namespaceOf(type) === namespace).join(", ");
-    ctx.addIssue({ code: "custom", path: ["type"], message: `"${namespace}." is reserved for the system's own types (${ours}); report your own events under your own namespace, e.g. sim.${event.type.slice(namespace.length + 1)}` });
+    ctx.addIssue({
+      code: "custom",
+      path: ["type"],
+      message: `"${namespace}." is reserved for the system's own types (${ours}); report your own events under your own namespace, e.g. sim.${event.type.slice(namespace.length + 1)}`,
+    });
   }
 }
 
-export const EventDataObject = z.record(z.string(), z.unknown()).meta({ description: "a JSON object: the type's schema for system types, free-form for outside types" });
+export const EventDataObject = z
+  .record(z.string(), z.unknown())
+  .meta({ description: "a JSON object: the type's schema for system types, free-form for outside types" });
 
 const envelope = {
   type: EventType,
@@ -152,7 +298,10 @@ const envelope = {
 export const Event = z
   .object({ id: EventId, ...envelope, time: Millis, data: EventDataObject })
   .superRefine(checkTypedData)
-  .meta({ id: "Event", description: `Event envelope. System types and their data schemas: ${SYSTEM_EVENT_TYPES.map((type) => `\`${type}\` → ${EVENT_DATA[type].meta()?.id}`).join(", ")}.` });
+  .meta({
+    id: "Event",
+    description: `Event envelope. System types and their data schemas: ${SYSTEM_EVENT_TYPES.map((type) => `\`${type}\` → ${EVENT_DATA[type].meta()?.id}`).join(", ")}.`,
+  });
 export type Event = z.infer<typeof Event>;
 
 /** The largest serialized `data` an event may carry (a queue message is at most 128 KB). */
@@ -163,7 +312,10 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const isoToMillis = (text: string) => new Date(text).getTime();
 export const EventTimeInput = z
   .union([Millis, z.iso.datetime({ offset: true }).transform(isoToMillis)])
-  .refine((ms) => ms <= Date.now() + MAX_CLOCK_SKEW_MS, `an event time may be at most ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the server clock`)
+  .refine(
+    (ms) => ms <= Date.now() + MAX_CLOCK_SKEW_MS,
+    `an event time may be at most ${MAX_CLOCK_SKEW_MS / 60_000} minutes ahead of the server clock`,
+  )
   .meta({ description: "milliseconds since the epoch or an RFC 3339 date-time; default: now" });
 
 /** What outside systems POST: the envelope with server-filled defaults. */
@@ -180,7 +332,9 @@ export const EventInput = z
 export type EventInput = z.infer<typeof EventInput>;
 
 export const MAX_EVENTS_PER_POST = 100;
-export const EventBatchInput = z.object({ events: z.array(EventInput).min(1).max(MAX_EVENTS_PER_POST) }).meta({ id: "EventBatchInput" });
+export const EventBatchInput = z
+  .object({ events: z.array(EventInput).min(1).max(MAX_EVENTS_PER_POST) })
+  .meta({ id: "EventBatchInput" });
 
 export const EventQueued = z.object({ id: EventId, queued: z.literal(true) }).meta({ id: "EventQueued" });
 export const EventsQueued = z.object({ ids: z.array(EventId), queued: z.literal(true) }).meta({ id: "EventsQueued" });
@@ -188,7 +342,9 @@ export const EventsQueued = z.object({ ids: z.array(EventId), queued: z.literal(
 /** An event as GET answers it: the envelope plus when the consumer stored and routed it. */
 export const StoredEvent = Event.safeExtend({
   persistedAt: Millis.meta({ description: "when the queue consumer stored it" }),
-  routedAt: Millis.nullable().meta({ description: "when routing (e.g. the HALO trigger) finished; null while a retry is pending" }),
+  routedAt: Millis.nullable().meta({
+    description: "when routing (e.g. the HALO trigger) finished; null while a retry is pending",
+  }),
 }).meta({ id: "StoredEvent" });
 export type StoredEvent = z.infer<typeof StoredEvent>;
 
@@ -197,7 +353,11 @@ export const Since = z
   .string()
   .max(64)
   .transform((text, ctx) => {
-    const ms = /^\d{1,16}$/.test(text) ? Number(text) : z.iso.datetime({ offset: true }).safeParse(text).success ? isoToMillis(text) : NaN;
+    const ms = /^\d{1,16}$/.test(text)
+      ? Number(text)
+      : z.iso.datetime({ offset: true }).safeParse(text).success
+        ? isoToMillis(text)
+        : NaN;
     if (!Number.isSafeInteger(ms)) ctx.addIssue({ code: "custom", message: `since must be ${SINCE_HELP}` });
     return ms;
   })
@@ -206,7 +366,10 @@ export const Since = z
 export const TypeFilter = z
   .string()
   .max(130)
-  .regex(/^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*(\.\*)?$/, "type is an event type, or a namespace followed by .* (e.g. worldline.*)")
+  .regex(
+    /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)*(\.\*)?$/,
+    "type is an event type, or a namespace followed by .* (e.g. worldline.*)",
+  )
   .meta({ description: "an exact type, or `<namespace>.*`", example: "worldline.*" });
 
 export const SeverityFilter = z
@@ -215,7 +378,11 @@ export const SeverityFilter = z
   .transform((text, ctx) => {
     const wanted = text.split(",").map((part) => part.trim());
     const unknown = wanted.filter((part) => !(SEVERITIES as readonly string[]).includes(part));
-    if (unknown.length) ctx.addIssue({ code: "custom", message: `unknown severity ${unknown.map((s) => `"${s}"`).join(", ")}; use ${SEVERITIES.join(", ")}` });
+    if (unknown.length)
+      ctx.addIssue({
+        code: "custom",
+        message: `unknown severity ${unknown.map((s) => `"${s}"`).join(", ")}; use ${SEVERITIES.join(", ")}`,
+      });
     return wanted as Severity[];
   })
   .meta({ description: "one severity or a comma-separated list", example: "error,critical" });
@@ -245,6 +412,9 @@ export const EventFailure = z
     lastFailedAt: Millis,
     deadLetteredAt: Millis.nullable(),
   })
-  .meta({ id: "EventFailure", description: "a message the consumer failed on: retrying, recovered on a later attempt, or dead-lettered" });
+  .meta({
+    id: "EventFailure",
+    description: "a message the consumer failed on: retrying, recovered on a later attempt, or dead-lettered",
+  });
 export type EventFailure = z.infer<typeof EventFailure>;
 export const ListFailuresQuery = z.object({ status: EventFailureStatus.optional(), cursor: Cursor, limit: Limit });

@@ -5,11 +5,15 @@ import { WEAK_POINT_KINDS } from "../core/halo.js";
 import { Cursor, Limit } from "./common.js";
 import { EventId, Millis } from "./events.js";
 
-export const WeakPointKind = z.enum(WEAK_POINT_KINDS).meta({ description: "what kind of weakness: also the kind of the task proposed for it" });
+export const WeakPointKind = z
+  .enum(WEAK_POINT_KINDS)
+  .meta({ description: "what kind of weakness: also the kind of the task proposed for it" });
 export type WeakPointKind = z.infer<typeof WeakPointKind>;
 export const WeakPointSeverity = z.enum(["warning", "error", "critical"]);
 export type WeakPointSeverity = z.infer<typeof WeakPointSeverity>;
-export const CycleTrigger = z.enum(["event", "schedule", "manual"]).meta({ description: "an error or critical event, the cron trigger, or POST /api/v1/halo/cycles" });
+export const CycleTrigger = z
+  .enum(["event", "schedule", "manual"])
+  .meta({ description: "an error or critical event, the cron trigger, or POST /api/v1/halo/cycles" });
 export type CycleTrigger = z.infer<typeof CycleTrigger>;
 
 export const WeakPoint = z
@@ -25,7 +29,10 @@ export const WeakPoint = z
     action: z.string().meta({ description: "the suggested action, also the proposed task's" }),
     evidence: z.array(EventId).meta({ description: "the events behind it, newest first (at most 100)" }),
     evidenceCount: z.number().int(),
-    taskId: z.string().nullable().meta({ description: "the task created for it, or the open task it was deduplicated into" }),
+    taskId: z
+      .string()
+      .nullable()
+      .meta({ description: "the task created for it, or the open task it was deduplicated into" }),
     isNew: z.boolean().meta({ description: "true when this cycle created the task" }),
   })
   .meta({ id: "WeakPoint" });
@@ -35,7 +42,9 @@ export const HaloCycle = z
   .object({
     id: z.string(),
     trigger: CycleTrigger,
-    triggerEvents: z.array(EventId).meta({ description: "the events that asked for this cycle (triggers arriving while a cycle runs share the next one)" }),
+    triggerEvents: z.array(EventId).meta({
+      description: "the events that asked for this cycle (triggers arriving while a cycle runs share the next one)",
+    }),
     startedAt: Millis,
     completedAt: Millis,
     durationMs: z.number().int(),
@@ -47,7 +56,9 @@ export const HaloCycle = z
   .meta({ id: "HaloCycle" });
 export type HaloCycle = z.infer<typeof HaloCycle>;
 
-export const HaloCycleDetail = HaloCycle.extend({ found: z.array(WeakPoint).meta({ description: "the weak points, worst first" }) }).meta({ id: "HaloCycleDetail" });
+export const HaloCycleDetail = HaloCycle.extend({
+  found: z.array(WeakPoint).meta({ description: "the weak points, worst first" }),
+}).meta({ id: "HaloCycleDetail" });
 export type HaloCycleDetail = z.infer<typeof HaloCycleDetail>;
 
 export const HaloTrait = z
@@ -64,7 +75,11 @@ export const HaloTrait = z
     lastSeenAt: Millis,
     activeSince: Millis,
     resolutions: z.number().int().meta({ description: "times a cycle no longer found it after it was active" }),
-    meanResolveMs: z.number().int().nullable().meta({ description: "mean time from first found to no longer found, over its resolutions" }),
+    meanResolveMs: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "mean time from first found to no longer found, over its resolutions" }),
     lastResolvedAt: Millis.nullable(),
   })
   .meta({ id: "HaloTrait", description: "Memory DNA: what HALO has learned about one weak-point subject" });
@@ -76,7 +91,11 @@ export const ResonanceEntry = z
     kind: z.string(),
     successes: z.number().int(),
     failures: z.number().int(),
-    successRate: z.number().min(0).max(1).meta({ description: "(successes + 1) / (attempts + 2): what dispatch ranks members by" }),
+    successRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .meta({ description: "(successes + 1) / (attempts + 2): what dispatch ranks members by" }),
     meanMs: z.number().int().nullable().meta({ description: "mean time from dispatch to the answer, over successes" }),
     lastOutcomeAt: Millis,
   })
@@ -85,7 +104,11 @@ export type ResonanceEntry = z.infer<typeof ResonanceEntry>;
 
 export const ListCyclesQuery = z.object({ trigger: CycleTrigger.optional(), cursor: Cursor, limit: Limit });
 export const ListTraitsQuery = z.object({
-  active: z.enum(["true", "false"]).optional().transform((value) => (value === undefined ? undefined : value === "true")).meta({ description: "only active (true) or resolved (false) subjects" }),
+  active: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === "true"))
+    .meta({ description: "only active (true) or resolved (false) subjects" }),
   kind: WeakPointKind.optional(),
   cursor: Cursor,
   limit: Limit,

@@ -25,7 +25,6 @@ export const SentMessage = z.strictObject({
 });
 export type SentMessage = z.infer<typeof SentMessage>;
 
-
 /** §8.2 step 10: a queued incoming request. Pending requests never expire (§10.6). */
 export const PendingConnectionRequest = z.strictObject({
   request_id: z.string(),

@@ -21,8 +21,12 @@ function stripped(bounds: { min?: number; max?: number } = {}) {
   return z
     .string()
     .transform(pyStrip)
-    .refine((s) => bounds.min === undefined || codePointLength(s) >= bounds.min, { message: `at least ${bounds.min} characters` })
-    .refine((s) => bounds.max === undefined || codePointLength(s) <= bounds.max, { message: `at most ${bounds.max} characters` });
+    .refine((s) => bounds.min === undefined || codePointLength(s) >= bounds.min, {
+      message: `at least ${bounds.min} characters`,
+    })
+    .refine((s) => bounds.max === undefined || codePointLength(s) <= bounds.max, {
+      message: `at most ${bounds.max} characters`,
+    });
 }
 
 export const ConnectionToolParams = z
@@ -33,9 +37,16 @@ export const ConnectionToolParams = z
     agent_id: stripped().nullish(),
   })
   .superRefine((params, ctx) => {
-    const needs = { request: "target_url", request_mutual: "target_url", accept: "request_id", reject: "request_id", disconnect: "agent_id" } as const;
+    const needs = {
+      request: "target_url",
+      request_mutual: "target_url",
+      accept: "request_id",
+      reject: "request_id",
+      disconnect: "agent_id",
+    } as const;
     const field = needs[params.action];
-    if (!params[field]) ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for action '${params.action}'` });
+    if (!params[field])
+      ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for action '${params.action}'` });
   });
 
 export const SendMessageToolParams = z
@@ -62,7 +73,10 @@ export const SetStatusToolParams = z.strictObject({
 });
 export const DiscoverDomainToolParams = z.strictObject({ domain: stripped() });
 /** `impression: ""` deletes the stored impression. */
-export const SetImpressionToolParams = z.strictObject({ agent_id: stripped(), impression: stripped({ max: MAX_IMPRESSION_CODE_POINTS }) });
+export const SetImpressionToolParams = z.strictObject({
+  agent_id: stripped(),
+  impression: stripped({ max: MAX_IMPRESSION_CODE_POINTS }),
+});
 export const GetImpressionToolParams = z.strictObject({ agent_id: stripped() });
 export const AskImpressionToolParams = z.strictObject({ ask_agent_id: stripped(), about_agent_id: stripped() });
 /** No strip, no forbid (§17). Omit `agent_id` for the global limit; 0 = default, −1 = unlimited. */

@@ -188,7 +188,11 @@ export const ResponseUpdateBody = z.object({
 });
 export type ResponseUpdateBody = z.infer<typeof ResponseUpdateBody>;
 
-export const WebhookUpdateBody = z.discriminatedUnion("type", [ForwardedUpdateBody, ExpiredUpdateBody, ResponseUpdateBody]);
+export const WebhookUpdateBody = z.discriminatedUnion("type", [
+  ForwardedUpdateBody,
+  ExpiredUpdateBody,
+  ResponseUpdateBody,
+]);
 export type WebhookUpdateBody = z.infer<typeof WebhookUpdateBody>;
 
 /** What a webhook POST must accept: `type` is dispatched on by value (unknown → 400), the rest defaulted. */

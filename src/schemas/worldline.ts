@@ -10,7 +10,10 @@ export type Privacy = z.infer<typeof Privacy>;
 export const WorldLineStatus = z.enum(["active", "quarantined", "terminated"]);
 export type WorldLineStatus = z.infer<typeof WorldLineStatus>;
 
-export const WorldLineId = z.string().regex(WORLD_LINE_ID_PATTERN).meta({ description: "world line id", example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" });
+export const WorldLineId = z
+  .string()
+  .regex(WORLD_LINE_ID_PATTERN)
+  .meta({ description: "world line id", example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" });
 export const WorldLineName = z.string().min(1).max(MAX_NAME_LENGTH);
 export const EntityId = z.string().regex(ENTITY_ID_PATTERN, "entity ids are 1–256 characters of A–Z a–z 0–9 . _ : / -");
 export const EntityValue = z.unknown().meta({ description: "any JSON value" });
@@ -30,7 +33,10 @@ export const CreateWorldLine = z
 export type CreateWorldLine = z.infer<typeof CreateWorldLine>;
 
 export const ForkWorldLine = z
-  .object({ name: WorldLineName, privacy: Privacy.optional().meta({ description: "defaults to the parent's; may only be stricter" }) })
+  .object({
+    name: WorldLineName,
+    privacy: Privacy.optional().meta({ description: "defaults to the parent's; may only be stricter" }),
+  })
   .meta({ id: "ForkWorldLine" });
 export type ForkWorldLine = z.infer<typeof ForkWorldLine>;
 
@@ -39,10 +45,10 @@ export const MergeWorldLine = z
   .object({
     source: WorldLineId,
     strategy: MergeStrategy.default("three-way"),
-    squash: z
-      .boolean()
-      .default(false)
-      .meta({ description: "record the merged state as one single-parent commit that does not link the source's history; required when the source is stricter than the target" }),
+    squash: z.boolean().default(false).meta({
+      description:
+        "record the merged state as one single-parent commit that does not link the source's history; required when the source is stricter than the target",
+    }),
     author: Author.optional(),
     message: CommitMessage.optional(),
   })
@@ -86,19 +92,37 @@ export const State = z
     commit: Hash,
     root: Hash,
     count: z.number().int().meta({ description: "entities at the commit, all pages together" }),
-    entities: Entities.meta({ description: "one page: at most `limit` entities and about 4 MiB of JSON, in the state tree's key order (not by id)" }),
+    entities: Entities.meta({
+      description:
+        "one page: at most `limit` entities and about 4 MiB of JSON, in the state tree's key order (not by id)",
+    }),
     next: PageNext,
   })
-  .meta({ id: "State", description: "one page of the state; pass `at=<commit>` with the cursor for a consistent read while the head moves" });
+  .meta({
+    id: "State",
+    description: "one page of the state; pass `at=<commit>` with the cursor for a consistent read while the head moves",
+  });
 export const EntityRead = z.object({ commit: Hash, id: EntityId, value: EntityValue }).meta({ id: "Entity" });
 
 export const Commit = z
-  .object({ id: Hash, tree: Hash, parents: z.array(Hash), author: z.string(), message: z.string(), time: z.number().int() })
+  .object({
+    id: Hash,
+    tree: Hash,
+    parents: z.array(Hash),
+    author: z.string(),
+    message: z.string(),
+    time: z.number().int(),
+  })
   .meta({ id: "Commit" });
 export type Commit = z.infer<typeof Commit>;
 
 export const CommitResult = z
-  .object({ commit: Hash, root: Hash, parents: z.array(Hash), changed: z.number().int().meta({ description: "entities written or deleted" }) })
+  .object({
+    commit: Hash,
+    root: Hash,
+    parents: z.array(Hash),
+    changed: z.number().int().meta({ description: "entities written or deleted" }),
+  })
   .meta({ id: "CommitResult" });
 export type CommitResult = z.infer<typeof CommitResult>;
 
@@ -111,9 +135,21 @@ export const EntityDiff = z
   })
   .meta({ id: "EntityDiff" });
 export const Diff = z
-  .object({ from: Hash, to: Hash, changes: z.array(EntityDiff).meta({ description: "one page: at most `limit` changes and about 4 MiB of JSON, in the state tree's key order" }), next: PageNext })
+  .object({
+    from: Hash,
+    to: Hash,
+    changes: z.array(EntityDiff).meta({
+      description: "one page: at most `limit` changes and about 4 MiB of JSON, in the state tree's key order",
+    }),
+    next: PageNext,
+  })
   .meta({ id: "Diff" });
-export const DiffQuery = z.object({ from: CommitRef, to: CommitRef.default("head"), cursor: EntityKeyCursor, limit: Limit });
+export const DiffQuery = z.object({
+  from: CommitRef,
+  to: CommitRef.default("head"),
+  cursor: EntityKeyCursor,
+  limit: Limit,
+});
 
 export const CommitsQuery = z.object({
   cursor: z.string().max(200).optional().meta({ description: "the previous page's `next` (valid for a day)" }),
@@ -121,8 +157,16 @@ export const CommitsQuery = z.object({
 });
 
 export const Conflict = z
-  .object({ path: z.string(), base: EntityValue.optional(), ours: EntityValue.optional(), theirs: EntityValue.optional() })
-  .meta({ id: "Conflict", description: "a field changed differently on both sides; a missing side means absent (deleted or never set)" });
+  .object({
+    path: z.string(),
+    base: EntityValue.optional(),
+    ours: EntityValue.optional(),
+    theirs: EntityValue.optional(),
+  })
+  .meta({
+    id: "Conflict",
+    description: "a field changed differently on both sides; a missing side means absent (deleted or never set)",
+  });
 
 export const MergeResult = z
   .object({
@@ -137,15 +181,32 @@ export const MergeResult = z
 export type MergeResult = z.infer<typeof MergeResult>;
 
 export const LineageKind = z.enum(["fork", "merge"]);
-export const MultiverseNode = WorldLine.pick({ id: true, name: true, color: true, status: true, privacy: true, head: true, green: true, createdAt: true });
+export const MultiverseNode = WorldLine.pick({
+  id: true,
+  name: true,
+  color: true,
+  status: true,
+  privacy: true,
+  head: true,
+  green: true,
+  createdAt: true,
+});
 export const MultiverseQuery = z.object({
   cursor: Cursor,
-  limit: z.coerce.number().int().min(1).max(1000).default(1000).meta({ description: "at most this many nodes and this many edges per page" }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(1000)
+    .meta({ description: "at most this many nodes and this many edges per page" }),
 });
 export const Multiverse = z
   .object({
     nodes: z.array(MultiverseNode).meta({ description: "oldest first" }),
-    edges: z.array(z.object({ from: WorldLineId, to: WorldLineId, kind: LineageKind, commit: Hash, at: z.number().int() })).meta({ description: "oldest first; an edge may name a node of another page" }),
+    edges: z
+      .array(z.object({ from: WorldLineId, to: WorldLineId, kind: LineageKind, commit: Hash, at: z.number().int() }))
+      .meta({ description: "oldest first; an edge may name a node of another page" }),
     next: PageNext,
   })
   .meta({ id: "Multiverse", description: "one page of the graph; gather the pages until `next` is null, then draw" });
@@ -158,5 +219,11 @@ export const JsonPatchOperation = z.discriminatedUnion("op", [
   z.object({ op: z.literal("copy"), from: z.string(), path: z.string() }),
   z.object({ op: z.literal("test"), path: z.string(), value: z.unknown() }),
 ]);
-export const JsonPatch = z.array(JsonPatchOperation).max(10_000).meta({ id: "JsonPatch", description: "RFC 6902 JSON Patch against the entities object" });
-export const MergePatch = z.record(z.string(), z.unknown()).meta({ id: "MergePatch", description: "RFC 7396 merge patch against the entities object; `null` deletes an entity" });
+export const JsonPatch = z
+  .array(JsonPatchOperation)
+  .max(10_000)
+  .meta({ id: "JsonPatch", description: "RFC 6902 JSON Patch against the entities object" });
+export const MergePatch = z.record(z.string(), z.unknown()).meta({
+  id: "MergePatch",
+  description: "RFC 7396 merge patch against the entities object; `null` deletes an entity",
+});

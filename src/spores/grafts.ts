@@ -21,7 +21,10 @@ export const graftNotFound = (id: string) => notFound(`graft ${id.slice(0, 64)}`
 const publicView = ({ inverse: _inverse, claimedAt: _claimedAt, ...graft }: StoredGraft): Graft => graft;
 
 const wrongStatus = (graft: Graft, action: string, from: GraftStatus[]) =>
-  new DomainError(409, "illegal-graft-transition", { detail: `graft ${graft.id} is ${graft.status}; only a ${from.join(" or ")} graft can be ${action}`, status_now: graft.status });
+  new DomainError(409, "illegal-graft-transition", {
+    detail: `graft ${graft.id} is ${graft.status}; only a ${from.join(" or ")} graft can be ${action}`,
+    status_now: graft.status,
+  });
 
 export async function getGraft(env: Env, id: string): Promise<Graft> {
   const graft = await new SporeStore(env.DB).graft(id);
@@ -35,7 +38,10 @@ export async function installGraft(env: Env, id: string): Promise<Graft> {
   const graft = await store.graft(id);
   if (!graft) throw graftNotFound(id);
   const from: GraftStatus[] = ["pending", "failed"];
-  const claimed = await store.moveGraft(id, from, "installing", { claimedAt: Date.now(), error: null }, Date.now(), { status: "installing", staleAfterMs: GRAFT_CLAIM_STALE_MS });
+  const claimed = await store.moveGraft(id, from, "installing", { claimedAt: Date.now(), error: null }, Date.now(), {
+    status: "installing",
+    staleAfterMs: GRAFT_CLAIM_STALE_MS,
+  });
   if (!claimed) throw wrongStatus(publicView((await store.graft(id)) ?? graft), "installed", from);
   const spore = (await store.spore(graft.sporeId))!;
   const about = { graftId: id, name: `${spore.name}`.slice(0, 4096), target: graft.worldline };
@@ -44,12 +50,21 @@ export async function installGraft(env: Env, id: string): Promise<Graft> {
     // Applied once per graft id by the world line: a claimant that took over a stale claim gets the
     // first install back (its commit and the inverse planned on the state it was applied to).
     install = unwrap(
-      await worldLineStub(env, graft.worldline).applyGraft({ graftId: id, template: spore.entities as JsonObject, author: `graft:${id}`, message: `install spore ${spore.name} v${spore.version} (graft ${id})` }),
+      await worldLineStub(env, graft.worldline).applyGraft({
+        graftId: id,
+        template: spore.entities as JsonObject,
+        author: `graft:${id}`,
+        message: `install spore ${spore.name} v${spore.version} (graft ${id})`,
+      }),
     );
   } catch (error) {
     const reason = error instanceof DomainError ? error.message : describeError(error);
     const failed = await store.moveGraft(id, ["installing"], "failed", { error: reason, claimedAt: null }, Date.now());
-    await emitEvent(env, { type: "graft.install.failed", worldline: graft.worldline, data: { ...about, error: reason.slice(0, 4096) } });
+    await emitEvent(env, {
+      type: "graft.install.failed",
+      worldline: graft.worldline,
+      data: { ...about, error: reason.slice(0, 4096) },
+    });
     if (!(error instanceof DomainError)) throw error;
     throw new DomainError(error.status === 404 ? 409 : error.status, "graft-install-failed", {
       detail: `graft ${id} was not installed and world line ${graft.worldline} is unchanged: ${reason}`,
@@ -59,9 +74,19 @@ export async function installGraft(env: Env, id: string): Promise<Graft> {
   }
   // A failure from here on (D1) leaves the claim; the install after it goes stale records the same install.
   const now = Date.now();
-  const installed = await store.moveGraft(id, ["installing"], "installed", { ...install, installedAt: now, claimedAt: null, error: null }, now);
+  const installed = await store.moveGraft(
+    id,
+    ["installing"],
+    "installed",
+    { ...install, installedAt: now, claimedAt: null, error: null },
+    now,
+  );
   if (!installed) return publicView((await store.graft(id))!); // another claimant recorded it first (the same install)
-  await emitEvent(env, { type: "graft.installed", worldline: graft.worldline, data: { ...about, version: String(spore.version) } });
+  await emitEvent(env, {
+    type: "graft.installed",
+    worldline: graft.worldline,
+    data: { ...about, version: String(spore.version) },
+  });
   return publicView(installed);
 }
 
@@ -70,22 +95,44 @@ export async function uninstallGraft(env: Env, id: string): Promise<Graft> {
   const store = new SporeStore(env.DB);
   const graft = await store.graft(id);
   if (!graft) throw graftNotFound(id);
-  const claimed = await store.moveGraft(id, ["installed"], "uninstalling", { claimedAt: Date.now() }, Date.now(), { status: "uninstalling", staleAfterMs: GRAFT_CLAIM_STALE_MS });
+  const claimed = await store.moveGraft(id, ["installed"], "uninstalling", { claimedAt: Date.now() }, Date.now(), {
+    status: "uninstalling",
+    staleAfterMs: GRAFT_CLAIM_STALE_MS,
+  });
   if (!claimed) throw wrongStatus(publicView((await store.graft(id)) ?? graft), "uninstalled", ["installed"]);
   let revert: { commit: string };
   try {
     // Once per graft id, like the install: a second claimant gets the first revert back instead of
     // testing the inverse against the state it already restored.
-    const outcome = await worldLineStub(env, graft.worldline).revertGraft({ graftId: id, inverse: claimed.inverse!, author: `graft:${id}`, message: `uninstall graft ${id}` });
+    const outcome = await worldLineStub(env, graft.worldline).revertGraft({
+      graftId: id,
+      inverse: claimed.inverse!,
+      author: `graft:${id}`,
+      message: `uninstall graft ${id}`,
+    });
     if (!outcome.ok && outcome.problem.code === "patch-failed") {
-      throw new DomainError(409, "graft-conflict", { detail: `entities graft ${id} installed were changed since (${outcome.problem.detail}); nothing was reverted: restore them or revert by hand` });
+      throw new DomainError(409, "graft-conflict", {
+        detail: `entities graft ${id} installed were changed since (${outcome.problem.detail}); nothing was reverted: restore them or revert by hand`,
+      });
     }
     revert = unwrap(outcome);
   } catch (error) {
-    await store.moveGraft(id, ["uninstalling"], "installed", { claimedAt: null, error: error instanceof Error ? error.message : String(error) }, Date.now());
+    await store.moveGraft(
+      id,
+      ["uninstalling"],
+      "installed",
+      { claimedAt: null, error: error instanceof Error ? error.message : String(error) },
+      Date.now(),
+    );
     throw error;
   }
   const now = Date.now();
-  const uninstalled = await store.moveGraft(id, ["uninstalling"], "uninstalled", { uninstallCommit: revert.commit, uninstalledAt: now, claimedAt: null, error: null }, now);
+  const uninstalled = await store.moveGraft(
+    id,
+    ["uninstalling"],
+    "uninstalled",
+    { uninstallCommit: revert.commit, uninstalledAt: now, claimedAt: null, error: null },
+    now,
+  );
   return publicView(uninstalled ?? (await store.graft(id))!);
 }

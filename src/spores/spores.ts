@@ -13,17 +13,36 @@ import { worldLineStub } from "../routes/worldlines.js";
 export const sporeNotFound = (id: string) => notFound(`spore ${id.slice(0, 64)}`);
 
 const wrongStatus = (spore: Spore, wanted: string) =>
-  new DomainError(409, `spore-${spore.status}`, { detail: `spore ${spore.name} v${spore.version} is ${spore.status}; ${wanted}`, status_now: spore.status });
+  new DomainError(409, `spore-${spore.status}`, {
+    detail: `spore ${spore.name} v${spore.version} is ${spore.status}; ${wanted}`,
+    status_now: spore.status,
+  });
 
-export async function createSpore(env: Env, input: { name: string; description: string; entities: JsonObject }): Promise<Spore> {
+export async function createSpore(
+  env: Env,
+  input: { name: string; description: string; entities: JsonObject },
+): Promise<Spore> {
   const store = new SporeStore(env.DB);
   for (let tries = 0; tries < 3; tries++) {
     const now = Date.now();
-    const spore = await store.insertSpore({ id: newId("sp", now), name: input.name, description: input.description, status: "draft", entities: input.entities, createdAt: now, updatedAt: now, publishedAt: null });
+    const spore = await store.insertSpore({
+      id: newId("sp", now),
+      name: input.name,
+      description: input.description,
+      status: "draft",
+      entities: input.entities,
+      createdAt: now,
+      updatedAt: now,
+      publishedAt: null,
+    });
     if (spore) return spore;
     // another version of the same name was created at the same moment: take the next number
   }
-  throw new DomainError(409, "spore-version-race", `versions of spore ${input.name} are being created concurrently; retry`);
+  throw new DomainError(
+    409,
+    "spore-version-race",
+    `versions of spore ${input.name} are being created concurrently; retry`,
+  );
 }
 
 async function load(env: Env, id: string): Promise<{ store: SporeStore; spore: Spore }> {
@@ -33,7 +52,13 @@ async function load(env: Env, id: string): Promise<{ store: SporeStore; spore: S
   return { store, spore };
 }
 
-async function move(env: Env, id: string, from: SporeStatus, changes: Parameters<SporeStore["updateSpore"]>[2], wanted: string): Promise<Spore> {
+async function move(
+  env: Env,
+  id: string,
+  from: SporeStatus,
+  changes: Parameters<SporeStore["updateSpore"]>[2],
+  wanted: string,
+): Promise<Spore> {
   const { store, spore } = await load(env, id);
   if (spore.status !== from) throw wrongStatus(spore, wanted);
   const updated = await store.updateSpore(id, from, changes, Date.now());
@@ -42,11 +67,25 @@ async function move(env: Env, id: string, from: SporeStatus, changes: Parameters
 }
 
 export const updateSpore = (env: Env, id: string, changes: { description?: string; entities?: JsonObject }) =>
-  move(env, id, "draft", changes, "a published version never changes: create the next version with POST /api/v1/spores (same name)");
+  move(
+    env,
+    id,
+    "draft",
+    changes,
+    "a published version never changes: create the next version with POST /api/v1/spores (same name)",
+  );
 
-export const publishSpore = (env: Env, id: string) => move(env, id, "draft", { status: "published", publishedAt: Date.now() }, "only a draft can be published");
+export const publishSpore = (env: Env, id: string) =>
+  move(env, id, "draft", { status: "published", publishedAt: Date.now() }, "only a draft can be published");
 
-export const retireSpore = (env: Env, id: string) => move(env, id, "published", { status: "retired" }, "only a published spore can be retired; its grafts stay as they are");
+export const retireSpore = (env: Env, id: string) =>
+  move(
+    env,
+    id,
+    "published",
+    { status: "retired" },
+    "only a published spore can be retired; its grafts stay as they are",
+  );
 
 export async function getSpore(env: Env, id: string): Promise<Spore> {
   return (await load(env, id)).spore;
@@ -57,10 +96,23 @@ export async function deploySpore(env: Env, id: string, worldline: string): Prom
   const { store, spore } = await load(env, id);
   if (spore.status !== "published") throw wrongStatus(spore, "only published spores can be deployed");
   const target = await worldLineStub(env, worldline).info({ isOperator: true });
-  if (!target.ok) throw new DomainError(422, "unknown-worldline", { detail: `world line ${worldline} does not exist`, errors: [atBody("/worldline", "no such world line")] });
-  if (target.value.status === "terminated") throw new DomainError(409, "worldline-terminated", `world line ${worldline} is terminated; nothing can be grafted onto it`);
+  if (!target.ok)
+    throw new DomainError(422, "unknown-worldline", {
+      detail: `world line ${worldline} does not exist`,
+      errors: [atBody("/worldline", "no such world line")],
+    });
+  if (target.value.status === "terminated")
+    throw new DomainError(
+      409,
+      "worldline-terminated",
+      `world line ${worldline} is terminated; nothing can be grafted onto it`,
+    );
   const now = Date.now();
   const graft = await store.insertGraft({ id: newId("gr", now), sporeId: id, worldline, createdAt: now });
-  await emitEvent(env, { type: "spore.deployed", worldline, data: { sporeId: id, targets: [worldline], graftId: graft.id } });
+  await emitEvent(env, {
+    type: "spore.deployed",
+    worldline,
+    data: { sporeId: id, targets: [worldline], graftId: graft.id },
+  });
   return graft;
 }

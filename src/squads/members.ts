@@ -17,7 +17,8 @@ export interface HubView {
 export async function hubView(env: Env): Promise<HubView> {
   const hub = await agentStub(env, HUB_AGENT);
   const info = await hub.info();
-  if (!info.ok) throw new DomainError(503, "no-hub", "the hub agent does not exist: set DM_HUB_PASSPORT (npm start generates it)");
+  if (!info.ok)
+    throw new DomainError(503, "no-hub", "the hub agent does not exist: set DM_HUB_PASSPORT (npm start generates it)");
   const { connections } = unwrap(await hub.listConnections());
   return { hubId: info.value.agent_id, connected: new Set(connections.map((c) => c.agent_id)) };
 }
@@ -28,7 +29,9 @@ export async function hubView(env: Env): Promise<HubView> {
  */
 export async function ensureMembersReachable(env: Env, members: string[], pointer = "/members"): Promise<void> {
   const hub = await hubView(env);
-  const hosted = new Map<string, HostedAgent>((await directoryStub(env).hostedAgents()).map((agent: HostedAgent) => [agent.agent_id, agent]));
+  const hosted = new Map<string, HostedAgent>(
+    (await directoryStub(env).hostedAgents()).map((agent: HostedAgent) => [agent.agent_id, agent]),
+  );
   const errors: Array<ReturnType<typeof atBody>> = [];
   const toConnect: HostedAgent[] = [];
   members.forEach((member, i) => {
@@ -36,17 +39,39 @@ export async function ensureMembersReachable(env: Env, members: string[], pointe
     if (member === hub.hubId) errors.push(atBody(at, "the hub sends the tasks; it cannot be a member of a squad"));
     else if (hub.connected.has(member)) return;
     else if (hosted.has(member)) toConnect.push(hosted.get(member)!);
-    else errors.push(atBody(at, `agent ${member.slice(0, 16)}… is neither connected to the hub nor hosted here: connect the hub to it first (POST /api/v1/agents/hub/connections)`));
+    else
+      errors.push(
+        atBody(
+          at,
+          `agent ${member.slice(0, 16)}… is neither connected to the hub nor hosted here: connect the hub to it first (POST /api/v1/agents/hub/connections)`,
+        ),
+      );
   });
-  if (errors.length) throw new DomainError(422, "unknown-member", { detail: `${errors.length} member(s) cannot be reached through the hub: ${errors[0]!.message}`, errors });
+  if (errors.length)
+    throw new DomainError(422, "unknown-member", {
+      detail: `${errors.length} member(s) cannot be reached through the hub: ${errors[0]!.message}`,
+      errors,
+    });
   for (const agent of toConnect) await connectToHub(env, agent);
 }
 
 async function connectToHub(env: Env, agent: HostedAgent): Promise<void> {
   const hub = await agentStub(env, HUB_AGENT);
   const requested = await hub.connection({ action: "request", target_url: agent.url });
-  if (!requested.ok) throw new DomainError(502, "member-connect-failed", `the hub could not connect to ${agent.name}: ${requested.problem.detail}`);
+  if (!requested.ok)
+    throw new DomainError(
+      502,
+      "member-connect-failed",
+      `the hub could not connect to ${agent.name}: ${requested.problem.detail}`,
+    );
   if (!("request_id" in requested.value)) return; // connected at once
-  const accepted = await (await agentStub(env, agent.name)).connection({ action: "accept", request_id: String(requested.value.request_id) });
-  if (!accepted.ok) throw new DomainError(502, "member-connect-failed", `${agent.name} did not accept the hub's connection: ${accepted.problem.detail}`);
+  const accepted = await (
+    await agentStub(env, agent.name)
+  ).connection({ action: "accept", request_id: String(requested.value.request_id) });
+  if (!accepted.ok)
+    throw new DomainError(
+      502,
+      "member-connect-failed",
+      `${agent.name} did not accept the hub's connection: ${accepted.problem.detail}`,
+    );
 }

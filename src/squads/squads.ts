@@ -7,7 +7,11 @@ import { SquadStore } from "../adapter/squad-store.js";
 import type { CreateSquad, Squad, UpdateSquad } from "../schemas/squads.js";
 import { ensureMembersReachable } from "./members.js";
 
-const nameTaken = (name: string) => new DomainError(409, "squad-exists", { detail: `a squad named "${name}" exists already`, errors: [atBody("/name", "taken")] });
+const nameTaken = (name: string) =>
+  new DomainError(409, "squad-exists", {
+    detail: `a squad named "${name}" exists already`,
+    errors: [atBody("/name", "taken")],
+  });
 export const squadNotFound = (id: string) => notFound(`squad ${id.slice(0, 64)}`);
 
 export async function createSquad(env: Env, input: CreateSquad): Promise<Squad> {
@@ -15,7 +19,14 @@ export async function createSquad(env: Env, input: CreateSquad): Promise<Squad> 
   if (await store.byName(input.name)) throw nameTaken(input.name);
   await ensureMembersReachable(env, input.members);
   const now = Date.now();
-  const squad = await store.insert({ id: newId("sq", now), name: input.name, members: input.members, capabilities: input.capabilities, createdAt: now, updatedAt: now });
+  const squad = await store.insert({
+    id: newId("sq", now),
+    name: input.name,
+    members: input.members,
+    capabilities: input.capabilities,
+    createdAt: now,
+    updatedAt: now,
+  });
   if (!squad) throw nameTaken(input.name);
   return squad;
 }
@@ -24,7 +35,8 @@ export async function updateSquad(env: Env, id: string, input: UpdateSquad): Pro
   const store = new SquadStore(env.DB);
   const squad = await store.get(id);
   if (!squad) throw squadNotFound(id);
-  if (input.name !== undefined && input.name !== squad.name && (await store.byName(input.name))) throw nameTaken(input.name);
+  if (input.name !== undefined && input.name !== squad.name && (await store.byName(input.name)))
+    throw nameTaken(input.name);
   if (input.members) await ensureMembersReachable(env, input.members);
   const updated = await store.update({ ...squad, ...input, updatedAt: Date.now() });
   if (!updated) throw squadNotFound(id);

@@ -38,11 +38,18 @@ async function completeFromResponse(env: Env, messageId: string, body: string): 
   const attempt = await attemptFor(tasks, messageId, update.data.metadata);
   if (!attempt) return null; // an ordinary message of the hub, not a task
   if (attempt.agent !== update.data.agent_id || !(await verifyResponseUpdate(messageId, update.data))) {
-    console.error(`squads: ignoring a response to task ${attempt.taskId} attempt ${attempt.attempt}: not signed by its member ${attempt.agent}`);
+    console.error(
+      `squads: ignoring a response to task ${attempt.taskId} attempt ${attempt.attempt}: not signed by its member ${attempt.agent}`,
+    );
     return null;
   }
   const now = Date.now();
-  const result = { response: update.data.response, agent: update.data.agent_id, attempt: attempt.attempt, respondedAt: now };
+  const result = {
+    response: update.data.response,
+    agent: update.data.agent_id,
+    attempt: attempt.attempt,
+    respondedAt: now,
+  };
   const completed = await tasks.transition(
     attempt.taskId,
     ["dispatched", "approved"],
@@ -53,17 +60,29 @@ async function completeFromResponse(env: Env, messageId: string, body: string): 
   if (!completed) return null; // closed already (answered, failed, cancelled)
   await tasks.markAnswered(attempt.taskId, attempt.attempt, now);
   await tasks.endRunningAttempts(attempt.taskId, "superseded", now);
-  await tasks.recordOutcome(update.data.agent_id, completed.kind, { success: true, ms: now - attempt.startedAt, at: now });
+  await tasks.recordOutcome(update.data.agent_id, completed.kind, {
+    success: true,
+    ms: now - attempt.startedAt,
+    at: now,
+  });
   await emitEvent(env, {
     type: "squad.task.completed",
     agent: update.data.agent_id,
-    data: { taskId: completed.id, ...(completed.squadId && { squadId: completed.squadId }), result: { response: result.response.slice(0, EVENT_RESULT_CHARS), attempt: result.attempt } },
+    data: {
+      taskId: completed.id,
+      ...(completed.squadId && { squadId: completed.squadId }),
+      result: { response: result.response.slice(0, EVENT_RESULT_CHARS), attempt: result.attempt },
+    },
   });
   return completed;
 }
 
 /** The attempt a webhook message id belongs to; the echoed metadata covers an answer faster than our own bookkeeping. */
-async function attemptFor(tasks: TaskStore, messageId: string, metadata: unknown): Promise<(TaskAttempt & { taskId: string }) | null> {
+async function attemptFor(
+  tasks: TaskStore,
+  messageId: string,
+  metadata: unknown,
+): Promise<(TaskAttempt & { taskId: string }) | null> {
   const byMessage = await tasks.attemptByMessage(messageId);
   if (byMessage) return byMessage;
   const meta = metadata as { taskId?: unknown; attempt?: unknown } | null;

@@ -15,15 +15,22 @@ function measuredD1(db: D1Database) {
     new Proxy(inner, {
       get(target, key) {
         if (key === "bind") return (...values: unknown[]) => statement(target.bind(...values));
-        if (key === "all") return async () => {
-          const result = await target.all();
-          rowsRead.push(result.meta.rows_read);
-          return result;
-        };
+        if (key === "all")
+          return async () => {
+            const result = await target.all();
+            rowsRead.push(result.meta.rows_read);
+            return result;
+          };
         return pass(target, key);
       },
     });
-  return { db: new Proxy(db, { get: (target, key) => (key === "prepare" ? (query: string) => statement(target.prepare(query)) : pass(target, key)) }), rowsRead };
+  return {
+    db: new Proxy(db, {
+      get: (target, key) =>
+        key === "prepare" ? (query: string) => statement(target.prepare(query)) : pass(target, key),
+    }),
+    rowsRead,
+  };
 }
 
 /** A linear history of `length` commits in D1, oldest first. */
@@ -31,7 +38,13 @@ async function chain(length: number, worldline: string): Promise<CommitRecord[]>
   const graph = new CommitGraph(env.DB);
   const commits: CommitRecord[] = [];
   for (let i = 0; i < length; i++) {
-    const commit = makeCommit({ tree: EMPTY_ROOT, parents: commits.length ? [commits[commits.length - 1]!.id] : [], author: "test", message: `${worldline} ${i}`, time: i });
+    const commit = makeCommit({
+      tree: EMPTY_ROOT,
+      parents: commits.length ? [commits[commits.length - 1]!.id] : [],
+      author: "test",
+      message: `${worldline} ${i}`,
+      time: i,
+    });
     await graph.insert(commit, worldline);
     commits.push(commit);
   }

@@ -35,7 +35,11 @@ describe("the arbiter's acceptance figures (seed 001)", () => {
     expect(decisions[0].threat).toBeCloseTo(0.6457, 4);
     expect(view.lastDecision.action).toBe("ALERT");
     const anchors = (await api("GET", `/api/v1/ledger/entries?kind=anchor&worldline=${wl.id}`)).body.items;
-    expect(anchors.at(-1).data).toMatchObject({ subject: `arbiter-journal:${wl.id}`, root: view.journal.root, size: view.journal.size });
+    expect(anchors.at(-1).data).toMatchObject({
+      subject: `arbiter-journal:${wl.id}`,
+      root: view.journal.root,
+      size: view.journal.size,
+    });
     // the anomalies were consumed: the next beat is calm
     expect((await beats(wl.id, 1)).body.decisions[0].action).not.toBe("ALERT");
   });
@@ -48,8 +52,14 @@ describe("the arbiter's acceptance figures (seed 001)", () => {
     expect(decisions[0].threat).toBeGreaterThanOrEqual(0.85);
     expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body.status).toBe("quarantined");
     const blocked = await mergePatch(wl.id, { a: 2 });
-    expect([blocked.status, blocked.contentType, blocked.body.code]).toEqual([423, "application/problem+json", "worldline-quarantined"]);
-    expect((await api("POST", `/api/v1/worldlines/${wl.id}/fork`, { body: { name: "still forkable" } })).status).toBe(201);
+    expect([blocked.status, blocked.contentType, blocked.body.code]).toEqual([
+      423,
+      "application/problem+json",
+      "worldline-quarantined",
+    ]);
+    expect((await api("POST", `/api/v1/worldlines/${wl.id}/fork`, { body: { name: "still forkable" } })).status).toBe(
+      201,
+    );
     const released = await api("POST", `/api/v1/worldlines/${wl.id}/release`);
     expect([released.status, released.body.status]).toEqual([200, "active"]);
     expect((await mergePatch(wl.id, { a: 2 })).status).toBe(200);
@@ -60,16 +70,38 @@ describe("the arbiter's acceptance figures (seed 001)", () => {
     const wl = await createWorldLine();
     await telemetry(wl.id, 6);
     await beats(wl.id, 3);
-    const journal = ArbiterJournal.parse((await api("GET", `/api/v1/worldlines/${wl.id}/arbiter/journal?limit=1000`)).body); // the documented shape
-    expect(journal.manifest).toMatchObject({ format: "venom-ledger/1", hash_algorithm: "SHA3-256", length: 1 + 3 * 6, verified: true });
-    expect(journal.entries.map((e) => e.data.type).slice(0, 7)).toEqual(["genesis", "pulse", "flow_result", "flow_result", "flow_result", "flow_result", "action"]);
+    const journal = ArbiterJournal.parse(
+      (await api("GET", `/api/v1/worldlines/${wl.id}/arbiter/journal?limit=1000`)).body,
+    ); // the documented shape
+    expect(journal.manifest).toMatchObject({
+      format: "venom-ledger/1",
+      hash_algorithm: "SHA3-256",
+      length: 1 + 3 * 6,
+      verified: true,
+    });
+    expect(journal.entries.map((e) => e.data.type).slice(0, 7)).toEqual([
+      "genesis",
+      "pulse",
+      "flow_result",
+      "flow_result",
+      "flow_result",
+      "flow_result",
+      "action",
+    ]);
     const anchor = (await api("GET", `/api/v1/ledger/entries?kind=anchor&worldline=${wl.id}`)).body.items.at(-1);
     expect(journal.manifest.merkle_root).toBe(journal.anchoredRoot);
     expect(anchor.data).toMatchObject({ root: journal.manifest.merkle_root, size: journal.manifest.length });
-    expect((await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/journal/verify`)).body).toMatchObject({ ok: true, done: true, length: 19 });
+    expect((await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/journal/verify`)).body).toMatchObject({
+      ok: true,
+      done: true,
+      length: 19,
+    });
 
     await runInDurableObject(arbiterStub(wl.id), (_instance, state) => {
-      state.storage.sql.exec("UPDATE journal SET data = ? WHERE idx = 3", JSON.stringify({ type: "flow_result", flow: "R", result: { urgency: 0 } }));
+      state.storage.sql.exec(
+        "UPDATE journal SET data = ? WHERE idx = 3",
+        JSON.stringify({ type: "flow_result", flow: "R", result: { urgency: 0 } }),
+      );
     });
     const found = (await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/journal/verify?restart=true`)).body;
     expect(found).toMatchObject({ ok: false, done: false, firstBadIndex: 3, reason: "hash" });
@@ -96,7 +128,9 @@ describe("anchoring without flooding the ledger", () => {
 describe("beats on alarms", () => {
   it("beats when its alarm fires, schedules the next one, and stops when disabled", async () => {
     const wl = await createWorldLine();
-    const enabled = await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: true, intervalMs: 2000 } });
+    const enabled = await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, {
+      body: { enabled: true, intervalMs: 2000 },
+    });
     expect(enabled.body).toMatchObject({ enabled: true, intervalMs: 2000 });
     expect(await runDurableObjectAlarm(arbiterStub(wl.id))).toBe(true);
     expect(await runDurableObjectAlarm(arbiterStub(wl.id))).toBe(true);
@@ -109,20 +143,29 @@ describe("beats on alarms", () => {
 
   it("retunes k, p and tThreshold and refuses unstable or malformed settings without changing anything", async () => {
     const wl = await createWorldLine();
-    const retuned = (await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: false, k: 2, p: 3 } })).body;
+    const retuned = (await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: false, k: 2, p: 3 } }))
+      .body;
     expect(retuned.tunables).toMatchObject({ k: 2, p: 3 });
-    const unstable = await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: false, k: 0.1, p: 2 } });
+    const unstable = await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, {
+      body: { enabled: false, k: 0.1, p: 2 },
+    });
     expect([unstable.status, unstable.body.code]).toEqual([422, "invalid-tunables"]);
-    expect((await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: "yes" } })).body.errors[0].path).toBe("/enabled");
+    expect(
+      (await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: "yes" } })).body.errors[0].path,
+    ).toBe("/enabled");
     expect((await beats(wl.id, 10_001)).status).toBe(400);
     expect((await telemetry(wl.id, -1)).status).toBe(400);
     expect((await api("GET", `/api/v1/worldlines/${wl.id}/arbiter`)).body.tunables).toMatchObject({ k: 2, p: 3 });
-    expect((await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: true }, token: null })).status).toBe(401);
+    expect(
+      (await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: true }, token: null })).status,
+    ).toBe(401);
   });
 
   it("injects anomalies and ml_weight into the genome", async () => {
     const wl = await createWorldLine();
-    const injected = (await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/inject`, { body: { anoms: 2, mlWeight: 0.3 } })).body;
+    const injected = (
+      await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/inject`, { body: { anoms: 2, mlWeight: 0.3 } })
+    ).body;
     expect(injected.genome).toMatchObject({ risk: { anoms: 2 }, ml: { ml_weight: 0.3 } });
     const { decisions } = (await beats(wl.id, 1)).body;
     expect(decisions[0].threat).toBeCloseTo(1 / (1 + Math.exp(-0.6)), 6);
@@ -133,16 +176,24 @@ describe("entropy model training", () => {
   it("trains a new version on separable samples with lower loss and AUC 1, and beats use it", async () => {
     const before = (await api("GET", "/api/v1/arbiter/model")).body;
     const samples = [0, 1, 2, 3, 20, 25, 30, 35].map((anoms) => ({ anoms, label: anoms >= 20 ? 1 : 0 }));
-    const trained = (await api("POST", "/api/v1/arbiter/model/train", { body: { samples, epochs: 2000, learningRate: 0.05 } })).body;
+    const trained = (
+      await api("POST", "/api/v1/arbiter/model/train", { body: { samples, epochs: 2000, learningRate: 0.05 } })
+    ).body;
     expect(trained.version).toBe(before.version + 1);
     expect(trained.auc).toBe(1);
     expect(trained.loss).toBeLessThan(0.25);
-    expect((await api("GET", "/api/v1/arbiter/model")).body).toMatchObject({ version: trained.version, w: trained.w, b: trained.b });
+    expect((await api("GET", "/api/v1/arbiter/model")).body).toMatchObject({
+      version: trained.version,
+      w: trained.w,
+      b: trained.b,
+    });
     const wl = await createWorldLine();
     await telemetry(wl.id, 3);
     const { decisions } = (await beats(wl.id, 1)).body;
     expect(decisions[0].threat).toBeCloseTo(1 / (1 + Math.exp(-(trained.w * 3 + trained.b))), 6);
-    expect((await api("POST", "/api/v1/arbiter/model/train", { body: { samples: [{ anoms: 1, label: 2 }] } })).status).toBe(400);
+    expect(
+      (await api("POST", "/api/v1/arbiter/model/train", { body: { samples: [{ anoms: 1, label: 2 }] } })).status,
+    ).toBe(400);
   });
 });
 
@@ -151,7 +202,10 @@ describe("broadcasts to subscribed agents", () => {
     const watcher = await createAgent("watcher");
     await connect("watcher", "hub");
     const wl = await createWorldLine();
-    expect((await api("PUT", `/api/v1/worldlines/${wl.id}/subscribers`, { body: { agents: [watcher.agent_id] } })).body.subscribers).toEqual([watcher.agent_id]);
+    expect(
+      (await api("PUT", `/api/v1/worldlines/${wl.id}/subscribers`, { body: { agents: [watcher.agent_id] } })).body
+        .subscribers,
+    ).toEqual([watcher.agent_id]);
     await telemetry(wl.id, 500); // far past 0.85 under the default model and under any model trained earlier in this file
     await beats(wl.id, 1);
     const inbox = (await api("GET", "/api/v1/agents/watcher/inbox")).body.items;

@@ -10,17 +10,32 @@ import { ArbiterJournal } from "../../src/schemas/arbiter.js";
 
 const arbiterStub = (id: string) => env.ARBITER.get(env.ARBITER.idFromName(id)) as unknown as DurableObjectStub;
 const beats = (id: string, count: number) => api("POST", `/api/v1/worldlines/${id}/arbiter/beats`, { body: { count } });
-const journalPage = async (id: string, query = "") => ArbiterJournal.parse((await api("GET", `/api/v1/worldlines/${id}/arbiter/journal${query}`)).body);
-const verify = async (id: string, query = "") => (await api("POST", `/api/v1/worldlines/${id}/arbiter/journal/verify${query}`)).body;
+const journalPage = async (id: string, query = "") =>
+  ArbiterJournal.parse((await api("GET", `/api/v1/worldlines/${id}/arbiter/journal${query}`)).body);
+const verify = async (id: string, query = "") =>
+  (await api("POST", `/api/v1/worldlines/${id}/arbiter/journal/verify${query}`)).body;
 
 /** Everything the arbiter's Durable Object has stored: its keys and values, its tables and their rows, its alarm. */
 const storage = (id: string) =>
   runInDurableObject(arbiterStub(id), async (_instance, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name").toArray().map((row) => row.name);
+    const tables = sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' ORDER BY name",
+      )
+      .toArray()
+      .map((row) => row.name);
     return {
       kv: [...(await state.storage.list()).entries()].map(([key, value]) => [key, JSON.stringify(value)]),
-      tables: Object.fromEntries(tables.map((table) => [table, sql.exec(`SELECT * FROM ${table}`).toArray().map((row) => JSON.stringify(row))])),
+      tables: Object.fromEntries(
+        tables.map((table) => [
+          table,
+          sql
+            .exec(`SELECT * FROM ${table}`)
+            .toArray()
+            .map((row) => JSON.stringify(row)),
+        ]),
+      ),
       alarm: await state.storage.getAlarm(),
     };
   });
@@ -96,10 +111,21 @@ describe("the journal, page by page", () => {
     const steps = [];
     steps.push(await verify(wl.id, "?restart=true&limit=5"));
     for (let i = 0; i < 3; i++) steps.push(await verify(wl.id, "?limit=5"));
-    expect(steps.map((s) => [s.length, s.done])).toEqual([[5, false], [10, false], [15, false], [19, true]]);
+    expect(steps.map((s) => [s.length, s.done])).toEqual([
+      [5, false],
+      [10, false],
+      [15, false],
+      [19, true],
+    ]);
     expect(new Set(steps.map((s) => s.startedAt)).size).toBe(1);
     await beats(wl.id, 1);
-    expect(await verify(wl.id)).toMatchObject({ ok: true, done: true, length: 25, journalLength: 25, startedAt: steps[0].startedAt });
+    expect(await verify(wl.id)).toMatchObject({
+      ok: true,
+      done: true,
+      length: 25,
+      journalLength: 25,
+      startedAt: steps[0].startedAt,
+    });
     expect((await journalPage(wl.id, "?limit=1")).verification).toMatchObject({ ok: true, done: true, length: 25 });
   });
 
@@ -110,13 +136,25 @@ describe("the journal, page by page", () => {
     // rewrite from entry 7 on, re-sealing every hash so the chain itself verifies
     let previous = entries[6]!.hash;
     const forged = entries.slice(7).map((entry) => {
-      const unsealed = { index: entry.index, timestamp: entry.timestamp, data: entry.index === 7 ? { ...entry.data, forged: true } : entry.data, previous_hash: previous };
+      const unsealed = {
+        index: entry.index,
+        timestamp: entry.timestamp,
+        data: entry.index === 7 ? { ...entry.data, forged: true } : entry.data,
+        previous_hash: previous,
+      };
       previous = entryHash(unsealed);
       return { ...unsealed, hash: previous };
     });
     expect(verifyChain([...entries.slice(0, 7), ...forged]).ok).toBe(true);
     await runInDurableObject(arbiterStub(wl.id), (_instance, state) => {
-      for (const e of forged) state.storage.sql.exec("UPDATE journal SET data = ?, previous_hash = ?, hash = ? WHERE idx = ?", JSON.stringify(e.data), e.previous_hash, e.hash, e.index);
+      for (const e of forged)
+        state.storage.sql.exec(
+          "UPDATE journal SET data = ?, previous_hash = ?, hash = ? WHERE idx = ?",
+          JSON.stringify(e.data),
+          e.previous_hash,
+          e.hash,
+          e.index,
+        );
     });
     expect(await verify(wl.id, "?restart=true")).toMatchObject({ ok: false, reason: "merkle_root", length: 13 });
   });
@@ -143,6 +181,8 @@ describe("privacy (README: without the operator token, a non-public world line's
       expect((await api("GET", `/api/v1/worldlines/${open.id}${path}`, { token: null })).status).toBe(200);
     }
     // a world line that does not exist answers the same
-    expect((await api("GET", "/api/v1/worldlines/wl_00000000000000000000000000/arbiter", { token: null })).body.code).toBe((await api("GET", `/api/v1/worldlines/${hidden.id}/arbiter`, { token: null })).body.code);
+    expect(
+      (await api("GET", "/api/v1/worldlines/wl_00000000000000000000000000/arbiter", { token: null })).body.code,
+    ).toBe((await api("GET", `/api/v1/worldlines/${hidden.id}/arbiter`, { token: null })).body.code);
   });
 });

@@ -26,8 +26,10 @@ const PETER = {
 };
 const GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
 const GO_SIGNED =
-  GO_TEXT + "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
-const ENOCH_SIG = "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+  GO_TEXT +
+  "\n\u2014 PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+const ENOCH_SIG =
+  "\u2014 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
 const ORIGIN = "darkmatter.example/ledger";
 const ROOT = "5d53469f20fef4f8eab52b88044ede69c77a6a68a60728609fc4a65ff531e7d0";
@@ -38,7 +40,10 @@ const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
 describe("signed notes", () => {
   it("derive the key ID as the first four bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)", () => {
-    const expected = sha256(concatBytes(utf8(ORIGIN), new Uint8Array([0x0a, 0x01]), hexToBytes(key.publicKey))).slice(0, 4);
+    const expected = sha256(concatBytes(utf8(ORIGIN), new Uint8Array([0x0a, 0x01]), hexToBytes(key.publicKey))).slice(
+      0,
+      4,
+    );
     expect(bytesToHex(keyId(ORIGIN, key.publicKey))).toBe(bytesToHex(expected));
     expect(bytesToHex(keyId(PETER.name, PETER.publicKey))).toBe("c74f20a3");
   });
@@ -46,7 +51,10 @@ describe("signed notes", () => {
   it("write and read the verifier key Go's note package uses", () => {
     expect(verifierKey(PETER.name, PETER.publicKey)).toBe(PETER.vkey);
     expect(parseVerifierKey(PETER.vkey)).toEqual({ keyName: PETER.name, publicKeyHex: PETER.publicKey });
-    expect(parseVerifierKey(verifierKey(ORIGIN, key.publicKey))).toEqual({ keyName: ORIGIN, publicKeyHex: key.publicKey });
+    expect(parseVerifierKey(verifierKey(ORIGIN, key.publicKey))).toEqual({
+      keyName: ORIGIN,
+      publicKeyHex: key.publicKey,
+    });
   });
 
   it("refuse a verifier key whose ID, type or length is off", () => {
@@ -77,7 +85,9 @@ describe("signed notes", () => {
       GO_TEXT + "\n",
       GO_TEXT + "\n" + peterSig.slice(0, -1),
       "\x01" + GO_TEXT + "\n" + peterSig,
-      GO_TEXT + "\n" + "\u2014 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
+      GO_TEXT +
+        "\n" +
+        "\u2014 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n",
       GO_TEXT + "\n" + peterSig + "Unexpected line.\n",
       GO_TEXT + "\n" + peterSig.repeat(101),
       "\ud800" + GO_TEXT + "\n" + peterSig,
@@ -90,7 +100,12 @@ describe("signed notes", () => {
 describe("checkpoints", () => {
   it("verify after signing and give back the origin, size and root", async () => {
     const note = await signCheckpoint({ origin: ORIGIN, size: 1, rootHex: ROOT }, ORIGIN, key.privateKey);
-    expect(await verifyCheckpoint(note, ORIGIN, key.publicKey)).toEqual({ ok: true, origin: ORIGIN, size: 1, rootHex: ROOT });
+    expect(await verifyCheckpoint(note, ORIGIN, key.publicKey)).toEqual({
+      ok: true,
+      origin: ORIGIN,
+      size: 1,
+      rootHex: ROOT,
+    });
   });
 
   it("are the origin, decimal size and base64 root, a blank line, then one em-dash signature line", async () => {
@@ -110,11 +125,24 @@ describe("checkpoints", () => {
   });
 
   it("parse into their fields and signature lines without needing a key", async () => {
-    const note = await signCheckpoint({ origin: ORIGIN, size: 42, rootHex: ROOT }, "witness.example/w1", key.privateKey);
+    const note = await signCheckpoint(
+      { origin: ORIGIN, size: 42, rootHex: ROOT },
+      "witness.example/w1",
+      key.privateKey,
+    );
     const parsed = parseCheckpoint(note);
-    expect(parsed).toMatchObject({ origin: ORIGIN, size: 42, rootHex: ROOT, extensions: [], body: checkpointBody({ origin: ORIGIN, size: 42, rootHex: ROOT }) });
+    expect(parsed).toMatchObject({
+      origin: ORIGIN,
+      size: 42,
+      rootHex: ROOT,
+      extensions: [],
+      body: checkpointBody({ origin: ORIGIN, size: 42, rootHex: ROOT }),
+    });
     expect(parsed.signatures).toHaveLength(1);
-    expect(parsed.signatures[0]).toMatchObject({ keyName: "witness.example/w1", keyIdHex: bytesToHex(keyId("witness.example/w1", key.publicKey)) });
+    expect(parsed.signatures[0]).toMatchObject({
+      keyName: "witness.example/w1",
+      keyIdHex: bytesToHex(keyId("witness.example/w1", key.publicKey)),
+    });
     expect(parsed.signatures[0].signature).toHaveLength(64);
   });
 
@@ -135,7 +163,10 @@ describe("checkpoints", () => {
       note.replace(ORIGIN, "darkmatter.example/ledger2"),
     ]) {
       expect(altered).not.toBe(note);
-      expect(await verifyCheckpoint(altered, ORIGIN, key.publicKey)).toMatchObject({ ok: false, reason: "bad-signature" });
+      expect(await verifyCheckpoint(altered, ORIGIN, key.publicKey)).toMatchObject({
+        ok: false,
+        reason: "bad-signature",
+      });
     }
   });
 
@@ -147,13 +178,19 @@ describe("checkpoints", () => {
       const signature = parsed.signatures[0].signature.slice();
       signature[at] ^= 0x01;
       const altered = `${parsed.body}\n\u2014 ${ORIGIN} ${b64(concatBytes(id, signature))}\n`;
-      expect(await verifyCheckpoint(altered, ORIGIN, key.publicKey)).toMatchObject({ ok: false, reason: "bad-signature" });
+      expect(await verifyCheckpoint(altered, ORIGIN, key.publicKey)).toMatchObject({
+        ok: false,
+        reason: "bad-signature",
+      });
     }
   });
 
   it("are refused under a different key name, even with the right public key", async () => {
     const note = await signCheckpoint({ origin: ORIGIN, size: 7, rootHex: ROOT }, ORIGIN, key.privateKey);
-    expect(await verifyCheckpoint(note, "darkmatter.example/other", key.publicKey)).toMatchObject({ ok: false, reason: "unknown-key" });
+    expect(await verifyCheckpoint(note, "darkmatter.example/other", key.publicKey)).toMatchObject({
+      ok: false,
+      reason: "unknown-key",
+    });
   });
 
   it("are refused under a different public key with the same name", async () => {
@@ -186,32 +223,59 @@ describe("checkpoints", () => {
     }
     for (const root of [b64(hexToBytes(ROOT.slice(2))), "XVNGnyD+9PjqtSuIBE7eacd6amimByhgn8SmX/Ux59B=", "not base64"]) {
       const note = await signNote(`${ORIGIN}\n5\n${root}\n`, ORIGIN, key.privateKey);
-      expect(await verifyCheckpoint(note, ORIGIN, key.publicKey)).toMatchObject({ ok: false, reason: "malformed-checkpoint" });
+      expect(await verifyCheckpoint(note, ORIGIN, key.publicKey)).toMatchObject({
+        ok: false,
+        reason: "malformed-checkpoint",
+      });
     }
     const twoLines = await signNote(`${ORIGIN}\n5\n`, ORIGIN, key.privateKey);
-    expect(await verifyCheckpoint(twoLines, ORIGIN, key.publicKey)).toMatchObject({ ok: false, reason: "malformed-checkpoint" });
+    expect(await verifyCheckpoint(twoLines, ORIGIN, key.publicKey)).toMatchObject({
+      ok: false,
+      reason: "malformed-checkpoint",
+    });
   });
 
   it("keep extension lines when parsing but leave them out of the verified fields", async () => {
     const note = await signNote(`${ORIGIN}\n5\n${b64(hexToBytes(ROOT))}\nextension one\n`, ORIGIN, key.privateKey);
     expect(parseCheckpoint(note).extensions).toEqual(["extension one"]);
-    expect(await verifyCheckpoint(note, ORIGIN, key.publicKey)).toEqual({ ok: true, origin: ORIGIN, size: 5, rootHex: ROOT });
+    expect(await verifyCheckpoint(note, ORIGIN, key.publicKey)).toEqual({
+      ok: true,
+      origin: ORIGIN,
+      size: 5,
+      rootHex: ROOT,
+    });
   });
 
   it("cannot be signed with an invalid origin, size, root or key name", async () => {
-    const sign = (fields: { origin: string; size: number; rootHex: string }, name = ORIGIN) => signCheckpoint(fields, name, key.privateKey);
+    const sign = (fields: { origin: string; size: number; rootHex: string }, name = ORIGIN) =>
+      signCheckpoint(fields, name, key.privateKey);
     await expect(sign({ origin: "", size: 1, rootHex: ROOT })).rejects.toMatchObject({ code: "malformed-checkpoint" });
-    await expect(sign({ origin: "a\nb", size: 1, rootHex: ROOT })).rejects.toMatchObject({ code: "malformed-checkpoint" });
-    await expect(sign({ origin: ORIGIN, size: -1, rootHex: ROOT })).rejects.toMatchObject({ code: "malformed-checkpoint" });
-    await expect(sign({ origin: ORIGIN, size: 1.5, rootHex: ROOT })).rejects.toMatchObject({ code: "malformed-checkpoint" });
-    await expect(sign({ origin: ORIGIN, size: 1, rootHex: ROOT.toUpperCase() })).rejects.toMatchObject({ code: "malformed-checkpoint" });
-    await expect(sign({ origin: ORIGIN, size: 1, rootHex: ROOT }, "has space")).rejects.toMatchObject({ code: "invalid-key" });
-    await expect(sign({ origin: ORIGIN, size: 1, rootHex: ROOT }, "a+b")).rejects.toMatchObject({ code: "invalid-key" });
+    await expect(sign({ origin: "a\nb", size: 1, rootHex: ROOT })).rejects.toMatchObject({
+      code: "malformed-checkpoint",
+    });
+    await expect(sign({ origin: ORIGIN, size: -1, rootHex: ROOT })).rejects.toMatchObject({
+      code: "malformed-checkpoint",
+    });
+    await expect(sign({ origin: ORIGIN, size: 1.5, rootHex: ROOT })).rejects.toMatchObject({
+      code: "malformed-checkpoint",
+    });
+    await expect(sign({ origin: ORIGIN, size: 1, rootHex: ROOT.toUpperCase() })).rejects.toMatchObject({
+      code: "malformed-checkpoint",
+    });
+    await expect(sign({ origin: ORIGIN, size: 1, rootHex: ROOT }, "has space")).rejects.toMatchObject({
+      code: "invalid-key",
+    });
+    await expect(sign({ origin: ORIGIN, size: 1, rootHex: ROOT }, "a+b")).rejects.toMatchObject({
+      code: "invalid-key",
+    });
   });
 
   it("report a malformed trusted key instead of verifying against it", async () => {
     const note = await signCheckpoint({ origin: ORIGIN, size: 1, rootHex: ROOT }, ORIGIN, key.privateKey);
-    expect(await verifyCheckpoint(note, ORIGIN, key.publicKey.slice(2))).toMatchObject({ ok: false, reason: "invalid-key" });
+    expect(await verifyCheckpoint(note, ORIGIN, key.publicKey.slice(2))).toMatchObject({
+      ok: false,
+      reason: "invalid-key",
+    });
     expect(await verifyCheckpoint(note, "", key.publicKey)).toMatchObject({ ok: false, reason: "invalid-key" });
   });
 });

@@ -12,7 +12,13 @@ const problemOf = (work: () => unknown) => {
   try {
     work();
   } catch (error) {
-    if (error instanceof DomainError) return { status: error.status, code: error.code, path: error.fields.errors?.[0]?.path, in: error.fields.errors?.[0]?.in };
+    if (error instanceof DomainError)
+      return {
+        status: error.status,
+        code: error.code,
+        path: error.fields.errors?.[0]?.path,
+        in: error.fields.errors?.[0]?.in,
+      };
     throw error;
   }
   return null;
@@ -27,28 +33,65 @@ describe("keys JavaScript would not keep as data", () => {
   });
 
   it("refuses __proto__ in a merge patch instead of dropping it, and reads only own fields of the target", () => {
-    expect(problemOf(() => mergePatch({ a: 1 }, parsed('{"b": {"__proto__": {"x": 1}}}')))).toEqual({ status: 422, code: "forbidden-key", path: "/b/__proto__", in: "body" });
-    expect(mergePatch({ a: 1 }, parsed('{"constructor": {"name": "x"}, "toString": 1}'))).toEqual({ a: 1, constructor: { name: "x" }, toString: 1 });
+    expect(problemOf(() => mergePatch({ a: 1 }, parsed('{"b": {"__proto__": {"x": 1}}}')))).toEqual({
+      status: 422,
+      code: "forbidden-key",
+      path: "/b/__proto__",
+      in: "body",
+    });
+    expect(mergePatch({ a: 1 }, parsed('{"constructor": {"name": "x"}, "toString": 1}'))).toEqual({
+      a: 1,
+      constructor: { name: "x" },
+      toString: 1,
+    });
     expect(mergePatch(parsed('{"__proto__": 1}'), { a: 1 })).toEqual(parsed('{"__proto__": 1, "a": 1}')); // stored data is kept as it is
   });
 
   it("refuses __proto__ as an entity id and inside an entity value", () => {
-    expect(problemOf(() => checkEntity("__proto__", 1))).toMatchObject({ status: 422, code: "forbidden-key", path: "/entities/__proto__" });
-    expect(problemOf(() => checkEntity("sun", parsed('{"rings": [{"__proto__": {}}]}')))).toMatchObject({ status: 422, code: "forbidden-key", path: "/entities/sun/rings/0/__proto__" });
+    expect(problemOf(() => checkEntity("__proto__", 1))).toMatchObject({
+      status: 422,
+      code: "forbidden-key",
+      path: "/entities/__proto__",
+    });
+    expect(problemOf(() => checkEntity("sun", parsed('{"rings": [{"__proto__": {}}]}')))).toMatchObject({
+      status: 422,
+      code: "forbidden-key",
+      path: "/entities/sun/rings/0/__proto__",
+    });
     expect(problemOf(() => checkEntity("constructor", { prototype: 1 }))).toBeNull();
   });
 
   it("refuses patches with __proto__ before loading anything", async () => {
-    await expect(applyMergePatch(parsed('{"__proto__": {"a": 1}}'), noLoad)).rejects.toMatchObject({ status: 422, code: "forbidden-key" });
-    await expect(applyJsonPatch([{ op: "add", path: "/a/__proto__/x", value: 1 }], noLoad)).rejects.toMatchObject({ status: 422, code: "forbidden-key" });
-    await expect(applyJsonPatch([{ op: "add", path: "/a/constructor/prototype", value: 1 }], noLoad)).rejects.toMatchObject({ status: 422, code: "forbidden-key" });
-    await expect(applyJsonPatch(parsed('[{"op": "add", "path": "/a", "value": {"__proto__": 1}}]') as never, noLoad)).rejects.toMatchObject({ status: 422, code: "forbidden-key" });
-    expect(await applyJsonPatch([{ op: "add", path: "/constructor", value: { prototype: 1 } }], noLoad)).toEqual(new Map([["constructor", { prototype: 1 }]]));
+    await expect(applyMergePatch(parsed('{"__proto__": {"a": 1}}'), noLoad)).rejects.toMatchObject({
+      status: 422,
+      code: "forbidden-key",
+    });
+    await expect(applyJsonPatch([{ op: "add", path: "/a/__proto__/x", value: 1 }], noLoad)).rejects.toMatchObject({
+      status: 422,
+      code: "forbidden-key",
+    });
+    await expect(
+      applyJsonPatch([{ op: "add", path: "/a/constructor/prototype", value: 1 }], noLoad),
+    ).rejects.toMatchObject({ status: 422, code: "forbidden-key" });
+    await expect(
+      applyJsonPatch(parsed('[{"op": "add", "path": "/a", "value": {"__proto__": 1}}]') as never, noLoad),
+    ).rejects.toMatchObject({ status: 422, code: "forbidden-key" });
+    expect(await applyJsonPatch([{ op: "add", path: "/constructor", value: { prototype: 1 } }], noLoad)).toEqual(
+      new Map([["constructor", { prototype: 1 }]]),
+    );
   });
 
   it("refuses to three-way merge stored values that hold __proto__, and merges constructor as a field", () => {
     const legacy = parsed('{"m": 1, "__proto__": {"x": 1}}');
-    expect(problemOf(() => mergeValue("/sun", { m: 1 }, legacy, { m: 2 }, "three-way"))).toEqual({ status: 422, code: "forbidden-key", path: "/sun/__proto__", in: "state" });
-    expect(mergeValue("/sun", { m: 1 }, { m: 1, constructor: "alice" }, { m: 2 }, "three-way")).toEqual({ value: { m: 2, constructor: "alice" }, conflicts: [] });
+    expect(problemOf(() => mergeValue("/sun", { m: 1 }, legacy, { m: 2 }, "three-way"))).toEqual({
+      status: 422,
+      code: "forbidden-key",
+      path: "/sun/__proto__",
+      in: "state",
+    });
+    expect(mergeValue("/sun", { m: 1 }, { m: 1, constructor: "alice" }, { m: 2 }, "three-way")).toEqual({
+      value: { m: 2, constructor: "alice" },
+      conflicts: [],
+    });
   });
 });

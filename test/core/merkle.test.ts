@@ -2,10 +2,30 @@ import { describe, expect, it } from "vitest";
 import { utf8 } from "../../src/core/canonical-json.js";
 import { bytesToHex, concatBytes, hexToBytes, sha3 } from "../../src/core/hash.js";
 import {
-  appendLeaf, assembleProof, consistencyPlan, consistencyProof, emptyFrontier, emptyRoot, frontierAddresses, frontierRoot,
-  hashesToHex, inclusionPlan, inclusionProof, leafHash, nodeKey, planAddresses, restoreFrontier, rootAt, rootPlan,
-  verifyConsistency, verifyConsistencyHex, verifyInclusion, verifyInclusionHex,
-  type Frontier, type MerkleNode, type ProofPlan,
+  appendLeaf,
+  assembleProof,
+  consistencyPlan,
+  consistencyProof,
+  emptyFrontier,
+  emptyRoot,
+  frontierAddresses,
+  frontierRoot,
+  hashesToHex,
+  inclusionPlan,
+  inclusionProof,
+  leafHash,
+  nodeKey,
+  planAddresses,
+  restoreFrontier,
+  rootAt,
+  rootPlan,
+  verifyConsistency,
+  verifyConsistencyHex,
+  verifyInclusion,
+  verifyInclusionHex,
+  type Frontier,
+  type MerkleNode,
+  type ProofPlan,
 } from "../../src/core/merkle.js";
 import { DomainError } from "../../src/core/problem.js";
 
@@ -95,7 +115,8 @@ function grownLog(size: number): Log {
 }
 
 const flipped = (bytes: Uint8Array, at: number) => bytes.map((byte, i) => (i === at ? byte ^ 0x01 : byte));
-const withElement = (proof: Uint8Array[], i: number, element: Uint8Array) => proof.map((p, j) => (j === i ? element : p));
+const withElement = (proof: Uint8Array[], i: number, element: Uint8Array) =>
+  proof.map((p, j) => (j === i ? element : p));
 const hex = (hashes: Uint8Array[]) => hashes.map(bytesToHex);
 
 describe("Merkle tree hashing", () => {
@@ -187,14 +208,32 @@ describe("inclusion proofs", () => {
 
   it("are rejected when any single byte of a proof element, the root or the leaf hash is flipped", () => {
     const log = grownLog(MAX);
-    const cases: Array<[number, number]> = [[0, 1], [0, 2], [1, 2], [2, 3], [4, 7], [5, 8], [6, 8], [12, 13], [31, 32], [32, 33], [0, 200], [99, 200], [127, 200], [128, 200], [199, 200]];
+    const cases: Array<[number, number]> = [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+      [2, 3],
+      [4, 7],
+      [5, 8],
+      [6, 8],
+      [12, 13],
+      [31, 32],
+      [32, 33],
+      [0, 200],
+      [99, 200],
+      [127, 200],
+      [128, 200],
+      [199, 200],
+    ];
     for (const [m, n] of cases) {
       const proof = inclusionProof(m, n, log.getNode);
       const root = MTH(D(n));
       for (let at = 0; at < 32; at += 1) {
         expect(verifyInclusion(flipped(LEAVES[m], at), m, n, proof, root)).toBe(false);
         expect(verifyInclusion(LEAVES[m], m, n, proof, flipped(root, at))).toBe(false);
-        proof.forEach((p, i) => expect(verifyInclusion(LEAVES[m], m, n, withElement(proof, i, flipped(p, at)), root)).toBe(false));
+        proof.forEach((p, i) =>
+          expect(verifyInclusion(LEAVES[m], m, n, withElement(proof, i, flipped(p, at)), root)).toBe(false),
+        );
       }
     }
   });
@@ -208,7 +247,8 @@ describe("inclusion proofs", () => {
         const proof = inclusionProof(m, n, log.getNode);
         const at = (m * 7 + n) % 32;
         proof.forEach((p, i) => {
-          if (verifyInclusion(LEAVES[m], m, n, withElement(proof, i, flipped(p, at)), root)) accepted.push(`${m}/${n} element ${i}`);
+          if (verifyInclusion(LEAVES[m], m, n, withElement(proof, i, flipped(p, at)), root))
+            accepted.push(`${m}/${n} element ${i}`);
         });
         if (verifyInclusion(LEAVES[m], m, n, proof, flipped(root, at))) accepted.push(`${m}/${n} root`);
         if (verifyInclusion(flipped(LEAVES[m], at), m, n, proof, root)) accepted.push(`${m}/${n} leaf`);
@@ -227,7 +267,8 @@ describe("inclusion proofs", () => {
         // Every other index for small trees; the neighbours and m xor 2 (transparency-dev's probes) beyond.
         const others = n <= 32 ? Array.from({ length: n + 2 }, (_, i) => i - 1) : [m - 1, m + 1, m ^ 2, n, n + 1];
         for (const other of others) {
-          if (other !== m && verifyInclusion(LEAVES[m], other, n, proof, root)) accepted.push(`${m}/${n} as index ${other}`);
+          if (other !== m && verifyInclusion(LEAVES[m], other, n, proof, root))
+            accepted.push(`${m}/${n} as index ${other}`);
         }
         for (const size of [n * 2, Math.floor(n / 2), 0]) {
           if (verifyInclusion(LEAVES[m], m, size, proof, root)) accepted.push(`${m}/${n} as size ${size}`);
@@ -250,7 +291,13 @@ describe("inclusion proofs", () => {
 
   it("are rejected when a proof element is dropped, added or the proof is for another leaf", () => {
     const log = grownLog(MAX);
-    for (const [m, n] of [[0, 5], [3, 8], [6, 7], [100, 200], [199, 200]] as const) {
+    for (const [m, n] of [
+      [0, 5],
+      [3, 8],
+      [6, 7],
+      [100, 200],
+      [199, 200],
+    ] as const) {
       const proof = inclusionProof(m, n, log.getNode);
       const root = MTH(D(n));
       expect(verifyInclusion(LEAVES[m], m, n, proof.slice(0, -1), root)).toBe(false);
@@ -290,14 +337,28 @@ describe("consistency proofs", () => {
 
   it("are rejected when any single byte of a proof element or of either root is flipped", () => {
     const log = grownLog(MAX);
-    const cases: Array<[number, number]> = [[1, 2], [1, 8], [2, 5], [3, 7], [4, 9], [6, 8], [6, 7], [31, 33], [64, 200], [100, 200], [199, 200]];
+    const cases: Array<[number, number]> = [
+      [1, 2],
+      [1, 8],
+      [2, 5],
+      [3, 7],
+      [4, 9],
+      [6, 8],
+      [6, 7],
+      [31, 33],
+      [64, 200],
+      [100, 200],
+      [199, 200],
+    ];
     for (const [m, n] of cases) {
       const proof = consistencyProof(m, n, log.getNode);
       const [fromRoot, toRoot] = [MTH(D(m)), MTH(D(n))];
       for (let at = 0; at < 32; at += 1) {
         expect(verifyConsistency(m, n, flipped(fromRoot, at), toRoot, proof)).toBe(false);
         expect(verifyConsistency(m, n, fromRoot, flipped(toRoot, at), proof)).toBe(false);
-        proof.forEach((p, i) => expect(verifyConsistency(m, n, fromRoot, toRoot, withElement(proof, i, flipped(p, at)))).toBe(false));
+        proof.forEach((p, i) =>
+          expect(verifyConsistency(m, n, fromRoot, toRoot, withElement(proof, i, flipped(p, at)))).toBe(false),
+        );
       }
     }
   });
@@ -312,7 +373,8 @@ describe("consistency proofs", () => {
         const fromRoot = MTH(D(m));
         const at = (m * 5 + n) % 32;
         proof.forEach((p, i) => {
-          if (verifyConsistency(m, n, fromRoot, toRoot, withElement(proof, i, flipped(p, at)))) accepted.push(`${m} → ${n} element ${i}`);
+          if (verifyConsistency(m, n, fromRoot, toRoot, withElement(proof, i, flipped(p, at))))
+            accepted.push(`${m} → ${n} element ${i}`);
         });
         if (verifyConsistency(m, n, flipped(fromRoot, at), toRoot, proof)) accepted.push(`${m} → ${n} old root`);
         if (verifyConsistency(m, n, fromRoot, flipped(toRoot, at), proof)) accepted.push(`${m} → ${n} new root`);
@@ -341,7 +403,8 @@ describe("consistency proofs", () => {
           ["leading root", m, n, fromRoot, toRoot, [fromRoot, ...proof]],
         ];
         for (const [what, from, to, a, b, p] of probes) {
-          if (!(from === m && to === n && p === proof && a === fromRoot) && verifyConsistency(from, to, a, b, p)) accepted.push(`${m} → ${n}: ${what}`);
+          if (!(from === m && to === n && p === proof && a === fromRoot) && verifyConsistency(from, to, a, b, p))
+            accepted.push(`${m} → ${n}: ${what}`);
         }
       }
     }
@@ -358,7 +421,9 @@ describe("consistency proofs", () => {
     expect(verifyConsistency(0, 9, emptyRoot(), r9, [r9])).toBe(false);
     expect(verifyConsistency(9, 5, r9, r5, [])).toBe(false);
     expect(consistencyProof(0, 9, () => undefined)).toEqual([]);
-    expect(() => consistencyProof(9, 5, () => undefined)).toThrow(expect.objectContaining({ code: "proof-out-of-range" }));
+    expect(() => consistencyProof(9, 5, () => undefined)).toThrow(
+      expect.objectContaining({ code: "proof-out-of-range" }),
+    );
   });
 });
 
@@ -369,8 +434,10 @@ describe("batched node reads", () => {
     const bound = (n: number) => 2 * Math.ceil(Math.log2(n)) + 1; // O(log n) reads per proof
     for (let n = 1; n <= MAX; n += 1) {
       const plans: Array<[string, ProofPlan, Uint8Array[]]> = [["root", rootPlan(n), [MTH(D(n))]]];
-      for (let m = 0; m < n; m += 1) plans.push([`inclusion ${m}/${n}`, inclusionPlan(m, n), inclusionProof(m, n, log.getNode)]);
-      for (let m = 1; m <= n; m += 1) plans.push([`consistency ${m} → ${n}`, consistencyPlan(m, n), consistencyProof(m, n, log.getNode)]);
+      for (let m = 0; m < n; m += 1)
+        plans.push([`inclusion ${m}/${n}`, inclusionPlan(m, n), inclusionProof(m, n, log.getNode)]);
+      for (let m = 1; m <= n; m += 1)
+        plans.push([`consistency ${m} → ${n}`, consistencyPlan(m, n), consistencyProof(m, n, log.getNode)]);
       for (const [what, plan, expected] of plans) {
         const addresses = planAddresses(plan);
         const keys = addresses.map((a) => nodeKey(a.level, a.index));
@@ -378,7 +445,8 @@ describe("batched node reads", () => {
         if (addresses.some((a) => (a.index + 1) * 2 ** a.level > n)) problems.push(`${what} reads past the tree`);
         if (addresses.length > bound(n)) problems.push(`${what} reads ${addresses.length} nodes`);
         const nodes = new Map(keys.map((key) => [key, log.nodes.get(key)!]));
-        if (hex(assembleProof(plan, nodes)).join() !== hex(expected).join()) problems.push(`${what} assembles differently`);
+        if (hex(assembleProof(plan, nodes)).join() !== hex(expected).join())
+          problems.push(`${what} assembles differently`);
       }
     }
     expect(problems).toEqual([]);
@@ -394,7 +462,9 @@ describe("batched node reads", () => {
     const plan = inclusionPlan(3, 10);
     const partial = new Map(log.nodes);
     partial.delete(nodeKey(0, 2)); // the sibling of leaf 3
-    expect(() => assembleProof(plan, partial)).toThrow(expect.objectContaining({ code: "merkle-node-missing", status: 500 }));
+    expect(() => assembleProof(plan, partial)).toThrow(
+      expect.objectContaining({ code: "merkle-node-missing", status: 500 }),
+    );
   });
 });
 

@@ -11,7 +11,8 @@ describe("operator token", () => {
   });
 
   it("finds no token in a missing header, another scheme or a bare scheme", () => {
-    for (const header of [undefined, null, "", "Basic YWJj", "Bearer", "Bearerabc", "Token abc"]) expect(bearerToken(header), String(header)).toBeNull();
+    for (const header of [undefined, null, "", "Basic YWJj", "Bearer", "Bearerabc", "Token abc"])
+      expect(bearerToken(header), String(header)).toBeNull();
   });
 
   it("admits only the configured token, and nobody when none is configured", () => {

@@ -4,7 +4,15 @@ import type { Json } from "../../src/core/canonical-json.js";
 import { hashJson } from "../../src/core/hash.js";
 import { MemoryObjectStore, ObjectReader } from "../../src/core/object-store.js";
 import { pageDiff, pageState } from "../../src/core/state-page.js";
-import { applyChanges, buildTree, changesAfter, diffTrees, entityKey, entriesAfter, type KeyCursor } from "../../src/core/state-tree.js";
+import {
+  applyChanges,
+  buildTree,
+  changesAfter,
+  diffTrees,
+  entityKey,
+  entriesAfter,
+  type KeyCursor,
+} from "../../src/core/state-tree.js";
 
 /** A store that counts what is read, to check that a page's work follows the page, not the state. */
 class CountingStore extends MemoryObjectStore {
@@ -20,17 +28,21 @@ class CountingStore extends MemoryObjectStore {
 /** A stored tree of these entities (values stored too), with the read counter at zero. */
 async function stored(map: Record<string, Json>, store = new CountingStore()) {
   const reader = new ObjectReader(store);
-  const root = buildTree(reader, Object.entries(map).map(([id, value]) => {
-    const hash = hashJson(value);
-    reader.stage(hash, value);
-    return [id, hash] as [string, string];
-  }));
+  const root = buildTree(
+    reader,
+    Object.entries(map).map(([id, value]) => {
+      const hash = hashJson(value);
+      reader.stage(hash, value);
+      return [id, hash] as [string, string];
+    }),
+  );
   await store.putMany(reader.staged);
   store.reads = store.trips = 0;
   return { store, root };
 }
 
-const numbered = (n: number, value = (i: number): Json => i) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`e${i}`, value(i)]));
+const numbered = (n: number, value = (i: number): Json => i) =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`e${i}`, value(i)]));
 
 /** Every page from the start, as the API's clients walk them. */
 async function allPages<T>(page: (cursor: KeyCursor) => Promise<{ items: T[]; next: string | null }>) {

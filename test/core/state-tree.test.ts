@@ -2,9 +2,19 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hashJson } from "../../src/core/hash.js";
 import { MemoryObjectStore, ObjectReader } from "../../src/core/object-store.js";
-import { applyChanges, BUCKET, buildTree, diffTrees, EMPTY_ROOT, findEntity, listEntries, type EntityChange } from "../../src/core/state-tree.js";
+import {
+  applyChanges,
+  BUCKET,
+  buildTree,
+  diffTrees,
+  EMPTY_ROOT,
+  findEntity,
+  listEntries,
+  type EntityChange,
+} from "../../src/core/state-tree.js";
 
-const entries = (map: Record<string, number>) => Object.entries(map).map(([id, v]) => [id, hashJson(v)] as [string, string]);
+const entries = (map: Record<string, number>) =>
+  Object.entries(map).map(([id, v]) => [id, hashJson(v)] as [string, string]);
 
 /** A store that counts what is read, to check that work follows the change, not the state. */
 class CountingStore extends MemoryObjectStore {
@@ -36,11 +46,23 @@ describe("state tree", () => {
         const reader = new ObjectReader(store);
         let root = EMPTY_ROOT;
         reader.stage(EMPTY_ROOT, { leaf: [] });
-        const shuffled = entries(map).sort((a, b) => ((hashJson([a[0], seed]) < hashJson([b[0], seed])) ? -1 : 1));
-        const extra: EntityChange[] = Array.from({ length: 40 }, (_, i) => ({ id: `zz-extra-${i}`, valueHash: hashJson(i) }));
+        const shuffled = entries(map).sort((a, b) => (hashJson([a[0], seed]) < hashJson([b[0], seed]) ? -1 : 1));
+        const extra: EntityChange[] = Array.from({ length: 40 }, (_, i) => ({
+          id: `zz-extra-${i}`,
+          valueHash: hashJson(i),
+        }));
         root = await applyChanges(reader, root, extra);
-        for (let i = 0; i < shuffled.length; i += 7) root = await applyChanges(reader, root, shuffled.slice(i, i + 7).map(([id, valueHash]) => ({ id, valueHash })));
-        root = await applyChanges(reader, root, extra.map(({ id }) => ({ id, valueHash: null })));
+        for (let i = 0; i < shuffled.length; i += 7)
+          root = await applyChanges(
+            reader,
+            root,
+            shuffled.slice(i, i + 7).map(([id, valueHash]) => ({ id, valueHash })),
+          );
+        root = await applyChanges(
+          reader,
+          root,
+          extra.map(({ id }) => ({ id, valueHash: null })),
+        );
         expect(root).toBe(direct);
       }),
       { numRuns: 60 },
@@ -77,8 +99,17 @@ describe("state tree", () => {
     const map = Object.fromEntries(Array.from({ length: BUCKET * 3 }, (_, i) => [`e${i}`, i]));
     const { store, root } = await fresh(map);
     const reader = new ObjectReader(store);
-    const removed = await applyChanges(reader, root, Object.keys(map).slice(BUCKET).map((id) => ({ id, valueHash: null })));
-    const direct = buildTree(new ObjectReader(new MemoryObjectStore()), entries(Object.fromEntries(Object.entries(map).slice(0, BUCKET))));
+    const removed = await applyChanges(
+      reader,
+      root,
+      Object.keys(map)
+        .slice(BUCKET)
+        .map((id) => ({ id, valueHash: null })),
+    );
+    const direct = buildTree(
+      new ObjectReader(new MemoryObjectStore()),
+      entries(Object.fromEntries(Object.entries(map).slice(0, BUCKET))),
+    );
     expect(removed).toBe(direct);
   });
 

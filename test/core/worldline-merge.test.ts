@@ -8,12 +8,30 @@ import { mergeEntities, mergeValue } from "../../src/core/worldline-merge.js";
 
 type Entities = Record<string, Json>;
 
-async function threeWay(base: Entities, ours: Entities, theirs: Entities, strategy: "three-way" | "ours" | "theirs" = "three-way") {
+async function threeWay(
+  base: Entities,
+  ours: Entities,
+  theirs: Entities,
+  strategy: "three-way" | "ours" | "theirs" = "three-way",
+) {
   const store = new MemoryObjectStore();
   const reader = new ObjectReader(store);
-  const tree = (entities: Entities) => buildTree(reader, Object.entries(entities).map(([id, v]) => { const h = hashJson(v); reader.stage(h, v); return [id, h] as [string, string]; }));
+  const tree = (entities: Entities) =>
+    buildTree(
+      reader,
+      Object.entries(entities).map(([id, v]) => {
+        const h = hashJson(v);
+        reader.stage(h, v);
+        return [id, h] as [string, string];
+      }),
+    );
   const [b, o, t] = [tree(base), tree(ours), tree(theirs)];
-  const result = await mergeEntities(await diffTrees(reader, b, o), await diffTrees(reader, b, t), async (hashes) => new Map(await Promise.all(hashes.map(async (h) => [h, await reader.load(h)] as const))), strategy);
+  const result = await mergeEntities(
+    await diffTrees(reader, b, o),
+    await diffTrees(reader, b, t),
+    async (hashes) => new Map(await Promise.all(hashes.map(async (h) => [h, await reader.load(h)] as const))),
+    strategy,
+  );
   for (const [h, v] of result.newValues) reader.stage(h, v);
   const merged = await applyChanges(reader, o, result.changes);
   const entries = await listEntries(reader, merged);
@@ -23,52 +41,77 @@ async function threeWay(base: Entities, ours: Entities, theirs: Entities, strate
 }
 
 // Edits on disjoint entity id ranges: ours touch "o*" and shared fields "f.o*", theirs "t*" and "f.t*".
-const edits = (prefix: string) => fc.dictionary(fc.constantFrom(...Array.from({ length: 8 }, (_, i) => `${prefix}${i}`)), fc.option(fc.integer(), { nil: null }), { maxKeys: 8 });
+const edits = (prefix: string) =>
+  fc.dictionary(
+    fc.constantFrom(...Array.from({ length: 8 }, (_, i) => `${prefix}${i}`)),
+    fc.option(fc.integer(), { nil: null }),
+    { maxKeys: 8 },
+  );
 
 describe("three-way merge", () => {
   it("keeps every non-conflicting edit from both sides (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(edits("o"), edits("t"), edits("o"), edits("t"), async (ourEntities, theirEntities, ourFields, theirFields) => {
-        const base: Entities = { o0: 0, o1: 1, t0: 0, t1: 1, shared: { o0: 0, t0: 0, keep: true } };
-        const apply = (start: Entities, changes: Record<string, number | null>, fields: Record<string, number | null>) => {
-          const next: Entities = structuredClone(start);
-          for (const [id, v] of Object.entries(changes)) if (v === null) delete next[id]; else next[id] = v;
-          const shared = next.shared as Record<string, Json>;
-          for (const [k, v] of Object.entries(fields)) if (v === null) delete shared[k]; else shared[k] = v;
-          return next;
-        };
-        const ours = apply(base, ourEntities, ourFields);
-        const theirs = apply(base, theirEntities, theirFields);
-        const { entities, conflicts } = await threeWay(base, ours, theirs);
-        expect(conflicts).toEqual([]);
-        // Expected: base with both sides' edits applied.
-        expect(entities).toEqual(apply(apply(base, ourEntities, ourFields), theirEntities, theirFields));
-      }),
+      fc.asyncProperty(
+        edits("o"),
+        edits("t"),
+        edits("o"),
+        edits("t"),
+        async (ourEntities, theirEntities, ourFields, theirFields) => {
+          const base: Entities = { o0: 0, o1: 1, t0: 0, t1: 1, shared: { o0: 0, t0: 0, keep: true } };
+          const apply = (
+            start: Entities,
+            changes: Record<string, number | null>,
+            fields: Record<string, number | null>,
+          ) => {
+            const next: Entities = structuredClone(start);
+            for (const [id, v] of Object.entries(changes))
+              if (v === null) delete next[id];
+              else next[id] = v;
+            const shared = next.shared as Record<string, Json>;
+            for (const [k, v] of Object.entries(fields))
+              if (v === null) delete shared[k];
+              else shared[k] = v;
+            return next;
+          };
+          const ours = apply(base, ourEntities, ourFields);
+          const theirs = apply(base, theirEntities, theirFields);
+          const { entities, conflicts } = await threeWay(base, ours, theirs);
+          expect(conflicts).toEqual([]);
+          // Expected: base with both sides' edits applied.
+          expect(entities).toEqual(apply(apply(base, ourEntities, ourFields), theirEntities, theirFields));
+        },
+      ),
       { numRuns: 80 },
     );
   });
 
   it("reports every conflicting edit and only those (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e", "f"), { maxLength: 6 }), fc.integer({ min: 1, max: 100 }), async (clashing, offset) => {
-        const base: Entities = { a: { v: 0 }, b: { v: 0 }, c: { v: 0 }, d: { v: 0 }, e: { v: 0 }, f: { v: 0 } };
-        const ours = structuredClone(base);
-        const theirs = structuredClone(base);
-        for (const id of clashing) {
-          (ours[id] as { v: number }).v = offset;
-          (theirs[id] as { v: number }).v = -offset;
-        }
-        (theirs.extra as Json) = 1;
-        const { conflicts } = await threeWay(base, ours, theirs);
-        expect(conflicts.map((c) => c.path).sort()).toEqual(clashing.map((id) => `/${id}/v`).sort());
-        for (const conflict of conflicts) expect(conflict).toMatchObject({ base: 0, ours: offset, theirs: -offset });
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e", "f"), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 100 }),
+        async (clashing, offset) => {
+          const base: Entities = { a: { v: 0 }, b: { v: 0 }, c: { v: 0 }, d: { v: 0 }, e: { v: 0 }, f: { v: 0 } };
+          const ours = structuredClone(base);
+          const theirs = structuredClone(base);
+          for (const id of clashing) {
+            (ours[id] as { v: number }).v = offset;
+            (theirs[id] as { v: number }).v = -offset;
+          }
+          (theirs.extra as Json) = 1;
+          const { conflicts } = await threeWay(base, ours, theirs);
+          expect(conflicts.map((c) => c.path).sort()).toEqual(clashing.map((id) => `/${id}/v`).sort());
+          for (const conflict of conflicts) expect(conflict).toMatchObject({ base: 0, ours: offset, theirs: -offset });
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it("treats an edit against a deletion as a conflict with the missing side left out", () => {
-    expect(mergeValue("/x", { a: 1 }, undefined, { a: 2 }, "three-way").conflicts).toEqual([{ path: "/x", base: { a: 1 }, theirs: { a: 2 } }]);
+    expect(mergeValue("/x", { a: 1 }, undefined, { a: 2 }, "three-way").conflicts).toEqual([
+      { path: "/x", base: { a: 1 }, theirs: { a: 2 } },
+    ]);
   });
 
   it("takes identical changes on both sides without a conflict", async () => {

@@ -11,32 +11,57 @@ export const CHROMIUM = process.env.DM_CHROMIUM ?? "/usr/bin/chromium";
 export const ARTIFACTS = "test-artifacts/dashboard";
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+    ],
+  });
 }
 
 /**
  * A page on the dashboard; with `operator` the token is already in sessionStorage, as if typed
  * once this session. `origin`: where the dashboard is served from (default: the Worker itself).
  */
-export async function openDashboard(browser: Browser, hash = "#/multiverse", options: { operator?: boolean; origin?: string } = {}): Promise<Page> {
+export async function openDashboard(
+  browser: Browser,
+  hash = "#/multiverse",
+  options: { operator?: boolean; origin?: string } = {},
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  if (options.operator ?? true) await context.addInitScript((token) => sessionStorage.setItem("dm-operator-token", token), inject("operatorToken"));
+  if (options.operator ?? true)
+    await context.addInitScript((token) => sessionStorage.setItem("dm-operator-token", token), inject("operatorToken"));
   const page = await context.newPage();
   await page.goto(`${options.origin ?? inject("baseUrl")}/${hash}`);
   return page;
 }
 
-const CONTENT_TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml" };
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+};
 
 /**
  * The dashboard build (web/dist) served the way Pages serves it: from its own origin, static
  * files only, with a `config.json` naming the API. Resolves once listening.
  */
-export async function serveDashboardElsewhere(port: number, apiUrl: string): Promise<{ origin: string; close: () => Promise<void> }> {
+export async function serveDashboardElsewhere(
+  port: number,
+  apiUrl: string,
+): Promise<{ origin: string; close: () => Promise<void> }> {
   const root = join(process.cwd(), "web", "dist");
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? "/", "http://x").pathname; // the URL parser has already resolved any ".."
-    if (path === "/config.json") return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ apiUrl }));
+    if (path === "/config.json")
+      return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ apiUrl }));
     const file = join(root, path === "/" ? "index.html" : path);
     try {
       const body = readFileSync(file);
@@ -59,4 +84,5 @@ export function authorityKeys(): Array<{ name: string; publicKey: string; privat
   return JSON.parse(readFileSync(join(inject("persistDir"), ".darkmatter", "authorities.json"), "utf8")).authorities;
 }
 
-export const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+export const unique = (prefix: string) =>
+  `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;

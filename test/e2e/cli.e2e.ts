@@ -7,14 +7,18 @@ import { describe, expect, inject, it } from "vitest";
 import { http } from "./http.js";
 
 function darkmatter(...args: string[]) {
-  const result = spawnSync("node", ["cli/darkmatter.mjs", ...args], { encoding: "utf8", env: { ...process.env, DM_URL: inject("baseUrl"), DM_OPERATOR_TOKEN: inject("operatorToken") } });
+  const result = spawnSync("node", ["cli/darkmatter.mjs", ...args], {
+    encoding: "utf8",
+    env: { ...process.env, DM_URL: inject("baseUrl"), DM_OPERATOR_TOKEN: inject("operatorToken") },
+  });
   return { code: result.status, out: result.stdout + result.stderr };
 }
 
 describe("darkmatter CLI", () => {
   it("approves a promotion with local authority keys to quorum, then verifies the green bundle offline and rejects it tampered", async () => {
     const keys = join(inject("persistDir"), ".darkmatter", "authorities.json");
-    const wl = (await http("POST", "/api/v1/worldlines", { body: { name: "cli", entities: { sun: { mass: 1 } } } })).body;
+    const wl = (await http("POST", "/api/v1/worldlines", { body: { name: "cli", entities: { sun: { mass: 1 } } } }))
+      .body;
     const proposal = (await http("POST", "/api/v1/promotions", { body: { worldline: wl.id, kind: "promote" } })).body;
 
     const first = darkmatter("approve", proposal.id, "--authority", "1", "--keys", keys);
@@ -47,6 +51,15 @@ describe("darkmatter CLI", () => {
     expect(darkmatter("approve", "pr_x").code).toBe(1);
     expect(darkmatter("frobnicate").code).toBe(2);
     expect(darkmatter("verify", "/nonexistent.json").out).toContain("cannot read");
-    expect(darkmatter("approve", "pr_nope", "--authority", "1", "--keys", join(inject("persistDir"), ".darkmatter", "authorities.json")).out).toContain("404");
+    expect(
+      darkmatter(
+        "approve",
+        "pr_nope",
+        "--authority",
+        "1",
+        "--keys",
+        join(inject("persistDir"), ".darkmatter", "authorities.json"),
+      ).out,
+    ).toContain("404");
   });
 });

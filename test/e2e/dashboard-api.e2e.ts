@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { http } from "./http.js";
 
 const snapshot = JSON.parse(readFileSync("web/src/api/openapi.json", "utf8"));
-const HINT = "the API changed under the dashboard: run `npm run api:types`, then fix what no longer type-checks (npm run typecheck)";
+const HINT =
+  "the API changed under the dashboard: run `npm run api:types`, then fix what no longer type-checks (npm run typecheck)";
 
 describe("the dashboard's OpenAPI snapshot", () => {
   it("matches what the server serves for every operation and schema it was typed against", async () => {

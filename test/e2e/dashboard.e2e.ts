@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Browser, Page } from "playwright-core";
 import { http } from "./http.js";
 import { freePort } from "../../scripts/wrangler-dev.js";
-import { authorityKeys, launchChromium, openDashboard, screenshot, serveDashboardElsewhere, unique } from "./browser.js";
+import {
+  authorityKeys,
+  launchChromium,
+  openDashboard,
+  screenshot,
+  serveDashboardElsewhere,
+  unique,
+} from "./browser.js";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -11,9 +18,12 @@ beforeAll(async () => {
   // A crowded multiverse, as a working one is: too many world lines to read at once, so the
   // graph opens zoomed out as the canvas map and every flow below has to find its way from there.
   const crowd = Array.from({ length: CROWD }, (_, i) => i);
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    for (let i = crowd.pop(); i !== undefined; i = crowd.pop()) await http("POST", "/api/v1/worldlines", { body: { name: `ui-crowd-${i}` } });
-  }));
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let i = crowd.pop(); i !== undefined; i = crowd.pop())
+        await http("POST", "/api/v1/worldlines", { body: { name: `ui-crowd-${i}` } });
+    }),
+  );
 });
 afterAll(async () => {
   await browser?.close();
@@ -62,16 +72,22 @@ describe("dashboard: multiverse", () => {
     const box = (await graph.boundingBox())!;
     const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
     await page.mouse.move(x, y);
-    for (let step = 0; step < 30 && (await graph.getAttribute("data-view")) !== "map"; step++) await page.mouse.wheel(0, 200);
+    for (let step = 0; step < 30 && (await graph.getAttribute("data-view")) !== "map"; step++)
+      await page.mouse.wheel(0, 200);
     await expect.poll(() => graph.getAttribute("data-view")).toBe("map");
     expect(await page.locator('[data-testid="wl-node"]').count()).toBe(0);
     const map = page.getByTestId("multiverse-map");
     expect(await map.getAttribute("data-world-lines")).toBe("1");
-    const painted = await map.evaluate((canvas: HTMLCanvasElement, at) => {
-      const bounds = canvas.getBoundingClientRect();
-      const pixel = canvas.getContext("2d")!.getImageData(Math.round(at.x - bounds.left), Math.round(at.y - bounds.top), 1, 1).data;
-      return Array.from(pixel);
-    }, { x, y });
+    const painted = await map.evaluate(
+      (canvas: HTMLCanvasElement, at) => {
+        const bounds = canvas.getBoundingClientRect();
+        const pixel = canvas
+          .getContext("2d")!
+          .getImageData(Math.round(at.x - bounds.left), Math.round(at.y - bounds.top), 1, 1).data;
+        return Array.from(pixel);
+      },
+      { x, y },
+    );
     expect(painted[3]).toBeGreaterThan(0); // the world line's box is drawn under the pointer
 
     await page.mouse.move(x + 1, y);
@@ -89,8 +105,14 @@ describe("dashboard: multiverse", () => {
     const name = unique("ui-merge");
     const base = (await http("POST", "/api/v1/worldlines", { body: { name, entities: { sun: { mass: 1 } } } })).body;
     const fork = (await http("POST", `/api/v1/worldlines/${base.id}/fork`, { body: { name: `${name}-fork` } })).body;
-    await http("PATCH", `/api/v1/worldlines/${base.id}/state`, { body: { sun: { mass: 2 } }, contentType: "application/merge-patch+json" });
-    await http("PATCH", `/api/v1/worldlines/${fork.id}/state`, { body: { sun: { mass: 3 } }, contentType: "application/merge-patch+json" });
+    await http("PATCH", `/api/v1/worldlines/${base.id}/state`, {
+      body: { sun: { mass: 2 } },
+      contentType: "application/merge-patch+json",
+    });
+    await http("PATCH", `/api/v1/worldlines/${fork.id}/state`, {
+      body: { sun: { mass: 3 } },
+      contentType: "application/merge-patch+json",
+    });
 
     const page = await openDashboard(browser, `#/multiverse/${base.id}`);
     await tab(page, "Actions").click();
@@ -106,12 +128,16 @@ describe("dashboard: multiverse", () => {
     expect((await http("GET", `/api/v1/worldlines/${base.id}/state`)).body.entities).toEqual({ sun: { mass: 2 } });
 
     await page.getByRole("button", { name: "settle all with theirs" }).click();
-    await expect.poll(async () => (await http("GET", `/api/v1/worldlines/${base.id}/state`)).body.entities).toEqual({ sun: { mass: 3 } });
+    await expect
+      .poll(async () => (await http("GET", `/api/v1/worldlines/${base.id}/state`)).body.entities)
+      .toEqual({ sun: { mass: 3 } });
     await page.context().close();
   });
 
   it("shows the problem detail next to a patch the server refuses", async () => {
-    const created = (await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-patch"), entities: { sun: { mass: 1 } } } })).body;
+    const created = (
+      await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-patch"), entities: { sun: { mass: 1 } } } })
+    ).body;
     const page = await openDashboard(browser, `#/multiverse/${created.id}`);
     await tab(page, "Actions").click();
     await page.getByLabel("JSON Patch (RFC 6902)").check();
@@ -153,16 +179,22 @@ describe("dashboard: promotion and the ledger", () => {
     const promote = page.locator('[data-testid="entry-row"][data-kind="promote"]');
     await promote.waitFor();
     await expect.poll(() => promote.getByTestId("verify").getAttribute("data-result"), { timeout: 10_000 }).toBe("ok");
-    await expect.poll(() => page.locator('[data-testid="entry-row"][data-kind="approval"] [data-result="ok"]').count()).toBe(2);
+    await expect
+      .poll(() => page.locator('[data-testid="entry-row"][data-kind="approval"] [data-result="ok"]').count())
+      .toBe(2);
     await promote.click();
-    expect(await page.getByTestId("verification-detail").textContent()).toContain("quorum of 2 valid authority signatures");
+    expect(await page.getByTestId("verification-detail").textContent()).toContain(
+      "quorum of 2 valid authority signatures",
+    );
     expect(await page.getByTestId("checkpoint").textContent()).toContain("✓");
     await screenshot(page, "ledger-verified");
     await page.context().close();
   });
 
   it("shows a tampered ledger response as failed ✗", async () => {
-    await http("POST", "/api/v1/ledger/anchors", { body: { anchors: [1, 2, 3].map((size) => ({ subject: unique("ui-anchor"), root: "ab".repeat(32), size })) } });
+    await http("POST", "/api/v1/ledger/anchors", {
+      body: { anchors: [1, 2, 3].map((size) => ({ subject: unique("ui-anchor"), root: "ab".repeat(32), size })) },
+    });
     const page = await openDashboard(browser, "#/ledger", { operator: false });
     // Route interception stands in for a lying server or a man in the middle: every entry page
     // comes back with entry data altered after it was hashed.
@@ -175,11 +207,17 @@ describe("dashboard: promotion and the ledger", () => {
     await page.reload();
     const rows = page.getByTestId("entry-row");
     await rows.nth(1).waitFor();
-    await expect.poll(() => rows.nth(1).getByTestId("verify").getAttribute("data-result"), { timeout: 10_000 }).toBe("failed");
+    await expect
+      .poll(() => rows.nth(1).getByTestId("verify").getAttribute("data-result"), { timeout: 10_000 })
+      .toBe("failed");
     expect(await rows.nth(1).getByTestId("verify").textContent()).toBe("✗ hash");
-    await expect.poll(() => rows.nth(0).getByTestId("verify").getAttribute("data-result"), { timeout: 10_000 }).toBe("ok"); // genesis was left alone
+    await expect
+      .poll(() => rows.nth(0).getByTestId("verify").getAttribute("data-result"), { timeout: 10_000 })
+      .toBe("ok"); // genesis was left alone
     await rows.nth(1).click();
-    expect(await page.getByTestId("verification-detail").textContent()).toContain("the inclusion proof does not lead to the signed root");
+    expect(await page.getByTestId("verification-detail").textContent()).toContain(
+      "the inclusion proof does not lead to the signed root",
+    );
     await screenshot(page, "ledger-tampered");
     await page.context().close();
   });
@@ -188,7 +226,9 @@ describe("dashboard: promotion and the ledger", () => {
 describe("dashboard: access, live updates and the other pages", () => {
   it("is read-only without the token and lists only public world lines", async () => {
     const hidden = (await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-private") } })).body;
-    const shown = (await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-public"), privacy: "full-public" } })).body;
+    const shown = (
+      await http("POST", "/api/v1/worldlines", { body: { name: unique("ui-public"), privacy: "full-public" } })
+    ).body;
     const page = await openDashboard(browser, "#/multiverse", { operator: false });
     const search = page.getByLabel("find world line");
     await search.fill(hidden.name);
@@ -210,7 +250,9 @@ describe("dashboard: access, live updates and the other pages", () => {
 
     await page.getByLabel("operator token").fill("not-the-token");
     await page.getByRole("button", { name: "use token" }).click();
-    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("the bearer token is not the operator token");
+    await expect
+      .poll(() => page.getByRole("alert").first().textContent())
+      .toContain("the bearer token is not the operator token");
     await page.context().close();
   });
 
@@ -275,7 +317,9 @@ describe("dashboard: access, live updates and the other pages", () => {
     await agents.getByRole("button", { name: new RegExp(`^${alice}`) }).click();
     await page.getByLabel("message", { exact: true }).fill("ping from the dashboard");
     await page.getByRole("button", { name: "send", exact: true }).click();
-    await expect.poll(() => view.getByTestId("sent").textContent()).toContain("[active] to 1 peer(s): ping from the dashboard");
+    await expect
+      .poll(() => view.getByTestId("sent").textContent())
+      .toContain("[active] to 1 peer(s): ping from the dashboard");
     const messageId = (await view.getByTestId("sent").locator("code").first().textContent())!;
 
     await agents.getByRole("button", { name: new RegExp(`^${bob}`) }).click();
@@ -297,9 +341,17 @@ describe("dashboard: access, live updates and the other pages", () => {
   it("filters the event feed and pages back through older events without losing any", async () => {
     const type = `ui.paging.${unique("run").replace(/[^a-z0-9]/g, "")}`;
     for (const batch of [0, 1]) {
-      await http("POST", "/api/v1/events", { body: { events: Array.from({ length: 80 }, (_, i) => ({ type, source: "browser-test", data: { n: batch * 80 + i } })) } });
+      await http("POST", "/api/v1/events", {
+        body: {
+          events: Array.from({ length: 80 }, (_, i) => ({ type, source: "browser-test", data: { n: batch * 80 + i } })),
+        },
+      });
     }
-    await expect.poll(async () => (await http("GET", `/api/v1/events?type=${type}&limit=200`)).body.items.length, { timeout: 20_000 }).toBe(160);
+    await expect
+      .poll(async () => (await http("GET", `/api/v1/events?type=${type}&limit=200`)).body.items.length, {
+        timeout: 20_000,
+      })
+      .toBe(160);
 
     const page = await openDashboard(browser, "#/events");
     await page.getByLabel("event type").fill(type);
@@ -307,16 +359,31 @@ describe("dashboard: access, live updates and the other pages", () => {
     await expect.poll(() => rows.count()).toBe(100); // the newest page
     // A failing page shows its problem next to the button and keeps what is shown; asking again works.
     const olderPage = "**/api/v1/events?*cursor=*";
-    await page.route(olderPage, (route) => route.fulfill({ status: 503, contentType: "application/problem+json", body: JSON.stringify({ title: "Unavailable", status: 503, code: "storage-busy", detail: "the event store is busy" }) }));
+    await page.route(olderPage, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/problem+json",
+        body: JSON.stringify({
+          title: "Unavailable",
+          status: 503,
+          code: "storage-busy",
+          detail: "the event store is busy",
+        }),
+      }),
+    );
     await page.getByRole("button", { name: "older events" }).click();
-    await expect.poll(() => page.getByRole("alert").first().textContent()).toContain("older events: the event store is busy");
+    await expect
+      .poll(() => page.getByRole("alert").first().textContent())
+      .toContain("older events: the event store is busy");
     expect(await rows.count()).toBe(100);
     await page.unroute(olderPage);
     await page.getByRole("button", { name: "older events" }).click();
     await expect.poll(() => rows.count()).toBe(160);
     expect(await page.getByRole("alert").count()).toBe(0);
     expect(await page.getByRole("button", { name: "older events" }).count()).toBe(0); // nothing older is left
-    const numbers = await rows.locator("details").evaluateAll((all) => all.map((d) => JSON.parse(d.querySelector("pre, code")?.textContent ?? "{}").n as number));
+    const numbers = await rows
+      .locator("details")
+      .evaluateAll((all) => all.map((d) => JSON.parse(d.querySelector("pre, code")?.textContent ?? "{}").n as number));
     expect(new Set(numbers).size).toBe(160); // every event once
     await page.context().close();
   });
@@ -347,15 +414,32 @@ describe("dashboard: the approval queue", () => {
   it("approves a pending task from HALO, dispatches it, and follows it to completed", async () => {
     const tag = unique("ui-task").toLowerCase();
     const agent = (await http("POST", "/api/v1/agents", { body: { name: tag } })).body;
-    expect((await http("POST", "/api/v1/squads", { body: { name: `${tag}-squad`, members: [agent.agent_id], capabilities: ["error-events"] } })).status).toBe(201);
+    expect(
+      (
+        await http("POST", "/api/v1/squads", {
+          body: { name: `${tag}-squad`, members: [agent.agent_id], capabilities: ["error-events"] },
+        })
+      ).status,
+    ).toBe(201);
     const type = `sim.${tag.replace(/-/g, "")}.crashed`;
-    const posted = (await http("POST", "/api/v1/events", { body: { type, source: "browser-test", severity: "error", data: { episode: 7 } } })).body;
+    const posted = (
+      await http("POST", "/api/v1/events", {
+        body: { type, source: "browser-test", severity: "error", data: { episode: 7 } },
+      })
+    ).body;
     let taskId = "";
-    await expect.poll(async () => {
-      const items = (await http("GET", `/api/v1/tasks?fingerprint=${encodeURIComponent(`error-events:event:${type}`)}`)).body.items ?? [];
-      taskId = items[0]?.id ?? "";
-      return items[0]?.status;
-    }, { timeout: 30_000 }).toBe("pending-approval");
+    await expect
+      .poll(
+        async () => {
+          const items =
+            (await http("GET", `/api/v1/tasks?fingerprint=${encodeURIComponent(`error-events:event:${type}`)}`)).body
+              .items ?? [];
+          taskId = items[0]?.id ?? "";
+          return items[0]?.status;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe("pending-approval");
 
     const page = await openDashboard(browser, "#/tasks");
     const card = page.locator(`[data-testid="task"][data-task-id="${taskId}"]`);
@@ -371,9 +455,19 @@ describe("dashboard: the approval queue", () => {
 
     // Other e2e files run squads for this task kind on the same server: answer from whichever member got it.
     const chosen = (await http("GET", `/api/v1/tasks/${taskId}`)).body.agent;
-    const member = ((await http("GET", "/api/v1/agents")).body.items as Array<{ name: string; agent_id: string }>).find((a) => a.agent_id === chosen)!;
-    const held = (await http("GET", `/api/v1/agents/${member.name}/inbox`)).body.items.find((m: { metadata: { taskId?: string } }) => m.metadata.taskId === taskId);
-    expect((await http("POST", `/api/v1/agents/${member.name}/messages/${held.message_id}/respond`, { body: { response: "restarted the episode" } })).body.success).toBe(true);
+    const member = ((await http("GET", "/api/v1/agents")).body.items as Array<{ name: string; agent_id: string }>).find(
+      (a) => a.agent_id === chosen,
+    )!;
+    const held = (await http("GET", `/api/v1/agents/${member.name}/inbox`)).body.items.find(
+      (m: { metadata: { taskId?: string } }) => m.metadata.taskId === taskId,
+    );
+    expect(
+      (
+        await http("POST", `/api/v1/agents/${member.name}/messages/${held.message_id}/respond`, {
+          body: { response: "restarted the episode" },
+        })
+      ).body.success,
+    ).toBe(true);
     await expect.poll(() => card.getAttribute("data-status"), { timeout: 30_000 }).toBe("completed");
     await expect.poll(() => card.getByTestId("task-timeline").textContent()).toContain("completed");
     await screenshot(page, "task-completed");

@@ -18,14 +18,21 @@ const tag = `e${Date.now().toString(36)}`;
 describe("HALO and squads against wrangler dev", () => {
   it("an error event becomes a pending-approval task; approved and dispatched, a hosted agent's answer completes it", async () => {
     const agent = (await http("POST", "/api/v1/agents", { body: { name: `medic-${tag}` } })).body;
-    const squad = await http("POST", "/api/v1/squads", { body: { name: `medics-${tag}`, members: [agent.agent_id], capabilities: ["error-events"] } });
+    const squad = await http("POST", "/api/v1/squads", {
+      body: { name: `medics-${tag}`, members: [agent.agent_id], capabilities: ["error-events"] },
+    });
     expect(squad.status).toBe(201);
 
     const type = `sim.${tag}.crashed`;
-    const posted = await http("POST", "/api/v1/events", { body: { type, source: "e2e", severity: "error", data: { episode: 1 } } });
+    const posted = await http("POST", "/api/v1/events", {
+      body: { type, source: "e2e", severity: "error", data: { episode: 1 } },
+    });
     expect(posted.status).toBe(202);
     const fingerprint = encodeURIComponent(`error-events:event:${type}`);
-    const task = await poll(async () => (await http("GET", `/api/v1/tasks?fingerprint=${fingerprint}`)).body.items[0], "task");
+    const task = await poll(
+      async () => (await http("GET", `/api/v1/tasks?fingerprint=${fingerprint}`)).body.items[0],
+      "task",
+    );
     expect(task).toMatchObject({ status: "pending-approval", origin: "halo", evidence: { events: [posted.body.id] } });
 
     expect((await http("POST", `/api/v1/tasks/${task.id}/dispatch`)).status).toBe(409);
@@ -37,9 +44,17 @@ describe("HALO and squads against wrangler dev", () => {
     const hosted = (await http("GET", "/api/v1/agents")).body.items as Array<{ name: string; agent_id: string }>;
     const member = hosted.find((a) => a.agent_id === dispatched.body.agent)!;
     expect(member).toBeDefined();
-    const held = (await http("GET", `/api/v1/agents/${member.name}/inbox`)).body.items.find((m: { metadata: { taskId?: string } }) => m.metadata.taskId === task.id);
+    const held = (await http("GET", `/api/v1/agents/${member.name}/inbox`)).body.items.find(
+      (m: { metadata: { taskId?: string } }) => m.metadata.taskId === task.id,
+    );
     expect(held.webhook).toMatch(/\/agents\/hub\/__darkmatter__\/webhook\//);
-    expect((await http("POST", `/api/v1/agents/${member.name}/messages/${held.message_id}/respond`, { body: { response: "patched" } })).body.success).toBe(true);
+    expect(
+      (
+        await http("POST", `/api/v1/agents/${member.name}/messages/${held.message_id}/respond`, {
+          body: { response: "patched" },
+        })
+      ).body.success,
+    ).toBe(true);
     const completed = await poll(async () => {
       const current = (await http("GET", `/api/v1/tasks/${task.id}`)).body;
       return current.status === "completed" ? current : null;
@@ -50,17 +65,30 @@ describe("HALO and squads against wrangler dev", () => {
       return items.find((e: { data: { taskId: string } }) => e.data.taskId === task.id);
     }, "squad.task.completed");
     expect(events.agent).toBe(member.agent_id);
-    expect((await http("GET", `/api/v1/halo/cycles/${task.evidence.cycleId}`)).body.found.map((w: { taskId: string }) => w.taskId)).toContain(task.id);
+    expect(
+      (await http("GET", `/api/v1/halo/cycles/${task.evidence.cycleId}`)).body.found.map(
+        (w: { taskId: string }) => w.taskId,
+      ),
+    ).toContain(task.id);
   });
 
   it("a spore deployed, installed and uninstalled leaves the world line as it was", async () => {
-    const wl = (await http("POST", "/api/v1/worldlines", { body: { name: `graft-${tag}`, entities: { base: { ok: true } } } })).body;
+    const wl = (
+      await http("POST", "/api/v1/worldlines", { body: { name: `graft-${tag}`, entities: { base: { ok: true } } } })
+    ).body;
     const before = (await http("GET", `/api/v1/worldlines/${wl.id}/state`)).body;
-    const spore = (await http("POST", "/api/v1/spores", { body: { name: `kit-${tag}`, entities: { base: { extra: 1 }, tool: "wrench" } } })).body;
+    const spore = (
+      await http("POST", "/api/v1/spores", {
+        body: { name: `kit-${tag}`, entities: { base: { extra: 1 }, tool: "wrench" } },
+      })
+    ).body;
     await http("POST", `/api/v1/spores/${spore.id}/publish`);
     const graft = (await http("POST", `/api/v1/spores/${spore.id}/deploy`, { body: { worldline: wl.id } })).body;
     expect((await http("POST", `/api/v1/grafts/${graft.id}/install`)).body.status).toBe("installed");
-    expect((await http("GET", `/api/v1/worldlines/${wl.id}/state`)).body.entities).toEqual({ base: { ok: true, extra: 1 }, tool: "wrench" });
+    expect((await http("GET", `/api/v1/worldlines/${wl.id}/state`)).body.entities).toEqual({
+      base: { ok: true, extra: 1 },
+      tool: "wrench",
+    });
     expect((await http("POST", `/api/v1/grafts/${graft.id}/uninstall`)).body.status).toBe("uninstalled");
     const after = (await http("GET", `/api/v1/worldlines/${wl.id}/state`)).body;
     expect([after.root, after.entities]).toEqual([before.root, before.entities]);

@@ -32,7 +32,12 @@ afterAll(() => {
 });
 
 /** A mesh call from a chosen loopback address (fetch cannot bind its source address). */
-function from(localAddress: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+function from(
+  localAddress: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
   let agent = pools.get(localAddress);
   if (!agent) pools.set(localAddress, (agent = new Agent({ keepAlive: true, maxSockets: 16 })));
   return callJson(inject("baseUrl"), null, method, path, body, { localAddress, agent });
@@ -48,9 +53,13 @@ describe("a flood from one loopback address against wrangler dev", () => {
   it("costs only the flooder's own budget: the connected peer's signed messages and another client still get through", async () => {
     const a = await agent("a");
     const b = await agent("b");
-    const requested = await http("POST", `/api/v1/agents/${name("a")}/connections`, { body: { action: "request", target_url: url("b") } });
+    const requested = await http("POST", `/api/v1/agents/${name("a")}/connections`, {
+      body: { action: "request", target_url: url("b") },
+    });
     expect(requested.body.status).toBe("pending");
-    const accepted = await http("POST", `/api/v1/agents/${name("b")}/connections`, { body: { action: "accept", request_id: requested.body.request_id } });
+    const accepted = await http("POST", `/api/v1/agents/${name("b")}/connections`, {
+      body: { action: "accept", request_id: requested.body.request_id },
+    });
     expect(accepted.body.accepted).toBe(true);
 
     const base = `/agents/${name("b")}/__darkmatter__`;
@@ -58,13 +67,32 @@ describe("a flood from one loopback address against wrangler dev", () => {
     const anonymous = async (i: number) => {
       switch (i % 3) {
         case 0:
-          return from(FLOODER, "POST", `${base}/connection_request`, { from_agent_id: newPassport().agentId, from_agent_url: `https://flood-${i}.example.com`, from_agent_public_key_hex: newPassport().publicKeyHex });
+          return from(FLOODER, "POST", `${base}/connection_request`, {
+            from_agent_id: newPassport().agentId,
+            from_agent_url: `https://flood-${i}.example.com`,
+            from_agent_public_key_hex: newPassport().publicKeyHex,
+          });
         case 1: {
-          const forged = await signedMessageBody(stranger, { message_id: `msg-${i.toString(16).padStart(12, "0")}`, content: "not really from a", webhook: "https://flood.example.com/__darkmatter__/webhook/x", hops_remaining: 1, metadata: {}, timestamp: formatMeshTimestamp(Date.now()) });
-          return from(FLOODER, "POST", `${base}/message`, { ...forged, from_agent_id: a.agent_id, from_public_key_hex: a.public_key_hex });
+          const forged = await signedMessageBody(stranger, {
+            message_id: `msg-${i.toString(16).padStart(12, "0")}`,
+            content: "not really from a",
+            webhook: "https://flood.example.com/__darkmatter__/webhook/x",
+            hops_remaining: 1,
+            metadata: {},
+            timestamp: formatMeshTimestamp(Date.now()),
+          });
+          return from(FLOODER, "POST", `${base}/message`, {
+            ...forged,
+            from_agent_id: a.agent_id,
+            from_public_key_hex: a.public_key_hex,
+          });
         }
         default:
-          return from(FLOODER, "POST", `${base}/peer_update`, { ...(await signedPeerUpdate(stranger, "https://hijack.example.com", formatMeshTimestamp(Date.now()))), agent_id: a.agent_id, public_key_hex: a.public_key_hex });
+          return from(FLOODER, "POST", `${base}/peer_update`, {
+            ...(await signedPeerUpdate(stranger, "https://hijack.example.com", formatMeshTimestamp(Date.now()))),
+            agent_id: a.agent_id,
+            public_key_hex: a.public_key_hex,
+          });
       }
     };
 
@@ -73,31 +101,51 @@ describe("a flood from one loopback address against wrangler dev", () => {
     const sends: Promise<{ status: number; body: any }>[] = [];
     for (let i = 0; i < FLOOD; i += 10) {
       replies.push(...(await Promise.all(Array.from({ length: 10 }, (_, k) => anonymous(i + k)))));
-      if (i % 60 === 30) sends.push(http("POST", `/api/v1/agents/${name("a")}/messages`, { body: { content: `signed #${sends.length} during the flood`, target_agent_id: b.agent_id } }));
+      if (i % 60 === 30)
+        sends.push(
+          http("POST", `/api/v1/agents/${name("a")}/messages`, {
+            body: { content: `signed #${sends.length} during the flood`, target_agent_id: b.agent_id },
+          }),
+        );
     }
     const during = await Promise.all(sends);
-    const after = await http("POST", `/api/v1/agents/${name("a")}/messages`, { body: { content: "signed after the flood", target_agent_id: b.agent_id } });
+    const after = await http("POST", `/api/v1/agents/${name("a")}/messages`, {
+      body: { content: "signed after the flood", target_agent_id: b.agent_id },
+    });
 
     // The flooder got no 5xx, and at most its budget of anything but its own 429.
     expect(replies.filter((r) => r.status >= 500)).toEqual([]);
     const refused = replies.filter((r) => r.status === 429 && r.body?.error === BUDGET_ERROR.error);
     expect(replies.length - refused.length).toBeLessThanOrEqual(BUDGET);
     expect(refused.length).toBeGreaterThanOrEqual(FLOOD - BUDGET);
-    expect(replies.filter((r) => r.status === 429).every((r) => r.body?.error === BUDGET_ERROR.error || r.body?.error === "Too many pending requests")).toBe(true);
+    expect(
+      replies
+        .filter((r) => r.status === 429)
+        .every((r) => r.body?.error === BUDGET_ERROR.error || r.body?.error === "Too many pending requests"),
+    ).toBe(true);
 
     // a's signed messages, during and after, were accepted by b and are in b's inbox.
     for (const sent of [...during, after]) expect([sent.status, sent.body.routed_to]).toEqual([200, [b.agent_id]]);
     const inbox = (await http("GET", `/api/v1/agents/${name("b")}/inbox`)).body.items;
-    expect(inbox.map((m: { message_id: string }) => m.message_id).sort()).toEqual([...during, after].map((s) => s.body.message_id).sort());
-    expect(inbox.every((m: { from_agent_id: string; verified: boolean }) => m.from_agent_id === a.agent_id && m.verified)).toBe(true);
+    expect(inbox.map((m: { message_id: string }) => m.message_id).sort()).toEqual(
+      [...during, after].map((s) => s.body.message_id).sort(),
+    );
+    expect(
+      inbox.every((m: { from_agent_id: string; verified: boolean }) => m.from_agent_id === a.agent_id && m.verified),
+    ).toBe(true);
 
     // Nothing the flooder claimed stuck: a's URL at b is still a's, and no forged message is held.
-    const aAtB = (await http("GET", `/api/v1/agents/${name("b")}/connections`)).body.connections.find((c: { agent_id: string }) => c.agent_id === a.agent_id);
+    const aAtB = (await http("GET", `/api/v1/agents/${name("b")}/connections`)).body.connections.find(
+      (c: { agent_id: string }) => c.agent_id === a.agent_id,
+    );
     expect(aAtB).toMatchObject({ agent_public_key_hex: a.public_key_hex, agent_url: url("a") });
 
     // The flooder is still refused; a client on another address is admitted for its own anonymous requests.
     expect(await anonymous(0)).toEqual({ status: 429, body: BUDGET_ERROR });
-    const bystander = await from(BYSTANDER, "POST", `${base}/connection_request`, { from_agent_id: newPassport().agentId, from_agent_url: "https://bystander.example.com" });
+    const bystander = await from(BYSTANDER, "POST", `${base}/connection_request`, {
+      from_agent_id: newPassport().agentId,
+      from_agent_url: "https://bystander.example.com",
+    });
     expect([bystander.status, bystander.body.auto_accepted]).toEqual([200, false]);
     const bystanderImpression = await from(BYSTANDER, "GET", `${base}/impression/${a.agent_id}`);
     expect(bystanderImpression).toEqual({ status: 200, body: { agent_id: a.agent_id, has_impression: false } });

@@ -11,7 +11,11 @@ import type { Event, StoredEvent } from "../../src/schemas/events.js";
 export const store = () => new EventStore(env.DB);
 
 /** Polls until `read` gives something truthy; the real queue delivers after its 1 s batch timeout. */
-export async function eventually<T>(read: () => Promise<T | null | undefined | false>, what: string, timeout = 20_000): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T | null | undefined | false>,
+  what: string,
+  timeout = 20_000,
+): Promise<T> {
   return vi.waitFor(
     async () => {
       const value = await read();
@@ -22,10 +26,13 @@ export async function eventually<T>(read: () => Promise<T | null | undefined | f
   );
 }
 
-export const storedEvent = (id: string, timeout?: number) => eventually(() => store().get(id), `event ${id} in D1`, timeout);
+export const storedEvent = (id: string, timeout?: number) =>
+  eventually(() => store().get(id), `event ${id} in D1`, timeout);
 
 /** Every stored event matching the filters (all pages). */
-export async function allEvents(filters: { type?: string; worldline?: string; agent?: string } = {}): Promise<StoredEvent[]> {
+export async function allEvents(
+  filters: { type?: string; worldline?: string; agent?: string } = {},
+): Promise<StoredEvent[]> {
   const items: StoredEvent[] = [];
   let cursor: string | undefined;
   do {
@@ -37,7 +44,15 @@ export async function allEvents(filters: { type?: string; worldline?: string; ag
 }
 
 export function makeEvent(overrides: Partial<Event> = {}): Event {
-  return { id: newId("ev"), type: "sim.episode.finished", source: "test", severity: "info", time: Date.now(), data: { episode: 1 }, ...overrides } as Event;
+  return {
+    id: newId("ev"),
+    type: "sim.episode.finished",
+    source: "test",
+    severity: "info",
+    time: Date.now(),
+    data: { episode: 1 },
+    ...overrides,
+  } as Event;
 }
 
 /** A queue message as createMessageBatch takes it (its type is missing from the generated runtime types). */
@@ -66,6 +81,17 @@ export async function deliver(queueName: string, messages: QueueMessageInit[], o
   }
   const ctx = createExecutionContext();
   await queue(batch, { ...env, ...overrides } as Env, ctx);
-  const result: { explicitAcks: string[]; retryMessages: Array<{ msgId: string }>; retryBatch: { retry: boolean }; ackAll: boolean } = await getQueueResult(batch, ctx);
-  return { acked: new Set(result.explicitAcks), retried: new Set(result.retryMessages.map((r) => r.msgId)), delays, retryAll: result.retryBatch.retry, ackAll: result.ackAll };
+  const result: {
+    explicitAcks: string[];
+    retryMessages: Array<{ msgId: string }>;
+    retryBatch: { retry: boolean };
+    ackAll: boolean;
+  } = await getQueueResult(batch, ctx);
+  return {
+    acked: new Set(result.explicitAcks),
+    retried: new Set(result.retryMessages.map((r) => r.msgId)),
+    delays,
+    retryAll: result.retryBatch.retry,
+    ackAll: result.ackAll,
+  };
 }

@@ -9,29 +9,57 @@ const post = (body: unknown, token?: string | null) => api("POST", "/api/v1/even
 describe("POST /api/v1/events", () => {
   it("queues an outside system's event (202) and it becomes readable at GET /api/v1/events/:id", async () => {
     const wl = newId("wl");
-    const response = await post({ type: "sim.episode.finished", source: "gym-runner-7", severity: "warning", worldline: wl, agent: "a".repeat(64), data: { episode: 41, reward: -3.5 } });
+    const response = await post({
+      type: "sim.episode.finished",
+      source: "gym-runner-7",
+      severity: "warning",
+      worldline: wl,
+      agent: "a".repeat(64),
+      data: { episode: 41, reward: -3.5 },
+    });
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ id: expect.stringMatching(/^ev_[0-9a-z]{26}$/), queued: true });
     expect(response.headers.get("location")).toBe(`/api/v1/events/${response.body.id}`);
     await storedEvent(response.body.id);
     const read = await api("GET", `/api/v1/events/${response.body.id}`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ id: response.body.id, type: "sim.episode.finished", source: "gym-runner-7", severity: "warning", worldline: wl, agent: "a".repeat(64), data: { episode: 41, reward: -3.5 } });
+    expect(read.body).toMatchObject({
+      id: response.body.id,
+      type: "sim.episode.finished",
+      source: "gym-runner-7",
+      severity: "warning",
+      worldline: wl,
+      agent: "a".repeat(64),
+      data: { episode: 41, reward: -3.5 },
+    });
     expect(read.body.time).toBeLessThanOrEqual(read.body.persistedAt);
   });
 
   it("defaults severity to info and data to {}, takes an ISO time, and accepts a system type whose data matches its schema", async () => {
     const at = "2026-01-02T03:04:05.678Z";
     const plain = await post({ type: "rl.env.reset", source: "env", time: at });
-    const graft = await post({ type: "graft.installed", source: "graft-engine", data: { graftId: "g-17", name: "physics-tweaks" } });
+    const graft = await post({
+      type: "graft.installed",
+      source: "graft-engine",
+      data: { graftId: "g-17", name: "physics-tweaks" },
+    });
     expect([plain.status, graft.status]).toEqual([202, 202]);
     expect(await storedEvent(plain.body.id)).toMatchObject({ severity: "info", data: {}, time: Date.parse(at) });
-    expect(await storedEvent(graft.body.id)).toMatchObject({ type: "graft.installed", severity: "info", data: { graftId: "g-17", name: "physics-tweaks" } });
+    expect(await storedEvent(graft.body.id)).toMatchObject({
+      type: "graft.installed",
+      severity: "info",
+      data: { graftId: "g-17", name: "physics-tweaks" },
+    });
   });
 
   it("queues a batch and answers every id; an id the client chose makes a retried POST idempotent", async () => {
     const mine = newId("ev");
-    const batch = { events: [{ id: mine, type: "train.step.logged", source: "trainer", data: { step: 1 } }, { type: "train.step.logged", source: "trainer", data: { step: 2 } }] };
+    const batch = {
+      events: [
+        { id: mine, type: "train.step.logged", source: "trainer", data: { step: 1 } },
+        { type: "train.step.logged", source: "trainer", data: { step: 2 } },
+      ],
+    };
     const first = await post(batch);
     expect(first.status).toBe(202);
     expect(first.body.queued).toBe(true);
@@ -62,10 +90,21 @@ describe("POST /api/v1/events", () => {
       [{ type: "sim.x", source: "x", time: Date.now() + 3_600_000 }, ["/time"]],
       [{ type: "sim.x", source: "x", id: "ev_nope" }, ["/id"]],
       [{ type: "halo.cycle.finished", source: "x" }, ["/type"]], // reserved namespace, not one of ours
-      [{ type: "worldline.forked", source: "x", data: { parent: "wl_x", name: "f" } }, ["/data/parent", "/data/privacy", "/data/head"]],
+      [
+        { type: "worldline.forked", source: "x", data: { parent: "wl_x", name: "f" } },
+        ["/data/parent", "/data/privacy", "/data/head"],
+      ],
       [{ type: "graft.installed", source: "x", data: { graftId: "g", extra: true } }, ["/data"]], // system data is strict
       [{ events: [] }, ["/events"]],
-      [{ events: [{ type: "sim.ok", source: "x" }, { type: "sim.bad", source: "x", severity: "loud" }] }, ["/events/1/severity"]],
+      [
+        {
+          events: [
+            { type: "sim.ok", source: "x" },
+            { type: "sim.bad", source: "x", severity: "loud" },
+          ],
+        },
+        ["/events/1/severity"],
+      ],
       [{ events: Array.from({ length: 101 }, () => ({ type: "sim.x", source: "x" })) }, ["/events"]],
     ];
     for (const [body, paths] of cases) {
@@ -85,7 +124,12 @@ describe("POST /api/v1/events", () => {
   it("refuses data over 64 KiB with 413 and a body that is not JSON with 415, queueing nothing", async () => {
     const big = await post({ type: "sim.x", source: "x", data: { blob: "x".repeat(64 * 1024) } });
     expect([big.status, big.body.code, big.body.errors[0].path]).toEqual([413, "event-too-large", "/data"]);
-    const inBatch = await post({ events: [{ type: "sim.x", source: "x" }, { type: "sim.x", source: "x", data: { blob: "x".repeat(70_000) } }] });
+    const inBatch = await post({
+      events: [
+        { type: "sim.x", source: "x" },
+        { type: "sim.x", source: "x", data: { blob: "x".repeat(70_000) } },
+      ],
+    });
     expect([inBatch.status, inBatch.body.errors[0].path]).toEqual([413, "/events/1/data"]);
     const text = await api("POST", "/api/v1/events", { raw: "type=sim.x", headers: { "content-type": "text/plain" } });
     expect(text.status).toBe(415);
@@ -118,13 +162,23 @@ describe("GET /api/v1/events", () => {
       ],
     });
     await Promise.all(body.ids.map((id: string) => storedEvent(id)));
-    const ids = async (query: string) => (await api("GET", `/api/v1/events?${query}`)).body.items.map((e: { id: string }) => e.id);
+    const ids = async (query: string) =>
+      (await api("GET", `/api/v1/events?${query}`)).body.items.map((e: { id: string }) => e.id);
     const [started, failed, sampled, critical] = body.ids;
     expect(await ids(`worldline=${wl}`)).toEqual([failed, started]);
     expect(await ids(`agent=${agent}`)).toEqual([sampled, failed]);
     expect(await ids("type=lab.run.failed")).toEqual([critical, failed]);
-    expect((await ids("type=lab.*")).filter((id: string) => body.ids.includes(id))).toEqual([critical, sampled, failed, started]);
-    expect((await ids("type=lab.run.*")).filter((id: string) => body.ids.includes(id))).toEqual([critical, failed, started]);
+    expect((await ids("type=lab.*")).filter((id: string) => body.ids.includes(id))).toEqual([
+      critical,
+      sampled,
+      failed,
+      started,
+    ]);
+    expect((await ids("type=lab.run.*")).filter((id: string) => body.ids.includes(id))).toEqual([
+      critical,
+      failed,
+      started,
+    ]);
     expect(await ids(`type=lab.*&severity=error,critical`)).toEqual([critical, failed]);
     expect(await ids(`type=lab.*&since=${base + 2000}`)).toEqual([critical, sampled]);
     expect(await ids(`type=lab.*&since=${new Date(base + 2500).toISOString()}`)).toEqual([critical]);
@@ -132,20 +186,38 @@ describe("GET /api/v1/events", () => {
   });
 
   it("pages with a cursor without repeating or skipping, and refuses bad queries with 400", async () => {
-    const { body } = await post({ events: Array.from({ length: 7 }, (_, i) => ({ type: "page.item.made", source: "pager", time: Date.now() - 10_000 + (i % 3) * 1000, data: { i } })) });
+    const { body } = await post({
+      events: Array.from({ length: 7 }, (_, i) => ({
+        type: "page.item.made",
+        source: "pager",
+        time: Date.now() - 10_000 + (i % 3) * 1000,
+        data: { i },
+      })),
+    });
     await Promise.all(body.ids.map((id: string) => storedEvent(id)));
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: any = await api("GET", `/api/v1/events?type=page.item.made&limit=3${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: any = await api(
+        "GET",
+        `/api/v1/events?type=page.item.made&limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       expect(page.body.items.length).toBeLessThanOrEqual(3);
       seen.push(...page.body.items.map((e: { id: string }) => e.id));
       cursor = page.body.next;
     } while (cursor);
     expect([...seen].sort()).toEqual([...body.ids].sort());
-    const times = (await api("GET", "/api/v1/events?type=page.item.made&limit=10")).body.items.map((e: { time: number }) => e.time);
+    const times = (await api("GET", "/api/v1/events?type=page.item.made&limit=10")).body.items.map(
+      (e: { time: number }) => e.time,
+    );
     expect(times).toEqual([...times].sort((a, b) => b - a));
-    for (const [query, path] of [["severity=loud", "/severity"], ["since=last-week", "/since"], ["type=Bad", "/type"], ["worldline=x", "/worldline"], ["limit=0", "/limit"]]) {
+    for (const [query, path] of [
+      ["severity=loud", "/severity"],
+      ["since=last-week", "/since"],
+      ["type=Bad", "/type"],
+      ["worldline=x", "/worldline"],
+      ["limit=0", "/limit"],
+    ]) {
       const response = await api("GET", `/api/v1/events?${query}`);
       expect([response.status, response.body.errors[0].path]).toEqual([400, path]);
     }
@@ -155,7 +227,11 @@ describe("GET /api/v1/events", () => {
   it("answers 404 problem+json for an unknown or malformed event id", async () => {
     for (const id of [newId("ev"), "nope"]) {
       const response = await api("GET", `/api/v1/events/${id}`);
-      expect([response.status, response.contentType, response.body.code]).toEqual([404, "application/problem+json", "not-found"]);
+      expect([response.status, response.contentType, response.body.code]).toEqual([
+        404,
+        "application/problem+json",
+        "not-found",
+      ]);
     }
   });
 
@@ -168,7 +244,9 @@ describe("GET /api/v1/events", () => {
 
   it("documents the events API in the OpenAPI document, with a data schema per system type", async () => {
     const doc = (await api("GET", "/api/openapi.json")).body;
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/v1/events", "/api/v1/events/{id}", "/api/v1/events/failures"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/events", "/api/v1/events/{id}", "/api/v1/events/failures"]),
+    );
     expect(doc.components.schemas).toHaveProperty("EventInput");
     expect(doc.components.schemas).toHaveProperty("WorldLineForkedData");
     expect(doc.paths["/api/v1/events"].post.requestBody.content["application/json"].schema.oneOf).toHaveLength(2);

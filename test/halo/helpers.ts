@@ -5,28 +5,37 @@ import { eventually } from "../events/helpers.js";
 
 let counter = 0;
 /** A short lower-case tag that starts with a letter: unique names, event types and kinds per test. */
-export const tag = () => `t${Date.now().toString(36).slice(-5)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+export const tag = () =>
+  `t${Date.now().toString(36).slice(-5)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 
 export const task = async (id: string) => (await api("GET", `/api/v1/tasks/${id}`)).body;
 
 export async function tasksFor(fingerprint: string) {
-  return (await api("GET", `/api/v1/tasks?fingerprint=${encodeURIComponent(fingerprint)}&limit=500`)).body.items as Array<{ id: string; status: string; [key: string]: any }>;
+  return (await api("GET", `/api/v1/tasks?fingerprint=${encodeURIComponent(fingerprint)}&limit=500`)).body
+    .items as Array<{ id: string; status: string; [key: string]: any }>;
 }
 
 /** Waits until a task of this fingerprint exists and answers it (the first, newest first). */
-export const taskFor = (fingerprint: string, timeout?: number) => eventually(async () => (await tasksFor(fingerprint))[0], `a task for ${fingerprint}`, timeout);
+export const taskFor = (fingerprint: string, timeout?: number) =>
+  eventually(async () => (await tasksFor(fingerprint))[0], `a task for ${fingerprint}`, timeout);
 
 export const waitForStatus = (id: string, status: string, timeout = 20_000) =>
-  eventually(async () => {
-    const current = await task(id);
-    return current.status === status && current;
-  }, `task ${id} to be ${status}`, timeout);
+  eventually(
+    async () => {
+      const current = await task(id);
+      return current.status === status && current;
+    },
+    `task ${id} to be ${status}`,
+    timeout,
+  );
 
 /** A hosted agent in a new squad taking `capabilities`. */
 export async function squadOf(names: string[], capabilities: string[]) {
   const agents = [];
   for (const name of names) agents.push(await createAgent(name));
-  const created = await api("POST", "/api/v1/squads", { body: { name: `squad-${names.join("-")}`, members: agents.map((a) => a.agent_id), capabilities } });
+  const created = await api("POST", "/api/v1/squads", {
+    body: { name: `squad-${names.join("-")}`, members: agents.map((a) => a.agent_id), capabilities },
+  });
   if (created.status !== 201) throw new Error(`squad: ${created.status} ${JSON.stringify(created.body)}`);
   return { squad: created.body as { id: string; members: string[] }, agents };
 }

@@ -4,16 +4,30 @@
 import { describe, expect, it } from "vitest";
 import { api, createWorldLine, state } from "../api.js";
 
-const problem = (call: { status: number; contentType: string; body: any }) => [call.status, call.contentType, call.body.code];
+const problem = (call: { status: number; contentType: string; body: any }) => [
+  call.status,
+  call.contentType,
+  call.body.code,
+];
 
 describe("the body reader", () => {
   it("answers an empty body sent as JSON with 400 invalid-json, also on a route that reads its body itself, and changes nothing", async () => {
     const wl = await createWorldLine({ entities: { a: 1 } });
     for (const type of ["application/merge-patch+json", "application/json-patch+json"]) {
-      const refused = await api("PATCH", `/api/v1/worldlines/${wl.id}/state`, { raw: "", headers: { "content-type": type } });
+      const refused = await api("PATCH", `/api/v1/worldlines/${wl.id}/state`, {
+        raw: "",
+        headers: { "content-type": type },
+      });
       expect(problem(refused), type).toEqual([400, "application/problem+json", "invalid-json"]); // was a 500: JSON.parse("")
     }
-    expect(problem(await api("POST", "/api/v1/worldlines", { raw: "", headers: { "content-type": "application/json; charset=utf-8" } }))).toEqual([400, "application/problem+json", "invalid-json"]);
+    expect(
+      problem(
+        await api("POST", "/api/v1/worldlines", {
+          raw: "",
+          headers: { "content-type": "application/json; charset=utf-8" },
+        }),
+      ),
+    ).toEqual([400, "application/problem+json", "invalid-json"]);
     expect((await state(wl.id)).commit).toBe(wl.head);
   });
 
@@ -38,7 +52,10 @@ describe("the body reader", () => {
     }
     expect((await api("GET", "/api/v1/worldlines?limit=500")).body.items.length).toBe(before);
     // a well-formed surrogate pair is just a character
-    const paired = await api("POST", "/api/v1/worldlines", { raw: '{"name":"paired","message":"\\ud83d\\ude00"}', headers: { "content-type": "application/json" } });
+    const paired = await api("POST", "/api/v1/worldlines", {
+      raw: '{"name":"paired","message":"\\ud83d\\ude00"}',
+      headers: { "content-type": "application/json" },
+    });
     expect(paired.status).toBe(201);
   });
 });

@@ -15,7 +15,11 @@ afterEach(() => {
 });
 
 const upgrade = (address: string, headers: Record<string, string> = {}) =>
-  worker().fetch(new Request("http://localhost/api/v1/live", { headers: { upgrade: "websocket", "cf-connecting-ip": address, ...headers } }));
+  worker().fetch(
+    new Request("http://localhost/api/v1/live", {
+      headers: { upgrade: "websocket", "cf-connecting-ip": address, ...headers },
+    }),
+  );
 
 /** An accepted socket whose frames are collected; `next` waits for one matching `test`. */
 async function connect(address: string, headers: Record<string, string> = {}) {
@@ -29,7 +33,11 @@ async function connect(address: string, headers: Record<string, string> = {}) {
   socket.accept();
   open.push(socket);
   const next = async (test: (frame: LiveFrame) => boolean) => {
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    for (
+      const deadline = Date.now() + 10_000;
+      Date.now() < deadline;
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    ) {
       const found = frames.find(test);
       if (found) return found;
     }
@@ -47,7 +55,11 @@ async function fill(addresses: (i: number) => string) {
 async function expectRefused(response: Response) {
   expect(response.status).toBe(429);
   expect(response.headers.get("content-type")).toContain("application/problem+json");
-  expect(await response.json()).toMatchObject({ status: 429, code: "too-many-live-sockets", detail: expect.stringContaining("operator token") });
+  expect(await response.json()).toMatchObject({
+    status: 429,
+    code: "too-many-live-sockets",
+    detail: expect.stringContaining("operator token"),
+  });
   expect(response.webSocket).toBeNull();
 }
 
@@ -81,7 +93,11 @@ describe("anonymous live sockets per client address", { timeout: 30_000 }, () =>
     const sockets = await fill(() => "203.0.113.53");
     sockets[0]!.socket.close(1000);
     let response = await upgrade("203.0.113.53");
-    for (const deadline = Date.now() + 10_000; response.status === 429 && Date.now() < deadline; response = await upgrade("203.0.113.53")) {
+    for (
+      const deadline = Date.now() + 10_000;
+      response.status === 429 && Date.now() < deadline;
+      response = await upgrade("203.0.113.53")
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 100)); // the close reaches the object asynchronously
     }
     expect(response.status).toBe(101);

@@ -13,15 +13,26 @@ const worker = () => (exports as any).default as { fetch: (request: Request) => 
 
 describe("CORS on the API", () => {
   it("answers a preflight from the dashboard's origin with the methods and headers the dashboard sends", async () => {
-    const response = await worker().fetch(new Request("http://localhost/api/v1/worldlines/wl_x/state", {
-      method: "OPTIONS",
-      headers: { origin: DASHBOARD, "access-control-request-method": "PATCH", "access-control-request-headers": "authorization, content-type, if-match, x-dm-author" },
-    }));
+    const response = await worker().fetch(
+      new Request("http://localhost/api/v1/worldlines/wl_x/state", {
+        method: "OPTIONS",
+        headers: {
+          origin: DASHBOARD,
+          "access-control-request-method": "PATCH",
+          "access-control-request-headers": "authorization, content-type, if-match, x-dm-author",
+        },
+      }),
+    );
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-origin")).toBe(DASHBOARD);
     expect(response.headers.get("access-control-allow-methods")).toContain("PATCH");
-    const allowed = response.headers.get("access-control-allow-headers")!.split(",").map((h) => h.trim());
-    expect(allowed).toEqual(expect.arrayContaining(["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"]));
+    const allowed = response.headers
+      .get("access-control-allow-headers")!
+      .split(",")
+      .map((h) => h.trim());
+    expect(allowed).toEqual(
+      expect.arrayContaining(["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"]),
+    );
   });
 
   it("lets the dashboard's origin read answers, ETag included, and refuses every other origin", async () => {
@@ -36,7 +47,12 @@ describe("CORS on the API", () => {
     for (const origin of ["https://evil.test", "https://dashboard.test.evil.test", "http://dashboard.test", "null"]) {
       const refused = await api("GET", `/api/v1/worldlines/${created.body.id}`, { headers: { origin } });
       expect(refused.headers.get("access-control-allow-origin"), origin).toBeNull();
-      const preflight = await worker().fetch(new Request("http://localhost/api/v1/worldlines", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } }));
+      const preflight = await worker().fetch(
+        new Request("http://localhost/api/v1/worldlines", {
+          method: "OPTIONS",
+          headers: { origin, "access-control-request-method": "POST" },
+        }),
+      );
       expect(preflight.headers.get("access-control-allow-origin"), origin).toBeNull();
     }
   });
@@ -44,7 +60,9 @@ describe("CORS on the API", () => {
 
 /** A live socket as a dashboard opens one; frames are collected as they arrive. */
 async function connect(headers: Record<string, string> = {}) {
-  const response = await worker().fetch(new Request("http://localhost/api/v1/live", { headers: { upgrade: "websocket", ...headers } }));
+  const response = await worker().fetch(
+    new Request("http://localhost/api/v1/live", { headers: { upgrade: "websocket", ...headers } }),
+  );
   expect(response.status).toBe(101);
   const socket = response.webSocket!;
   const frames: LiveFrame[] = [];
@@ -70,7 +88,8 @@ async function connect(headers: Record<string, string> = {}) {
   return { socket, frames, next, send: (frame: unknown) => socket.send(JSON.stringify(frame)) };
 }
 
-const changeOf = (worldline: string) => (frame: LiveFrame) => frame.type === "change" && frame.notification.worldline === worldline;
+const changeOf = (worldline: string) => (frame: LiveFrame) =>
+  frame.type === "change" && frame.notification.worldline === worldline;
 
 describe("the live channel", { timeout: 30_000 }, () => {
   it("is a WebSocket: a plain GET gets 426 problem+json", async () => {
@@ -87,7 +106,9 @@ describe("the live channel", { timeout: 30_000 }, () => {
   });
 
   it("refuses a browser on any origin but the Worker's own and the dashboard's, before opening anything", async () => {
-    const refused = await api("GET", "/api/v1/live", { headers: { upgrade: "websocket", origin: "https://evil.test" } });
+    const refused = await api("GET", "/api/v1/live", {
+      headers: { upgrade: "websocket", origin: "https://evil.test" },
+    });
     expect(refused.status).toBe(403);
     expect(refused.contentType).toContain("application/problem+json");
     expect(refused.body).toMatchObject({ code: "origin-not-allowed" });
@@ -105,7 +126,10 @@ describe("the live channel", { timeout: 30_000 }, () => {
     const hidden = await api("POST", "/api/v1/worldlines", { body: { name: "live-private" } });
     const shown = await api("POST", "/api/v1/worldlines", { body: { name: "live-public", privacy: "full-public" } });
     const change = await live.next(changeOf(shown.body.id));
-    expect(change).toMatchObject({ type: "change", notification: { type: "worldline.created", audience: "public", topics: ["worldlines"], worldline: shown.body.id } });
+    expect(change).toMatchObject({
+      type: "change",
+      notification: { type: "worldline.created", audience: "public", topics: ["worldlines"], worldline: shown.body.id },
+    });
     expect(change.type === "change" && change.notification.id).toBeUndefined(); // event ids lead to operator-only data
     // Both events went through the same queue and consumer; by the time the public one is here the private one was published too.
     expect(live.frames.some(changeOf(hidden.body.id))).toBe(false);
@@ -116,12 +140,21 @@ describe("the live channel", { timeout: 30_000 }, () => {
     const live = await connect({ origin: DASHBOARD });
     await live.next((f) => f.type === "hello");
     live.send({ type: "auth", token: "not-the-token" });
-    expect(await live.next((f) => f.type === "error")).toMatchObject({ detail: expect.stringContaining("not the operator token") });
+    expect(await live.next((f) => f.type === "error")).toMatchObject({
+      detail: expect.stringContaining("not the operator token"),
+    });
     live.send({ type: "auth", token: OPERATOR_TOKEN });
     await live.next((f) => f.type === "hello" && f.operator);
     const hidden = await api("POST", "/api/v1/worldlines", { body: { name: "live-private-seen" } });
     const change = await live.next(changeOf(hidden.body.id));
-    expect(change).toMatchObject({ notification: { type: "worldline.created", audience: "operator", topics: ["events", "worldlines"], id: expect.stringMatching(/^ev_/) } });
+    expect(change).toMatchObject({
+      notification: {
+        type: "worldline.created",
+        audience: "operator",
+        topics: ["events", "worldlines"],
+        id: expect.stringMatching(/^ev_/),
+      },
+    });
     live.socket.close(1000);
   });
 
@@ -133,9 +166,13 @@ describe("the live channel", { timeout: 30_000 }, () => {
     live.socket.send("x".repeat(5000));
     await live.next((f) => f.type === "error" && f.detail.includes("4096"));
     // The socket is still the operator's after the garbage: a private change still arrives.
-    const sent = await liveStub(env)!.publish([{ topics: ["tasks"], type: "squad.task.created", audience: "operator", id: "task_1", at: Date.now() }]);
+    const sent = await liveStub(env)!.publish([
+      { topics: ["tasks"], type: "squad.task.created", audience: "operator", id: "task_1", at: Date.now() },
+    ]);
     expect(sent).toBeGreaterThanOrEqual(1);
-    expect(await live.next((f) => f.type === "change" && f.notification.id === "task_1")).toMatchObject({ notification: { topics: ["tasks"] } });
+    expect(await live.next((f) => f.type === "change" && f.notification.id === "task_1")).toMatchObject({
+      notification: { topics: ["tasks"] },
+    });
     live.socket.close(1000);
   });
 });

@@ -6,12 +6,26 @@ import { newPassport } from "../../src/core/mesh/passport.js";
 import { formatMeshTimestamp } from "../../src/core/mesh/timestamp.js";
 import { mesh } from "./mesh-helpers.js";
 
-const register = async (passport = newPassport(), overrides: Record<string, unknown> = {}, ip = "203.0.113.7", at = Date.now()) =>
-  mesh("POST", "/__darkmatter__/peer_update", { ...(await signedPeerUpdate(passport, "https://node.example.com:8101", formatMeshTimestamp(at))), ...overrides }, { "cf-connecting-ip": ip });
+const register = async (
+  passport = newPassport(),
+  overrides: Record<string, unknown> = {},
+  ip = "203.0.113.7",
+  at = Date.now(),
+) =>
+  mesh(
+    "POST",
+    "/__darkmatter__/peer_update",
+    { ...(await signedPeerUpdate(passport, "https://node.example.com:8101", formatMeshTimestamp(at))), ...overrides },
+    { "cf-connecting-ip": ip },
+  );
 
 const directory = () => env.DIRECTORY.get(env.DIRECTORY.idFromName("anchor-directory"));
 const entryCount = (agentId: string) =>
-  runInDurableObject(directory(), (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE agent_id = ?", agentId).one().n);
+  runInDurableObject(
+    directory(),
+    (_instance, state) =>
+      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE agent_id = ?", agentId).one().n,
+  );
 
 describe("the anchor at the Worker root (spec §9)", () => {
   it("registers a signed peer_update, pins its key, and answers lookups with a float last_seen", async () => {
@@ -38,7 +52,12 @@ describe("the anchor at the Worker root (spec §9)", () => {
     const stale = await register(node, {}, "198.51.100.3", Date.now() - 10 * 60_000);
     expect([stale.status, stale.body.error]).toEqual([403, "Timestamp expired or invalid"]);
     const update = await signedPeerUpdate(node, "https://node.example.com:8101", formatMeshTimestamp(Date.now()));
-    const padded = await mesh("POST", "/__darkmatter__/peer_update", { ...update, agent_id: `  ${update.agent_id}\n` }, { "cf-connecting-ip": "198.51.100.3" });
+    const padded = await mesh(
+      "POST",
+      "/__darkmatter__/peer_update",
+      { ...update, agent_id: `  ${update.agent_id}\n` },
+      { "cf-connecting-ip": "198.51.100.3" },
+    );
     expect(padded.body).toEqual({ success: true, registered: true });
     const notJson = await mesh("POST", "/__darkmatter__/peer_update", "nope", { "cf-connecting-ip": "198.51.100.3" });
     expect([notJson.status, notJson.body.error]).toEqual([400, "JSON body required"]);
@@ -56,13 +75,31 @@ describe("the anchor at the Worker root (spec §9)", () => {
     const { meshCall } = await import("../../src/mesh/transport.js");
     const statuses = [];
     for (let i = 0; i < 12; i++) {
-      const update = await signedPeerUpdate(newPassport(), "https://node.example.com:8101", formatMeshTimestamp(Date.now()));
-      const call = await meshCall(env, "http://localhost/__darkmatter__/peer_update", { method: "POST", body: update, timeoutMs: 5000 });
+      const update = await signedPeerUpdate(
+        newPassport(),
+        "https://node.example.com:8101",
+        formatMeshTimestamp(Date.now()),
+      );
+      const call = await meshCall(env, "http://localhost/__darkmatter__/peer_update", {
+        method: "POST",
+        body: update,
+        timeoutMs: 5000,
+      });
       statuses.push(call.ok ? call.status : 0);
     }
     expect(statuses).toEqual(Array(12).fill(200)); // e.g. every hosted agent re-announcing after a DM_PUBLIC_URL change
     const claimed = [];
-    for (let i = 0; i < 11; i++) claimed.push((await mesh("POST", "/__darkmatter__/peer_update", await signedPeerUpdate(newPassport(), "https://node.example.com:8101", formatMeshTimestamp(Date.now())), { "cf-connecting-ip": "192.0.2.150", "x-dm-client": "internal" })).status);
+    for (let i = 0; i < 11; i++)
+      claimed.push(
+        (
+          await mesh(
+            "POST",
+            "/__darkmatter__/peer_update",
+            await signedPeerUpdate(newPassport(), "https://node.example.com:8101", formatMeshTimestamp(Date.now())),
+            { "cf-connecting-ip": "192.0.2.150", "x-dm-client": "internal" },
+          )
+        ).status,
+      );
     expect(claimed.at(-1)).toBe(429);
   });
 
@@ -70,10 +107,20 @@ describe("the anchor at the Worker root (spec §9)", () => {
     const node = newPassport();
     await register(node, {}, "198.51.100.9");
     await runInDurableObject(directory(), (_instance, state) => {
-      state.storage.sql.exec("UPDATE entries SET last_seen = ? WHERE agent_id = ?", Date.now() / 1000 - 86_401, node.agentId);
+      state.storage.sql.exec(
+        "UPDATE entries SET last_seen = ? WHERE agent_id = ?",
+        Date.now() / 1000 - 86_401,
+        node.agentId,
+      );
     });
     expect(await runDurableObjectAlarm(directory())).toBe(true);
-    const count = await runInDurableObject(directory(), (_instance, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE agent_id = ?", node.agentId).one().n);
+    const count = await runInDurableObject(
+      directory(),
+      (_instance, state) =>
+        state.storage.sql
+          .exec<{ n: number }>("SELECT count(*) AS n FROM entries WHERE agent_id = ?", node.agentId)
+          .one().n,
+    );
     expect(count).toBe(0);
     expect((await mesh("GET", `/__darkmatter__/peer_lookup/${node.agentId}`)).status).toBe(404);
   });
@@ -82,11 +129,14 @@ describe("the anchor at the Worker root (spec §9)", () => {
 describe("the anchor against hostile clients (issue 11)", () => {
   it("counts IPv6 clients by /64: the 11th registration from one /64 is 429 while another /64 and IPv4 still register", async () => {
     const statuses = [];
-    for (let i = 1; i <= 11; i++) statuses.push((await register(newPassport(), {}, `2001:db8:1:2::${i.toString(16)}`)).status);
+    for (let i = 1; i <= 11; i++)
+      statuses.push((await register(newPassport(), {}, `2001:db8:1:2::${i.toString(16)}`)).status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
     expect(statuses[10]).toBe(429);
     const refused = newPassport();
-    expect((await register(refused, {}, "2001:db8:1:2:ffff:ffff:ffff:ffff")).body).toEqual({ error: "Rate limit exceeded" });
+    expect((await register(refused, {}, "2001:db8:1:2:ffff:ffff:ffff:ffff")).body).toEqual({
+      error: "Rate limit exceeded",
+    });
     expect(await entryCount(refused.agentId)).toBe(0);
     expect((await register(newPassport(), {}, "2001:db8:1:3::1")).status).toBe(200);
     expect((await register(newPassport(), {}, "192.0.2.77")).status).toBe(200);
@@ -95,12 +145,19 @@ describe("the anchor against hostile clients (issue 11)", () => {
   it("answers a 300 KiB body with 413 {error} and stores nothing", async () => {
     const node = newPassport();
     const update = await signedPeerUpdate(node, "https://node.example.com:8101", formatMeshTimestamp(Date.now()));
-    const big = await mesh("POST", "/__darkmatter__/peer_update", { ...update, padding: "x".repeat(300 * 1024) }, { "cf-connecting-ip": "198.51.100.40" });
+    const big = await mesh(
+      "POST",
+      "/__darkmatter__/peer_update",
+      { ...update, padding: "x".repeat(300 * 1024) },
+      { "cf-connecting-ip": "198.51.100.40" },
+    );
     expect(big.status).toBe(413);
     expect(big.contentType).toBe("application/json");
     expect(Object.keys(big.body)).toEqual(["error"]);
     expect(await entryCount(node.agentId)).toBe(0);
-    expect((await mesh("POST", "/__darkmatter__/peer_update", update, { "cf-connecting-ip": "198.51.100.40" })).body).toEqual({ success: true, registered: true });
+    expect(
+      (await mesh("POST", "/__darkmatter__/peer_update", update, { "cf-connecting-ip": "198.51.100.40" })).body,
+    ).toEqual({ success: true, registered: true });
   });
 
   it("refuses a declared 30 MB body with 413 without reading it", async () => {
@@ -121,11 +178,13 @@ describe("the anchor against hostile clients (issue 11)", () => {
         // the reader cancelled: what this test wants
       }
     })();
-    const response = await (exports as any).default.fetch(new Request("http://localhost/__darkmatter__/peer_update", {
-      method: "POST",
-      headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.41" },
-      body: readable,
-    }));
+    const response = await (exports as any).default.fetch(
+      new Request("http://localhost/__darkmatter__/peer_update", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": "198.51.100.41" },
+        body: readable,
+      }),
+    );
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ error: expect.stringContaining("too large") });
     await writer.abort().catch(() => undefined);
@@ -143,7 +202,12 @@ describe("the anchor against hostile clients (issue 11)", () => {
       [{ signature: "0".repeat(200_000) }, "signature must be 128 hex characters"],
     ];
     for (const [fields, error] of cases) {
-      const refused = await mesh("POST", "/__darkmatter__/peer_update", { ...update, ...fields }, { "cf-connecting-ip": "198.51.100.42" });
+      const refused = await mesh(
+        "POST",
+        "/__darkmatter__/peer_update",
+        { ...update, ...fields },
+        { "cf-connecting-ip": "198.51.100.42" },
+      );
       expect([refused.status, refused.body]).toEqual([400, { error }]);
     }
     expect(await entryCount(node.agentId)).toBe(0);

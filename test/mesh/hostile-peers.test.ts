@@ -7,25 +7,40 @@ import { runInDurableObject as runIn } from "cloudflare:test";
 import { formatMeshTimestamp } from "../../src/core/mesh/timestamp.js";
 import { signedMessageBody, signedPeerUpdate } from "../../src/core/mesh/message-signing.js";
 import { newPassport, type Passport } from "../../src/core/mesh/passport.js";
-import { ANONYMOUS_REQUESTS_PER_CLIENT, INBOX_CAPACITY, PENDING_REQUESTS_PER_CLIENT } from "../../src/core/mesh/limits.js";
+import {
+  ANONYMOUS_REQUESTS_PER_CLIENT,
+  INBOX_CAPACITY,
+  PENDING_REQUESTS_PER_CLIENT,
+} from "../../src/core/mesh/limits.js";
 import { api } from "../api.js";
 import { agentUrl, connect, connection, createAgent, mesh, send } from "./mesh-helpers.js";
 
-const runInDurableObject = runIn as unknown as <T>(stub: DurableObjectStub, work: (instance: any, state: DurableObjectState) => Promise<T> | T) => Promise<T>;
+const runInDurableObject = runIn as unknown as <T>(
+  stub: DurableObjectStub,
+  work: (instance: any, state: DurableObjectState) => Promise<T> | T,
+) => Promise<T>;
 const agentStub = (name: string) => env.AGENT.get(env.AGENT.idFromName(name)) as unknown as DurableObjectStub;
 const unique = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 const from = (ip: string) => ({ "cf-connecting-ip": ip });
 /** A public URL that nothing answers (no network in tests): fine to store, never fetched here. */
 const PEER_URL = "https://peer.example.com";
 
-const connections = async (name: string) => (await api("GET", `/api/v1/agents/${name}/connections`)).body.connections as Array<Record<string, any>>;
-const pending = async (name: string) => (await api("GET", `/api/v1/agents/${name}/connections/pending`)).body.requests as Array<Record<string, any>>;
-const inbox = async (name: string) => (await api("GET", `/api/v1/agents/${name}/inbox`)).body.items as Array<Record<string, any>>;
+const connections = async (name: string) =>
+  (await api("GET", `/api/v1/agents/${name}/connections`)).body.connections as Array<Record<string, any>>;
+const pending = async (name: string) =>
+  (await api("GET", `/api/v1/agents/${name}/connections/pending`)).body.requests as Array<Record<string, any>>;
+const inbox = async (name: string) =>
+  (await api("GET", `/api/v1/agents/${name}/inbox`)).body.items as Array<Record<string, any>>;
 
 /** `peer` (an outside node) becomes a connection of a new hosted agent: request + operator accept. */
 async function hostedWithPeer(peer: Passport = newPassport()) {
   const target = await createAgent(unique("hp"));
-  const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: peer.agentId, from_agent_url: PEER_URL, from_agent_public_key_hex: peer.publicKeyHex }, from("198.51.100.1"));
+  const requested = await mesh(
+    "POST",
+    `/agents/${target.name}/__darkmatter__/connection_request`,
+    { from_agent_id: peer.agentId, from_agent_url: PEER_URL, from_agent_public_key_hex: peer.publicKeyHex },
+    from("198.51.100.1"),
+  );
   expect(requested.status).toBe(200);
   expect((await connection(target.name, { action: "accept", request_id: requested.body.request_id })).status).toBe(200);
   return { target, peer };
@@ -33,7 +48,17 @@ async function hostedWithPeer(peer: Passport = newPassport()) {
 
 async function signed(peer: Passport, overrides: Record<string, unknown> = {}) {
   const messageId = `msg-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-  return { ...(await signedMessageBody(peer, { message_id: messageId, content: "hi", webhook: `${PEER_URL}/__darkmatter__/webhook/${messageId}`, hops_remaining: 5, metadata: {}, timestamp: formatMeshTimestamp(Date.now()) })), ...overrides };
+  return {
+    ...(await signedMessageBody(peer, {
+      message_id: messageId,
+      content: "hi",
+      webhook: `${PEER_URL}/__darkmatter__/webhook/${messageId}`,
+      hops_remaining: 5,
+      metadata: {},
+      timestamp: formatMeshTimestamp(Date.now()),
+    })),
+    ...overrides,
+  };
 }
 
 describe("identity can never be rewritten by a handshake", () => {
@@ -43,13 +68,30 @@ describe("identity can never be rewritten by a handshake", () => {
     const dialled = await createAgent(unique("dialled"));
     await connect(holder.name, victim.name);
     // holder asks `dialled` to connect: a pending outbound request for dialled's URL and agent ID
-    expect((await connection(holder.name, { action: "request", target_url: agentUrl(dialled.name) })).body.status).toBe("pending");
+    expect((await connection(holder.name, { action: "request", target_url: agentUrl(dialled.name) })).body.status).toBe(
+      "pending",
+    );
     const before = await connections(holder.name);
     const attacker = newPassport();
-    const asVictim = { agent_id: victim.agent_id, agent_url: `${agentUrl(dialled.name)}/mcp`, agent_bio: "", agent_display_name: "v" };
-    const withOwnKey = await mesh("POST", `/agents/${holder.name}/__darkmatter__/connection_accepted`, { ...asVictim, agent_public_key_hex: attacker.publicKeyHex }, from("203.0.113.7"));
+    const asVictim = {
+      agent_id: victim.agent_id,
+      agent_url: `${agentUrl(dialled.name)}/mcp`,
+      agent_bio: "",
+      agent_display_name: "v",
+    };
+    const withOwnKey = await mesh(
+      "POST",
+      `/agents/${holder.name}/__darkmatter__/connection_accepted`,
+      { ...asVictim, agent_public_key_hex: attacker.publicKeyHex },
+      from("203.0.113.7"),
+    );
     expect([withOwnKey.status, withOwnKey.body]).toEqual([403, { error: "agent_id must equal public_key_hex" }]);
-    const withVictimKey = await mesh("POST", `/agents/${holder.name}/__darkmatter__/connection_accepted`, { ...asVictim, agent_public_key_hex: victim.agent_id }, from("203.0.113.7"));
+    const withVictimKey = await mesh(
+      "POST",
+      `/agents/${holder.name}/__darkmatter__/connection_accepted`,
+      { ...asVictim, agent_public_key_hex: victim.agent_id },
+      from("203.0.113.7"),
+    );
     expect(withVictimKey.status).toBe(403); // the pending request was for dialled's agent ID, not the victim's
     expect(await connections(holder.name)).toEqual(before);
     // the victim's own signed messages still reach the holder
@@ -62,9 +104,27 @@ describe("identity can never be rewritten by a handshake", () => {
     const { target, peer } = await hostedWithPeer();
     const before = await connections(target.name);
     const attacker = newPassport();
-    const forged = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: peer.agentId, from_agent_url: "https://evil.example.com", from_agent_public_key_hex: attacker.publicKeyHex }, from("203.0.113.8"));
+    const forged = await mesh(
+      "POST",
+      `/agents/${target.name}/__darkmatter__/connection_request`,
+      {
+        from_agent_id: peer.agentId,
+        from_agent_url: "https://evil.example.com",
+        from_agent_public_key_hex: attacker.publicKeyHex,
+      },
+      from("203.0.113.8"),
+    );
     expect(forged.status).toBe(403);
-    const sameKeyOtherUrl = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: peer.agentId, from_agent_url: "https://evil.example.com", from_agent_public_key_hex: peer.publicKeyHex }, from("203.0.113.8"));
+    const sameKeyOtherUrl = await mesh(
+      "POST",
+      `/agents/${target.name}/__darkmatter__/connection_request`,
+      {
+        from_agent_id: peer.agentId,
+        from_agent_url: "https://evil.example.com",
+        from_agent_public_key_hex: peer.publicKeyHex,
+      },
+      from("203.0.113.8"),
+    );
     expect(sameKeyOtherUrl.body.auto_accepted).toBe(true); // the spec's answer to a connected agent …
     expect(await connections(target.name)).toEqual(before); // … which changes nothing: URL and key stay
   });
@@ -72,10 +132,17 @@ describe("identity can never be rewritten by a handshake", () => {
   it("does not pin a key that is not the agent ID on a key-less connection", async () => {
     const target = await createAgent(unique("keyless"));
     const legacyId = crypto.randomUUID(); // a pre-passport node: UUID agent ID, no key
-    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: legacyId, from_agent_url: PEER_URL });
+    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, {
+      from_agent_id: legacyId,
+      from_agent_url: PEER_URL,
+    });
     await connection(target.name, { action: "accept", request_id: requested.body.request_id });
     const attacker = newPassport();
-    const pin = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: legacyId, from_agent_url: PEER_URL, from_agent_public_key_hex: attacker.publicKeyHex });
+    const pin = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, {
+      from_agent_id: legacyId,
+      from_agent_url: PEER_URL,
+      from_agent_public_key_hex: attacker.publicKeyHex,
+    });
     expect([pin.status, pin.body.error]).toEqual([403, "agent_id must equal public_key_hex"]);
     expect((await connections(target.name))[0]!.agent_public_key_hex).toBeNull();
   });
@@ -84,15 +151,27 @@ describe("identity can never be rewritten by a handshake", () => {
     const { target, peer } = await hostedWithPeer();
     const attacker = newPassport();
     const forged = await signedPeerUpdate(attacker, "https://evil.example.com", formatMeshTimestamp(Date.now()));
-    expect((await mesh("POST", `/agents/${target.name}/__darkmatter__/peer_update`, { ...forged, agent_id: peer.agentId })).status).toBe(403);
+    expect(
+      (await mesh("POST", `/agents/${target.name}/__darkmatter__/peer_update`, { ...forged, agent_id: peer.agentId }))
+        .status,
+    ).toBe(403);
     const legacyId = crypto.randomUUID();
-    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: legacyId, from_agent_url: PEER_URL });
+    const requested = await mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, {
+      from_agent_id: legacyId,
+      from_agent_url: PEER_URL,
+    });
     await connection(target.name, { action: "accept", request_id: requested.body.request_id });
-    const unsigned = await mesh("POST", `/agents/${target.name}/__darkmatter__/peer_update`, { agent_id: legacyId, new_url: "https://evil.example.com" });
+    const unsigned = await mesh("POST", `/agents/${target.name}/__darkmatter__/peer_update`, {
+      agent_id: legacyId,
+      new_url: "https://evil.example.com",
+    });
     expect([unsigned.status, unsigned.body.error]).toEqual([403, "Signature required — known public key on file"]);
     expect((await connections(target.name)).map((c) => c.agent_url)).toEqual([PEER_URL, PEER_URL]);
     const real = await signedPeerUpdate(peer, "https://moved.example.com", formatMeshTimestamp(Date.now()));
-    expect((await mesh("POST", `/agents/${target.name}/__darkmatter__/peer_update`, real)).body).toEqual({ success: true, updated: true });
+    expect((await mesh("POST", `/agents/${target.name}/__darkmatter__/peer_update`, real)).body).toEqual({
+      success: true,
+      updated: true,
+    });
   });
 });
 
@@ -100,12 +179,28 @@ describe("bounded input, checked before anything is stored or held", () => {
   it("answers 413 with a mesh error for bodies past the cap, declared or streamed, and stores nothing", async () => {
     const { target } = await hostedWithPeer();
     const base = `/agents/${target.name}/__darkmatter__`;
-    const big = JSON.stringify({ from_agent_id: "x", from_agent_url: PEER_URL, from_agent_bio: "b".repeat(300 * 1024) });
+    const big = JSON.stringify({
+      from_agent_id: "x",
+      from_agent_url: PEER_URL,
+      from_agent_bio: "b".repeat(300 * 1024),
+    });
     const streamed = await mesh("POST", `${base}/connection_request`, big);
-    expect([streamed.status, streamed.contentType, Object.keys(streamed.body)]).toEqual([413, "application/json", ["error"]]);
-    const declared = await api("POST", `${base}/message`, { token: null, raw: "{}", headers: { "content-length": String(30 * 1024 * 1024), "content-type": "application/json" } });
+    expect([streamed.status, streamed.contentType, Object.keys(streamed.body)]).toEqual([
+      413,
+      "application/json",
+      ["error"],
+    ]);
+    const declared = await api("POST", `${base}/message`, {
+      token: null,
+      raw: "{}",
+      headers: { "content-length": String(30 * 1024 * 1024), "content-type": "application/json" },
+    });
     expect(declared.status).toBe(413);
-    const hugeMessage = await mesh("POST", `${base}/message`, JSON.stringify({ message_id: "msg-1", content: "x".repeat(1100 * 1024), webhook: PEER_URL }));
+    const hugeMessage = await mesh(
+      "POST",
+      `${base}/message`,
+      JSON.stringify({ message_id: "msg-1", content: "x".repeat(1100 * 1024), webhook: PEER_URL }),
+    );
     expect(hugeMessage.status).toBe(413);
     expect(await pending(target.name)).toEqual([]);
   });
@@ -114,15 +209,29 @@ describe("bounded input, checked before anything is stored or held", () => {
     const { target, peer } = await hostedWithPeer();
     const base = `/agents/${target.name}/__darkmatter__`;
     const other = newPassport();
-    const long = await mesh("POST", `${base}/connection_request`, { from_agent_id: other.agentId, from_agent_url: PEER_URL, from_agent_public_key_hex: other.publicKeyHex, from_agent_bio: "é".repeat(100_000), from_agent_display_name: "n".repeat(10_000) });
+    const long = await mesh("POST", `${base}/connection_request`, {
+      from_agent_id: other.agentId,
+      from_agent_url: PEER_URL,
+      from_agent_public_key_hex: other.publicKeyHex,
+      from_agent_bio: "é".repeat(100_000),
+      from_agent_display_name: "n".repeat(10_000),
+    });
     expect(long.status).toBe(200);
     const [held] = await pending(target.name);
     expect([held!.from_agent_bio.length, held!.from_agent_display_name.length]).toEqual([1000, 128]);
-    const badKey = await mesh("POST", `${base}/connection_request`, { from_agent_id: "k".repeat(64), from_agent_url: PEER_URL, from_agent_public_key_hex: "k".repeat(64) });
+    const badKey = await mesh("POST", `${base}/connection_request`, {
+      from_agent_id: "k".repeat(64),
+      from_agent_url: PEER_URL,
+      from_agent_public_key_hex: "k".repeat(64),
+    });
     expect([badKey.status, badKey.body.error]).toEqual([400, "from_agent_public_key_hex must be 64 hex characters"]);
     const longId = await mesh("POST", `${base}/message`, await signed(peer, { message_id: "m".repeat(129) }));
     expect([longId.status, longId.body.error]).toEqual([400, "message_id too long"]);
-    const fatMetadata = await mesh("POST", `${base}/message`, await signed(peer, { metadata: { blob: "z".repeat(17 * 1024) } }));
+    const fatMetadata = await mesh(
+      "POST",
+      `${base}/message`,
+      await signed(peer, { metadata: { blob: "z".repeat(17 * 1024) } }),
+    );
     expect([fatMetadata.status, fatMetadata.body.error]).toEqual([400, "metadata too long"]);
     expect(await inbox(target.name)).toEqual([]);
     // nothing oversized was held in memory: the next writes still work
@@ -133,7 +242,12 @@ describe("bounded input, checked before anything is stored or held", () => {
     const target = await createAgent(unique("pend"));
     const request = (ip: string) => {
       const node = newPassport();
-      return mesh("POST", `/agents/${target.name}/__darkmatter__/connection_request`, { from_agent_id: node.agentId, from_agent_url: PEER_URL, from_agent_public_key_hex: node.publicKeyHex }, from(ip));
+      return mesh(
+        "POST",
+        `/agents/${target.name}/__darkmatter__/connection_request`,
+        { from_agent_id: node.agentId, from_agent_url: PEER_URL, from_agent_public_key_hex: node.publicKeyHex },
+        from(ip),
+      );
     };
     for (let i = 0; i < PENDING_REQUESTS_PER_CLIENT; i++) expect((await request("192.0.2.50")).status).toBe(200);
     expect((await request("192.0.2.50")).body).toEqual({ error: "Too many pending requests" });
@@ -147,9 +261,17 @@ describe("bounded input, checked before anything is stored or held", () => {
 
   it("answers 404 for a name that is not hosted without creating any storage", async () => {
     const ghost = unique("ghost");
-    expect(await mesh("POST", `/agents/${ghost}/__darkmatter__/connection_request`, { from_agent_id: "a", from_agent_url: PEER_URL })).toMatchObject({ status: 404, body: { error: "Not Found" } });
+    expect(
+      await mesh("POST", `/agents/${ghost}/__darkmatter__/connection_request`, {
+        from_agent_id: "a",
+        from_agent_url: PEER_URL,
+      }),
+    ).toMatchObject({ status: 404, body: { error: "Not Found" } });
     expect((await mesh("GET", `/agents/${ghost}/__darkmatter__/status`)).status).toBe(404);
-    const tables = await runInDurableObject(agentStub(ghost), (_instance, state) => state.storage.sql.exec("SELECT name FROM sqlite_master").toArray().length);
+    const tables = await runInDurableObject(
+      agentStub(ghost),
+      (_instance, state) => state.storage.sql.exec("SELECT name FROM sqlite_master").toArray().length,
+    );
     expect(tables).toBe(0);
   });
 });
@@ -162,33 +284,65 @@ describe("floods from one client cannot hurt real peers", () => {
       Array.from({ length: 300 }, async (_, i) => {
         const stranger = newPassport();
         const kind = i % 3;
-        if (kind === 0) return mesh("POST", `${base}/connection_request`, { from_agent_id: stranger.agentId, from_agent_url: PEER_URL, from_agent_public_key_hex: stranger.publicKeyHex }, from("203.0.113.66"));
-        if (kind === 1) return mesh("POST", `${base}/message`, await signed(stranger, { from_agent_id: peer.agentId }), from("203.0.113.66")); // forged as the peer
+        if (kind === 0)
+          return mesh(
+            "POST",
+            `${base}/connection_request`,
+            {
+              from_agent_id: stranger.agentId,
+              from_agent_url: PEER_URL,
+              from_agent_public_key_hex: stranger.publicKeyHex,
+            },
+            from("203.0.113.66"),
+          );
+        if (kind === 1)
+          return mesh(
+            "POST",
+            `${base}/message`,
+            await signed(stranger, { from_agent_id: peer.agentId }),
+            from("203.0.113.66"),
+          ); // forged as the peer
         return mesh("GET", `${base}/impression/${stranger.agentId}`, undefined, from("203.0.113.66"));
       }),
     );
-    const limited = flood.filter((r) => r.body.error === `Rate limit exceeded for your address (${ANONYMOUS_REQUESTS_PER_CLIENT} requests per 60s)`);
+    const limited = flood.filter(
+      (r) =>
+        r.body.error === `Rate limit exceeded for your address (${ANONYMOUS_REQUESTS_PER_CLIENT} requests per 60s)`,
+    );
     expect([limited.length, limited[0]!.status]).toEqual([300 - ANONYMOUS_REQUESTS_PER_CLIENT, 429]);
     expect(flood.every((r) => r.status < 500)).toBe(true);
     // the peer, from the very same address, is not counted against it
-    for (let i = 0; i < 5; i++) expect((await mesh("POST", `${base}/message`, await signed(peer), from("203.0.113.66"))).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await mesh("POST", `${base}/message`, await signed(peer), from("203.0.113.66"))).status).toBe(200);
     // and another client still has its own budget
-    expect((await mesh("GET", `${base}/impression/${peer.agentId}`, undefined, from("2001:db8:5::1"))).status).toBe(200);
+    expect((await mesh("GET", `${base}/impression/${peer.agentId}`, undefined, from("2001:db8:5::1"))).status).toBe(
+      200,
+    );
     expect(await inbox(target.name)).toHaveLength(5);
   }, 60_000);
 
   it("keeps strangers' and forgers' message IDs out of durable storage, and a forgery cannot burn a real ID", async () => {
     const { target, peer } = await hostedWithPeer();
     const base = `/agents/${target.name}/__darkmatter__`;
-    const replayRows = () => runInDurableObject(agentStub(target.name), (instance) => instance.store.replayCacheSize() as number);
+    const replayRows = () =>
+      runInDurableObject(agentStub(target.name), (instance) => instance.store.replayCacheSize() as number);
     const before = await replayRows();
     for (let i = 0; i < 20; i++) {
       await mesh("POST", `${base}/message`, await signed(newPassport()), from(`198.18.0.${i}`));
-      await mesh("POST", `${base}/message`, await signed(newPassport(), { from_agent_id: peer.agentId }), from(`198.18.1.${i}`));
+      await mesh(
+        "POST",
+        `${base}/message`,
+        await signed(newPassport(), { from_agent_id: peer.agentId }),
+        from(`198.18.1.${i}`),
+      );
     }
     expect(await replayRows()).toBe(before);
     const real = await signed(peer);
-    const preempt = await mesh("POST", `${base}/message`, { ...real, content: "forged first", signature_hex: "0".repeat(128) });
+    const preempt = await mesh("POST", `${base}/message`, {
+      ...real,
+      content: "forged first",
+      signature_hex: "0".repeat(128),
+    });
     expect(preempt.status).toBe(403);
     expect((await mesh("POST", `${base}/message`, real)).status).toBe(200);
     expect((await mesh("POST", `${base}/message`, real)).status).toBe(409); // the real one is consumed, as §6.5 says
@@ -199,11 +353,20 @@ describe("floods from one client cannot hurt real peers", () => {
     const b = await createAgent(unique("wh-b"));
     await connect(a.name, b.name);
     await api("PUT", `/api/v1/agents/${a.name}/rate-limits`, { body: { limit: 3 } });
-    for (let i = 0; i < 10; i++) expect((await mesh("POST", `/agents/${a.name}/__darkmatter__/webhook/msg-${i}`, { type: "response", response: "x" })).status).toBe(404);
+    for (let i = 0; i < 10; i++)
+      expect(
+        (await mesh("POST", `/agents/${a.name}/__darkmatter__/webhook/msg-${i}`, { type: "response", response: "x" }))
+          .status,
+      ).toBe(404);
     const sent = (await send(a.name, { content: "question", target_agent_id: b.agent_id })).body;
-    const answered = await api("POST", `/api/v1/agents/${b.name}/messages/${sent.message_id}/respond`, { body: { response: "answer" } });
+    const answered = await api("POST", `/api/v1/agents/${b.name}/messages/${sent.message_id}/respond`, {
+      body: { response: "answer" },
+    });
     expect(answered.body).toMatchObject({ success: true, error: null });
-    expect((await api("GET", `/api/v1/agents/${a.name}/sent/${sent.message_id}`)).body).toMatchObject({ status: "responded", response: { response: "answer" } });
+    expect((await api("GET", `/api/v1/agents/${a.name}/sent/${sent.message_id}`)).body).toMatchObject({
+      status: "responded",
+      response: { response: "answer" },
+    });
   });
 
   it("bounds webhook updates per sent message", async () => {
@@ -214,7 +377,10 @@ describe("floods from one client cannot hurt real peers", () => {
     const sent = (await send(a.name, { content: "q", target_agent_id: b.agent_id })).body;
     const path = `/agents/${a.name}/__darkmatter__/webhook/${sent.message_id}`;
     const replies = [];
-    for (let i = 0; i < 101; i++) replies.push((await mesh("POST", path, { type: "forwarded", agent_id: "x", target_agent_id: "y", note: null })).status);
+    for (let i = 0; i < 101; i++)
+      replies.push(
+        (await mesh("POST", path, { type: "forwarded", agent_id: "x", target_agent_id: "y", note: null })).status,
+      );
     expect(replies.filter((s) => s === 200)).toHaveLength(100);
     expect(replies.at(-1)).toBe(429);
     expect((await mesh("POST", path, { type: "forwarded", note: "n".repeat(1001) })).status).toBe(400);
@@ -224,14 +390,20 @@ describe("floods from one client cannot hurt real peers", () => {
     const { target, peer } = await hostedWithPeer();
     await api("PUT", `/api/v1/agents/${target.name}/rate-limits`, { body: { agent_id: peer.agentId, limit: -1 } });
     const bodies = await Promise.all(Array.from({ length: INBOX_CAPACITY + 15 }, () => signed(peer)));
-    const replies = await Promise.all(bodies.map((body) => mesh("POST", `/agents/${target.name}/__darkmatter__/message`, body)));
+    const replies = await Promise.all(
+      bodies.map((body) => mesh("POST", `/agents/${target.name}/__darkmatter__/message`, body)),
+    );
     expect(replies.filter((r) => r.status === 200)).toHaveLength(INBOX_CAPACITY);
-    expect(replies.filter((r) => r.status === 429).map((r) => r.body.error)).toEqual(Array(15).fill("Message queue full"));
+    expect(replies.filter((r) => r.status === 429).map((r) => r.body.error)).toEqual(
+      Array(15).fill("Message queue full"),
+    );
     expect(await inbox(target.name)).toHaveLength(INBOX_CAPACITY);
 
     const second = await hostedWithPeer();
     const burst = await Promise.all(Array.from({ length: 40 }, () => signed(second.peer)));
-    const answered = await Promise.all(burst.map((body) => mesh("POST", `/agents/${second.target.name}/__darkmatter__/message`, body)));
+    const answered = await Promise.all(
+      burst.map((body) => mesh("POST", `/agents/${second.target.name}/__darkmatter__/message`, body)),
+    );
     expect(answered.filter((r) => r.status === 200)).toHaveLength(30);
     expect(answered.filter((r) => r.status === 429)).toHaveLength(10);
   }, 60_000);
@@ -249,14 +421,29 @@ describe("a squad task after a flood of the hub", () => {
       Array.from({ length: 300 }, (_, i) => {
         const name = i % 2 === 0 ? "hub" : member.name;
         const stranger = newPassport();
-        return mesh("POST", `/agents/${name}/__darkmatter__/connection_request`, { from_agent_id: stranger.agentId, from_agent_url: PEER_URL, from_agent_public_key_hex: stranger.publicKeyHex }, from(attacker));
+        return mesh(
+          "POST",
+          `/agents/${name}/__darkmatter__/connection_request`,
+          {
+            from_agent_id: stranger.agentId,
+            from_agent_url: PEER_URL,
+            from_agent_public_key_hex: stranger.publicKeyHex,
+          },
+          from(attacker),
+        );
       }),
     );
     expect((await mesh("GET", `/agents/hub/__darkmatter__/impression/x`, undefined, from(attacker))).status).toBe(429);
     const created = await approvedTask({ kind, squadId: squad.id, maxAttempts: 1 });
     expect((await api("POST", `/api/v1/tasks/${created.id}/dispatch`)).body).toMatchObject({ status: "dispatched" });
     const held = (await inbox(member.name)).find((m) => m.metadata.taskId === created.id)!;
-    expect((await api("POST", `/api/v1/agents/${member.name}/messages/${held.message_id}/respond`, { body: { response: "done" } })).body.success).toBe(true);
+    expect(
+      (
+        await api("POST", `/api/v1/agents/${member.name}/messages/${held.message_id}/respond`, {
+          body: { response: "done" },
+        })
+      ).body.success,
+    ).toBe(true);
     expect(await waitForStatus(created.id, "completed")).toMatchObject({ result: { response: "done" } });
   }, 60_000);
 });
@@ -270,9 +457,15 @@ describe("the connection cap under concurrent requests", () => {
       instance.env = { ...instance.env, DM_MAX_CONNECTIONS: "2" };
     });
     await connect(requester.name, targets[0]!.name); // one connection held
-    const replies = await Promise.all(targets.slice(1).map((t) => connection(requester.name, { action: "request", target_url: agentUrl(t.name) })));
+    const replies = await Promise.all(
+      targets.slice(1).map((t) => connection(requester.name, { action: "request", target_url: agentUrl(t.name) })),
+    );
     expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
-    expect(replies.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(["connection-limit", "connection-limit", "connection-limit"]);
+    expect(replies.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual([
+      "connection-limit",
+      "connection-limit",
+      "connection-limit",
+    ]);
   }, 60_000);
 });
 
@@ -281,13 +474,41 @@ describe("agent storage", () => {
     const { AgentStore } = await import("../../src/mesh/agent-store.js");
     const agent = await createAgent(unique("legacy"));
     const peer = newPassport();
-    const legacyConnection = { agent_id: peer.agentId, agent_url: PEER_URL, agent_bio: "", direction: "inbound", connected_at: "2026-01-01T00:00:00+00:00", agent_public_key_hex: peer.publicKeyHex, agent_display_name: null, rate_limit: 0, messages_sent: 0, messages_received: 0, messages_declined: 0, last_activity: null, health_failures: 0 };
+    const legacyConnection = {
+      agent_id: peer.agentId,
+      agent_url: PEER_URL,
+      agent_bio: "",
+      direction: "inbound",
+      connected_at: "2026-01-01T00:00:00+00:00",
+      agent_public_key_hex: peer.publicKeyHex,
+      agent_display_name: null,
+      rate_limit: 0,
+      messages_sent: 0,
+      messages_received: 0,
+      messages_declined: 0,
+      last_activity: null,
+      health_failures: 0,
+    };
     const moved = await runInDurableObject(agentStub(agent.name), async (_instance, state) => {
-      await state.storage.put({ connections: { [peer.agentId]: legacyConnection }, impressions: { [peer.agentId]: "steady" }, pendingOutbound: [{ url: PEER_URL }] });
+      await state.storage.put({
+        connections: { [peer.agentId]: legacyConnection },
+        impressions: { [peer.agentId]: "steady" },
+        pendingOutbound: [{ url: PEER_URL }],
+      });
       const store = new AgentStore(state.storage);
       await store.load();
-      return { connection: store.connections.get(peer.agentId), impression: store.impressions.get(peer.agentId), outbound: store.pendingOutbound, left: [...(await state.storage.get(["connections", "impressions", "pendingOutbound"])).keys()] };
+      return {
+        connection: store.connections.get(peer.agentId),
+        impression: store.impressions.get(peer.agentId),
+        outbound: store.pendingOutbound,
+        left: [...(await state.storage.get(["connections", "impressions", "pendingOutbound"])).keys()],
+      };
     });
-    expect(moved).toEqual({ connection: legacyConnection, impression: "steady", outbound: [{ url: PEER_URL }], left: [] });
+    expect(moved).toEqual({
+      connection: legacyConnection,
+      impression: "steady",
+      outbound: [{ url: PEER_URL }],
+      left: [],
+    });
   });
 });

@@ -8,8 +8,10 @@ export async function createAgent(name: string) {
   return created.body as { name: string; agent_id: string; url: string };
 }
 
-export const connection = (name: string, body: Record<string, unknown>) => api("POST", `/api/v1/agents/${name}/connections`, { body });
-export const send = (name: string, body: Record<string, unknown>) => api("POST", `/api/v1/agents/${name}/messages`, { body });
+export const connection = (name: string, body: Record<string, unknown>) =>
+  api("POST", `/api/v1/agents/${name}/connections`, { body });
+export const send = (name: string, body: Record<string, unknown>) =>
+  api("POST", `/api/v1/agents/${name}/messages`, { body });
 
 /** a requests, b accepts: both sides end up connected (spec §10.2). */
 export async function connect(a: string, b: string) {
@@ -23,5 +25,12 @@ export async function connect(a: string, b: string) {
 
 /** Raw mesh call to a hosted agent, as a peer would make it. */
 export async function mesh(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  return api(method, path, { token: null, headers, ...(body !== undefined && { raw: typeof body === "string" ? body : JSON.stringify(body), headers: { "content-type": "application/json", ...headers } }) });
+  return api(method, path, {
+    token: null,
+    headers,
+    ...(body !== undefined && {
+      raw: typeof body === "string" ? body : JSON.stringify(body),
+      headers: { "content-type": "application/json", ...headers },
+    }),
+  });
 }

@@ -12,13 +12,26 @@ describe("connection requests to private addresses", () => {
   it("are refused with the private-address text, and nothing is fetched", async () => {
     const fetched = vi.spyOn(globalThis, "fetch");
     await createAgent("ssrf-dialler");
-    for (const target of ["http://127.0.0.1:9/", "http://[64:ff9b::7f00:1]/", "http://[2002:a00:1::]/", "http://[::127.0.0.1]/", "http://[::ffff:10.0.0.1]/", "http://10.0.0.1/", "http://169.254.169.254/", "http://localhost:8100/mcp", "http://2130706433/"]) {
+    for (const target of [
+      "http://127.0.0.1:9/",
+      "http://[64:ff9b::7f00:1]/",
+      "http://[2002:a00:1::]/",
+      "http://[::127.0.0.1]/",
+      "http://[::ffff:10.0.0.1]/",
+      "http://10.0.0.1/",
+      "http://169.254.169.254/",
+      "http://localhost:8100/mcp",
+      "http://2130706433/",
+    ]) {
       const requested = await connection("ssrf-dialler", { action: "request", target_url: target });
       expect([requested.status, requested.body.code], target).toEqual([502, "peer-unreachable"]);
       expect(requested.body.detail, target).toContain("URL must not target private or link-local IP addresses.");
     }
     expect(fetched).not.toHaveBeenCalled();
-    expect((await connection("ssrf-dialler", { action: "request_mutual", target_url: "http://[64:ff9b::a00:1]" })).body.detail).toContain("private");
+    expect(
+      (await connection("ssrf-dialler", { action: "request_mutual", target_url: "http://[64:ff9b::a00:1]" })).body
+        .detail,
+    ).toContain("private");
     expect(fetched).not.toHaveBeenCalled();
   });
 
@@ -44,8 +57,13 @@ describe("DM_PRIVATE_PEERS", () => {
   it("allows private peers on a local stack and refuses them in production when unset", () => {
     expect(policy({})).toEqual({ ownPublicUrl: "http://localhost:8787", allowPrivate: true });
     expect(policy({ DM_PUBLIC_URL: "http://127.0.0.1:8787" }).allowPrivate).toBe(true);
-    expect(policy({ DM_PUBLIC_URL: "https://edge.example.com" })).toEqual({ ownPublicUrl: "https://edge.example.com", allowPrivate: false });
-    expect(policy({ DM_PUBLIC_URL: "https://edge.example.com", DM_PRIVATE_PEERS: "sometimes" }).allowPrivate).toBe(false);
+    expect(policy({ DM_PUBLIC_URL: "https://edge.example.com" })).toEqual({
+      ownPublicUrl: "https://edge.example.com",
+      allowPrivate: false,
+    });
+    expect(policy({ DM_PUBLIC_URL: "https://edge.example.com", DM_PRIVATE_PEERS: "sometimes" }).allowPrivate).toBe(
+      false,
+    );
   });
 
   it("overrides the automatic choice with allow or refuse", () => {

@@ -29,7 +29,19 @@ import { isAtLeastAsStrict } from "../../src/core/privacy.js";
 import { signHex } from "../../src/core/signing.js";
 import type { Privacy } from "../../src/schemas/worldline.js";
 import { OPERATOR_TOKEN } from "../api.js";
-import { bodyText, CaseCounter, directApi, freshAddress, param, paramText, percentEncode, plan, unicodeText, type Param, type Plan } from "../fuzz.js";
+import {
+  bodyText,
+  CaseCounter,
+  directApi,
+  freshAddress,
+  param,
+  paramText,
+  percentEncode,
+  plan,
+  unicodeText,
+  type Param,
+  type Plan,
+} from "../fuzz.js";
 import { authorities, outsider, type TestKey } from "../keys.js";
 import { agentUrl } from "../mesh/mesh-helpers.js";
 
@@ -61,21 +73,24 @@ function instrumentedEnv(trace: Trace): Env {
     const proxy = new Proxy(target, {
       get(t, key) {
         if (key === "bind") return (...values: unknown[]) => statement(t.bind(...values), sql);
-        if (key === "run" || key === "all") return async () => {
-          const result = await t[key]();
-          note(sql, (result.meta?.changes ?? 0) > 0);
-          return result;
-        };
-        if (key === "raw") return async (options?: { columnNames?: boolean }) => {
-          const rows = await t.raw(options as never);
-          note(sql, rows.length > (options?.columnNames ? 1 : 0));
-          return rows;
-        };
-        if (key === "first") return async (column?: string) => {
-          const row = await (column === undefined ? t.first() : t.first(column));
-          note(sql, row !== null);
-          return row;
-        };
+        if (key === "run" || key === "all")
+          return async () => {
+            const result = await t[key]();
+            note(sql, (result.meta?.changes ?? 0) > 0);
+            return result;
+          };
+        if (key === "raw")
+          return async (options?: { columnNames?: boolean }) => {
+            const rows = await t.raw(options as never);
+            note(sql, rows.length > (options?.columnNames ? 1 : 0));
+            return rows;
+          };
+        if (key === "first")
+          return async (column?: string) => {
+            const row = await (column === undefined ? t.first() : t.first(column));
+            note(sql, row !== null);
+            return row;
+          };
         const value = Reflect.get(t, key);
         return typeof value === "function" ? value.bind(t) : value;
       },
@@ -87,11 +102,12 @@ function instrumentedEnv(trace: Trace): Env {
   const DB = new Proxy(db, {
     get(target, key) {
       if (key === "prepare") return (sql: string) => statement(target.prepare(sql), sql);
-      if (key === "batch") return async (statements: D1PreparedStatement[]) => {
-        const results = await target.batch(statements.map((s) => real.get(s) ?? s));
-        results.forEach((result, i) => note(sqlOf.get(statements[i]!) ?? "", (result.meta?.changes ?? 0) > 0));
-        return results;
-      };
+      if (key === "batch")
+        return async (statements: D1PreparedStatement[]) => {
+          const results = await target.batch(statements.map((s) => real.get(s) ?? s));
+          results.forEach((result, i) => note(sqlOf.get(statements[i]!) ?? "", (result.meta?.changes ?? 0) > 0));
+          return results;
+        };
       if (key === "exec") return (sql: string) => (note(sql, true), target.exec(sql));
       const value = Reflect.get(target, key);
       return typeof value === "function" ? value.bind(target) : value;
@@ -106,17 +122,23 @@ function instrumentedEnv(trace: Trace): Env {
       return queue.sendBatch(list, options);
     },
   };
-  return new Proxy(env, { get: (target, key) => (key === "DB" ? DB : key === "EVENTS" ? EVENTS : Reflect.get(target, key)) });
+  return new Proxy(env, {
+    get: (target, key) => (key === "DB" ? DB : key === "EVENTS" ? EVENTS : Reflect.get(target, key)),
+  });
 }
 
 /** The operator's read of anything, for fixtures and state probes. */
 async function op(method: string, path: string, body?: unknown) {
-  const reply = await directApi(method, path, { ...(body !== undefined && { body }), headers: { "cf-connecting-ip": "192.0.2.1" } });
+  const reply = await directApi(method, path, {
+    ...(body !== undefined && { body }),
+    headers: { "cf-connecting-ip": "192.0.2.1" },
+  });
   return reply;
 }
 async function must(method: string, path: string, body?: unknown, status = [200, 201]) {
   const reply = await op(method, path, body);
-  if (!status.includes(reply.status)) throw new Error(`fixture ${method} ${path}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}`);
+  if (!status.includes(reply.status))
+    throw new Error(`fixture ${method} ${path}: ${reply.status} ${JSON.stringify(reply.body).slice(0, 400)}`);
   return reply.body as Json;
 }
 
@@ -145,7 +167,9 @@ const OPERATIONS: Operation[] = Object.entries(DOC.paths as Record<string, Recor
       method: method.toUpperCase(),
       path,
       params: (operation.parameters ?? []) as DocParam[],
-      bodies: Object.entries((operation.requestBody?.content ?? {}) as Record<string, { schema: Json }>).map(([mediaType, media]) => ({ mediaType, schema: media.schema })),
+      bodies: Object.entries((operation.requestBody?.content ?? {}) as Record<string, { schema: Json }>).map(
+        ([mediaType, media]) => ({ mediaType, schema: media.schema }),
+      ),
     })),
   );
 const pathParams = (operation: Operation) => [...operation.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
@@ -165,15 +189,52 @@ interface WorldLineFixture {
 }
 
 interface World {
-  wl: Record<"pub" | "priv" | "fork" | "privFork" | "terminated" | "quarantined" | "patchPub" | "patchPriv" | "arb" | "arbPriv" | "arbQuarantined" | "expendPub" | "expendPriv" | "mergePub" | "mergePriv" | "mergeSecret" | "releasePub" | "releasePriv" | "graftTarget", WorldLineFixture>;
+  wl: Record<
+    | "pub"
+    | "priv"
+    | "fork"
+    | "privFork"
+    | "terminated"
+    | "quarantined"
+    | "patchPub"
+    | "patchPriv"
+    | "arb"
+    | "arbPriv"
+    | "arbQuarantined"
+    | "expendPub"
+    | "expendPriv"
+    | "mergePub"
+    | "mergePriv"
+    | "mergeSecret"
+    | "releasePub"
+    | "releasePriv"
+    | "graftTarget",
+    WorldLineFixture
+  >;
   proposals: { approved: string; pendingPub: string; pendingPriv: string; digests: Record<string, string> };
   approvals: Record<string, Array<{ authority: string; signature: string }>>;
   ledgerSize: number;
   hub: string;
   members: Array<{ name: string; agent_id: string }>;
   squads: { any: string; kind: string; patchable: string; deletable: string[] };
-  tasks: { pending: string[]; approved: string[]; dispatched: string; rejected: string; forApprove: string[]; forReject: string[]; forCancel: string[]; forDispatch: string[] };
-  spores: { draft: string; published: string; retired: string; forPublish: string[]; forRetire: string[]; forPatch: string };
+  tasks: {
+    pending: string[];
+    approved: string[];
+    dispatched: string;
+    rejected: string;
+    forApprove: string[];
+    forReject: string[];
+    forCancel: string[];
+    forDispatch: string[];
+  };
+  spores: {
+    draft: string;
+    published: string;
+    retired: string;
+    forPublish: string[];
+    forRetire: string[];
+    forPatch: string;
+  };
   grafts: { pending: string[]; installed: string[]; failed: string };
   events: string[];
   cycles: string[];
@@ -194,14 +255,22 @@ interface AgentFixture {
 }
 
 let counter = 0;
-const unique = (prefix: string) => `${prefix}${Date.now().toString(36).slice(-4)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+const unique = (prefix: string) =>
+  `${prefix}${Date.now().toString(36).slice(-4)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 
-async function worldLine(privacy: Privacy, entities: Record<string, unknown>, name = unique("fz-")): Promise<WorldLineFixture> {
+async function worldLine(
+  privacy: Privacy,
+  entities: Record<string, unknown>,
+  name = unique("fz-"),
+): Promise<WorldLineFixture> {
   const created = await must("POST", "/api/v1/worldlines", { name, privacy, entities });
   return { id: created.id, privacy, commits: [created.head], entities: Object.keys(entities) };
 }
 async function commit(wl: WorldLineFixture, patch: Record<string, unknown>) {
-  const result = await directApi("PATCH", `/api/v1/worldlines/${wl.id}/state`, { raw: JSON.stringify(patch), headers: { "content-type": "application/merge-patch+json" } });
+  const result = await directApi("PATCH", `/api/v1/worldlines/${wl.id}/state`, {
+    raw: JSON.stringify(patch),
+    headers: { "content-type": "application/merge-patch+json" },
+  });
   if (result.status !== 200) throw new Error(`fixture commit: ${result.status} ${JSON.stringify(result.body)}`);
   wl.commits.unshift(result.body.commit);
   for (const key of Object.keys(patch)) if (!wl.entities.includes(key)) wl.entities.push(key);
@@ -213,9 +282,13 @@ async function fork(parent: WorldLineFixture, privacy: Privacy, name = unique("f
 async function quarantine(wl: WorldLineFixture) {
   await must("POST", `/api/v1/worldlines/${wl.id}/telemetry`, { anoms: 15 });
   const beat = await must("POST", `/api/v1/worldlines/${wl.id}/arbiter/beats`, { count: 1 });
-  if (beat.decisions[0].action !== "QUARANTINE") throw new Error(`fixture quarantine: ${JSON.stringify(beat.decisions)}`);
+  if (beat.decisions[0].action !== "QUARANTINE")
+    throw new Error(`fixture quarantine: ${JSON.stringify(beat.decisions)}`);
 }
-const sign = async (digest: string, key: TestKey) => ({ authority: key.publicKey, signature: await signHex(key.privateKey, hexToBytes(digest)) });
+const sign = async (digest: string, key: TestKey) => ({
+  authority: key.publicKey,
+  signature: await signHex(key.privateKey, hexToBytes(digest)),
+});
 async function signaturesFor(w: World, id: string, digest: string) {
   w.proposals.digests[id] = digest;
   w.approvals[id] = await Promise.all([...authorities, outsider].map((key) => sign(digest, key)));
@@ -223,7 +296,11 @@ async function signaturesFor(w: World, id: string, digest: string) {
 
 async function buildWorld(): Promise<World> {
   const marker = `nebula-secret-${crypto.randomUUID()}`;
-  const pub = await worldLine("full-public", { sun: { mass: 1, name: "Sol" }, "planet/earth": { moons: 1 }, "a:b.c_d-e": [1, 2, 3] });
+  const pub = await worldLine("full-public", {
+    sun: { mass: 1, name: "Sol" },
+    "planet/earth": { moons: 1 },
+    "a:b.c_d-e": [1, 2, 3],
+  });
   await commit(pub, { sun: { mass: 2 } });
   await commit(pub, { comet: { tail: true } });
   const priv = await worldLine("private", { vault: { code: marker }, "hidden/x": 1 }, `hidden-${crypto.randomUUID()}`);
@@ -233,7 +310,11 @@ async function buildWorld(): Promise<World> {
   const privFork = await fork(priv, "private", `hidden-${crypto.randomUUID()}`);
   await commit(privFork, { vault: { extra: marker } });
   // PATCH /state gets lines of its own: a patch the code wrongly accepts must not spoil the lines every read is fuzzed on.
-  const patchPub = await worldLine("full-public", { sun: { mass: 1, name: "Sol" }, "planet/earth": { moons: 1 }, "a:b.c_d-e": [1, 2, 3] });
+  const patchPub = await worldLine("full-public", {
+    sun: { mass: 1, name: "Sol" },
+    "planet/earth": { moons: 1 },
+    "a:b.c_d-e": [1, 2, 3],
+  });
   await commit(patchPub, { comet: { tail: true } });
   const patchPriv = await worldLine("private", { vault: { code: marker } }, `hidden-${crypto.randomUUID()}`);
   const terminated = await worldLine("full-public", { old: 1 });
@@ -259,15 +340,40 @@ async function buildWorld(): Promise<World> {
   const graftTarget = await worldLine("full-public", { garden: { beds: 2 } });
 
   const w = {
-    wl: { pub, priv, fork: forked, privFork, terminated, quarantined, patchPub, patchPriv, arb, arbPriv, arbQuarantined, expendPub, expendPriv, mergePub, mergePriv, mergeSecret, releasePub, releasePriv, graftTarget },
+    wl: {
+      pub,
+      priv,
+      fork: forked,
+      privFork,
+      terminated,
+      quarantined,
+      patchPub,
+      patchPriv,
+      arb,
+      arbPriv,
+      arbQuarantined,
+      expendPub,
+      expendPriv,
+      mergePub,
+      mergePriv,
+      mergeSecret,
+      releasePub,
+      releasePriv,
+      graftTarget,
+    },
     proposals: { digests: {} },
     approvals: {},
   } as unknown as World;
 
   // proposals: one approved (pub is green), one pending on pub, one pending on the private line
-  const approved = await must("POST", "/api/v1/promotions", { kind: "promote", worldline: pub.id, commit: pub.commits[1] });
+  const approved = await must("POST", "/api/v1/promotions", {
+    kind: "promote",
+    worldline: pub.id,
+    commit: pub.commits[1],
+  });
   await signaturesFor(w, approved.id, approved.digest);
-  for (const approval of w.approvals[approved.id]!.slice(0, 2)) await directApi("POST", `/api/v1/promotions/${approved.id}/approvals`, { body: approval, token: null });
+  for (const approval of w.approvals[approved.id]!.slice(0, 2))
+    await directApi("POST", `/api/v1/promotions/${approved.id}/approvals`, { body: approval, token: null });
   const pendingPub = await must("POST", "/api/v1/promotions", { kind: "promote", worldline: pub.id });
   await signaturesFor(w, pendingPub.id, pendingPub.digest);
   const pendingPriv = await must("POST", "/api/v1/promotions", { kind: "promote", worldline: priv.id });
@@ -278,11 +384,32 @@ async function buildWorld(): Promise<World> {
   // squads of hosted members (connected to the hub), tasks in each state
   w.hub = (await must("GET", "/api/v1/agents/hub")).agent_id;
   w.members = [];
-  for (let i = 0; i < 2; i++) w.members.push(await must("POST", "/api/v1/agents", { name: unique("fzm-"), bio: "a squad member" }));
+  for (let i = 0; i < 2; i++)
+    w.members.push(await must("POST", "/api/v1/agents", { name: unique("fzm-"), bio: "a squad member" }));
   for (const member of w.members) members.add(member.name);
-  const squad = async (capabilities: string[]) => (await must("POST", "/api/v1/squads", { name: unique("fz-squad-"), members: w.members.map((m) => m.agent_id), capabilities })).id as string;
-  w.squads = { any: await squad(["*"]), kind: await squad(["route-failing"]), patchable: await squad(["*"]), deletable: [await squad(["*"]), await squad(["*"])] };
-  const task = async () => (await must("POST", "/api/v1/tasks", { kind: "route-failing", title: "fuzz fixture", timeoutSeconds: 86_400, maxAttempts: 1 })).id as string;
+  const squad = async (capabilities: string[]) =>
+    (
+      await must("POST", "/api/v1/squads", {
+        name: unique("fz-squad-"),
+        members: w.members.map((m) => m.agent_id),
+        capabilities,
+      })
+    ).id as string;
+  w.squads = {
+    any: await squad(["*"]),
+    kind: await squad(["route-failing"]),
+    patchable: await squad(["*"]),
+    deletable: [await squad(["*"]), await squad(["*"])],
+  };
+  const task = async () =>
+    (
+      await must("POST", "/api/v1/tasks", {
+        kind: "route-failing",
+        title: "fuzz fixture",
+        timeoutSeconds: 86_400,
+        maxAttempts: 1,
+      })
+    ).id as string;
   const approvedTask = async () => {
     const id = await task();
     await must("POST", `/api/v1/tasks/${id}/approve`, { squadId: w.squads.any });
@@ -299,19 +426,37 @@ async function buildWorld(): Promise<World> {
   const rejected = await task();
   await must("POST", `/api/v1/tasks/${rejected}/reject`, { reason: "fixture" });
   w.tasks = {
-    pending: await pending(1), approved: await approvedTasks(1), dispatched, rejected,
-    forApprove: await pending(3), forReject: await pending(2), forCancel: [...(await pending(1)), ...(await approvedTasks(1))], forDispatch: await approvedTasks(3),
+    pending: await pending(1),
+    approved: await approvedTasks(1),
+    dispatched,
+    rejected,
+    forApprove: await pending(3),
+    forReject: await pending(2),
+    forCancel: [...(await pending(1)), ...(await approvedTasks(1))],
+    forDispatch: await approvedTasks(3),
   };
 
   // spores and grafts
   const spore = async (status: "draft" | "published" | "retired") => {
-    const created = await must("POST", "/api/v1/spores", { name: unique("fz-spore-"), description: "fixture", entities: { "sensor/a": { range: 3 }, garden: { beds: 3 } } });
+    const created = await must("POST", "/api/v1/spores", {
+      name: unique("fz-spore-"),
+      description: "fixture",
+      entities: { "sensor/a": { range: 3 }, garden: { beds: 3 } },
+    });
     if (status !== "draft") await must("POST", `/api/v1/spores/${created.id}/publish`);
     if (status === "retired") await must("POST", `/api/v1/spores/${created.id}/retire`);
     return created.id as string;
   };
-  w.spores = { draft: await spore("draft"), published: await spore("published"), retired: await spore("retired"), forPublish: [await spore("draft"), await spore("draft")], forRetire: [await spore("published"), await spore("published")], forPatch: await spore("draft") };
-  const graft = async (worldline: string) => (await must("POST", `/api/v1/spores/${w.spores.published}/deploy`, { worldline })).id as string;
+  w.spores = {
+    draft: await spore("draft"),
+    published: await spore("published"),
+    retired: await spore("retired"),
+    forPublish: [await spore("draft"), await spore("draft")],
+    forRetire: [await spore("published"), await spore("published")],
+    forPatch: await spore("draft"),
+  };
+  const graft = async (worldline: string) =>
+    (await must("POST", `/api/v1/spores/${w.spores.published}/deploy`, { worldline })).id as string;
   const pendingGrafts = [await graft(graftTarget.id), await graft(graftTarget.id), await graft(pub.id)];
   const installed = [await graft(graftTarget.id), await graft(graftTarget.id)];
   for (const id of installed) await must("POST", `/api/v1/grafts/${id}/install`);
@@ -322,7 +467,16 @@ async function buildWorld(): Promise<World> {
   graftTarget.commits.unshift(head);
 
   // an event (stored by the queue consumer a second or two later) and a HALO cycle
-  w.events = [(await must("POST", "/api/v1/events", { type: "fuzz.fixture.ready", source: "api-fuzz", data: { ok: true } }, [202])).id];
+  w.events = [
+    (
+      await must(
+        "POST",
+        "/api/v1/events",
+        { type: "fuzz.fixture.ready", source: "api-fuzz", data: { ok: true } },
+        [202],
+      )
+    ).id,
+  ];
   w.cycles = [(await must("POST", "/api/v1/halo/cycles")).id];
 
   // the secrets: every private fixture's id, commits and name, the hidden proposal, the marker
@@ -333,7 +487,9 @@ async function buildWorld(): Promise<World> {
 
   // real cursors: the second page of every list, and of pub's history
   w.cursors = [];
-  for (const operation of OPERATIONS.filter((o) => o.method === "GET" && pathParams(o).length === 0 && o.params.some((p) => p.name === "cursor"))) {
+  for (const operation of OPERATIONS.filter(
+    (o) => o.method === "GET" && pathParams(o).length === 0 && o.params.some((p) => p.name === "cursor"),
+  )) {
     const next = (await op("GET", `${operation.path}?limit=1`)).body?.next;
     if (typeof next === "string") w.cursors.push(next);
   }
@@ -344,7 +500,11 @@ async function buildWorld(): Promise<World> {
 
 /** Four hosted agents for one agents property: a is connected to b, asked c, and was asked by d; a and b exchanged a message. */
 async function buildAgents(): Promise<AgentFixture> {
-  const agent = async () => must("POST", "/api/v1/agents", { name: unique("fza-"), bio: "fuzzed" }) as Promise<{ name: string; agent_id: string }>;
+  const agent = async () =>
+    must("POST", "/api/v1/agents", { name: unique("fza-"), bio: "fuzzed" }) as Promise<{
+      name: string;
+      agent_id: string;
+    }>;
   const [a, b, c, d] = [await agent(), await agent(), await agent(), await agent()];
   const connect = async (from: string, to: string) => {
     await must("POST", `/api/v1/agents/${from}/connections`, { action: "request", target_url: agentUrl(to) });
@@ -356,8 +516,12 @@ async function buildAgents(): Promise<AgentFixture> {
   await must("POST", `/api/v1/agents/${d.name}/connections`, { action: "request", target_url: agentUrl(a.name) });
   const inbound = (await must("GET", `/api/v1/agents/${a.name}/connections/pending`)).requests[0].request_id;
   for (const name of [a.name, b.name]) await must("PUT", `/api/v1/agents/${name}/rate-limits`, { limit: -1 });
-  const sentA = (await must("POST", `/api/v1/agents/${a.name}/messages`, { content: "from a", target_agent_id: b.agent_id })).message_id;
-  const inboxA = (await must("POST", `/api/v1/agents/${b.name}/messages`, { content: "from b", target_agent_id: a.agent_id })).message_id;
+  const sentA = (
+    await must("POST", `/api/v1/agents/${a.name}/messages`, { content: "from a", target_agent_id: b.agent_id })
+  ).message_id;
+  const inboxA = (
+    await must("POST", `/api/v1/agents/${b.name}/messages`, { content: "from b", target_agent_id: a.agent_id })
+  ).message_id;
   await must("PUT", `/api/v1/agents/${a.name}/impressions/${b.agent_id}`, { impression: "reliable" });
   return { a, b, c, d, inbound, inboxA, sentA };
 }
@@ -369,7 +533,10 @@ const ALL_PARTS: Part[] = ["worldlines", "ledger", "agents", "hub", "arbiter", "
 
 /** By path: the parts of the state an operation could change. An operation matching none is checked against all of them. */
 const PARTS_BY_PATH: Array<[RegExp, Part[]]> = [
-  [/^\/api\/v1\/worldlines\/\{id\}\/(arbiter|telemetry|subscribers|release)/, ["arbiter", "worldlines", "ledger", "d1"]],
+  [
+    /^\/api\/v1\/worldlines\/\{id\}\/(arbiter|telemetry|subscribers|release)/,
+    ["arbiter", "worldlines", "ledger", "d1"],
+  ],
   [/^\/api\/v1\/arbiter\//, ["d1"]],
   [/^\/api\/v1\/(worldlines|multiverse)\b/, ["worldlines", "d1"]],
   [/^\/api\/v1\/(ledger|promotions)\b/, ["ledger", "worldlines", "d1"]],
@@ -378,7 +545,8 @@ const PARTS_BY_PATH: Array<[RegExp, Part[]]> = [
   [/^\/api\/v1\/(spores|grafts)\b/, ["worldlines", "d1"]],
   [/^\/api\/v1\/(events|halo|live)\b/, ["d1"]],
 ];
-const partsOf = (operation: Operation) => PARTS_BY_PATH.find(([pattern]) => pattern.test(operation.path))?.[1] ?? ALL_PARTS;
+const partsOf = (operation: Operation) =>
+  PARTS_BY_PATH.find(([pattern]) => pattern.test(operation.path))?.[1] ?? ALL_PARTS;
 
 // D1 tables the request path writes, whole, except the catalog: every fixture world line's row
 // (head, green, status, privacy: it covers fixtures a request does not name), and the others by
@@ -408,17 +576,29 @@ function agentStorage(name: string, longLived: boolean): Promise<unknown> {
   const stub = env.AGENT.get(env.AGENT.idFromName(name));
   return runInDurableObject(stub, async (_instance: unknown, state: DurableObjectState) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").toArray().map((row) => row.name);
+    const tables = sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+      )
+      .toArray()
+      .map((row) => row.name);
     const rows: Record<string, unknown[]> = {};
     for (const table of tables) {
-      rows[table] = sql.exec(`SELECT * FROM "${table}" ORDER BY rowid`).toArray().map((row) => {
-        // §14.1 health checks of idle connections reset these on their own, a minute after connecting.
-        if (!longLived || table !== "connections" || typeof row.body !== "string") return row;
-        const { last_activity: _, health_failures: __, ...rest } = JSON.parse(row.body) as Record<string, unknown>;
-        return { ...row, body: rest };
-      });
+      rows[table] = sql
+        .exec(`SELECT * FROM "${table}" ORDER BY rowid`)
+        .toArray()
+        .map((row) => {
+          // §14.1 health checks of idle connections reset these on their own, a minute after connecting.
+          if (!longLived || table !== "connections" || typeof row.body !== "string") return row;
+          const { last_activity: _, health_failures: __, ...rest } = JSON.parse(row.body) as Record<string, unknown>;
+          return { ...row, body: rest };
+        });
     }
-    return { rows, kv: Object.fromEntries(await state.storage.list()), alarm: longLived ? null : await state.storage.getAlarm() };
+    return {
+      rows,
+      kv: Object.fromEntries(await state.storage.list()),
+      alarm: longLived ? null : await state.storage.getAlarm(),
+    };
   });
 }
 
@@ -427,17 +607,33 @@ function agentStorage(name: string, longLived: boolean): Promise<unknown> {
  * and its alarm. Its SQLite is a read-through cache of D1's objects, which reads fill by design.
  */
 function worldLineStorage(id: string): Promise<unknown> {
-  return runInDurableObject(env.WORLDLINE.get(env.WORLDLINE.idFromName(id)), async (_instance: unknown, state: DurableObjectState) => ({ kv: Object.fromEntries(await state.storage.list()), alarm: await state.storage.getAlarm() }));
+  return runInDurableObject(
+    env.WORLDLINE.get(env.WORLDLINE.idFromName(id)),
+    async (_instance: unknown, state: DurableObjectState) => ({
+      kv: Object.fromEntries(await state.storage.list()),
+      alarm: await state.storage.getAlarm(),
+    }),
+  );
 }
 
 /** What a world line's arbiter keeps (its state, its journal by length and last hash) and its alarm: a read of its status must not write. */
 function arbiterStorage(id: string): Promise<unknown> {
-  return runInDurableObject(env.ARBITER.get(env.ARBITER.idFromName(id)), async (_instance: unknown, state: DurableObjectState) => ({
-    kv: Object.fromEntries(await state.storage.list()),
-    // The arbiter creates its tables on its first write, so a never-configured one has none.
-    journal: state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'journal'").one().n === 0 ? null : state.storage.sql.exec("SELECT count(*) AS n, max(idx) AS last, (SELECT hash FROM journal ORDER BY idx DESC LIMIT 1) AS head FROM journal").toArray(),
-    alarm: await state.storage.getAlarm(),
-  }));
+  return runInDurableObject(
+    env.ARBITER.get(env.ARBITER.idFromName(id)),
+    async (_instance: unknown, state: DurableObjectState) => ({
+      kv: Object.fromEntries(await state.storage.list()),
+      // The arbiter creates its tables on its first write, so a never-configured one has none.
+      journal:
+        state.storage.sql.exec("SELECT count(*) AS n FROM sqlite_master WHERE name = 'journal'").one().n === 0
+          ? null
+          : state.storage.sql
+              .exec(
+                "SELECT count(*) AS n, max(idx) AS last, (SELECT hash FROM journal ORDER BY idx DESC LIMIT 1) AS head FROM journal",
+              )
+              .toArray(),
+      alarm: await state.storage.getAlarm(),
+    }),
+  );
 }
 
 async function readResource(resource: Resource): Promise<unknown> {
@@ -454,24 +650,36 @@ async function readResource(resource: Resource): Promise<unknown> {
     case "agent":
       return agentStorage(id, members.has(id));
     case "directory":
-      return runInDurableObject(env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME)), (_instance: unknown, state: DurableObjectState) => state.storage.sql.exec("SELECT * FROM hosted_agents ORDER BY name").toArray());
+      return runInDurableObject(
+        env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME)),
+        (_instance: unknown, state: DurableObjectState) =>
+          state.storage.sql.exec("SELECT * FROM hosted_agents ORDER BY name").toArray(),
+      );
     case "ledger":
       return Promise.all([get("/api/v1/ledger"), get("/api/v1/promotions?limit=500")]);
     case "hub": {
       // Which agents the hub is connected to, with their keys: its health checks change the counters on their own.
-      const { rows } = (await agentStorage(HUB_AGENT, true)) as { rows: { connections?: Array<{ agent_id: string; body: { agent_public_key_hex?: string; agent_url?: string } }> } };
+      const { rows } = (await agentStorage(HUB_AGENT, true)) as {
+        rows: {
+          connections?: Array<{ agent_id: string; body: { agent_public_key_hex?: string; agent_url?: string } }>;
+        };
+      };
       return (rows.connections ?? []).map((c) => [c.agent_id, c.body.agent_public_key_hex, c.body.agent_url]).sort();
     }
     case "d1": {
       const lines = Object.values(world.wl).map((line) => line.id);
       const statements = [
         // the catalog: every fixture world line in full, and any other row by its count and latest change
-        env.DB.prepare(`SELECT * FROM worldlines WHERE id IN (${lines.map(() => "?").join(",")}) ORDER BY id`).bind(...lines),
+        env.DB.prepare(`SELECT * FROM worldlines WHERE id IN (${lines.map(() => "?").join(",")}) ORDER BY id`).bind(
+          ...lines,
+        ),
         env.DB.prepare("SELECT count(*) AS n, max(updated_at) AS changed FROM worldlines"),
         env.DB.prepare("SELECT count(*) AS n, max(id) AS last FROM lineage"),
         ...D1_TABLES.map((table) => env.DB.prepare(`SELECT * FROM ${table} ORDER BY rowid`)),
         env.DB.prepare("SELECT * FROM squad_tasks WHERE origin = 'operator' ORDER BY rowid"),
-        env.DB.prepare("SELECT a.* FROM squad_task_attempts a JOIN squad_tasks t ON t.id = a.task_id WHERE t.origin = 'operator' ORDER BY a.rowid"),
+        env.DB.prepare(
+          "SELECT a.* FROM squad_task_attempts a JOIN squad_tasks t ON t.id = a.task_id WHERE t.origin = 'operator' ORDER BY a.rowid",
+        ),
         ...D1_COUNTS.map((table) => env.DB.prepare(`SELECT count(*) AS n FROM ${table}`)),
       ];
       return (await env.DB.batch(statements)).map((result) => result.results);
@@ -486,8 +694,12 @@ async function readResource(resource: Resource): Promise<unknown> {
  */
 function resourcesOf(parts: Part[], request: Request, w: World): Resource[] {
   const text = `${request.path} ${request.body ?? ""}`;
-  const lines = Object.values(w.wl).filter((line) => text.includes(line.id)).map((line) => line.id);
-  const agents = [...(w.agents ? [w.agents.a, w.agents.b, w.agents.c, w.agents.d] : []), ...w.members].filter((agent) => text.includes(agent.name) || text.includes(agent.agent_id)).map((agent) => agent.name);
+  const lines = Object.values(w.wl)
+    .filter((line) => text.includes(line.id))
+    .map((line) => line.id);
+  const agents = [...(w.agents ? [w.agents.a, w.agents.b, w.agents.c, w.agents.d] : []), ...w.members]
+    .filter((agent) => text.includes(agent.name) || text.includes(agent.agent_id))
+    .map((agent) => agent.name);
   return parts.flatMap((part): Resource[] => {
     switch (part) {
       case "worldlines":
@@ -506,7 +718,11 @@ function resourcesOf(parts: Part[], request: Request, w: World): Resource[] {
 class StateCache {
   private readonly known = new Map<Resource, string>();
   async before(resources: Resource[]): Promise<void> {
-    await Promise.all(resources.filter((r) => !this.known.has(r)).map(async (r) => this.known.set(r, JSON.stringify(await readResource(r)))));
+    await Promise.all(
+      resources
+        .filter((r) => !this.known.has(r))
+        .map(async (r) => this.known.set(r, JSON.stringify(await readResource(r)))),
+    );
   }
   /** Reads the resources again: the first that changed since `before`, as a short difference. */
   async changed(resources: Resource[]): Promise<string | null> {
@@ -545,7 +761,11 @@ function firstDifference(a: unknown, b: unknown, path = ""): string | null {
   if (JSON.stringify(a) === JSON.stringify(b)) return null;
   if (a && b && typeof a === "object" && typeof b === "object") {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const found = firstDifference((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}/${key}`);
+      const found = firstDifference(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+        `${path}/${key}`,
+      );
       if (found) return found;
     }
   }
@@ -555,14 +775,18 @@ function firstDifference(a: unknown, b: unknown, path = ""): string | null {
 // ---- generating valid values from the document's schemas --------------------------------------
 
 type Hint = (w: World) => fc.Arbitrary<unknown>;
-const pick = <T,>(values: () => readonly T[]): fc.Arbitrary<T> =>
+const pick = <T>(values: () => readonly T[]): fc.Arbitrary<T> =>
   fc.nat().map((n) => {
     const list = values();
     return list[n % list.length]!;
   });
 
 const allWorldLines = (w: World) => Object.values(w.wl).map((line) => line.id);
-const agentIds = (w: World) => [...w.members.map((m) => m.agent_id), w.hub, ...(w.agents ? [w.agents.b.agent_id, w.agents.c.agent_id, w.agents.d.agent_id, w.agents.a.agent_id] : [])];
+const agentIds = (w: World) => [
+  ...w.members.map((m) => m.agent_id),
+  w.hub,
+  ...(w.agents ? [w.agents.b.agent_id, w.agents.c.agent_id, w.agents.d.agent_id, w.agents.a.agent_id] : []),
+];
 const allCommits = (w: World) => [...new Set(Object.values(w.wl).flatMap((line) => line.commits))];
 const unusedName = fc.constant(null).map(() => unique("fz"));
 
@@ -573,53 +797,135 @@ const unusedName = fc.constant(null).map(() => unique("fz"));
 const forgedCursor = (w: World) =>
   fc.oneof(
     pick(() => w.cursors),
-    fc.tuple(fc.constantFrom(0, -1, 1, Date.now(), 9_007_199_254_740_993, 1e21), pick(() => [...w.secrets, ...allWorldLines(w), w.squads.any, w.spores.draft, w.tasks.dispatched, "", "'; DROP TABLE worldlines; --"])).map(([time, id]) => btoa(unescape(encodeURIComponent(`${time}:${id}`))).replace(/=+$/, "")),
-    fc.tuple(fc.constantFrom("0", "1", "99999999999999999999", "-1", "1.5"), pick(() => allCommits(w))).map(([gen, hash]) => `${gen}.${hash}`),
-    pick(() => [w.proposals.pendingPriv, w.proposals.pendingPub, "pr_", "zzzz", "====", "!!", btoa(":x"), btoa("NaN:x"), btoa("1e400:x"), "a".repeat(512), "a".repeat(513)]),
+    fc
+      .tuple(
+        fc.constantFrom(0, -1, 1, Date.now(), 9_007_199_254_740_993, 1e21),
+        pick(() => [
+          ...w.secrets,
+          ...allWorldLines(w),
+          w.squads.any,
+          w.spores.draft,
+          w.tasks.dispatched,
+          "",
+          "'; DROP TABLE worldlines; --",
+        ]),
+      )
+      .map(([time, id]) => btoa(unescape(encodeURIComponent(`${time}:${id}`))).replace(/=+$/, "")),
+    fc
+      .tuple(
+        fc.constantFrom("0", "1", "99999999999999999999", "-1", "1.5"),
+        pick(() => allCommits(w)),
+      )
+      .map(([gen, hash]) => `${gen}.${hash}`),
+    pick(() => [
+      w.proposals.pendingPriv,
+      w.proposals.pendingPub,
+      "pr_",
+      "zzzz",
+      "====",
+      "!!",
+      btoa(":x"),
+      btoa("NaN:x"),
+      btoa("1e400:x"),
+      "a".repeat(512),
+      "a".repeat(513),
+    ]),
   );
 
 /** Values by field or query-parameter name that make a request reach real resources. */
 const HINTS: Record<string, Hint> = {
-  worldline: (w) => pick(() => [w.wl.pub.id, w.wl.priv.id, w.wl.fork.id, w.wl.terminated.id, w.wl.quarantined.id, w.wl.graftTarget.id]),
-  source: (w) => pick(() => [w.wl.fork.id, w.wl.pub.id, w.wl.mergeSecret.id, w.wl.terminated.id, w.wl.quarantined.id, w.wl.mergePub.id]),
+  worldline: (w) =>
+    pick(() => [w.wl.pub.id, w.wl.priv.id, w.wl.fork.id, w.wl.terminated.id, w.wl.quarantined.id, w.wl.graftTarget.id]),
+  source: (w) =>
+    pick(() => [
+      w.wl.fork.id,
+      w.wl.pub.id,
+      w.wl.mergeSecret.id,
+      w.wl.terminated.id,
+      w.wl.quarantined.id,
+      w.wl.mergePub.id,
+    ]),
   commit: (w) => pick(() => allCommits(w)),
   root: (w) => pick(() => allCommits(w)),
   cursor: forgedCursor,
-  members: (w) => fc.uniqueArray(pick(() => agentIds(w)), { minLength: 1, maxLength: 3 }),
-  agents: (w) => fc.uniqueArray(pick(() => agentIds(w)), { minLength: 0, maxLength: 3 }),
+  members: (w) =>
+    fc.uniqueArray(
+      pick(() => agentIds(w)),
+      { minLength: 1, maxLength: 3 },
+    ),
+  agents: (w) =>
+    fc.uniqueArray(
+      pick(() => agentIds(w)),
+      { minLength: 0, maxLength: 3 },
+    ),
   agent: (w) => pick(() => agentIds(w)),
   agent_id: (w) => pick(() => agentIds(w)),
   target_agent_id: (w) => pick(() => agentIds(w)),
-  target_agent_ids: (w) => fc.uniqueArray(pick(() => agentIds(w)), { minLength: 1, maxLength: 3 }),
+  target_agent_ids: (w) =>
+    fc.uniqueArray(
+      pick(() => agentIds(w)),
+      { minLength: 1, maxLength: 3 },
+    ),
   peer: (w) => pick(() => agentIds(w)),
-  authorities: () => fc.uniqueArray(fc.constantFrom(...authorities.map((k) => k.publicKey), outsider.publicKey), { minLength: 1, maxLength: 3 }),
-  target_url: (w) => pick(() => [...w.members.map((m) => agentUrl(m.name)), ...(w.agents ? [w.agents.b, w.agents.c, w.agents.d].map((x) => agentUrl(x.name)) : []), "http://localhost/agents/nobody", "https://peer.fuzz.example", "http://10.0.0.1/", "file:///etc/passwd"]),
+  authorities: () =>
+    fc.uniqueArray(fc.constantFrom(...authorities.map((k) => k.publicKey), outsider.publicKey), {
+      minLength: 1,
+      maxLength: 3,
+    }),
+  target_url: (w) =>
+    pick(() => [
+      ...w.members.map((m) => agentUrl(m.name)),
+      ...(w.agents ? [w.agents.b, w.agents.c, w.agents.d].map((x) => agentUrl(x.name)) : []),
+      "http://localhost/agents/nobody",
+      "https://peer.fuzz.example",
+      "http://10.0.0.1/",
+      "file:///etc/passwd",
+    ]),
   request_id: (w) => pick(() => (w.agents ? [w.agents.inbound, "req-00000000"] : ["req-00000000"])),
-  message_id: (w) => pick(() => (w.agents ? [w.agents.inboxA, w.agents.sentA, "msg-000000000000"] : ["msg-000000000000"])),
+  message_id: (w) =>
+    pick(() => (w.agents ? [w.agents.inboxA, w.agents.sentA, "msg-000000000000"] : ["msg-000000000000"])),
   squadId: (w) => pick(() => [w.squads.any, w.squads.kind, "sq_nonexistent"]),
   squad: (w) => pick(() => [w.squads.any, w.squads.kind]),
   spore: (w) => pick(() => [w.spores.published, w.spores.draft]),
   name: () => unusedName,
-  kind: () => fc.constantFrom("route-failing", "promote", "rollback", "authorities", "anchor", "proposal", "approval", "genesis"),
+  kind: () =>
+    fc.constantFrom("route-failing", "promote", "rollback", "authorities", "anchor", "proposal", "approval", "genesis"),
   type: () => fc.constantFrom("fuzz.case.ran", "sim.episode.finished", "fuzz.*", "worldline.*"),
   severity: () => fc.constantFrom("debug", "info", "warning"),
-  entities: (w) => fc.dictionary(fc.constantFrom(...w.wl.pub.entities, "new/entity", "x"), fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null), { minKeys: 1, maxKeys: 3 }),
+  entities: (w) =>
+    fc.dictionary(
+      fc.constantFrom(...w.wl.pub.entities, "new/entity", "x"),
+      fc.jsonValue({ maxDepth: 2 }).filter((v) => v !== null),
+      { minKeys: 1, maxKeys: 3 },
+    ),
   time: () => fc.oneof(fc.constant(Date.now()), fc.constant(new Date().toISOString())),
-  since: () => fc.oneof(fc.constant(String(Date.now() - 60_000)), fc.constant(new Date(Date.now() - 60_000).toISOString())),
+  since: () =>
+    fc.oneof(fc.constant(String(Date.now() - 60_000)), fc.constant(new Date(Date.now() - 60_000).toISOString())),
   count: () => fc.integer({ min: 1, max: 3 }),
-  samples: () => fc.array(fc.record({ anoms: fc.integer({ min: 0, max: 20 }), label: fc.constantFrom(0, 1) }), { minLength: 2, maxLength: 6 }),
+  samples: () =>
+    fc.array(fc.record({ anoms: fc.integer({ min: 0, max: 20 }), label: fc.constantFrom(0, 1) }), {
+      minLength: 2,
+      maxLength: 6,
+    }),
   epochs: () => fc.integer({ min: 1, max: 20 }),
   anoms: () => fc.constantFrom(0, 1, 3),
   intervalMs: () => fc.constantFrom(60_000, 86_400_000),
 };
 
 /** Query parameters whose schema is a commit reference (`at`, `from`/`to` of a diff). */
-const commitRef: Hint = (w) => fc.oneof(fc.constantFrom("head", "green"), pick(() => allCommits(w)));
+const commitRef: Hint = (w) =>
+  fc.oneof(
+    fc.constantFrom("head", "green"),
+    pick(() => allCommits(w)),
+  );
 
 function deref(ref: string, roots: Json[]): Json {
   const [base, pointer] = ref.split("#");
   if (base) throw new Error(`external $ref ${ref}`);
-  const tokens = pointer!.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const tokens = pointer!
+    .split("/")
+    .slice(1)
+    .map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
   for (const root of [...roots, DOC]) {
     let node: Json = root;
     for (const token of tokens) node = node?.[token];
@@ -629,7 +935,13 @@ function deref(ref: string, roots: Json[]): Json {
 }
 
 /** A value the schema accepts (or nearly: refinements are not in JSON Schema), with fixture hints by field name. */
-function arbitraryFor(schema: Json, name: string | undefined, w: World, hints: Record<string, Hint>, roots: Json[] = []): fc.Arbitrary<unknown> {
+function arbitraryFor(
+  schema: Json,
+  name: string | undefined,
+  w: World,
+  hints: Record<string, Hint>,
+  roots: Json[] = [],
+): fc.Arbitrary<unknown> {
   if (schema?.$defs) roots = [schema, ...roots];
   if (schema?.$ref) return arbitraryFor(deref(schema.$ref, roots), name, w, hints, roots);
   if (schema && "const" in schema) return fc.constant(schema.const);
@@ -646,33 +958,57 @@ function arbitraryFor(schema: Json, name: string | undefined, w: World, hints: R
     case "object": {
       const properties = (schema.properties ?? {}) as Record<string, Json>;
       if (Object.keys(properties).length === 0) {
-        const values = schema.additionalProperties && typeof schema.additionalProperties === "object" ? arbitraryFor(schema.additionalProperties, undefined, w, hints, roots) : fc.jsonValue({ maxDepth: 2 });
-        return fc.dictionary(fc.string({ unit: fc.constantFrom(..."abcxyz_:/".split("")), minLength: 1, maxLength: 8 }), values, { maxKeys: 3 });
+        const values =
+          schema.additionalProperties && typeof schema.additionalProperties === "object"
+            ? arbitraryFor(schema.additionalProperties, undefined, w, hints, roots)
+            : fc.jsonValue({ maxDepth: 2 });
+        return fc.dictionary(
+          fc.string({ unit: fc.constantFrom(..."abcxyz_:/".split("")), minLength: 1, maxLength: 8 }),
+          values,
+          { maxKeys: 3 },
+        );
       }
-      const model = Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, arbitraryFor(value, key, w, hints, roots)]));
+      const model = Object.fromEntries(
+        Object.entries(properties).map(([key, value]) => [key, arbitraryFor(value, key, w, hints, roots)]),
+      );
       return fc.record(model, { requiredKeys: (schema.required ?? []) as string[] });
     }
     case "array": {
       const min = schema.minItems ?? 0;
       const max = Math.min(schema.maxItems ?? min + 3, min + 3);
-      return fc.uniqueArray(arbitraryFor(schema.items ?? {}, undefined, w, hints, roots), { minLength: min, maxLength: max, selector: (v) => JSON.stringify(v) });
+      return fc.uniqueArray(arbitraryFor(schema.items ?? {}, undefined, w, hints, roots), {
+        minLength: min,
+        maxLength: max,
+        selector: (v) => JSON.stringify(v),
+      });
     }
     case "string": {
       const min = schema.minLength ?? 0;
       const max = schema.maxLength ?? Infinity;
       if (schema.pattern) {
         if (schema.pattern === "^wl_[0-9a-z]{26}$") return pick(() => allWorldLines(w));
-        if (schema.pattern === "^[0-9a-f]{64}$") return pick(() => [...allCommits(w), ...agentIds(w), ...authorities.map((k) => k.publicKey)]);
+        if (schema.pattern === "^[0-9a-f]{64}$")
+          return pick(() => [...allCommits(w), ...agentIds(w), ...authorities.map((k) => k.publicKey)]);
         return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= min && s.length <= max);
       }
       if (schema.format === "date-time") return fc.constant(new Date().toISOString());
-      return fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789 -".split("")), minLength: Math.max(min, 1), maxLength: Math.min(max, Math.max(min, 1) + 16) });
+      return fc.string({
+        unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789 -".split("")),
+        minLength: Math.max(min, 1),
+        maxLength: Math.min(max, Math.max(min, 1) + 16),
+      });
     }
     case "integer":
     case "number": {
       const low = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : 0);
       const high = schema.maximum ?? (schema.exclusiveMaximum !== undefined ? schema.exclusiveMaximum - 1 : low + 1000);
-      return fc.oneof(fc.integer({ min: Math.max(low, -1000), max: Math.max(Math.max(low, -1000), Math.min(high, low + 5, 1_000_000)) }), fc.constantFrom(low, high));
+      return fc.oneof(
+        fc.integer({
+          min: Math.max(low, -1000),
+          max: Math.max(Math.max(low, -1000), Math.min(high, low + 5, 1_000_000)),
+        }),
+        fc.constantFrom(low, high),
+      );
     }
     case "boolean":
       return fc.boolean();
@@ -685,19 +1021,42 @@ function arbitraryFor(schema: Json, name: string | undefined, w: World, hints: R
 
 // ---- the routes: pools for path parameters, and the few bodies a schema cannot make realistic ----
 
-const latin1 = fc.string({ unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: 40 });
+const latin1 = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0xff }).map((c) => String.fromCharCode(c)),
+  maxLength: 40,
+});
 
 /** Known values of a path parameter, by the collection it names; a collection not here fails the coverage test. */
 const COLLECTIONS: Record<string, (w: World) => string[]> = {
-  worldlines: (w) => [w.wl.pub.id, w.wl.priv.id, w.wl.fork.id, w.wl.privFork.id, w.wl.terminated.id, w.wl.quarantined.id],
+  worldlines: (w) => [
+    w.wl.pub.id,
+    w.wl.priv.id,
+    w.wl.fork.id,
+    w.wl.privFork.id,
+    w.wl.terminated.id,
+    w.wl.quarantined.id,
+  ],
   entities: (w) => [...w.wl.pub.entities, ...w.wl.priv.entities, "__proto__", "constructor", "a".repeat(257)],
-  agents: (w) => (w.agents ? [w.agents.a.name, w.agents.b.name, w.agents.c.name, "hub", "nobody-here", "Upper"] : ["hub", "nobody-here"]),
+  agents: (w) =>
+    w.agents
+      ? [w.agents.a.name, w.agents.b.name, w.agents.c.name, "hub", "nobody-here", "Upper"]
+      : ["hub", "nobody-here"],
   messages: (w) => (w.agents ? [w.agents.inboxA, w.agents.sentA, "msg-000000000000"] : ["msg-000000000000"]),
   inbox: (w) => (w.agents ? [w.agents.inboxA, w.agents.sentA, "msg-000000000000"] : ["msg-000000000000"]),
   sent: (w) => (w.agents ? [w.agents.sentA, w.agents.inboxA, "msg-000000000000"] : ["msg-000000000000"]),
   impressions: (w) => agentIds(w),
   promotions: (w) => [w.proposals.pendingPub, w.proposals.pendingPriv, w.proposals.approved, "pr_nonexistent"],
-  entries: (w) => ["0", "1", String(w.ledgerSize - 1), String(w.ledgerSize + 1000), "-1", "1e3", "9007199254740993", "0x10", "1.5"],
+  entries: (w) => [
+    "0",
+    "1",
+    String(w.ledgerSize - 1),
+    String(w.ledgerSize + 1000),
+    "-1",
+    "1e3",
+    "9007199254740993",
+    "0x10",
+    "1.5",
+  ],
   events: (w) => [...w.events, "ev_00000000000000000000000000", "failures"],
   cycles: (w) => [...w.cycles, "hc_nonexistent"],
   squads: (w) => [w.squads.any, w.squads.kind, "sq_nonexistent"],
@@ -712,9 +1071,18 @@ interface RouteSpec {
   /** Field and query-parameter values, over HINTS. */
   hints?: Record<string, Hint>;
   /** A valid body and its media type, instead of one made from the schema. */
-  body?: (w: World, params: Record<string, string>) => fc.Arbitrary<{ mediaType: string; value: Record<string, unknown> | unknown[] }>;
+  body?: (
+    w: World,
+    params: Record<string, string>,
+  ) => fc.Arbitrary<{ mediaType: string; value: Record<string, unknown> | unknown[] }>;
   /** Header values by name (the document's header parameters and any other the route reads): valid ones, and hostile ones besides the generic. */
-  headers?: Record<string, { valid: (w: World, params: Record<string, string>) => fc.Arbitrary<string>; hostile?: (w: World, params: Record<string, string>) => fc.Arbitrary<string> }>;
+  headers?: Record<
+    string,
+    {
+      valid: (w: World, params: Record<string, string>) => fc.Arbitrary<string>;
+      hostile?: (w: World, params: Record<string, string>) => fc.Arbitrary<string>;
+    }
+  >;
   /** Puts back what a success must not leave behind (an enabled arbiter beats on its alarm and anchors in the ledger). */
   afterSuccess?: (w: World, params: Record<string, string>, body: unknown) => Promise<void>;
   /** A refusal that records itself by design (README: a failed graft install marks the graft `failed`). */
@@ -726,8 +1094,31 @@ const lineOf = (w: World, id: string) => Object.values(w.wl).find((line) => line
 const headOf = (w: World, id: string) => lineOf(w, id)?.commits[0] ?? w.wl.pub.commits[0]!;
 const pointerTo = (w: World, id: string) =>
   fc.oneof(
-    { weight: 6, arbitrary: fc.tuple(pick(() => [...(lineOf(w, id)?.entities ?? w.wl.pub.entities), "new-entity"]), fc.constantFrom("", "/mass", "/name", "/0", "/-", "/tail", "/~1x", "/__proto__", "/constructor/prototype")).map(([entity, rest]) => `/${entity.replace(/~/g, "~0").replace(/\//g, "~1")}${rest}`) },
-    { weight: 3, arbitrary: fc.constantFrom("", "/", "/__proto__", "/__proto__/polluted", "/constructor", "/sun/__proto__", "/sun/__proto__/x", "/sun/constructor/prototype", "sun", "/~2", "/-") },
+    {
+      weight: 6,
+      arbitrary: fc
+        .tuple(
+          pick(() => [...(lineOf(w, id)?.entities ?? w.wl.pub.entities), "new-entity"]),
+          fc.constantFrom("", "/mass", "/name", "/0", "/-", "/tail", "/~1x", "/__proto__", "/constructor/prototype"),
+        )
+        .map(([entity, rest]) => `/${entity.replace(/~/g, "~0").replace(/\//g, "~1")}${rest}`),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        "",
+        "/",
+        "/__proto__",
+        "/__proto__/polluted",
+        "/constructor",
+        "/sun/__proto__",
+        "/sun/__proto__/x",
+        "/sun/constructor/prototype",
+        "sun",
+        "/~2",
+        "/-",
+      ),
+    },
   );
 const arbiterPool = (w: World) => [w.wl.arb.id, w.wl.arbPriv.id, w.wl.arbQuarantined.id, w.wl.terminated.id];
 
@@ -743,11 +1134,24 @@ const ROUTES: Record<string, RouteSpec> = {
         fc.record({ op: fc.constant("remove"), path: pointer }),
         fc.record({ op: fc.constantFrom("move", "copy"), from: pointer, path: pointer }),
       );
-      const jsonPatch = fc.array(operation, { minLength: 1, maxLength: 3 }).map((value) => ({ mediaType: "application/json-patch+json", value }));
+      const jsonPatch = fc
+        .array(operation, { minLength: 1, maxLength: 3 })
+        .map((value) => ({ mediaType: "application/json-patch+json", value }));
       // Some patches carry a `__proto__` member, for the entity or inside one (JSON.parse makes it an own member; so does define).
-      const proto = fc.tuple(fc.boolean(), pick(() => lineOf(w, params.id!)?.entities ?? ["sun"]), fc.jsonValue({ maxDepth: 1 }));
+      const proto = fc.tuple(
+        fc.boolean(),
+        pick(() => lineOf(w, params.id!)?.entities ?? ["sun"]),
+        fc.jsonValue({ maxDepth: 1 }),
+      );
       const mergePatch = fc
-        .tuple(fc.dictionary(pick(() => [...(lineOf(w, params.id!)?.entities ?? []), "new-entity"]), fc.oneof(fc.constant(null), fc.jsonValue({ maxDepth: 2 })), { minKeys: 1, maxKeys: 3 }), fc.option(proto, { freq: 4 }))
+        .tuple(
+          fc.dictionary(
+            pick(() => [...(lineOf(w, params.id!)?.entities ?? []), "new-entity"]),
+            fc.oneof(fc.constant(null), fc.jsonValue({ maxDepth: 2 })),
+            { minKeys: 1, maxKeys: 3 },
+          ),
+          fc.option(proto, { freq: 4 }),
+        )
         .map(([patch, withProto]) => {
           if (withProto) {
             const [atTop, entity, value] = withProto;
@@ -759,19 +1163,41 @@ const ROUTES: Record<string, RouteSpec> = {
       return fc.oneof(jsonPatch, mergePatch);
     },
     headers: {
-      "if-match": { valid: (w, params) => fc.constantFrom(`"${headOf(w, params.id!)}"`, `W/"${headOf(w, params.id!)}"`, headOf(w, params.id!)), hostile: (w) => fc.oneof(pick(() => allCommits(w)), fc.constantFrom("*", "\"\"", "a".repeat(64))) },
-      "x-dm-author": { valid: () => fc.constantFrom("fuzzer", "a".repeat(128)), hostile: () => fc.constant("a".repeat(129)) },
-      "x-dm-message": { valid: () => fc.constantFrom("fuzzed", "m".repeat(1024)), hostile: () => fc.constant("m".repeat(1025)) },
+      "if-match": {
+        valid: (w, params) =>
+          fc.constantFrom(`"${headOf(w, params.id!)}"`, `W/"${headOf(w, params.id!)}"`, headOf(w, params.id!)),
+        hostile: (w) =>
+          fc.oneof(
+            pick(() => allCommits(w)),
+            fc.constantFrom("*", '""', "a".repeat(64)),
+          ),
+      },
+      "x-dm-author": {
+        valid: () => fc.constantFrom("fuzzer", "a".repeat(128)),
+        hostile: () => fc.constant("a".repeat(129)),
+      },
+      "x-dm-message": {
+        valid: () => fc.constantFrom("fuzzed", "m".repeat(1024)),
+        hostile: () => fc.constant("m".repeat(1025)),
+      },
     },
   },
   "POST /api/v1/worldlines": { runs: 60 },
-  "DELETE /api/v1/worldlines/{id}": { pools: { id: (w) => [w.wl.expendPub.id, w.wl.expendPriv.id, w.wl.terminated.id, w.wl.quarantined.id] } },
-  "POST /api/v1/worldlines/{id}/merge": { runs: 80, pools: { id: (w) => [w.wl.mergePub.id, w.wl.mergePriv.id, w.wl.terminated.id, w.wl.quarantined.id] } },
+  "DELETE /api/v1/worldlines/{id}": {
+    pools: { id: (w) => [w.wl.expendPub.id, w.wl.expendPriv.id, w.wl.terminated.id, w.wl.quarantined.id] },
+  },
+  "POST /api/v1/worldlines/{id}/merge": {
+    runs: 80,
+    pools: { id: (w) => [w.wl.mergePub.id, w.wl.mergePriv.id, w.wl.terminated.id, w.wl.quarantined.id] },
+  },
   "POST /api/v1/worldlines/{id}/fork": { runs: 60 },
-  "POST /api/v1/worldlines/{id}/release": { pools: { id: (w) => [w.wl.releasePub.id, w.wl.releasePriv.id, w.wl.pub.id, w.wl.terminated.id] } },
+  "POST /api/v1/worldlines/{id}/release": {
+    pools: { id: (w) => [w.wl.releasePub.id, w.wl.releasePriv.id, w.wl.pub.id, w.wl.terminated.id] },
+  },
   "PUT /api/v1/worldlines/{id}/arbiter": {
     pools: { id: arbiterPool },
-    afterSuccess: async (w, params) => void (await op("PUT", `/api/v1/worldlines/${params.id}/arbiter`, { enabled: false })),
+    afterSuccess: async (w, params) =>
+      void (await op("PUT", `/api/v1/worldlines/${params.id}/arbiter`, { enabled: false })),
   },
   "GET /api/v1/worldlines/{id}/arbiter": { pools: { id: (w) => [...arbiterPool(w), w.wl.priv.id] } },
   "POST /api/v1/worldlines/{id}/telemetry": { pools: { id: arbiterPool } },
@@ -782,48 +1208,107 @@ const ROUTES: Record<string, RouteSpec> = {
   "POST /api/v1/promotions": { runs: 60 },
   "POST /api/v1/promotions/{id}/approvals": {
     runs: 60,
-    body: (w, params) => pick(() => w.approvals[params.id!] ?? w.approvals[w.proposals.pendingPub]!).map((value) => ({ mediaType: "application/json", value: value as Record<string, unknown> })),
+    body: (w, params) =>
+      pick(() => w.approvals[params.id!] ?? w.approvals[w.proposals.pendingPub]!).map((value) => ({
+        mediaType: "application/json",
+        value: value as Record<string, unknown>,
+      })),
     // README: an approval that finds its proposal stale (world line terminated, commit gone) records it as stale and answers 409.
     refusalRecords: (reply) => reply.body?.code === "proposal-stale",
   },
   "POST /api/v1/agents/{name}/connections": {
     runs: 60,
     body: (w) =>
-      fc.oneof(
-        fc.record({ action: fc.constantFrom("request", "request_mutual"), target_url: HINTS.target_url!(w) }),
-        fc.record({ action: fc.constantFrom("accept", "reject"), request_id: HINTS.request_id!(w) }),
-        fc.record({ action: fc.constant("disconnect"), agent_id: HINTS.agent_id!(w) }),
-      ).map((value) => ({ mediaType: "application/json", value })),
+      fc
+        .oneof(
+          fc.record({ action: fc.constantFrom("request", "request_mutual"), target_url: HINTS.target_url!(w) }),
+          fc.record({ action: fc.constantFrom("accept", "reject"), request_id: HINTS.request_id!(w) }),
+          fc.record({ action: fc.constant("disconnect"), agent_id: HINTS.agent_id!(w) }),
+        )
+        .map((value) => ({ mediaType: "application/json", value })),
   },
   "POST /api/v1/agents/{name}/messages": {
     runs: 60,
     body: (w) =>
-      fc.oneof(
-        fc.record({ content: fc.string({ minLength: 1, maxLength: 40 }), target_agent_id: HINTS.agent_id!(w), metadata: fc.constant({ n: 1 }), hops_remaining: fc.integer({ min: 1, max: 50 }) }, { requiredKeys: ["content"] }),
-        fc.record({ message_id: HINTS.message_id!(w), target_agent_ids: HINTS.target_agent_ids!(w), note: fc.constant("passing it on"), force: fc.boolean() }, { requiredKeys: ["message_id"] }),
-      ).map((value) => ({ mediaType: "application/json", value })),
+      fc
+        .oneof(
+          fc.record(
+            {
+              content: fc.string({ minLength: 1, maxLength: 40 }),
+              target_agent_id: HINTS.agent_id!(w),
+              metadata: fc.constant({ n: 1 }),
+              hops_remaining: fc.integer({ min: 1, max: 50 }),
+            },
+            { requiredKeys: ["content"] },
+          ),
+          fc.record(
+            {
+              message_id: HINTS.message_id!(w),
+              target_agent_ids: HINTS.target_agent_ids!(w),
+              note: fc.constant("passing it on"),
+              force: fc.boolean(),
+            },
+            { requiredKeys: ["message_id"] },
+          ),
+        )
+        .map((value) => ({ mediaType: "application/json", value })),
   },
   "POST /api/v1/events": {
     body: () =>
-      fc.oneof(
-        fc.record({ type: fc.constantFrom("fuzz.case.ran", "sim.episode.finished"), source: fc.constant("api-fuzz"), severity: fc.constantFrom("debug", "info"), data: fc.constant({ n: 1 }) }, { requiredKeys: ["type", "source"] }),
-        fc.array(fc.record({ type: fc.constant("fuzz.batch.item"), source: fc.constant("api-fuzz"), data: fc.constant({}) }), { minLength: 1, maxLength: 3 }).map((events) => ({ events })),
-      ).map((value) => ({ mediaType: "application/json", value })),
+      fc
+        .oneof(
+          fc.record(
+            {
+              type: fc.constantFrom("fuzz.case.ran", "sim.episode.finished"),
+              source: fc.constant("api-fuzz"),
+              severity: fc.constantFrom("debug", "info"),
+              data: fc.constant({ n: 1 }),
+            },
+            { requiredKeys: ["type", "source"] },
+          ),
+          fc
+            .array(
+              fc.record({
+                type: fc.constant("fuzz.batch.item"),
+                source: fc.constant("api-fuzz"),
+                data: fc.constant({}),
+              }),
+              { minLength: 1, maxLength: 3 },
+            )
+            .map((events) => ({ events })),
+        )
+        .map((value) => ({ mediaType: "application/json", value })),
   },
   "POST /api/v1/squads": { runs: 50 },
   "PATCH /api/v1/squads/{id}": { pools: { id: (w) => [w.squads.patchable, "sq_nonexistent"] } },
   "DELETE /api/v1/squads/{id}": { pools: { id: (w) => [...w.squads.deletable, "sq_nonexistent"] } },
-  "POST /api/v1/tasks/{id}/approve": { pools: { id: (w) => [...w.tasks.forApprove, w.tasks.approved[0]!, w.tasks.rejected, "task_nonexistent"] } },
-  "POST /api/v1/tasks/{id}/reject": { pools: { id: (w) => [...w.tasks.forReject, w.tasks.approved[0]!, "task_nonexistent"] } },
-  "POST /api/v1/tasks/{id}/cancel": { pools: { id: (w) => [...w.tasks.forCancel, w.tasks.rejected, "task_nonexistent"] } },
+  "POST /api/v1/tasks/{id}/approve": {
+    pools: { id: (w) => [...w.tasks.forApprove, w.tasks.approved[0]!, w.tasks.rejected, "task_nonexistent"] },
+  },
+  "POST /api/v1/tasks/{id}/reject": {
+    pools: { id: (w) => [...w.tasks.forReject, w.tasks.approved[0]!, "task_nonexistent"] },
+  },
+  "POST /api/v1/tasks/{id}/cancel": {
+    pools: { id: (w) => [...w.tasks.forCancel, w.tasks.rejected, "task_nonexistent"] },
+  },
   "POST /api/v1/tasks/{id}/dispatch": {
     pools: { id: (w) => [...w.tasks.forDispatch, w.tasks.pending[0]!, w.tasks.dispatched, "task_nonexistent"] },
     hints: { agent: (w) => pick(() => [...w.members.map((m) => m.agent_id), w.hub, "f".repeat(64)]) },
   },
-  "PATCH /api/v1/spores/{id}": { pools: { id: (w) => [w.spores.forPatch, w.spores.published, w.spores.retired, "sp_nonexistent"] } },
-  "POST /api/v1/spores/{id}/publish": { pools: { id: (w) => [...w.spores.forPublish, w.spores.published, w.spores.retired] } },
-  "POST /api/v1/spores/{id}/retire": { pools: { id: (w) => [...w.spores.forRetire, w.spores.draft, w.spores.retired] } },
-  "POST /api/v1/spores/{id}/deploy": { hints: { worldline: (w) => pick(() => [w.wl.graftTarget.id, w.wl.priv.id, w.wl.terminated.id, w.wl.quarantined.id]) } },
+  "PATCH /api/v1/spores/{id}": {
+    pools: { id: (w) => [w.spores.forPatch, w.spores.published, w.spores.retired, "sp_nonexistent"] },
+  },
+  "POST /api/v1/spores/{id}/publish": {
+    pools: { id: (w) => [...w.spores.forPublish, w.spores.published, w.spores.retired] },
+  },
+  "POST /api/v1/spores/{id}/retire": {
+    pools: { id: (w) => [...w.spores.forRetire, w.spores.draft, w.spores.retired] },
+  },
+  "POST /api/v1/spores/{id}/deploy": {
+    hints: {
+      worldline: (w) => pick(() => [w.wl.graftTarget.id, w.wl.priv.id, w.wl.terminated.id, w.wl.quarantined.id]),
+    },
+  },
   "POST /api/v1/grafts/{id}/install": {
     pools: { id: (w) => [...w.grafts.pending, w.grafts.failed, w.grafts.installed[0]!, "gr_nonexistent"] },
     // README: a failed install leaves the world line unchanged, marks the graft `failed` with the reason and emits graft.install.failed.
@@ -837,7 +1322,10 @@ const ROUTES: Record<string, RouteSpec> = {
   "GET /api/v1/live": {
     headers: {
       upgrade: { valid: () => fc.constantFrom("websocket", "WebSocket"), hostile: () => fc.constantFrom("h2c", "") },
-      origin: { valid: () => fc.constantFrom("http://localhost", "https://dashboard.test"), hostile: () => fc.constantFrom("https://evil.example", "null", "http://localhost.evil.example") },
+      origin: {
+        valid: () => fc.constantFrom("http://localhost", "https://dashboard.test"),
+        hostile: () => fc.constantFrom("https://evil.example", "null", "http://localhost.evil.example"),
+      },
     },
   },
 };
@@ -845,24 +1333,79 @@ const ROUTES: Record<string, RouteSpec> = {
 // ---- one case ---------------------------------------------------------------------------------
 
 type Token = "operator" | "none" | "wrong" | "malformed";
-const TOKENS: Record<Token, string | undefined> = { operator: `Bearer ${OPERATOR_TOKEN}`, none: undefined, wrong: "Bearer not-the-operator-token", malformed: "Basic b3BlcmF0b3I6eA==" };
-const notOperator = fc.oneof({ weight: 6, arbitrary: fc.constant("none" as Token) }, { weight: 1, arbitrary: fc.constant("wrong" as Token) }, { weight: 1, arbitrary: fc.constant("malformed" as Token) });
+const TOKENS: Record<Token, string | undefined> = {
+  operator: `Bearer ${OPERATOR_TOKEN}`,
+  none: undefined,
+  wrong: "Bearer not-the-operator-token",
+  malformed: "Basic b3BlcmF0b3I6eA==",
+};
+const notOperator = fc.oneof(
+  { weight: 6, arbitrary: fc.constant("none" as Token) },
+  { weight: 1, arbitrary: fc.constant("wrong" as Token) },
+  { weight: 1, arbitrary: fc.constant("malformed" as Token) },
+);
 /** Reads go out with and without the token alike: what an anonymous caller sees is property 5. */
-const readToken = fc.oneof({ weight: 1, arbitrary: fc.constant("operator" as Token) }, { weight: 1, arbitrary: notOperator });
+const readToken = fc.oneof(
+  { weight: 1, arbitrary: fc.constant("operator" as Token) },
+  { weight: 1, arbitrary: notOperator },
+);
 
 /** How a case departs from a valid query string. */
-type QueryPlan = { kind: "valid" } | { kind: "set"; at: number; value: string } | { kind: "drop"; at: number } | { kind: "extra"; key: string; value: string } | { kind: "repeat"; at: number; value: string } | { kind: "raw"; text: string };
+type QueryPlan =
+  | { kind: "valid" }
+  | { kind: "set"; at: number; value: string }
+  | { kind: "drop"; at: number }
+  | { kind: "extra"; key: string; value: string }
+  | { kind: "repeat"; at: number; value: string }
+  | { kind: "raw"; text: string };
 const hostileQueryValue = fc.oneof(
-  fc.constantFrom("", " ", "-1", "0", "1e309", "99999999999999999999999", "9007199254740993", "1.5", "NaN", "Infinity", "-Infinity", "0x1f", "null", "true", "[]", "{}", "%", "%zz", "a".repeat(8000), "head", "green", "HEAD", "__proto__"),
+  fc.constantFrom(
+    "",
+    " ",
+    "-1",
+    "0",
+    "1e309",
+    "99999999999999999999999",
+    "9007199254740993",
+    "1.5",
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "0x1f",
+    "null",
+    "true",
+    "[]",
+    "{}",
+    "%",
+    "%zz",
+    "a".repeat(8000),
+    "head",
+    "green",
+    "HEAD",
+    "__proto__",
+  ),
   unicodeText.map(percentEncode),
   fc.string({ maxLength: 30 }).map(percentEncode),
 );
 const queryPlan: fc.Arbitrary<QueryPlan> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: hostileQueryValue }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("drop" as const), at: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("extra" as const), key: fc.constantFrom("x", "__proto__", "limit[]", "cursor", "at", "%", ""), value: hostileQueryValue }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("extra" as const),
+      key: fc.constantFrom("x", "__proto__", "limit[]", "cursor", "at", "%", ""),
+      value: hostileQueryValue,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("repeat" as const), at: fc.nat(), value: hostileQueryValue }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("raw" as const), text: fc.constantFrom("&&&", "=", "a=%", "limit=1&&", "%00=1", "?", "#", "a=b=c") }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("raw" as const),
+      text: fc.constantFrom("&&&", "=", "a=%", "limit=1&&", "%00=1", "?", "#", "a=b=c"),
+    }),
+  },
 );
 
 function queryText(entries: Array<[string, string]>, p: QueryPlan): string {
@@ -906,17 +1449,35 @@ interface Case {
   queryPlan: QueryPlan;
   body: { mediaType: string; value: Record<string, unknown> | unknown[] } | null;
   bodyPlan: Plan;
-  mediaType: "declared" | "none" | "text/plain" | "application/json" | "application/merge-patch+json" | "application/json-patch+json" | "application/json; charset=utf-8";
+  mediaType:
+    | "declared"
+    | "none"
+    | "text/plain"
+    | "application/json"
+    | "application/merge-patch+json"
+    | "application/json-patch+json"
+    | "application/json; charset=utf-8";
   headers: Record<string, string>;
   wrongMethod?: string;
 }
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /** Methods the document serves on no operation of this path (a method it serves is another operation, with other fixtures). */
-const unservedMethods = (operation: Operation) => METHODS.filter((m) => !Object.keys(DOC.paths[operation.path]).map((k) => k.toUpperCase()).includes(m));
+const unservedMethods = (operation: Operation) =>
+  METHODS.filter(
+    (m) =>
+      !Object.keys(DOC.paths[operation.path])
+        .map((k) => k.toUpperCase())
+        .includes(m),
+  );
 
 function focusOf(operation: Operation, spec: RouteSpec): fc.Arbitrary<Focus> {
-  const options: Array<[number, Focus]> = [[5, "none"], [2, "token"], [1, "media"], [1, "all"]];
+  const options: Array<[number, Focus]> = [
+    [5, "none"],
+    [2, "token"],
+    [1, "media"],
+    [1, "all"],
+  ];
   if (operation.bodies.length || !SAFE.has(operation.method)) options.push([5, "body"]);
   if (operation.params.some((p) => p.in === "query")) options.push([3, "query"]);
   if (pathParams(operation).length) options.push([3, "params"]);
@@ -925,7 +1486,10 @@ function focusOf(operation: Operation, spec: RouteSpec): fc.Arbitrary<Focus> {
   return fc.oneof(...options.map(([weight, focus]) => ({ weight, arbitrary: fc.constant(focus) })));
 }
 
-const hostileHeader = fc.oneof(latin1, fc.constantFrom("", " ", "\t", "a".repeat(9000), "null", "*", "W/\"\"", "\"unterminated"));
+const hostileHeader = fc.oneof(
+  latin1,
+  fc.constantFrom("", " ", "\t", "a".repeat(9000), "null", "*", 'W/""', '"unterminated'),
+);
 
 /** The arbitrary of cases for one operation: path parameters first, because the valid body may depend on them. */
 function casesOf(operation: Operation, w: World): fc.Arbitrary<{ params: Record<string, string>; c: Case }> {
@@ -933,44 +1497,94 @@ function casesOf(operation: Operation, w: World): fc.Arbitrary<{ params: Record<
   const hints = { ...HINTS, ...spec.hints };
   const names = pathParams(operation);
   const pools = names.map((name) => spec.pools?.[name]?.(w) ?? COLLECTIONS[collectionOf(operation, name)]!(w));
-  const crossIds = [...allWorldLines(w), w.proposals.pendingPriv, w.squads.any, w.spores.draft, w.tasks.dispatched, ...w.grafts.pending, ...w.events, ...w.cycles];
+  const crossIds = [
+    ...allWorldLines(w),
+    w.proposals.pendingPriv,
+    w.squads.any,
+    w.spores.draft,
+    w.tasks.dispatched,
+    ...w.grafts.pending,
+    ...w.events,
+    ...w.cycles,
+  ];
   const wrong = unservedMethods(operation);
   return focusOf(operation, spec).chain((focus) => {
     const on = (part: Focus) => focus === part || focus === "all";
     const n = names.length;
     const knownParam = fc.record({ kind: fc.constant("known" as const), which: fc.nat() });
-    const paramsArb = fc.tuple(fc.array(on("params") ? param : knownParam, { minLength: n, maxLength: n }), fc.array(fc.nat(), { minLength: n, maxLength: n }), on("params") ? fc.nat(3) : fc.constant(1));
+    const paramsArb = fc.tuple(
+      fc.array(on("params") ? param : knownParam, { minLength: n, maxLength: n }),
+      fc.array(fc.nat(), { minLength: n, maxLength: n }),
+      on("params") ? fc.nat(3) : fc.constant(1),
+    );
     return paramsArb.chain(([prms, cross, crossRoll]) => {
-      const params = Object.fromEntries(names.map((name, i) => {
-        // One hostile case in four names a resource of another collection (a world line id for a task …).
-        const prefixes = new Set(pools[i]!.map((id) => id.split("_")[0]));
-        const foreign = crossIds.filter((id) => !prefixes.has(id.split("_")[0]));
-        const known = crossRoll === 0 && foreign.length ? [foreign[cross[i]! % foreign.length]!] : pools[i]!;
-        return [name, paramText(known, prms[i]!)];
-      }));
+      const params = Object.fromEntries(
+        names.map((name, i) => {
+          // One hostile case in four names a resource of another collection (a world line id for a task …).
+          const prefixes = new Set(pools[i]!.map((id) => id.split("_")[0]));
+          const foreign = crossIds.filter((id) => !prefixes.has(id.split("_")[0]));
+          const known = crossRoll === 0 && foreign.length ? [foreign[cross[i]! % foreign.length]!] : pools[i]!;
+          return [name, paramText(known, prms[i]!)];
+        }),
+      );
       const queryParams = operation.params.filter((p) => p.in === "query");
-      const query = fc.tuple(...queryParams.map((p) => {
-        const valueHint = (hints as Partial<Record<string, Hint>>)[p.name];
-        const isCommitRef = !p.schema?.type && (p.name === "at" || p.name === "from" || p.name === "to");
-        const isInteger = p.schema?.type === "integer" || (Array.isArray(p.schema?.type) && p.schema.type.includes("integer"));
-        const value = isCommitRef ? commitRef(w) : valueHint && !isInteger ? valueHint(w) : arbitraryFor(p.schema ?? {}, undefined, w, {});
-        return fc.tuple(p.required ? fc.constant(true) : fc.boolean(), value).map(([include, v]) => (include ? [[p.name, v] as [string, unknown]] : []));
-      })).map((lists) => lists.flat());
-      const headerNames = [...new Set([...operation.params.filter((p) => p.in === "header").map((p) => p.name), ...Object.keys(spec.headers ?? {})])];
+      const query = fc
+        .tuple(
+          ...queryParams.map((p) => {
+            const valueHint = (hints as Partial<Record<string, Hint>>)[p.name];
+            const isCommitRef = !p.schema?.type && (p.name === "at" || p.name === "from" || p.name === "to");
+            const isInteger =
+              p.schema?.type === "integer" || (Array.isArray(p.schema?.type) && p.schema.type.includes("integer"));
+            const value = isCommitRef
+              ? commitRef(w)
+              : valueHint && !isInteger
+                ? valueHint(w)
+                : arbitraryFor(p.schema ?? {}, undefined, w, {});
+            return fc
+              .tuple(p.required ? fc.constant(true) : fc.boolean(), value)
+              .map(([include, v]) => (include ? [[p.name, v] as [string, unknown]] : []));
+          }),
+        )
+        .map((lists) => lists.flat());
+      const headerNames = [
+        ...new Set([
+          ...operation.params.filter((p) => p.in === "header").map((p) => p.name),
+          ...Object.keys(spec.headers ?? {}),
+        ]),
+      ];
       const headerValue = (name: string) => {
         const valid = spec.headers?.[name]?.valid(w, params);
         const hostile = spec.headers?.[name]?.hostile?.(w, params);
-        if (on("headers")) return fc.oneof(hostileHeader, ...(hostile ? [hostile, hostile] : []), ...(valid ? [valid] : []));
+        if (on("headers"))
+          return fc.oneof(hostileHeader, ...(hostile ? [hostile, hostile] : []), ...(valid ? [valid] : []));
         return valid ? fc.option(valid, { nil: undefined, freq: 2 }) : fc.constant(undefined);
       };
-      const headers = fc.tuple(...headerNames.map(headerValue)).map((values) => Object.fromEntries(headerNames.flatMap((name, i) => (values[i] === undefined ? [] : [[name, values[i]!]]))));
+      const headers = fc
+        .tuple(...headerNames.map(headerValue))
+        .map((values) =>
+          Object.fromEntries(headerNames.flatMap((name, i) => (values[i] === undefined ? [] : [[name, values[i]!]]))),
+        );
       const declared = operation.bodies;
       const body: fc.Arbitrary<Case["body"]> = spec.body
         ? spec.body(w, params)
         : declared.length
-          ? fc.constantFrom(...declared).chain((media) => arbitraryFor(media.schema, undefined, w, hints).map((value) => ({ mediaType: media.mediaType, value: (value ?? {}) as Record<string, unknown> })))
+          ? fc.constantFrom(...declared).chain((media) =>
+              arbitraryFor(media.schema, undefined, w, hints).map((value) => ({
+                mediaType: media.mediaType,
+                value: (value ?? {}) as Record<string, unknown>,
+              })),
+            )
           : fc.constant(null);
-      const mediaType = on("media") ? fc.constantFrom("none" as const, "text/plain" as const, "application/json" as const, "application/merge-patch+json" as const, "application/json-patch+json" as const, "application/json; charset=utf-8" as const) : fc.constant("declared" as const);
+      const mediaType = on("media")
+        ? fc.constantFrom(
+            "none" as const,
+            "text/plain" as const,
+            "application/json" as const,
+            "application/merge-patch+json" as const,
+            "application/json-patch+json" as const,
+            "application/json; charset=utf-8" as const,
+          )
+        : fc.constant("declared" as const);
       return fc
         .record({
           token: on("token") ? notOperator : SAFE.has(operation.method) ? readToken : fc.constant("operator" as Token),
@@ -996,7 +1610,10 @@ interface Request {
 
 function requestOf(operation: Operation, params: Record<string, string>, c: Case): Request {
   const path = operation.path.replace(/\{([^}]+)\}/g, (_, name: string) => params[name]!);
-  const query = queryText(c.query.map(([k, v]) => [k, encodeURIComponent(typeof v === "string" ? v : JSON.stringify(v))]), c.queryPlan);
+  const query = queryText(
+    c.query.map(([k, v]) => [k, encodeURIComponent(typeof v === "string" ? v : JSON.stringify(v))]),
+    c.queryPlan,
+  );
   const method = c.wrongMethod ?? operation.method;
   const headers: Record<string, string> = { "cf-connecting-ip": freshAddress(), ...c.headers };
   const authorization = TOKENS[c.token];
@@ -1012,7 +1629,8 @@ function requestOf(operation: Operation, params: Record<string, string>, c: Case
   return { method, path: `${path}${query}`, headers, ...(body !== undefined && { body }) };
 }
 
-const describeRequest = (r: Request) => `${r.method} ${r.path.slice(0, 300)} ${JSON.stringify(Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== "cf-connecting-ip")))}${r.body !== undefined ? ` body ${r.body.slice(0, 400)}${r.body.length > 400 ? `… (${r.body.length} chars)` : ""}` : ""}`;
+const describeRequest = (r: Request) =>
+  `${r.method} ${r.path.slice(0, 300)} ${JSON.stringify(Object.fromEntries(Object.entries(r.headers).filter(([k]) => k !== "cf-connecting-ip")))}${r.body !== undefined ? ` body ${r.body.slice(0, 400)}${r.body.length > 400 ? `… (${r.body.length} chars)` : ""}` : ""}`;
 
 /**
  * RFC 7396 §2 MergePatch, written here independently of src/core/merge-patch.ts so that what the
@@ -1022,7 +1640,8 @@ const describeRequest = (r: Request) => `${r.method} ${r.path.slice(0, 300)} ${J
 function rfc7396(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
   const result: Record<string, unknown> = {};
-  if (target !== null && typeof target === "object" && !Array.isArray(target)) for (const [key, value] of Object.entries(target)) define(result, key, value);
+  if (target !== null && typeof target === "object" && !Array.isArray(target))
+    for (const [key, value] of Object.entries(target)) define(result, key, value);
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
     else define(result, key, rfc7396(Object.hasOwn(result, key) ? result[key] : undefined, value));
@@ -1038,7 +1657,13 @@ function define(object: Record<string, unknown>, key: string, value: unknown): R
 interface KnownFailure {
   /** Which part of issue 12 fixes it. */
   owner: string;
-  property: "no-5xx" | "refusal-changes-nothing" | "read-changes-nothing" | "anonymous-sees-no-secret" | "merge-keeps-privacy" | "merge-patch-is-applied";
+  property:
+    | "no-5xx"
+    | "refusal-changes-nothing"
+    | "read-changes-nothing"
+    | "anonymous-sees-no-secret"
+    | "merge-keeps-privacy"
+    | "merge-patch-is-applied";
   route: string;
   /** Does a failing case belong to this entry? As narrow as the bug. */
   matches: (request: Request, detail: string, w: World) => boolean;
@@ -1047,7 +1672,8 @@ interface KnownFailure {
   why: string;
 }
 
-const anonymous = (method: string, path: string, body?: unknown) => directApi(method, path, { token: null, ...(body !== undefined && { body }) });
+const anonymous = (method: string, path: string, body?: unknown) =>
+  directApi(method, path, { token: null, ...(body !== undefined && { body }) });
 const onlyLeaked = (detail: string, secret: string) => detail.endsWith(`naming ${secret}`);
 
 const KNOWN_FAILURES: KnownFailure[] = [
@@ -1060,7 +1686,8 @@ const KNOWN_FAILURES: KnownFailure[] = [
  */
 const BY_DESIGN: KnownFailure[] = [
   {
-    owner: "by design (README, ledger privacy): an approval validly signed by a current authority proves the caller holds the proposal's digest, so the answer may show the proposal",
+    owner:
+      "by design (README, ledger privacy): an approval validly signed by a current authority proves the caller holds the proposal's digest, so the answer may show the proposal",
     property: "anonymous-sees-no-secret",
     route: "POST /api/v1/promotions/{id}/approvals",
     // Only a 200 answer can show the proposal, and an anonymous approval answers 200 only when a
@@ -1069,7 +1696,11 @@ const BY_DESIGN: KnownFailure[] = [
     reproduce: async () => {
       const line = await worldLine("private", { classified: { level: 2 } });
       const proposal = await must("POST", "/api/v1/promotions", { kind: "promote", worldline: line.id });
-      const approved = await anonymous("POST", `/api/v1/promotions/${proposal.id}/approvals`, await sign(proposal.digest, authorities[0]!));
+      const approved = await anonymous(
+        "POST",
+        `/api/v1/promotions/${proposal.id}/approvals`,
+        await sign(proposal.digest, authorities[0]!),
+      );
       return approved.status === 200 && JSON.stringify(approved.body).includes(line.id);
     },
     why: "POST /api/v1/promotions/<proposal about a private world line>/approvals {authority, signature} (no token, as approvals are sent) answers 200 with the proposal: the world line's id, commit and state root",
@@ -1078,7 +1709,9 @@ const BY_DESIGN: KnownFailure[] = [
 
 const seen = new Map<KnownFailure, number>();
 function violated(property: KnownFailure["property"], operation: Operation, request: Request, message: string): void {
-  const known = [...KNOWN_FAILURES, ...BY_DESIGN].find((k) => k.property === property && k.route === operation.key && k.matches(request, message, world));
+  const known = [...KNOWN_FAILURES, ...BY_DESIGN].find(
+    (k) => k.property === property && k.route === operation.key && k.matches(request, message, world),
+  );
   if (known) {
     seen.set(known, (seen.get(known) ?? 0) + 1);
     return;
@@ -1097,16 +1730,35 @@ const DEFAULT_RUNS = 40;
  */
 const GATEWAY_CODES = new Set(["peer-unreachable", "peer-refused", "not-darkmatter", "member-connect-failed"]);
 
-async function runCase(operation: Operation, w: World, cache: StateCache, c: Case, params: Record<string, string>): Promise<void> {
+async function runCase(
+  operation: Operation,
+  w: World,
+  cache: StateCache,
+  c: Case,
+  params: Record<string, string>,
+): Promise<void> {
   const request = requestOf(operation, params, c);
   if (!URL.canParse(`http://localhost${request.path}`)) return;
   const resources = resourcesOf(partsOf(operation), request, w);
   await cache.before(resources);
   // 7. a merge patch answered 200 is the RFC 7396 result: the entities before it are read first
-  const mergePatchOf = operation.key === "PATCH /api/v1/worldlines/{id}/state" && request.method === "PATCH" && /^application\/merge-patch\+json/i.test(request.headers["content-type"] ?? "") && lineOf(w, params.id!) ? params.id! : null;
-  const entitiesBefore = mergePatchOf ? (await op("GET", `/api/v1/worldlines/${mergePatchOf}/state`)).body?.entities : undefined;
+  const mergePatchOf =
+    operation.key === "PATCH /api/v1/worldlines/{id}/state" &&
+    request.method === "PATCH" &&
+    /^application\/merge-patch\+json/i.test(request.headers["content-type"] ?? "") &&
+    lineOf(w, params.id!)
+      ? params.id!
+      : null;
+  const entitiesBefore = mergePatchOf
+    ? (await op("GET", `/api/v1/worldlines/${mergePatchOf}/state`)).body?.entities
+    : undefined;
   const trace: Trace = { writes: [], queued: [] };
-  const reply = await directApi(request.method, request.path, { token: null, headers: request.headers, ...(request.body !== undefined && { raw: request.body }), env: instrumentedEnv(trace) });
+  const reply = await directApi(request.method, request.path, {
+    token: null,
+    headers: request.headers,
+    ...(request.body !== undefined && { raw: request.body }),
+    env: instrumentedEnv(trace),
+  });
   if (reply.response.webSocket) {
     reply.response.webSocket.accept();
     reply.response.webSocket.close(1000, "fuzz");
@@ -1117,11 +1769,15 @@ async function runCase(operation: Operation, w: World, cache: StateCache, c: Cas
   const answer = `${reply.status} ${text.slice(0, 400)}`;
 
   // 1. never a 5xx (but a peer's own failure, reported as the gateway it is: see GATEWAY_CODES)
-  if (reply.status >= 500 && !(reply.status === 502 && GATEWAY_CODES.has(reply.body?.code))) violated("no-5xx", operation, request, `answered ${answer}`);
+  if (reply.status >= 500 && !(reply.status === 502 && GATEWAY_CODES.has(reply.body?.code)))
+    violated("no-5xx", operation, request, `answered ${answer}`);
   // 2. refusals are problem+json with their status and a code
   if (reply.status >= 400) {
     expect(reply.contentType, `${describeRequest(request)} → ${answer}`).toBe("application/problem+json");
-    expect([reply.body?.status, typeof reply.body?.code], `${describeRequest(request)} → ${answer}`).toEqual([reply.status, "string"]);
+    expect([reply.body?.status, typeof reply.body?.code], `${describeRequest(request)} → ${answer}`).toEqual([
+      reply.status,
+      "string",
+    ]);
   }
   // 5. an anonymous caller sees no secret it did not send
   if (c.token === "none") {
@@ -1132,9 +1788,12 @@ async function runCase(operation: Operation, w: World, cache: StateCache, c: Cas
     } catch {
       // not decodable: the secrets it could carry are in it as sent
     }
-    const leaked = w.secrets.filter((secret) => text.includes(secret) && !sent.includes(secret) && !decoded.includes(secret));
+    const leaked = w.secrets.filter(
+      (secret) => text.includes(secret) && !sent.includes(secret) && !decoded.includes(secret),
+    );
     const next = typeof reply.body?.next === "string" ? ` (next: ${reply.body.next})` : "";
-    if (leaked.length) violated("anonymous-sees-no-secret", operation, request, `answered ${answer}${next} naming ${leaked.join(", ")}`);
+    if (leaked.length)
+      violated("anonymous-sees-no-secret", operation, request, `answered ${answer}${next} naming ${leaked.join(", ")}`);
   }
   // 6. a merge keeps the stricter side's history to itself: no commit of a looser line has a
   // stricter line's commit as a parent (a squash merge, with the target's head as its one parent, may record its state)
@@ -1142,16 +1801,34 @@ async function runCase(operation: Operation, w: World, cache: StateCache, c: Cas
     const target = lineOf(w, params.id!);
     const source = lineOf(w, (JSON.parse(request.body ?? "{}") as { source?: string } | null)?.source ?? "");
     const linked = Array.isArray(reply.body.parents) && reply.body.parents.length > 1;
-    if (target && source && linked && !isAtLeastAsStrict(target.privacy, source.privacy)) violated("merge-keeps-privacy", operation, request, `linked a ${source.privacy} world line's history into a ${target.privacy} one: ${answer}`);
+    if (target && source && linked && !isAtLeastAsStrict(target.privacy, source.privacy))
+      violated(
+        "merge-keeps-privacy",
+        operation,
+        request,
+        `linked a ${source.privacy} world line's history into a ${target.privacy} one: ${answer}`,
+      );
   }
 
   if (mergePatchOf && reply.status === 200 && entitiesBefore) {
     const read = await op("GET", `/api/v1/worldlines/${mergePatchOf}/state`);
-    if (read.status !== 200) violated("merge-patch-is-applied", operation, request, `answered ${answer}, and then the state no longer reads: GET /state answered ${read.status}`);
+    if (read.status !== 200)
+      violated(
+        "merge-patch-is-applied",
+        operation,
+        request,
+        `answered ${answer}, and then the state no longer reads: GET /state answered ${read.status}`,
+      );
     const after = read.body?.entities;
     const expected = rfc7396(entitiesBefore, JSON.parse(request.body!));
     const canonical = (value: unknown) => (value === undefined ? "(none)" : canonicalJson(value));
-    if (canonical(after) !== canonical(expected)) violated("merge-patch-is-applied", operation, request, `answered ${answer} but the entities are not the RFC 7396 result: ${firstDifference(expected, after)}`);
+    if (canonical(after) !== canonical(expected))
+      violated(
+        "merge-patch-is-applied",
+        operation,
+        request,
+        `answered ${answer} but the entities are not the RFC 7396 result: ${firstDifference(expected, after)}`,
+      );
   }
 
   const refused = reply.status >= 400 && reply.status < 500;
@@ -1159,8 +1836,20 @@ async function runCase(operation: Operation, w: World, cache: StateCache, c: Cas
   if ((refused || read) && !(refused && spec.refusalRecords?.(reply))) {
     // 3. and 4. nothing changed
     const property = read ? "read-changes-nothing" : "refusal-changes-nothing";
-    if (trace.writes.length) violated(property, operation, request, `answered ${answer} after writing D1: ${trace.writes.map((sql) => sql.slice(0, 120)).join(" | ")}`);
-    if (trace.queued.length) violated(property, operation, request, `answered ${answer} after queueing ${JSON.stringify(trace.queued).slice(0, 300)}`);
+    if (trace.writes.length)
+      violated(
+        property,
+        operation,
+        request,
+        `answered ${answer} after writing D1: ${trace.writes.map((sql) => sql.slice(0, 120)).join(" | ")}`,
+      );
+    if (trace.queued.length)
+      violated(
+        property,
+        operation,
+        request,
+        `answered ${answer} after queueing ${JSON.stringify(trace.queued).slice(0, 300)}`,
+      );
     const difference = await cache.changed(resources);
     if (difference) violated(property, operation, request, `answered ${answer} and changed ${difference}`);
     return;
@@ -1177,15 +1866,21 @@ beforeAll(async () => {
 describe("the OpenAPI document names every /api/v1 route, and each has a generator", () => {
   it("every route the app serves under /api/v1 is documented", () => {
     const documented = new Set(OPERATIONS.map((o) => `${o.method} ${o.path.replace(/\{([^}]+)\}/g, ":$1")}`));
-    const served = createApp().routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/api/v1/")).map((r) => `${r.method} ${r.path}`);
+    const served = createApp()
+      .routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/api/v1/"))
+      .map((r) => `${r.method} ${r.path}`);
     expect(served.filter((route) => !documented.has(route))).toEqual([]);
     expect([...documented].filter((route) => !served.includes(route))).toEqual([]);
   });
 
   it("every path parameter has known values and every body a schema or a generator; every spec names a documented operation", () => {
     const missing = OPERATIONS.flatMap((operation) => [
-      ...pathParams(operation).filter((name) => !ROUTES[operation.key]?.pools?.[name] && !COLLECTIONS[collectionOf(operation, name)]).map((name) => `${operation.key}: no known values for {${name}} (add its collection to COLLECTIONS)`),
-      ...operation.bodies.filter((b) => !b.schema && !ROUTES[operation.key]?.body).map((b) => `${operation.key}: no schema for ${b.mediaType} (add a body to ROUTES)`),
+      ...pathParams(operation)
+        .filter((name) => !ROUTES[operation.key]?.pools?.[name] && !COLLECTIONS[collectionOf(operation, name)])
+        .map((name) => `${operation.key}: no known values for {${name}} (add its collection to COLLECTIONS)`),
+      ...operation.bodies
+        .filter((b) => !b.schema && !ROUTES[operation.key]?.body)
+        .map((b) => `${operation.key}: no schema for ${b.mediaType} (add a body to ROUTES)`),
     ]);
     expect(missing).toEqual([]);
     expect(Object.keys(ROUTES).filter((key) => !OPERATIONS.some((o) => o.key === key))).toEqual([]);
@@ -1199,7 +1894,8 @@ const AGENT_ROUTE = /^\/api\/v1\/agents\/\{name\}/;
 let sharedAgents: { fixture: AgentFixture; at: number } | null = null;
 async function agentsFor(operation: Operation): Promise<AgentFixture> {
   if (!SAFE.has(operation.method)) return buildAgents();
-  if (!sharedAgents || Date.now() - sharedAgents.at > 30_000) sharedAgents = { fixture: await buildAgents(), at: Date.now() };
+  if (!sharedAgents || Date.now() - sharedAgents.at > 30_000)
+    sharedAgents = { fixture: await buildAgents(), at: Date.now() };
   return sharedAgents.fixture;
 }
 
@@ -1226,12 +1922,16 @@ describe("every /api/v1 operation under random and mutated input", () => {
 describe("known failures (owned by other parts of issue 12)", () => {
   it("each still reproduces: remove an entry from KNOWN_FAILURES once it is fixed", async () => {
     const fixed: string[] = [];
-    for (const known of KNOWN_FAILURES) if (!(await known.reproduce(world))) fixed.push(`${known.route} (${known.property}): ${known.why}`);
+    for (const known of KNOWN_FAILURES)
+      if (!(await known.reproduce(world))) fixed.push(`${known.route} (${known.property}): ${known.why}`);
     expect(fixed).toEqual([]);
   });
 });
 
 afterAll(() => {
   console.log(cases.table("api fuzz cases per operation"));
-  if (seen.size) console.log(`known failures hit:\n${[...seen].map(([k, n]) => `  ${n}× ${k.route} ${k.property} — ${k.why}`).join("\n")}`);
+  if (seen.size)
+    console.log(
+      `known failures hit:\n${[...seen].map(([k, n]) => `  ${n}× ${k.route} ${k.property} — ${k.why}`).join("\n")}`,
+    );
 });

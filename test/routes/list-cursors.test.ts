@@ -4,7 +4,18 @@
 import { describe, expect, it } from "vitest";
 import { api, createWorldLine } from "../api.js";
 
-const LISTS = ["/api/v1/worldlines", "/api/v1/multiverse", "/api/v1/events", "/api/v1/events/failures", "/api/v1/halo/cycles", "/api/v1/halo/traits", "/api/v1/squads", "/api/v1/tasks", "/api/v1/spores", "/api/v1/grafts"];
+const LISTS = [
+  "/api/v1/worldlines",
+  "/api/v1/multiverse",
+  "/api/v1/events",
+  "/api/v1/events/failures",
+  "/api/v1/halo/cycles",
+  "/api/v1/halo/traits",
+  "/api/v1/squads",
+  "/api/v1/tasks",
+  "/api/v1/spores",
+  "/api/v1/grafts",
+];
 // Not base64, base64 of no `<time>:<id>`, a time that is no integer, and no id after the colon.
 const FORGED = ["garbage!", btoa("12345"), btoa("1.5:wl_x"), btoa("12:")];
 
@@ -13,7 +24,11 @@ describe("list cursors", () => {
     for (const path of LISTS) {
       for (const cursor of FORGED) {
         const answer = await api("GET", `${path}?cursor=${encodeURIComponent(cursor)}`);
-        expect([answer.status, answer.contentType, answer.body.code], `${path} ${cursor}`).toEqual([400, "application/problem+json", "invalid-cursor"]);
+        expect([answer.status, answer.contentType, answer.body.code], `${path} ${cursor}`).toEqual([
+          400,
+          "application/problem+json",
+          "invalid-cursor",
+        ]);
       }
     }
   });
@@ -26,7 +41,10 @@ describe("list cursors", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const page: any = await api("GET", `/api/v1/worldlines?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      const page: any = await api(
+        "GET",
+        `/api/v1/worldlines?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      );
       expect(page.status).toBe(200);
       expect(page.body.items.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.items.filter((item: { name: string }) => item.name === name));

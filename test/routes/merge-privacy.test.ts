@@ -3,12 +3,16 @@
 import { describe, expect, it } from "vitest";
 import { api, createWorldLine, mergePatch, state } from "../api.js";
 
-const fork = async (id: string, privacy?: string) => (await api("POST", `/api/v1/worldlines/${id}/fork`, { body: { name: "fork", ...(privacy && { privacy }) } })).body;
-const merge = (target: string, body: Record<string, unknown>) => api("POST", `/api/v1/worldlines/${target}/merge`, { body });
+const fork = async (id: string, privacy?: string) =>
+  (await api("POST", `/api/v1/worldlines/${id}/fork`, { body: { name: "fork", ...(privacy && { privacy }) } })).body;
+const merge = (target: string, body: Record<string, unknown>) =>
+  api("POST", `/api/v1/worldlines/${target}/merge`, { body });
 const commitIds = async (id: string, token?: string | null) => {
   const ids: string[] = [];
-  for (let cursor = ""; ; ) {
-    const page = (await api("GET", `/api/v1/worldlines/${id}/commits?limit=2${cursor && `&cursor=${cursor}`}`, { token })).body;
+  for (let cursor = ""; ;) {
+    const page = (
+      await api("GET", `/api/v1/worldlines/${id}/commits?limit=2${cursor && `&cursor=${cursor}`}`, { token })
+    ).body;
     ids.push(...page.items.map((c: { id: string }) => c.id));
     if (!page.next) return ids;
     cursor = page.next;
@@ -32,13 +36,19 @@ describe("merging across privacy levels", () => {
     const before = await state(target.id);
     for (const strategy of ["three-way", "theirs"]) {
       const refused = await merge(target.id, { source: source.id, strategy });
-      expect([refused.status, refused.contentType, refused.body.code]).toEqual([422, "application/problem+json", "privacy-stricter-source"]);
+      expect([refused.status, refused.contentType, refused.body.code]).toEqual([
+        422,
+        "application/problem+json",
+        "privacy-stricter-source",
+      ]);
       expect(refused.body.errors).toEqual([expect.objectContaining({ in: "body", path: "/source" })]);
       expect(refused.body.detail).toContain("squash");
     }
     expect(await state(target.id)).toEqual(before);
     expect(await commitIds(target.id)).toEqual([target.head]);
-    const edges = (await api("GET", "/api/v1/multiverse")).body.edges.filter((e: { kind: string; to: string }) => e.kind === "merge" && e.to === target.id);
+    const edges = (await api("GET", "/api/v1/multiverse")).body.edges.filter(
+      (e: { kind: string; to: string }) => e.kind === "merge" && e.to === target.id,
+    );
     expect(edges).toEqual([]);
   });
 
@@ -55,19 +65,30 @@ describe("merging across privacy levels", () => {
     expect(history[0]).toMatchObject({ parents: [target.head], message: "squash merge" });
     expect(JSON.stringify(history)).not.toContain(source.id);
     for (const commit of sourceCommits) {
-      expect((await api("GET", `/api/v1/worldlines/${target.id}/state?at=${commit}`, { token: null })).status).toBe(404);
-      expect((await api("GET", `/api/v1/worldlines/${target.id}/entities/secret?at=${commit}`, { token: null })).status).toBe(404);
-      expect((await api("GET", `/api/v1/worldlines/${target.id}/diff?from=${commit}`, { token: null })).status).toBe(404);
+      expect((await api("GET", `/api/v1/worldlines/${target.id}/state?at=${commit}`, { token: null })).status).toBe(
+        404,
+      );
+      expect(
+        (await api("GET", `/api/v1/worldlines/${target.id}/entities/secret?at=${commit}`, { token: null })).status,
+      ).toBe(404);
+      expect((await api("GET", `/api/v1/worldlines/${target.id}/diff?from=${commit}`, { token: null })).status).toBe(
+        404,
+      );
       expect((await api("GET", `/api/v1/worldlines/${target.id}/state?at=${commit}`)).status).toBe(404); // not in the target's history at all
     }
     const anonymous = JSON.stringify((await api("GET", "/api/v1/multiverse", { token: null })).body);
     for (const hidden of [source.id, ...sourceCommits]) expect(anonymous).not.toContain(hidden);
 
     // the operator still sees where the state came from
-    const edges = (await api("GET", "/api/v1/multiverse")).body.edges.filter((e: { from: string }) => e.from === source.id);
+    const edges = (await api("GET", "/api/v1/multiverse")).body.edges.filter(
+      (e: { from: string }) => e.from === source.id,
+    );
     expect(edges).toEqual([expect.objectContaining({ to: target.id, kind: "merge", commit: squashed.body.commit })]);
     // and nothing new to squash answers merged: false without a commit
-    expect((await merge(target.id, { source: source.id, squash: true })).body).toMatchObject({ merged: false, commit: squashed.body.commit });
+    expect((await merge(target.id, { source: source.id, squash: true })).body).toMatchObject({
+      merged: false,
+      commit: squashed.body.commit,
+    });
   });
 
   it("still links the source's history when both share a level or the target is stricter", async () => {

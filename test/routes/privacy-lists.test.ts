@@ -20,7 +20,11 @@ async function pages(path: string, token?: string | null) {
   let cursor: string | null = null;
   do {
     const separator = path.includes("?") ? "&" : "?";
-    const page = await api("GET", `${path}${separator}limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token });
+    const page = await api(
+      "GET",
+      `${path}${separator}limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      { token },
+    );
     expect(page.status, `${path}: ${JSON.stringify(page.body)}`).toBe(200);
     if (page.body.next) expect(page.body.items).toHaveLength(1);
     items.push(...page.body.items);
@@ -64,9 +68,18 @@ describe("privacy of paged lists", { timeout: 90_000 }, () => {
     for (const path of ["/api/v1/worldlines", "/api/v1/worldlines?status=active"]) {
       const anonymous = await pages(path, null);
       expect(anonymous.ids.filter((id) => hiddenIds.includes(id))).toEqual([]);
-      expect(anonymous.items.every((item) => item.privacy === "public-network" || item.privacy === "full-public")).toBe(true);
-      expect(anonymous.cursors.map((cursor) => decodeCursor(cursor)?.id).filter((id) => hiddenIds.includes(id!))).toEqual([]);
-      expect(onceEach(anonymous.ids, open.map((w) => w.id))).toEqual([1, 1, 1]);
+      expect(anonymous.items.every((item) => item.privacy === "public-network" || item.privacy === "full-public")).toBe(
+        true,
+      );
+      expect(
+        anonymous.cursors.map((cursor) => decodeCursor(cursor)?.id).filter((id) => hiddenIds.includes(id!)),
+      ).toEqual([]);
+      expect(
+        onceEach(
+          anonymous.ids,
+          open.map((w) => w.id),
+        ),
+      ).toEqual([1, 1, 1]);
     }
     const quarantined = await pages("/api/v1/worldlines?status=quarantined", null);
     expect(quarantined.ids).not.toContain(hidden.id);
@@ -76,7 +89,8 @@ describe("privacy of paged lists", { timeout: 90_000 }, () => {
     expect(onceEach(operator.ids, [...open.map((w) => w.id), ...hiddenIds])).toEqual([1, 1, 1, 1, 1]);
     expect(operator.cursors.map((cursor) => decodeCursor(cursor)?.id)).toEqual(expect.arrayContaining(hiddenIds));
     expect((await pages("/api/v1/worldlines?status=quarantined")).ids).toContain(hidden.id);
-    for (const id of hiddenIds) expect((await api("GET", `/api/v1/worldlines/${id}`, { token: null })).status).toBe(404);
+    for (const id of hiddenIds)
+      expect((await api("GET", `/api/v1/worldlines/${id}`, { token: null })).status).toBe(404);
   });
 
   it("events: operator-only; the operator pages the events about a hidden world line once each", async () => {
@@ -90,7 +104,15 @@ describe("privacy of paged lists", { timeout: 90_000 }, () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     const first = await api("GET", `/api/v1/events?worldline=${hidden.id}&limit=1`);
     expect(first.body.next).toEqual(expect.any(String));
-    for (const path of ["/api/v1/events", "/api/v1/events?limit=1", `/api/v1/events?worldline=${hidden.id}`, `/api/v1/events?limit=1&cursor=${encodeURIComponent(first.body.next)}`, `/api/v1/events/${events[0]!.id}`, "/api/v1/events/failures", "/api/v1/events/failures?limit=1"]) {
+    for (const path of [
+      "/api/v1/events",
+      "/api/v1/events?limit=1",
+      `/api/v1/events?worldline=${hidden.id}`,
+      `/api/v1/events?limit=1&cursor=${encodeURIComponent(first.body.next)}`,
+      `/api/v1/events/${events[0]!.id}`,
+      "/api/v1/events/failures",
+      "/api/v1/events/failures?limit=1",
+    ]) {
       await refusedAnonymously(path, [hidden.id, events[0]!.id]);
     }
     expect((await api("GET", "/api/v1/events/failures?limit=1")).status).toBe(200);
@@ -100,7 +122,9 @@ describe("privacy of paged lists", { timeout: 90_000 }, () => {
     const fingerprint = `worldline-quarantined:worldline:${hidden.id}`;
     const task = await taskFor(fingerprint);
     expect(task.subject).toContain(hidden.id);
-    const manual = (await api("POST", "/api/v1/tasks", { body: { kind: "probe", title: "an open task", subject: open[0]!.id } })).body as Item;
+    const manual = (
+      await api("POST", "/api/v1/tasks", { body: { kind: "probe", title: "an open task", subject: open[0]!.id } })
+    ).body as Item;
     const tasks = await pages("/api/v1/tasks");
     expect(onceEach(tasks.ids, [task.id, manual.id])).toEqual([1, 1]);
     const cycles = await pages("/api/v1/halo/cycles");
@@ -109,8 +133,17 @@ describe("privacy of paged lists", { timeout: 90_000 }, () => {
     const traits = await pages("/api/v1/halo/traits");
     expect(onceEach(traits.ids, [fingerprint])).toEqual([1]);
     for (const path of [
-      "/api/v1/tasks", "/api/v1/tasks?limit=1", `/api/v1/tasks?fingerprint=${encodeURIComponent(fingerprint)}`, `/api/v1/tasks?limit=1&cursor=${encodeURIComponent(tasks.cursors[0] ?? "x")}`, `/api/v1/tasks/${task.id}`,
-      "/api/v1/halo/cycles", "/api/v1/halo/cycles?limit=1", `/api/v1/halo/cycles/${cycleId}`, "/api/v1/halo/traits", "/api/v1/halo/traits?limit=1", "/api/v1/halo/resonance",
+      "/api/v1/tasks",
+      "/api/v1/tasks?limit=1",
+      `/api/v1/tasks?fingerprint=${encodeURIComponent(fingerprint)}`,
+      `/api/v1/tasks?limit=1&cursor=${encodeURIComponent(tasks.cursors[0] ?? "x")}`,
+      `/api/v1/tasks/${task.id}`,
+      "/api/v1/halo/cycles",
+      "/api/v1/halo/cycles?limit=1",
+      `/api/v1/halo/cycles/${cycleId}`,
+      "/api/v1/halo/traits",
+      "/api/v1/halo/traits?limit=1",
+      "/api/v1/halo/resonance",
     ]) {
       await refusedAnonymously(path, [hidden.id, task.id, cycleId]);
     }
@@ -121,22 +154,33 @@ describe("privacy of paged lists", { timeout: 90_000 }, () => {
     const { squad } = await squadOf([`pl-a-${t}`], ["*"]);
     const { squad: other } = await squadOf([`pl-b-${t}`], ["probe"]);
     expect(onceEach((await pages("/api/v1/squads")).ids, [squad.id, other.id])).toEqual([1, 1]);
-    for (const path of ["/api/v1/squads", "/api/v1/squads?limit=1", `/api/v1/squads/${squad.id}`]) await refusedAnonymously(path, [squad.id, other.id]);
+    for (const path of ["/api/v1/squads", "/api/v1/squads?limit=1", `/api/v1/squads/${squad.id}`])
+      await refusedAnonymously(path, [squad.id, other.id]);
   });
 
   it("spores and grafts: operator-only; a graft on a hidden world line is paged by the operator only", async () => {
     const target = await createWorldLine({ name: "graft-hidden" });
-    const created = await api("POST", "/api/v1/spores", { body: { name: `pl-${tag()}`, entities: { beacon: { on: true } } } });
+    const created = await api("POST", "/api/v1/spores", {
+      body: { name: `pl-${tag()}`, entities: { beacon: { on: true } } },
+    });
     const spore = (await api("POST", `/api/v1/spores/${created.body.id}/publish`)).body as Item;
-    const onHidden = (await api("POST", `/api/v1/spores/${spore.id}/deploy`, { body: { worldline: target.id } })).body as Item;
-    const onOpen = (await api("POST", `/api/v1/spores/${spore.id}/deploy`, { body: { worldline: open[1]!.id } })).body as Item;
+    const onHidden = (await api("POST", `/api/v1/spores/${spore.id}/deploy`, { body: { worldline: target.id } }))
+      .body as Item;
+    const onOpen = (await api("POST", `/api/v1/spores/${spore.id}/deploy`, { body: { worldline: open[1]!.id } }))
+      .body as Item;
     expect([onHidden.worldline, onOpen.worldline]).toEqual([target.id, open[1]!.id]);
     expect(onceEach((await pages("/api/v1/spores")).ids, [spore.id])).toEqual([1]);
     const grafts = await pages("/api/v1/grafts");
     expect(onceEach(grafts.ids, [onHidden.id, onOpen.id])).toEqual([1, 1]);
     for (const path of [
-      "/api/v1/spores", "/api/v1/spores?limit=1", `/api/v1/spores/${spore.id}`,
-      "/api/v1/grafts", "/api/v1/grafts?limit=1", `/api/v1/grafts?worldline=${target.id}`, `/api/v1/grafts?limit=1&cursor=${encodeURIComponent(grafts.cursors[0] ?? "x")}`, `/api/v1/grafts/${onHidden.id}`,
+      "/api/v1/spores",
+      "/api/v1/spores?limit=1",
+      `/api/v1/spores/${spore.id}`,
+      "/api/v1/grafts",
+      "/api/v1/grafts?limit=1",
+      `/api/v1/grafts?worldline=${target.id}`,
+      `/api/v1/grafts?limit=1&cursor=${encodeURIComponent(grafts.cursors[0] ?? "x")}`,
+      `/api/v1/grafts/${onHidden.id}`,
     ]) {
       await refusedAnonymously(path, [target.id, onHidden.id]);
     }

@@ -17,7 +17,12 @@ describe("Blue → Green promotion with a 2-of-3 quorum", () => {
     expect(created.status).toBe(201);
     const proposal = created.body;
     expect(proposal).toMatchObject({ kind: "promote", status: "pending", approvals: [], quorum: 2 });
-    expect(proposal.payload).toMatchObject({ ledger: "test.darkmatter/ledger", proposal: proposal.id, worldline: wl.id, commit: wl.head });
+    expect(proposal.payload).toMatchObject({
+      ledger: "test.darkmatter/ledger",
+      proposal: proposal.id,
+      worldline: wl.id,
+      commit: wl.head,
+    });
     expect(proposal.digest).toBe(hashJson(proposal.payload));
 
     const first = await approve(proposal.id, proposal.digest, alice!);
@@ -32,10 +37,24 @@ describe("Blue → Green promotion with a 2-of-3 quorum", () => {
 
     const decision = (await api("GET", `/api/v1/ledger/entries/${second.body.decision.index}`)).body;
     expect(decision.kind).toBe("promote");
-    expect(decision.data.what).toMatchObject({ worldline: wl.id, commit: wl.head, stateRoot: (await state(wl.id)).root });
-    expect(decision.data.who.approvals.map((a: { authority: string }) => a.authority)).toEqual([alice!.publicKey, bob!.publicKey]);
-    expect(decision.data.when).toEqual({ timestamp: decision.timestamp, previousHash: decision.previousHash, index: decision.index });
-    expect(decision.data.where).toMatchObject({ worldline: wl.id, durableObject: env.WORLDLINE.idFromName(wl.id).toString() });
+    expect(decision.data.what).toMatchObject({
+      worldline: wl.id,
+      commit: wl.head,
+      stateRoot: (await state(wl.id)).root,
+    });
+    expect(decision.data.who.approvals.map((a: { authority: string }) => a.authority)).toEqual([
+      alice!.publicKey,
+      bob!.publicKey,
+    ]);
+    expect(decision.data.when).toEqual({
+      timestamp: decision.timestamp,
+      previousHash: decision.previousHash,
+      index: decision.index,
+    });
+    expect(decision.data.where).toMatchObject({
+      worldline: wl.id,
+      durableObject: env.WORLDLINE.idFromName(wl.id).toString(),
+    });
     expect((await api("POST", "/api/v1/ledger/verify")).body.ok).toBe(true);
 
     // a later blue commit makes the world line blue again; green stays readable
@@ -54,7 +73,11 @@ describe("Blue → Green promotion with a 2-of-3 quorum", () => {
     expect(entries.map((e: { kind: string }) => e.kind)).toEqual(["proposal", "approval", "approval", "promote"]);
     const forWorldLine = (await api("GET", `/api/v1/ledger/entries?worldline=${wl.id}`)).body.items;
     expect(forWorldLine).toHaveLength(4);
-    expect((await api("GET", "/api/v1/ledger/entries?kind=promote")).body.items.every((e: { kind: string }) => e.kind === "promote")).toBe(true);
+    expect(
+      (await api("GET", "/api/v1/ledger/entries?kind=promote")).body.items.every(
+        (e: { kind: string }) => e.kind === "promote",
+      ),
+    ).toBe(true);
   });
 
   it("refuses outsiders, bad signatures and replays from another proposal with 403, and repeats idempotently", async () => {
@@ -67,7 +90,10 @@ describe("Blue → Green promotion with a 2-of-3 quorum", () => {
     expect([garbage.status, garbage.body.code]).toEqual([403, "bad-signature"]);
     const replay = await approve(p2.id, p1.digest, alice!); // a valid signature, but over the other proposal's digest
     expect([replay.status, replay.body.code]).toEqual([403, "bad-signature"]);
-    const malformed = await api("POST", `/api/v1/promotions/${p1.id}/approvals`, { body: { authority: "xyz", signature: 5 }, token: null });
+    const malformed = await api("POST", `/api/v1/promotions/${p1.id}/approvals`, {
+      body: { authority: "xyz", signature: 5 },
+      token: null,
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["/authority", "/signature"]);
     const once = await approve(p1.id, p1.digest, alice!);
@@ -76,7 +102,14 @@ describe("Blue → Green promotion with a 2-of-3 quorum", () => {
     expect(twice.body.approvals).toEqual(once.body.approvals);
     expect((await api("GET", `/api/v1/promotions/${p1.id}`)).body.status).toBe("pending");
     expect((await api("GET", `/api/v1/worldlines/${wl.id}`)).body.green).toBeNull();
-    expect((await api("POST", "/api/v1/promotions/pr_nope/approvals", { body: { authority: alice!.publicKey, signature: "0".repeat(128) }, token: null })).status).toBe(404);
+    expect(
+      (
+        await api("POST", "/api/v1/promotions/pr_nope/approvals", {
+          body: { authority: alice!.publicKey, signature: "0".repeat(128) },
+          token: null,
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it("answers 409 for a decided proposal and for stale ones (head moved past the commit, world line terminated)", async () => {
@@ -106,8 +139,12 @@ describe("Blue → Green promotion with a 2-of-3 quorum", () => {
     expect((await propose({ worldline: wl.id, kind: "promote", commit: other.head })).body.code).toBe("unknown-commit");
     expect((await propose({ worldline: wl.id, kind: "explode" })).status).toBe(400);
     expect((await propose({ worldline: wl.id, kind: "rollback" })).body.errors[0].path).toBe("/commit");
-    expect((await propose({ worldline: wl.id, kind: "rollback", commit: wl.head })).body.code).toBe("not-an-earlier-green");
-    expect((await api("POST", "/api/v1/promotions", { body: { worldline: wl.id, kind: "promote" }, token: null })).status).toBe(401);
+    expect((await propose({ worldline: wl.id, kind: "rollback", commit: wl.head })).body.code).toBe(
+      "not-an-earlier-green",
+    );
+    expect(
+      (await api("POST", "/api/v1/promotions", { body: { worldline: wl.id, kind: "promote" }, token: null })).status,
+    ).toBe(401);
     expect((await api("GET", "/api/v1/ledger")).body.size).toBe(size);
   });
 });
@@ -148,7 +185,14 @@ describe("green proof bundle", () => {
     await approve(p.id, p.digest, bob!);
     const bundle = (await api("GET", `/api/v1/worldlines/${wl.id}/green/proof`)).body;
     const status = (await api("GET", "/api/v1/ledger")).body;
-    expect(await verifyGreenBundle(bundle, { ledgerPublicKey: status.ledgerPublicKey })).toMatchObject({ ok: true, worldline: wl.id, commit: wl.head, approvals: 2, quorum: 2, ledgerKeyPinned: true });
+    expect(await verifyGreenBundle(bundle, { ledgerPublicKey: status.ledgerPublicKey })).toMatchObject({
+      ok: true,
+      worldline: wl.id,
+      commit: wl.head,
+      approvals: 2,
+      quorum: 2,
+      ledgerKeyPinned: true,
+    });
 
     const tampered = [
       (b: any) => (b.commit = "f".repeat(64)),
@@ -196,12 +240,16 @@ describe("ledger privacy", () => {
     const ids = anonymous.map((e: { data: { proposal: string } }) => e.data.proposal);
     expect(ids).toContain(p2.id);
     expect(ids).not.toContain(p1.id);
-    const all = (await api("GET", "/api/v1/ledger/entries?kind=proposal&limit=1000")).body.items.map((e: { data: { proposal: string } }) => e.data.proposal);
+    const all = (await api("GET", "/api/v1/ledger/entries?kind=proposal&limit=1000")).body.items.map(
+      (e: { data: { proposal: string } }) => e.data.proposal,
+    );
     expect(all).toEqual(expect.arrayContaining([p1.id, p2.id]));
     const hiddenEntry = (await api("GET", `/api/v1/ledger/entries?worldline=${hidden.id}`)).body.items[0];
     expect((await api("GET", `/api/v1/ledger/entries/${hiddenEntry.index}`, { token: null })).status).toBe(404);
     expect((await api("GET", `/api/v1/ledger/entries/${hiddenEntry.index}`)).status).toBe(200);
-    const listed = (await api("GET", "/api/v1/promotions?limit=500", { token: null })).body.items.map((p: { id: string }) => p.id);
+    const listed = (await api("GET", "/api/v1/promotions?limit=500", { token: null })).body.items.map(
+      (p: { id: string }) => p.id,
+    );
     expect(listed).toContain(p2.id);
     expect(listed).not.toContain(p1.id);
   });
@@ -219,7 +267,8 @@ describe("ledger privacy", () => {
     let cursor: string | null = null;
     for (let page = 0; page < 1000; page++) {
       const path: string = `/api/v1/promotions?limit=1${cursor ? `&cursor=${cursor}` : ""}`;
-      const body: { items: Array<{ id: string }>; next: string | null } = (await api("GET", path, { token: null })).body;
+      const body: { items: Array<{ id: string }>; next: string | null } = (await api("GET", path, { token: null }))
+        .body;
       expect(body.next).not.toBe(secret.id);
       expect(JSON.stringify(body)).not.toContain(hidden.id);
       seen.push(...body.items.map((p) => p.id));
@@ -235,7 +284,9 @@ describe("ledger privacy", () => {
     const detail = await api("GET", `/api/v1/promotions/${secret.id}`, { token: null });
     const missing = await api("GET", "/api/v1/promotions/pr_00000000000000000000000000", { token: null });
     expect([detail.status, detail.body.code]).toEqual([404, "not-found"]);
-    expect(detail.body.detail.replace(secret.id, "X")).toBe(missing.body.detail.replace("pr_00000000000000000000000000", "X"));
+    expect(detail.body.detail.replace(secret.id, "X")).toBe(
+      missing.body.detail.replace("pr_00000000000000000000000000", "X"),
+    );
     expect(JSON.stringify(detail.body)).not.toContain(hidden.id);
     expect((await api("GET", `/api/v1/promotions/${secret.id}`)).body.payload.worldline).toBe(hidden.id);
   });
@@ -248,7 +299,11 @@ describe("ledger privacy", () => {
       approve(secret.id, secret.digest, alice!, { signature: "0".repeat(128) }),
       approve("pr_00000000000000000000000000", secret.digest, alice!),
     ]);
-    expect(answers.map((a) => [a.status, a.body.code])).toEqual([[404, "not-found"], [404, "not-found"], [404, "not-found"]]);
+    expect(answers.map((a) => [a.status, a.body.code])).toEqual([
+      [404, "not-found"],
+      [404, "not-found"],
+      [404, "not-found"],
+    ]);
     expect((await api("GET", `/api/v1/promotions/${secret.id}`)).body.approvals).toEqual([]);
     const signed = await approve(secret.id, secret.digest, alice!);
     expect([signed.status, signed.body.approvals.length]).toEqual([200, 1]);
@@ -263,14 +318,19 @@ describe("ledger privacy", () => {
     await propose({ worldline: open.id, kind: "promote" });
     await propose({ worldline: hidden.id, kind: "promote" }); // so there is more after the page
     const page = (await api("GET", `/api/v1/ledger/entries?from=${from}&kind=proposal&limit=2`, { token: null })).body;
-    expect(page.items.map((e: { data: { payload: { worldline: string } } }) => e.data.payload.worldline)).toEqual([open.id, open.id]);
+    expect(page.items.map((e: { data: { payload: { worldline: string } } }) => e.data.payload.worldline)).toEqual([
+      open.id,
+      open.id,
+    ]);
     expect(page.next).toBe(page.items[1].index + 1);
     const rest = (await api("GET", `/api/v1/ledger/entries?from=${page.next}&kind=proposal`, { token: null })).body;
     expect(rest.items).toEqual([]); // only the hidden one is left
     expect(rest.next).toBeNull();
     // asking for a hidden world line's entries by id answers as for one that does not exist
     const byId = (await api("GET", `/api/v1/ledger/entries?worldline=${hidden.id}`, { token: null })).body;
-    const unknown = (await api("GET", "/api/v1/ledger/entries?worldline=wl_00000000000000000000000000", { token: null })).body;
+    const unknown = (
+      await api("GET", "/api/v1/ledger/entries?worldline=wl_00000000000000000000000000", { token: null })
+    ).body;
     expect([byId.items, byId.next]).toEqual([[], null]);
     expect([unknown.items, unknown.next]).toEqual([[], null]);
   });
@@ -278,13 +338,22 @@ describe("ledger privacy", () => {
 
 describe("green outbox: a decision reaches its world line exactly once", () => {
   const ledger = () => env.LEDGER.get(env.LEDGER.idFromName(LEDGER_NAME));
-  const pending = () => runInDurableObject(ledger(), async (instance: Ledger) => (await instance.pendingGreens()) as { ok: true; value: Array<{ ledgerIndex: number; attempts: number; lastError: string | null }> });
+  const pending = () =>
+    runInDurableObject(
+      ledger(),
+      async (instance: Ledger) =>
+        (await instance.pendingGreens()) as {
+          ok: true;
+          value: Array<{ ledgerIndex: number; attempts: number; lastError: string | null }>;
+        },
+    );
 
   it("keeps the decision when the world line call fails, and green converges on the ledger's alarm", async () => {
     const wl = await createWorldLine({ entities: { sun: { mass: 1 } }, privacy: "full-public" });
     const { body: proposal } = await propose({ worldline: wl.id, kind: "promote" });
     await approve(proposal.id, proposal.digest, alice!);
-    const listed = async () => (await api("GET", "/api/v1/worldlines?limit=500")).body.items.find((item: { id: string }) => item.id === wl.id);
+    const listed = async () =>
+      (await api("GET", "/api/v1/worldlines?limit=500")).body.items.find((item: { id: string }) => item.id === wl.id);
 
     // The world line cannot answer setGreen (the commit graph's table is gone for now): the call fails for real.
     await env.DB.exec("ALTER TABLE commits RENAME TO commits_away");

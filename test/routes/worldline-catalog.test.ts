@@ -8,7 +8,8 @@ import { Catalog } from "../../src/adapter/catalog.js";
 import type { WorldLine } from "../../durable-objects/world-line.js";
 import { api, createWorldLine, mergePatch } from "../api.js";
 
-const stub = (id: string) => env.WORLDLINE.get(env.WORLDLINE.idFromName(id)) as unknown as DurableObjectStub & Pick<WorldLine, "quarantine">;
+const stub = (id: string) =>
+  env.WORLDLINE.get(env.WORLDLINE.idFromName(id)) as unknown as DurableObjectStub & Pick<WorldLine, "quarantine">;
 
 /** Runs `write` while `table` is missing from D1, so every statement naming it fails. */
 async function withoutTable<T>(table: "worldlines" | "lineage", write: () => Promise<T>): Promise<T> {
@@ -20,8 +21,13 @@ async function withoutTable<T>(table: "worldlines" | "lineage", write: () => Pro
   }
 }
 
-const listed = async (id: string, query = "") => (await api("GET", `/api/v1/worldlines?limit=500${query}`)).body.items.find((w: { id: string }) => w.id === id);
-const multiverse = async () => (await api("GET", "/api/v1/multiverse")).body as { nodes: Array<{ id: string; head: string }>; edges: Array<{ from: string; to: string; kind: string; commit: string }> };
+const listed = async (id: string, query = "") =>
+  (await api("GET", `/api/v1/worldlines?limit=500${query}`)).body.items.find((w: { id: string }) => w.id === id);
+const multiverse = async () =>
+  (await api("GET", "/api/v1/multiverse")).body as {
+    nodes: Array<{ id: string; head: string }>;
+    edges: Array<{ from: string; to: string; kind: string; commit: string }>;
+  };
 const edgesOf = async (id: string) => (await multiverse()).edges.filter((e) => e.from === id || e.to === id);
 const fork = (id: string) => api("POST", `/api/v1/worldlines/${id}/fork`, { body: { name: "fork" } });
 
@@ -61,7 +67,9 @@ describe("the D1 catalog converges after a failed D1 write", () => {
 
     expect(await runDurableObjectAlarm(stub(child.body.id))).toBe(true);
     expect((await multiverse()).nodes.map((n) => n.id)).toContain(child.body.id);
-    expect(await edgesOf(child.body.id)).toEqual([expect.objectContaining({ from: parent.id, to: child.body.id, kind: "fork", commit: parent.head })]);
+    expect(await edgesOf(child.body.id)).toEqual([
+      expect.objectContaining({ from: parent.id, to: child.body.id, kind: "fork", commit: parent.head }),
+    ]);
     await mergePatch(child.body.id, { later: true });
     expect(await edgesOf(child.body.id)).toHaveLength(1);
   });
@@ -70,7 +78,9 @@ describe("the D1 catalog converges after a failed D1 write", () => {
     const parent = await createWorldLine({ entities: { a: 1 } });
     const child = (await withoutTable("lineage", () => fork(parent.id))).body;
     await mergePatch(child.id, { b: 1 });
-    const merged = await withoutTable("lineage", () => api("POST", `/api/v1/worldlines/${parent.id}/merge`, { body: { source: child.id } }));
+    const merged = await withoutTable("lineage", () =>
+      api("POST", `/api/v1/worldlines/${parent.id}/merge`, { body: { source: child.id } }),
+    );
     expect(merged.status).toBe(200);
     const next = await mergePatch(child.id, { c: 1 }); // flushes the child's pending fork edge
     await mergePatch(parent.id, { d: 1 }); // flushes the parent's pending merge edge

@@ -9,7 +9,9 @@ async function pages(path: string, options: { token?: string | null; cursor?: st
   let cursor: string | null = options.cursor ?? null;
   do {
     const separator = path.includes("?") ? "&" : "?";
-    const page = await api("GET", cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path, { token: options.token });
+    const page = await api("GET", cursor ? `${path}${separator}cursor=${encodeURIComponent(cursor)}` : path, {
+      token: options.token,
+    });
     expect(page.status).toBe(200);
     bodies.push(page.body);
     cursor = page.body.next;
@@ -17,8 +19,10 @@ async function pages(path: string, options: { token?: string | null; cursor?: st
   return bodies;
 }
 
-const fork = async (id: string, name = "fork") => (await api("POST", `/api/v1/worldlines/${id}/fork`, { body: { name } })).body;
-const numbered = (n: number, value = (i: number): unknown => ({ i })) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`e${i}`, value(i)]));
+const fork = async (id: string, name = "fork") =>
+  (await api("POST", `/api/v1/worldlines/${id}/fork`, { body: { name } })).body;
+const numbered = (n: number, value = (i: number): unknown => ({ i })) =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`e${i}`, value(i)]));
 
 describe("reading state a page at a time", () => {
   it("pages the state with a cursor: every entity exactly once, each page within its limit, the count on every page", async () => {
@@ -35,9 +39,17 @@ describe("reading state a page at a time", () => {
   it("keeps paging the commit it started at while the head moves, and refuses a cursor it did not issue", async () => {
     const wl = await createWorldLine({ entities: numbered(120) });
     const first = await api("GET", `/api/v1/worldlines/${wl.id}/state?limit=60`);
-    await mergePatch(wl.id, numbered(120, () => null)); // the head now has no entities at all
-    const second = await api("GET", `/api/v1/worldlines/${wl.id}/state?limit=60&at=${first.body.commit}&cursor=${first.body.next}`);
-    expect(Object.keys({ ...first.body.entities, ...second.body.entities }).sort()).toEqual(Object.keys(numbered(120)).sort());
+    await mergePatch(
+      wl.id,
+      numbered(120, () => null),
+    ); // the head now has no entities at all
+    const second = await api(
+      "GET",
+      `/api/v1/worldlines/${wl.id}/state?limit=60&at=${first.body.commit}&cursor=${first.body.next}`,
+    );
+    expect(Object.keys({ ...first.body.entities, ...second.body.entities }).sort()).toEqual(
+      Object.keys(numbered(120)).sort(),
+    );
     expect(second.body.next).toBeNull();
     expect((await api("GET", `/api/v1/worldlines/${wl.id}/state?cursor=not-a-key`)).status).toBe(400);
     expect((await api("GET", `/api/v1/worldlines/${wl.id}/state?limit=501`)).status).toBe(400);
@@ -56,9 +68,17 @@ describe("diffing a page at a time", () => {
     expect(all.map((page) => page.changes.length)).toEqual([25, 25, 25, 25, 20]); // was one page of 120
     const changes = all.flatMap((page) => page.changes);
     expect(new Set(changes.map((c: { id: string }) => c.id)).size).toBe(120);
-    const kinds = changes.reduce((n: Record<string, number>, c: { change: string }) => ({ ...n, [c.change]: (n[c.change] ?? 0) + 1 }), {});
+    const kinds = changes.reduce(
+      (n: Record<string, number>, c: { change: string }) => ({ ...n, [c.change]: (n[c.change] ?? 0) + 1 }),
+      {},
+    );
     expect(kinds).toEqual({ modified: 60, removed: 20, added: 40 });
-    expect(changes.find((c: { id: string }) => c.id === "e3")).toEqual({ id: "e3", change: "modified", before: { i: 3 }, after: { i: 3, changed: true } });
+    expect(changes.find((c: { id: string }) => c.id === "e3")).toEqual({
+      id: "e3",
+      change: "modified",
+      before: { i: 3 },
+      after: { i: 3, changed: true },
+    });
   });
 });
 
@@ -78,7 +98,8 @@ describe("history a page at a time", () => {
     expect(commits).toHaveLength(1 + 12 + 4 + 3 + 1 + 2); // create, 12 patches, the forks' 7, one more patch, two merges
     expect(new Set(commits.map((c) => c.id)).size).toBe(commits.length);
     const position = new Map(commits.map((c, i) => [c.id, i]));
-    for (const commit of commits) for (const parent of commit.parents) expect(position.get(parent)).toBeGreaterThan(position.get(commit.id)!);
+    for (const commit of commits)
+      for (const parent of commit.parents) expect(position.get(parent)).toBeGreaterThan(position.get(commit.id)!);
     expect(commits[0]!.id).toBe((await api("GET", `/api/v1/worldlines/${base.id}`)).body.head);
   });
 
@@ -88,8 +109,12 @@ describe("history a page at a time", () => {
     const other = await createWorldLine({ entities: { n: 0 } });
     const first = await api("GET", `/api/v1/worldlines/${wl.id}/commits?limit=2`);
     expect(first.body.next).toMatch(/^[0-9a-f]{64}$/);
-    expect((await api("GET", `/api/v1/worldlines/${other.id}/commits?cursor=${first.body.next}`)).body.code).toBe("invalid-cursor");
-    expect((await api("GET", `/api/v1/worldlines/${wl.id}/commits?cursor=${"0".repeat(64)}`)).body.code).toBe("invalid-cursor");
+    expect((await api("GET", `/api/v1/worldlines/${other.id}/commits?cursor=${first.body.next}`)).body.code).toBe(
+      "invalid-cursor",
+    );
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}/commits?cursor=${"0".repeat(64)}`)).body.code).toBe(
+      "invalid-cursor",
+    );
     await mergePatch(wl.id, { n: 6 });
     const rest = await pages(`/api/v1/worldlines/${wl.id}/commits?limit=2`, { cursor: first.body.next });
     expect(rest.flatMap((page) => page.items)).toHaveLength(4); // the six commits of the first listing, less its first page
@@ -105,7 +130,10 @@ describe("the multiverse a page at a time", () => {
     const hiddenFork = await fork(hidden.id, "hidden-fork");
     await jsonPatch(created[1]!, [{ op: "add", path: "/x", value: 1 }]);
     await api("POST", `/api/v1/worldlines/${open.id}/merge`, { body: { source: created[1] } });
-    for (const [token, visible] of [[undefined, true], [null, false]] as const) {
+    for (const [token, visible] of [
+      [undefined, true],
+      [null, false],
+    ] as const) {
       const all = await pages("/api/v1/multiverse?limit=3", { token });
       expect(all.every((page) => page.nodes.length <= 3 && page.edges.length <= 3)).toBe(true); // was one page of everything
       const nodes = all.flatMap((page) => page.nodes.map((n: { id: string }) => n.id));
@@ -114,7 +142,9 @@ describe("the multiverse a page at a time", () => {
       expect(created.every((id) => nodes.includes(id))).toBe(true);
       expect(nodes.includes(hidden.id)).toBe(visible);
       expect(edges.filter((e) => e.from === open.id && e.kind === "fork")).toHaveLength(9);
-      expect(edges.filter((e) => e.to === open.id && e.kind === "merge")).toEqual([expect.objectContaining({ from: created[1] })]);
+      expect(edges.filter((e) => e.to === open.id && e.kind === "merge")).toEqual([
+        expect.objectContaining({ from: created[1] }),
+      ]);
       expect(edges.some((e) => e.to === hiddenFork.id)).toBe(visible);
     }
     expect((await api("GET", "/api/v1/multiverse?cursor=bogus")).body.code).toBe("invalid-cursor");

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { api, createWorldLine, jsonPatch, mergePatch, state } from "../api.js";
 
-const fork = async (id: string, name = "fork") => (await api("POST", `/api/v1/worldlines/${id}/fork`, { body: { name } })).body;
+const fork = async (id: string, name = "fork") =>
+  (await api("POST", `/api/v1/worldlines/${id}/fork`, { body: { name } })).body;
 const merge = (target: string, source: string, strategy?: string) =>
   api("POST", `/api/v1/worldlines/${target}/merge`, { body: { source, ...(strategy && { strategy }) } });
 
@@ -32,7 +33,10 @@ describe("patching state", () => {
       { op: "remove", path: "/missing" },
     ]);
     expect([failed.status, failed.body.code]).toEqual([422, "patch-failed"]);
-    const testFailed = await jsonPatch(wl.id, [{ op: "add", path: "/b", value: 1 }, { op: "test", path: "/a/x", value: 99 }]);
+    const testFailed = await jsonPatch(wl.id, [
+      { op: "add", path: "/b", value: 1 },
+      { op: "test", path: "/a/x", value: 99 },
+    ]);
     expect(testFailed.status).toBe(422);
     const current = await state(wl.id);
     expect(current.commit).toBe(wl.head);
@@ -60,7 +64,14 @@ describe("patching state", () => {
       expect([answer.status, answer.body.code, answer.body.errors?.[0]?.path]).toEqual([422, code, path]);
     };
     await refused([{ op: "add", path: "/__proto__/polluted", value: 1 }], "forbidden-key", "/0/path"); // was 500
-    await refused([{ op: "add", path: "/a", value: 1 }, { op: "add", path: "/sun/__proto__", value: { x: 1 } }], "forbidden-key", "/1/path");
+    await refused(
+      [
+        { op: "add", path: "/a", value: 1 },
+        { op: "add", path: "/sun/__proto__", value: { x: 1 } },
+      ],
+      "forbidden-key",
+      "/1/path",
+    );
     await refused([{ op: "copy", from: "/sun/__proto__", path: "/b" }], "forbidden-key", "/0/from");
     await refused([{ op: "add", path: "/sun/constructor/prototype/x", value: 1 }], "forbidden-key", "/0/path"); // was 500
     await refused([{ op: "add", path: "sun", value: 1 }], "patch-failed", "/0/path"); // was 500
@@ -72,14 +83,25 @@ describe("patching state", () => {
   it("refuses __proto__ as an entity id or a field, at any depth, in every body with 422 instead of dropping it", async () => {
     const wl = await createWorldLine({ entities: { sun: { mass: 1 } } });
     // Raw text: JSON.parse makes `__proto__` an own property, which an object literal would not.
-    const merge = (text: string) => api("PATCH", `/api/v1/worldlines/${wl.id}/state`, { raw: text, headers: { "content-type": "application/merge-patch+json" } });
-    const patch = (text: string) => api("PATCH", `/api/v1/worldlines/${wl.id}/state`, { raw: text, headers: { "content-type": "application/json-patch+json" } });
+    const merge = (text: string) =>
+      api("PATCH", `/api/v1/worldlines/${wl.id}/state`, {
+        raw: text,
+        headers: { "content-type": "application/merge-patch+json" },
+      });
+    const patch = (text: string) =>
+      api("PATCH", `/api/v1/worldlines/${wl.id}/state`, {
+        raw: text,
+        headers: { "content-type": "application/json-patch+json" },
+      });
     const answers = [
       await merge('{"sun": {"__proto__": {"polluted": true}}}'), // was 200 with the field dropped
       await merge('{"__proto__": {"mass": 2}}'), // was 200, changed: 0
       await merge('{"sun": {"rings": [{"__proto__": 1}]}}'),
       await patch('[{"op": "add", "path": "/moon", "value": {"__proto__": {"x": 1}}}]'),
-      await api("POST", "/api/v1/worldlines", { raw: '{"name": "p", "entities": {"__proto__": {"a": 1}, "b": 2}}', headers: { "content-type": "application/json" } }), // was 201 without the entity
+      await api("POST", "/api/v1/worldlines", {
+        raw: '{"name": "p", "entities": {"__proto__": {"a": 1}, "b": 2}}',
+        headers: { "content-type": "application/json" },
+      }), // was 201 without the entity
     ];
     expect(answers.map((a) => [a.status, a.body.code, a.body.errors?.[0]?.path])).toEqual([
       [422, "forbidden-key", "/sun/__proto__"],
@@ -94,8 +116,15 @@ describe("patching state", () => {
 
   it("keeps constructor and prototype as ordinary fields in merge patches and three-way merges", async () => {
     const wl = await createWorldLine({ entities: { sun: { mass: 1 } } });
-    expect((await mergePatch(wl.id, { sun: { constructor: { name: "x" }, prototype: 1, toString: "t" } })).status).toBe(200);
-    expect((await state(wl.id)).entities.sun).toEqual({ mass: 1, constructor: { name: "x" }, prototype: 1, toString: "t" });
+    expect((await mergePatch(wl.id, { sun: { constructor: { name: "x" }, prototype: 1, toString: "t" } })).status).toBe(
+      200,
+    );
+    expect((await state(wl.id)).entities.sun).toEqual({
+      mass: 1,
+      constructor: { name: "x" },
+      prototype: 1,
+      toString: "t",
+    });
     const base = await createWorldLine({ entities: { star: { mass: 1 } } });
     const side = (await api("POST", `/api/v1/worldlines/${base.id}/fork`, { body: { name: "side" } })).body;
     await mergePatch(base.id, { star: { constructor: "alice" } });
@@ -116,7 +145,8 @@ describe("patching state", () => {
 
   it("records author and message in the history, newest first, and pages it", async () => {
     const wl = await createWorldLine({ entities: { n: 0 } });
-    for (let i = 1; i <= 3; i++) await mergePatch(wl.id, { n: i }, { "x-dm-author": "alice", "x-dm-message": `step ${i}` });
+    for (let i = 1; i <= 3; i++)
+      await mergePatch(wl.id, { n: i }, { "x-dm-author": "alice", "x-dm-message": `step ${i}` });
     const first = await api("GET", `/api/v1/worldlines/${wl.id}/commits?limit=2`);
     expect(first.body.items.map((c: { message: string }) => c.message)).toEqual(["step 3", "step 2"]);
     expect(first.body.items[0]).toMatchObject({ author: "alice", parents: [first.body.items[1].id] });
@@ -183,7 +213,10 @@ describe("forks", () => {
       expect.objectContaining({ from: parent.id, to: child.id, kind: "fork", commit: parent.head }),
       expect.objectContaining({ from: child.id, to: parent.id, kind: "merge", commit: merged.body.commit }),
     ]);
-    expect(graph.nodes.find((n: { id: string }) => n.id === child.id)).toMatchObject({ color: "blue", status: "active" });
+    expect(graph.nodes.find((n: { id: string }) => n.id === child.id)).toMatchObject({
+      color: "blue",
+      status: "active",
+    });
   });
 });
 
@@ -195,7 +228,11 @@ describe("merges", () => {
     const theirs = await mergePatch(other.id, { sun: { spin: 5 }, earth: null });
     const merged = await merge(base.id, other.id);
     expect(merged.status).toBe(200);
-    expect(merged.body).toMatchObject({ merged: true, parents: [ours.body.commit, theirs.body.commit], base: base.head });
+    expect(merged.body).toMatchObject({
+      merged: true,
+      parents: [ours.body.commit, theirs.body.commit],
+      base: base.head,
+    });
     expect((await state(base.id)).entities).toEqual({ sun: { mass: 2, spin: 5 }, venus: { mass: 0.8 } });
     const head = (await api("GET", `/api/v1/worldlines/${base.id}/commits?limit=1`)).body.items[0];
     expect(head.parents).toHaveLength(2);
@@ -207,7 +244,11 @@ describe("merges", () => {
     const ours = await mergePatch(base.id, { sun: { mass: 2 }, moon: null });
     await mergePatch(other.id, { sun: { mass: 3 }, moon: { r: 2 } });
     const refused = await merge(base.id, other.id);
-    expect([refused.status, refused.contentType, refused.body.code]).toEqual([409, "application/problem+json", "merge-conflict"]);
+    expect([refused.status, refused.contentType, refused.body.code]).toEqual([
+      409,
+      "application/problem+json",
+      "merge-conflict",
+    ]);
     expect(refused.body.conflicts).toEqual([
       { path: "/moon", base: { r: 1 }, theirs: { r: 2 } },
       { path: "/sun/mass", base: 1, ours: 2, theirs: 3 },
@@ -236,7 +277,10 @@ describe("merges", () => {
     expect(nothing.body).toMatchObject({ merged: false, commit: base.head });
     expect((await merge(base.id, base.id)).body.code).toBe("merge-into-self");
     expect((await merge(base.id, "wl_0000000000000000000000000z")).status).toBe(404);
-    expect((await api("POST", `/api/v1/worldlines/${base.id}/merge`, { body: { source: base.id, strategy: "mine" } })).body.errors[0].path).toBe("/strategy");
+    expect(
+      (await api("POST", `/api/v1/worldlines/${base.id}/merge`, { body: { source: base.id, strategy: "mine" } })).body
+        .errors[0].path,
+    ).toBe("/strategy");
   });
 });
 
@@ -264,9 +308,14 @@ describe("the HTTP surface", () => {
     expect((await api("GET", "/healthz")).body).toMatchObject({ ok: true });
     const doc = (await api("GET", "/api/openapi.json")).body;
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/api/v1/worldlines", "/api/v1/worldlines/{id}/merge", "/api/v1/multiverse"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/worldlines", "/api/v1/worldlines/{id}/merge", "/api/v1/multiverse"]),
+    );
     expect(doc.components.schemas.WorldLine.properties.privacy.enum).toContain("p2p");
-    expect(Object.keys(doc.paths["/api/v1/worldlines/{id}/state"].patch.requestBody.content)).toEqual(["application/json-patch+json", "application/merge-patch+json"]);
+    expect(Object.keys(doc.paths["/api/v1/worldlines/{id}/state"].patch.requestBody.content)).toEqual([
+      "application/json-patch+json",
+      "application/merge-patch+json",
+    ]);
     const docs = await api("GET", "/api/docs");
     expect(docs.contentType).toContain("text/html");
     expect(docs.body).toContain("/api/v1/worldlines/{id}/fork");

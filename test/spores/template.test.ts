@@ -12,8 +12,14 @@ const install = (entities: JsonObject, template: JsonObject) => {
   for (const [id, value] of Object.entries(template)) next[id] = mergePatch(entities[id], value);
   return next;
 };
-const revert = (entities: JsonObject, inverse: ReturnType<typeof planGraft>["inverse"]) => applyPatch(structuredClone(entities), structuredClone(inverse), true, false).newDocument as JsonObject;
-const beforeOf = (entities: JsonObject, template: JsonObject) => new Map(Object.keys(template).filter((id) => Object.hasOwn(entities, id)).map((id) => [id, entities[id]!] as [string, Json]));
+const revert = (entities: JsonObject, inverse: ReturnType<typeof planGraft>["inverse"]) =>
+  applyPatch(structuredClone(entities), structuredClone(inverse), true, false).newDocument as JsonObject;
+const beforeOf = (entities: JsonObject, template: JsonObject) =>
+  new Map(
+    Object.keys(template)
+      .filter((id) => Object.hasOwn(entities, id))
+      .map((id) => [id, entities[id]!] as [string, Json]),
+  );
 
 describe("planning a graft", () => {
   it("merges template objects into existing entities and adds new ones", () => {
@@ -43,12 +49,16 @@ describe("planning a graft", () => {
     const value = fc.jsonValue({ maxDepth: 3 }).filter((v) => v !== null) as fc.Arbitrary<Json>;
     const ids = fc.constantFrom("a", "b", "c", "d/e", "f~g", "h");
     fc.assert(
-      fc.property(fc.dictionary(ids, value, { maxKeys: 6 }), fc.dictionary(ids, value, { minKeys: 1, maxKeys: 6 }), (entities, template) => {
-        const plan = planGraft(template as JsonObject, beforeOf(entities as JsonObject, template as JsonObject));
-        const installed = install(entities as JsonObject, template as JsonObject);
-        for (const [id, after] of plan.after) expect(installed[id]).toEqual(after);
-        expect(canonicalJson(revert(installed, plan.inverse))).toEqual(canonicalJson(entities as JsonObject)); // as JSON: -0 and 0 are one number there
-      }),
+      fc.property(
+        fc.dictionary(ids, value, { maxKeys: 6 }),
+        fc.dictionary(ids, value, { minKeys: 1, maxKeys: 6 }),
+        (entities, template) => {
+          const plan = planGraft(template as JsonObject, beforeOf(entities as JsonObject, template as JsonObject));
+          const installed = install(entities as JsonObject, template as JsonObject);
+          for (const [id, after] of plan.after) expect(installed[id]).toEqual(after);
+          expect(canonicalJson(revert(installed, plan.inverse))).toEqual(canonicalJson(entities as JsonObject)); // as JSON: -0 and 0 are one number there
+        },
+      ),
       { numRuns: 300 },
     );
   });

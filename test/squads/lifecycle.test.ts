@@ -1,6 +1,15 @@
 // The task lifecycle table, the retry backoff and resonance member choice (src/core).
 import { describe, expect, it } from "vitest";
-import { afterFailedAttempt, canTransition, checkTransition, OPEN_TASK_STATUSES, sourcesOf, TASK_STATUSES, TASK_TRANSITIONS, taskRetryDelayMs } from "../../src/core/task-lifecycle.js";
+import {
+  afterFailedAttempt,
+  canTransition,
+  checkTransition,
+  OPEN_TASK_STATUSES,
+  sourcesOf,
+  TASK_STATUSES,
+  TASK_TRANSITIONS,
+  taskRetryDelayMs,
+} from "../../src/core/task-lifecycle.js";
 import { chooseMember, successRate, type ResonanceRecord } from "../../src/core/resonance.js";
 import { DomainError } from "../../src/core/problem.js";
 
@@ -15,7 +24,8 @@ describe("the task lifecycle", () => {
   it("dispatches only approved tasks", () => expect(sourcesOf("dispatched")).toEqual(["approved"]));
 
   it("never leaves a closed task", () => {
-    for (const closed of TASK_STATUSES.filter((s) => !OPEN_TASK_STATUSES.includes(s))) expect(TASK_TRANSITIONS[closed], closed).toEqual([]);
+    for (const closed of TASK_STATUSES.filter((s) => !OPEN_TASK_STATUSES.includes(s)))
+      expect(TASK_TRANSITIONS[closed], closed).toEqual([]);
   });
 
   it("never goes back to pending-approval, and approval and rejection are the operator's first decision only", () => {
@@ -31,7 +41,12 @@ describe("the task lifecycle", () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(DomainError);
-      expect((error as DomainError).toProblem()).toMatchObject({ status: 409, code: "illegal-transition", status_now: "pending-approval", wanted: "dispatched" });
+      expect((error as DomainError).toProblem()).toMatchObject({
+        status: 409,
+        code: "illegal-transition",
+        status_now: "pending-approval",
+        wanted: "dispatched",
+      });
       expect((error as DomainError).message).toContain('only from "approved"');
     }
   });
@@ -51,7 +66,10 @@ describe("retry backoff", () => {
 });
 
 describe("resonance", () => {
-  const record = (agent: string, successes: number, failures: number): [string, ResonanceRecord] => [agent, { agent, kind: "k", successes, failures }];
+  const record = (agent: string, successes: number, failures: number): [string, ResonanceRecord] => [
+    agent,
+    { agent, kind: "k", successes, failures },
+  ];
 
   it("starts an untried agent at ½ and smooths small records", () => {
     expect(successRate(undefined)).toBe(0.5);
@@ -63,10 +81,18 @@ describe("resonance", () => {
     expect(chooseMember(["a", "b", "c"], new Map([record("a", 1, 3), record("b", 8, 1), record("c", 0, 0)]))).toBe("b");
   });
 
-  it("prefers a newcomer to a member that keeps failing", () => expect(chooseMember(["bad", "new"], new Map([record("bad", 0, 4)]))).toBe("new"));
+  it("prefers a newcomer to a member that keeps failing", () =>
+    expect(chooseMember(["bad", "new"], new Map([record("bad", 0, 4)]))).toBe("new"));
 
   it("breaks ties by load, then by fewer tries, then by squad order", () => {
-    expect(chooseMember(["a", "b"], new Map(), { load: new Map([["a", 2], ["b", 0]]) })).toBe("b");
+    expect(
+      chooseMember(["a", "b"], new Map(), {
+        load: new Map([
+          ["a", 2],
+          ["b", 0],
+        ]),
+      }),
+    ).toBe("b");
     expect(chooseMember(["a", "b"], new Map([record("a", 1, 1), record("b", 0, 0)]))).toBe("b");
     expect(chooseMember(["a", "b"], new Map())).toBe("a");
   });

@@ -9,7 +9,13 @@ import { TasksPage } from "./pages/TasksPage";
 import { MeshPage } from "./pages/MeshPage";
 import { EventsPage } from "./pages/EventsPage";
 
-const PAGES = [["multiverse", "Multiverse"], ["ledger", "Ledger"], ["tasks", "Tasks"], ["mesh", "Mesh"], ["events", "Events"]] as const;
+const PAGES = [
+  ["multiverse", "Multiverse"],
+  ["ledger", "Ledger"],
+  ["tasks", "Tasks"],
+  ["mesh", "Mesh"],
+  ["events", "Events"],
+] as const;
 type PageId = (typeof PAGES)[number][0];
 
 function parseHash(): { page: PageId; item: string | null } {
@@ -35,16 +41,27 @@ export function App() {
         <span className="brand">DarkMatter Edge</span>
         <nav>
           {PAGES.map(([id, label]) => (
-            <a key={id} href={`#/${id}`} className={route.page === id ? "active" : ""} aria-current={route.page === id ? "page" : undefined}>{label}</a>
+            <a
+              key={id}
+              href={`#/${id}`}
+              className={route.page === id ? "active" : ""}
+              aria-current={route.page === id ? "page" : undefined}
+            >
+              {label}
+            </a>
           ))}
         </nav>
         <span className="spacer" />
         <LiveBadge />
         <TokenBar />
-        <a className="muted" href={`${apiUrl}/api/docs`} target="_blank" rel="noreferrer">API</a>
+        <a className="muted" href={`${apiUrl}/api/docs`} target="_blank" rel="noreferrer">
+          API
+        </a>
       </header>
       <main>
-        {route.page === "multiverse" && <MultiversePage selected={route.item} onSelect={(id) => go("multiverse", id)} />}
+        {route.page === "multiverse" && (
+          <MultiversePage selected={route.item} onSelect={(id) => go("multiverse", id)} />
+        )}
         {route.page === "ledger" && <LedgerPage />}
         {route.page === "tasks" && <TasksPage />}
         {route.page === "mesh" && <MeshPage />}

@@ -72,7 +72,11 @@ export function beat(state: ArbiterState, features: WorldLineFeatures, options: 
 
   const journal = appendEntries(
     state.journal,
-    [pulseRecord(pulse), ...CORE_NAMES.map((name) => flowResultRecord(name, cores[name])), actionRecord(action, decvec)],
+    [
+      pulseRecord(pulse),
+      ...CORE_NAMES.map((name) => flowResultRecord(name, cores[name])),
+      actionRecord(action, decvec),
+    ],
     now,
   );
 
@@ -114,9 +118,11 @@ function validateBeat(features: WorldLineFeatures, nowMs: number, minIntervalSec
   if (!(typeof features?.anoms === "number" && Number.isFinite(features.anoms) && features.anoms >= 0)) {
     errors.push({ path: "/anoms", message: "anoms must be a finite number ≥ 0" });
   }
-  if (!Number.isFinite(nowMs)) errors.push({ path: "/nowMs", message: "nowMs must be a finite number of milliseconds" });
+  if (!Number.isFinite(nowMs))
+    errors.push({ path: "/nowMs", message: "nowMs must be a finite number of milliseconds" });
   if (!(Number.isFinite(minIntervalSeconds) && minIntervalSeconds >= 0)) {
     errors.push({ path: "/minIntervalSeconds", message: "minIntervalSeconds must be a finite number ≥ 0" });
   }
-  if (errors.length) throw new DomainError(422, "invalid-features", { detail: "the beat's input is not usable", errors });
+  if (errors.length)
+    throw new DomainError(422, "invalid-features", { detail: "the beat's input is not usable", errors });
 }

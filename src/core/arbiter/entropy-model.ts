@@ -96,11 +96,23 @@ export function trainEntropyModel(
     b -= learningRate * gradB;
   }
   if (!Number.isFinite(w) || !Number.isFinite(b)) {
-    throw new DomainError(422, "training-diverged", `training produced a non-finite model (w=${w}, b=${b}); lower the learning rate`);
+    throw new DomainError(
+      422,
+      "training-diverged",
+      `training produced a non-finite model (w=${w}, b=${b}); lower the learning rate`,
+    );
   }
   const trained: EntropyModel = { w, b, version: model.version + 1 };
   const scores = samples.map((s) => inferThreat(trained, s.anoms));
-  return { model: trained, loss: mseLoss(trained, samples), auc: rocAuc(scores, samples.map((s) => s.label >= 0.5)), epochs };
+  return {
+    model: trained,
+    loss: mseLoss(trained, samples),
+    auc: rocAuc(
+      scores,
+      samples.map((s) => s.label >= 0.5),
+    ),
+    epochs,
+  };
 }
 
 /**
@@ -111,7 +123,7 @@ export function rocAuc(scores: readonly number[], positives: readonly boolean[])
   const order = scores.map((score, i) => ({ score, positive: positives[i] })).sort((a, b) => a.score - b.score);
   let positiveCount = 0;
   let positiveRankSum = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1].score === order[i].score) j++;
     const averageRank = (i + j) / 2 + 1; // ranks are 1-based
@@ -132,10 +144,18 @@ function validateTraining(samples: readonly TrainingSample[], learningRate: numb
   const errors: { path: string; message: string }[] = [];
   if (samples.length === 0) errors.push({ path: "/samples", message: "at least one sample is needed" });
   samples.forEach((s, i) => {
-    if (!(Number.isFinite(s.anoms) && s.anoms >= 0)) errors.push({ path: `/samples/${i}/anoms`, message: "anoms must be a finite number ≥ 0" });
-    if (!(Number.isFinite(s.label) && s.label >= 0 && s.label <= 1)) errors.push({ path: `/samples/${i}/label`, message: "label must be in [0, 1]" });
+    if (!(Number.isFinite(s.anoms) && s.anoms >= 0))
+      errors.push({ path: `/samples/${i}/anoms`, message: "anoms must be a finite number ≥ 0" });
+    if (!(Number.isFinite(s.label) && s.label >= 0 && s.label <= 1))
+      errors.push({ path: `/samples/${i}/label`, message: "label must be in [0, 1]" });
   });
-  if (!(Number.isFinite(learningRate) && learningRate > 0)) errors.push({ path: "/learningRate", message: "learningRate must be a finite number > 0" });
-  if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= MAX_EPOCHS)) errors.push({ path: "/epochs", message: `epochs must be an integer in [1, ${MAX_EPOCHS}]` });
-  if (errors.length) throw new DomainError(422, "invalid-training", { detail: "the entropy model cannot be trained on this input", errors });
+  if (!(Number.isFinite(learningRate) && learningRate > 0))
+    errors.push({ path: "/learningRate", message: "learningRate must be a finite number > 0" });
+  if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= MAX_EPOCHS))
+    errors.push({ path: "/epochs", message: `epochs must be an integer in [1, ${MAX_EPOCHS}]` });
+  if (errors.length)
+    throw new DomainError(422, "invalid-training", {
+      detail: "the entropy model cannot be trained on this input",
+      errors,
+    });
 }

@@ -71,9 +71,10 @@ export interface EFeedbackInput {
  * optimisation gives up entropy weight. The clamp, not a special case, produces that.
  */
 export function hybridEWeight({ threat, t, o }: EFeedbackInput): number {
-  const e = threat > E_FEEDBACK_THREAT
-    ? E_FEEDBACK_GAIN * threat * Math.exp(-t / E_FEEDBACK_TAU) * (1 - o / E_FEEDBACK_O_REF)
-    : E_WEIGHT_CALM;
+  const e =
+    threat > E_FEEDBACK_THREAT
+      ? E_FEEDBACK_GAIN * threat * Math.exp(-t / E_FEEDBACK_TAU) * (1 - o / E_FEEDBACK_O_REF)
+      : E_WEIGHT_CALM;
   return clamp(e, E_WEIGHT_MIN, E_WEIGHT_MAX);
 }
 
@@ -94,7 +95,8 @@ export function injectData(genome: Genome, injection: Injection): Genome {
   if (injection.ml_weight !== undefined && !Number.isFinite(injection.ml_weight)) {
     errors.push({ path: "/ml_weight", message: "ml_weight must be a finite number" });
   }
-  if (errors.length) throw new DomainError(422, "invalid-injection", { detail: "inject_data rejected its input", errors });
+  if (errors.length)
+    throw new DomainError(422, "invalid-injection", { detail: "inject_data rejected its input", errors });
   return {
     weights: { ...genome.weights },
     risk: { anoms: injection.anoms ?? genome.risk.anoms },

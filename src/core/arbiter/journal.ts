@@ -37,18 +37,31 @@ export const JOURNAL_FORMAT = "venom-ledger/1";
 
 /** SHA3-256 over RFC 8785 bytes of `{index, timestamp, data, previous_hash}`. */
 export function entryHash(entry: Omit<JournalEntry, "hash">): string {
-  return hashJson({ index: entry.index, timestamp: entry.timestamp, data: entry.data, previous_hash: entry.previous_hash });
+  return hashJson({
+    index: entry.index,
+    timestamp: entry.timestamp,
+    data: entry.data,
+    previous_hash: entry.previous_hash,
+  });
 }
 
 /** Seed §6 `add_entry(data)`: the entry that follows `head`. Returns the entry and the new head. */
-export function appendEntry(head: JournalHead, data: JournalData, timestamp: number): { entry: JournalEntry; head: JournalHead } {
+export function appendEntry(
+  head: JournalHead,
+  data: JournalData,
+  timestamp: number,
+): { entry: JournalEntry; head: JournalHead } {
   const unsealed = { index: head.length, timestamp, data, previous_hash: head.hash };
   const entry: JournalEntry = { ...unsealed, hash: entryHash(unsealed) };
   return { entry, head: { length: head.length + 1, hash: entry.hash } };
 }
 
 /** Appends several payloads in order, all stamped `timestamp`. */
-export function appendEntries(head: JournalHead, payloads: readonly JournalData[], timestamp: number): { entries: JournalEntry[]; head: JournalHead } {
+export function appendEntries(
+  head: JournalHead,
+  payloads: readonly JournalData[],
+  timestamp: number,
+): { entries: JournalEntry[]; head: JournalHead } {
   const entries: JournalEntry[] = [];
   let current = head;
   for (const data of payloads) {
@@ -85,8 +98,7 @@ export function headOf(entries: readonly JournalEntry[], start: JournalHead = EM
 }
 
 export type JournalVerification =
-  | { ok: true; head: JournalHead }
-  | { ok: false; index: number; reason: "index" | "previous_hash" | "hash" };
+  { ok: true; head: JournalHead } | { ok: false; index: number; reason: "index" | "previous_hash" | "hash" };
 
 /**
  * Seed §6 `verify_chain()`: every entry sits at its index, links to its predecessor's hash (64 zeros for
@@ -98,7 +110,8 @@ export function verifyChain(entries: readonly JournalEntry[], start: JournalHead
   for (const entry of entries) {
     if (entry.index !== head.length) return { ok: false, index: head.length, reason: "index" };
     if (entry.previous_hash !== head.hash) return { ok: false, index: entry.index, reason: "previous_hash" };
-    if (!HEX64.test(entry.hash) || entryHash(entry) !== entry.hash) return { ok: false, index: entry.index, reason: "hash" };
+    if (!HEX64.test(entry.hash) || entryHash(entry) !== entry.hash)
+      return { ok: false, index: entry.index, reason: "hash" };
     head = { length: entry.index + 1, hash: entry.hash };
   }
   return { ok: true, head };
@@ -118,7 +131,11 @@ const NODE_PREFIX = new Uint8Array([0x01]);
 export function merkleRoot(leafHashes: readonly string[]): string {
   if (leafHashes.length === 0) return bytesToHex(sha3(new Uint8Array(0)));
   let level: Uint8Array[] = leafHashes.map((hash, i) => {
-    if (!HEX64.test(hash)) throw new DomainError(422, "invalid-journal", { detail: `leaf ${i} is not a 64-hex SHA3-256 hash`, errors: [{ path: `/${i}`, message: "expected 64 lowercase hex" }] });
+    if (!HEX64.test(hash))
+      throw new DomainError(422, "invalid-journal", {
+        detail: `leaf ${i} is not a 64-hex SHA3-256 hash`,
+        errors: [{ path: `/${i}`, message: "expected 64 lowercase hex" }],
+      });
     return hexToBytes(hash);
   });
   while (level.length > 1) {
@@ -144,7 +161,13 @@ export function journalManifest(entries: readonly JournalEntry[]): JournalManife
   const last = entries[entries.length - 1];
   const verified = verifyChain(entries).ok;
   // A root over a broken chain would commit to entries nobody can vouch for, so there is none.
-  return manifestOf({ length: entries.length, first, last, merkleRoot: journalMerkleRoot(entries), isBroken: !verified });
+  return manifestOf({
+    length: entries.length,
+    first,
+    last,
+    merkleRoot: journalMerkleRoot(entries),
+    isBroken: !verified,
+  });
 }
 
 /**
@@ -184,22 +207,36 @@ export interface VerificationProgress {
   frontier: { size: number; hashes: string[] };
 }
 
-export const NO_PROGRESS: Readonly<VerificationProgress> = Object.freeze({ head: EMPTY_JOURNAL, frontier: { size: 0, hashes: [] } });
+export const NO_PROGRESS: Readonly<VerificationProgress> = Object.freeze({
+  head: EMPTY_JOURNAL,
+  frontier: { size: 0, hashes: [] },
+});
 
 export type VerificationStep =
   | { ok: true; progress: VerificationProgress }
   | { ok: false; index: number; reason: "index" | "previous_hash" | "hash" };
 
 /** `verifyChain` over the next entries, also folding their hashes into the Merkle frontier. */
-export function continueVerification(progress: VerificationProgress, entries: readonly JournalEntry[]): VerificationStep {
+export function continueVerification(
+  progress: VerificationProgress,
+  entries: readonly JournalEntry[],
+): VerificationStep {
   const checked = verifyChain(entries, progress.head);
   if (!checked.ok) return checked;
-  let frontier: Frontier = { size: progress.frontier.size, hashes: progress.frontier.hashes.map((hash) => hexToBytes(hash)) };
+  let frontier: Frontier = {
+    size: progress.frontier.size,
+    hashes: progress.frontier.hashes.map((hash) => hexToBytes(hash)),
+  };
   for (const entry of entries) frontier = appendLeaf(frontier, hexToBytes(entry.hash)).frontier;
-  return { ok: true, progress: { head: checked.head, frontier: { size: frontier.size, hashes: frontier.hashes.map(bytesToHex) } } };
+  return {
+    ok: true,
+    progress: { head: checked.head, frontier: { size: frontier.size, hashes: frontier.hashes.map(bytesToHex) } },
+  };
 }
 
 /** The Merkle root of the entries a verification has checked (equal to `journalMerkleRoot` of them: same tree shape, same node prefix). */
 export function progressRoot(progress: VerificationProgress): string {
-  return bytesToHex(frontierRoot({ size: progress.frontier.size, hashes: progress.frontier.hashes.map((hash) => hexToBytes(hash)) }));
+  return bytesToHex(
+    frontierRoot({ size: progress.frontier.size, hashes: progress.frontier.hashes.map((hash) => hexToBytes(hash)) }),
+  );
 }

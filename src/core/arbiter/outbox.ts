@@ -13,15 +13,32 @@ export type ArbiterEffect =
   /** Lock the world line (QUARANTINE). */
   | { kind: "quarantine"; worldline: string; beat: number; threat: number }
   /** `arbiter.alert` / `arbiter.quarantine`, stamped with the beat's time (`at`, ms) and journal root. */
-  | { kind: "event"; action: AlarmAction; worldline: string; beat: number; at: number; threat: number; journalRoot: string }
+  | {
+      kind: "event";
+      action: AlarmAction;
+      worldline: string;
+      beat: number;
+      at: number;
+      threat: number;
+      journalRoot: string;
+    }
   /** A signed mesh message from the hub; `pending` are the subscribers that have not accepted it yet. */
-  | { kind: "broadcast"; action: AlarmAction; worldline: string; beat: number; at: number; threat: number; pending: string[] }
+  | {
+      kind: "broadcast";
+      action: AlarmAction;
+      worldline: string;
+      beat: number;
+      at: number;
+      threat: number;
+      pending: string[];
+    }
   /** The journal's Merkle root and size right after the beat, as a ledger `anchor` entry. */
   | { kind: "anchor"; worldline: string; beat: number; root: string; size: number };
 
 export type EffectKind = ArbiterEffect["kind"];
 
-export const effectKey = (effect: Pick<ArbiterEffect, "worldline" | "beat" | "kind">): string => `arbiter:${effect.worldline}:${effect.beat}:${effect.kind}`;
+export const effectKey = (effect: Pick<ArbiterEffect, "worldline" | "beat" | "kind">): string =>
+  `arbiter:${effect.worldline}:${effect.beat}:${effect.kind}`;
 
 /** What one attempt at an effect came to: applied (remove it), retry later (keep it, maybe with less left to do), or refused for good (remove it, logged). */
 export type EffectAttempt =
@@ -87,7 +104,16 @@ export function effectsOfBeat(beat: BeatOutcome): ArbiterEffect[] {
     const action: AlarmAction = beat.action === "QUARANTINE" ? "quarantine" : "alert";
     if (action === "quarantine") effects.push({ kind: "quarantine", worldline, beat: beat.beat, threat });
     effects.push({ kind: "event", action, worldline, beat: beat.beat, at, threat, journalRoot: beat.journal.root });
-    if (beat.subscribers.length) effects.push({ kind: "broadcast", action, worldline, beat: beat.beat, at, threat, pending: [...beat.subscribers] });
+    if (beat.subscribers.length)
+      effects.push({
+        kind: "broadcast",
+        action,
+        worldline,
+        beat: beat.beat,
+        at,
+        threat,
+        pending: [...beat.subscribers],
+      });
   }
   effects.push({ kind: "anchor", worldline, beat: beat.beat, root: beat.journal.root, size: beat.journal.size });
   return effects;
@@ -99,13 +125,21 @@ export function effectsOfBeat(beat: BeatOutcome): ArbiterEffect[] {
  * burst (its root covers every entry of the burst): the ledger, the event log and the subscribers
  * are not flooded with beats.
  */
-export function coalesceBurst(effects: readonly ArbiterEffect[], after: { beat: number; root: string; size: number }): ArbiterEffect[] {
+export function coalesceBurst(
+  effects: readonly ArbiterEffect[],
+  after: { beat: number; root: string; size: number },
+): ArbiterEffect[] {
   const quarantine = effects.find((e) => e.kind === "quarantine");
-  const worstEvent = effects.reduce<Extract<ArbiterEffect, { kind: "event" }> | undefined>((worst, e) => (e.kind === "event" && (!worst || e.threat > worst.threat) ? e : worst), undefined);
+  const worstEvent = effects.reduce<Extract<ArbiterEffect, { kind: "event" }> | undefined>(
+    (worst, e) => (e.kind === "event" && (!worst || e.threat > worst.threat) ? e : worst),
+    undefined,
+  );
   const decisive = quarantine?.beat ?? worstEvent?.beat;
   const anchor = effects.find((e) => e.kind === "anchor");
   return [
     ...effects.filter((e) => e.kind !== "anchor" && e.beat === decisive),
-    ...(anchor ? [{ kind: "anchor" as const, worldline: anchor.worldline, beat: after.beat, root: after.root, size: after.size }] : []),
+    ...(anchor
+      ? [{ kind: "anchor" as const, worldline: anchor.worldline, beat: after.beat, root: after.root, size: after.size }]
+      : []),
   ];
 }

@@ -15,7 +15,11 @@ export interface ArbiterTunables {
   tThreshold: number;
 }
 
-export const DEFAULT_TUNABLES: Readonly<ArbiterTunables> = Object.freeze({ k: DEFAULT_K, p: DEFAULT_P, tThreshold: DEFAULT_T_THRESHOLD });
+export const DEFAULT_TUNABLES: Readonly<ArbiterTunables> = Object.freeze({
+  k: DEFAULT_K,
+  p: DEFAULT_P,
+  tThreshold: DEFAULT_T_THRESHOLD,
+});
 
 export interface ArbiterState {
   /** Beats executed so far (the seed's `beat_count`); the next beat is `beat + 1`. */
@@ -31,12 +35,14 @@ export function validateTunables(tunables: ArbiterTunables): ArbiterTunables {
   const errors: { path: string; message: string }[] = [];
   for (const key of ["k", "p", "tThreshold"] as const) {
     const value = tunables[key];
-    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) errors.push({ path: `/${key}`, message: `${key} must be a finite number > 0` });
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0)
+      errors.push({ path: `/${key}`, message: `${key} must be a finite number > 0` });
   }
   if (!errors.length && !isStablePulse(tunables.k, tunables.p)) {
     errors.push({ path: "/k", message: "k·p must be greater than 1 (seed 001 §3 stability condition)" });
   }
-  if (errors.length) throw new DomainError(422, "invalid-tunables", { detail: "the arbiter tunables are not usable", errors });
+  if (errors.length)
+    throw new DomainError(422, "invalid-tunables", { detail: "the arbiter tunables are not usable", errors });
   return { k: tunables.k, p: tunables.p, tThreshold: tunables.tThreshold };
 }
 
@@ -49,7 +55,10 @@ export interface ArbiterGenesis {
 }
 
 /** A fresh arbiter: seed genome, idle PID, and a journal holding only its genesis entry (to be persisted). */
-export function createArbiterState({ nowMs, tunables = {}, genesis = {} }: ArbiterGenesis): { state: ArbiterState; entries: JournalEntry[] } {
+export function createArbiterState({ nowMs, tunables = {}, genesis = {} }: ArbiterGenesis): {
+  state: ArbiterState;
+  entries: JournalEntry[];
+} {
   const checked = validateTunables({ ...DEFAULT_TUNABLES, ...tunables });
   const entry = genesisEntry(nowMs / 1000, { ...genesis, tunables: { ...checked } });
   return {

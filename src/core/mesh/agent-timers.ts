@@ -44,6 +44,12 @@ export function isIdleConnection(connection: { last_activity: number | null }, n
  * the counter on success; recording the activity too keeps a healthy idle peer from being
  * pinged on every alarm.
  */
-export function healthAfterPing(connection: { health_failures: number; last_activity: number | null }, isHealthy: boolean, now: number): { health_failures: number; last_activity: number | null } {
-  return isHealthy ? { health_failures: 0, last_activity: now } : { health_failures: connection.health_failures + 1, last_activity: connection.last_activity };
+export function healthAfterPing(
+  connection: { health_failures: number; last_activity: number | null },
+  isHealthy: boolean,
+  now: number,
+): { health_failures: number; last_activity: number | null } {
+  return isHealthy
+    ? { health_failures: 0, last_activity: now }
+    : { health_failures: connection.health_failures + 1, last_activity: connection.last_activity };
 }

@@ -27,7 +27,12 @@ import { isPrivateUrl } from "./ssrf.js";
 import { validateMeshUrl } from "./url.js";
 
 /** §9.1 step 1, counted before any validation: 10 registrations per client address per sliding 60 s, at most `capacity` clients tracked (`admitClient`). */
-export function admitAnchorClient(windows: Map<string, SlidingWindow>, client: string, now: number, capacity = ANCHOR_RATE_TRACKED_IPS): boolean {
+export function admitAnchorClient(
+  windows: Map<string, SlidingWindow>,
+  client: string,
+  now: number,
+  capacity = ANCHOR_RATE_TRACKED_IPS,
+): boolean {
   return admitClient(windows, client, ANCHOR_RATE_LIMIT_PER_IP, now, capacity);
 }
 
@@ -60,7 +65,10 @@ export interface AnchorRegistrationOutcome {
  * (Python `str.strip`) before anything, including signature verification. A Worker anchor is
  * lenient about Content-Type (§19.7): Python nodes always send application/json.
  */
-export async function registerWithAnchor(body: ParsedBody, ctx: AnchorRegistrationContext): Promise<AnchorRegistrationOutcome> {
+export async function registerWithAnchor(
+  body: ParsedBody,
+  ctx: AnchorRegistrationContext,
+): Promise<AnchorRegistrationOutcome> {
   if (!body.ok || !isTruthy(body.value)) return { reply: meshErrors.anchorJsonRequired() }; // 2
   if (!isJsonObject(body.value)) return { reply: meshErrors.notAnObject() };
   const parsed = AnchorRegistrationBody.safeParse(body.value); // 3: null/non-strings crash the reference; 400 here
@@ -86,11 +94,13 @@ export async function registerWithAnchor(body: ParsedBody, ctx: AnchorRegistrati
   if (!(await verifyPeerUpdateSignature(publicKeyHex, { agentId, newUrl, timestamp }, signature))) {
     return { reply: meshErrors.invalidSignature() }; // 9
   }
-  if ((ctx.requireSelfCertifyingId ?? true) && !isSelfCertifying(agentId, publicKeyHex)) return { reply: meshErrors.identityMismatch() };
+  if ((ctx.requireSelfCertifyingId ?? true) && !isSelfCertifying(agentId, publicKeyHex))
+    return { reply: meshErrors.identityMismatch() };
   if (ctx.refusePrivateUrls && isPrivateUrl(newUrl)) return { reply: meshErrors.anchorPrivateUrl() };
 
   const existing = ctx.entry(agentId);
-  if (existing?.public_key_hex && existing.public_key_hex !== publicKeyHex) return { reply: meshErrors.publicKeyMismatch() }; // 10
+  if (existing?.public_key_hex && existing.public_key_hex !== publicKeyHex)
+    return { reply: meshErrors.publicKeyMismatch() }; // 10
   if (!existing && ctx.freshEntryCount() >= ANCHOR_DIRECTORY_CAPACITY) return { reply: meshErrors.directoryFull() }; // 11
   return {
     reply: success({ success: true, registered: existing === undefined }), // 12
@@ -115,7 +125,10 @@ export function anchorWellKnown(agentsRegistered: number): AnchorWellKnown {
 }
 
 /** §9.4 for an in-memory directory: drop entries unseen for more than 24 h. */
-export function pruneAnchorDirectory(directory: ReadonlyMap<string, AnchorEntry>, now: number): Map<string, AnchorEntry> {
+export function pruneAnchorDirectory(
+  directory: ReadonlyMap<string, AnchorEntry>,
+  now: number,
+): Map<string, AnchorEntry> {
   const kept = new Map<string, AnchorEntry>();
   for (const [agentId, entry] of directory) if (!isAnchorEntryStale(entry, now)) kept.set(agentId, entry);
   return kept;

@@ -11,13 +11,17 @@ export interface Availability {
 }
 
 /** darkmatter_set_status (§17): active, or inactive for `duration_minutes` (default 60) from `now`. */
-export function availabilityFor(setting: { active: boolean; duration_minutes?: number | null }, now: number): Availability {
+export function availabilityFor(
+  setting: { active: boolean; duration_minutes?: number | null },
+  now: number,
+): Availability {
   if (setting.active) return { status: "active", inactiveUntil: null };
   return { status: "inactive", inactiveUntil: now + (setting.duration_minutes ?? DEFAULT_INACTIVE_MINUTES) * 60_000 };
 }
 
 /** §16 auto-reactivation: the availability once `now` reached the reactivation time, or undefined when nothing changes. */
 export function reactivated(current: Availability, now: number): Availability | undefined {
-  if (current.status === "inactive" && current.inactiveUntil !== null && current.inactiveUntil <= now) return { status: "active", inactiveUntil: null };
+  if (current.status === "inactive" && current.inactiveUntil !== null && current.inactiveUntil <= now)
+    return { status: "active", inactiveUntil: null };
   return undefined;
 }

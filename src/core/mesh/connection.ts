@@ -15,8 +15,21 @@ import {
   ConnectionRequestBody as ConnectionRequestSchema,
   PeerConnectionReply,
 } from "../../schemas/mesh.js";
-import { MAX_AGENT_ID_CODE_POINTS, MAX_BIO_CODE_POINTS, PENDING_REQUESTS_CAPACITY, PENDING_REQUESTS_PER_CLIENT, PENDING_REQUEST_TTL_SECONDS } from "./limits.js";
-import { isJsonObject, meshErrors, success, type MeshRejection, type MeshReply, type ParsedBody } from "./mesh-reply.js";
+import {
+  MAX_AGENT_ID_CODE_POINTS,
+  MAX_BIO_CODE_POINTS,
+  PENDING_REQUESTS_CAPACITY,
+  PENDING_REQUESTS_PER_CLIENT,
+  PENDING_REQUEST_TTL_SECONDS,
+} from "./limits.js";
+import {
+  isJsonObject,
+  meshErrors,
+  success,
+  type MeshRejection,
+  type MeshReply,
+  type ParsedBody,
+} from "./mesh-reply.js";
 import type { NodeIdentity } from "./node-documents.js";
 import { codePointLength, isTruthy, truncateCodePoints } from "./python-semantics.js";
 import { boundedDisplayName, checkClaimedIdentity, reconcileWithStoredKey } from "./peer-identity.js";
@@ -87,8 +100,14 @@ export function interpretConnectionRequestReply(
   const { data } = reply;
   if (isTruthy(data.auto_accepted)) {
     if (!data.agent_id || !data.agent_url) return { kind: "not-darkmatter" };
-    if (codePointLength(data.agent_id) > MAX_AGENT_ID_CODE_POINTS) return { kind: "refused", status, error: "agent_id too long" };
-    const identity = checkClaimedIdentity({ agentId: data.agent_id, keyField: "agent_public_key_hex", key: data.agent_public_key_hex, expectedAgentId: options.expectedAgentId });
+    if (codePointLength(data.agent_id) > MAX_AGENT_ID_CODE_POINTS)
+      return { kind: "refused", status, error: "agent_id too long" };
+    const identity = checkClaimedIdentity({
+      agentId: data.agent_id,
+      keyField: "agent_public_key_hex",
+      key: data.agent_public_key_hex,
+      expectedAgentId: options.expectedAgentId,
+    });
     if (!identity.ok) return { kind: "refused", status: identity.status, error: identity.error };
     const sameBase = !validateMeshUrl(data.agent_url) && acceptanceBase(data.agent_url) === acceptanceBase(targetUrl);
     const agentUrl = sameBase ? data.agent_url : targetUrl;
@@ -105,9 +124,21 @@ export function interpretConnectionRequestReply(
     });
     return { kind: "connected", connection };
   }
-  if (status !== 200) return { kind: "refused", status, error: typeof body.error === "string" ? body.error.slice(0, 1000) : `HTTP ${status}` };
-  const pendingOutbound: PendingOutbound = { url: meshBaseUrl(targetUrl), ...(options.expectedAgentId && { expectedAgentId: options.expectedAgentId }) };
-  return { kind: "pending", requestId: typeof data.request_id === "string" ? data.request_id.slice(0, 64) : null, pendingOutbound };
+  if (status !== 200)
+    return {
+      kind: "refused",
+      status,
+      error: typeof body.error === "string" ? body.error.slice(0, 1000) : `HTTP ${status}`,
+    };
+  const pendingOutbound: PendingOutbound = {
+    url: meshBaseUrl(targetUrl),
+    ...(options.expectedAgentId && { expectedAgentId: options.expectedAgentId }),
+  };
+  return {
+    kind: "pending",
+    requestId: typeof data.request_id === "string" ? data.request_id.slice(0, 64) : null,
+    pendingOutbound,
+  };
 }
 
 /**
@@ -115,11 +146,18 @@ export function interpretConnectionRequestReply(
  * agent gets the record as learned; an agent we already know keeps its record (URL included),
  * gaining at most a key it had none of — and a different key is refused.
  */
-export function mergeLearnedConnection(existing: MeshConnection | undefined, learned: MeshConnection): { ok: true; connection: MeshConnection; isNew: boolean } | MeshRejection {
+export function mergeLearnedConnection(
+  existing: MeshConnection | undefined,
+  learned: MeshConnection,
+): { ok: true; connection: MeshConnection; isNew: boolean } | MeshRejection {
   if (!existing) return { ok: true, connection: learned, isNew: true };
   const reconciled = reconcileWithStoredKey(existing.agent_public_key_hex, learned.agent_public_key_hex);
   if (!reconciled.ok) return reconciled;
-  return { ok: true, connection: reconciled.pinKey ? { ...existing, agent_public_key_hex: reconciled.pinKey } : existing, isNew: false };
+  return {
+    ok: true,
+    connection: reconciled.pinKey ? { ...existing, agent_public_key_hex: reconciled.pinKey } : existing,
+    isNew: false,
+  };
 }
 
 export interface AcceptedOutcome {
@@ -138,26 +176,38 @@ export interface AcceptedOutcome {
  * presented `agent_url` cannot redirect traffic. The outcome's connection is what was learned;
  * the caller merges it with any record it has (`mergeLearnedConnection`).
  */
-export function receiveConnectionAccepted(body: ParsedBody, ctx: { now: number; pendingOutbound: readonly PendingOutbound[]; urlRefusal?: UrlRefusal }): AcceptedOutcome {
+export function receiveConnectionAccepted(
+  body: ParsedBody,
+  ctx: { now: number; pendingOutbound: readonly PendingOutbound[]; urlRefusal?: UrlRefusal },
+): AcceptedOutcome {
   if (!body.ok) return { reply: meshErrors.invalidJsonBody() };
   if (!isJsonObject(body.value)) return { reply: meshErrors.notAnObject() };
-  if (!isTruthy(body.value.agent_id) || !isTruthy(body.value.agent_url)) return { reply: meshErrors.missingRequiredFields() };
+  if (!isTruthy(body.value.agent_id) || !isTruthy(body.value.agent_url))
+    return { reply: meshErrors.missingRequiredFields() };
   const parsed = ConnectionAcceptedSchema.safeParse(body.value);
   if (!parsed.success) return { reply: meshErrors.invalidFields(parsed.error) };
   const accepted: ConnectionAcceptedBody = parsed.data;
   if (codePointLength(accepted.agent_id) > MAX_AGENT_ID_CODE_POINTS) return { reply: meshErrors.agentIdTooLong() };
   const urlError = validateMeshUrl(accepted.agent_url);
   if (urlError) return { reply: meshErrors.invalidUrl(urlError) };
-  const identity = checkClaimedIdentity({ agentId: accepted.agent_id, keyField: "agent_public_key_hex", key: accepted.agent_public_key_hex });
+  const identity = checkClaimedIdentity({
+    agentId: accepted.agent_id,
+    keyField: "agent_public_key_hex",
+    key: accepted.agent_public_key_hex,
+  });
   if (!identity.ok) return { reply: identity };
 
   const wanted = acceptanceBase(accepted.agent_url);
   const byUrl = ctx.pendingOutbound.find(
-    (pending) => acceptanceBase(pending.url) === wanted && (pending.expectedAgentId === undefined || pending.expectedAgentId === accepted.agent_id),
+    (pending) =>
+      acceptanceBase(pending.url) === wanted &&
+      (pending.expectedAgentId === undefined || pending.expectedAgentId === accepted.agent_id),
   );
   const byIdentity = byUrl
     ? undefined
-    : ctx.pendingOutbound.find((pending) => pending.expectedAgentId === accepted.agent_id && identity.key === accepted.agent_id);
+    : ctx.pendingOutbound.find(
+        (pending) => pending.expectedAgentId === accepted.agent_id && identity.key === accepted.agent_id,
+      );
   const consumed = byUrl ?? byIdentity;
   if (!consumed) return { reply: meshErrors.noPendingOutbound() };
   const agentUrl = byUrl ? accepted.agent_url : consumed.url; // verbatim (usually with /mcp) on a URL match
@@ -214,7 +264,8 @@ export function receiveConnectionRequest(body: ParsedBody, ctx: ConnectionReques
 
   if (!body.ok) return { reply: meshErrors.invalidJsonBody() }; // 3
   if (!isJsonObject(body.value)) return { reply: meshErrors.notAnObject() };
-  if (!isTruthy(body.value.from_agent_id) || !isTruthy(body.value.from_agent_url)) return { reply: meshErrors.missingRequiredFields() }; // 4
+  if (!isTruthy(body.value.from_agent_id) || !isTruthy(body.value.from_agent_url))
+    return { reply: meshErrors.missingRequiredFields() }; // 4
   const parsed = ConnectionRequestSchema.safeParse(body.value);
   if (!parsed.success) return { reply: meshErrors.invalidFields(parsed.error) };
   const request = parsed.data;
@@ -222,7 +273,11 @@ export function receiveConnectionRequest(body: ParsedBody, ctx: ConnectionReques
   const bio = truncateCodePoints(request.from_agent_bio ?? "", MAX_BIO_CODE_POINTS); // 6
   const urlError = validateMeshUrl(request.from_agent_url) ?? ctx.urlRefusal?.(request.from_agent_url); // 7
   if (urlError) return { reply: meshErrors.invalidUrl(urlError) };
-  const identity = checkClaimedIdentity({ agentId: request.from_agent_id, keyField: "from_agent_public_key_hex", key: request.from_agent_public_key_hex });
+  const identity = checkClaimedIdentity({
+    agentId: request.from_agent_id,
+    keyField: "from_agent_public_key_hex",
+    key: request.from_agent_public_key_hex,
+  });
   if (!identity.ok) return { reply: identity };
   const displayName = boundedDisplayName(request.from_agent_display_name);
 
@@ -230,10 +285,13 @@ export function receiveConnectionRequest(body: ParsedBody, ctx: ConnectionReques
   if (existing) {
     const reconciled = reconcileWithStoredKey(existing.agent_public_key_hex, identity.key);
     if (!reconciled.ok) return { reply: reconciled };
-    const pinKey = reconciled.pinKey ? { agentId: request.from_agent_id, publicKeyHex: reconciled.pinKey, displayName } : undefined;
+    const pinKey = reconciled.pinKey
+      ? { agentId: request.from_agent_id, publicKeyHex: reconciled.pinKey, displayName }
+      : undefined;
     return { reply: success(autoAcceptedReply(ctx.self)), ...(pinKey && { pinKey }) };
   }
-  if (ctx.pendingCount >= PENDING_REQUESTS_CAPACITY || ctx.pendingFromClient >= PENDING_REQUESTS_PER_CLIENT) return { reply: meshErrors.tooManyPendingRequests() }; // 9
+  if (ctx.pendingCount >= PENDING_REQUESTS_CAPACITY || ctx.pendingFromClient >= PENDING_REQUESTS_PER_CLIENT)
+    return { reply: meshErrors.tooManyPendingRequests() }; // 9
   const pending: PendingConnectionRequest = {
     request_id: (ctx.newRequestId ?? newRequestId)(),
     from_agent_id: request.from_agent_id,
@@ -290,7 +348,13 @@ export interface AcceptPendingOutcome {
  */
 export function acceptPendingRequest(
   body: ParsedBody,
-  ctx: { now: number; self: NodeIdentity; pending(requestId: string): PendingConnectionRequest | undefined; connectionCount: number; maxConnections: number },
+  ctx: {
+    now: number;
+    self: NodeIdentity;
+    pending(requestId: string): PendingConnectionRequest | undefined;
+    connectionCount: number;
+    maxConnections: number;
+  },
 ): AcceptPendingOutcome {
   if (!body.ok) return { reply: meshErrors.invalidJsonBody() };
   if (!isJsonObject(body.value)) return { reply: meshErrors.notAnObject() };

@@ -2,12 +2,7 @@
 // accounting, target selection, the pre-forward webhook check with its loop detection, and the
 // bodies a holder sends. Decisions only; the caller performs the HTTP calls in the order the
 // plan describes and feeds their results back in.
-import type {
-  ExpiredUpdateBody,
-  ForwardedUpdateBody,
-  MessageBody,
-  PeerWebhookStatus,
-} from "../../schemas/mesh.js";
+import type { ExpiredUpdateBody, ForwardedUpdateBody, MessageBody, PeerWebhookStatus } from "../../schemas/mesh.js";
 import type { InboxMessage } from "../../schemas/mesh-state.js";
 import { PeerWebhookStatus as PeerWebhookStatusSchema } from "../../schemas/mesh.js";
 import { DEFAULT_HOPS, MAX_SEND_HOPS, MIN_SEND_HOPS } from "./limits.js";
@@ -39,7 +34,10 @@ type TargetParams = { target_agent_id?: string | null; target_agent_ids?: readon
  * must exist; each is sent to once), else the one named connection (which must exist), else —
  * when none is named — every connection (a broadcast; all get the same message ID and signature).
  */
-export function sendTargets(params: TargetParams, connectionIds: readonly string[]): { targets: string[] } | { unknownTarget: string } {
+export function sendTargets(
+  params: TargetParams,
+  connectionIds: readonly string[],
+): { targets: string[] } | { unknownTarget: string } {
   if (params.target_agent_ids?.length) {
     const connected = new Set(connectionIds);
     const missing = findUnconnectedTarget(params.target_agent_ids, (id) => connected.has(id));
@@ -57,7 +55,10 @@ export function forwardTargets(params: TargetParams): string[] {
 }
 
 /** §11.5 step 1: the targets of a forward or fork; a forward names at least one, and every one must be connected. */
-export function resolveForwardTargets(params: TargetParams, isConnected: (agentId: string) => boolean): { targets: string[] } | { unknownTarget: string } | { isUnnamed: true } {
+export function resolveForwardTargets(
+  params: TargetParams,
+  isConnected: (agentId: string) => boolean,
+): { targets: string[] } | { unknownTarget: string } | { isUnnamed: true } {
   const targets = forwardTargets(params);
   if (targets.length === 0) return { isUnnamed: true };
   const missing = findUnconnectedTarget(targets, isConnected);
@@ -65,7 +66,10 @@ export function resolveForwardTargets(params: TargetParams, isConnected: (agentI
 }
 
 /** §11.5 step 1: the first target that is not a current connection (nothing is sent then, and the message is kept). */
-export function findUnconnectedTarget(targets: readonly string[], isConnected: (agentId: string) => boolean): string | undefined {
+export function findUnconnectedTarget(
+  targets: readonly string[],
+  isConnected: (agentId: string) => boolean,
+): string | undefined {
   return targets.find((target) => !isConnected(target));
 }
 
@@ -110,13 +114,24 @@ export function planForward(input: {
   if (probe.kind === "status") {
     const status = probe.document.status;
     if (status === "expired" || status === "responded") {
-      return { kind: "refused", reason: status, isRemovedFromInbox: true, error: `Message ${status} by its originator; removed from the inbox.` };
+      return {
+        kind: "refused",
+        reason: status,
+        isRemovedFromInbox: true,
+        error: `Message ${status} by its originator; removed from the inbox.`,
+      };
     }
     if (!input.force) {
       const forwardedTo = new Set((probe.document.updates ?? []).map((update) => update.target_agent_id));
       const repeat = input.targets.find((target) => forwardedTo.has(target));
       if (repeat !== undefined) {
-        return { kind: "refused", reason: "loop", target: repeat, isRemovedFromInbox: false, error: `Loop detected: ${repeat} already received this message (use force to override).` };
+        return {
+          kind: "refused",
+          reason: "loop",
+          target: repeat,
+          isRemovedFromInbox: false,
+          error: `Loop detected: ${repeat} already received this message (use force to override).`,
+        };
       }
     }
   }
@@ -133,7 +148,9 @@ export function planForward(input: {
     kind: "forward",
     hopsRemaining: held.hops_remaining - 1, // a message held with 1 hop can still go, with 0
     targets: [...input.targets],
-    ...(canNotify && { forwardedUpdates: input.targets.map((target) => forwardedUpdate(input.selfId, target, input.note ?? null)) }),
+    ...(canNotify && {
+      forwardedUpdates: input.targets.map((target) => forwardedUpdate(input.selfId, target, input.note ?? null)),
+    }),
   };
 }
 
@@ -148,7 +165,12 @@ export function expiredUpdate(selfId: string): ExpiredUpdateBody {
 }
 
 /** §11.5 step 6: the forwarded body — same ID, content, webhook and metadata; new hops, new timestamp, the forwarder's signature. */
-export function forwardedMessageBody(forwarder: Passport, held: InboxMessage, hopsRemaining: number, timestamp: string): Promise<MessageBody> {
+export function forwardedMessageBody(
+  forwarder: Passport,
+  held: InboxMessage,
+  hopsRemaining: number,
+  timestamp: string,
+): Promise<MessageBody> {
   return signedMessageBody(forwarder, {
     message_id: held.message_id,
     content: held.content,

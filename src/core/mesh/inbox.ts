@@ -17,7 +17,10 @@ export function isInboxFull(length: number): boolean {
  * ~30 s; a Durable Object should sweep on an alarm at least once a minute (§20: "within a
  * minute"), or filter on read. Entries with an unreadable `received_at` are kept.
  */
-export function purgeInbox(inbox: readonly InboxMessage[], now: number): { inbox: InboxMessage[]; purged: InboxMessage[] } {
+export function purgeInbox(
+  inbox: readonly InboxMessage[],
+  now: number,
+): { inbox: InboxMessage[]; purged: InboxMessage[] } {
   const cutoff = now - INBOX_MAX_AGE_SECONDS * 1000;
   const kept: InboxMessage[] = [];
   const purged: InboxMessage[] = [];

@@ -80,9 +80,20 @@ function contains(net: Network, bits: number, value: bigint): boolean {
 // Python 3.11.2 `_IPv4Constants._private_networks`; loopback (127/8) and link-local
 // (169.254/16) are inside it. NOT included: 100.64.0.0/10 (carrier-grade NAT), as observed (§7.4).
 const IPV4_REFUSED = [
-  "0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/29",
-  "192.0.0.170/31", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
-  "203.0.113.0/24", "240.0.0.0/4", "255.255.255.255/32",
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/29",
+  "192.0.0.170/31",
+  "192.0.2.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "240.0.0.0/4",
+  "255.255.255.255/32",
 ].map((cidr) => network(cidr, 4));
 
 // Python 3.11.2 `_IPv6Constants._private_networks` plus is_link_local (fe80::/10, already in it)
@@ -90,8 +101,16 @@ const IPV4_REFUSED = [
 // refused, public or not (later Pythons look at the mapped IPv4 address instead; refusing more
 // is the safe side for a webhook caller).
 const IPV6_REFUSED = [
-  "::1/128", "::/128", "::ffff:0:0/96", "100::/64", "2001::/23", "2001:2::/48", "2001:db8::/32",
-  "2001:10::/28", "fc00::/7", "fe80::/10",
+  "::1/128",
+  "::/128",
+  "::ffff:0:0/96",
+  "100::/64",
+  "2001::/23",
+  "2001:2::/48",
+  "2001:db8::/32",
+  "2001:10::/28",
+  "fc00::/7",
+  "fe80::/10",
 ].map((cidr) => network(cidr, 6));
 
 // Beyond Python 3.11.2: IPv6 ranges that carry an IPv4 address a translator or relay will reach.
@@ -115,7 +134,10 @@ const IPV6_LOCAL_NAT64 = network("64:ff9b:1::/48", 6);
  */
 export function isRefusedAddress(address: IpAddress): boolean {
   if (address.version === 4) return IPV4_REFUSED.some((net) => contains(net, 32, address.value));
-  if (IPV6_REFUSED.some((net) => contains(net, 128, address.value)) || contains(IPV6_LOCAL_NAT64, 128, address.value)) return true;
+  if (IPV6_REFUSED.some((net) => contains(net, 128, address.value)) || contains(IPV6_LOCAL_NAT64, 128, address.value))
+    return true;
   const carrier = IPV4_CARRIERS.find(({ net }) => contains(net, 128, address.value));
-  return carrier !== undefined && isRefusedAddress({ version: 4, value: (address.value >> carrier.shift) & 0xffffffffn });
+  return (
+    carrier !== undefined && isRefusedAddress({ version: 4, value: (address.value >> carrier.shift) & 0xffffffffn })
+  );
 }

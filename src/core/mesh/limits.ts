@@ -82,7 +82,9 @@ export const MAX_CONFIGURABLE_CONNECTIONS = 10_000;
  */
 export function maxConnectionsFrom(configured: string | undefined): number {
   const value = configured === undefined || configured.trim() === "" ? Number.NaN : Number(configured);
-  return Number.isInteger(value) && value >= 1 && value <= MAX_CONFIGURABLE_CONNECTIONS ? value : DEFAULT_MAX_CONNECTIONS;
+  return Number.isInteger(value) && value >= 1 && value <= MAX_CONFIGURABLE_CONNECTIONS
+    ? value
+    : DEFAULT_MAX_CONNECTIONS;
 }
 /** §9.1 step 11: anchor directory entries; a new entry beyond this answers 429 `Directory full`. */
 export const ANCHOR_DIRECTORY_CAPACITY = 10_000;

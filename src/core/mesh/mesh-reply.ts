@@ -44,8 +44,7 @@ export const meshErrors = {
   /** §4.2: the reference crashes (500) on a non-object body; a new node SHOULD answer 400. */
   notAnObject: () => reject(400, "not-an-object", "Request body must be a JSON object"),
   /** §4.2: wrong field types crash the reference (500); a new node SHOULD answer 400. */
-  invalidFields: (error: ZodError) =>
-    reject(400, "invalid-field-type", `Invalid field type: ${fieldList(error)}`),
+  invalidFields: (error: ZodError) => reject(400, "invalid-field-type", `Invalid field type: ${fieldList(error)}`),
   /** Issue 11: mesh bodies are read with a byte cap; the reference has none. */
   bodyTooLarge: (limit: number) => reject(413, "body-too-large", `Request body too large (limit ${limit} bytes)`),
   /** Issue 11: every string a node stores is bounded; the reference bounds only some (§12.1). */
@@ -53,7 +52,8 @@ export const meshErrors = {
   /** Issue 11: a handshake must come from the agent the node asked (§19.1); the text is ours. */
   unexpectedAgent: () => reject(403, "unexpected-agent", "agent_id is not the agent this node asked to connect to"),
   /** Issue 11: unauthenticated requests are limited per client address before anything else. */
-  clientRateLimit: (limit: number) => reject(429, "client-rate-limit", `Rate limit exceeded for your address (${limit} requests per 60s)`),
+  clientRateLimit: (limit: number) =>
+    reject(429, "client-rate-limit", `Rate limit exceeded for your address (${limit} requests per 60s)`),
   missingRequiredFields: () => reject(400, "missing-fields", "Missing required fields"),
   agentIdTooLong: () => reject(400, "agent-id-too-long", "agent_id too long"),
   fromAgentIdTooLong: () => reject(400, "agent-id-too-long", "from_agent_id too long"),
@@ -62,8 +62,7 @@ export const meshErrors = {
 
   // §8.2–§8.4 connections
   tooManyPendingRequests: () => reject(429, "too-many-pending", "Too many pending requests"),
-  noPendingOutbound: () =>
-    reject(403, "no-pending-outbound", "No pending outbound connection request for this agent."),
+  noPendingOutbound: () => reject(403, "no-pending-outbound", "No pending outbound connection request for this agent."),
   missingRequestId: () => reject(400, "missing-request-id", "Missing request_id"),
   noPendingRequest: (requestId: unknown) =>
     reject(404, "unknown-request", `No pending request with ID '${pyStr(requestId)}'`),
@@ -74,8 +73,7 @@ export const meshErrors = {
   duplicateMessage: () => reject(409, "duplicate-message", "Duplicate message — already received"),
   // The text says bytes; the measure is code points (§8.5 step 5, §18 #10).
   contentTooLong: () => reject(413, "content-too-long", "Content exceeds 65536 bytes"),
-  notConnected: () =>
-    reject(403, "not-connected", "Not connected — only connected agents can send messages."),
+  notConnected: () => reject(403, "not-connected", "Not connected — only connected agents can send messages."),
   messageKeyMismatch: () =>
     reject(403, "key-mismatch", "Public key mismatch — sender key does not match stored key for this connection."),
   messageSignatureRequired: () =>
@@ -91,8 +89,7 @@ export const meshErrors = {
     reject(429, "rate-limited", `Rate limit exceeded for this connection (${limit} requests per 60s)`),
 
   // §8.6, §8.7 webhooks
-  noSentMessage: (messageId: string) =>
-    reject(404, "unknown-message", `No sent message with ID '${messageId}'`),
+  noSentMessage: (messageId: string) => reject(404, "unknown-message", `No sent message with ID '${messageId}'`),
   unknownUpdateType: (type: unknown) => reject(400, "unknown-update-type", `Unknown update type: '${pyStr(type)}'`),
 
   // §8.11, §8.12 node peer_update / peer_lookup
@@ -100,8 +97,7 @@ export const meshErrors = {
   unknownAgent: () => reject(404, "unknown-agent", "Unknown agent"),
   peerUpdateTimestampExpired: () => reject(403, "stale-timestamp", "Timestamp expired"),
   publicKeyMismatch: () => reject(403, "key-mismatch", "Public key mismatch"),
-  peerUpdateSignatureRequired: () =>
-    reject(403, "signature-required", "Signature required — known public key on file"),
+  peerUpdateSignatureRequired: () => reject(403, "signature-required", "Signature required — known public key on file"),
   invalidSignature: () => reject(403, "invalid-signature", "Invalid signature"),
   notConnectedToAgent: () => reject(404, "not-connected", "Not connected to that agent"),
 
@@ -111,14 +107,14 @@ export const meshErrors = {
   // §9.1 anchor
   anchorRateLimited: () => reject(429, "rate-limited", "Rate limit exceeded"),
   anchorJsonRequired: () => reject(400, "invalid-json", "JSON body required"),
-  anchorMissingProof: () =>
-    reject(400, "missing-fields", "Missing public_key_hex, signature, or timestamp"),
+  anchorMissingProof: () => reject(400, "missing-fields", "Missing public_key_hex, signature, or timestamp"),
   anchorTimestampInvalid: () => reject(403, "stale-timestamp", "Timestamp expired or invalid"),
   directoryFull: () => reject(429, "directory-full", "Directory full"),
   /** §5.2, §19.7: the agent ID is the key; the reference never checks it, so the text is ours (anchor and handshakes). */
   identityMismatch: () => reject(403, "identity-mismatch", "agent_id must equal public_key_hex"),
   /** Issue 11: a key or signature that cannot be Ed25519 is refused before any verification; the text is ours. */
-  malformedHex: (field: string, hexChars: number) => reject(400, "malformed-proof", `${field} must be ${hexChars} hex characters`),
+  malformedHex: (field: string, hexChars: number) =>
+    reject(400, "malformed-proof", `${field} must be ${hexChars} hex characters`),
   /** §19.7: a Worker anchor MAY refuse loopback/private URLs; the text is ours. */
   anchorPrivateUrl: () => reject(400, "private-url", "new_url must not target private or loopback addresses"),
 } as const;

@@ -26,7 +26,14 @@ import {
   SIGNATURE_HEX_CHARS,
 } from "./limits.js";
 import { checkClaimedIdentity, checkPresentedKey } from "./peer-identity.js";
-import { isJsonObject, meshErrors, success, type MeshRejection, type MeshReply, type ParsedBody } from "./mesh-reply.js";
+import {
+  isJsonObject,
+  meshErrors,
+  success,
+  type MeshRejection,
+  type MeshReply,
+  type ParsedBody,
+} from "./mesh-reply.js";
 import { verifyMessageSignature } from "./message-signing.js";
 import { codePointLength, isTruthy, truncateCodePoints } from "./python-semantics.js";
 import { checkMeshRateLimit, type SlidingWindow } from "./rate-limit.js";
@@ -110,12 +117,14 @@ export async function receiveMessage(body: ParsedBody, ctx: MessageReceiptContex
   if (storedKey) {
     if (presentedKey && presentedKey !== storedKey) return anonymous(meshErrors.messageKeyMismatch());
     if (!signatureHex || !timestamp) return anonymous(meshErrors.messageSignatureRequired());
-    if (!(await verifyMessageSignature(storedKey, signed, signatureHex))) return anonymous(meshErrors.messageSignatureInvalid());
+    if (!(await verifyMessageSignature(storedKey, signed, signatureHex)))
+      return anonymous(meshErrors.messageSignatureInvalid());
     isVerified = true;
   } else if (presentedKey && signatureHex && timestamp) {
     const identity = checkClaimedIdentity({ agentId: fromAgentId, keyField: "from_public_key_hex", key: presentedKey });
     if (!identity.ok) return anonymous(identity);
-    if (!(await verifyMessageSignature(presentedKey, signed, signatureHex))) return anonymous(meshErrors.messageSignatureInvalid());
+    if (!(await verifyMessageSignature(presentedKey, signed, signatureHex)))
+      return anonymous(meshErrors.messageSignatureInvalid());
     isVerified = true;
     pinKey = presentedKey; // pinned verbatim; compared case-sensitively from now on (§2)
   } else {
@@ -127,14 +136,22 @@ export async function receiveMessage(body: ParsedBody, ctx: MessageReceiptContex
 
   if (isReplay(ctx.replaySeenAt(message.message_id), ctx.now)) return { reply: meshErrors.duplicateMessage() }; // 4
   const recordMessageId = message.message_id;
-  const refuse = (reply: MeshRejection, extra: Partial<MessageReceipt> = {}): MessageReceipt => ({ reply, recordMessageId, ...extra });
+  const refuse = (reply: MeshRejection, extra: Partial<MessageReceipt> = {}): MessageReceipt => ({
+    reply,
+    recordMessageId,
+    ...extra,
+  });
 
   const rate = checkMeshRateLimit(
-    { global: { setting: ctx.globalRateLimit, window: ctx.globalWindow }, connection: { setting: connection.rate_limit, window: connection.window } },
+    {
+      global: { setting: ctx.globalRateLimit, window: ctx.globalWindow },
+      connection: { setting: connection.rate_limit, window: connection.window },
+    },
     ctx.now,
   ); // 9
   if (!rate.allowed) {
-    const reply = rate.scope === "global" ? meshErrors.globalRateLimit(rate.limit) : meshErrors.connectionRateLimit(rate.limit);
+    const reply =
+      rate.scope === "global" ? meshErrors.globalRateLimit(rate.limit) : meshErrors.connectionRateLimit(rate.limit);
     return refuse(reply, { isDeclined: true });
   }
   const windows = { global: rate.global, connection: rate.connection! };
@@ -172,14 +189,18 @@ export async function receiveMessage(body: ParsedBody, ctx: MessageReceiptContex
 function messageBoundsError(message: ReceivedMessageBody, raw: Record<string, unknown>): MeshRejection | undefined {
   if (codePointLength(message.message_id) > MAX_MESSAGE_ID_CODE_POINTS) return meshErrors.fieldTooLong("message_id");
   if (codePointLength(message.content) > MAX_CONTENT_CODE_POINTS) return meshErrors.contentTooLong(); // 5
-  if (message.from_agent_id && codePointLength(message.from_agent_id) > MAX_AGENT_ID_CODE_POINTS) return meshErrors.fromAgentIdTooLong(); // 6
+  if (message.from_agent_id && codePointLength(message.from_agent_id) > MAX_AGENT_ID_CODE_POINTS)
+    return meshErrors.fromAgentIdTooLong(); // 6
   const webhookError = validateMeshUrl(message.webhook);
   if (webhookError) return meshErrors.invalidWebhook(webhookError); // 7
   const key = checkPresentedKey("from_public_key_hex", message.from_public_key_hex);
   if (!key.ok) return key;
-  if (message.signature_hex && message.signature_hex.length > SIGNATURE_HEX_CHARS) return meshErrors.fieldTooLong("signature_hex");
-  if (message.timestamp && codePointLength(message.timestamp) > MAX_TIMESTAMP_CODE_POINTS) return meshErrors.fieldTooLong("timestamp");
-  if (Object.hasOwn(raw, "metadata") && !isMetadataBounded(message.metadata)) return meshErrors.fieldTooLong("metadata");
+  if (message.signature_hex && message.signature_hex.length > SIGNATURE_HEX_CHARS)
+    return meshErrors.fieldTooLong("signature_hex");
+  if (message.timestamp && codePointLength(message.timestamp) > MAX_TIMESTAMP_CODE_POINTS)
+    return meshErrors.fieldTooLong("timestamp");
+  if (Object.hasOwn(raw, "metadata") && !isMetadataBounded(message.metadata))
+    return meshErrors.fieldTooLong("metadata");
   return undefined;
 }
 

@@ -25,12 +25,20 @@ export function signPeerUpdate(privateKeyHex: string, fields: PeerUpdateSigningF
 }
 
 /** §6.1 verification: any decoding problem (key, signature, unencodable text) is simply "invalid". */
-export function verifyMessageSignature(publicKeyHex: string, fields: MessageSigningFields, signatureHex: string): Promise<boolean> {
+export function verifyMessageSignature(
+  publicKeyHex: string,
+  fields: MessageSigningFields,
+  signatureHex: string,
+): Promise<boolean> {
   return verifyEncoded(publicKeyHex, signatureHex, () => messageSigningBytes(fields));
 }
 
 /** §6.2 verification, same rules. */
-export function verifyPeerUpdateSignature(publicKeyHex: string, fields: PeerUpdateSigningFields, signatureHex: string): Promise<boolean> {
+export function verifyPeerUpdateSignature(
+  publicKeyHex: string,
+  fields: PeerUpdateSigningFields,
+  signatureHex: string,
+): Promise<boolean> {
   return verifyEncoded(publicKeyHex, signatureHex, () => peerUpdateSigningBytes(fields));
 }
 

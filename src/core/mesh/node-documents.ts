@@ -28,7 +28,10 @@ export interface NodeIdentity {
 }
 
 /** The profile of a passport: agent ID and key come from the keys, never from configuration. */
-export function nodeIdentity(passport: Passport, profile: Omit<NodeIdentity, "agentId" | "publicKeyHex">): NodeIdentity {
+export function nodeIdentity(
+  passport: Passport,
+  profile: Omit<NodeIdentity, "agentId" | "publicKeyHex">,
+): NodeIdentity {
   return { agentId: passport.agentId, publicKeyHex: passport.publicKeyHex, ...profile };
 }
 
@@ -41,7 +44,10 @@ export function isAcceptingConnections(connectionCount: number, maxConnections =
  * §8.1: the 11-key well-known document. `base` is `wellKnownBase(...)` (the configured public
  * URL, else the request's proto and Host — §3.3 QUIRK). A Workers node has no WebRTC (§15).
  */
-export function nodeWellKnown(node: NodeIdentity, options: { base: string; connectionCount: number; maxConnections?: number }): NodeWellKnown {
+export function nodeWellKnown(
+  node: NodeIdentity,
+  options: { base: string; connectionCount: number; maxConnections?: number },
+): NodeWellKnown {
   return {
     darkmatter: true,
     protocol_version: PROTOCOL_VERSION,
@@ -58,7 +64,11 @@ export function nodeWellKnown(node: NodeIdentity, options: { base: string; conne
 }
 
 /** §8.8 GET /__darkmatter__/status: health checks only look at the 200. */
-export function nodeStatusDocument(node: NodeIdentity, connectionCount: number, maxConnections?: number): NodeStatusDocument {
+export function nodeStatusDocument(
+  node: NodeIdentity,
+  connectionCount: number,
+  maxConnections?: number,
+): NodeStatusDocument {
   return {
     agent_id: node.agentId,
     display_name: node.displayName,
@@ -100,7 +110,9 @@ export function networkInfoDocument(
     agent_url: node.publicUrl,
     bio: node.bio,
     accepting_connections: isAcceptingConnections(connections.length, maxConnections),
-    peers: viewer.isOperator ? connections.map((c) => ({ agent_id: c.agent_id, agent_url: c.agent_url, agent_bio: c.agent_bio })) : [],
+    peers: viewer.isOperator
+      ? connections.map((c) => ({ agent_id: c.agent_id, agent_url: c.agent_url, agent_bio: c.agent_bio }))
+      : [],
   };
 }
 
@@ -120,13 +132,22 @@ export function impressionReply(agentId: string, impression: string | undefined)
  * A peer's ask_impression (§17) still reads this agent's view of its connections; any other
  * impression reads `has_impression: false`, the spec's answer for "none stored".
  */
-export function impressionFor(agentId: string, impression: string | undefined, options: MeshViewer & { isConnection: boolean }): ImpressionReply {
+export function impressionFor(
+  agentId: string,
+  impression: string | undefined,
+  options: MeshViewer & { isConnection: boolean },
+): ImpressionReply {
   return impressionReply(agentId, options.isOperator || options.isConnection ? impression : undefined);
 }
 
 /** §8.12 GET /__darkmatter__/peer_lookup/{agent_id}: the stored URL verbatim, or 404 for strangers. */
-export function nodePeerLookupReply(agentId: string, connection: Pick<MeshConnection, "agent_url"> | undefined): MeshReply<NodePeerLookupReply> {
-  return connection ? success({ agent_id: agentId, url: connection.agent_url, status: "connected" }) : meshErrors.notConnectedToAgent();
+export function nodePeerLookupReply(
+  agentId: string,
+  connection: Pick<MeshConnection, "agent_url"> | undefined,
+): MeshReply<NodePeerLookupReply> {
+  return connection
+    ? success({ agent_id: agentId, url: connection.agent_url, status: "connected" })
+    : meshErrors.notConnectedToAgent();
 }
 
 /** §8.13, §15: a Workers node has no WebRTC; answer 501 before reading the body, so Python peers fall back to HTTP. */
@@ -135,7 +156,10 @@ export function webrtcOfferReply(): MeshRejection {
 }
 
 /** §13.3: the LAN beacon a node would multicast (informative: a Worker cannot send UDP). */
-export function lanBeacon(node: NodeIdentity, options: { port: number; connectionCount: number; now: number; maxConnections?: number }): LanBeacon {
+export function lanBeacon(
+  node: NodeIdentity,
+  options: { port: number; connectionCount: number; now: number; maxConnections?: number },
+): LanBeacon {
   return {
     proto: "darkmatter",
     v: PROTOCOL_VERSION,

@@ -13,7 +13,10 @@ import { meshErrors, type MeshRejection } from "./mesh-reply.js";
 import { truncateCodePoints } from "./python-semantics.js";
 
 /** A key as presented on the wire: absent (null), or a well-formed key (refused otherwise). */
-export function checkPresentedKey(field: string, key: string | null | undefined): { ok: true; key: string | null } | MeshRejection {
+export function checkPresentedKey(
+  field: string,
+  key: string | null | undefined,
+): { ok: true; key: string | null } | MeshRejection {
   if (key === null || key === undefined || key === "") return { ok: true, key: null };
   return PUBLIC_KEY_HEX_PATTERN.test(key) ? { ok: true, key } : meshErrors.malformedHex(field, 64);
 }
@@ -22,11 +25,17 @@ export function checkPresentedKey(field: string, key: string | null | undefined)
  * What a handshake claims: `agentId` with an optional key. Refused when the key is malformed,
  * when it is not the agent ID (§5.2), or when `expectedAgentId` is known and differs.
  */
-export function checkClaimedIdentity(claim: { agentId: string; keyField: string; key: string | null | undefined; expectedAgentId?: string }): { ok: true; key: string | null } | MeshRejection {
+export function checkClaimedIdentity(claim: {
+  agentId: string;
+  keyField: string;
+  key: string | null | undefined;
+  expectedAgentId?: string;
+}): { ok: true; key: string | null } | MeshRejection {
   const key = checkPresentedKey(claim.keyField, claim.key);
   if (!key.ok) return key;
   if (key.key !== null && key.key !== claim.agentId) return meshErrors.identityMismatch();
-  if (claim.expectedAgentId !== undefined && claim.expectedAgentId !== claim.agentId) return meshErrors.unexpectedAgent();
+  if (claim.expectedAgentId !== undefined && claim.expectedAgentId !== claim.agentId)
+    return meshErrors.unexpectedAgent();
   return key;
 }
 
@@ -34,7 +43,10 @@ export function checkClaimedIdentity(claim: { agentId: string; keyField: string;
  * A handshake about a peer we already have a record of: a different key is refused (reported as
  * for messages); the same key, or none, changes nothing; a key for a key-less record is pinned.
  */
-export function reconcileWithStoredKey(storedKey: string | null, presentedKey: string | null): { ok: true; pinKey?: string } | MeshRejection {
+export function reconcileWithStoredKey(
+  storedKey: string | null,
+  presentedKey: string | null,
+): { ok: true; pinKey?: string } | MeshRejection {
   if (storedKey && presentedKey && storedKey !== presentedKey) return meshErrors.publicKeyMismatch();
   return !storedKey && presentedKey ? { ok: true, pinKey: presentedKey } : { ok: true };
 }

@@ -4,7 +4,14 @@
 import type { PeerUpdatedReply, ReceivedPeerUpdate } from "../../schemas/mesh.js";
 import type { MeshConnection } from "../../schemas/mesh-state.js";
 import { PeerLookupResult, ReceivedPeerUpdate as ReceivedPeerUpdateSchema } from "../../schemas/mesh.js";
-import { isJsonObject, meshErrors, success, type MeshRejection, type MeshReply, type ParsedBody } from "./mesh-reply.js";
+import {
+  isJsonObject,
+  meshErrors,
+  success,
+  type MeshRejection,
+  type MeshReply,
+  type ParsedBody,
+} from "./mesh-reply.js";
 import { verifyPeerUpdateSignature } from "./message-signing.js";
 import { MAX_AGENT_ID_CODE_POINTS, MAX_TIMESTAMP_CODE_POINTS, SIGNATURE_HEX_CHARS } from "./limits.js";
 import { checkPresentedKey } from "./peer-identity.js";
@@ -41,7 +48,8 @@ export async function receivePeerUpdate(body: ParsedBody, ctx: PeerUpdateContext
 
   if (!body.ok) return fail(meshErrors.invalidJson()); // 2
   if (!isJsonObject(body.value)) return fail(meshErrors.notAnObject());
-  if (!isTruthy(body.value.agent_id) || !isTruthy(body.value.new_url)) return fail(meshErrors.missingPeerUpdateFields()); // 3
+  if (!isTruthy(body.value.agent_id) || !isTruthy(body.value.new_url))
+    return fail(meshErrors.missingPeerUpdateFields()); // 3
   const parsed = ReceivedPeerUpdateSchema.safeParse(body.value);
   if (!parsed.success) return fail(meshErrors.invalidFields(parsed.error));
   const update: ReceivedPeerUpdate = parsed.data;
@@ -51,7 +59,11 @@ export async function receivePeerUpdate(body: ParsedBody, ctx: PeerUpdateContext
   const presented = checkPresentedKey("public_key_hex", update.public_key_hex);
   if (!presented.ok) return fail(presented);
   const { timestamp, signature } = update;
-  if ((signature && signature.length > SIGNATURE_HEX_CHARS) || (timestamp && codePointLength(timestamp) > MAX_TIMESTAMP_CODE_POINTS)) return fail(meshErrors.invalidSignature());
+  if (
+    (signature && signature.length > SIGNATURE_HEX_CHARS) ||
+    (timestamp && codePointLength(timestamp) > MAX_TIMESTAMP_CODE_POINTS)
+  )
+    return fail(meshErrors.invalidSignature());
   const connection = ctx.connection(update.agent_id); // 5
   if (!connection) return fail(meshErrors.unknownAgent());
   if (timestamp && !isTimestampFresh(timestamp, ctx.now)) return fail(meshErrors.peerUpdateTimestampExpired()); // 6
@@ -84,7 +96,11 @@ export function peerUpdateTargets(connectionUrls: readonly string[], anchors: re
  * §14.3: read a lookup reply from an anchor or a peer. Only a 200 with a non-empty string `url`
  * that is not excluded counts; the URL may end in /mcp, callers normalise (§7.2).
  */
-export function lookedUpUrl(status: number, body: unknown, exclude: ReadonlySet<string> = new Set()): string | undefined {
+export function lookedUpUrl(
+  status: number,
+  body: unknown,
+  exclude: ReadonlySet<string> = new Set(),
+): string | undefined {
   if (status !== 200 || !isJsonObject(body)) return undefined;
   const parsed = PeerLookupResult.safeParse(body);
   if (!parsed.success) return undefined;
@@ -93,6 +109,10 @@ export function lookedUpUrl(status: number, body: unknown, exclude: ReadonlySet<
 }
 
 /** §14.3 step 2: the peers asked when anchors know nothing — up to 50 connections other than the one sought. */
-export function lookupFanOut<T extends { agent_id: string }>(connections: readonly T[], soughtAgentId: string, max = 50): T[] {
+export function lookupFanOut<T extends { agent_id: string }>(
+  connections: readonly T[],
+  soughtAgentId: string,
+  max = 50,
+): T[] {
   return connections.filter((connection) => connection.agent_id !== soughtAgentId).slice(0, max);
 }

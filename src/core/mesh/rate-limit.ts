@@ -3,11 +3,7 @@
 // younger than 60 s. That is a sliding log: exact, O(limit) memory, which is small for every
 // limit the protocol has (30, 200, 10). A fixed-window counter is provided for callers that
 // must track many keys cheaply and can tolerate up to 2× bursts at window edges.
-import {
-  DEFAULT_CONNECTION_RATE_LIMIT,
-  DEFAULT_GLOBAL_RATE_LIMIT,
-  RATE_WINDOW_SECONDS,
-} from "./limits.js";
+import { DEFAULT_CONNECTION_RATE_LIMIT, DEFAULT_GLOBAL_RATE_LIMIT, RATE_WINDOW_SECONDS } from "./limits.js";
 
 /** Times (epoch ms, oldest first) of the requests admitted within the current window. */
 export type SlidingWindow = readonly number[];
@@ -43,7 +39,13 @@ export interface MeshRateInput {
 
 export type MeshRateVerdict =
   | { allowed: true; global: SlidingWindow; connection?: SlidingWindow }
-  | { allowed: false; scope: "global" | "connection"; limit: number; global: SlidingWindow; connection?: SlidingWindow };
+  | {
+      allowed: false;
+      scope: "global" | "connection";
+      limit: number;
+      global: SlidingWindow;
+      connection?: SlidingWindow;
+    };
 
 /**
  * Mesh spec §12.2: global first, then per-connection; the request is recorded in both windows
@@ -54,7 +56,8 @@ export function checkMeshRateLimit(input: MeshRateInput, now: number): MeshRateV
   const global = slideWindow(input.global.window, now);
   const connection = input.connection && slideWindow(input.connection.window, now);
   const globalLimit = effectiveLimit(input.global.setting, DEFAULT_GLOBAL_RATE_LIMIT);
-  if (isWindowFull(global, globalLimit)) return { allowed: false, scope: "global", limit: globalLimit!, global, connection };
+  if (isWindowFull(global, globalLimit))
+    return { allowed: false, scope: "global", limit: globalLimit!, global, connection };
   if (input.connection && connection) {
     const connectionLimit = effectiveLimit(input.connection.setting, DEFAULT_CONNECTION_RATE_LIMIT);
     if (isWindowFull(connection, connectionLimit)) {
@@ -107,7 +110,13 @@ export function admitToFixedWindow(
  * whole. Dropping an active window only forgets a budget, and a client holding more than
  * `capacity` addresses is not held by a per-address limit anyway.
  */
-export function admitClient(windows: Map<string, SlidingWindow>, client: string, limit: number, now: number, capacity: number): boolean {
+export function admitClient(
+  windows: Map<string, SlidingWindow>,
+  client: string,
+  limit: number,
+  now: number,
+  capacity: number,
+): boolean {
   const admitted = admitToWindow(windows.get(client) ?? [], limit, now);
   windows.delete(client);
   windows.set(client, admitted.window);

@@ -2,11 +2,7 @@
 // plain data and a `now` in epoch milliseconds.
 //   1. the message-ID cache of `/message` — an ID seen less than 300 s ago is a duplicate (409);
 //   2. timestamp freshness — |now − t| ≤ 300 s (§6.4), for verified messages and peer_updates.
-import {
-  REPLAY_CACHE_PRUNE_THRESHOLD,
-  REPLAY_WINDOW_SECONDS,
-  TIMESTAMP_WINDOW_SECONDS,
-} from "./limits.js";
+import { REPLAY_CACHE_PRUNE_THRESHOLD, REPLAY_WINDOW_SECONDS, TIMESTAMP_WINDOW_SECONDS } from "./limits.js";
 import { parseMeshTimestampMicros } from "./timestamp.js";
 
 /** message_id → wall-clock time (epoch ms) it was recorded. A Map, so IDs like `__proto__` are plain keys. */

@@ -9,7 +9,13 @@ import type {
 } from "../../schemas/mesh.js";
 import type { SentMessage } from "../../schemas/mesh-state.js";
 import { ReceivedWebhookUpdate as ReceivedWebhookUpdateSchema } from "../../schemas/mesh.js";
-import { MAX_AGENT_ID_CODE_POINTS, MAX_CONTENT_CODE_POINTS, MAX_NOTE_CODE_POINTS, MAX_WEBHOOK_UPDATES_PER_MESSAGE, SENT_MESSAGES_CAPACITY } from "./limits.js";
+import {
+  MAX_AGENT_ID_CODE_POINTS,
+  MAX_CONTENT_CODE_POINTS,
+  MAX_NOTE_CODE_POINTS,
+  MAX_WEBHOOK_UPDATES_PER_MESSAGE,
+  SENT_MESSAGES_CAPACITY,
+} from "./limits.js";
 import { isMetadataBounded } from "./message-receipt.js";
 import { codePointLength } from "./python-semantics.js";
 import { isJsonObject, meshErrors, success, type MeshReply, type ParsedBody } from "./mesh-reply.js";
@@ -87,7 +93,10 @@ export function webhookStatusDocument(record: SentMessage): WebhookStatusDocumen
 }
 
 /** §8.7 GET `/__darkmatter__/webhook/{message_id}`: unknown → 404 (not rate-limited, no auth). */
-export function webhookStatusReply(messageId: string, record: SentMessage | undefined): MeshReply<WebhookStatusDocument> {
+export function webhookStatusReply(
+  messageId: string,
+  record: SentMessage | undefined,
+): MeshReply<WebhookStatusDocument> {
   return record ? success(webhookStatusDocument(record)) : meshErrors.noSentMessage(messageId);
 }
 
@@ -118,8 +127,18 @@ export function applyWebhookUpdate(
   const has = (key: string) => Object.hasOwn(body.value as object, key);
   const bounds = webhookBoundsError(update, has("metadata"));
   if (bounds) return { reply: bounds };
-  if ((update.type === "forwarded" || update.type === "expired") && record.updates.length >= MAX_WEBHOOK_UPDATES_PER_MESSAGE) {
-    return { reply: { ok: false, status: 429, code: "too-many-updates", error: `Too many updates for this message (${MAX_WEBHOOK_UPDATES_PER_MESSAGE})` } };
+  if (
+    (update.type === "forwarded" || update.type === "expired") &&
+    record.updates.length >= MAX_WEBHOOK_UPDATES_PER_MESSAGE
+  ) {
+    return {
+      reply: {
+        ok: false,
+        status: 429,
+        code: "too-many-updates",
+        error: `Too many updates for this message (${MAX_WEBHOOK_UPDATES_PER_MESSAGE})`,
+      },
+    };
   }
   // `.get(key, default)`: the default applies only when the key is absent; an explicit null stays null.
   const agentId = has("agent_id") ? (update.agent_id ?? null) : "unknown";
@@ -133,7 +152,10 @@ export function applyWebhookUpdate(
         note: update.note ?? null,
         timestamp,
       };
-      return { reply: success({ success: true, recorded: "forwarded" }), record: { ...record, updates: [...record.updates, entry] } };
+      return {
+        reply: success({ success: true, recorded: "forwarded" }),
+        record: { ...record, updates: [...record.updates, entry] },
+      };
     }
     case "response":
       return {
@@ -152,7 +174,10 @@ export function applyWebhookUpdate(
     case "expired": {
       // §11.6, §18 #8: recorded only; the status is NOT changed.
       const entry: WebhookUpdateRecord = { type: "expired", agent_id: agentId, note: update.note ?? null, timestamp };
-      return { reply: success({ success: true, recorded: "expired" }), record: { ...record, updates: [...record.updates, entry] } };
+      return {
+        reply: success({ success: true, recorded: "expired" }),
+        record: { ...record, updates: [...record.updates, entry] },
+      };
     }
     default:
       return { reply: meshErrors.unknownUpdateType(has("type") ? update.type : "") };
@@ -171,7 +196,8 @@ function webhookBoundsError(update: ReceivedWebhookUpdate, hasMetadata: boolean)
     if (typeof value === "string" && codePointLength(value) > MAX_AGENT_ID_CODE_POINTS) return tooLong(field);
   }
   if (typeof update.note === "string" && codePointLength(update.note) > MAX_NOTE_CODE_POINTS) return tooLong("note");
-  if (typeof update.response === "string" && codePointLength(update.response) > MAX_CONTENT_CODE_POINTS) return tooLong("response");
+  if (typeof update.response === "string" && codePointLength(update.response) > MAX_CONTENT_CODE_POINTS)
+    return tooLong("response");
   if (hasMetadata && !isMetadataBounded(update.metadata)) return tooLong("metadata");
   return undefined;
 }

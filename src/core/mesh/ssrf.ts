@@ -25,8 +25,7 @@ export interface WebhookTrust {
 }
 
 export type WebhookVerdict =
-  | { isAllowed: true; reason: "known-peer" | "public-host" }
-  | { isAllowed: false; error: string };
+  { isAllowed: true; reason: "known-peer" | "public-host" } | { isAllowed: false; error: string };
 
 /**
  * May this node call `url` as a webhook (respond, pre-forward status GET, forwarded/expired
@@ -61,7 +60,10 @@ export interface FetchPolicy {
  * `localhost` names, §19.9) is refused unless the policy allows private peers; (4) anything
  * else is allowed. Names are not resolved, so a public name pointing at a private address passes.
  */
-export function checkFetchTarget(url: string, policy: FetchPolicy): { isAllowed: true } | { isAllowed: false; error: string } {
+export function checkFetchTarget(
+  url: string,
+  policy: FetchPolicy,
+): { isAllowed: true } | { isAllowed: false; error: string } {
   const target = parseFetchable(url);
   if (typeof target === "string") return { isAllowed: false, error: target };
   if (policy.allowPrivate || originOf(target) === originOfText(policy.ownPublicUrl)) return { isAllowed: true };

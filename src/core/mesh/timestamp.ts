@@ -26,7 +26,8 @@ function pad(value: number, width: number): string {
 // (fraction 1+ digits, '.' or ',', truncated to microseconds), and an offset ±HH:MM[:SS[.ffffff]]
 // or ±HHMM. Python's rarer forms (week dates, basic-format dates, hour-only times) are refused.
 // A missing offset makes the time naive, which the reference cannot compare: treated as stale.
-const ISO = /^(\d{4})-(\d{2})-(\d{2}).(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([+-])(\d{2}):?(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/su;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2}).(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([+-])(\d{2}):?(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/su;
 
 /** Why a timestamp string is not usable: the reference treats both as stale (mesh spec §6.4). */
 export type TimestampFault = "unparseable" | "naive";
@@ -36,13 +37,16 @@ export function parseMeshTimestampMicros(text: string): number | TimestampFault 
   const m = ISO.exec(text.replaceAll("Z", "+00:00"));
   if (!m) return "unparseable";
   const [, y, mo, d, h, mi, s = "0", frac = "", sign, oh, om, os = "0", ofrac = ""] = m;
-  const year = Number(y), month = Number(mo), day = Number(d);
-  const hour = Number(h), minute = Number(mi), second = Number(s);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d);
+  const hour = Number(h),
+    minute = Number(mi),
+    second = Number(s);
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return "unparseable";
   if (hour > 23 || minute > 59 || second > 59) return "unparseable";
   if (sign === undefined) return "naive";
-  const offsetMicros =
-    (Number(oh) * 3600 + Number(om) * 60 + Number(os)) * 1_000_000 + Number(ofrac.padEnd(6, "0"));
+  const offsetMicros = (Number(oh) * 3600 + Number(om) * 60 + Number(os)) * 1_000_000 + Number(ofrac.padEnd(6, "0"));
   // Python: a UTC offset must be strictly between -24h and +24h, minutes < 60, seconds < 60.
   if (Number(om) > 59 || Number(os) > 59 || offsetMicros >= 86_400_000_000) return "unparseable";
   const base = new Date(0);

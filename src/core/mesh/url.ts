@@ -7,10 +7,7 @@ import { codePointLength, pyStrip, stripTrailingSlashes } from "./python-semanti
 import { pythonHostname, pythonUrlSplit } from "./python-url.js";
 
 export type UrlFault =
-  | { kind: "too-long" }
-  | { kind: "unparseable" }
-  | { kind: "bad-scheme"; scheme: string }
-  | { kind: "no-hostname" };
+  { kind: "too-long" } | { kind: "unparseable" } | { kind: "bad-scheme"; scheme: string } | { kind: "no-hostname" };
 
 /**
  * Mesh spec §7.1 generic validation, in the reference's order: length ≤ 2048 code points,
@@ -143,7 +140,11 @@ export function parseAnchorList(setting: string | undefined): string[] {
 }
 
 /** An anchor's endpoint: `<anchor base>/__darkmatter__/…`, the base exactly as configured (§9.4). */
-export function anchorEndpointUrl(anchorBase: string, endpoint: "peer_update" | "peer_lookup", agentId?: string): string {
+export function anchorEndpointUrl(
+  anchorBase: string,
+  endpoint: "peer_update" | "peer_lookup",
+  agentId?: string,
+): string {
   const tail = agentId === undefined ? "" : `/${encodeURIComponent(agentId)}`;
   return `${anchorBase}${MESH_PREFIX}/${endpoint}${tail}`;
 }

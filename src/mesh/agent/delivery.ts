@@ -2,7 +2,11 @@
 // peer that moved (peer_lookup through anchors and connections), recovering a webhook whose
 // sender moved, and telling everyone when this agent's own URL changed.
 import { deliveryOutcome, type DeliveryOutcome } from "../../core/mesh/forwarding.js";
-import { TIMEOUTS_SECONDS, WEBHOOK_RECOVERY_BUDGET_SECONDS, WEBHOOK_RECOVERY_MAX_ATTEMPTS } from "../../core/mesh/limits.js";
+import {
+  TIMEOUTS_SECONDS,
+  WEBHOOK_RECOVERY_BUDGET_SECONDS,
+  WEBHOOK_RECOVERY_MAX_ATTEMPTS,
+} from "../../core/mesh/limits.js";
 import { signedPeerUpdate } from "../../core/mesh/message-signing.js";
 import { lookedUpUrl, lookupFanOut, peerUpdateTargets } from "../../core/mesh/peer-update.js";
 import { formatMeshTimestamp } from "../../core/mesh/timestamp.js";
@@ -14,7 +18,11 @@ import { seconds, type MeshNode } from "./mesh-node.js";
 export async function deliver(node: MeshNode, agentId: string, body: unknown): Promise<DeliveryOutcome> {
   const connection = node.store.connections.get(agentId)!;
   const attempt = async (url: string) => {
-    const call = await node.transport(meshEndpointUrl(url, "message"), { method: "POST", body, timeoutMs: seconds(TIMEOUTS_SECONDS.messageDelivery) });
+    const call = await node.transport(meshEndpointUrl(url, "message"), {
+      method: "POST",
+      body,
+      timeoutMs: seconds(TIMEOUTS_SECONDS.messageDelivery),
+    });
     return call.ok ? deliveryOutcome(call.status, call.body) : ({ kind: "unreachable" } as const);
   };
   let outcome = await attempt(connection.agent_url);
@@ -23,7 +31,8 @@ export async function deliver(node: MeshNode, agentId: string, body: unknown): P
     // so here it is used for this one retry only (issue 11): a stored URL moves only by a
     // signed peer_update. The SSRF rule is checked now and again by the transport.
     const found = await peerLookup(node, agentId);
-    if (found && meshBaseUrl(found) !== meshBaseUrl(connection.agent_url) && !node.urlRefusal(found)) outcome = await attempt(found);
+    if (found && meshBaseUrl(found) !== meshBaseUrl(connection.agent_url) && !node.urlRefusal(found))
+      outcome = await attempt(found);
   }
   if (outcome.kind === "delivered") {
     connection.messages_sent++;
@@ -41,14 +50,25 @@ async function peerLookup(node: MeshNode, agentId: string): Promise<string | und
     if (!found) throw new Error("not found");
     return found;
   };
-  const fromAnchors = await Promise.any(node.settings.anchors.map((anchor) => ask(anchorEndpointUrl(anchor, "peer_lookup", agentId), 2000))).catch(() => undefined);
+  const fromAnchors = await Promise.any(
+    node.settings.anchors.map((anchor) => ask(anchorEndpointUrl(anchor, "peer_lookup", agentId), 2000)),
+  ).catch(() => undefined);
   if (fromAnchors) return fromAnchors;
   const peers = lookupFanOut([...node.store.connections.values()], agentId);
-  return Promise.any(peers.map((peer) => ask(meshEndpointUrl(peer.agent_url, "peer_lookup", agentId), 5000))).catch(() => undefined);
+  return Promise.any(peers.map((peer) => ask(meshEndpointUrl(peer.agent_url, "peer_lookup", agentId), 5000))).catch(
+    () => undefined,
+  );
 }
 
 /** §14.5: a webhook call; on a connection-level failure, up to 3 lookups of the sender within 30 s, grafting the webhook path onto the URL found. */
-export async function callWebhook(node: MeshNode, held: InboxMessage, method: "GET" | "POST", url: string, body: unknown, timeoutSeconds: number) {
+export async function callWebhook(
+  node: MeshNode,
+  held: InboxMessage,
+  method: "GET" | "POST",
+  url: string,
+  body: unknown,
+  timeoutSeconds: number,
+) {
   const deadline = node.now() + seconds(WEBHOOK_RECOVERY_BUDGET_SECONDS);
   let call = await node.transport(url, { method, body, timeoutMs: seconds(timeoutSeconds) });
   const tried = new Set([url]);
@@ -57,7 +77,11 @@ export async function callWebhook(node: MeshNode, held: InboxMessage, method: "G
     const next = found && graftWebhookPath(url, found);
     if (!next || tried.has(next) || !node.webhookAllowed(next)) break;
     tried.add(next);
-    call = await node.transport(next, { method, body, timeoutMs: Math.max(1000, Math.min(seconds(timeoutSeconds), deadline - node.now())) });
+    call = await node.transport(next, {
+      method,
+      body,
+      timeoutMs: Math.max(1000, Math.min(seconds(timeoutSeconds), deadline - node.now())),
+    });
   }
   return call;
 }
@@ -68,12 +92,20 @@ export function announceIfMoved(node: MeshNode): void {
   const current = node.publicUrl();
   if (profile.advertisedUrl === current) return;
   profile.advertisedUrl = current;
-  const targets = peerUpdateTargets([...node.store.connections.values()].map((c) => c.agent_url), node.settings.anchors);
+  const targets = peerUpdateTargets(
+    [...node.store.connections.values()].map((c) => c.agent_url),
+    node.settings.anchors,
+  );
   node.effects.background(
     (async () => {
       await node.store.saveProfile();
       const update = await signedPeerUpdate(node.passport(), current, formatMeshTimestamp(node.now()));
-      for (const target of targets) await node.transport(target, { method: "POST", body: update, timeoutMs: seconds(TIMEOUTS_SECONDS.peerUpdateBroadcast) }); // replies ignored (§14.2)
+      for (const target of targets)
+        await node.transport(target, {
+          method: "POST",
+          body: update,
+          timeoutMs: seconds(TIMEOUTS_SECONDS.peerUpdateBroadcast),
+        }); // replies ignored (§14.2)
     })(),
   );
 }

@@ -1,7 +1,14 @@
 // The connection handshake as this node performs it (mesh spec §8.2–§8.4, §10.2, §19.1): what a
 // handshake teaches us (learnConnection), accepting a pending request (shared by the
 // accept_pending endpoint and the operator's accept action), and requesting a connection.
-import { acceptPendingRequest, canRequestConnection, connectionRequestBody, interpretConnectionRequestReply, mergeLearnedConnection, type AcceptPendingOutcome } from "../../core/mesh/connection.js";
+import {
+  acceptPendingRequest,
+  canRequestConnection,
+  connectionRequestBody,
+  interpretConnectionRequestReply,
+  mergeLearnedConnection,
+  type AcceptPendingOutcome,
+} from "../../core/mesh/connection.js";
 import { MAX_AGENT_ID_CODE_POINTS, TIMEOUTS_SECONDS } from "../../core/mesh/limits.js";
 import type { MeshRejection, ParsedBody } from "../../core/mesh/mesh-reply.js";
 import { meshBaseUrl, meshEndpointUrl } from "../../core/mesh/url.js";
@@ -16,7 +23,10 @@ import { scheduleAlarm } from "./timers.js";
  * keeps its record and URL, gaining at most a key it had none of; a different key is refused
  * and reported like a message with a foreign key.
  */
-export function learnConnection(node: MeshNode, learned: MeshConnection): { ok: true; connection: ConnectionRecord } | MeshRejection {
+export function learnConnection(
+  node: MeshNode,
+  learned: MeshConnection,
+): { ok: true; connection: ConnectionRecord } | MeshRejection {
   const existing = node.store.connections.get(learned.agent_id);
   const merged = mergeLearnedConnection(existing, learned);
   if (!merged.ok) {
@@ -24,7 +34,9 @@ export function learnConnection(node: MeshNode, learned: MeshConnection): { ok: 
     return merged;
   }
   if (existing && merged.connection === existing) return { ok: true, connection: existing };
-  const record = existing ? { ...existing, agent_public_key_hex: merged.connection.agent_public_key_hex } : connectionRecord(merged.connection);
+  const record = existing
+    ? { ...existing, agent_public_key_hex: merged.connection.agent_public_key_hex }
+    : connectionRecord(merged.connection);
   node.store.putConnection(record);
   return { ok: true, connection: record };
 }
@@ -37,7 +49,11 @@ export async function acceptPending(node: MeshNode, body: ParsedBody): Promise<A
   const now = node.now();
   node.store.expirePending(now);
   const outcome = acceptPendingRequest(body, {
-    now, self: node.self(), pending: (id) => node.store.pending.get(id)?.request, connectionCount: node.store.connections.size, maxConnections: node.maxConnections(),
+    now,
+    self: node.self(),
+    pending: (id) => node.store.pending.get(id)?.request,
+    connectionCount: node.store.connections.size,
+    maxConnections: node.maxConnections(),
   });
   if (outcome.connection) {
     const learned = learnConnection(node, outcome.connection);
@@ -45,8 +61,14 @@ export async function acceptPending(node: MeshNode, body: ParsedBody): Promise<A
     node.connectionChanged(outcome.connection.agent_id, "accepted", "inbound", learned.connection.agent_url);
   }
   if (outcome.removePending) node.store.deletePending(outcome.removePending);
-  if (outcome.notify) await node.transport(outcome.notify.url, { method: "POST", body: outcome.notify.body, timeoutMs: seconds(TIMEOUTS_SECONDS.acceptanceNotification) }); // result ignored (§8.4 step 6)
-  if (outcome.reverseRequest) await requestConnection(node, outcome.reverseRequest.targetUrl, false).catch(() => undefined); // errors ignored (§8.4 step 7)
+  if (outcome.notify)
+    await node.transport(outcome.notify.url, {
+      method: "POST",
+      body: outcome.notify.body,
+      timeoutMs: seconds(TIMEOUTS_SECONDS.acceptanceNotification),
+    }); // result ignored (§8.4 step 6)
+  if (outcome.reverseRequest)
+    await requestConnection(node, outcome.reverseRequest.targetUrl, false).catch(() => undefined); // errors ignored (§8.4 step 7)
   await scheduleAlarm(node);
   return outcome;
 }
@@ -58,26 +80,51 @@ export async function acceptPending(node: MeshNode, body: ParsedBody): Promise<A
  */
 export async function requestConnection(node: MeshNode, targetUrl: string, mutual: boolean): Promise<ConnectionResult> {
   node.profile(); // the agent exists
-  if (!canRequestConnection(node.store.connections.size + node.reservedConnections, node.maxConnections())) throw operatorError(409, "connection-limit", `connection limit reached (${node.maxConnections()}; DM_MAX_CONNECTIONS raises it)`);
+  if (!canRequestConnection(node.store.connections.size + node.reservedConnections, node.maxConnections()))
+    throw operatorError(
+      409,
+      "connection-limit",
+      `connection limit reached (${node.maxConnections()}; DM_MAX_CONNECTIONS raises it)`,
+    );
   node.reservedConnections++;
   try {
     const expectedAgentId = await discoverAgentId(node, targetUrl);
-    const call = await node.transport(meshEndpointUrl(targetUrl, "connection_request"), { method: "POST", body: connectionRequestBody(node.self(), { mutual }), timeoutMs: seconds(TIMEOUTS_SECONDS.connectionRequest) });
+    const call = await node.transport(meshEndpointUrl(targetUrl, "connection_request"), {
+      method: "POST",
+      body: connectionRequestBody(node.self(), { mutual }),
+      timeoutMs: seconds(TIMEOUTS_SECONDS.connectionRequest),
+    });
     if (!call.ok) throw operatorError(502, "peer-unreachable", `could not reach ${targetUrl}: ${call.error}`);
-    const result = interpretConnectionRequestReply(targetUrl, call.status, call.body, { now: node.now(), expectedAgentId, urlRefusal: node.urlRefusal });
+    const result = interpretConnectionRequestReply(targetUrl, call.status, call.body, {
+      now: node.now(),
+      expectedAgentId,
+      urlRefusal: node.urlRefusal,
+    });
     switch (result.kind) {
       case "connected": {
         const learned = learnConnection(node, result.connection);
-        if (!learned.ok) throw operatorError(409, learned.code, `${targetUrl} answered for ${result.connection.agent_id}: ${learned.error}`);
+        if (!learned.ok)
+          throw operatorError(
+            409,
+            learned.code,
+            `${targetUrl} answered for ${result.connection.agent_id}: ${learned.error}`,
+          );
         node.connectionChanged(result.connection.agent_id, "accepted", "outbound", learned.connection.agent_url);
         await scheduleAlarm(node);
         return { success: true, status: "connected", agent_id: result.connection.agent_id };
       }
       case "pending":
-        node.store.setPendingOutbound([...node.store.pendingOutbound.filter((p) => p.url !== result.pendingOutbound.url), result.pendingOutbound]);
+        node.store.setPendingOutbound([
+          ...node.store.pendingOutbound.filter((p) => p.url !== result.pendingOutbound.url),
+          result.pendingOutbound,
+        ]);
         return { success: true, status: "pending", request_id: result.requestId };
       case "refused":
-        throw operatorError(409, "connection-refused", `${targetUrl} refused the request (${result.status}): ${result.error}`);
+        throw operatorError(
+          409,
+          "connection-refused",
+          `${targetUrl} refused the request (${result.status}): ${result.error}`,
+        );
       case "not-darkmatter":
         throw operatorError(502, "not-darkmatter", `${targetUrl} did not answer like a DarkMatter node`);
     }

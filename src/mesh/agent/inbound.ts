@@ -9,7 +9,14 @@ import { MAX_MESH_BODY_BYTES, MAX_MESSAGE_BODY_BYTES } from "../../core/mesh/lim
 import { matchNodePath, WELL_KNOWN_PATH } from "../../core/mesh/mesh-paths.js";
 import { meshErrors, parseJsonBody, type MeshReply } from "../../core/mesh/mesh-reply.js";
 import { receiveMessage } from "../../core/mesh/message-receipt.js";
-import { impressionFor, networkInfoDocument, nodePeerLookupReply, nodeStatusDocument, nodeWellKnown, webrtcOfferReply } from "../../core/mesh/node-documents.js";
+import {
+  impressionFor,
+  networkInfoDocument,
+  nodePeerLookupReply,
+  nodeStatusDocument,
+  nodeWellKnown,
+  webrtcOfferReply,
+} from "../../core/mesh/node-documents.js";
 import { receivePeerUpdate } from "../../core/mesh/peer-update.js";
 import { applyWebhookUpdate, webhookStatusReply } from "../../core/mesh/sent-message.js";
 import { meshJson, meshMethodNotAllowed, meshNotFound, meshResponse, readMeshBody } from "../../http/mesh-response.js";
@@ -20,12 +27,21 @@ import { reactivateIfDue, scheduleAlarm } from "./timers.js";
 /** One mesh request to an existing agent; `path` is the part after /agents/<name>. */
 export async function serveMeshRequest(node: MeshNode, request: Request, path: string): Promise<Response> {
   const isHead = request.method === "HEAD";
-  const respond = (response: Response) => (isHead ? new Response(null, { status: response.status, headers: response.headers }) : response);
+  const respond = (response: Response) =>
+    isHead ? new Response(null, { status: response.status, headers: response.headers }) : response;
   const isOperator = () => node.isOperator(request.headers.get("authorization"));
   const store = node.store;
   if (path === WELL_KNOWN_PATH) {
     if (request.method !== "GET" && !isHead) return meshMethodNotAllowed("GET, HEAD");
-    return respond(meshJson(nodeWellKnown(node.self(), { base: node.publicUrl(), connectionCount: store.connections.size, maxConnections: node.maxConnections() })));
+    return respond(
+      meshJson(
+        nodeWellKnown(node.self(), {
+          base: node.publicUrl(),
+          connectionCount: store.connections.size,
+          maxConnections: node.maxConnections(),
+        }),
+      ),
+    );
   }
   const match = matchNodePath(request.method, path);
   if (match.kind === "not-found") return meshNotFound();
@@ -39,16 +55,33 @@ export async function serveMeshRequest(node: MeshNode, request: Request, path: s
     case "status":
       return respond(meshJson(nodeStatusDocument(node.self(), store.connections.size, node.maxConnections())));
     case "network_info":
-      return respond(meshJson(networkInfoDocument(node.self(), [...store.connections.values()], { isOperator: isOperator() }, node.maxConnections())));
+      return respond(
+        meshJson(
+          networkInfoDocument(
+            node.self(),
+            [...store.connections.values()],
+            { isOperator: isOperator() },
+            node.maxConnections(),
+          ),
+        ),
+      );
     case "peer_lookup":
       return respond(meshResponse(nodePeerLookupReply(match.param!, store.connections.get(match.param!))));
     case "impression": {
       const limited = node.admitAnonymous(client);
       if (limited) return meshResponse(limited);
-      return respond(meshJson(impressionFor(match.param!, store.impressions.get(match.param!), { isOperator: isOperator(), isConnection: store.connections.has(match.param!) })));
+      return respond(
+        meshJson(
+          impressionFor(match.param!, store.impressions.get(match.param!), {
+            isOperator: isOperator(),
+            isConnection: store.connections.has(match.param!),
+          }),
+        ),
+      );
     }
     case "webhook":
-      if (request.method !== "POST") return respond(meshResponse(webhookStatusReply(match.param!, node.sentRecord(match.param!))));
+      if (request.method !== "POST")
+        return respond(meshResponse(webhookStatusReply(match.param!, node.sentRecord(match.param!))));
       if (!node.sentRecord(match.param!)) {
         await request.body?.cancel(); // unknown message: answered unread and uncounted (issue 11)
         return meshResponse(meshErrors.noSentMessage(match.param!));
@@ -82,7 +115,12 @@ export async function serveMeshRequest(node: MeshNode, request: Request, path: s
  * a capacity or a window and the write that uses it another request must not slip in, so every
  * mesh write is serialised here (issue 11).
  */
-async function withBody(node: MeshNode, request: Request, limit: number, handle: (text: string) => Promise<MeshReply<unknown>>): Promise<Response> {
+async function withBody(
+  node: MeshNode,
+  request: Request,
+  limit: number,
+  handle: (text: string) => Promise<MeshReply<unknown>>,
+): Promise<Response> {
   const body = await readMeshBody(request, limit);
   if (!body.ok) return body.response;
   return meshResponse(await node.exclusive(() => handle(body.text)));
@@ -124,7 +162,16 @@ export async function handleMessage(node: MeshNode, text: string, client: string
     if (sender) node.windows.connections.set(sender.agent_id, receipt.windows.connection);
   }
   if (receipt.queued) {
-    node.emit({ type: "mesh.message.received", data: { messageId: receipt.queued.message_id, fromAgent: receipt.queued.from_agent_id, hopsRemaining: receipt.queued.hops_remaining, bytes: new TextEncoder().encode(receipt.queued.content).length, signed: receipt.queued.verified } });
+    node.emit({
+      type: "mesh.message.received",
+      data: {
+        messageId: receipt.queued.message_id,
+        fromAgent: receipt.queued.from_agent_id,
+        hopsRemaining: receipt.queued.hops_remaining,
+        bytes: new TextEncoder().encode(receipt.queued.content).length,
+        signed: receipt.queued.verified,
+      },
+    });
     node.profile().messagesHandled++;
     await node.store.saveProfile();
     await scheduleAlarm(node);
@@ -133,16 +180,30 @@ export async function handleMessage(node: MeshNode, text: string, client: string
 }
 
 /** §8.2 POST /__darkmatter__/connection_request. */
-export async function handleConnectionRequest(node: MeshNode, text: string, client: string): Promise<MeshReply<unknown>> {
+export async function handleConnectionRequest(
+  node: MeshNode,
+  text: string,
+  client: string,
+): Promise<MeshReply<unknown>> {
   const now = node.now();
   node.store.expirePending(now);
   const outcome = receiveConnectionRequest(parseJsonBody(text), {
-    now, isActive: node.isActive(), self: node.self(), admitClient: () => node.admitAnonymous(client),
-    connection: (id) => node.store.connections.get(id), pendingCount: node.store.pending.size, pendingFromClient: node.store.pendingFrom(client), urlRefusal: node.urlRefusal,
+    now,
+    isActive: node.isActive(),
+    self: node.self(),
+    admitClient: () => node.admitAnonymous(client),
+    connection: (id) => node.store.connections.get(id),
+    pendingCount: node.store.pending.size,
+    pendingFromClient: node.store.pendingFrom(client),
+    urlRefusal: node.urlRefusal,
   });
   if (outcome.pinKey) {
     const existing = node.store.connections.get(outcome.pinKey.agentId)!;
-    node.store.putConnection({ ...existing, agent_public_key_hex: outcome.pinKey.publicKeyHex, agent_display_name: outcome.pinKey.displayName });
+    node.store.putConnection({
+      ...existing,
+      agent_public_key_hex: outcome.pinKey.publicKeyHex,
+      agent_display_name: outcome.pinKey.displayName,
+    });
   }
   if (outcome.pending) {
     node.store.putPending({ request: outcome.pending, client, expiresAt: outcome.expiresAt! });
@@ -153,10 +214,18 @@ export async function handleConnectionRequest(node: MeshNode, text: string, clie
 }
 
 /** §8.3 POST /__darkmatter__/connection_accepted. */
-export async function handleConnectionAccepted(node: MeshNode, text: string, client: string): Promise<MeshReply<unknown>> {
+export async function handleConnectionAccepted(
+  node: MeshNode,
+  text: string,
+  client: string,
+): Promise<MeshReply<unknown>> {
   const limited = node.admitAnonymous(client); // the reference has no limit here; a public node charges the client
   if (limited) return limited;
-  const outcome = receiveConnectionAccepted(parseJsonBody(text), { now: node.now(), pendingOutbound: node.store.pendingOutbound, urlRefusal: node.urlRefusal });
+  const outcome = receiveConnectionAccepted(parseJsonBody(text), {
+    now: node.now(),
+    pendingOutbound: node.store.pendingOutbound,
+    urlRefusal: node.urlRefusal,
+  });
   if (outcome.connection) {
     const learned = learnConnection(node, outcome.connection);
     if (!learned.ok) return learned; // a different key for a known agent: refused, the request still pending
@@ -168,7 +237,11 @@ export async function handleConnectionAccepted(node: MeshNode, text: string, cli
 }
 
 /** §8.6 POST /__darkmatter__/webhook/{message_id}: a holder's update on one of our sent messages. */
-export async function handleWebhookUpdate(node: MeshNode, messageId: string, text: string): Promise<MeshReply<unknown>> {
+export async function handleWebhookUpdate(
+  node: MeshNode,
+  messageId: string,
+  text: string,
+): Promise<MeshReply<unknown>> {
   const now = node.now();
   const limited = node.admitGlobal(now); // knowing the message ID is what makes this a peer's request
   if (limited) return limited;
@@ -181,7 +254,10 @@ export async function handleWebhookUpdate(node: MeshNode, messageId: string, tex
 /** §8.11 POST /__darkmatter__/peer_update. */
 export async function handlePeerUpdate(node: MeshNode, text: string, client: string): Promise<MeshReply<unknown>> {
   const outcome = await receivePeerUpdate(parseJsonBody(text), {
-    now: node.now(), admitClient: () => node.admitAnonymous(client), connection: (id) => node.store.connections.get(id), urlRefusal: node.urlRefusal,
+    now: node.now(),
+    admitClient: () => node.admitAnonymous(client),
+    connection: (id) => node.store.connections.get(id),
+    urlRefusal: node.urlRefusal,
   });
   if (outcome.newUrl) {
     const existing = node.store.connections.get(outcome.newUrl.agentId)!;

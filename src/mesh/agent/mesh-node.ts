@@ -23,7 +23,10 @@ import type { AgentProfile, AgentStore } from "../agent-store.js";
 import type { MeshCall } from "../transport.js";
 
 /** One outgoing mesh call (src/mesh/transport.ts meshCall on Workers). */
-export type MeshTransport = (url: string, init: { method: "GET" | "POST"; body?: unknown; timeoutMs: number }) => Promise<MeshCall>;
+export type MeshTransport = (
+  url: string,
+  init: { method: "GET" | "POST"; body?: unknown; timeoutMs: number },
+) => Promise<MeshCall>;
 
 export interface MeshNodeSettings {
   /** P of an agent of this name (§3.3). */
@@ -62,7 +65,8 @@ export interface MeshNodeParts {
 export const seconds = (s: number) => s * 1000;
 
 export const operatorError = (status: number, code: string, detail: string) => new DomainError(status, code, detail);
-export const notFoundMessage = (id: string) => operatorError(404, "unknown-message", `no message "${id}" in this agent's inbox`);
+export const notFoundMessage = (id: string) =>
+  operatorError(404, "unknown-message", `no message "${id}" in this agent's inbox`);
 
 export class MeshNode {
   readonly store: AgentStore;
@@ -120,7 +124,12 @@ export class MeshNode {
 
   self(): NodeIdentity {
     const profile = this.profile();
-    return nodeIdentity(this.passport(), { displayName: profile.displayName, bio: profile.bio, status: this.isActive() ? "active" : "inactive", publicUrl: this.publicUrl() });
+    return nodeIdentity(this.passport(), {
+      displayName: profile.displayName,
+      bio: profile.bio,
+      status: this.isActive() ? "active" : "inactive",
+      publicUrl: this.publicUrl(),
+    });
   }
 
   maxConnections(): number {
@@ -145,11 +154,16 @@ export class MeshNode {
   admitAnonymous(client: string): MeshRejection | undefined {
     if (client === INTERNAL_CLIENT) return undefined;
     const limit = this.settings.anonymousRequestsPerClient;
-    return admitClient(this.windows.clients, client, limit, this.now(), TRACKED_CLIENTS) ? undefined : meshErrors.clientRateLimit(limit);
+    return admitClient(this.windows.clients, client, limit, this.now(), TRACKED_CLIENTS)
+      ? undefined
+      : meshErrors.clientRateLimit(limit);
   }
 
   admitGlobal(now: number): MeshReply<never> | undefined {
-    const verdict = checkMeshRateLimit({ global: { setting: this.profile().globalRateLimit, window: this.windows.global } }, now);
+    const verdict = checkMeshRateLimit(
+      { global: { setting: this.profile().globalRateLimit, window: this.windows.global } },
+      now,
+    );
     this.windows.global = verdict.global;
     return verdict.allowed ? undefined : meshErrors.globalRateLimit(verdict.limit);
   }
@@ -180,8 +194,16 @@ export class MeshNode {
     this.effects.emit({ ...input, agent: this.passport().agentId } as SystemEventInput);
   }
 
-  connectionChanged(peer: string, change: "requested" | "accepted" | "rejected" | "disconnected" | "refused", direction?: "inbound" | "outbound", peerUrl?: string): void {
+  connectionChanged(
+    peer: string,
+    change: "requested" | "accepted" | "rejected" | "disconnected" | "refused",
+    direction?: "inbound" | "outbound",
+    peerUrl?: string,
+  ): void {
     if (!peer || peer.length > 128) return; // the event schema bounds agent ids like the spec does (§12.1)
-    this.emit({ type: "mesh.connection.changed", data: { peer, change, ...(direction && { direction }), ...(peerUrl && { peerUrl: peerUrl.slice(0, 2048) }) } });
+    this.emit({
+      type: "mesh.connection.changed",
+      data: { peer, change, ...(direction && { direction }), ...(peerUrl && { peerUrl: peerUrl.slice(0, 2048) }) },
+    });
   }
 }

@@ -11,7 +11,15 @@ import { takeFromInbox } from "../../core/mesh/inbox.js";
 import { formatMeshTimestamp } from "../../core/mesh/timestamp.js";
 import { meshEndpointUrl } from "../../core/mesh/url.js";
 import { capture, type Outcome } from "../../core/problem.js";
-import type { AgentIdentity as AgentIdentitySchema, AskImpressionResult, ConnectionResult, ExpireResult, ImpressionSetResult, RateLimitResult, StatusResult } from "../../schemas/agents.js";
+import type {
+  AgentIdentity as AgentIdentitySchema,
+  AskImpressionResult,
+  ConnectionResult,
+  ExpireResult,
+  ImpressionSetResult,
+  RateLimitResult,
+  StatusResult,
+} from "../../schemas/agents.js";
 import type { ImpressionReply } from "../../schemas/mesh.js";
 import type { InboxMessage, PendingConnectionRequest, SentMessage } from "../../schemas/mesh-state.js";
 import type { z } from "zod";
@@ -25,15 +33,26 @@ export type AgentIdentity = z.infer<typeof AgentIdentitySchema>;
 // ---- lifecycle ---------------------------------------------------------------------------
 
 /** Creates the agent with a fresh passport (or the given one); 409 if it exists. */
-export function create(node: MeshNode, input: { name: string; bio?: string; displayName?: string | null; privateKeyHex?: string }): Promise<Outcome<AgentIdentity>> {
+export function create(
+  node: MeshNode,
+  input: { name: string; bio?: string; displayName?: string | null; privateKeyHex?: string },
+): Promise<Outcome<AgentIdentity>> {
   return capture(async () => {
     if (node.store.profile) throw operatorError(409, "agent-exists", `agent "${input.name}" exists already`);
     const passport = input.privateKeyHex ? passportFromSeed(input.privateKeyHex) : newPassport();
-    if (!passport) throw operatorError(500, "bad-passport", `the passport for "${input.name}" is not a 32-byte Ed25519 seed`);
+    if (!passport)
+      throw operatorError(500, "bad-passport", `the passport for "${input.name}" is not a 32-byte Ed25519 seed`);
     node.store.profile = {
-      name: input.name, privateKeyHex: passport.privateKeyHex, bio: input.bio ?? DEFAULT_BIO, displayName: input.displayName ?? input.name,
-      status: "active", inactiveUntil: null, globalRateLimit: 0,
-      advertisedUrl: node.settings.publicUrl(input.name), createdAt: node.now(), messagesHandled: 0,
+      name: input.name,
+      privateKeyHex: passport.privateKeyHex,
+      bio: input.bio ?? DEFAULT_BIO,
+      displayName: input.displayName ?? input.name,
+      status: "active",
+      inactiveUntil: null,
+      globalRateLimit: 0,
+      advertisedUrl: node.settings.publicUrl(input.name),
+      createdAt: node.now(),
+      messagesHandled: 0,
     };
     await node.store.saveProfile();
     await scheduleAlarm(node);
@@ -52,17 +71,35 @@ function identity(node: MeshNode): AgentIdentity {
   const profile = node.profile();
   const passport = node.passport();
   return {
-    name: profile.name, agent_id: passport.agentId, public_key_hex: passport.publicKeyHex, display_name: profile.displayName, bio: profile.bio,
-    url: node.publicUrl(), status: node.isActive() ? "active" : "inactive", inactive_until: profile.inactiveUntil ? formatMeshTimestamp(profile.inactiveUntil) : null,
-    num_connections: node.store.connections.size, num_pending_requests: node.store.pending.size, message_queue_size: node.store.inbox.length,
-    sent_messages_count: node.store.sent.length, messages_handled: profile.messagesHandled, global_rate_limit: profile.globalRateLimit,
+    name: profile.name,
+    agent_id: passport.agentId,
+    public_key_hex: passport.publicKeyHex,
+    display_name: profile.displayName,
+    bio: profile.bio,
+    url: node.publicUrl(),
+    status: node.isActive() ? "active" : "inactive",
+    inactive_until: profile.inactiveUntil ? formatMeshTimestamp(profile.inactiveUntil) : null,
+    num_connections: node.store.connections.size,
+    num_pending_requests: node.store.pending.size,
+    message_queue_size: node.store.inbox.length,
+    sent_messages_count: node.store.sent.length,
+    messages_handled: profile.messagesHandled,
+    global_rate_limit: profile.globalRateLimit,
     created_at: formatMeshTimestamp(profile.createdAt),
   };
 }
 
 // ---- connections (darkmatter_connection) ----------------------------------------------------
 
-export function connection(node: MeshNode, params: { action: "request" | "request_mutual" | "accept" | "reject" | "disconnect"; target_url?: string | null; request_id?: string | null; agent_id?: string | null }): Promise<Outcome<ConnectionResult>> {
+export function connection(
+  node: MeshNode,
+  params: {
+    action: "request" | "request_mutual" | "accept" | "reject" | "disconnect";
+    target_url?: string | null;
+    request_id?: string | null;
+    agent_id?: string | null;
+  },
+): Promise<Outcome<ConnectionResult>> {
   return capture(async () => {
     node.profile();
     switch (params.action) {
@@ -77,12 +114,14 @@ export function connection(node: MeshNode, params: { action: "request" | "reques
       case "reject": {
         node.store.expirePending(node.now());
         const request = node.store.pending.get(params.request_id!)?.request;
-        if (!request || !node.store.deletePending(params.request_id!)) throw operatorError(404, "unknown-request", `no pending request "${params.request_id}"`);
+        if (!request || !node.store.deletePending(params.request_id!))
+          throw operatorError(404, "unknown-request", `no pending request "${params.request_id}"`);
         node.connectionChanged(request.from_agent_id, "rejected", "inbound", request.from_agent_url);
         return { success: true, rejected: params.request_id! };
       }
       case "disconnect": {
-        if (!node.store.deleteConnection(params.agent_id!)) throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
+        if (!node.store.deleteConnection(params.agent_id!))
+          throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
         node.connectionChanged(params.agent_id!, "disconnected");
         return { success: true, disconnected_from: params.agent_id! };
       }
@@ -90,15 +129,27 @@ export function connection(node: MeshNode, params: { action: "request" | "reques
   });
 }
 
-export function listConnections(node: MeshNode): Promise<Outcome<{ total: number; max_connections: number; connections: ConnectionRecord[] }>> {
-  return capture(() => ({ total: node.store.connections.size, max_connections: node.maxConnections(), connections: [...node.store.connections.values()].map((c) => ({ ...c, impression: node.store.impressions.get(c.agent_id) })) }));
+export function listConnections(
+  node: MeshNode,
+): Promise<Outcome<{ total: number; max_connections: number; connections: ConnectionRecord[] }>> {
+  return capture(() => ({
+    total: node.store.connections.size,
+    max_connections: node.maxConnections(),
+    connections: [...node.store.connections.values()].map((c) => ({
+      ...c,
+      impression: node.store.impressions.get(c.agent_id),
+    })),
+  }));
 }
 
 export function listPending(node: MeshNode): Promise<Outcome<{ total: number; requests: PendingConnectionRequest[] }>> {
   return capture(() => {
     node.profile();
     node.store.expirePending(node.now());
-    return { total: node.store.pending.size, requests: [...node.store.pending.values()].map((stored) => stored.request) };
+    return {
+      total: node.store.pending.size,
+      requests: [...node.store.pending.values()].map((stored) => stored.request),
+    };
   });
 }
 
@@ -130,7 +181,8 @@ export function dropInbox(node: MeshNode, messageId?: string): Promise<Outcome<{
   return capture(() => {
     node.profile();
     const before = node.store.inbox.length;
-    if (messageId !== undefined && !node.store.inbox.some((m) => m.message_id === messageId)) throw notFoundMessage(messageId);
+    if (messageId !== undefined && !node.store.inbox.some((m) => m.message_id === messageId))
+      throw notFoundMessage(messageId);
     node.store.replaceInbox(messageId === undefined ? [] : takeFromInbox(node.store.inbox, messageId).inbox);
     return { dropped: before - node.store.inbox.length };
   });
@@ -162,7 +214,12 @@ export function setImpression(node: MeshNode, agentId: string, text: string): Pr
     node.profile();
     const existed = node.store.impressions.has(agentId);
     node.store.setImpression(agentId, text);
-    return { success: true, agent_id: agentId, action: text === "" ? "deleted" : existed ? "updated" : "created", ...(text && { impression: text }) };
+    return {
+      success: true,
+      agent_id: agentId,
+      action: text === "" ? "deleted" : existed ? "updated" : "created",
+      ...(text && { impression: text }),
+    };
   });
 }
 
@@ -171,17 +228,30 @@ export function askImpression(node: MeshNode, about: string, peer: string): Prom
   return capture(async () => {
     const connection = node.store.connections.get(peer);
     if (!connection) throw operatorError(422, "not-connected", `not connected to ${peer}`);
-    const call = await node.transport(meshEndpointUrl(connection.agent_url, "impression", about), { method: "GET", timeoutMs: seconds(TIMEOUTS_SECONDS.healthStatus) });
+    const call = await node.transport(meshEndpointUrl(connection.agent_url, "impression", about), {
+      method: "GET",
+      timeoutMs: seconds(TIMEOUTS_SECONDS.healthStatus),
+    });
     if (!call.ok) throw operatorError(502, "peer-unreachable", `${peer} did not answer: ${call.error}`);
     const body = call.body as { has_impression?: boolean; impression?: string; error?: string };
-    if (call.status !== 200) throw operatorError(502, "peer-refused", `${peer} answered ${call.status}: ${body?.error ?? ""}`);
-    return { success: true, asked: peer, about, has_impression: Boolean(body.has_impression), impression: body.impression ?? null };
+    if (call.status !== 200)
+      throw operatorError(502, "peer-refused", `${peer} answered ${call.status}: ${body?.error ?? ""}`);
+    return {
+      success: true,
+      asked: peer,
+      about,
+      has_impression: Boolean(body.has_impression),
+      impression: body.impression ?? null,
+    };
   });
 }
 
 // ---- rate limits and status -------------------------------------------------------------------
 
-export function setRateLimit(node: MeshNode, params: { agent_id?: string | null; limit: number }): Promise<Outcome<RateLimitResult>> {
+export function setRateLimit(
+  node: MeshNode,
+  params: { agent_id?: string | null; limit: number },
+): Promise<Outcome<RateLimitResult>> {
   return capture(async () => {
     const profile = node.profile();
     if (params.agent_id) {
@@ -197,12 +267,19 @@ export function setRateLimit(node: MeshNode, params: { agent_id?: string | null;
 }
 
 /** darkmatter_set_status (§16, §17): inactive for a while, or active again. */
-export function setStatus(node: MeshNode, params: { active: boolean; duration_minutes?: number | null }): Promise<Outcome<StatusResult>> {
+export function setStatus(
+  node: MeshNode,
+  params: { active: boolean; duration_minutes?: number | null },
+): Promise<Outcome<StatusResult>> {
   return capture(async () => {
     const profile = node.profile();
     Object.assign(profile, availabilityFor(params, node.now()));
     await node.store.saveProfile();
     await scheduleAlarm(node);
-    return { success: true, status: profile.status, ...(profile.inactiveUntil && { inactive_until: formatMeshTimestamp(profile.inactiveUntil) }) };
+    return {
+      success: true,
+      status: profile.status,
+      ...(profile.inactiveUntil && { inactive_until: formatMeshTimestamp(profile.inactiveUntil) }),
+    };
   });
 }

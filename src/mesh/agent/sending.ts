@@ -1,7 +1,14 @@
 // Messages this agent sends (mesh spec §11): a new message, a forward or fork of a held one, and
 // the answer to a held one through its webhook. The tools darkmatter_send_message and
 // darkmatter_respond_message (§17).
-import { forwardedMessageBody, planForward, resolveForwardTargets, sendTargets, webhookProbeFrom, type WebhookProbe } from "../../core/mesh/forwarding.js";
+import {
+  forwardedMessageBody,
+  planForward,
+  resolveForwardTargets,
+  sendTargets,
+  webhookProbeFrom,
+  type WebhookProbe,
+} from "../../core/mesh/forwarding.js";
 import { TIMEOUTS_SECONDS } from "../../core/mesh/limits.js";
 import { signedMessageBody, signedResponseUpdate } from "../../core/mesh/message-signing.js";
 import { keyedMessageId, newMessageId, newSentMessage, rememberSentMessage } from "../../core/mesh/sent-message.js";
@@ -32,11 +39,14 @@ const keyedSends = new WeakMap<MeshNode, Map<string, Promise<unknown>>>();
 /** darkmatter_send_message: a new message (content) or a forward / fork of a held one (message_id). */
 export function send(node: MeshNode, params: SendParams): Promise<Outcome<SendResult>> {
   const key = params.idempotency_key;
-  if (!key || params.message_id) return capture(() => (params.message_id ? forward(node, params) : sendNew(node, params)));
+  if (!key || params.message_id)
+    return capture(() => (params.message_id ? forward(node, params) : sendNew(node, params)));
   // Sends with one key run one after the other: the second then finds the first's record.
   const inFlight = keyedSends.get(node) ?? new Map<string, Promise<unknown>>();
   keyedSends.set(node, inFlight);
-  const run = (inFlight.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => capture(() => sendNew(node, params)));
+  const run = (inFlight.get(key) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(() => capture(() => sendNew(node, params)));
   inFlight.set(key, run);
   void run.finally(() => inFlight.get(key) === run && inFlight.delete(key)).catch(() => undefined);
   return run;
@@ -47,19 +57,58 @@ async function sendNew(node: MeshNode, params: SendParams): Promise<SendResult> 
   if ("unknownTarget" in chosen) throw operatorError(422, "not-connected", `not connected to ${chosen.unknownTarget}`);
   const targets = chosen.targets;
   if (targets.length === 0) throw operatorError(422, "no-connections", "this agent has no connections to send to");
-  const messageId = params.idempotency_key ? keyedMessageId(node.passport().privateKeyHex, params.idempotency_key) : newMessageId();
+  const messageId = params.idempotency_key
+    ? keyedMessageId(node.passport().privateKeyHex, params.idempotency_key)
+    : newMessageId();
   const earlier = params.idempotency_key ? node.sentRecord(messageId) : undefined;
   const reached = earlier?.routed_to ?? [];
   const now = node.now();
   const webhook = webhookUrlFor(node.publicUrl(), messageId);
-  const body = await signedMessageBody(node.passport(), { message_id: messageId, content: params.content!, webhook, hops_remaining: params.hops_remaining, metadata: params.metadata, timestamp: formatMeshTimestamp(now) });
-  const results = await Promise.all(targets.filter((target) => !reached.includes(target)).map(async (target) => ({ agent_id: target, outcome: await deliver(node, target, body) })));
-  const routed = [...reached.filter((target) => targets.includes(target)), ...results.filter((r) => r.outcome.kind === "delivered").map((r) => r.agent_id)];
-  const failed = results.filter((r) => r.outcome.kind !== "delivered").map((r) => ({ agent_id: r.agent_id, error: r.outcome.kind === "refused" ? `${r.outcome.status}: ${r.outcome.error}` : "unreachable" }));
-  const record = earlier ? { ...earlier, routed_to: [...new Set([...reached, ...routed])] } : newSentMessage({ message_id: messageId, content: params.content!, initial_hops: params.hops_remaining, routed_to: routed, now });
+  const body = await signedMessageBody(node.passport(), {
+    message_id: messageId,
+    content: params.content!,
+    webhook,
+    hops_remaining: params.hops_remaining,
+    metadata: params.metadata,
+    timestamp: formatMeshTimestamp(now),
+  });
+  const results = await Promise.all(
+    targets
+      .filter((target) => !reached.includes(target))
+      .map(async (target) => ({ agent_id: target, outcome: await deliver(node, target, body) })),
+  );
+  const routed = [
+    ...reached.filter((target) => targets.includes(target)),
+    ...results.filter((r) => r.outcome.kind === "delivered").map((r) => r.agent_id),
+  ];
+  const failed = results
+    .filter((r) => r.outcome.kind !== "delivered")
+    .map((r) => ({
+      agent_id: r.agent_id,
+      error: r.outcome.kind === "refused" ? `${r.outcome.status}: ${r.outcome.error}` : "unreachable",
+    }));
+  const record = earlier
+    ? { ...earlier, routed_to: [...new Set([...reached, ...routed])] }
+    : newSentMessage({
+        message_id: messageId,
+        content: params.content!,
+        initial_hops: params.hops_remaining,
+        routed_to: routed,
+        now,
+      });
   const { records, evicted } = rememberSentMessage(node.store.sent, record);
-  node.store.saveSent(records.find((r) => r.message_id === messageId)!, evicted);
-  return { success: routed.length > 0, message_id: messageId, routed_to: routed, hops_remaining: params.hops_remaining, webhook, ...(failed.length && { failed }) };
+  node.store.saveSent(
+    records.find((r) => r.message_id === messageId)!,
+    evicted,
+  );
+  return {
+    success: routed.length > 0,
+    message_id: messageId,
+    routed_to: routed,
+    hops_remaining: params.hops_remaining,
+    webhook,
+    ...(failed.length && { failed }),
+  };
 }
 
 /** §11.5: forward or fork a held message, with the pre-forward webhook check and loop detection. */
@@ -67,29 +116,63 @@ async function forward(node: MeshNode, params: SendParams): Promise<SendResult> 
   const held = node.store.inbox.find((m) => m.message_id === params.message_id);
   if (!held) throw notFoundMessage(params.message_id!);
   const chosen = resolveForwardTargets(params, (id) => node.store.connections.has(id));
-  if ("isUnnamed" in chosen) throw operatorError(422, "no-target", "name target_agent_id or target_agent_ids to forward a message");
-  if ("unknownTarget" in chosen) throw operatorError(422, "not-connected", `not connected to ${chosen.unknownTarget}; the message is kept`);
+  if ("isUnnamed" in chosen)
+    throw operatorError(422, "no-target", "name target_agent_id or target_agent_ids to forward a message");
+  if ("unknownTarget" in chosen)
+    throw operatorError(422, "not-connected", `not connected to ${chosen.unknownTarget}; the message is kept`);
   const allowed = node.webhookAllowed(held.webhook);
   let probe: WebhookProbe = { kind: "skipped" };
   if (allowed) {
     const call = await callWebhook(node, held, "GET", held.webhook, undefined, TIMEOUTS_SECONDS.webhookStatusCheck);
     probe = call.ok ? webhookProbeFrom(call.status, call.body) : { kind: "failed" };
   }
-  const plan = planForward({ held, targets: chosen.targets, force: params.force, probe, selfId: node.passport().agentId, note: params.note ?? null });
+  const plan = planForward({
+    held,
+    targets: chosen.targets,
+    force: params.force,
+    probe,
+    selfId: node.passport().agentId,
+    note: params.note ?? null,
+  });
   if (plan.kind === "refused" || plan.kind === "expired") {
     if (plan.isRemovedFromInbox) node.dropFromInbox(held.message_id);
-    if (plan.kind === "expired" && plan.expiredUpdate) await callWebhook(node, held, "POST", held.webhook, plan.expiredUpdate, TIMEOUTS_SECONDS.webhookForwardedUpdate);
-    throw operatorError(409, plan.kind === "expired" ? "message-expired" : `forward-refused-${plan.reason}`, plan.error);
+    if (plan.kind === "expired" && plan.expiredUpdate)
+      await callWebhook(node, held, "POST", held.webhook, plan.expiredUpdate, TIMEOUTS_SECONDS.webhookForwardedUpdate);
+    throw operatorError(
+      409,
+      plan.kind === "expired" ? "message-expired" : `forward-refused-${plan.reason}`,
+      plan.error,
+    );
   }
   const body = await forwardedMessageBody(node.passport(), held, plan.hopsRemaining, formatMeshTimestamp(node.now()));
   const results = [];
   for (const [i, target] of plan.targets.entries()) {
-    if (plan.forwardedUpdates) await callWebhook(node, held, "POST", held.webhook, plan.forwardedUpdates[i], TIMEOUTS_SECONDS.webhookForwardedUpdate); // errors ignored (§11.5 step 6)
+    if (plan.forwardedUpdates)
+      await callWebhook(
+        node,
+        held,
+        "POST",
+        held.webhook,
+        plan.forwardedUpdates[i],
+        TIMEOUTS_SECONDS.webhookForwardedUpdate,
+      ); // errors ignored (§11.5 step 6)
     const outcome = await deliver(node, target, body);
-    results.push({ agent_id: target, success: outcome.kind === "delivered", ...(outcome.kind !== "delivered" && { error: outcome.kind === "refused" ? `${outcome.status}: ${outcome.error}` : "unreachable" }) });
+    results.push({
+      agent_id: target,
+      success: outcome.kind === "delivered",
+      ...(outcome.kind !== "delivered" && {
+        error: outcome.kind === "refused" ? `${outcome.status}: ${outcome.error}` : "unreachable",
+      }),
+    });
   }
   node.dropFromInbox(held.message_id); // §11.5 step 7: whatever the delivery results
-  return { success: results.some((r) => r.success), message_id: held.message_id, hops_remaining_for_targets: plan.hopsRemaining, results, ...(params.note && { note: params.note }) };
+  return {
+    success: results.some((r) => r.success),
+    message_id: held.message_id,
+    hops_remaining_for_targets: plan.hopsRemaining,
+    results,
+    ...(params.note && { note: params.note }),
+  };
 }
 
 /** §11.4: answer a held message through its webhook, signed over the response text. */
@@ -101,9 +184,20 @@ export function respond(node: MeshNode, messageId: string, response: string): Pr
     const verdict = checkWebhookTarget(held.webhook, node.webhookTrust());
     if (!verdict.isAllowed) throw operatorError(422, "webhook-blocked", `${verdict.error} The message was dropped.`);
     const started = node.now();
-    const update = await signedResponseUpdate(node.passport(), { message_id: held.message_id, response, metadata: held.metadata, timestamp: formatMeshTimestamp(started) });
+    const update = await signedResponseUpdate(node.passport(), {
+      message_id: held.message_id,
+      response,
+      metadata: held.metadata,
+      timestamp: formatMeshTimestamp(started),
+    });
     const call = await callWebhook(node, held, "POST", held.webhook, update, TIMEOUTS_SECONDS.webhookResponse);
     const ok = call.ok && call.status < 400;
-    return { success: ok, message_id: messageId, webhook_called: held.webhook, response_time_ms: node.now() - started, error: ok ? null : call.ok ? `HTTP ${call.status}` : call.error };
+    return {
+      success: ok,
+      message_id: messageId,
+      webhook_called: held.webhook,
+      response_time_ms: node.now() - started,
+      error: ok ? null : call.ok ? `HTTP ${call.status}` : call.error,
+    };
   });
 }

@@ -36,7 +36,10 @@ async function checkHealth(node: MeshNode, now: number): Promise<void> {
   if (idle.length === 0) return;
   await Promise.all(
     idle.map(async (connection) => {
-      const call = await node.transport(meshEndpointUrl(connection.agent_url, "status"), { method: "GET", timeoutMs: seconds(TIMEOUTS_SECONDS.healthStatus) });
+      const call = await node.transport(meshEndpointUrl(connection.agent_url, "status"), {
+        method: "GET",
+        timeoutMs: seconds(TIMEOUTS_SECONDS.healthStatus),
+      });
       Object.assign(connection, healthAfterPing(connection, call.ok && call.status === 200, now));
     }),
   );

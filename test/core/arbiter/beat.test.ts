@@ -13,7 +13,11 @@ function fresh(): { state: ArbiterState; entries: JournalEntry[] } {
   return createArbiterState({ nowMs: NOW, genesis: { worldLine: "wl_test" } });
 }
 
-function run(anomalies: number[], start = fresh(), t0 = NOW): { results: BeatResult[]; state: ArbiterState; entries: JournalEntry[] } {
+function run(
+  anomalies: number[],
+  start = fresh(),
+  t0 = NOW,
+): { results: BeatResult[]; state: ArbiterState; entries: JournalEntry[] } {
   let state = start.state;
   const entries = [...start.entries];
   const results: BeatResult[] = [];
@@ -65,7 +69,14 @@ describe("arbiter beat — behaviour", () => {
   it("journals the pulse, the R, B, E, O results and the action, continuing the chain from genesis", () => {
     const start = fresh();
     const result = beat(start.state, { anoms: 5 }, { nowMs: NOW });
-    expect(result.entries.map((e) => e.data.type)).toEqual(["pulse", "flow_result", "flow_result", "flow_result", "flow_result", "action"]);
+    expect(result.entries.map((e) => e.data.type)).toEqual([
+      "pulse",
+      "flow_result",
+      "flow_result",
+      "flow_result",
+      "flow_result",
+      "action",
+    ]);
     expect(result.entries.slice(1, 5).map((e) => e.data.flow)).toEqual(["R", "B", "E", "O"]);
     expect(result.entries[5].data).toEqual({ type: "action", action: "ALERT", details: result.decvec });
     expect(verifyChain([...start.entries, ...result.entries])).toEqual({ ok: true, head: result.state.journal });
@@ -114,7 +125,8 @@ describe("arbiter beat — behaviour", () => {
             Math.abs(w.R + w.B + w.E + w.O - 1) < 1e-12 &&
             Object.values(w).every((x) => x > 0) &&
             Math.abs(deltaO) <= 0.05 &&
-            e >= 0.05 - 1e-12 && e <= 0.3 + 1e-12
+            e >= 0.05 - 1e-12 &&
+            e <= 0.3 + 1e-12
           );
         });
       }),

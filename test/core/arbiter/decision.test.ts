@@ -43,7 +43,7 @@ describe("aggregateRecommendations (seed 001 §1)", () => {
     R: { urgency: 0.4, cost: 0.2 },
     B: { conserve: 0.5, kp: 0.6, ki: 0.1, kd: 0.05 },
     E: { threat_score: 0.7, explanation: "", version: 0 },
-    O: { expected_gain: 0.042, },
+    O: { expected_gain: 0.042 },
   };
 
   it("weights stability, repair score and gain by B, R and O, and keeps threat unweighted", () => {

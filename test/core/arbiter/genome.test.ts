@@ -18,16 +18,23 @@ const sum = (w: { R: number; B: number; E: number; O: number }) => w.R + w.B + w
 
 describe("genome (seed 001 §8)", () => {
   it("starts from R 0.25, B 0.25, E 0.15, O 0.35 with no injected risk and ml_weight 0.12", () => {
-    expect(createGenome()).toEqual({ weights: { R: 0.25, B: 0.25, E: 0.15, O: 0.35 }, risk: { anoms: 0 }, ml: { ml_weight: 0.12 } });
+    expect(createGenome()).toEqual({
+      weights: { R: 0.25, B: 0.25, E: 0.15, O: 0.35 },
+      risk: { anoms: 0 },
+      ml: { ml_weight: 0.12 },
+    });
     expect(sum(INITIAL_WEIGHTS)).toBeCloseTo(1, 12);
   });
 
   it("normalised weights sum to 1 and keep their proportions", () => {
     fc.assert(
-      fc.property(fc.tuple(...Array.from({ length: 4 }, () => fc.double({ min: 1e-3, max: 10, noNaN: true }))), ([R, B, E, O]) => {
-        const w = normaliseWeights({ R, B, E, O });
-        return Math.abs(sum(w) - 1) < 1e-12 && Math.abs(w.R / w.O - R / O) < 1e-9 * (R / O);
-      }),
+      fc.property(
+        fc.tuple(...Array.from({ length: 4 }, () => fc.double({ min: 1e-3, max: 10, noNaN: true }))),
+        ([R, B, E, O]) => {
+          const w = normaliseWeights({ R, B, E, O });
+          return Math.abs(sum(w) - 1) < 1e-12 && Math.abs(w.R / w.O - R / O) < 1e-9 * (R / O);
+        },
+      ),
     );
   });
 
@@ -35,10 +42,12 @@ describe("genome (seed 001 §8)", () => {
     expect(applyDeltaO(0.88, 0.05)).toBe(O_WEIGHT_MAX);
     expect(applyDeltaO(0.12, -0.05)).toBe(O_WEIGHT_MIN);
     expect(applyDeltaO(0.35, 0.01)).toBeCloseTo(0.36, 12);
-    fc.assert(fc.property(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), (o, d) => {
-      const next = applyDeltaO(o, d);
-      return next >= O_WEIGHT_MIN && next <= O_WEIGHT_MAX;
-    }));
+    fc.assert(
+      fc.property(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), (o, d) => {
+        const next = applyDeltaO(o, d);
+        return next >= O_WEIGHT_MIN && next <= O_WEIGHT_MAX;
+      }),
+    );
   });
 
   it("E hybrid feedback is 0.10 while threat ≤ 0.5", () => {
@@ -56,10 +65,15 @@ describe("genome (seed 001 §8)", () => {
     expect(hybridEWeight({ threat: 0.95, t: 1, o: 0.35 })).toBe(E_WEIGHT_MIN);
     expect(hybridEWeight({ threat: 1, t: 0, o: -1 })).toBe(E_WEIGHT_MAX); // outside O's range, the clamp still holds
     fc.assert(
-      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true }), fc.double({ min: -10, max: 10, noNaN: true }), (threat, t, o) => {
-        const e = hybridEWeight({ threat, t, o });
-        return e >= E_WEIGHT_MIN && e <= E_WEIGHT_MAX;
-      }),
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        (threat, t, o) => {
+          const e = hybridEWeight({ threat, t, o });
+          return e >= E_WEIGHT_MIN && e <= E_WEIGHT_MAX;
+        },
+      ),
     );
   });
 

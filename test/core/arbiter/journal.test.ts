@@ -25,7 +25,11 @@ const T = 1_700_000_000.25;
 function sampleJournal(extra = 8): JournalEntry[] {
   const genesis = genesisEntry(T, { worldLine: "wl_test" });
   const payloads = Array.from({ length: extra }, (_, i) =>
-    i % 3 === 0 ? pulseRecord({ sequence: i, tLambda: 0.004 }) : i % 3 === 1 ? flowResultRecord("E", { threat_score: i / 10 }) : actionRecord("NOOP", { threat: 0.5 }),
+    i % 3 === 0
+      ? pulseRecord({ sequence: i, tLambda: 0.004 })
+      : i % 3 === 1
+        ? flowResultRecord("E", { threat_score: i / 10 })
+        : actionRecord("NOOP", { threat: 0.5 }),
   );
   return [genesis, ...appendEntries(headOf([genesis]), payloads, T + 1).entries];
 }
@@ -70,11 +74,15 @@ describe("journal chain (seed 001 §6)", () => {
       (e) => ({ ...e, hash: flip(e.hash) }),
     ];
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: entries.length - 1 }), fc.integer({ min: 0, max: tamperings.length - 1 }), (at, how) => {
-        const tampered = entries.map((e, i) => (i === at ? tamperings[how](e) : e));
-        const result = verifyChain(tampered);
-        return !result.ok && result.index === at;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: entries.length - 1 }),
+        fc.integer({ min: 0, max: tamperings.length - 1 }),
+        (at, how) => {
+          const tampered = entries.map((e, i) => (i === at ? tamperings[how](e) : e));
+          const result = verifyChain(tampered);
+          return !result.ok && result.index === at;
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -89,7 +97,11 @@ describe("journal chain (seed 001 §6)", () => {
 
   it("dropping or reordering entries fails verification", () => {
     const entries = sampleJournal();
-    expect(verifyChain([...entries.slice(0, 2), ...entries.slice(3)])).toMatchObject({ ok: false, index: 2, reason: "index" });
+    expect(verifyChain([...entries.slice(0, 2), ...entries.slice(3)])).toMatchObject({
+      ok: false,
+      index: 2,
+      reason: "index",
+    });
     expect(verifyChain([entries[1], entries[0], ...entries.slice(2)]).ok).toBe(false);
   });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createPidState, EPSILON_RESET, genomicPid, INTEGRAL_LIMIT, MAX_DELTA_O } from "../../../src/core/arbiter/pid.js";
+import {
+  createPidState,
+  EPSILON_RESET,
+  genomicPid,
+  INTEGRAL_LIMIT,
+  MAX_DELTA_O,
+} from "../../../src/core/arbiter/pid.js";
 import { tLambda } from "../../../src/core/arbiter/t-lambda.js";
 
 const T = 1_700_000_000; // seconds

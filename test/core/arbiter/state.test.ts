@@ -10,7 +10,11 @@ describe("arbiter state", () => {
   it("a new arbiter starts at beat 0 with the seed's tunables, genome and a genesis-only journal", () => {
     const { state, entries } = createArbiterState({ nowMs: NOW, genesis: { worldLine: "wl_a" } });
     expect(DEFAULT_TUNABLES).toEqual({ k: 4, p: 5, tThreshold: 0.02 });
-    expect(state).toMatchObject({ beat: 0, tunables: DEFAULT_TUNABLES, pid: { integral: 0, previousError: 0, previousTime: null } });
+    expect(state).toMatchObject({
+      beat: 0,
+      tunables: DEFAULT_TUNABLES,
+      pid: { integral: 0, previousError: 0, previousTime: null },
+    });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ index: 0, timestamp: NOW / 1000, previous_hash: GENESIS_PREVIOUS_HASH });
     expect(entries[0].data).toMatchObject({ type: "genesis", worldLine: "wl_a", tunables: DEFAULT_TUNABLES });

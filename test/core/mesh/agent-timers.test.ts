@@ -18,8 +18,14 @@ const idle = { now: T0, inboxExpiry: undefined, inactiveUntil: null, pendingExpi
 describe("§16 status", () => {
   it("goes inactive for 60 minutes unless told otherwise, and active with no reactivation time", () => {
     expect(availabilityFor({ active: false }, T0)).toEqual({ status: "inactive", inactiveUntil: T0 + 3_600_000 });
-    expect(availabilityFor({ active: false, duration_minutes: 5 }, T0)).toEqual({ status: "inactive", inactiveUntil: T0 + 300_000 });
-    expect(availabilityFor({ active: true, duration_minutes: 5 }, T0)).toEqual({ status: "active", inactiveUntil: null });
+    expect(availabilityFor({ active: false, duration_minutes: 5 }, T0)).toEqual({
+      status: "inactive",
+      inactiveUntil: T0 + 300_000,
+    });
+    expect(availabilityFor({ active: true, duration_minutes: 5 }, T0)).toEqual({
+      status: "active",
+      inactiveUntil: null,
+    });
   });
 
   it("reactivates once the reactivation time is reached, not before, and leaves an active agent alone", () => {
@@ -37,7 +43,14 @@ describe("§16 timers on one alarm", () => {
   });
 
   it("wakes for the earliest of inbox expiry, reactivation, pending expiry and the health loop", () => {
-    expect(nextAgentWake({ ...idle, inboxExpiry: T0 + 50_000, inactiveUntil: T0 + 40_000, pendingExpiries: [T0 + 30_000, T0 + 20_000] })).toBe(T0 + 20_000);
+    expect(
+      nextAgentWake({
+        ...idle,
+        inboxExpiry: T0 + 50_000,
+        inactiveUntil: T0 + 40_000,
+        pendingExpiries: [T0 + 30_000, T0 + 20_000],
+      }),
+    ).toBe(T0 + 20_000);
     expect(nextAgentWake({ ...idle, inboxExpiry: T0 + 90_000, hasConnections: true })).toBe(T0 + 60_000);
   });
 
@@ -61,8 +74,14 @@ describe("§14.1 health loop", () => {
   });
 
   it("resets the failure counter on a 200 (recording the activity) and counts a failure otherwise", () => {
-    expect(healthAfterPing({ health_failures: 2, last_activity: null }, true, T0)).toEqual({ health_failures: 0, last_activity: T0 });
-    expect(healthAfterPing({ health_failures: 2, last_activity: T0 - 400_000 }, false, T0)).toEqual({ health_failures: 3, last_activity: T0 - 400_000 });
+    expect(healthAfterPing({ health_failures: 2, last_activity: null }, true, T0)).toEqual({
+      health_failures: 0,
+      last_activity: T0,
+    });
+    expect(healthAfterPing({ health_failures: 2, last_activity: T0 - 400_000 }, false, T0)).toEqual({
+      health_failures: 3,
+      last_activity: T0 - 400_000,
+    });
   });
 });
 
@@ -71,7 +90,9 @@ describe("§11.1 and §11.5 targets", () => {
 
   it("sends to the named connections once each, to the one named, or to every connection", () => {
     expect(sendTargets({ target_agent_ids: ["b", "a", "b"] }, connected)).toEqual({ targets: ["b", "a"] });
-    expect(sendTargets({ target_agent_ids: ["a", "x"], target_agent_id: "b" }, connected)).toEqual({ unknownTarget: "x" });
+    expect(sendTargets({ target_agent_ids: ["a", "x"], target_agent_id: "b" }, connected)).toEqual({
+      unknownTarget: "x",
+    });
     expect(sendTargets({ target_agent_ids: [], target_agent_id: "b" }, connected)).toEqual({ targets: ["b"] });
     expect(sendTargets({ target_agent_id: "x" }, connected)).toEqual({ unknownTarget: "x" });
     expect(sendTargets({}, connected)).toEqual({ targets: connected });
@@ -81,7 +102,9 @@ describe("§11.1 and §11.5 targets", () => {
   it("forwards only to named, connected targets, target_agent_ids first", () => {
     const isConnected = (id: string) => connected.includes(id);
     expect(resolveForwardTargets({}, isConnected)).toEqual({ isUnnamed: true });
-    expect(resolveForwardTargets({ target_agent_ids: ["c", "a"], target_agent_id: "b" }, isConnected)).toEqual({ targets: ["c", "a"] });
+    expect(resolveForwardTargets({ target_agent_ids: ["c", "a"], target_agent_id: "b" }, isConnected)).toEqual({
+      targets: ["c", "a"],
+    });
     expect(resolveForwardTargets({ target_agent_id: "x" }, isConnected)).toEqual({ unknownTarget: "x" });
   });
 });

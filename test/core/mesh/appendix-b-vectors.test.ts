@@ -57,7 +57,9 @@ describe("Appendix B test vectors", () => {
   it("builds the 127 signed bytes of the peer_update vector as 'peer_update', agent ID, URL and timestamp joined by LF", () => {
     const bytes = peerUpdateSigningBytes(PEER_UPDATE);
     expect(bytes.length).toBe(127);
-    expect(new TextDecoder().decode(bytes)).toBe(`peer_update\n${PUBLIC_KEY}\nhttps://node.example.com\n2026-02-25T21:30:07+00:00`);
+    expect(new TextDecoder().decode(bytes)).toBe(
+      `peer_update\n${PUBLIC_KEY}\nhttps://node.example.com\n2026-02-25T21:30:07+00:00`,
+    );
   });
 
   it("§20: signing the Appendix B peer_update input reproduces the peer_update signature", async () => {

@@ -38,7 +38,12 @@ import type { InboxMessage, SentMessage } from "../../../src/schemas/mesh-state.
 import { T0, TestNode, signedMessage, wire } from "./test-node.js";
 
 const passport = newPassport();
-const node: NodeIdentity = nodeIdentity(passport, { displayName: "node-a", bio: "What this agent does", status: "active", publicUrl: "https://edge.example.com" });
+const node: NodeIdentity = nodeIdentity(passport, {
+  displayName: "node-a",
+  bio: "What this agent does",
+  status: "active",
+  publicUrl: "https://edge.example.com",
+});
 
 describe("§20 Identity and signing", () => {
   it("§20: the node's agent_id equals its public_key_hex everywhere it appears (well-known, status, network_info, requests, beacons)", async () => {
@@ -67,7 +72,11 @@ describe("§20 Identity and signing", () => {
       const p = newPassport();
       expect(isPublicKeyHex(p.agentId)).toBe(true);
       expect(p.privateKeyHex).toMatch(/^[0-9a-f]{64}$/);
-      expect(isSignatureHex(await signMessage(p.privateKeyHex, { fromAgentId: p.agentId, messageId: "m", timestamp: "t", content: "c" }))).toBe(true);
+      expect(
+        isSignatureHex(
+          await signMessage(p.privateKeyHex, { fromAgentId: p.agentId, messageId: "m", timestamp: "t", content: "c" }),
+        ),
+      ).toBe(true);
     }
     expect(isPublicKeyHex(passport.agentId.toUpperCase())).toBe(false);
   });
@@ -102,24 +111,63 @@ describe("§20 Discovery and misc.", () => {
   it("§20: /.well-known/darkmatter.json has exactly the 11 keys of §8.1 with darkmatter:true and protocol_version:'0.2'", () => {
     const wk = nodeWellKnown(node, { base: "https://edge.example.com", connectionCount: 50 });
     expect(Object.keys(wk).sort()).toEqual(
-      ["accepting_connections", "agent_id", "bio", "darkmatter", "display_name", "mcp_url", "mesh_url", "protocol_version", "public_key_hex", "status", "webrtc_enabled"].sort(),
+      [
+        "accepting_connections",
+        "agent_id",
+        "bio",
+        "darkmatter",
+        "display_name",
+        "mcp_url",
+        "mesh_url",
+        "protocol_version",
+        "public_key_hex",
+        "status",
+        "webrtc_enabled",
+      ].sort(),
     );
-    expect(wk).toMatchObject({ darkmatter: true, protocol_version: "0.2", accepting_connections: false, webrtc_enabled: false });
+    expect(wk).toMatchObject({
+      darkmatter: true,
+      protocol_version: "0.2",
+      accepting_connections: false,
+      webrtc_enabled: false,
+    });
   });
 
   it("§20: mesh_url/mcp_url follow the configured public URL, else the Host header", () => {
-    const configured = nodeWellKnown(node, { base: wellKnownBase({ publicUrl: "https://edge.example.com/", host: "ignored:1" }), connectionCount: 0 });
-    expect([configured.mesh_url, configured.mcp_url]).toEqual(["https://edge.example.com/__darkmatter__", "https://edge.example.com/mcp"]);
+    const configured = nodeWellKnown(node, {
+      base: wellKnownBase({ publicUrl: "https://edge.example.com/", host: "ignored:1" }),
+      connectionCount: 0,
+    });
+    expect([configured.mesh_url, configured.mcp_url]).toEqual([
+      "https://edge.example.com/__darkmatter__",
+      "https://edge.example.com/mcp",
+    ]);
     const fromHost = nodeWellKnown(node, { base: wellKnownBase({ host: "127.0.0.1:8787" }), connectionCount: 0 });
     expect(fromHost.mesh_url).toBe("http://127.0.0.1:8787/__darkmatter__");
     expect(wellKnownBase({ host: "x.example", forwardedProto: "https" })).toBe("https://x.example");
   });
 
   it("§20: status and network_info documents have the keys of §8.8 / §8.9", () => {
-    expect(Object.keys(nodeStatusDocument(node, 1)).sort()).toEqual(["accepting_connections", "agent_id", "bio", "display_name", "num_connections", "public_key_hex", "status"]);
+    expect(Object.keys(nodeStatusDocument(node, 1)).sort()).toEqual([
+      "accepting_connections",
+      "agent_id",
+      "bio",
+      "display_name",
+      "num_connections",
+      "public_key_hex",
+      "status",
+    ]);
     const peers = [{ agent_id: "p", agent_url: "http://p/mcp", agent_bio: "b" }];
     const info = networkInfoDocument(node, peers, { isOperator: true });
-    expect(Object.keys(info).sort()).toEqual(["accepting_connections", "agent_id", "agent_url", "bio", "display_name", "peers", "public_key_hex"]);
+    expect(Object.keys(info).sort()).toEqual([
+      "accepting_connections",
+      "agent_id",
+      "agent_url",
+      "bio",
+      "display_name",
+      "peers",
+      "public_key_hex",
+    ]);
     expect(info.peers).toEqual(peers);
     expect(info.agent_url).toBe("https://edge.example.com");
     // issue 12: connections are private; anyone else gets the same keys and no peers, still counted in accepting_connections
@@ -132,9 +180,20 @@ describe("§20 Discovery and misc.", () => {
     expect(impressionReply("x", undefined)).toEqual({ agent_id: "x", has_impression: false });
     expect(impressionReply("x", "reliable")).toEqual({ agent_id: "x", has_impression: true, impression: "reliable" });
     // issue 12: anonymously, only impressions of current connections are answered
-    expect(impressionFor("x", "reliable", { isOperator: false, isConnection: true })).toEqual({ agent_id: "x", has_impression: true, impression: "reliable" });
-    expect(impressionFor("x", "reliable", { isOperator: false, isConnection: false })).toEqual({ agent_id: "x", has_impression: false });
-    expect(impressionFor("x", "reliable", { isOperator: true, isConnection: false })).toEqual({ agent_id: "x", has_impression: true, impression: "reliable" });
+    expect(impressionFor("x", "reliable", { isOperator: false, isConnection: true })).toEqual({
+      agent_id: "x",
+      has_impression: true,
+      impression: "reliable",
+    });
+    expect(impressionFor("x", "reliable", { isOperator: false, isConnection: false })).toEqual({
+      agent_id: "x",
+      has_impression: false,
+    });
+    expect(impressionFor("x", "reliable", { isOperator: true, isConnection: false })).toEqual({
+      agent_id: "x",
+      has_impression: true,
+      impression: "reliable",
+    });
   });
 
   it("§20: the global limit answers the 201st counted request within 60 s with 429 Global rate limit exceeded (200 requests per 60s); status still answers 200", async () => {
@@ -147,13 +206,19 @@ describe("§20 Discovery and misc.", () => {
     // the window is spent by connected peers' traffic; a connected peer's signed message is the counted request
     const peer = newPassport();
     await test.connect(peer.agentId, { key: peer.publicKeyHex, rateLimit: -1 });
-    expect(await test.message(await signedMessage(peer, test.now))).toEqual({ status: 429, body: { error: "Global rate limit exceeded (200 requests per 60s)" } });
+    expect(await test.message(await signedMessage(peer, test.now))).toEqual({
+      status: 429,
+      body: { error: "Global rate limit exceeded (200 requests per 60s)" },
+    });
     expect(matchNodePath("GET", "/__darkmatter__/status")).toMatchObject({ kind: "endpoint", isRateLimited: false });
     expect(wire({ ok: true, status: 200, body: nodeStatusDocument(node, 0) }).status).toBe(200);
   });
 
   it("§20: webrtc_offer returns 501 with a JSON error (no WebRTC)", () => {
-    expect(wire(webrtcOfferReply())).toEqual({ status: 501, body: { error: "WebRTC not available (aiortc not installed)" } });
+    expect(wire(webrtcOfferReply())).toEqual({
+      status: 501,
+      body: { error: "WebRTC not available (aiortc not installed)" },
+    });
   });
 
   it("§20: every mesh error response is a JSON object with a single error string", () => {
@@ -180,7 +245,16 @@ describe("§20 Discovery and misc.", () => {
   });
 
   it("§20: inbox messages older than one hour disappear (the sweep a DO alarm runs at least every minute)", () => {
-    const entry = (id: string, receivedAt: number): InboxMessage => ({ message_id: id, content: "c", webhook: "https://w", hops_remaining: 1, metadata: {}, from_agent_id: "a", verified: true, received_at: formatMeshTimestamp(receivedAt) });
+    const entry = (id: string, receivedAt: number): InboxMessage => ({
+      message_id: id,
+      content: "c",
+      webhook: "https://w",
+      hops_remaining: 1,
+      metadata: {},
+      from_agent_id: "a",
+      verified: true,
+      received_at: formatMeshTimestamp(receivedAt),
+    });
     const inbox = [entry("old", T0 - 3_600_001), entry("edge", T0 - 3_600_000), entry("new", T0 - 1000)];
     const { inbox: kept, purged } = purgeInbox(inbox, T0);
     expect(kept.map((m) => m.message_id)).toEqual(["edge", "new"]);
@@ -191,7 +265,13 @@ describe("§20 Discovery and misc.", () => {
   it("§20: sent-message records are capped at 100, oldest evicted", () => {
     let records: SentMessage[] = [];
     for (let i = 0; i < 101; i++) {
-      const record = newSentMessage({ message_id: `msg-${String(i).padStart(12, "0")}`, content: "c", initial_hops: 10, routed_to: [], now: T0 + i * 1000 });
+      const record = newSentMessage({
+        message_id: `msg-${String(i).padStart(12, "0")}`,
+        content: "c",
+        initial_hops: 10,
+        routed_to: [],
+        now: T0 + i * 1000,
+      });
       const result = rememberSentMessage(records, record);
       records = result.records;
       if (i === 100) expect(result.evicted.map((r) => r.message_id)).toEqual(["msg-000000000000"]);

@@ -14,8 +14,14 @@ async function connectedPair(options: { pinned?: boolean } = {}) {
 describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
   it("§20: a correctly signed message from a connected peer returns 200 {success:true, queued:true, queue_position:n}", async () => {
     const { node, peer } = await connectedPair();
-    expect(await node.message(await signedMessage(peer, node.now))).toEqual({ status: 200, body: { success: true, queued: true, queue_position: 1 } });
-    expect(await node.message(await signedMessage(peer, node.now))).toEqual({ status: 200, body: { success: true, queued: true, queue_position: 2 } });
+    expect(await node.message(await signedMessage(peer, node.now))).toEqual({
+      status: 200,
+      body: { success: true, queued: true, queue_position: 1 },
+    });
+    expect(await node.message(await signedMessage(peer, node.now))).toEqual({
+      status: 200,
+      body: { success: true, queued: true, queue_position: 2 },
+    });
     expect(node.inbox[0]!.verified).toBe(true);
   });
 
@@ -24,7 +30,10 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
     const message = await signedMessage(peer, node.now);
     await node.message(message);
     node.now += 299_000;
-    expect(await node.message(message)).toEqual({ status: 409, body: { error: "Duplicate message — already received" } });
+    expect(await node.message(message)).toEqual({
+      status: 409,
+      body: { error: "Duplicate message — already received" },
+    });
   });
 
   it("records no message_id of a sender that is not connected (§20 says 409 on a re-send; issue 11: strangers cost no storage)", async () => {
@@ -45,7 +54,10 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
     await node.setRateLimit(1, peer.agentId);
     expect((await node.message(await signedMessage(peer, node.now))).status).toBe(200);
     expect((await node.message(message)).status).toBe(429);
-    expect(await node.message(message)).toEqual({ status: 409, body: { error: "Duplicate message — already received" } });
+    expect(await node.message(message)).toEqual({
+      status: 409,
+      body: { error: "Duplicate message — already received" },
+    });
   });
 
   it("§20: a message_id may be reused after 300 s", async () => {
@@ -71,21 +83,38 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
       delete message[field];
       expect(await node.message(message)).toEqual({ status: 400, body: { error: "Missing required fields" } });
     }
-    expect((await node.message(await signedMessage(peer, node.now, { content: "" }))).body).toEqual({ error: "Missing required fields" });
+    expect((await node.message(await signedMessage(peer, node.now, { content: "" }))).body).toEqual({
+      error: "Missing required fields",
+    });
   });
 
   it("§20: content of 65 536 code points passes the size check; 65 537 returns 413", async () => {
     const { node, peer } = await connectedPair({ pinned: false });
-    const unsigned = (content: string) => ({ message_id: `m-${content.length}`, content, webhook: "https://a.example/w", from_agent_id: peer.agentId });
+    const unsigned = (content: string) => ({
+      message_id: `m-${content.length}`,
+      content,
+      webhook: "https://a.example/w",
+      from_agent_id: peer.agentId,
+    });
     expect((await node.message(unsigned("a".repeat(65_536)))).status).toBe(200);
-    expect(await node.message(unsigned("a".repeat(65_537)))).toEqual({ status: 413, body: { error: "Content exceeds 65536 bytes" } });
+    expect(await node.message(unsigned("a".repeat(65_537)))).toEqual({
+      status: 413,
+      body: { error: "Content exceeds 65536 bytes" },
+    });
   });
 
   it("§20: content of 65 536 astral-plane characters (131 072 UTF-16 units) passes the size check", async () => {
     const { node, peer } = await connectedPair();
     const content = "\u{1F600}".repeat(65_536);
     expect(content.length).toBe(131_072);
-    const body = await signedMessageBody(peer, { message_id: "msg-emoji000000", content, webhook: "https://a.example/w", hops_remaining: 3, metadata: {}, timestamp: formatMeshTimestamp(node.now) });
+    const body = await signedMessageBody(peer, {
+      message_id: "msg-emoji000000",
+      content,
+      webhook: "https://a.example/w",
+      hops_remaining: 3,
+      metadata: {},
+      timestamp: formatMeshTimestamp(node.now),
+    });
     expect((await node.message(body)).status).toBe(200);
     const tooLong = { ...body, message_id: "msg-emoji000001", content: `${content}\u{1F600}` };
     expect((await node.message(tooLong)).status).toBe(413);
@@ -100,7 +129,10 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
   it("§20: webhook ftp://… returns 400 starting with Invalid webhook:", async () => {
     const { node, peer } = await connectedPair();
     const reply = await node.message(await signedMessage(peer, node.now, { webhook: "ftp://files.example.com/x" }));
-    expect(reply).toEqual({ status: 400, body: { error: "Invalid webhook: URL scheme must be http or https, got 'ftp'." } });
+    expect(reply).toEqual({
+      status: 400,
+      body: { error: "Invalid webhook: URL scheme must be http or https, got 'ftp'." },
+    });
   });
 
   it("§20: unknown from_agent_id returns 403 Not connected — only connected agents can send messages.", async () => {
@@ -112,19 +144,30 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
   it("§20: an unsigned message from a connection with a stored key returns 403 Signature required — …", async () => {
     const { node, peer } = await connectedPair();
     const reply = await node.message(await signedMessage(peer, node.now, { signature_hex: null }));
-    expect(reply).toEqual({ status: 403, body: { error: "Signature required — this connection has a known public key." } });
+    expect(reply).toEqual({
+      status: 403,
+      body: { error: "Signature required — this connection has a known public key." },
+    });
   });
 
   it("§20: a presented key different from the stored key returns 403 Public key mismatch — …", async () => {
     const { node, peer } = await connectedPair();
-    const reply = await node.message(await signedMessage(peer, node.now, { from_public_key_hex: newPassport().publicKeyHex }));
-    expect(reply).toEqual({ status: 403, body: { error: "Public key mismatch — sender key does not match stored key for this connection." } });
+    const reply = await node.message(
+      await signedMessage(peer, node.now, { from_public_key_hex: newPassport().publicKeyHex }),
+    );
+    expect(reply).toEqual({
+      status: 403,
+      body: { error: "Public key mismatch — sender key does not match stored key for this connection." },
+    });
   });
 
   it("§20: tampered content with a valid-looking signature returns 403 Invalid signature — …", async () => {
     const { node, peer } = await connectedPair();
     const reply = await node.message(await signedMessage(peer, node.now, { content: "hello mesh!" }));
-    expect(reply).toEqual({ status: 403, body: { error: "Invalid signature — message authenticity could not be verified." } });
+    expect(reply).toEqual({
+      status: 403,
+      body: { error: "Invalid signature — message authenticity could not be verified." },
+    });
   });
 
   it("§20: a valid signature with a timestamp 6 minutes old returns 403 Message timestamp too old — possible replay", async () => {
@@ -136,8 +179,18 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
   it("§20: a valid signature with a naive (offset-less) timestamp returns 403 (stale)", async () => {
     const { node, peer } = await connectedPair();
     const naive = formatMeshTimestamp(node.now).replace("+00:00", "");
-    const body = await signedMessageBody(peer, { message_id: "msg-naive0000000", content: "x", webhook: "https://a.example/w", hops_remaining: 1, metadata: {}, timestamp: naive });
-    expect(await node.message(body)).toEqual({ status: 403, body: { error: "Message timestamp too old — possible replay" } });
+    const body = await signedMessageBody(peer, {
+      message_id: "msg-naive0000000",
+      content: "x",
+      webhook: "https://a.example/w",
+      hops_remaining: 1,
+      metadata: {},
+      timestamp: naive,
+    });
+    expect(await node.message(body)).toEqual({
+      status: 403,
+      body: { error: "Message timestamp too old — possible replay" },
+    });
   });
 
   it("§20: the first signed message from a key-less connection pins the presented key; a later message signed by another key is rejected", async () => {
@@ -147,14 +200,25 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
     const impostor = newPassport();
     const forged = await signedMessage(impostor, node.now, { from_agent_id: peer.agentId });
     expect((await node.message(forged)).status).toBe(403);
-    expect((await node.message(await signedMessage(impostor, node.now, { from_agent_id: peer.agentId, from_public_key_hex: null }))).body).toEqual({
+    expect(
+      (
+        await node.message(
+          await signedMessage(impostor, node.now, { from_agent_id: peer.agentId, from_public_key_hex: null }),
+        )
+      ).body,
+    ).toEqual({
       error: "Invalid signature — message authenticity could not be verified.",
     });
   });
 
   it("§20: an unsigned message from a key-less connection is queued with verified: false", async () => {
     const { node, peer } = await connectedPair({ pinned: false });
-    const reply = await node.message({ message_id: "msg-unsigned0000", content: "hi", webhook: "https://a.example/w", from_agent_id: peer.agentId });
+    const reply = await node.message({
+      message_id: "msg-unsigned0000",
+      content: "hi",
+      webhook: "https://a.example/w",
+      from_agent_id: peer.agentId,
+    });
     expect(reply.status).toBe(200);
     expect(node.inbox[0]!.verified).toBe(false);
     expect(node.connections.get(peer.agentId)!.agent_public_key_hex).toBeNull();
@@ -162,7 +226,16 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
 
   it("§20: hops_remaining missing, negative or non-integer is stored as 10; 1000 is stored as 1000", async () => {
     const { node, peer } = await connectedPair();
-    const cases: Array<[unknown, number]> = [[undefined, 10], [-1, 10], [2.5, 10], ["3", 10], [null, 10], [1000, 1000], [0, 0], [true, 1]];
+    const cases: Array<[unknown, number]> = [
+      [undefined, 10],
+      [-1, 10],
+      [2.5, 10],
+      ["3", 10],
+      [null, 10],
+      [1000, 1000],
+      [0, 0],
+      [true, 1],
+    ];
     for (const [hops, stored] of cases) {
       const message = await signedMessage(peer, node.now, hops === undefined ? {} : { hops_remaining: hops });
       if (hops === undefined) delete message.hops_remaining;
@@ -175,7 +248,10 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
     const { node, peer } = await connectedPair();
     await node.setRateLimit(-1, peer.agentId);
     for (let i = 0; i < 50; i++) expect((await node.message(await signedMessage(peer, node.now))).status).toBe(200);
-    expect(await node.message(await signedMessage(peer, node.now))).toEqual({ status: 429, body: { error: "Message queue full" } });
+    expect(await node.message(await signedMessage(peer, node.now))).toEqual({
+      status: 429,
+      body: { error: "Message queue full" },
+    });
   });
 
   it("§20: an inactive node returns 503 Agent is currently inactive for message and connection_request", async () => {
@@ -183,7 +259,9 @@ describe("§20 Message receipt (POST /__darkmatter__/message)", () => {
     await node.setActive(false);
     const inactive = { status: 503, body: { error: "Agent is currently inactive" } };
     expect(await node.message(await signedMessage(peer, node.now))).toEqual(inactive);
-    expect(await node.connectionRequest({ from_agent_id: peer.agentId, from_agent_url: "https://peer.example.com" })).toEqual(inactive);
+    expect(
+      await node.connectionRequest({ from_agent_id: peer.agentId, from_agent_url: "https://peer.example.com" }),
+    ).toEqual(inactive);
   });
 
   it("§20: the 31st message from one connection within 60 s returns 429 Rate limit exceeded for this connection (30 requests per 60s)", async () => {
@@ -228,9 +306,25 @@ describe("message receipt beyond the checklist", () => {
   it("refuses message IDs longer than 128 code points before anything is recorded (issue 11; the reference cut them when stored)", async () => {
     const { node, peer } = await connectedPair({ pinned: false });
     const longId = "x".repeat(129);
-    expect(await node.message({ message_id: longId, content: "hi", webhook: "https://a.example/w", from_agent_id: peer.agentId })).toEqual({ status: 400, body: { error: "message_id too long" } });
+    expect(
+      await node.message({
+        message_id: longId,
+        content: "hi",
+        webhook: "https://a.example/w",
+        from_agent_id: peer.agentId,
+      }),
+    ).toEqual({ status: 400, body: { error: "message_id too long" } });
     expect([node.inbox.length, await node.replayCacheSize()]).toEqual([0, 0]);
-    expect((await node.message({ message_id: "x".repeat(128), content: "hi", webhook: "https://a.example/w", from_agent_id: peer.agentId })).status).toBe(200);
+    expect(
+      (
+        await node.message({
+          message_id: "x".repeat(128),
+          content: "hi",
+          webhook: "https://a.example/w",
+          from_agent_id: peer.agentId,
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("accepts a future timestamp within the 300 s skew window and refuses one beyond it", async () => {

@@ -21,7 +21,8 @@ import {
 import type { AnchorEntry } from "../../../src/schemas/mesh-state.js";
 import { T0, TestNode, wire } from "./test-node.js";
 
-const update = (passport: Passport, now: number, url = "https://moved.example.com") => signedPeerUpdate(passport, url, formatMeshTimestamp(now));
+const update = (passport: Passport, now: number, url = "https://moved.example.com") =>
+  signedPeerUpdate(passport, url, formatMeshTimestamp(now));
 
 /** A registration for an arbitrary agent_id, signed by `passport` (the reference does not bind the two). */
 async function registrationAs(agentId: string, passport: Passport, now: number) {
@@ -36,7 +37,10 @@ describe("§20 peer_update / peer_lookup on a node", () => {
     const node = await TestNode.start();
     const peer = newPassport();
     await node.connect(peer.agentId, { key: peer.publicKeyHex, url: "http://old.example.com/mcp" });
-    expect(await node.peerUpdate(await update(peer, node.now))).toEqual({ status: 200, body: { success: true, updated: true } });
+    expect(await node.peerUpdate(await update(peer, node.now))).toEqual({
+      status: 200,
+      body: { success: true, updated: true },
+    });
     expect(wire(nodePeerLookupReply(peer.agentId, node.connections.get(peer.agentId)))).toEqual({
       status: 200,
       body: { agent_id: peer.agentId, url: "https://moved.example.com", status: "connected" },
@@ -48,14 +52,20 @@ describe("§20 peer_update / peer_lookup on a node", () => {
     const peer = newPassport();
     await node.connect(peer.agentId, { key: peer.publicKeyHex });
     const unsigned = { ...(await update(peer, node.now)), signature: undefined };
-    expect(await node.peerUpdate(unsigned)).toEqual({ status: 403, body: { error: "Signature required — known public key on file" } });
+    expect(await node.peerUpdate(unsigned)).toEqual({
+      status: 403,
+      body: { error: "Signature required — known public key on file" },
+    });
   });
 
   it("§20: a node peer_update with a 10-minute-old timestamp returns 403 Timestamp expired", async () => {
     const node = await TestNode.start();
     const peer = newPassport();
     await node.connect(peer.agentId, { key: peer.publicKeyHex });
-    expect(await node.peerUpdate(await update(peer, node.now - 600_000))).toEqual({ status: 403, body: { error: "Timestamp expired" } });
+    expect(await node.peerUpdate(await update(peer, node.now - 600_000))).toEqual({
+      status: 403,
+      body: { error: "Timestamp expired" },
+    });
   });
 
   it("§20: a node peer_update with a different public_key_hex returns 403 Public key mismatch", async () => {
@@ -70,24 +80,39 @@ describe("§20 peer_update / peer_lookup on a node", () => {
 
   it("§20: a node peer_update for an unknown agent returns 404 Unknown agent; invalid JSON returns 400 Invalid JSON", async () => {
     const node = await TestNode.start();
-    expect(await node.peerUpdate(await update(newPassport(), node.now))).toEqual({ status: 404, body: { error: "Unknown agent" } });
+    expect(await node.peerUpdate(await update(newPassport(), node.now))).toEqual({
+      status: 404,
+      body: { error: "Unknown agent" },
+    });
     expect(await node.peerUpdate("{")).toEqual({ status: 400, body: { error: "Invalid JSON" } });
-    expect(await node.peerUpdate({ agent_id: "x" })).toEqual({ status: 400, body: { error: "Missing agent_id or new_url" } });
+    expect(await node.peerUpdate({ agent_id: "x" })).toEqual({
+      status: 400,
+      body: { error: "Missing agent_id or new_url" },
+    });
   });
 
   it("refuses every peer_update for a connection without a stored key and never pins a key from it (the reference accepts them, ⚠ §18 #11; issue 11)", async () => {
     const node = await TestNode.start();
     const peer = newPassport();
     await node.connect(peer.agentId, { key: null });
-    expect(await node.peerUpdate({ agent_id: peer.agentId, new_url: "https://moved.example.com" })).toEqual({ status: 403, body: { error: "Signature required — known public key on file" } });
+    expect(await node.peerUpdate({ agent_id: peer.agentId, new_url: "https://moved.example.com" })).toEqual({
+      status: 403,
+      body: { error: "Signature required — known public key on file" },
+    });
     expect((await node.peerUpdate(await update(peer, node.now))).status).toBe(403);
     const connection = node.connections.get(peer.agentId)!;
     expect([connection.agent_url, connection.agent_public_key_hex]).toEqual(["https://peer.example.com/mcp", null]);
   });
 
   it("§20: a node peer_lookup of a connection returns {agent_id, url, status:'connected'}; of a stranger 404 Not connected to that agent", () => {
-    expect(wire(nodePeerLookupReply("abc", { agent_url: "http://h/mcp" }))).toEqual({ status: 200, body: { agent_id: "abc", url: "http://h/mcp", status: "connected" } });
-    expect(wire(nodePeerLookupReply("abc", undefined))).toEqual({ status: 404, body: { error: "Not connected to that agent" } });
+    expect(wire(nodePeerLookupReply("abc", { agent_url: "http://h/mcp" }))).toEqual({
+      status: 200,
+      body: { agent_id: "abc", url: "http://h/mcp", status: "connected" },
+    });
+    expect(wire(nodePeerLookupReply("abc", undefined))).toEqual({
+      status: 404,
+      body: { error: "Not connected to that agent" },
+    });
   });
 
   it("announces a URL change to every connection (normalised) and every anchor (as configured) (§14.2)", () => {
@@ -114,13 +139,17 @@ class TestAnchor {
   options: Pick<AnchorRegistrationContext, "requireSelfCertifyingId" | "refusePrivateUrls"> = {};
 
   async register(body: unknown, ip = "198.51.100.7") {
-    if (!admitAnchorClient(this.windows, clientAddressKey(ip), this.now)) return { status: 429, body: { error: "Rate limit exceeded" } };
-    const outcome = await registerWithAnchor({ ok: true, value: body }, {
-      now: this.now,
-      entry: (id) => this.directory.get(id),
-      freshEntryCount: () => pruneAnchorDirectory(this.directory, this.now).size,
-      ...this.options,
-    });
+    if (!admitAnchorClient(this.windows, clientAddressKey(ip), this.now))
+      return { status: 429, body: { error: "Rate limit exceeded" } };
+    const outcome = await registerWithAnchor(
+      { ok: true, value: body },
+      {
+        now: this.now,
+        entry: (id) => this.directory.get(id),
+        freshEntryCount: () => pruneAnchorDirectory(this.directory, this.now).size,
+        ...this.options,
+      },
+    );
     if (outcome.store) {
       this.directory.set(outcome.store.agentId, outcome.store.entry);
       this.directory = pruneAnchorDirectory(this.directory, this.now);
@@ -133,16 +162,29 @@ describe("§20 anchor", () => {
   it("§20: anchor registration with a valid signature returns {success:true, registered:true}, a second one registered:false", async () => {
     const anchor = new TestAnchor();
     const node = newPassport();
-    expect(await anchor.register(await update(node, anchor.now))).toEqual({ status: 200, body: { success: true, registered: true } });
-    expect(await anchor.register(await update(node, anchor.now, "https://again.example.com"))).toEqual({ status: 200, body: { success: true, registered: false } });
-    expect(anchor.directory.get(node.agentId)).toEqual({ url: "https://again.example.com", public_key_hex: node.publicKeyHex, last_seen: anchor.now / 1000 });
+    expect(await anchor.register(await update(node, anchor.now))).toEqual({
+      status: 200,
+      body: { success: true, registered: true },
+    });
+    expect(await anchor.register(await update(node, anchor.now, "https://again.example.com"))).toEqual({
+      status: 200,
+      body: { success: true, registered: false },
+    });
+    expect(anchor.directory.get(node.agentId)).toEqual({
+      url: "https://again.example.com",
+      public_key_hex: node.publicKeyHex,
+      last_seen: anchor.now / 1000,
+    });
   });
 
   it("§20: the anchor rejects a registration signed by a different key for a pinned agent_id with 403 Public key mismatch", async () => {
     const anchor = new TestAnchor();
     anchor.options.requireSelfCertifyingId = false; // the reference pins any agent_id to its first key
     expect((await anchor.register(await registrationAs("not-a-key", newPassport(), anchor.now))).status).toBe(200);
-    expect(await anchor.register(await registrationAs("not-a-key", newPassport(), anchor.now))).toEqual({ status: 403, body: { error: "Public key mismatch" } });
+    expect(await anchor.register(await registrationAs("not-a-key", newPassport(), anchor.now))).toEqual({
+      status: 403,
+      body: { error: "Public key mismatch" },
+    });
   });
 
   it("refuses agent_id ≠ public_key_hex by default, as a Worker anchor SHOULD (§19.7)", async () => {
@@ -156,18 +198,32 @@ describe("§20 anchor", () => {
     const node = newPassport();
     const valid = await update(node, anchor.now);
     for (const field of ["signature", "public_key_hex", "timestamp"] as const) {
-      expect(await anchor.register({ ...valid, [field]: "  " })).toEqual({ status: 400, body: { error: "Missing public_key_hex, signature, or timestamp" } });
+      expect(await anchor.register({ ...valid, [field]: "  " })).toEqual({
+        status: 400,
+        body: { error: "Missing public_key_hex, signature, or timestamp" },
+      });
     }
-    expect(await anchor.register(await update(node, anchor.now - 301_000))).toEqual({ status: 403, body: { error: "Timestamp expired or invalid" } });
+    expect(await anchor.register(await update(node, anchor.now - 301_000))).toEqual({
+      status: 403,
+      body: { error: "Timestamp expired or invalid" },
+    });
     expect(await anchor.register({})).toEqual({ status: 400, body: { error: "JSON body required" } });
-    expect(await anchor.register({ ...valid, new_url: "ftp://x" })).toEqual({ status: 400, body: { error: "URL scheme must be http or https, got 'ftp'" } });
+    expect(await anchor.register({ ...valid, new_url: "ftp://x" })).toEqual({
+      status: 400,
+      body: { error: "URL scheme must be http or https, got 'ftp'" },
+    });
   });
 
   it("§20: the anchor strips surrounding whitespace from agent_id before verifying", async () => {
     const anchor = new TestAnchor();
     const node = newPassport();
     const valid = await update(node, anchor.now);
-    const padded = { ...valid, agent_id: `\u00a0 ${valid.agent_id}\n`, signature: ` ${valid.signature} `, new_url: ` ${valid.new_url}` };
+    const padded = {
+      ...valid,
+      agent_id: `\u00a0 ${valid.agent_id}\n`,
+      signature: ` ${valid.signature} `,
+      new_url: ` ${valid.new_url}`,
+    };
     expect(await anchor.register(padded)).toEqual({ status: 200, body: { success: true, registered: true } });
     expect([...anchor.directory.keys()]).toEqual([node.agentId]);
   });
@@ -184,7 +240,10 @@ describe("§20 anchor", () => {
   it("§20: anchor peer_lookup returns {agent_id, url, last_seen(float)}; unknown or older than 24 h returns 404 Unknown agent", () => {
     const entry: AnchorEntry = { url: "https://n.example.com", public_key_hex: "k", last_seen: 1795345017.8596706 };
     const now = entry.last_seen * 1000;
-    expect(wire(anchorLookup("k", entry, now).reply)).toEqual({ status: 200, body: { agent_id: "k", url: "https://n.example.com", last_seen: 1795345017.8596706 } });
+    expect(wire(anchorLookup("k", entry, now).reply)).toEqual({
+      status: 200,
+      body: { agent_id: "k", url: "https://n.example.com", last_seen: 1795345017.8596706 },
+    });
     expect(wire(anchorLookup("k", undefined, now).reply)).toEqual({ status: 404, body: { error: "Unknown agent" } });
     expect(anchorLookup("k", entry, now + 86_400_000).isStale).toBe(false);
     const stale = anchorLookup("k", entry, now + 86_400_001);
@@ -192,7 +251,12 @@ describe("§20 anchor", () => {
   });
 
   it("§20: the anchor well-known returns darkmatter:true, anchor:true, protocol_version:'0.2', agents_registered", () => {
-    expect(anchorWellKnown(3)).toEqual({ darkmatter: true, anchor: true, protocol_version: "0.2", agents_registered: 3 });
+    expect(anchorWellKnown(3)).toEqual({
+      darkmatter: true,
+      anchor: true,
+      protocol_version: "0.2",
+      agents_registered: 3,
+    });
   });
 
   it("counts an IPv6 client by its /64: eleven addresses of one /64 share one budget of ten", async () => {
@@ -211,20 +275,42 @@ describe("§20 anchor", () => {
     const node = newPassport();
     const valid = await update(node, anchor.now);
     const refused = (fields: Record<string, unknown>) => anchor.register({ ...valid, ...fields }, "198.51.100.20");
-    expect(await refused({ public_key_hex: valid.public_key_hex.slice(2) })).toEqual({ status: 400, body: { error: "public_key_hex must be 64 hex characters" } });
-    expect(await refused({ public_key_hex: "zz" + valid.public_key_hex.slice(2) })).toEqual({ status: 400, body: { error: "public_key_hex must be 64 hex characters" } });
-    expect(await refused({ public_key_hex: "ab".repeat(50_000) })).toEqual({ status: 400, body: { error: "public_key_hex must be 64 hex characters" } });
-    expect(await refused({ signature: valid.signature + "00" })).toEqual({ status: 400, body: { error: "signature must be 128 hex characters" } });
-    expect(await refused({ signature: `${valid.signature.slice(0, 64)} ${valid.signature.slice(64)}` })).toEqual({ status: 400, body: { error: "signature must be 128 hex characters" } });
-    expect(await refused({ timestamp: valid.timestamp + " ".repeat(10) + "x".repeat(100) })).toEqual({ status: 403, body: { error: "Timestamp expired or invalid" } });
+    expect(await refused({ public_key_hex: valid.public_key_hex.slice(2) })).toEqual({
+      status: 400,
+      body: { error: "public_key_hex must be 64 hex characters" },
+    });
+    expect(await refused({ public_key_hex: "zz" + valid.public_key_hex.slice(2) })).toEqual({
+      status: 400,
+      body: { error: "public_key_hex must be 64 hex characters" },
+    });
+    expect(await refused({ public_key_hex: "ab".repeat(50_000) })).toEqual({
+      status: 400,
+      body: { error: "public_key_hex must be 64 hex characters" },
+    });
+    expect(await refused({ signature: valid.signature + "00" })).toEqual({
+      status: 400,
+      body: { error: "signature must be 128 hex characters" },
+    });
+    expect(await refused({ signature: `${valid.signature.slice(0, 64)} ${valid.signature.slice(64)}` })).toEqual({
+      status: 400,
+      body: { error: "signature must be 128 hex characters" },
+    });
+    expect(await refused({ timestamp: valid.timestamp + " ".repeat(10) + "x".repeat(100) })).toEqual({
+      status: 403,
+      body: { error: "Timestamp expired or invalid" },
+    });
     expect(anchor.directory.size).toBe(0);
     // The same registration, well-formed and padded with outer whitespace, still registers (§9.1 step 3).
-    expect(await refused({ signature: ` ${valid.signature}\n`, public_key_hex: `${valid.public_key_hex} ` })).toEqual({ status: 200, body: { success: true, registered: true } });
+    expect(await refused({ signature: ` ${valid.signature}\n`, public_key_hex: `${valid.public_key_hex} ` })).toEqual({
+      status: 200,
+      body: { success: true, registered: true },
+    });
   });
 });
 
 describe("the anchor's per-address windows (admitAnchorClient)", () => {
-  const active = (count: number, now: number) => new Map<string, SlidingWindow>(Array.from({ length: count }, (_, i) => [`198.51.100.${i}`, [now - 1000]]));
+  const active = (count: number, now: number) =>
+    new Map<string, SlidingWindow>(Array.from({ length: count }, (_, i) => [`198.51.100.${i}`, [now - 1000]]));
 
   it("updates the map it is given, in place, and keeps it at the capacity", () => {
     const windows = active(5, T0);
@@ -232,7 +318,13 @@ describe("the anchor's per-address windows (admitAnchorClient)", () => {
     for (let i = 0; i < 20; i++) admitAnchorClient(windows, `203.0.113.${i}`, T0, 5);
     expect(windows).toBe(before);
     expect(windows.size).toBe(5);
-    expect([...windows.keys()]).toEqual(["203.0.113.15", "203.0.113.16", "203.0.113.17", "203.0.113.18", "203.0.113.19"]); // the least recently seen went first
+    expect([...windows.keys()]).toEqual([
+      "203.0.113.15",
+      "203.0.113.16",
+      "203.0.113.17",
+      "203.0.113.18",
+      "203.0.113.19",
+    ]); // the least recently seen went first
   });
 
   it("drops idle windows before active ones, and the least recently seen active one only when none is idle", () => {

@@ -64,8 +64,24 @@ describe("§6.5 message-ID replay cache", () => {
     big.set("fresh", T0 - 1000);
     const after = checkReplay(big, "new", T0).cache;
     expect(after.size).toBe(2);
-    expect(pruneReplayCache(new Map([["a", T0 - 300_001], ["b", T0 - 300_000]]), T0).size).toBe(1);
-    expect([...restoreReplayCache([["a", T0 - 300_000], ["b", T0 - 299_000]], T0).keys()]).toEqual(["b"]);
+    expect(
+      pruneReplayCache(
+        new Map([
+          ["a", T0 - 300_001],
+          ["b", T0 - 300_000],
+        ]),
+        T0,
+      ).size,
+    ).toBe(1);
+    expect([
+      ...restoreReplayCache(
+        [
+          ["a", T0 - 300_000],
+          ["b", T0 - 299_000],
+        ],
+        T0,
+      ).keys(),
+    ]).toEqual(["b"]);
   });
 });
 
@@ -82,17 +98,27 @@ describe("§6.4 timestamp freshness", () => {
     expect(isTimestampFresh("2026-02-25T16:30:07-05:00", T0)).toBe(true);
     expect(isTimestampFresh("2026-02-25 21:30:07.1+00:00", T0)).toBe(true);
     expect(isTimestampFresh("2026-02-25T21:30:07,123456789+0000", T0)).toBe(true);
-    for (const stale of ["2026-02-25T21:30:07", "2026-02-25T21:30:07.123z", "yesterday", "", "2026-02-30T21:30:07+00:00", "2026-02-25T24:00:00+00:00", "2026-02-25T21:30:07+24:00"]) {
+    for (const stale of [
+      "2026-02-25T21:30:07",
+      "2026-02-25T21:30:07.123z",
+      "yesterday",
+      "",
+      "2026-02-30T21:30:07+00:00",
+      "2026-02-25T24:00:00+00:00",
+      "2026-02-25T21:30:07+24:00",
+    ]) {
       expect(isTimestampFresh(stale, T0), stale).toBe(false);
     }
   });
 
   it("round-trips every emitted timestamp at microsecond precision", () => {
     // Epoch microseconds stay exact doubles up to ~2255; the range below covers 1970–2096.
-    fc.assert(fc.property(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.integer({ min: 0, max: 999 }), (ms, micros) => {
-      const epochMs = ms + micros / 1000;
-      expect(Math.round(parseMeshTimestamp(formatMeshTimestamp(epochMs))! * 1000)).toBe(Math.round(epochMs * 1000));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.integer({ min: 0, max: 999 }), (ms, micros) => {
+        const epochMs = ms + micros / 1000;
+        expect(Math.round(parseMeshTimestamp(formatMeshTimestamp(epochMs))! * 1000)).toBe(Math.round(epochMs * 1000));
+      }),
+    );
   });
 });
 
@@ -106,13 +132,23 @@ describe("§12.2 rate limits", () => {
   it("checks the global limit before the connection's and records a request in both only when it passes both", () => {
     const global = Array<number>(199).fill(T0);
     const connection = Array<number>(30).fill(T0);
-    const refused = checkMeshRateLimit({ global: { setting: 0, window: global }, connection: { setting: 0, window: connection } }, T0);
+    const refused = checkMeshRateLimit(
+      { global: { setting: 0, window: global }, connection: { setting: 0, window: connection } },
+      T0,
+    );
     expect(refused).toMatchObject({ allowed: false, scope: "connection", limit: 30 });
     expect(refused.global).toHaveLength(199);
-    const passed = checkMeshRateLimit({ global: { setting: 0, window: global }, connection: { setting: -1, window: connection } }, T0);
+    const passed = checkMeshRateLimit(
+      { global: { setting: 0, window: global }, connection: { setting: -1, window: connection } },
+      T0,
+    );
     expect(passed).toMatchObject({ allowed: true });
     expect([passed.global.length, passed.connection!.length]).toEqual([200, 31]);
-    expect(checkMeshRateLimit({ global: { setting: 0, window: passed.global } }, T0)).toMatchObject({ allowed: false, scope: "global", limit: 200 });
+    expect(checkMeshRateLimit({ global: { setting: 0, window: passed.global } }, T0)).toMatchObject({
+      allowed: false,
+      scope: "global",
+      limit: 200,
+    });
   });
 
   it("counts an admission exactly 60 s old and forgets it after", () => {
@@ -122,25 +158,35 @@ describe("§12.2 rate limits", () => {
   });
 
   it("never admits more than the limit within any 60 s span (sliding log)", () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 20 }), (gaps, limit) => {
-      let window: SlidingWindow = [];
-      let now = T0;
-      const admitted: number[] = [];
-      for (const gap of gaps) {
-        now += gap;
-        const result = admitToWindow(window, limit, now);
-        window = result.window;
-        if (result.allowed) admitted.push(now);
-      }
-      for (const start of admitted) expect(admitted.filter((t) => t >= start && t <= start + 60_000).length).toBeLessThanOrEqual(limit);
-    }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 1, max: 20 }),
+        (gaps, limit) => {
+          let window: SlidingWindow = [];
+          let now = T0;
+          const admitted: number[] = [];
+          for (const gap of gaps) {
+            now += gap;
+            const result = admitToWindow(window, limit, now);
+            window = result.window;
+            if (result.allowed) admitted.push(now);
+          }
+          for (const start of admitted)
+            expect(admitted.filter((t) => t >= start && t <= start + 60_000).length).toBeLessThanOrEqual(limit);
+        },
+      ),
+    );
   });
 
   it("offers a fixed-window counter that resets on window boundaries", () => {
     let counter = admitToFixedWindow(undefined, 2, 0).counter;
     counter = admitToFixedWindow(counter, 2, 10).counter;
     expect(admitToFixedWindow(counter, 2, 59_999).allowed).toBe(false);
-    expect(admitToFixedWindow(counter, 2, 60_000)).toEqual({ allowed: true, counter: { windowStart: 60_000, count: 1 } });
+    expect(admitToFixedWindow(counter, 2, 60_000)).toEqual({
+      allowed: true,
+      counter: { windowStart: 60_000, count: 1 },
+    });
   });
 });
 
@@ -151,6 +197,7 @@ describe("§10.6 connection cap (DM_MAX_CONNECTIONS)", () => {
     expect(maxConnectionsFrom("500")).toBe(500);
     expect(maxConnectionsFrom(" 1 ")).toBe(1);
     expect(maxConnectionsFrom(String(MAX_CONFIGURABLE_CONNECTIONS))).toBe(10_000);
-    for (const bad of ["", "0", "-5", "2.5", "10001", "lots", "1e9", "NaN"]) expect(maxConnectionsFrom(bad), bad).toBe(DEFAULT_MAX_CONNECTIONS);
+    for (const bad of ["", "0", "-5", "2.5", "10001", "lots", "1e9", "NaN"])
+      expect(maxConnectionsFrom(bad), bad).toBe(DEFAULT_MAX_CONNECTIONS);
   });
 });

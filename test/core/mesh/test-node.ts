@@ -25,7 +25,12 @@ import type { PendingConnectionRequest } from "../../../src/schemas/mesh-state.j
 import type { MessageBody } from "../../../src/schemas/mesh.js";
 import { AgentStore, connectionRecord, type ConnectionRecord } from "../../../src/mesh/agent-store.js";
 import { acceptPending } from "../../../src/mesh/agent/handshake.js";
-import { handleConnectionAccepted, handleConnectionRequest, handleMessage, handlePeerUpdate } from "../../../src/mesh/agent/inbound.js";
+import {
+  handleConnectionAccepted,
+  handleConnectionRequest,
+  handleMessage,
+  handlePeerUpdate,
+} from "../../../src/mesh/agent/inbound.js";
 import { MeshNode, type MeshNodeSettings } from "../../../src/mesh/agent/mesh-node.js";
 import * as tools from "../../../src/mesh/agent/operator-tools.js";
 
@@ -51,7 +56,12 @@ export class TestNode {
     readonly passport: Passport,
     publicUrl: string,
   ) {
-    this.identity = nodeIdentity(passport, { displayName: "node-under-test", bio: "test node", status: "active", publicUrl });
+    this.identity = nodeIdentity(passport, {
+      displayName: "node-under-test",
+      bio: "test node",
+      status: "active",
+      publicUrl,
+    });
     this.settings = {
       publicUrl: () => publicUrl,
       fetchPolicy: { ownPublicUrl: publicUrl, allowPrivate: true },
@@ -63,7 +73,11 @@ export class TestNode {
 
   /** A fresh, active node with no connections, created by the operator tool a hosted agent is created by. */
   static async start(publicUrl = "https://node.example.com", passport = newPassport()): Promise<TestNode> {
-    const node = new TestNode(env.AGENT.get(env.AGENT.newUniqueId()) as unknown as DurableObjectStub, passport, publicUrl);
+    const node = new TestNode(
+      env.AGENT.get(env.AGENT.newUniqueId()) as unknown as DurableObjectStub,
+      passport,
+      publicUrl,
+    );
     await runInDurableObject(node.stub, async (_instance: unknown, state: DurableObjectState) => {
       const store = new AgentStore(state.storage);
       await store.load();
@@ -76,9 +90,18 @@ export class TestNode {
           return { ok: false, error: "the test transport makes no calls" };
         },
         settings: node.settings,
-        effects: { emit: (event) => node.events.push(event), background: () => undefined, responseReceived: () => undefined },
+        effects: {
+          emit: (event) => node.events.push(event),
+          background: () => undefined,
+          responseReceived: () => undefined,
+        },
       });
-      const created = await tools.create(node.mesh, { name: "node-under-test", bio: "test node", displayName: "node-under-test", privateKeyHex: passport.privateKeyHex });
+      const created = await tools.create(node.mesh, {
+        name: "node-under-test",
+        bio: "test node",
+        displayName: "node-under-test",
+        privateKeyHex: passport.privateKeyHex,
+      });
       if (!created.ok) throw new Error(`the test node was not created: ${created.problem.detail}`);
     });
     return node;
@@ -116,7 +139,10 @@ export class TestNode {
   // ---- state a test sets up, through the store and the operator tools ---------------------------
 
   /** Add a connection the way an accepted handshake stores one. */
-  connect(agentId: string, options: { key?: string | null; url?: string; rateLimit?: number } = {}): Promise<ConnectionRecord> {
+  connect(
+    agentId: string,
+    options: { key?: string | null; url?: string; rateLimit?: number } = {},
+  ): Promise<ConnectionRecord> {
     return this.in((mesh) => {
       const record = connectionRecord({
         agent_id: agentId,

@@ -16,7 +16,13 @@ import {
 
 describe("§7.1 URL validation", () => {
   it("accepts http and https URLs with a host, whatever the case of the scheme", () => {
-    for (const url of ["http://h", "https://edge.example.com/a/b", "HTTP://H:8100", "http://[::1]:8100/mcp", "http://user@host/"]) {
+    for (const url of [
+      "http://h",
+      "https://edge.example.com/a/b",
+      "HTTP://H:8100",
+      "http://[::1]:8100/mcp",
+      "http://user@host/",
+    ]) {
       expect(validateMeshUrl(url), url).toBeUndefined();
     }
   });
@@ -47,18 +53,24 @@ describe("§7.2 base-URL normalisation", () => {
   });
 
   it("keeps a base's path prefix, so edge-hosted agents under a path work for every call (§3.4)", () => {
-    expect(meshEndpointUrl("https://edge.example.com/a/42/mcp", "message")).toBe("https://edge.example.com/a/42/__darkmatter__/message");
-    expect(meshEndpointUrl("https://edge.example.com/", "peer_lookup", "ab/cd")).toBe("https://edge.example.com/__darkmatter__/peer_lookup/ab%2Fcd");
+    expect(meshEndpointUrl("https://edge.example.com/a/42/mcp", "message")).toBe(
+      "https://edge.example.com/a/42/__darkmatter__/message",
+    );
+    expect(meshEndpointUrl("https://edge.example.com/", "peer_lookup", "ab/cd")).toBe(
+      "https://edge.example.com/__darkmatter__/peer_lookup/ab%2Fcd",
+    );
   });
 
   it("maps every accepted spelling of a base to that base and to the same endpoint URL", () => {
     const spellings = fc.constantFrom("", "/", "//", "/mcp", "/mcp/", "/__darkmatter__", "/__darkmatter__/");
-    fc.assert(fc.property(fc.webUrl({ withQueryParameters: false, withFragments: false }), spellings, (url, suffix) => {
-      const base = url.replace(/\/+$/, "");
-      fc.pre(!base.endsWith("/mcp") && !base.endsWith("/__darkmatter__"));
-      expect(meshBaseUrl(base + suffix)).toBe(base);
-      expect(meshEndpointUrl(base + suffix, "status")).toBe(`${base}/__darkmatter__/status`);
-    }));
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: false, withFragments: false }), spellings, (url, suffix) => {
+        const base = url.replace(/\/+$/, "");
+        fc.pre(!base.endsWith("/mcp") && !base.endsWith("/__darkmatter__"));
+        expect(meshBaseUrl(base + suffix)).toBe(base);
+        expect(meshEndpointUrl(base + suffix, "status")).toBe(`${base}/__darkmatter__/status`);
+      }),
+    );
   });
 
   it("never leaves a double slash before /__darkmatter__ (a deliberate tightening of §7.2)", () => {
@@ -92,32 +104,72 @@ describe("public URL and anchors", () => {
     expect(parseAnchorList(undefined)).toEqual(["https://loseylabs.ai"]);
     expect(parseAnchorList("")).toEqual([]);
     expect(parseAnchorList("  ")).toEqual([]);
-    expect(parseAnchorList(" http://127.0.0.1:5001/ , https://a.example,, ")).toEqual(["http://127.0.0.1:5001", "https://a.example"]);
+    expect(parseAnchorList(" http://127.0.0.1:5001/ , https://a.example,, ")).toEqual([
+      "http://127.0.0.1:5001",
+      "https://a.example",
+    ]);
   });
 
   it("grafts a webhook path onto a looked-up base and drops the query; other paths are not recoverable (§14.5)", () => {
-    expect(graftWebhookPath("http://old:8101/__darkmatter__/webhook/msg-1?x=1", "http://new:9000/mcp")).toBe("http://new:9000/__darkmatter__/webhook/msg-1");
-    expect(graftWebhookPath("https://edge.example.com/a/1/__darkmatter__/webhook/msg-1", "https://new.example.com")).toBeUndefined();
+    expect(graftWebhookPath("http://old:8101/__darkmatter__/webhook/msg-1?x=1", "http://new:9000/mcp")).toBe(
+      "http://new:9000/__darkmatter__/webhook/msg-1",
+    );
+    expect(
+      graftWebhookPath("https://edge.example.com/a/1/__darkmatter__/webhook/msg-1", "https://new.example.com"),
+    ).toBeUndefined();
   });
 });
 
 describe("mesh paths and aliases", () => {
   it("routes every node endpoint, with its single path parameter decoded", () => {
-    expect(matchNodePath("POST", "/__darkmatter__/message")).toEqual({ kind: "endpoint", endpoint: "message", isMcpAlias: false, isRateLimited: true });
-    expect(matchNodePath("GET", "/__darkmatter__/webhook/msg-1")).toEqual({ kind: "endpoint", endpoint: "webhook", param: "msg-1", isMcpAlias: false, isRateLimited: false });
+    expect(matchNodePath("POST", "/__darkmatter__/message")).toEqual({
+      kind: "endpoint",
+      endpoint: "message",
+      isMcpAlias: false,
+      isRateLimited: true,
+    });
+    expect(matchNodePath("GET", "/__darkmatter__/webhook/msg-1")).toEqual({
+      kind: "endpoint",
+      endpoint: "webhook",
+      param: "msg-1",
+      isMcpAlias: false,
+      isRateLimited: false,
+    });
     expect(matchNodePath("POST", "/__darkmatter__/webhook/msg-1")).toMatchObject({ isRateLimited: true });
-    expect(matchNodePath("HEAD", "/__darkmatter__/peer_lookup/a%20b")).toMatchObject({ endpoint: "peer_lookup", param: "a b" });
+    expect(matchNodePath("HEAD", "/__darkmatter__/peer_lookup/a%20b")).toMatchObject({
+      endpoint: "peer_lookup",
+      param: "a b",
+    });
   });
 
   it("serves exactly the three aliases Python peers reach under /mcp/__darkmatter__ (§7.2)", () => {
-    expect(matchNodePath("POST", "/mcp/__darkmatter__/connection_accepted")).toMatchObject({ endpoint: "connection_accepted", isMcpAlias: true });
-    expect(matchNodePath("GET", "/mcp/__darkmatter__/impression/abc")).toMatchObject({ endpoint: "impression", param: "abc", isMcpAlias: true, isRateLimited: true });
-    expect(matchNodePath("POST", "/mcp/__darkmatter__/webrtc_offer")).toMatchObject({ endpoint: "webrtc_offer", isMcpAlias: true });
+    expect(matchNodePath("POST", "/mcp/__darkmatter__/connection_accepted")).toMatchObject({
+      endpoint: "connection_accepted",
+      isMcpAlias: true,
+    });
+    expect(matchNodePath("GET", "/mcp/__darkmatter__/impression/abc")).toMatchObject({
+      endpoint: "impression",
+      param: "abc",
+      isMcpAlias: true,
+      isRateLimited: true,
+    });
+    expect(matchNodePath("POST", "/mcp/__darkmatter__/webrtc_offer")).toMatchObject({
+      endpoint: "webrtc_offer",
+      isMcpAlias: true,
+    });
     expect(matchNodePath("POST", "/mcp/__darkmatter__/connection_request")).toEqual({ kind: "not-found" });
   });
 
   it("answers unknown paths, trailing slashes and empty parameters as not found, never as a redirect (§4.1)", () => {
-    for (const path of ["/__darkmatter__", "/__darkmatter__/", "/__darkmatter__/status/", "/__darkmatter__/webhook/", "/__darkmatter__/nope", "/__darkmatter__/status/x", "/__darkmatter__/webhook/%E0%A4%A"]) {
+    for (const path of [
+      "/__darkmatter__",
+      "/__darkmatter__/",
+      "/__darkmatter__/status/",
+      "/__darkmatter__/webhook/",
+      "/__darkmatter__/nope",
+      "/__darkmatter__/status/x",
+      "/__darkmatter__/webhook/%E0%A4%A",
+    ]) {
       expect(matchNodePath("GET", path), path).toEqual({ kind: "not-found" });
     }
   });
@@ -125,12 +177,21 @@ describe("mesh paths and aliases", () => {
   it("answers a wrong method with the allowed ones", () => {
     expect(matchNodePath("GET", "/__darkmatter__/message")).toEqual({ kind: "method-not-allowed", allow: "POST" });
     expect(matchNodePath("POST", "/__darkmatter__/status")).toEqual({ kind: "method-not-allowed", allow: "GET, HEAD" });
-    expect(matchNodePath("DELETE", "/__darkmatter__/webhook/m")).toEqual({ kind: "method-not-allowed", allow: "GET, HEAD, POST" });
+    expect(matchNodePath("DELETE", "/__darkmatter__/webhook/m")).toEqual({
+      kind: "method-not-allowed",
+      allow: "GET, HEAD, POST",
+    });
   });
 
   it("gives an anchor only peer_update and peer_lookup (§9)", () => {
-    expect(matchAnchorPath("POST", "/__darkmatter__/peer_update")).toMatchObject({ endpoint: "peer_update", isRateLimited: true });
-    expect(matchAnchorPath("GET", "/__darkmatter__/peer_lookup/x")).toMatchObject({ endpoint: "peer_lookup", isRateLimited: false });
+    expect(matchAnchorPath("POST", "/__darkmatter__/peer_update")).toMatchObject({
+      endpoint: "peer_update",
+      isRateLimited: true,
+    });
+    expect(matchAnchorPath("GET", "/__darkmatter__/peer_lookup/x")).toMatchObject({
+      endpoint: "peer_lookup",
+      isRateLimited: false,
+    });
     expect(matchAnchorPath("POST", "/__darkmatter__/message")).toEqual({ kind: "not-found" });
     expect(matchAnchorPath("GET", "/__darkmatter__/constructor")).toEqual({ kind: "not-found" });
   });

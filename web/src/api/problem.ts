@@ -34,5 +34,9 @@ export function toProblem(status: number, body: unknown, statusText = ""): Probl
 export function asApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new ApiError({ status: 0, code: "network", detail: `could not reach the API (${message}); is the server running and does its CORS allow this origin?` });
+  return new ApiError({
+    status: 0,
+    code: "network",
+    detail: `could not reach the API (${message}); is the server running and does its CORS allow this origin?`,
+  });
 }

@@ -7,7 +7,9 @@ export function LoadOlder<T>({ pages, noun }: { pages: OlderPages<T>; noun: stri
     <>
       {pages.hasOlder && (
         <div className="row">
-          <button onClick={() => void pages.loadOlder()} disabled={!!pages.action.pending}>older {noun}</button>
+          <button onClick={() => void pages.loadOlder()} disabled={!!pages.action.pending}>
+            older {noun}
+          </button>
           <span className="muted">{pages.items.length} shown, newest first</span>
           <Pending label={pages.action.pending} />
         </div>

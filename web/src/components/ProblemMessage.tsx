@@ -8,7 +8,13 @@ export function ProblemMessage({ error, context }: { error: ApiError | undefined
     <div role="alert" className="problem" data-code={problem.code}>
       {context && <b>{context}: </b>}
       {problem.detail}
-      {problem.status > 0 && <span className="muted"> ({problem.status}{problem.code ? ` ${problem.code}` : ""})</span>}
+      {problem.status > 0 && (
+        <span className="muted">
+          {" "}
+          ({problem.status}
+          {problem.code ? ` ${problem.code}` : ""})
+        </span>
+      )}
       {problem.errors && problem.errors.length > 0 && (
         <ul>
           {problem.errors.map((field, i) => (

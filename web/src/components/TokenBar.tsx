@@ -14,7 +14,9 @@ export function TokenBar() {
     return (
       <div className="token-bar" data-testid="token-bar">
         <span className="badge operator">operator</span>
-        <button className="link" onClick={() => dashboardStore.setToken("")}>forget token</button>
+        <button className="link" onClick={() => dashboardStore.setToken("")}>
+          forget token
+        </button>
       </div>
     );
   }
@@ -28,9 +30,23 @@ export function TokenBar() {
         setDraft("");
       }}
     >
-      <span className="badge readonly" title="without the operator token you see public world lines and the ledger only">read-only</span>
-      <input type="password" aria-label="operator token" placeholder="operator token" value={draft} onChange={(e) => setDraft(e.target.value)} autoComplete="off" />
-      <button type="submit" disabled={!draft.trim()}>use token</button>
+      <span
+        className="badge readonly"
+        title="without the operator token you see public world lines and the ledger only"
+      >
+        read-only
+      </span>
+      <input
+        type="password"
+        aria-label="operator token"
+        placeholder="operator token"
+        value={draft}
+        onChange={(e) => setDraft(e.target.value)}
+        autoComplete="off"
+      />
+      <button type="submit" disabled={!draft.trim()}>
+        use token
+      </button>
     </form>
   );
 }
@@ -39,7 +55,11 @@ export function LiveBadge() {
   const live = useDashboardStore((s) => s.live);
   const label = live === "live" ? "live" : live === "polling" ? `polling every ${POLL_MS / 1000} s` : "connecting…";
   return (
-    <span className={`badge live-${live}`} data-testid="live-state" title="changes appear without reloading: over the live WebSocket, or by polling when it is unavailable">
+    <span
+      className={`badge live-${live}`}
+      data-testid="live-state"
+      title="changes appear without reloading: over the live WebSocket, or by polling when it is unavailable"
+    >
       ● {label}
     </span>
   );

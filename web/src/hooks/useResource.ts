@@ -19,7 +19,12 @@ export interface Resource<T> {
   reload: () => void;
 }
 
-export function useResource<T>(key: string | null, load: () => Promise<T>, topics: readonly LiveTopic[], options: { poll?: boolean; keepPrevious?: boolean } = {}): Resource<T> {
+export function useResource<T>(
+  key: string | null,
+  load: () => Promise<T>,
+  topics: readonly LiveTopic[],
+  options: { poll?: boolean; keepPrevious?: boolean } = {},
+): Resource<T> {
   const token = useDashboardStore((s) => s.token);
   const live = useDashboardStore((s) => s.live);
   const version = useDashboardStore((s) => topics.reduce((sum, topic) => sum + s.versions[topic], 0));
@@ -66,9 +71,12 @@ export function useResource<T>(key: string | null, load: () => Promise<T>, topic
   const poll = options.poll ?? true;
   useEffect(() => {
     if (key === null || !poll) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState !== "hidden") setTick((n) => n + 1);
-    }, live === "live" ? LIVE_POLL_MS : POLL_MS);
+    const timer = setInterval(
+      () => {
+        if (document.visibilityState !== "hidden") setTick((n) => n + 1);
+      },
+      live === "live" ? LIVE_POLL_MS : POLL_MS,
+    );
     return () => clearInterval(timer);
   }, [key, poll, live]);
 
@@ -87,7 +95,7 @@ export interface Action {
 export function useAction(): Action {
   const [pending, setPending] = useState<string | null>(null);
   const [error, setError] = useState<ApiError | undefined>(undefined);
-  const run = useCallback(async <T,>(work: () => Promise<T>, progress = "working…"): Promise<T | undefined> => {
+  const run = useCallback(async <T>(work: () => Promise<T>, progress = "working…"): Promise<T | undefined> => {
     setPending(progress);
     setError(undefined);
     try {
@@ -122,7 +130,11 @@ export interface OlderPages<T> {
  * they were first asked for, so items that new arrivals push off the live page stay on screen.
  * A new `key` (other filters) starts over.
  */
-export function useOlderPages<T extends { id: string }>(key: string, first: Page<T> | undefined, loadPage: (cursor: string) => Promise<Page<T>>): OlderPages<T> {
+export function useOlderPages<T extends { id: string }>(
+  key: string,
+  first: Page<T> | undefined,
+  loadPage: (cursor: string) => Promise<Page<T>>,
+): OlderPages<T> {
   const [older, setOlder] = useState<Page<T> | null>(null);
   useEffect(() => setOlder(null), [key]);
   const action = useAction();

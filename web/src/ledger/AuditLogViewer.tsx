@@ -16,7 +16,15 @@ const ROW_HEIGHT = 28;
 // Browsers cap an element's height near 2^25 px; a longer log is shown a million rows at a time.
 const MAX_ROWS = 1_000_000;
 
-export function AuditLogViewer({ size, checkpoint, authorities }: { size: number; checkpoint?: TrustedCheckpoint; authorities?: AuthorityHistory }) {
+export function AuditLogViewer({
+  size,
+  checkpoint,
+  authorities,
+}: {
+  size: number;
+  checkpoint?: TrustedCheckpoint;
+  authorities?: AuthorityHistory;
+}) {
   const [kind, setKind] = useState<LedgerKind | "">("");
   const [worldline, setWorldline] = useState("");
   const [base, setBase] = useState(0);
@@ -27,7 +35,10 @@ export function AuditLogViewer({ size, checkpoint, authorities }: { size: number
   const sizeRef = useRef(size);
   sizeRef.current = size;
   const source: EntrySource = useMemo(
-    () => (filtered ? new FilteredSource({ ...(kind && { kind }), ...(worldline.trim() && { worldline: worldline.trim() }) }) : new IndexedSource(sizeRef.current, base, MAX_ROWS)),
+    () =>
+      filtered
+        ? new FilteredSource({ ...(kind && { kind }), ...(worldline.trim() && { worldline: worldline.trim() }) })
+        : new IndexedSource(sizeRef.current, base, MAX_ROWS),
     [filtered, kind, worldline, base],
   );
   useEffect(() => {
@@ -39,7 +50,12 @@ export function AuditLogViewer({ size, checkpoint, authorities }: { size: number
   useEffect(() => source.refresh(size), [source, size]);
 
   const scroller = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: source.count, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  const virtualizer = useVirtualizer({
+    count: source.count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  });
   const rows = virtualizer.getVirtualItems();
   const first = rows[0]?.index ?? 0;
   const last = rows[rows.length - 1]?.index ?? 0;
@@ -59,29 +75,71 @@ export function AuditLogViewer({ size, checkpoint, authorities }: { size: number
       <div className="row">
         <select aria-label="filter by kind" value={kind} onChange={(e) => setKind(e.target.value as LedgerKind | "")}>
           <option value="">all kinds</option>
-          {LEDGER_KINDS.map((k) => <option key={k} value={k}>{k}</option>)}
+          {LEDGER_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {k}
+            </option>
+          ))}
         </select>
-        <input aria-label="filter by world line" placeholder="world line id (wl_…)" value={worldline} onChange={(e) => setWorldline(e.target.value)} />
+        <input
+          aria-label="filter by world line"
+          placeholder="world line id (wl_…)"
+          value={worldline}
+          onChange={(e) => setWorldline(e.target.value)}
+        />
         {!filtered && (
           <form onSubmit={jumpTo} className="row">
-            <input aria-label="jump to index" placeholder="jump to index" value={jump} onChange={(e) => setJump(e.target.value)} inputMode="numeric" />
+            <input
+              aria-label="jump to index"
+              placeholder="jump to index"
+              value={jump}
+              onChange={(e) => setJump(e.target.value)}
+              inputMode="numeric"
+            />
             <button type="submit">go</button>
           </form>
         )}
-        <span className="muted">{filtered ? `${source.count - (source.get(source.count - 1) ? 0 : 1)} matching entries loaded` : `${size.toLocaleString()} entries${size > MAX_ROWS ? `, showing ${base.toLocaleString()}–${(base + MAX_ROWS - 1).toLocaleString()}` : ""}`}</span>
+        <span className="muted">
+          {filtered
+            ? `${source.count - (source.get(source.count - 1) ? 0 : 1)} matching entries loaded`
+            : `${size.toLocaleString()} entries${size > MAX_ROWS ? `, showing ${base.toLocaleString()}–${(base + MAX_ROWS - 1).toLocaleString()}` : ""}`}
+        </span>
       </div>
       <div className="audit-body">
-      <div className="audit-list">
-      <div className="audit-header row-grid"><span>index</span><span>kind</span><span>time</span><span>about</span><span>hash</span><span>verified</span></div>
-      <div ref={scroller} className="audit-scroller" data-testid="audit-scroller">
-        <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
-          {rows.map((row) => (
-            <EntryRow key={row.key} entry={source.get(row.index)} top={row.start} checkpoint={checkpoint} authorities={authorities} isSelected={selected?.index === source.get(row.index)?.index} onSelect={setSelected} placeholder={filtered ? "loading more…" : `#${INDEX.format(base + row.index)} loading…`} />
-          ))}
+        <div className="audit-list">
+          <div className="audit-header row-grid">
+            <span>index</span>
+            <span>kind</span>
+            <span>time</span>
+            <span>about</span>
+            <span>hash</span>
+            <span>verified</span>
+          </div>
+          <div ref={scroller} className="audit-scroller" data-testid="audit-scroller">
+            <div style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
+              {rows.map((row) => (
+                <EntryRow
+                  key={row.key}
+                  entry={source.get(row.index)}
+                  top={row.start}
+                  checkpoint={checkpoint}
+                  authorities={authorities}
+                  isSelected={selected?.index === source.get(row.index)?.index}
+                  onSelect={setSelected}
+                  placeholder={filtered ? "loading more…" : `#${INDEX.format(base + row.index)} loading…`}
+                />
+              ))}
+            </div>
+          </div>
         </div>
-      </div>
-      </div>
-      {selected && <EntryDetail entry={selected} checkpoint={checkpoint} authorities={authorities} onClose={() => setSelected(null)} />}
+        {selected && (
+          <EntryDetail
+            entry={selected}
+            checkpoint={checkpoint}
+            authorities={authorities}
+            onClose={() => setSelected(null)}
+          />
+        )}
       </div>
     </section>
   );
@@ -92,8 +150,10 @@ function about(entry: LedgerEntry): string {
   const what = data.what as { worldline?: string; commit?: string } | undefined;
   if (what?.worldline) return `${what.worldline} → ${short(what.commit ?? "")}`;
   if (typeof data.subject === "string") return `anchor ${data.subject}`;
-  if (typeof data.authority === "string") return `approval by ${short(data.authority, 12)} of ${String(data.proposal ?? "")}`;
-  if (entry.kind === "proposal") return `${String((data.payload as { kind?: string })?.kind ?? "")} ${String((data.payload as { worldline?: string })?.worldline ?? "")}`;
+  if (typeof data.authority === "string")
+    return `approval by ${short(data.authority, 12)} of ${String(data.proposal ?? "")}`;
+  if (entry.kind === "proposal")
+    return `${String((data.payload as { kind?: string })?.kind ?? "")} ${String((data.payload as { worldline?: string })?.worldline ?? "")}`;
   if (entry.kind === "genesis") return `${String(data.origin ?? "")}, quorum ${String(data.quorum ?? "")}`;
   return "";
 }
@@ -104,12 +164,40 @@ const INDEX = new Intl.NumberFormat();
 const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: "medium" });
 
 /** Memoised: scrolling re-renders the list on every scroll event, but only rows new to the screen need rendering. */
-const EntryRow = memo(function EntryRow({ entry, top, checkpoint, authorities, isSelected, onSelect, placeholder }: { entry?: LedgerEntry; top: number; checkpoint?: TrustedCheckpoint; authorities?: AuthorityHistory; isSelected: boolean; onSelect: (entry: LedgerEntry) => void; placeholder: string }) {
+const EntryRow = memo(function EntryRow({
+  entry,
+  top,
+  checkpoint,
+  authorities,
+  isSelected,
+  onSelect,
+  placeholder,
+}: {
+  entry?: LedgerEntry;
+  top: number;
+  checkpoint?: TrustedCheckpoint;
+  authorities?: AuthorityHistory;
+  isSelected: boolean;
+  onSelect: (entry: LedgerEntry) => void;
+  placeholder: string;
+}) {
   const result = useEntryVerification(entry, checkpoint, authorities);
   const style = { position: "absolute" as const, top, left: 0, right: 0, height: ROW_HEIGHT };
-  if (!entry) return <div className="entry-row row-grid muted" style={style}>{placeholder}</div>;
+  if (!entry)
+    return (
+      <div className="entry-row row-grid muted" style={style}>
+        {placeholder}
+      </div>
+    );
   return (
-    <div className={`entry-row row-grid kind-${entry.kind}${isSelected ? " selected" : ""}`} style={style} data-testid="entry-row" data-index={entry.index} data-kind={entry.kind} onClick={() => onSelect(entry)}>
+    <div
+      className={`entry-row row-grid kind-${entry.kind}${isSelected ? " selected" : ""}`}
+      style={style}
+      data-testid="entry-row"
+      data-index={entry.index}
+      data-kind={entry.kind}
+      onClick={() => onSelect(entry)}
+    >
       <span>{INDEX.format(entry.index)}</span>
       <span className="kind">{entry.kind}</span>
       <span>{TIME.format(entry.timestamp)}</span>
@@ -120,12 +208,26 @@ const EntryRow = memo(function EntryRow({ entry, top, checkpoint, authorities, i
   );
 });
 
-function EntryDetail({ entry, checkpoint, authorities, onClose }: { entry: LedgerEntry; checkpoint?: TrustedCheckpoint; authorities?: AuthorityHistory; onClose: () => void }) {
+function EntryDetail({
+  entry,
+  checkpoint,
+  authorities,
+  onClose,
+}: {
+  entry: LedgerEntry;
+  checkpoint?: TrustedCheckpoint;
+  authorities?: AuthorityHistory;
+  onClose: () => void;
+}) {
   const result = useEntryVerification(entry, checkpoint, authorities);
   return (
     <div className="entry-detail" data-testid="entry-detail">
-      <button className="close" onClick={onClose} aria-label="close entry">×</button>
-      <h3>Entry {entry.index} · {entry.kind}</h3>
+      <button className="close" onClick={onClose} aria-label="close entry">
+        ×
+      </button>
+      <h3>
+        Entry {entry.index} · {entry.kind}
+      </h3>
       <VerificationDetail result={result} />
       <JsonView value={entry} max={20_000} />
     </div>

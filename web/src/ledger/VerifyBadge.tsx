@@ -3,17 +3,29 @@
 // fire a proof request per row flown past.
 import { useEffect, useState } from "react";
 import type { LedgerEntry } from "../api/types";
-import { verifyEntry, type AuthorityHistory, type EntryVerification, type TrustedCheckpoint } from "./entryVerification";
+import {
+  verifyEntry,
+  type AuthorityHistory,
+  type EntryVerification,
+  type TrustedCheckpoint,
+} from "./entryVerification";
 
 const SETTLE_MS = 200;
 
-export function useEntryVerification(entry: LedgerEntry | undefined, checkpoint: TrustedCheckpoint | undefined, authorities: AuthorityHistory | undefined): EntryVerification | undefined {
+export function useEntryVerification(
+  entry: LedgerEntry | undefined,
+  checkpoint: TrustedCheckpoint | undefined,
+  authorities: AuthorityHistory | undefined,
+): EntryVerification | undefined {
   const [result, setResult] = useState<EntryVerification | undefined>(undefined);
   useEffect(() => {
     setResult(undefined);
     if (!entry || !checkpoint || !authorities) return;
     let cancelled = false;
-    const timer = setTimeout(() => void verifyEntry(entry, checkpoint, authorities).then((r) => !cancelled && setResult(r)), SETTLE_MS);
+    const timer = setTimeout(
+      () => void verifyEntry(entry, checkpoint, authorities).then((r) => !cancelled && setResult(r)),
+      SETTLE_MS,
+    );
     return () => {
       cancelled = true;
       clearTimeout(timer);
@@ -23,11 +35,21 @@ export function useEntryVerification(entry: LedgerEntry | undefined, checkpoint:
 }
 
 export function VerifyBadge({ result }: { result: EntryVerification | undefined }) {
-  if (!result) return <span className="verify pending" data-testid="verify" data-result="pending" title="verifying in this browser…">…</span>;
+  if (!result)
+    return (
+      <span className="verify pending" data-testid="verify" data-result="pending" title="verifying in this browser…">
+        …
+      </span>
+    );
   const failed = result.checks.find((check) => check.ok === false);
   const title = result.checks.map((c) => `${c.ok === null ? "–" : c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`).join("\n");
   return (
-    <span className={`verify ${result.ok ? "good" : "bad"}`} data-testid="verify" data-result={result.ok ? "ok" : "failed"} title={title}>
+    <span
+      className={`verify ${result.ok ? "good" : "bad"}`}
+      data-testid="verify"
+      data-result={result.ok ? "ok" : "failed"}
+      title={title}
+    >
       {result.ok ? "✓" : `✗ ${failed?.name ?? ""}`}
     </span>
   );

@@ -22,7 +22,11 @@ export class IndexedSource implements EntrySource {
   private inFlight = new Set<number>();
   onChange = () => {};
 
-  constructor(private size: number, readonly base = 0, private readonly window = Number.POSITIVE_INFINITY) {}
+  constructor(
+    private size: number,
+    readonly base = 0,
+    private readonly window = Number.POSITIVE_INFINITY,
+  ) {}
 
   get count(): number {
     return Math.max(0, Math.min(this.size - this.base, this.window));
@@ -90,8 +94,13 @@ export class FilteredSource implements EntrySource {
     if (this.loading) return;
     this.loading = true;
     try {
-      const result = await ok(api().GET("/api/v1/ledger/entries", { params: { query: { from, limit: PAGE, ...this.filter } } }));
-      this.items = [...this.items, ...result.items.filter((entry) => !this.items.length || entry.index > this.items[this.items.length - 1]!.index)];
+      const result = await ok(
+        api().GET("/api/v1/ledger/entries", { params: { query: { from, limit: PAGE, ...this.filter } } }),
+      );
+      this.items = [
+        ...this.items,
+        ...result.items.filter((entry) => !this.items.length || entry.index > this.items[this.items.length - 1]!.index),
+      ];
       this.next = result.next;
       this.error = null;
     } catch (error) {

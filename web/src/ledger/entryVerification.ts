@@ -35,11 +35,20 @@ export interface TrustedCheckpoint {
 export async function loadCheckpoint(status: LedgerStatus, genesis: ApiEntry | undefined): Promise<TrustedCheckpoint> {
   const note = await ok(api().GET("/api/v1/ledger/checkpoint", { parseAs: "text" }));
   const genesisKey = (genesis?.data as GenesisData | undefined)?.ledgerPublicKey;
-  if (genesisKey && genesisKey !== status.ledgerPublicKey) return { ok: false, detail: "the ledger key is not the one genesis records", size: 0, rootHex: "", note };
+  if (genesisKey && genesisKey !== status.ledgerPublicKey)
+    return { ok: false, detail: "the ledger key is not the one genesis records", size: 0, rootHex: "", note };
   const verified = await verifyCheckpoint(note, status.origin, status.ledgerPublicKey);
-  if (!verified.ok) return { ok: false, detail: `checkpoint signature: ${verified.detail}`, size: 0, rootHex: "", note };
-  if (verified.origin !== status.origin) return { ok: false, detail: "checkpoint origin is not this ledger's", size: 0, rootHex: "", note };
-  return { ok: true, detail: `signed by the ledger key over size ${verified.size}`, size: verified.size, rootHex: verified.rootHex, note };
+  if (!verified.ok)
+    return { ok: false, detail: `checkpoint signature: ${verified.detail}`, size: 0, rootHex: "", note };
+  if (verified.origin !== status.origin)
+    return { ok: false, detail: "checkpoint origin is not this ledger's", size: 0, rootHex: "", note };
+  return {
+    ok: true,
+    detail: `signed by the ledger key over size ${verified.size}`,
+    size: verified.size,
+    rootHex: verified.rootHex,
+    note,
+  };
 }
 
 /** Authority sets over the log: genesis's, then each `authorities` decision's from its index on. */
@@ -48,10 +57,13 @@ export class AuthorityHistory {
 
   static async load(): Promise<AuthorityHistory> {
     const genesis = await ok(api().GET("/api/v1/ledger/entries/{index}", { params: { path: { index: 0 } } }));
-    const rotations = await ok(api().GET("/api/v1/ledger/entries", { params: { query: { kind: "authorities", limit: 1000, from: 0 } } }));
+    const rotations = await ok(
+      api().GET("/api/v1/ledger/entries", { params: { query: { kind: "authorities", limit: 1000, from: 0 } } }),
+    );
     const data = genesis.data as GenesisData;
     const sets = [{ from: 0, set: authoritySet(data.authorities, data.quorum) }];
-    for (const entry of rotations.items) sets.push({ from: entry.index + 1, set: nextAuthoritySet(entry as LedgerEntry) });
+    for (const entry of rotations.items)
+      sets.push({ from: entry.index + 1, set: nextAuthoritySet(entry as LedgerEntry) });
     return new AuthorityHistory(sets);
   }
 
@@ -66,21 +78,38 @@ export class AuthorityHistory {
 const cache = new Map<string, Promise<EntryVerification>>();
 const CACHE_LIMIT = 5000;
 
-export function verifyEntry(entry: ApiEntry, checkpoint: TrustedCheckpoint, authorities: AuthorityHistory): Promise<EntryVerification> {
+export function verifyEntry(
+  entry: ApiEntry,
+  checkpoint: TrustedCheckpoint,
+  authorities: AuthorityHistory,
+): Promise<EntryVerification> {
   const key = `${checkpoint.size}:${checkpoint.rootHex}:${hashJson(entry)}`;
   let hit = cache.get(key);
   if (!hit) {
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-    hit = runChecks(entry as LedgerEntry, checkpoint, authorities).catch((error: unknown) => ({ ok: false, checks: [{ name: "inclusion" as const, ok: false, detail: error instanceof Error ? error.message : String(error) }] }));
+    hit = runChecks(entry as LedgerEntry, checkpoint, authorities).catch((error: unknown) => ({
+      ok: false,
+      checks: [
+        { name: "inclusion" as const, ok: false, detail: error instanceof Error ? error.message : String(error) },
+      ],
+    }));
     cache.set(key, hit);
   }
   return hit;
 }
 
-async function runChecks(entry: LedgerEntry, checkpoint: TrustedCheckpoint, authorities: AuthorityHistory): Promise<EntryVerification> {
+async function runChecks(
+  entry: LedgerEntry,
+  checkpoint: TrustedCheckpoint,
+  authorities: AuthorityHistory,
+): Promise<EntryVerification> {
   const checks: Check[] = [];
   const hashOk = entryHashMatches(entry);
-  checks.push({ name: "hash", ok: hashOk, detail: hashOk ? "SHA3-256 of the canonical entry matches" : "hash does not match the entry's content" });
+  checks.push({
+    name: "hash",
+    ok: hashOk,
+    detail: hashOk ? "SHA3-256 of the canonical entry matches" : "hash does not match the entry's content",
+  });
   checks.push(await inclusion(entry, checkpoint));
   checks.push(await signatures(entry, authorities.at(entry.index)));
   return { ok: checks.every((check) => check.ok !== false), checks };
@@ -88,22 +117,50 @@ async function runChecks(entry: LedgerEntry, checkpoint: TrustedCheckpoint, auth
 
 async function inclusion(entry: LedgerEntry, checkpoint: TrustedCheckpoint): Promise<Check> {
   if (!checkpoint.ok) return { name: "inclusion", ok: false, detail: checkpoint.detail };
-  if (entry.index >= checkpoint.size) return { name: "inclusion", ok: null, detail: `after the signed checkpoint (size ${checkpoint.size}); provable at the next one` };
-  const proof = await ok(api().GET("/api/v1/ledger/proofs/inclusion", { params: { query: { index: entry.index, size: checkpoint.size } } }));
-  const included = verifyInclusionHex(bytesToHex(entryLeaf(entry)), entry.index, checkpoint.size, proof.proof, checkpoint.rootHex);
-  return { name: "inclusion", ok: included, detail: included ? `in the tree of the signed checkpoint (size ${checkpoint.size})` : "the inclusion proof does not lead to the signed root" };
+  if (entry.index >= checkpoint.size)
+    return {
+      name: "inclusion",
+      ok: null,
+      detail: `after the signed checkpoint (size ${checkpoint.size}); provable at the next one`,
+    };
+  const proof = await ok(
+    api().GET("/api/v1/ledger/proofs/inclusion", { params: { query: { index: entry.index, size: checkpoint.size } } }),
+  );
+  const included = verifyInclusionHex(
+    bytesToHex(entryLeaf(entry)),
+    entry.index,
+    checkpoint.size,
+    proof.proof,
+    checkpoint.rootHex,
+  );
+  return {
+    name: "inclusion",
+    ok: included,
+    detail: included
+      ? `in the tree of the signed checkpoint (size ${checkpoint.size})`
+      : "the inclusion proof does not lead to the signed root",
+  };
 }
 
 async function signatures(entry: LedgerEntry, set: AuthoritySet): Promise<Check> {
   if (entry.kind === "approval") {
     const data = entry.data as unknown as ApprovalData;
-    if (!isAuthority(set, data.authority)) return { name: "signatures", ok: false, detail: `${data.authority.slice(0, 16)}… is not an authority here` };
+    if (!isAuthority(set, data.authority))
+      return { name: "signatures", ok: false, detail: `${data.authority.slice(0, 16)}… is not an authority here` };
     const valid = await isValidApproval(data.digest, data);
-    return { name: "signatures", ok: valid, detail: valid ? "the authority's Ed25519 signature over the digest holds" : "approval signature does not verify" };
+    return {
+      name: "signatures",
+      ok: valid,
+      detail: valid ? "the authority's Ed25519 signature over the digest holds" : "approval signature does not verify",
+    };
   }
   if (DECISION_KINDS.includes(entry.kind)) {
     const problem = await checkDecision(entry, set);
-    return { name: "signatures", ok: problem === null, detail: problem ?? `quorum of ${set.quorum} valid authority signatures over the payload digest` };
+    return {
+      name: "signatures",
+      ok: problem === null,
+      detail: problem ?? `quorum of ${set.quorum} valid authority signatures over the payload digest`,
+    };
   }
   return { name: "signatures", ok: null, detail: `${entry.kind} entries carry no authority signatures` };
 }

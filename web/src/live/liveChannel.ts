@@ -57,7 +57,11 @@ export function startLiveChannel(): () => void {
         dashboardStore.bump(...LIVE_TOPICS); // catch up on whatever changed while we were away
       } else if (frame.type === "change") {
         // a newer server may name topics this build has no views for
-        dashboardStore.bump(...frame.notification.topics.filter((topic): topic is LiveTopic => (LIVE_TOPICS as readonly string[]).includes(topic)));
+        dashboardStore.bump(
+          ...frame.notification.topics.filter((topic): topic is LiveTopic =>
+            (LIVE_TOPICS as readonly string[]).includes(topic),
+          ),
+        );
       }
     };
     current.onclose = () => {

@@ -18,8 +18,17 @@ function isWeights(value: unknown): value is GenomeWeights {
 }
 
 export function ArbiterView({ id }: { id: string }) {
-  const status = useResource(`arbiter:${id}`, () => ok(api().GET("/api/v1/worldlines/{id}/arbiter", { params: { path: { id } } })), ["arbiter"]);
-  const journal = useResource(status.data ? `journal:${id}` : null, () => ok(api().GET("/api/v1/worldlines/{id}/arbiter/journal", { params: { path: { id }, query: { limit: 1000 } } })), ["arbiter"]);
+  const status = useResource(
+    `arbiter:${id}`,
+    () => ok(api().GET("/api/v1/worldlines/{id}/arbiter", { params: { path: { id } } })),
+    ["arbiter"],
+  );
+  const journal = useResource(
+    status.data ? `journal:${id}` : null,
+    () =>
+      ok(api().GET("/api/v1/worldlines/{id}/arbiter/journal", { params: { path: { id }, query: { limit: 1000 } } })),
+    ["arbiter"],
+  );
   const seen = useRef(new Map<number, GenomeWeights>());
   const [samples, setSamples] = useState<WeightSample[]>([]);
 
@@ -27,14 +36,23 @@ export function ArbiterView({ id }: { id: string }) {
     const map = seen.current;
     for (const entry of journal.data?.entries ?? []) {
       const data = entry.data as Record<string, unknown>;
-      const weights = [data.weights, data.weightsAfter, (data.genome as Record<string, unknown> | undefined)?.weights].find(isWeights);
+      const weights = [
+        data.weights,
+        data.weightsAfter,
+        (data.genome as Record<string, unknown> | undefined)?.weights,
+      ].find(isWeights);
       const beat = typeof data.beat === "number" ? data.beat : entry.index;
       if (weights) map.set(beat, weights);
     }
     const decision = status.data?.lastDecision;
     if (decision) map.set(decision.beat, decision.weights);
     else if (status.data) map.set(status.data.beats, status.data.genome.weights);
-    setSamples([...map.entries()].sort(([a], [b]) => a - b).slice(-MAX_SAMPLES).map(([beat, weights]) => ({ beat, weights })));
+    setSamples(
+      [...map.entries()]
+        .sort(([a], [b]) => a - b)
+        .slice(-MAX_SAMPLES)
+        .map(([beat, weights]) => ({ beat, weights })),
+    );
   }, [status.data, journal.data]);
 
   if (status.error) return <Unavailable what="Arbiter status and actions" error={status.error} />;
@@ -44,13 +62,41 @@ export function ArbiterView({ id }: { id: string }) {
   return (
     <section data-testid="arbiter">
       <dl className="facts">
-        <dt>arbiter</dt><dd>{s.enabled ? `on, every ${s.intervalMs} ms` : "off"}</dd>
-        <dt>threat</dt><dd className={threat !== undefined && threat >= THREAT_QUARANTINE ? "bad" : threat !== undefined && threat >= THREAT_ALERT ? "warn" : ""}>{threat?.toFixed(3) ?? "—"}</dd>
-        <dt>decision</dt><dd>{s.lastDecision ? `${s.lastDecision.action} at beat ${s.lastDecision.beat} (${when(s.lastDecision.at)})` : "no beat yet"}</dd>
-        <dt>T_Λ</dt><dd>{s.tLambda.toFixed(4)} s</dd>
-        <dt>PID</dt><dd>error {s.pid.error.toFixed(3)}, output {s.pid.output.toFixed(3)}, {s.pid.stable ? "stable" : "unstable"}</dd>
-        <dt>genome</dt><dd>R {s.genome.weights.R.toFixed(3)} · B {s.genome.weights.B.toFixed(3)} · E {s.genome.weights.E.toFixed(3)} · O {s.genome.weights.O.toFixed(3)}</dd>
-        <dt>journal</dt><dd>{s.journal.size} entries, root <code>{short(s.journal.root, 16)}</code></dd>
+        <dt>arbiter</dt>
+        <dd>{s.enabled ? `on, every ${s.intervalMs} ms` : "off"}</dd>
+        <dt>threat</dt>
+        <dd
+          className={
+            threat !== undefined && threat >= THREAT_QUARANTINE
+              ? "bad"
+              : threat !== undefined && threat >= THREAT_ALERT
+                ? "warn"
+                : ""
+          }
+        >
+          {threat?.toFixed(3) ?? "—"}
+        </dd>
+        <dt>decision</dt>
+        <dd>
+          {s.lastDecision
+            ? `${s.lastDecision.action} at beat ${s.lastDecision.beat} (${when(s.lastDecision.at)})`
+            : "no beat yet"}
+        </dd>
+        <dt>T_Λ</dt>
+        <dd>{s.tLambda.toFixed(4)} s</dd>
+        <dt>PID</dt>
+        <dd>
+          error {s.pid.error.toFixed(3)}, output {s.pid.output.toFixed(3)}, {s.pid.stable ? "stable" : "unstable"}
+        </dd>
+        <dt>genome</dt>
+        <dd>
+          R {s.genome.weights.R.toFixed(3)} · B {s.genome.weights.B.toFixed(3)} · E {s.genome.weights.E.toFixed(3)} · O{" "}
+          {s.genome.weights.O.toFixed(3)}
+        </dd>
+        <dt>journal</dt>
+        <dd>
+          {s.journal.size} entries, root <code>{short(s.journal.root, 16)}</code>
+        </dd>
       </dl>
       <h4>Genome weights over time</h4>
       <GenomeChart samples={samples} />

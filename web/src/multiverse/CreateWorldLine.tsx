@@ -13,7 +13,12 @@ export function CreateWorldLine({ onCreated }: { onCreated: (id: string) => void
   const [privacy, setPrivacy] = useState<Privacy>("private");
   const [entities, setEntities] = useState('{"sun": {"mass": 1}}');
   const action = useAction();
-  if (!open) return <button className="primary" onClick={() => setOpen(true)}>new world line</button>;
+  if (!open)
+    return (
+      <button className="primary" onClick={() => setOpen(true)}>
+        new world line
+      </button>
+    );
   const submit = async () => {
     const created = await action.run(async () => {
       let parsed: Record<string, unknown> | undefined;
@@ -32,14 +37,37 @@ export function CreateWorldLine({ onCreated }: { onCreated: (id: string) => void
     }
   };
   return (
-    <form className="create-form" onSubmit={(e) => { e.preventDefault(); void submit(); }}>
-      <input aria-label="world line name" placeholder="name" value={name} onChange={(e) => setName(e.target.value)} autoFocus />
+    <form
+      className="create-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <input
+        aria-label="world line name"
+        placeholder="name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        autoFocus
+      />
       <select aria-label="privacy" value={privacy} onChange={(e) => setPrivacy(e.target.value as typeof privacy)}>
-        {PRIVACY_LEVELS.map((p) => <option key={p}>{p}</option>)}
+        {PRIVACY_LEVELS.map((p) => (
+          <option key={p}>{p}</option>
+        ))}
       </select>
-      <input aria-label="initial entities" className="wide" value={entities} onChange={(e) => setEntities(e.target.value)} />
-      <button type="submit" className="primary" disabled={!name.trim() || !!action.pending}>create</button>
-      <button type="button" onClick={() => setOpen(false)}>cancel</button>
+      <input
+        aria-label="initial entities"
+        className="wide"
+        value={entities}
+        onChange={(e) => setEntities(e.target.value)}
+      />
+      <button type="submit" className="primary" disabled={!name.trim() || !!action.pending}>
+        create
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        cancel
+      </button>
       <Pending label={action.pending} />
       <ProblemMessage error={action.error} context="create" />
     </form>

@@ -16,7 +16,11 @@ async function loadDiff(id: string, from: string, to: string, pages: number) {
   let cursor: string | null = null;
   let refs = { from, to };
   for (let page = 0; page < pages; page++) {
-    const query: { from: string; to: string; cursor?: string; limit: number } = { ...refs, limit: SERVER_PAGE, ...(cursor && { cursor }) };
+    const query: { from: string; to: string; cursor?: string; limit: number } = {
+      ...refs,
+      limit: SERVER_PAGE,
+      ...(cursor && { cursor }),
+    };
     const result = await ok(api().GET("/api/v1/worldlines/{id}/diff", { params: { path: { id }, query } }));
     changes.push(...result.changes);
     refs = { from: result.from, to: result.to };
@@ -32,30 +36,87 @@ export function DiffView({ id, initial }: { id: string; initial: { from: string;
   const [to, setTo] = useState(initial?.to ?? "head");
   const [pages, setPages] = useState(1);
   const options = ["head", "green", ...(commits.data?.items.map((c) => c.id) ?? [])];
-  const label = (ref: string) => (ref === "head" || ref === "green" ? ref : `${short(ref)} ${commits.data?.items.find((c) => c.id === ref)?.message ?? ""}`);
-  const diff = useResource(from && to ? `diff:${id}:${from}:${to}:${pages}` : null, () => loadDiff(id, from, to, pages), [], { poll: false, keepPrevious: pages > 1 });
+  const label = (ref: string) =>
+    ref === "head" || ref === "green"
+      ? ref
+      : `${short(ref)} ${commits.data?.items.find((c) => c.id === ref)?.message ?? ""}`;
+  const diff = useResource(
+    from && to ? `diff:${id}:${from}:${to}:${pages}` : null,
+    () => loadDiff(id, from, to, pages),
+    [],
+    { poll: false, keepPrevious: pages > 1 },
+  );
   return (
     <section data-testid="diff">
       <div className="row">
-        <label>from <select value={from} onChange={(e) => { setFrom(e.target.value); setPages(1); }} aria-label="diff from"><option value="">choose…</option>{options.map((o) => <option key={o} value={o}>{label(o)}</option>)}</select></label>
-        <label>to <select value={to} onChange={(e) => { setTo(e.target.value); setPages(1); }} aria-label="diff to">{options.map((o) => <option key={o} value={o}>{label(o)}</option>)}</select></label>
+        <label>
+          from{" "}
+          <select
+            value={from}
+            onChange={(e) => {
+              setFrom(e.target.value);
+              setPages(1);
+            }}
+            aria-label="diff from"
+          >
+            <option value="">choose…</option>
+            {options.map((o) => (
+              <option key={o} value={o}>
+                {label(o)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          to{" "}
+          <select
+            value={to}
+            onChange={(e) => {
+              setTo(e.target.value);
+              setPages(1);
+            }}
+            aria-label="diff to"
+          >
+            {options.map((o) => (
+              <option key={o} value={o}>
+                {label(o)}
+              </option>
+            ))}
+          </select>
+        </label>
       </div>
       <ProblemMessage error={diff.error} context="diff" />
-      {diff.data && (diff.data.changes.length === 0 ? <p className="muted">no changes</p> : (
-        <table className="diff">
-          <thead><tr><th>entity</th><th>change</th><th>before</th><th>after</th></tr></thead>
-          <tbody>
-            {diff.data.changes.map((change) => (
-              <tr key={change.id} className={`change-${change.change}`}>
-                <th><code>{change.id}</code></th>
-                <td>{change.change}</td>
-                <td><JsonView value={change.before} max={800} /></td>
-                <td><JsonView value={change.after} max={800} /></td>
+      {diff.data &&
+        (diff.data.changes.length === 0 ? (
+          <p className="muted">no changes</p>
+        ) : (
+          <table className="diff">
+            <thead>
+              <tr>
+                <th>entity</th>
+                <th>change</th>
+                <th>before</th>
+                <th>after</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      ))}
+            </thead>
+            <tbody>
+              {diff.data.changes.map((change) => (
+                <tr key={change.id} className={`change-${change.change}`}>
+                  <th>
+                    <code>{change.id}</code>
+                  </th>
+                  <td>{change.change}</td>
+                  <td>
+                    <JsonView value={change.before} max={800} />
+                  </td>
+                  <td>
+                    <JsonView value={change.after} max={800} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
       {diff.data?.more && <button onClick={() => setPages(pages + 1)}>more changes</button>}
     </section>
   );

@@ -12,22 +12,30 @@ const SERVER_PAGE = 200;
 
 /** The first `pages` server pages of the state, all read at the commit the first one answered. */
 function useStatePages(id: string, pages: number) {
-  return useResource(`state:${id}:${pages}`, async () => {
-    const entities: Array<[string, unknown]> = [];
-    let commit: string | undefined;
-    let count = 0;
-    let cursor: string | null = null;
-    for (let page = 0; page < pages; page++) {
-      const query: { at?: string; cursor?: string; limit: number } = { limit: SERVER_PAGE, ...(commit && { at: commit }), ...(cursor && { cursor }) };
-      const result = await ok(api().GET("/api/v1/worldlines/{id}/state", { params: { path: { id }, query } }));
-      commit = result.commit;
-      entities.push(...Object.entries(result.entities as Record<string, unknown>));
-      count = "count" in result && typeof result.count === "number" ? result.count : entities.length;
-      cursor = nextCursor(result);
-      if (!cursor) break;
-    }
-    return { commit: commit!, entities, count, more: cursor !== null };
-  }, ["worldlines"]);
+  return useResource(
+    `state:${id}:${pages}`,
+    async () => {
+      const entities: Array<[string, unknown]> = [];
+      let commit: string | undefined;
+      let count = 0;
+      let cursor: string | null = null;
+      for (let page = 0; page < pages; page++) {
+        const query: { at?: string; cursor?: string; limit: number } = {
+          limit: SERVER_PAGE,
+          ...(commit && { at: commit }),
+          ...(cursor && { cursor }),
+        };
+        const result = await ok(api().GET("/api/v1/worldlines/{id}/state", { params: { path: { id }, query } }));
+        commit = result.commit;
+        entities.push(...Object.entries(result.entities as Record<string, unknown>));
+        count = "count" in result && typeof result.count === "number" ? result.count : entities.length;
+        cursor = nextCursor(result);
+        if (!cursor) break;
+      }
+      return { commit: commit!, entities, count, more: cursor !== null };
+    },
+    ["worldlines"],
+  );
 }
 
 export function EntitiesView({ id }: { id: string }) {
@@ -38,7 +46,11 @@ export function EntitiesView({ id }: { id: string }) {
   const matches = useMemo(() => {
     const entries = [...(state.data?.entities ?? [])].sort(([a], [b]) => a.localeCompare(b));
     const needle = query.trim().toLowerCase();
-    return needle ? entries.filter(([key, value]) => key.toLowerCase().includes(needle) || JSON.stringify(value).toLowerCase().includes(needle)) : entries;
+    return needle
+      ? entries.filter(
+          ([key, value]) => key.toLowerCase().includes(needle) || JSON.stringify(value).toLowerCase().includes(needle),
+        )
+      : entries;
   }, [state.data, query]);
   const pages = Math.max(1, Math.ceil(matches.length / PAGE));
   const current = Math.min(page, pages - 1);
@@ -47,7 +59,16 @@ export function EntitiesView({ id }: { id: string }) {
     <section data-testid="entities">
       <ProblemMessage error={state.error} context="entities" />
       <div className="row">
-        <input type="search" placeholder="search entities" aria-label="search entities" value={query} onChange={(e) => { setQuery(e.target.value); setPage(0); }} />
+        <input
+          type="search"
+          placeholder="search entities"
+          aria-label="search entities"
+          value={query}
+          onChange={(e) => {
+            setQuery(e.target.value);
+            setPage(0);
+          }}
+        />
         <span className="muted">
           {matches.length} {matches.length === 1 ? "entity" : "entities"}
           {state.data?.more && ` of the ${loaded} loaded (${state.data.count} in all)`}
@@ -59,17 +80,27 @@ export function EntitiesView({ id }: { id: string }) {
         <tbody>
           {matches.slice(current * PAGE, current * PAGE + PAGE).map(([key, value]) => (
             <tr key={key}>
-              <th><code>{key}</code></th>
-              <td><JsonView value={value} max={600} /></td>
+              <th>
+                <code>{key}</code>
+              </th>
+              <td>
+                <JsonView value={value} max={600} />
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       {pages > 1 && (
         <div className="row pager">
-          <button disabled={current === 0} onClick={() => setPage(current - 1)}>‹ prev</button>
-          <span>page {current + 1} of {pages}</span>
-          <button disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>next ›</button>
+          <button disabled={current === 0} onClick={() => setPage(current - 1)}>
+            ‹ prev
+          </button>
+          <span>
+            page {current + 1} of {pages}
+          </span>
+          <button disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+            next ›
+          </button>
         </div>
       )}
     </section>

@@ -5,7 +5,17 @@
 // once, the nodes are hidden and MultiverseMap paints them all on one canvas. The layout is
 // recomputed only when the graph itself changes.
 import { useEffect, useMemo, useRef } from "react";
-import { Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, useStore, useStoreApi, type Edge, type FitViewOptions } from "@xyflow/react";
+import {
+  Controls,
+  MarkerType,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  useStore,
+  useStoreApi,
+  type Edge,
+  type FitViewOptions,
+} from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import type { MultiverseGraphData } from "../api/types";
 import { WorldLineNode, type WorldLineFlowNode } from "./WorldLineNode";
@@ -66,7 +76,10 @@ function Graph({ graph, selected, onSelect, search = "" }: GraphProps) {
       className: `edge-${edge.kind}`,
       ...(labelled && { label: edge.kind }),
       markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-      style: edge.kind === "merge" ? { stroke: "var(--edge-merge)", strokeDasharray: "6 4", strokeWidth: 1.6 } : { stroke: "var(--edge-fork)", strokeWidth: 1.4 },
+      style:
+        edge.kind === "merge"
+          ? { stroke: "var(--edge-merge)", strokeDasharray: "6 4", strokeWidth: 1.6 }
+          : { stroke: "var(--edge-fork)", strokeWidth: 1.4 },
     }));
   }, [graph, far]);
 
@@ -100,7 +113,9 @@ function Graph({ graph, selected, onSelect, search = "" }: GraphProps) {
         {/* No dotted <Background>: a Chromium trace showed its full-screen SVG pattern, repainted on
             every pan frame, causing nearly all the dropped and partial frames (map and nodes alike). */}
         <Controls showInteractive={false} fitViewOptions={FIT} />
-        {far && <MultiverseMap ref={map} nodes={graph.nodes} edges={graph.edges} positions={positions} selected={selected} />}
+        {far && (
+          <MultiverseMap ref={map} nodes={graph.nodes} edges={graph.edges} positions={positions} selected={selected} />
+        )}
         <Camera positions={positions} selected={selected} search={search} following={following} />
       </ReactFlow>
       <Legend count={graph.nodes.length} edges={graph.edges.length} far={far} />
@@ -115,7 +130,17 @@ function Graph({ graph, selected, onSelect, search = "" }: GraphProps) {
  * from outside the view (just created or forked, linked to, or clicked on the far-zoom map) is
  * brought to the centre at a zoom where its name reads.
  */
-function Camera({ positions, selected, search, following }: { positions: ReadonlyMap<string, Point>; selected: string | null; search: string; following: { current: boolean } }) {
+function Camera({
+  positions,
+  selected,
+  search,
+  following,
+}: {
+  positions: ReadonlyMap<string, Point>;
+  selected: string | null;
+  search: string;
+  following: { current: boolean };
+}) {
   const flow = useReactFlow();
   const store = useStoreApi();
   const framedSearch = useRef<string | null>(null);
@@ -133,7 +158,10 @@ function Camera({ positions, selected, search, following }: { positions: Readonl
       const at = target ? positions.get(target) : undefined;
       if (at && !inDetailedView(store.getState(), at)) {
         following.current = false;
-        void flow.setCenter(at.x + NODE_WIDTH / 2, at.y + NODE_HEIGHT / 2, { zoom: Math.max(store.getState().transform[2], FOCUS_ZOOM), duration: 300 });
+        void flow.setCenter(at.x + NODE_WIDTH / 2, at.y + NODE_HEIGHT / 2, {
+          zoom: Math.max(store.getState().transform[2], FOCUS_ZOOM),
+          duration: 300,
+        });
       } else if (following.current) {
         void flow.fitView(FIT);
       }
@@ -144,7 +172,10 @@ function Camera({ positions, selected, search, following }: { positions: Readonl
 }
 
 /** Whether a world line at `at` is on screen as a readable DOM node. */
-function inDetailedView(state: { transform: [number, number, number]; width: number; height: number }, at: Point): boolean {
+function inDetailedView(
+  state: { transform: [number, number, number]; width: number; height: number },
+  at: Point,
+): boolean {
   const [tx, ty, zoom] = state.transform;
   if (zoom < DETAIL_ZOOM) return false;
   const [left, top] = [at.x * zoom + tx, at.y * zoom + ty];
@@ -154,11 +185,13 @@ function inDetailedView(state: { transform: [number, number, number]; width: num
 function Legend({ count, edges, far }: { count: number; edges: number; far: boolean }) {
   return (
     <div className="legend" aria-label="legend">
-      <span className="swatch wl-blue" /> blue <span className="swatch wl-green" /> green <span className="swatch wl-quarantined" /> quarantined <span className="swatch wl-terminated" /> terminated
+      <span className="swatch wl-blue" /> blue <span className="swatch wl-green" /> green{" "}
+      <span className="swatch wl-quarantined" /> quarantined <span className="swatch wl-terminated" /> terminated
       <span className="edge-key fork" /> fork <span className="edge-key merge" /> merge
       <span className="muted">
         {" "}
-        · {count} world {count === 1 ? "line" : "lines"}, {edges} {edges === 1 ? "edge" : "edges"}{far && count > 0 ? " · map view: point at one for its name, zoom in to read all" : ""}
+        · {count} world {count === 1 ? "line" : "lines"}, {edges} {edges === 1 ? "edge" : "edges"}
+        {far && count > 0 ? " · map view: point at one for its name, zoom in to read all" : ""}
       </span>
     </div>
   );

@@ -45,7 +45,11 @@ interface Scene {
   bounds: { minX: number; minY: number; maxX: number; maxY: number };
 }
 
-function buildScene(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[], positions: ReadonlyMap<string, Point>): Scene {
+function buildScene(
+  nodes: readonly MultiverseNode[],
+  edges: readonly MultiverseEdge[],
+  positions: ReadonlyMap<string, Point>,
+): Scene {
   const boxes = { blue: new Path2D(), green: new Path2D(), quarantined: new Path2D(), terminated: new Path2D() };
   const placed: Scene["placed"] = [];
   const bounds = { minX: Infinity, minY: Infinity, maxX: -Infinity, maxY: -Infinity };
@@ -66,7 +70,14 @@ function buildScene(nodes: readonly MultiverseNode[], edges: readonly Multiverse
     const to = positions.get(edge.to);
     if (!from || !to) continue;
     // The handles the DOM edges leave from and arrive at: right middle of the source, left middle of the target.
-    const [d] = getBezierPath({ sourceX: from.x + NODE_WIDTH, sourceY: from.y + NODE_HEIGHT / 2, sourcePosition: Position.Right, targetX: to.x, targetY: to.y + NODE_HEIGHT / 2, targetPosition: Position.Left });
+    const [d] = getBezierPath({
+      sourceX: from.x + NODE_WIDTH,
+      sourceY: from.y + NODE_HEIGHT / 2,
+      sourcePosition: Position.Right,
+      targetX: to.x,
+      targetY: to.y + NODE_HEIGHT / 2,
+      targetPosition: Position.Left,
+    });
     (edge.kind === "merge" ? merge : fork).addPath(new Path2D(d));
   }
   return { boxes, fork, merge, placed, bounds };
@@ -76,15 +87,24 @@ function readColours(element: Element) {
   const style = getComputedStyle(element);
   const value = (name: string) => style.getPropertyValue(name).trim();
   return {
-    border: Object.fromEntries(WORLD_LINE_STATES.map((state) => [state, value(`--wl-${state}-border`)])) as Record<WorldLineState, string>,
-    fill: Object.fromEntries(WORLD_LINE_STATES.map((state) => [state, value(`--wl-${state}-fill`)])) as Record<WorldLineState, string>,
+    border: Object.fromEntries(WORLD_LINE_STATES.map((state) => [state, value(`--wl-${state}-border`)])) as Record<
+      WorldLineState,
+      string
+    >,
+    fill: Object.fromEntries(WORLD_LINE_STATES.map((state) => [state, value(`--wl-${state}-fill`)])) as Record<
+      WorldLineState,
+      string
+    >,
     selected: value("--wl-selected"),
     fork: value("--edge-fork"),
     merge: value("--edge-merge"),
   };
 }
 
-export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap({ nodes, edges, positions, selected }, ref) {
+export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap(
+  { nodes, edges, positions, selected },
+  ref,
+) {
   const store = useStoreApi();
   const canvas = useRef<HTMLCanvasElement>(null);
   const scene = useMemo(() => buildScene(nodes, edges, positions), [nodes, edges, positions]);
@@ -96,7 +116,13 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
     const colours = readColours(element);
     const chosen = selected ? positions.get(selected) : undefined;
     /** Draws the scene at `zoom` onto `target`, a flow point (x, y) landing on device pixel (x·scale + dx, y·scale + dy). */
-    const paint = (target: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, zoom: number, scale: number, dx: number, dy: number) => {
+    const paint = (
+      target: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
+      zoom: number,
+      scale: number,
+      dx: number,
+      dy: number,
+    ) => {
       target.setTransform(scale, 0, 0, scale, dx, dy);
       const px = 1 / zoom; // one screen pixel, in flow units
       target.lineWidth = 1.2 * px;
@@ -123,7 +149,12 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
         const [w, h] = [Math.max(NODE_WIDTH, 10 * px), Math.max(NODE_HEIGHT, 10 * px)];
         target.lineWidth = 3 * px;
         target.strokeStyle = colours.selected;
-        target.strokeRect(chosen.x + NODE_WIDTH / 2 - w / 2 - ring, chosen.y + NODE_HEIGHT / 2 - h / 2 - ring, w + 2 * ring, h + 2 * ring);
+        target.strokeRect(
+          chosen.x + NODE_WIDTH / 2 - w / 2 - ring,
+          chosen.y + NODE_HEIGHT / 2 - h / 2 - ring,
+          w + 2 * ring,
+          h + 2 * ring,
+        );
       }
     };
     // Panning keeps the zoom, so the whole map is drawn once per zoom into a bitmap and each pan
@@ -161,7 +192,8 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
       const steady = zoom === lastZoom;
       lastZoom = zoom;
       const bitmap = steady ? cached(zoom, ratio) : null;
-      if (bitmap) context.drawImage(bitmap.bitmap, Math.round(tx * ratio + bitmap.x), Math.round(ty * ratio + bitmap.y));
+      if (bitmap)
+        context.drawImage(bitmap.bitmap, Math.round(tx * ratio + bitmap.x), Math.round(ty * ratio + bitmap.y));
       else paint(context, zoom, zoom * ratio, tx * ratio, ty * ratio);
     };
     const schedule = () => {
@@ -169,7 +201,8 @@ export const MultiverseMap = forwardRef<MapHandle, Props>(function MultiverseMap
     };
     draw();
     const unsubscribe = store.subscribe((state, previous) => {
-      if (state.transform !== previous.transform || state.width !== previous.width || state.height !== previous.height) schedule();
+      if (state.transform !== previous.transform || state.width !== previous.width || state.height !== previous.height)
+        schedule();
     });
     return () => {
       unsubscribe();

@@ -22,7 +22,14 @@ export const WorldLineNode = memo(function WorldLineNode({ data }: NodeProps<Wor
   const { worldLine, selected } = data;
   const state = worldLineState(worldLine);
   return (
-    <div className={`wl-node wl-${state}${selected ? " wl-selected" : ""}`} data-testid="wl-node" data-name={worldLine.name} data-id={worldLine.id} data-state={state} title={`${worldLine.name} (${worldLine.id})`}>
+    <div
+      className={`wl-node wl-${state}${selected ? " wl-selected" : ""}`}
+      data-testid="wl-node"
+      data-name={worldLine.name}
+      data-id={worldLine.id}
+      data-state={state}
+      title={`${worldLine.name} (${worldLine.id})`}
+    >
       <Handle type="target" position={Position.Left} isConnectable={false} />
       <div className="wl-name">{worldLine.name}</div>
       <div className="wl-meta">

@@ -19,7 +19,11 @@ export interface Point {
   y: number;
 }
 
-export function layoutMultiverse(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[], aspect = DEFAULT_ASPECT): Map<string, Point> {
+export function layoutMultiverse(
+  nodes: readonly MultiverseNode[],
+  edges: readonly MultiverseEdge[],
+  aspect = DEFAULT_ASPECT,
+): Map<string, Point> {
   const laid = connectedFamilies(nodes, edges).map(({ members, links }) => layoutFamily(members, links));
   laid.sort((a, b) => b.height - a.height || b.width - a.width);
   // Rows this wide give a map of roughly `aspect` if the families pack without waste; never
@@ -57,7 +61,8 @@ const laidFamilies = new Map<string, LaidFamily>();
 const MAX_KEPT_FAMILIES = 20_000;
 
 function layoutFamily(family: MultiverseNode[], edges: readonly MultiverseEdge[]): LaidFamily {
-  if (family.length === 1) return { positions: new Map([[family[0]!.id, { x: 0, y: 0 }]]), width: NODE_WIDTH, height: NODE_HEIGHT };
+  if (family.length === 1)
+    return { positions: new Map([[family[0]!.id, { x: 0, y: 0 }]]), width: NODE_WIDTH, height: NODE_HEIGHT };
   const members = [...family].sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   const signature = `${members.map((node) => node.id).join(",")}|${edges.map((edge) => `${edge.kind}:${edge.from}>${edge.to}`).join(",")}`;
   const kept = laidFamilies.get(signature);
@@ -68,7 +73,13 @@ function layoutFamily(family: MultiverseNode[], edges: readonly MultiverseEdge[]
   for (const node of members) graph.setNode(node.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
   edges.forEach((edge, i) => {
     // merge edges point back into an older line; weight forks so lineage sets the ranks
-    if (edge.from !== edge.to) graph.setEdge(edge.from, edge.to, { weight: edge.kind === "fork" ? 2 : 1, minlen: edge.kind === "fork" ? 1 : 0 }, `e${i}`);
+    if (edge.from !== edge.to)
+      graph.setEdge(
+        edge.from,
+        edge.to,
+        { weight: edge.kind === "fork" ? 2 : 1, minlen: edge.kind === "fork" ? 1 : 0 },
+        `e${i}`,
+      );
   });
   dagre.layout(graph);
   const positions = new Map<string, Point>();
@@ -88,12 +99,15 @@ function layoutFamily(family: MultiverseNode[], edges: readonly MultiverseEdge[]
 }
 
 /** Families of world lines joined by any edge (union-find), each with the edges inside it. */
-function connectedFamilies(nodes: readonly MultiverseNode[], edges: readonly MultiverseEdge[]): Array<{ members: MultiverseNode[]; links: MultiverseEdge[] }> {
+function connectedFamilies(
+  nodes: readonly MultiverseNode[],
+  edges: readonly MultiverseEdge[],
+): Array<{ members: MultiverseNode[]; links: MultiverseEdge[] }> {
   const parent = new Map(nodes.map((node) => [node.id, node.id]));
   const find = (id: string): string => {
     let root = id;
     while (parent.get(root) !== root) root = parent.get(root)!;
-    for (let at = id; parent.get(at) !== root; ) {
+    for (let at = id; parent.get(at) !== root;) {
       const next = parent.get(at)!;
       parent.set(at, root);
       at = next;

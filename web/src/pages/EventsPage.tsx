@@ -19,34 +19,80 @@ export function EventsPage() {
   const [severity, setSeverity] = useState("");
   const [worldline, setWorldline] = useState("");
   const [agent, setAgent] = useState("");
-  const query = { limit: 100, ...(type.trim() && { type: type.trim() }), ...(severity && { severity }), ...(WORLD_LINE_ID_PATTERN.test(worldline.trim()) && { worldline: worldline.trim() }), ...(agent.trim() && { agent: agent.trim() }) };
+  const query = {
+    limit: 100,
+    ...(type.trim() && { type: type.trim() }),
+    ...(severity && { severity }),
+    ...(WORLD_LINE_ID_PATTERN.test(worldline.trim()) && { worldline: worldline.trim() }),
+    ...(agent.trim() && { agent: agent.trim() }),
+  };
   const key = JSON.stringify(query);
-  const events = useResource(isOperator ? `events:${key}` : null, () => ok(api().GET("/api/v1/events", { params: { query } })), ["events"], { keepPrevious: true });
-  const pages = useOlderPages(key, events.data, (cursor) => ok(api().GET("/api/v1/events", { params: { query: { ...query, cursor } } })));
-  if (!isOperator) return <div className="page"><h1>Events</h1><p className="muted">Events are visible to the operator only: enter the operator token.</p></div>;
+  const events = useResource(
+    isOperator ? `events:${key}` : null,
+    () => ok(api().GET("/api/v1/events", { params: { query } })),
+    ["events"],
+    { keepPrevious: true },
+  );
+  const pages = useOlderPages(key, events.data, (cursor) =>
+    ok(api().GET("/api/v1/events", { params: { query: { ...query, cursor } } })),
+  );
+  if (!isOperator)
+    return (
+      <div className="page">
+        <h1>Events</h1>
+        <p className="muted">Events are visible to the operator only: enter the operator token.</p>
+      </div>
+    );
   return (
     <div className="page events-page">
       <h1>Events</h1>
       <div className="row">
-        <input aria-label="event type" placeholder="type, e.g. worldline.* " value={type} onChange={(e) => setType(e.target.value)} />
+        <input
+          aria-label="event type"
+          placeholder="type, e.g. worldline.* "
+          value={type}
+          onChange={(e) => setType(e.target.value)}
+        />
         <select aria-label="severity" value={severity} onChange={(e) => setSeverity(e.target.value)}>
           <option value="">any severity</option>
-          {SEVERITY_FILTERS.map((s) => <option key={s}>{s}</option>)}
+          {SEVERITY_FILTERS.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
         </select>
-        <input aria-label="world line" placeholder="world line id" value={worldline} onChange={(e) => setWorldline(e.target.value)} />
+        <input
+          aria-label="world line"
+          placeholder="world line id"
+          value={worldline}
+          onChange={(e) => setWorldline(e.target.value)}
+        />
         <input aria-label="agent" placeholder="agent id" value={agent} onChange={(e) => setAgent(e.target.value)} />
       </div>
       <Unavailable what="Events" error={events.error} />
       <table className="events" data-testid="events">
-        <thead><tr><th>time</th><th>severity</th><th>type</th><th>about</th><th>data</th></tr></thead>
+        <thead>
+          <tr>
+            <th>time</th>
+            <th>severity</th>
+            <th>type</th>
+            <th>about</th>
+            <th>data</th>
+          </tr>
+        </thead>
         <tbody>
           {pages.items.map((event) => (
             <tr key={event.id} className={`severity-${event.severity}`}>
               <td>{when(event.time)}</td>
               <td>{event.severity}</td>
-              <td><code>{event.type}</code></td>
+              <td>
+                <code>{event.type}</code>
+              </td>
               <td>{event.worldline ?? event.agent?.slice(0, 12) ?? ""}</td>
-              <td><details><summary>{event.source}</summary><JsonView value={event.data} max={2000} /></details></td>
+              <td>
+                <details>
+                  <summary>{event.source}</summary>
+                  <JsonView value={event.data} max={2000} />
+                </details>
+              </td>
             </tr>
           ))}
         </tbody>

@@ -20,7 +20,13 @@ export function MeshPage() {
       dashboardStore.bump("agents");
     }
   };
-  if (!isOperator) return <div className="page"><h1>Mesh</h1><p className="muted">Agents' connections and messages are private: enter the operator token.</p></div>;
+  if (!isOperator)
+    return (
+      <div className="page">
+        <h1>Mesh</h1>
+        <p className="muted">Agents' connections and messages are private: enter the operator token.</p>
+      </div>
+    );
   return (
     <div className="page mesh-page">
       <h1>Mesh</h1>
@@ -33,13 +39,22 @@ export function MeshPage() {
             </button>
           ))}
           <div className="row">
-            <input aria-label="new agent name" placeholder="new agent name" value={name} onChange={(e) => setName(e.target.value)} />
-            <button onClick={create} disabled={!name.trim() || !!action.pending}>create</button>
+            <input
+              aria-label="new agent name"
+              placeholder="new agent name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+            />
+            <button onClick={create} disabled={!name.trim() || !!action.pending}>
+              create
+            </button>
           </div>
           <Pending label={action.pending} />
           <ProblemMessage error={action.error} context="create agent" />
         </nav>
-        <div className="agent-main">{selected ? <AgentView key={selected} name={selected} /> : <p className="muted">Choose an agent.</p>}</div>
+        <div className="agent-main">
+          {selected ? <AgentView key={selected} name={selected} /> : <p className="muted">Choose an agent.</p>}
+        </div>
       </div>
     </div>
   );

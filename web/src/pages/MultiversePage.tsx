@@ -21,7 +21,9 @@ async function loadMultiverse(): Promise<MultiverseGraphData> {
   let cursor: string | null = null;
   do {
     const after: string | null = cursor;
-    const page = await ok(api().GET("/api/v1/multiverse", after ? { querySerializer: () => `cursor=${encodeURIComponent(after)}` } : {}));
+    const page = await ok(
+      api().GET("/api/v1/multiverse", after ? { querySerializer: () => `cursor=${encodeURIComponent(after)}` } : {}),
+    );
     nodes.push(...page.nodes);
     edges.push(...page.edges);
     cursor = nextCursor(page);
@@ -29,7 +31,13 @@ async function loadMultiverse(): Promise<MultiverseGraphData> {
   return { nodes, edges };
 }
 
-export function MultiversePage({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }) {
+export function MultiversePage({
+  selected,
+  onSelect,
+}: {
+  selected: string | null;
+  onSelect: (id: string | null) => void;
+}) {
   const graph = useResource("multiverse", loadMultiverse, ["worldlines", "ledger", "arbiter"]);
   const isOperator = useIsOperator();
   const [filter, setFilter] = useState("");
@@ -44,21 +52,42 @@ export function MultiversePage({ selected, onSelect }: { selected: string | null
   const openFound = () => {
     const needle = filter.trim().toLowerCase();
     const matches = shown?.nodes ?? [];
-    const found = matches.find((n) => n.name.toLowerCase() === needle || n.id === needle) ?? (matches.length === 1 ? matches[0] : undefined);
+    const found =
+      matches.find((n) => n.name.toLowerCase() === needle || n.id === needle) ??
+      (matches.length === 1 ? matches[0] : undefined);
     if (needle && found) onSelect(found.id);
   };
   return (
     <div className="multiverse-page">
       <div className="toolbar">
         <h1>Multiverse</h1>
-        <input type="search" aria-label="find world line" placeholder="find a world line (Enter opens it)" value={filter} onChange={(e) => setFilter(e.target.value)} onKeyDown={(e) => e.key === "Enter" && openFound()} />
+        <input
+          type="search"
+          aria-label="find world line"
+          placeholder="find a world line (Enter opens it)"
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+          onKeyDown={(e) => e.key === "Enter" && openFound()}
+        />
         {isOperator && <CreateWorldLine onCreated={onSelect} />}
         {!isOperator && <span className="muted">showing public world lines only</span>}
       </div>
       <ProblemMessage error={graph.error} context="multiverse" />
       <div className="multiverse-body">
-        {shown ? <MultiverseGraph graph={shown} selected={selected} onSelect={onSelect} search={filter.trim()} /> : <p className="muted">loading the multiverse…</p>}
-        {selected && <WorldLinePanel key={selected} id={selected} nodes={graph.data?.nodes ?? []} onSelect={onSelect} onClose={() => onSelect(null)} />}
+        {shown ? (
+          <MultiverseGraph graph={shown} selected={selected} onSelect={onSelect} search={filter.trim()} />
+        ) : (
+          <p className="muted">loading the multiverse…</p>
+        )}
+        {selected && (
+          <WorldLinePanel
+            key={selected}
+            id={selected}
+            nodes={graph.data?.nodes ?? []}
+            onSelect={onSelect}
+            onClose={() => onSelect(null)}
+          />
+        )}
       </div>
     </div>
   );

@@ -16,8 +16,14 @@ export function TasksPage() {
   const isOperator = useIsOperator();
   const [status, setStatus] = useState<(typeof FILTERS)[number]>("pending-approval");
   const query = status ? { status } : {};
-  const tasks = useResource(isOperator ? `tasks:${status}` : null, () => ok(api().GET("/api/v1/tasks", { params: { query } })), ["tasks"]);
-  const pages = useOlderPages(status, tasks.data, (cursor) => ok(api().GET("/api/v1/tasks", { params: { query: { ...query, cursor } } })));
+  const tasks = useResource(
+    isOperator ? `tasks:${status}` : null,
+    () => ok(api().GET("/api/v1/tasks", { params: { query } })),
+    ["tasks"],
+  );
+  const pages = useOlderPages(status, tasks.data, (cursor) =>
+    ok(api().GET("/api/v1/tasks", { params: { query: { ...query, cursor } } })),
+  );
   return (
     <div className="page tasks-page">
       <h1>Tasks</h1>
@@ -26,12 +32,16 @@ export function TasksPage() {
         <>
           <div className="row" role="group" aria-label="task status">
             {FILTERS.map((f) => (
-              <button key={f || "all"} className={f === status ? "active" : ""} onClick={() => setStatus(f)}>{f || "all"}</button>
+              <button key={f || "all"} className={f === status ? "active" : ""} onClick={() => setStatus(f)}>
+                {f || "all"}
+              </button>
             ))}
           </div>
           <Unavailable what="Tasks" error={tasks.error} />
           {tasks.data && pages.items.length === 0 && <p className="muted">No {status || ""} tasks.</p>}
-          {pages.items.map((task) => <TaskCard key={task.id} summary={task} />)}
+          {pages.items.map((task) => (
+            <TaskCard key={task.id} summary={task} />
+          ))}
           <LoadOlder pages={pages} noun="tasks" />
         </>
       )}

@@ -12,7 +12,11 @@ import { JsonView, short, when } from "../components/JsonView";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 
 export function ProposalView({ id }: { id: string }) {
-  const proposal = useResource(`proposal:${id}`, () => ok(api().GET("/api/v1/promotions/{id}", { params: { path: { id } } })), ["promotions", "ledger"]);
+  const proposal = useResource(
+    `proposal:${id}`,
+    () => ok(api().GET("/api/v1/promotions/{id}", { params: { path: { id } } })),
+    ["promotions", "ledger"],
+  );
   const ledger = useResource("ledger-status", () => ok(api().GET("/api/v1/ledger")), ["ledger"]);
   const p = proposal.data;
   if (proposal.error) return <ProblemMessage error={proposal.error} context="proposal" />;
@@ -23,8 +27,12 @@ export function ProposalView({ id }: { id: string }) {
     <div className="proposal" data-testid="proposal" data-status={p.status}>
       <div className="row">
         <b>{p.kind}</b> of <code>{short(p.payload.commit)}</code>
-        <span className={`badge status-${p.status}`} data-testid="proposal-status">{p.status}</span>
-        <span data-testid="approval-count">{p.approvals.length} of {p.quorum} approvals</span>
+        <span className={`badge status-${p.status}`} data-testid="proposal-status">
+          {p.status}
+        </span>
+        <span data-testid="approval-count">
+          {p.approvals.length} of {p.quorum} approvals
+        </span>
         <progress max={p.quorum} value={Math.min(p.approvals.length, p.quorum)} />
       </div>
       <div className="digest">
@@ -39,30 +47,49 @@ export function ProposalView({ id }: { id: string }) {
           const approval = approved.get(key);
           return (
             <li key={key} className={approval ? "ok" : "muted"}>
-              {approval ? "✓" : "…"} authority {i + 1} <code>{short(key, 16)}</code> {approval ? `signed ${when(approval.at)}, ledger entry ${approval.entry}` : "waiting"}
+              {approval ? "✓" : "…"} authority {i + 1} <code>{short(key, 16)}</code>{" "}
+              {approval ? `signed ${when(approval.at)}, ledger entry ${approval.entry}` : "waiting"}
             </li>
           );
         })}
       </ul>
-      {p.status === "approved" && p.decision && <p className="ok">Quorum reached: decided at ledger entry {p.decision.index} ({when(p.decidedAt)}).</p>}
+      {p.status === "approved" && p.decision && (
+        <p className="ok">
+          Quorum reached: decided at ledger entry {p.decision.index} ({when(p.decidedAt)}).
+        </p>
+      )}
       {p.status === "stale" && <p className="problem">Stale: {p.reason}</p>}
       {p.status === "pending" && <SignForm id={p.id} payload={p.payload} digest={p.digest} authorities={authorities} />}
     </div>
   );
 }
 
-function SignForm({ id, payload, digest, authorities }: { id: string; payload: unknown; digest: string; authorities: string[] }) {
+function SignForm({
+  id,
+  payload,
+  digest,
+  authorities,
+}: {
+  id: string;
+  payload: unknown;
+  digest: string;
+  authorities: string[];
+}) {
   const [key, setKey] = useState("");
   const action = useAction();
   const sign = async () => {
     const privateKey = key.trim().toLowerCase();
     const result = await action.run(async () => {
       if (!/^[0-9a-f]{64}$/.test(privateKey)) throw new Error("an authority private key is 64 hex characters");
-      if (proposalDigest(payload) !== digest) throw new Error("refusing to sign: the digest shown is not the hash of the payload");
+      if (proposalDigest(payload) !== digest)
+        throw new Error("refusing to sign: the digest shown is not the hash of the payload");
       const authority = publicKeyOf(privateKey);
-      if (!authorities.includes(authority)) throw new Error(`key ${authority.slice(0, 16)}… is not one of the ledger's authorities`);
+      if (!authorities.includes(authority))
+        throw new Error(`key ${authority.slice(0, 16)}… is not one of the ledger's authorities`);
       const signature = await signHex(privateKey, hexToBytes(digest));
-      return ok(api().POST("/api/v1/promotions/{id}/approvals", { params: { path: { id } }, body: { authority, signature } }));
+      return ok(
+        api().POST("/api/v1/promotions/{id}/approvals", { params: { path: { id } }, body: { authority, signature } }),
+      );
     }, "signing and sending the approval…");
     if (result) {
       setKey("");
@@ -72,8 +99,17 @@ function SignForm({ id, payload, digest, authorities }: { id: string; payload: u
   return (
     <div className="sign-form">
       <div className="row">
-        <input type="password" aria-label="authority private key" placeholder="authority private key (64 hex, stays in this browser)" value={key} onChange={(e) => setKey(e.target.value)} autoComplete="off" />
-        <button onClick={sign} disabled={!key.trim() || !!action.pending}>sign and approve</button>
+        <input
+          type="password"
+          aria-label="authority private key"
+          placeholder="authority private key (64 hex, stays in this browser)"
+          value={key}
+          onChange={(e) => setKey(e.target.value)}
+          autoComplete="off"
+        />
+        <button onClick={sign} disabled={!key.trim() || !!action.pending}>
+          sign and approve
+        </button>
         <Pending label={action.pending} />
       </div>
       <p className="muted">
