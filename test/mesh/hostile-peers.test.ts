@@ -445,7 +445,10 @@ describe("a squad task after a flood of the hub", () => {
       ).body.success,
     ).toBe(true);
     expect(await waitForStatus(created.id, "completed")).toMatchObject({ result: { response: "done" } });
-  }, 60_000);
+    // 180 s: the 300-request flood takes ~3.5 s when this test runs alone but ~20 s after the
+    // per-address limit test above and ~60 s at the end of this file (measured 2026-12-02, not yet
+    // explained: something earlier tests leave behind slows the Worker's mesh path; issue 18).
+  }, 180_000);
 });
 
 describe("the connection cap under concurrent requests", () => {
