@@ -22,6 +22,7 @@ import {
   type Approval,
   type AuthoritySet,
 } from "../src/core/authority.js";
+import { retryDelaySeconds } from "../src/core/events.js";
 import { setAlarmIfEarlier } from "../src/core/alarm.js";
 import { signCheckpoint } from "../src/core/checkpoint.js";
 import type { Json } from "../src/core/canonical-json.js";
@@ -121,10 +122,6 @@ interface GreenOutboxRow {
   attempts: number;
   [column: string]: SqlStorageValue;
 }
-
-/** Retry delays for green applications that failed: doubling from 1 s, at most a minute apart. */
-const GREEN_RETRY_FIRST_MS = 1000;
-const GREEN_RETRY_MAX_MS = 60_000;
 
 const isVisible = (row: ProposalRow) => row.worldline === null || row.is_public === 1;
 const proposalNotFound = (id: string) => new DomainError(404, "not-found", `proposal ${id} does not exist`);
@@ -681,7 +678,7 @@ export class Ledger extends DurableObject<Env> {
       console.warn(`ledger: green for ${row.worldline} (entry ${row.entry_index}) not applied yet: ${error}`);
     }
     if (failures > 0) {
-      const delay = Math.min(GREEN_RETRY_MAX_MS, GREEN_RETRY_FIRST_MS * 2 ** Math.min(16, attempts - 1));
+      const delay = retryDelaySeconds(attempts) * 1000; // the one backoff schedule (events, outboxes)
       await setAlarmIfEarlier(this.ctx.storage, Date.now() + delay);
     }
   }

@@ -44,7 +44,6 @@ type LedgerRpc = Pick<
   | "approve"
   | "anchor"
   | "greenProof"
-  | "pendingGreens"
 >;
 type LedgerEntryValue = z.infer<typeof LedgerEntry>;
 
