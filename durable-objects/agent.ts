@@ -19,8 +19,7 @@ import { runTimers } from "../src/mesh/agent/timers.js";
 import { agentPublicUrl, AGENT_NAME_HEADER, fetchPolicy, meshCall } from "../src/mesh/transport.js";
 import { meshNotFound } from "../src/http/mesh-response.js";
 import { taskResponseReceived } from "../src/squads/task-response.js";
-
-export const HUB_AGENT = "hub";
+import { HUB_AGENT } from "../src/core/object-names.js";
 
 export type { AgentIdentity } from "../src/mesh/agent/operator-tools.js";
 export type { SendParams } from "../src/mesh/agent/sending.js";

@@ -20,19 +20,13 @@ import {
   type RouteCounts,
 } from "../src/core/api-rollup.js";
 import { emitEvent } from "../src/events/producer.js";
-
-export interface RouteKey {
-  method: string;
-  route: string;
-}
+import { apiRollupName, type RouteKey } from "../src/core/object-names.js";
 
 interface RollupState {
   key: RouteKey;
   window: { start: number; counts: RouteCounts; spikeReported: boolean } | null;
   baseline: number | null;
 }
-
-export const apiRollupName = (key: RouteKey) => `${key.method} ${key.route}`;
 
 export class ApiRollup extends DurableObject<Env> {
   private state: RollupState | undefined;

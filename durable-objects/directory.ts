@@ -17,16 +17,8 @@ import { meshErrors, parseJsonBody } from "../src/core/mesh/mesh-reply.js";
 import { matchAnchorPath } from "../src/core/mesh/mesh-paths.js";
 import type { SlidingWindow } from "../src/core/mesh/rate-limit.js";
 import type { AnchorEntry } from "../src/schemas/mesh-state.js";
+import type { HostedAgent } from "../src/schemas/agents.js";
 import { meshMethodNotAllowed, meshNotFound, meshResponse, readMeshBody } from "../src/http/mesh-response.js";
-
-export const DIRECTORY_NAME = "anchor-directory";
-
-export interface HostedAgent {
-  name: string;
-  agent_id: string;
-  url: string;
-  created_at: number;
-}
 
 interface EntryRow extends AnchorEntry {
   agent_id: string;

@@ -8,7 +8,6 @@ import { describeError } from "../src/core/events.js";
 import { dispatchTask, onTimer, type TaskTimer, type TaskTimers } from "../src/squads/dispatch.js";
 import type { SquadTask } from "../src/schemas/squads.js";
 
-export const DISPATCHER_NAME = "dispatcher";
 /** A timer whose work failed (D1 or the hub unavailable) fires again this much later. */
 const TIMER_RETRY_MS = 10_000;
 

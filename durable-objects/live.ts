@@ -8,21 +8,17 @@ import { DurableObject } from "cloudflare:workers";
 import { UNKNOWN_CLIENT } from "../src/core/client-address.js";
 import { isOperatorToken } from "../src/core/operator-token.js";
 import { problemResponse } from "../src/http/problem.js";
-import { viewFor, type LiveClientFrame, type LiveFrame, type LiveNotification } from "../src/core/live-notification.js";
+import {
+  LIVE_CLIENT_HEADER,
+  LIVE_OPERATOR_HEADER,
+  MAX_ANONYMOUS_SOCKETS_PER_CLIENT,
+  viewFor,
+  type LiveClientFrame,
+  type LiveFrame,
+  type LiveNotification,
+} from "../src/core/live-notification.js";
 
-export const LIVE_NAME = "live";
-/** Set by the /api/v1/live route (never taken from the client): "1" when the upgrade request carried the operator token. */
-export const LIVE_OPERATOR_HEADER = "x-dm-live-operator";
-/** Set by the /api/v1/live route (never taken from the client): the upgrade's client address key (IPv6 by /64). */
-export const LIVE_CLIENT_HEADER = "x-dm-live-client";
 const MAX_SOCKETS = 10_000;
-/**
- * Anonymous sockets one client address (an IPv4 address or an IPv6 /64) may hold open. A
- * dashboard needs one per browser tab; 8 leaves room for a household or an office behind one
- * NAT while keeping one client from taking the object's MAX_SOCKETS (issue 11). Operator
- * sockets, and sockets that authenticated since, are not counted.
- */
-export const MAX_ANONYMOUS_SOCKETS_PER_CLIENT = 8;
 const LIVE_PATH = "/api/v1/live";
 const MAX_FRAME_CHARS = 4096;
 

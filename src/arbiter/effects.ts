@@ -8,9 +8,8 @@ import { keyedId } from "../core/ids.js";
 import type { Outcome } from "../core/problem.js";
 import { effectKey, isPermanentRefusal, type ArbiterEffect, type EffectAttempt } from "../core/arbiter/outbox.js";
 import { emitEvent } from "../events/producer.js";
-import { HUB_AGENT, type Agent } from "../../durable-objects/agent.js";
-import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
-import type { WorldLine } from "../../durable-objects/world-line.js";
+import { hubAgent } from "../mesh/hub.js";
+import { ledgerStub, worldLineStub } from "../stubs.js";
 
 const APPLIED: EffectAttempt = { outcome: "applied" };
 
@@ -23,10 +22,7 @@ export async function applyEffect(
   try {
     switch (effect.kind) {
       case "quarantine": {
-        const worldLine = env.WORLDLINE.get(env.WORLDLINE.idFromName(effect.worldline)) as unknown as Pick<
-          WorldLine,
-          "quarantine"
-        >;
+        const worldLine = worldLineStub(env, effect.worldline);
         return settled(
           await worldLine.quarantine(
             `arbiter beat ${effect.beat}: threat ${effect.threat.toFixed(4)} ≥ 0.85`,
@@ -36,7 +32,7 @@ export async function applyEffect(
         ); // a no-op on a world line already locked
       }
       case "anchor": {
-        const ledger = env.LEDGER.get(env.LEDGER.idFromName(LEDGER_NAME)) as unknown as Pick<Ledger, "anchor">;
+        const ledger = ledgerStub(env);
         return settled(
           await ledger.anchor(
             [
@@ -91,9 +87,8 @@ async function broadcast(
 ): Promise<EffectAttempt> {
   const targets = effect.pending.filter((id) => subscribers.includes(id));
   if (targets.length === 0) return APPLIED;
-  const hub = env.AGENT.get(env.AGENT.idFromName(HUB_AGENT)) as unknown as Pick<Agent, "send" | "ensureHubAgent">;
-  if (!(await hub.ensureHubAgent()))
-    return { outcome: "refused", error: "the hub has no passport (DM_HUB_PASSPORT is not set)" };
+  const hub = await hubAgent(env);
+  if (!hub) return { outcome: "refused", error: "the hub has no passport (DM_HUB_PASSPORT is not set)" };
   const content = JSON.stringify({
     type: `darkmatter.arbiter.${effect.action}`,
     worldline: effect.worldline,

@@ -2,9 +2,23 @@
 // small "this changed" hints, never the data itself. A dashboard fetches the data again through
 // the API, which applies privacy, so a hint only has to avoid leaking that something private
 // exists: anonymous sockets get only hints whose audience is "public".
+
 import type { Event } from "../schemas/events.js";
 import type { Privacy } from "../schemas/worldline.js";
 import { PUBLIC_LEVELS } from "./privacy.js";
+
+// The upgrade handoff from the /api/v1/live route to the Live object (durable-objects/live.ts).
+/** Set by the /api/v1/live route (never taken from the client): "1" when the upgrade request carried the operator token. */
+export const LIVE_OPERATOR_HEADER = "x-dm-live-operator";
+/** Set by the /api/v1/live route (never taken from the client): the upgrade's client address key (IPv6 by /64). */
+export const LIVE_CLIENT_HEADER = "x-dm-live-client";
+/**
+ * Anonymous sockets one client address (an IPv4 address or an IPv6 /64) may hold open. A
+ * dashboard needs one per browser tab; 8 leaves room for a household or an office behind one
+ * NAT while keeping one client from taking the object's MAX_SOCKETS (issue 11). Operator
+ * sockets, and sockets that authenticated since, are not counted.
+ */
+export const MAX_ANONYMOUS_SOCKETS_PER_CLIENT = 8;
 
 export const LIVE_TOPICS = ["worldlines", "ledger", "promotions", "events", "agents", "tasks", "arbiter"] as const;
 export type LiveTopic = (typeof LIVE_TOPICS)[number];

@@ -9,7 +9,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { describeError } from "../core/events.js";
 import { haloTriggers } from "../db/schema.js";
-import { HALO_NAME } from "../core/object-names.js";
+import { haloStub } from "../stubs.js";
 import type { Event } from "../schemas/events.js";
 
 export async function triggerHalo(env: Env, event: Event): Promise<void> {
@@ -29,7 +29,7 @@ export async function triggerHalo(env: Env, event: Event): Promise<void> {
   // Halo object only records the id and sets an alarm), but a failed poke does not fail routing:
   // the event is stored, and every cycle reads the whole window, so the next one (another event's,
   // or the cron's within five minutes) finds it. The poke only makes that cycle come now.
-  await env.HALO.getByName(HALO_NAME)
+  await haloStub(env)
     .trigger(event.id)
     .catch((error: unknown) =>
       console.error(

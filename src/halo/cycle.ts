@@ -21,8 +21,8 @@ import { TaskStore } from "../adapter/task-store.js";
 import { emitEvents } from "../events/producer.js";
 import type { CycleTrigger, HaloCycle, HaloCycleDetail, WeakPoint } from "../schemas/halo.js";
 import type { SquadTask } from "../schemas/squads.js";
-import { agentStub } from "../routes/agents.js";
-import { HUB_AGENT } from "../../durable-objects/agent.js";
+import { HUB_AGENT } from "../core/object-names.js";
+import { hostedAgent } from "../mesh/hub.js";
 
 export const DEFAULT_HALO_WINDOW_SECONDS = 15 * 60;
 
@@ -184,7 +184,7 @@ function taskFor(point: FoundWeakPoint, cycleId: string, weakPointId: string, no
 /** The hub's connections as its health checks left them; none when the hub is not configured. */
 async function hubPeers(env: Env): Promise<MeshPeer[]> {
   try {
-    const { connections } = unwrap(await (await agentStub(env, HUB_AGENT)).listConnections());
+    const { connections } = unwrap(await (await hostedAgent(env, HUB_AGENT)).listConnections());
     return connections.map((c) => ({ agentId: c.agent_id, url: c.agent_url, healthFailures: c.health_failures }));
   } catch (error) {
     // Without DM_HUB_PASSPORT there is no hub; the mesh rule then simply has nothing to look at.

@@ -13,7 +13,8 @@ import { matchedRoutes } from "hono/route";
 import { countResponse, emptyCounts, UNMATCHED_ROUTE, type RouteCounts } from "../core/api-rollup.js";
 import { describeError } from "../core/events.js";
 import { emitEvent } from "../events/producer.js";
-import { apiRollupName, type RouteKey } from "../../durable-objects/api-rollup.js";
+import { apiRollupName, type RouteKey } from "../core/object-names.js";
+import { apiRollupStub } from "../stubs.js";
 import type { AppEnv } from "./app-env.js";
 
 const FLUSH_DELAY_MS = 1000;
@@ -53,7 +54,7 @@ export async function flushApiCounts(env: Env): Promise<void> {
   await Promise.all(
     batch.map(async ({ key, counts }) => {
       try {
-        await env.API_ROLLUP.get(env.API_ROLLUP.idFromName(apiRollupName(key))).record(key, counts);
+        await apiRollupStub(env, key).record(key, counts);
       } catch (error) {
         // Counts are monitoring, not state: losing one batch must not fail anything.
         console.error("api rollup: counts not recorded", apiRollupName(key), counts.requests, describeError(error));

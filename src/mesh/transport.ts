@@ -6,7 +6,7 @@
 import { checkFetchTarget, isRefusedHost, type FetchPolicy } from "../core/mesh/ssrf.js";
 import { canonicalPublicUrl } from "../core/mesh/url.js";
 import { CLIENT_KEY_HEADER, INTERNAL_CLIENT } from "../core/client-address.js";
-import { DIRECTORY_NAME } from "../../durable-objects/directory.js";
+import { agentStub, directoryStub } from "../stubs.js";
 
 export const DEFAULT_PUBLIC_URL = "http://localhost:8787";
 
@@ -72,7 +72,7 @@ function dispatch(env: Env, request: Request): Promise<Response> {
     const path = request.url.slice(origin.length).split("?")[0]!;
     const agent = AGENT_PATH.exec(path);
     if (agent) {
-      const stub = env.AGENT.get(env.AGENT.idFromName(agent[1]!));
+      const stub = agentStub(env, agent[1]!); // AGENT_PATH admits only valid names
       const forwarded = new Request(request);
       forwarded.headers.set(AGENT_NAME_HEADER, agent[1]!);
       forwarded.headers.set(CLIENT_KEY_HEADER, INTERNAL_CLIENT); // our own agents are not anonymous clients
@@ -81,7 +81,7 @@ function dispatch(env: Env, request: Request): Promise<Response> {
     if (path.startsWith("/__darkmatter__/peer_")) {
       const forwarded = new Request(request);
       forwarded.headers.set(CLIENT_KEY_HEADER, INTERNAL_CLIENT); // our agents registering with our own anchor
-      return env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME)).fetch(forwarded);
+      return directoryStub(env).fetch(forwarded);
     }
   }
   return fetch(request);

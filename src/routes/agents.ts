@@ -3,17 +3,17 @@
 // agent's connections and inbox are private.
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
-import { DomainError, unwrap } from "../core/problem.js";
+import { unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
 import {
   AgentIdentity,
-  AgentName,
   AskImpression,
   AskImpressionResult,
   ConnectionAction,
   ConnectionList,
   ConnectionResult,
   CreateAgent,
+  HostedAgent,
   DropResult,
   ExpireResult,
   ImpressionSetResult,
@@ -34,54 +34,12 @@ import { ImpressionReply } from "../schemas/mesh.js";
 import { InboxMessage, SentMessage } from "../schemas/mesh-state.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
-import { HUB_AGENT, type Agent } from "../../durable-objects/agent.js";
-import { directoryStub } from "./mesh.js";
+import { hostedAgent, hubAgent } from "../mesh/hub.js";
+import { directoryStub } from "../stubs.js";
 
 const NameParam = z.object({ name: z.string().max(64) });
 const MessageParam = NameParam.extend({ messageId: z.string().max(256) });
 const AgentParam = NameParam.extend({ agentId: z.string().max(128) });
-
-type AgentRpc = Pick<
-  Agent,
-  | "create"
-  | "info"
-  | "connection"
-  | "listConnections"
-  | "listPending"
-  | "send"
-  | "respond"
-  | "expire"
-  | "inbox"
-  | "dropInbox"
-  | "sent"
-  | "impression"
-  | "setImpression"
-  | "askImpression"
-  | "setRateLimit"
-  | "setStatus"
-  | "ensureHubAgent"
->;
-
-/** The Agent DO for a name; a name that cannot exist is a 404. */
-export async function agentStub(env: Env, name: string): Promise<AgentRpc> {
-  if (!AgentName.safeParse(name).success)
-    throw new DomainError(404, "not-found", `agent "${name.slice(0, 64)}" does not exist`);
-  const stub = env.AGENT.get(env.AGENT.idFromName(name)) as unknown as AgentRpc;
-  if (name === HUB_AGENT) await ensureHub(env, stub);
-  return stub;
-}
-
-/** The hub always exists: created from DM_HUB_PASSPORT on first use, and listed like any other agent. */
-async function ensureHub(env: Env, stub: AgentRpc): Promise<void> {
-  if (!(await stub.ensureHubAgent())) return;
-  const identity = unwrap(await stub.info());
-  await directoryStub(env).registerHostedAgent({
-    name: HUB_AGENT,
-    agent_id: identity.agent_id,
-    url: identity.url,
-    created_at: 0,
-  });
-}
 
 export const agentRoutes = apiRouter();
 
@@ -127,7 +85,7 @@ agentRoutes.openapi(
     const input = c.req.valid("json");
     const identity = unwrap(
       await (
-        await agentStub(c.env, input.name)
+        await hostedAgent(c.env, input.name)
       ).create({ name: input.name, bio: input.bio, displayName: input.display_name }),
     );
     await directoryStub(c.env).registerHostedAgent({
@@ -148,17 +106,12 @@ agentRoutes.openapi(
     summary: "Hosted agents",
     security: OPERATOR,
     responses: {
-      200: jsonContent(
-        z.object({
-          items: z.array(z.object({ name: z.string(), agent_id: z.string(), url: z.string(), created_at: z.number() })),
-        }),
-        "the agents",
-      ),
+      200: jsonContent(z.object({ items: z.array(HostedAgent) }), "the agents"),
       ...problemResponses(401),
     },
   }),
   async (c) => {
-    await agentStub(c.env, HUB_AGENT);
+    await hubAgent(c.env); // listed from the first call, like any other agent
     return c.json({ items: await directoryStub(c.env).hostedAgents() }, 200);
   },
 );
@@ -173,7 +126,7 @@ agentRoutes.openapi(
     request: { params: NameParam },
     responses: { 200: jsonContent(AgentIdentity, "the agent"), ...problemResponses(401, 404) },
   }),
-  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).info()), 200),
+  async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).info()), 200),
 );
 
 agentRoutes.openapi(
@@ -182,21 +135,21 @@ agentRoutes.openapi(
     response: ConnectionResult,
   }),
   async (c) =>
-    c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
+    c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
 );
 agentRoutes.openapi(
   route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", {
     request: { params: NameParam },
     response: ConnectionList,
   }),
-  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listConnections()), 200),
+  async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).listConnections()), 200),
 );
 agentRoutes.openapi(
   route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", {
     request: { params: NameParam },
     response: PendingRequestList,
   }),
-  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).listPending()), 200),
+  async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).listPending()), 200),
 );
 agentRoutes.openapi(
   route(
@@ -205,7 +158,8 @@ agentRoutes.openapi(
     "Send a signed message, or forward / fork a held one (darkmatter_send_message)",
     { request: { params: NameParam, ...jsonBody(SendMessage) }, response: SendResult },
   ),
-  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).send(c.req.valid("json"))), 200),
+  async (c) =>
+    c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).send(c.req.valid("json"))), 200),
 );
 agentRoutes.openapi(
   route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", {
@@ -214,7 +168,7 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
-    return c.json(unwrap(await (await agentStub(c.env, name)).respond(messageId, c.req.valid("json").response)), 200);
+    return c.json(unwrap(await (await hostedAgent(c.env, name)).respond(messageId, c.req.valid("json").response)), 200);
   },
 );
 agentRoutes.openapi(
@@ -224,7 +178,7 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
-    return c.json(unwrap(await (await agentStub(c.env, name)).expire(messageId)), 200);
+    return c.json(unwrap(await (await hostedAgent(c.env, name)).expire(messageId)), 200);
   },
 );
 agentRoutes.openapi(
@@ -233,7 +187,10 @@ agentRoutes.openapi(
     response: InboxList,
   }),
   async (c) =>
-    c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).inbox()) as InboxMessage[] }, 200), // without an id: the list
+    c.json(
+      { items: unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).inbox()) as InboxMessage[] },
+      200,
+    ), // without an id: the list
 );
 agentRoutes.openapi(
   route("get", "/agents/{name}/inbox/{messageId}", "One held message, full content", {
@@ -242,7 +199,7 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
-    return c.json(unwrap(await (await agentStub(c.env, name)).inbox(messageId)) as InboxMessage, 200);
+    return c.json(unwrap(await (await hostedAgent(c.env, name)).inbox(messageId)) as InboxMessage, 200);
   },
 );
 agentRoutes.openapi(
@@ -250,7 +207,7 @@ agentRoutes.openapi(
     request: { params: NameParam },
     response: DropResult,
   }),
-  async (c) => c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).dropInbox()), 200),
+  async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).dropInbox()), 200),
 );
 agentRoutes.openapi(
   route("delete", "/agents/{name}/inbox/{messageId}", "Drop one held message without answering it", {
@@ -259,7 +216,7 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
-    return c.json(unwrap(await (await agentStub(c.env, name)).dropInbox(messageId)), 200);
+    return c.json(unwrap(await (await hostedAgent(c.env, name)).dropInbox(messageId)), 200);
   },
 );
 agentRoutes.openapi(
@@ -268,7 +225,7 @@ agentRoutes.openapi(
     response: SentList,
   }),
   async (c) =>
-    c.json({ items: unwrap(await (await agentStub(c.env, c.req.valid("param").name)).sent()) as SentMessage[] }, 200), // without an id: the list
+    c.json({ items: unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).sent()) as SentMessage[] }, 200), // without an id: the list
 );
 agentRoutes.openapi(
   route("get", "/agents/{name}/sent/{messageId}", "One sent message with its webhook updates and response", {
@@ -277,7 +234,7 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
-    return c.json(unwrap(await (await agentStub(c.env, name)).sent(messageId)) as SentMessage, 200);
+    return c.json(unwrap(await (await hostedAgent(c.env, name)).sent(messageId)) as SentMessage, 200);
   },
 );
 agentRoutes.openapi(
@@ -288,7 +245,7 @@ agentRoutes.openapi(
   async (c) => {
     const { name, agentId } = c.req.valid("param");
     return c.json(
-      unwrap(await (await agentStub(c.env, name)).setImpression(agentId, c.req.valid("json").impression)),
+      unwrap(await (await hostedAgent(c.env, name)).setImpression(agentId, c.req.valid("json").impression)),
       200,
     );
   },
@@ -300,7 +257,7 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const { name, agentId } = c.req.valid("param");
-    return c.json(unwrap(await (await agentStub(c.env, name)).impression(agentId)), 200);
+    return c.json(unwrap(await (await hostedAgent(c.env, name)).impression(agentId)), 200);
   },
 );
 agentRoutes.openapi(
@@ -310,7 +267,7 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const { name, agentId } = c.req.valid("param");
-    return c.json(unwrap(await (await agentStub(c.env, name)).askImpression(agentId, c.req.valid("json").peer)), 200);
+    return c.json(unwrap(await (await hostedAgent(c.env, name)).askImpression(agentId, c.req.valid("json").peer)), 200);
   },
 );
 agentRoutes.openapi(
@@ -319,7 +276,7 @@ agentRoutes.openapi(
     response: RateLimitResult,
   }),
   async (c) =>
-    c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setRateLimit(c.req.valid("json"))), 200),
+    c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).setRateLimit(c.req.valid("json"))), 200),
 );
 agentRoutes.openapi(
   route(
@@ -329,5 +286,5 @@ agentRoutes.openapi(
     { request: { params: NameParam, ...jsonBody(SetStatus) }, response: StatusResult },
   ),
   async (c) =>
-    c.json(unwrap(await (await agentStub(c.env, c.req.valid("param").name)).setStatus(c.req.valid("json"))), 200),
+    c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).setStatus(c.req.valid("json"))), 200),
 );

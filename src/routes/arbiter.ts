@@ -22,23 +22,17 @@ import {
 import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
 import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
-import type { Arbiter } from "../../durable-objects/arbiter.js";
 import { currentModel, trainAndStore } from "../arbiter/model-store.js";
-import { worldLineStub } from "./worldlines.js";
+import { arbiterStub, worldLineStub, type ArbiterRpc } from "../stubs.js";
 
 const IdParam = z.object({ id: z.string() });
-
-type ArbiterRpc = Pick<
-  Arbiter,
-  "configure" | "status" | "telemetry" | "inject" | "setSubscribers" | "beats" | "journal" | "verifyJournal"
->;
 
 /** The arbiter of a world line the caller can see; writes need the world line not terminated. */
 async function arbiterOf(env: Env, id: string, viewer: { isOperator: boolean }, forWrite = false): Promise<ArbiterRpc> {
   const worldLine = unwrap(await worldLineStub(env, id).info(viewer));
   if (forWrite && worldLine.status === "terminated")
     throw new DomainError(410, "worldline-terminated", `world line ${id} is terminated; its arbiter no longer runs`);
-  return env.ARBITER.get(env.ARBITER.idFromName(id)) as unknown as ArbiterRpc;
+  return arbiterStub(env, id);
 }
 
 const route = <

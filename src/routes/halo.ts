@@ -18,7 +18,7 @@ import {
 } from "../schemas/halo.js";
 import { apiRouter, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
-import { HALO_NAME } from "../core/object-names.js";
+import { haloStub } from "../stubs.js";
 
 export const haloRoutes = apiRouter();
 haloRoutes.use("/halo/*", requireOperator("HALO cycles, traits and resonance"));
@@ -35,7 +35,7 @@ haloRoutes.openapi(
     responses: { 201: jsonContent(HaloCycleDetail, "the cycle"), ...problemResponses(401, 403) },
   }),
   async (c) => {
-    const cycle = unwrap(await c.env.HALO.getByName(HALO_NAME).cycle({ trigger: "manual" }));
+    const cycle = unwrap(await haloStub(c.env).cycle({ trigger: "manual" }));
     return c.json(cycle, 201, { location: `/api/v1/halo/cycles/${cycle.id}` });
   },
 );

@@ -26,31 +26,9 @@ import {
 } from "../schemas/ledger.js";
 import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
-import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
-import { worldLineStub } from "./worldlines.js";
+import { ledgerStub, worldLineObjectId, worldLineStub } from "../stubs.js";
 
-type LedgerRpc = Pick<
-  Ledger,
-  | "status"
-  | "checkpoint"
-  | "entries"
-  | "entry"
-  | "inclusion"
-  | "consistency"
-  | "verify"
-  | "propose"
-  | "proposal"
-  | "proposals"
-  | "approve"
-  | "anchor"
-  | "greenProof"
->;
 type LedgerEntryValue = z.infer<typeof LedgerEntry>;
-
-/** The one consensus ledger. */
-export function ledgerStub(env: Env): LedgerRpc {
-  return env.LEDGER.get(env.LEDGER.idFromName(LEDGER_NAME)) as unknown as LedgerRpc;
-}
 
 /** The one mutation that needs no operator token: an approval's signature is its credential. */
 export const isApproval = (method: string, path: string) =>
@@ -262,7 +240,7 @@ ledgerRoutes.openapi(
         commit: target.commit,
         stateRoot: target.tree,
         authorities: null,
-        durableObject: c.env.WORLDLINE.idFromName(input.worldline).toString(),
+        durableObject: worldLineObjectId(c.env, input.worldline),
         isPublic: isPublic(target.privacy),
       }),
     );

@@ -11,8 +11,8 @@ import {
   LIVE_CLIENT_HEADER,
   LIVE_OPERATOR_HEADER,
   MAX_ANONYMOUS_SOCKETS_PER_CLIENT,
-} from "../../durable-objects/live.js";
-import { liveStub } from "../live/publish.js";
+} from "../core/live-notification.js";
+import { liveStub } from "../stubs.js";
 
 export const liveRoutes = new OpenAPIHono<AppEnv>();
 
@@ -28,7 +28,7 @@ liveRoutes.openAPIRegistry.registerPath({
     `One client address (IPv4, or IPv6 by /64) may hold ${MAX_ANONYMOUS_SOCKETS_PER_CLIENT} anonymous sockets at once; more are refused with 429.`,
   responses: {
     101: { description: "switching to the WebSocket protocol", content: { "text/plain": { schema: z.string() } } },
-    ...problemResponses(403, 426, 429, 503),
+    ...problemResponses(403, 426, 429),
   },
 });
 
@@ -44,12 +44,6 @@ liveRoutes.get("/live", async (c) => {
     );
   }
   const stub = liveStub(c.env);
-  if (!stub)
-    throw new DomainError(
-      503,
-      "live-unavailable",
-      "this deployment has no live channel (LIVE binding); dashboards fall back to polling",
-    );
   const headers = new Headers(c.req.raw.headers);
   headers.set(LIVE_OPERATOR_HEADER, c.get("isOperator") ? "1" : "0");
   headers.set(LIVE_CLIENT_HEADER, requestClientKey(c.req.raw)); // set, not appended: a client's own copy is overwritten

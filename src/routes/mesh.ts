@@ -2,16 +2,14 @@
 // under /agents/<name>. Requests go to the Directory / Agent Durable Objects untouched; every
 // answer is a JSON object (never problem+json, never a redirect, §4.3, §19.5).
 import { Hono } from "hono";
-import { DIRECTORY_NAME } from "../../durable-objects/directory.js";
 import type { AppEnv } from "../http/app-env.js";
 import { CLIENT_KEY_HEADER, requestClientKey } from "../core/client-address.js";
-import { HUB_AGENT } from "../../durable-objects/agent.js";
+import { HUB_AGENT } from "../core/object-names.js";
+import { agentStub, directoryStub } from "../stubs.js";
 import { MAX_MESSAGE_BODY_BYTES } from "../core/mesh/limits.js";
 import { meshErrors } from "../core/mesh/mesh-reply.js";
 import { meshJson, meshNotFound, meshResponse } from "../http/mesh-response.js";
 import { AGENT_NAME_HEADER, AGENT_PATH } from "../mesh/transport.js";
-
-export const directoryStub = (env: Env) => env.DIRECTORY.get(env.DIRECTORY.idFromName(DIRECTORY_NAME));
 
 export const meshRoutes = new Hono<AppEnv>();
 
@@ -50,7 +48,7 @@ meshRoutes.all("/agents/*", async (c) => {
   const request = new Request(c.req.raw);
   request.headers.set(AGENT_NAME_HEADER, match[1]!);
   request.headers.set(CLIENT_KEY_HEADER, requestClientKey(c.req.raw)); // never the client's own copy
-  return c.env.AGENT.get(c.env.AGENT.idFromName(match[1]!)).fetch(request);
+  return agentStub(c.env, match[1]!).fetch(request); // a hosted name is a valid one
 });
 
 export const isMeshPath = (path: string) =>

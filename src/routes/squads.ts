@@ -23,16 +23,13 @@ import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { createSquad, deleteSquad, squadNotFound, updateSquad } from "../squads/squads.js";
 import { approveTask, cancelTask, createTask, rejectTask, taskDetail } from "../squads/tasks.js";
-import { DISPATCHER_NAME, type Dispatcher } from "../../durable-objects/dispatcher.js";
+import { dispatcherStub } from "../stubs.js";
 
 const IdParam = z.object({ id: z.string().max(64) });
 /** A body the caller may leave out entirely (POST …/approve with no body is an approval with no reason). */
 const optionalBody = <T extends z.ZodType>(schema: T) => ({
   body: { required: false, content: { "application/json": { schema } } },
 });
-
-const dispatcher = (env: Env) =>
-  env.DISPATCHER.get(env.DISPATCHER.idFromName(DISPATCHER_NAME)) as unknown as Pick<Dispatcher, "dispatch">;
 
 export const squadRoutes = apiRouter();
 for (const path of ["/squads", "/squads/*", "/tasks", "/tasks/*"])
@@ -219,5 +216,5 @@ squadRoutes.openapi(
     "The hub agent sends the task as a signed mesh message, with its webhook, to the member with the best resonance for the task's kind (or `agent`). The member's signed answer through the webhook completes it; a delivery failure or no answer within the timeout fails the attempt, retried with exponential backoff up to maxAttempts. 409 unless the task is `approved`, or when no member is reachable.",
   ),
   async (c) =>
-    c.json(unwrap(await dispatcher(c.env).dispatch(c.req.valid("param").id, c.req.valid("json").agent)), 200),
+    c.json(unwrap(await dispatcherStub(c.env).dispatch(c.req.valid("param").id, c.req.valid("json").agent)), 200),
 );

@@ -3,9 +3,9 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { Json } from "../core/canonical-json.js";
 import { newId } from "../core/ids.js";
-import { isAtLeastAsStrict } from "../core/privacy.js";
+import { forkPrivacy } from "../core/privacy.js";
 import { DomainError, notFound, unwrap } from "../core/problem.js";
-import type { WorldLine } from "../../durable-objects/world-line.js";
+import { worldLineStub } from "../stubs.js";
 import { Catalog, type EdgeKind } from "../adapter/catalog.js";
 import { worldLineView } from "../core/worldline.js";
 import { Hash, Page, problemResponses } from "../schemas/common.js";
@@ -39,31 +39,6 @@ import { validationError } from "../http/problem.js";
 const IdParam = z.object({
   id: z.string().meta({ param: { name: "id", in: "path" }, example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" }),
 });
-
-/** The WorldLine Durable Object for an id; a malformed id cannot name a world line, so it is a 404. */
-export function worldLineStub(env: Env, id: string): WorldLineRpc {
-  if (!WorldLineId.safeParse(id).success) throw notFound("world line");
-  // The class's own method types: workers-types' Rpc mapping gives up on recursive JSON types.
-  return env.WORLDLINE.get(env.WORLDLINE.idFromName(id)) as unknown as WorldLineRpc;
-}
-
-type WorldLineRpc = Pick<
-  WorldLine,
-  | "create"
-  | "fork"
-  | "terminate"
-  | "info"
-  | "state"
-  | "entity"
-  | "commits"
-  | "diff"
-  | "patch"
-  | "merge"
-  | "applyGraft"
-  | "revertGraft"
-  | "proposable"
-  | "release"
->;
 
 const DEFAULT_AUTHOR = "operator";
 
@@ -292,13 +267,7 @@ worldLineRoutes.openapi(
   async (c) => {
     const input = c.req.valid("json");
     const parent = unwrap(await worldLineStub(c.env, c.req.valid("param").id).info(viewer(c)));
-    const privacy = input.privacy ?? parent.privacy;
-    if (!isAtLeastAsStrict(privacy, parent.privacy)) {
-      throw new DomainError(422, "privacy-looser-than-parent", {
-        detail: `a fork of a ${parent.privacy} world line cannot be ${privacy}; pick ${parent.privacy} or stricter`,
-        errors: [{ path: "/privacy", message: "looser than the parent's level" }],
-      });
-    }
+    const privacy = forkPrivacy(input.privacy, parent.privacy);
     const id = newId("wl");
     const fork = unwrap(await worldLineStub(c.env, id).fork({ id, name: input.name, privacy, parent }));
     return c.json(fork, 201, { location: `/api/v1/worldlines/${id}` });

@@ -24,6 +24,12 @@ export const CreateAgent = z
   })
   .meta({ id: "CreateAgent" });
 
+/** An agent this Worker hosts, as the Directory lists it (GET /api/v1/agents, the anchor's well-known document). */
+export const HostedAgent = z
+  .object({ name: z.string(), agent_id: z.string(), url: z.string(), created_at: z.number() })
+  .meta({ id: "HostedAgent" });
+export type HostedAgent = z.infer<typeof HostedAgent>;
+
 export const AgentIdentity = z
   .object({
     name: z.string(),

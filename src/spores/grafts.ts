@@ -12,7 +12,7 @@ import type { GraftInstall } from "../core/spore.js";
 import { SporeStore, type GraftStatus, type StoredGraft } from "../adapter/spore-store.js";
 import { emitEvent } from "../events/producer.js";
 import type { Graft } from "../schemas/spores.js";
-import { worldLineStub } from "../routes/worldlines.js";
+import { worldLineStub } from "../stubs.js";
 
 /** A claim older than this belongs to a worker that died: the next install or uninstall takes it over. */
 export const GRAFT_CLAIM_STALE_MS = 60_000;

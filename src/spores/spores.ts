@@ -8,7 +8,7 @@ import { DomainError, notFound } from "../core/problem.js";
 import { SporeStore, type SporeStatus } from "../adapter/spore-store.js";
 import { emitEvent } from "../events/producer.js";
 import type { Graft, Spore } from "../schemas/spores.js";
-import { worldLineStub } from "../routes/worldlines.js";
+import { worldLineStub } from "../stubs.js";
 
 export const sporeNotFound = (id: string) => notFound(`spore ${id.slice(0, 64)}`);
 

@@ -13,8 +13,8 @@ import { TaskStore } from "../adapter/task-store.js";
 import { SquadStore, takesKind } from "../adapter/squad-store.js";
 import { emitEvent } from "../events/producer.js";
 import type { AttemptOutcome, Squad, SquadTask } from "../schemas/squads.js";
-import { agentStub } from "../routes/agents.js";
-import { HUB_AGENT } from "../../durable-objects/agent.js";
+import { HUB_AGENT } from "../core/object-names.js";
+import { hostedAgent } from "../mesh/hub.js";
 import { hubView } from "./members.js";
 
 /** One pending timer per task: the running attempt's deadline, or the retry's due time. */
@@ -133,7 +133,7 @@ export async function dispatchTask(
     throw illegalTransition(taskId, current?.status ?? task.status, "dispatched");
   }
   await tasks.startAttempt({ taskId, attempt, agent: choice.agent, squadId: choice.squadId, startedAt: now, deadline });
-  const hub = await agentStub(env, HUB_AGENT);
+  const hub = await hostedAgent(env, HUB_AGENT);
   const sent = await hub.send({
     content: taskMessage(moved, attempt),
     target_agent_id: choice.agent,

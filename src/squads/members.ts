@@ -3,10 +3,10 @@
 // the agent accepts: both in-process through their Durable Objects, as mesh spec §10.2 says).
 import { atBody } from "../core/field-error.js";
 import { DomainError, unwrap } from "../core/problem.js";
-import { HUB_AGENT } from "../../durable-objects/agent.js";
-import type { HostedAgent } from "../../durable-objects/directory.js";
-import { agentStub } from "../routes/agents.js";
-import { directoryStub } from "../routes/mesh.js";
+import { HUB_AGENT } from "../core/object-names.js";
+import type { HostedAgent } from "../schemas/agents.js";
+import { hostedAgent } from "../mesh/hub.js";
+import { directoryStub } from "../stubs.js";
 
 export interface HubView {
   hubId: string;
@@ -15,7 +15,7 @@ export interface HubView {
 
 /** The hub's id and connections; 503 when the hub is not configured (no DM_HUB_PASSPORT). */
 export async function hubView(env: Env): Promise<HubView> {
-  const hub = await agentStub(env, HUB_AGENT);
+  const hub = await hostedAgent(env, HUB_AGENT);
   const info = await hub.info();
   if (!info.ok)
     throw new DomainError(503, "no-hub", "the hub agent does not exist: set DM_HUB_PASSPORT (npm start generates it)");
@@ -56,7 +56,7 @@ export async function ensureMembersReachable(env: Env, members: string[], pointe
 }
 
 async function connectToHub(env: Env, agent: HostedAgent): Promise<void> {
-  const hub = await agentStub(env, HUB_AGENT);
+  const hub = await hostedAgent(env, HUB_AGENT);
   const requested = await hub.connection({ action: "request", target_url: agent.url });
   if (!requested.ok)
     throw new DomainError(
@@ -66,7 +66,7 @@ async function connectToHub(env: Env, agent: HostedAgent): Promise<void> {
     );
   if (!("request_id" in requested.value)) return; // connected at once
   const accepted = await (
-    await agentStub(env, agent.name)
+    await hostedAgent(env, agent.name)
   ).connection({ action: "accept", request_id: String(requested.value.request_id) });
   if (!accepted.ok)
     throw new DomainError(

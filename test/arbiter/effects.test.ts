@@ -8,7 +8,7 @@ import { api, createWorldLine } from "../api.js";
 import { allEvents, eventually } from "../events/helpers.js";
 import { connect, createAgent } from "../mesh/mesh-helpers.js";
 import { effectKey, effectsOfBeat } from "../../src/core/arbiter/outbox.js";
-import { LEDGER_NAME } from "../../durable-objects/ledger.js";
+import { LEDGER_NAME } from "../../src/core/object-names.js";
 
 const arbiterStub = (id: string) => env.ARBITER.get(env.ARBITER.idFromName(id)) as unknown as DurableObjectStub;
 const beats = (id: string, count: number) => api("POST", `/api/v1/worldlines/${id}/arbiter/beats`, { body: { count } });

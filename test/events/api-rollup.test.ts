@@ -16,7 +16,7 @@ import { DomainError } from "../../src/core/problem.js";
 import { apiEvents, flushApiCounts } from "../../src/http/api-events.js";
 import { errorResponse } from "../../src/http/problem.js";
 import type { AppEnv } from "../../src/http/app-env.js";
-import { apiRollupName, type RouteKey } from "../../durable-objects/api-rollup.js";
+import { apiRollupName, type RouteKey } from "../../src/core/object-names.js";
 import { allEvents, eventually } from "./helpers.js";
 
 const counts = (statuses: number[], ms = 10): RouteCounts =>

@@ -4,7 +4,7 @@
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { OPERATOR_TOKEN } from "../api.js";
-import { LIVE_CLIENT_HEADER, MAX_ANONYMOUS_SOCKETS_PER_CLIENT } from "../../durable-objects/live.js";
+import { LIVE_CLIENT_HEADER, MAX_ANONYMOUS_SOCKETS_PER_CLIENT } from "../../src/core/live-notification.js";
 import type { LiveFrame } from "../../src/core/live-notification.js";
 
 const worker = () => (exports as any).default as { fetch: (request: Request) => Promise<Response> };

@@ -5,7 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, OPERATOR_TOKEN } from "../api.js";
-import { liveStub } from "../../src/live/publish.js";
+import { liveStub } from "../../src/stubs.js";
 import type { LiveFrame } from "../../src/core/live-notification.js";
 
 const DASHBOARD = "https://dashboard.test";
@@ -166,7 +166,7 @@ describe("the live channel", { timeout: 30_000 }, () => {
     live.socket.send("x".repeat(5000));
     await live.next((f) => f.type === "error" && f.detail.includes("4096"));
     // The socket is still the operator's after the garbage: a private change still arrives.
-    const sent = await liveStub(env)!.publish([
+    const sent = await liveStub(env).publish([
       { topics: ["tasks"], type: "squad.task.created", audience: "operator", id: "task_1", at: Date.now() },
     ]);
     expect(sent).toBeGreaterThanOrEqual(1);

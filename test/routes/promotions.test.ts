@@ -6,7 +6,8 @@ import { verifyGreenBundle } from "../../src/core/proof-bundle.js";
 import { api, createWorldLine, mergePatch, state } from "../api.js";
 import { authorities, outsider } from "../keys.js";
 import { approve, propose } from "../ledger-helpers.js";
-import { LEDGER_NAME, type Ledger } from "../../durable-objects/ledger.js";
+import type { Ledger } from "../../durable-objects/ledger.js";
+import { LEDGER_NAME } from "../../src/core/object-names.js";
 
 const [alice, bob, carol] = authorities;
 

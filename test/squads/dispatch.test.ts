@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { api } from "../api.js";
 import { allEvents, eventually } from "../events/helpers.js";
 import { TaskStore } from "../../src/adapter/task-store.js";
-import { DISPATCHER_NAME } from "../../durable-objects/dispatcher.js";
+import { DISPATCHER_NAME } from "../../src/core/object-names.js";
 import { approvedTask, squadOf, tag, task, taskFor, waitForStatus } from "../halo/helpers.js";
 
 const dispatch = (id: string, body?: Record<string, unknown>) =>
