@@ -4,7 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { notFound, unwrap } from "../core/problem.js";
 import { Catalog } from "../adapter/catalog.js";
-import { isPublic } from "../core/privacy.js";
+import { isPublic, type Viewer } from "../core/privacy.js";
 import { Hash, problemResponses } from "../schemas/common.js";
 import {
   AnchorsBody,
@@ -47,14 +47,29 @@ const MAX_ENTRIES_SCANNED = 5000;
  * (the signed checkpoint and inclusion proofs cover them all). It follows the last entry shown,
  * or, when the scan bound stops a page short, the last position scanned.
  */
+/**
+ * Which of these world lines' ledger entries a reader may see: all for the operator, otherwise
+ * only entries about no world line or about a public one (the catalog knows the levels). The one
+ * visibility rule for every ledger read.
+ */
+async function entryVisibility(
+  env: Env,
+  viewer: Viewer,
+  worldlines: readonly (string | null)[],
+): Promise<(worldline: string | null) => boolean> {
+  if (viewer.isOperator) return () => true;
+  const named = worldlines.filter((id): id is string => id !== null);
+  const visible = named.length > 0 ? await new Catalog(env.DB).publicAmong(named) : new Set<string>();
+  return (worldline) => worldline === null || visible.has(worldline);
+}
+
 async function entriesPage(
   env: Env,
   query: z.infer<typeof EntriesQuery>,
-  isOperator: boolean,
+  viewer: Viewer,
 ): Promise<z.infer<typeof EntriesPage>> {
   const ledger = ledgerStub(env);
-  const catalog = new Catalog(env.DB);
-  if (!isOperator && query.worldline && !(await catalog.publicAmong([query.worldline])).has(query.worldline)) {
+  if (query.worldline && !(await entryVisibility(env, viewer, [query.worldline]))(query.worldline)) {
     return { items: [], size: unwrap(await ledger.status()).size, next: null }; // as for a world line that does not exist
   }
   const items: LedgerEntryValue[] = [];
@@ -68,12 +83,9 @@ async function entriesPage(
       }),
     );
     if (chunk.items.length === 0) return { items, size: chunk.size, next: null };
-    const visible = isOperator
-      ? null
-      : await catalog.publicAmong(chunk.worldlines.filter((id): id is string => id !== null));
+    const visible = await entryVisibility(env, viewer, chunk.worldlines);
     chunk.items.forEach((entry, i) => {
-      const worldline = chunk.worldlines[i] ?? null;
-      if (worldline === null || visible === null || visible.has(worldline)) items.push(entry);
+      if (visible(chunk.worldlines[i] ?? null)) items.push(entry);
     });
     scanned += chunk.items.length;
     from = chunk.items[chunk.items.length - 1]!.index + 1;
@@ -120,7 +132,7 @@ ledgerRoutes.openapi(
     request: { query: EntriesQuery },
     responses: { 200: jsonContent(EntriesPage, "a page of entries"), ...problemResponses(400) },
   }),
-  async (c) => c.json(await entriesPage(c.env, c.req.valid("query"), c.get("isOperator")), 200),
+  async (c) => c.json(await entriesPage(c.env, c.req.valid("query"), viewer(c)), 200),
 );
 
 ledgerRoutes.openapi(
@@ -134,8 +146,7 @@ ledgerRoutes.openapi(
   }),
   async (c) => {
     const { entry, worldline } = unwrap(await ledgerStub(c.env).entry(c.req.valid("param").index));
-    if (worldline && !c.get("isOperator") && !(await new Catalog(c.env.DB).publicAmong([worldline])).has(worldline))
-      throw notFound("ledger entry");
+    if (!(await entryVisibility(c.env, viewer(c), [worldline]))(worldline)) throw notFound("ledger entry");
     return c.json(entry, 200);
   },
 );

@@ -2,6 +2,7 @@
 // the mesh-tools schemas themselves, so the API and the tools validate identically.
 import { z } from "zod";
 import { InboxMessage, MeshConnection, PendingConnectionRequest, SentMessage } from "./mesh-state.js";
+import { CONNECTION_ACTIONS, requireActionField } from "./mesh-tools.js";
 import {
   MAX_BIO_CODE_POINTS,
   MAX_IMPRESSION_CODE_POINTS,
@@ -55,25 +56,14 @@ export const AgentIdentity = z
 
 export const ConnectionAction = z
   .object({
-    action: z.enum(["request", "request_mutual", "accept", "reject", "disconnect"]),
+    action: z.enum(CONNECTION_ACTIONS),
     target_url: z.string().min(1).max(2048).optional().meta({
       description: "for request / request_mutual: the peer's base URL in any spelling (…, …/, …/mcp, …/__darkmatter__)",
     }),
     request_id: z.string().min(1).max(64).optional().meta({ description: "for accept / reject" }),
     agent_id: z.string().min(1).max(128).optional().meta({ description: "for disconnect" }),
   })
-  .superRefine((params, ctx) => {
-    const needs = {
-      request: "target_url",
-      request_mutual: "target_url",
-      accept: "request_id",
-      reject: "request_id",
-      disconnect: "agent_id",
-    } as const;
-    const field = needs[params.action];
-    if (!params[field])
-      ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for action '${params.action}'` });
-  })
+  .superRefine(requireActionField)
   .meta({ id: "ConnectionAction" });
 
 export const SendMessage = z

@@ -29,25 +29,39 @@ function stripped(bounds: { min?: number; max?: number } = {}) {
     });
 }
 
+/** The connection actions (§17 `darkmatter_connection`) and the field each one needs. */
+export const CONNECTION_ACTIONS = ["request", "request_mutual", "accept", "reject", "disconnect"] as const;
+const FIELD_OF_ACTION = {
+  request: "target_url",
+  request_mutual: "target_url",
+  accept: "request_id",
+  reject: "request_id",
+  disconnect: "agent_id",
+} as const;
+
+/** Refuses a connection action without the field it needs (the tool's and the operator API's one rule). */
+export function requireActionField(
+  params: {
+    action: (typeof CONNECTION_ACTIONS)[number];
+    target_url?: unknown;
+    request_id?: unknown;
+    agent_id?: unknown;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const field = FIELD_OF_ACTION[params.action];
+  if (!params[field])
+    ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for action '${params.action}'` });
+}
+
 export const ConnectionToolParams = z
   .strictObject({
-    action: z.enum(["request", "request_mutual", "accept", "reject", "disconnect"]),
+    action: z.enum(CONNECTION_ACTIONS),
     target_url: stripped().nullish(),
     request_id: stripped().nullish(),
     agent_id: stripped().nullish(),
   })
-  .superRefine((params, ctx) => {
-    const needs = {
-      request: "target_url",
-      request_mutual: "target_url",
-      accept: "request_id",
-      reject: "request_id",
-      disconnect: "agent_id",
-    } as const;
-    const field = needs[params.action];
-    if (!params[field])
-      ctx.addIssue({ code: "custom", path: [field], message: `${field} is required for action '${params.action}'` });
-  });
+  .superRefine(requireActionField);
 
 export const SendMessageToolParams = z
   .strictObject({

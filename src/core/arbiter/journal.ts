@@ -14,7 +14,7 @@
 import type { z } from "zod";
 import type { JsonObject } from "../canonical-json.js";
 import type { ArbiterJournal } from "../../schemas/arbiter.js";
-import { bytesToHex, concatBytes, hashJson, hexToBytes, HEX64, sha3 } from "../hash.js";
+import { bytesToHex, concatBytes, GENESIS_PREVIOUS_HASH, hashJson, hexToBytes, HEX64, sha3 } from "../hash.js";
 import { appendLeaf, frontierRoot, type Frontier } from "../merkle.js";
 import { DomainError } from "../problem.js";
 
@@ -30,8 +30,6 @@ export interface JournalHead {
   hash: string;
 }
 
-/** The genesis entry's `previous_hash` (seed §6: "previous_hash: str (64 hex)"). */
-export const GENESIS_PREVIOUS_HASH = "0".repeat(64);
 export const EMPTY_JOURNAL: Readonly<JournalHead> = Object.freeze({ length: 0, hash: GENESIS_PREVIOUS_HASH });
 export const JOURNAL_FORMAT = "venom-ledger/1";
 

@@ -8,7 +8,7 @@
 // (inbound.ts, handshake.ts, sending.ts, delivery.ts, timers.ts, operator-tools.ts); this
 // class holds the node's state and the small answers they all ask of it.
 import { INTERNAL_CLIENT } from "../../core/client-address.js";
-import { secretsEqual } from "../../core/constant-time.js";
+import { bearerToken, isOperatorToken } from "../../core/operator-token.js";
 import type { SystemEventInput } from "../../core/events.js";
 import { meshErrors, type MeshRejection, type MeshReply } from "../../core/mesh/mesh-reply.js";
 import { nodeIdentity, type NodeIdentity } from "../../core/mesh/node-documents.js";
@@ -144,8 +144,7 @@ export class MeshNode {
 
   /** Whether an Authorization header carries the operator token. */
   isOperator(authorization: string | null): boolean {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization ?? "");
-    return Boolean(match && this.settings.operatorToken && secretsEqual(match[1]!.trim(), this.settings.operatorToken));
+    return isOperatorToken(bearerToken(authorization), this.settings.operatorToken);
   }
 
   // ---- admission (§12.2, issue 11) ----------------------------------------------------------

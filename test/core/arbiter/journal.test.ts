@@ -9,7 +9,6 @@ import {
   entryHash,
   EMPTY_JOURNAL,
   flowResultRecord,
-  GENESIS_PREVIOUS_HASH,
   genesisEntry,
   headOf,
   journalManifest,
@@ -19,6 +18,7 @@ import {
   verifyChain,
   type JournalEntry,
 } from "../../../src/core/arbiter/journal.js";
+import { GENESIS_PREVIOUS_HASH } from "../../../src/core/hash.js";
 
 const T = 1_700_000_000.25;
 

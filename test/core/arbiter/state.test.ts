@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DomainError } from "../../../src/core/problem.js";
 import { beat } from "../../../src/core/arbiter/beat.js";
 import { createArbiterState, DEFAULT_TUNABLES, retune } from "../../../src/core/arbiter/state.js";
-import { GENESIS_PREVIOUS_HASH, verifyChain } from "../../../src/core/arbiter/journal.js";
+import { verifyChain } from "../../../src/core/arbiter/journal.js";
+import { GENESIS_PREVIOUS_HASH } from "../../../src/core/hash.js";
 
 const NOW = 1_700_000_000_000;
 
