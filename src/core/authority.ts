@@ -53,6 +53,11 @@ export function isAuthority(set: AuthoritySet, key: string): boolean {
   return set.authorities.includes(key);
 }
 
+/** k-of-n: do `counted` approvals (as `countingApprovals` answers them) reach the set's quorum? */
+export function hasQuorum(set: AuthoritySet, counted: readonly Approval[]): boolean {
+  return counted.length >= set.quorum;
+}
+
 export async function isValidApproval(digest: string, approval: Approval): Promise<boolean> {
   return verifyHex(approval.authority, hexToBytes(digest), approval.signature);
 }

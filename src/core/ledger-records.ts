@@ -37,5 +37,38 @@ export interface DecisionData {
   when: { timestamp: number; previousHash: string; index: number };
 }
 
+/**
+ * The decision entry's data, the four proofs: WHERE the proposal was decided (its world line's
+ * object and the location that took the deciding approval), WHO (the quorum and the counted
+ * signatures, without their bookkeeping), WHAT changes, and WHEN (the entry's own position).
+ */
+export function decisionData(
+  decision: {
+    proposal: Pick<z.infer<typeof Proposal>, "id" | "payload" | "digest">;
+    approvals: readonly Approval[];
+    quorum: number;
+    durableObject: string | null;
+    location: string;
+  },
+  when: DecisionData["when"],
+): DecisionData {
+  const { proposal, approvals, quorum, durableObject, location } = decision;
+  const { payload } = proposal;
+  return {
+    proposal: proposal.id,
+    payload,
+    digest: proposal.digest,
+    where: { worldline: payload.worldline, durableObject, location },
+    who: { quorum, approvals: approvals.map(({ authority, signature }) => ({ authority, signature })) },
+    what: {
+      worldline: payload.worldline,
+      commit: payload.commit,
+      stateRoot: payload.stateRoot,
+      authorities: payload.authorities,
+    },
+    when,
+  };
+}
+
 /** One root of an outside log, as POST /api/v1/ledger/anchors names it. */
 export type AnchorData = z.infer<typeof AnchorsBody>["anchors"][number];
