@@ -28,8 +28,6 @@ import { createLedgerTables } from "../src/ledger/schema.js";
 import { greenProofBundle } from "../src/ledger/proof-bundles.js";
 import { Proposals, type Proposal, type ProposalStatus } from "../src/ledger/proposals.js";
 
-export const LEDGER_NAME = "consensus-ledger";
-
 // Shapes come from the API's zod schemas, so the Durable Object and the OpenAPI document cannot drift.
 export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
 export type { Proposal, ProposalStatus } from "../src/ledger/proposals.js";

@@ -3,7 +3,7 @@
 // Durable Object's alarm, backing off on the one retry schedule the events and the catalog outbox use.
 import { setAlarmIfEarlier } from "../core/alarm.js";
 import { retryDelaySeconds } from "../core/events.js";
-import type { Outcome } from "../core/problem.js";
+import { worldLineStub } from "../stubs.js";
 
 /** A decision recorded here and not yet applied to its world line. */
 interface GreenOutboxRow {
@@ -58,9 +58,8 @@ export class GreenOutbox {
     for (const row of pending) {
       let error: string | null = null;
       try {
-        const worldLine = this.env.WORLDLINE.get(this.env.WORLDLINE.idFromName(row.worldline));
-        const outcome = (await worldLine.setGreen(row.commit_id, row.entry_index)) as Outcome<unknown>;
-        if (!outcome.ok) error = `${outcome.problem.status} ${outcome.problem.detail ?? outcome.problem.title}`;
+        const outcome = await worldLineStub(this.env, row.worldline).setGreen(row.commit_id, row.entry_index);
+        if (!outcome.ok) error = `${outcome.problem.status} ${outcome.problem.detail}`;
       } catch (thrown) {
         error = thrown instanceof Error ? thrown.message : String(thrown);
       }

@@ -30,6 +30,7 @@ import {
   type ProposalRequest,
 } from "../core/proposal-rules.js";
 import { emitEvent } from "../events/producer.js";
+import { worldLineObjectId, worldLineStub } from "../stubs.js";
 import type { GreenOutbox } from "./green-outbox.js";
 import type { Greens } from "./greens.js";
 import type { LedgerIdentity } from "./identity.js";
@@ -192,7 +193,7 @@ export class Proposals {
    */
   private async decide(proposal: Proposal, approvals: Approval[], location: string): Promise<void> {
     const { payload } = proposal;
-    const durableObject = payload.worldline ? this.env.WORLDLINE.idFromName(payload.worldline).toString() : null;
+    const durableObject = payload.worldline ? worldLineObjectId(this.env, payload.worldline) : null;
     const target = greenTarget(payload);
     const entry = this.ctx.storage.transactionSync(() => {
       const decision = this.log.append(
@@ -245,7 +246,7 @@ export class Proposals {
     const target = greenTarget(proposal.payload);
     if (!target) return null;
     const { worldline, commit } = target;
-    const check = await this.env.WORLDLINE.get(this.env.WORLDLINE.idFromName(worldline)).checkCommit(commit);
+    const check = await worldLineStub(this.env, worldline).checkCommit(commit);
     return staleReason(target, check);
   }
 
