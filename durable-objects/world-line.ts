@@ -38,6 +38,9 @@ import type {
   WorldLine as WorldLineView,
 } from "../src/schemas/worldline.js";
 
+export type { Authorship } from "../src/worldline/commits.js";
+export type { PatchFormat } from "../src/worldline/patch.js";
+
 export class WorldLine extends DurableObject<Env> {
   private readonly line: WorldLineRecord;
   private readonly writes = new SerialQueue();
