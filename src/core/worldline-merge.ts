@@ -6,8 +6,7 @@ import { canonicalJson, isJsonObject, type Json, type JsonObject } from "./canon
 import { hashJson } from "./hash.js";
 import { FORBIDDEN_KEY, forbiddenKey, ownValue } from "./forbidden-keys.js";
 import { escapeToken, joinPointer } from "./json-pointer.js";
-import { atBody } from "./field-error.js";
-import { isStricter } from "./privacy.js";
+import { checkMergePrivacy } from "./privacy.js";
 import { DomainError } from "./problem.js";
 import type { EntityChange } from "./state-tree.js";
 import type { z } from "zod";
@@ -122,22 +121,14 @@ interface MergeSide {
 }
 
 /**
- * A merge's preconditions, checked before anything is read or written. A plain merge links the
- * source's history (its head becomes the merge commit's second parent), so every source commit
- * becomes readable through the target: a source stricter than the target is refused unless
- * `squash` records only the merged state (issue 12: private stays private).
+ * A merge's preconditions, checked before anything is read or written: a world line is not merged
+ * into itself, and a source stricter than the target only as a squash (core/privacy.ts
+ * checkMergePrivacy: a plain merge would make the source's history readable through the target).
  */
 export function checkMergeSource(target: MergeSide, source: MergeSide, squash: boolean): void {
   if (source.id === target.id)
     throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
-  if (!squash && isStricter(source.privacy, target.privacy)) {
-    throw new DomainError(422, "privacy-stricter-source", {
-      detail: `world line ${source.id} is ${source.privacy}, stricter than this ${target.privacy} one: merging it would make its history readable here. Nothing was merged; merge with "squash": true to record only the merged state, as one commit without the source's history`,
-      errors: [
-        atBody("/source", `stricter (${source.privacy}) than the target (${target.privacy}); set "squash": true`),
-      ],
-    });
-  }
+  checkMergePrivacy(source, target, squash);
 }
 
 /** A three-way merge with conflicts merges nothing and lists them (409); `ours` / `theirs` settle them. */

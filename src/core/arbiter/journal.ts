@@ -13,10 +13,11 @@
 // and return new entries; the Arbiter Durable Object persists them (src/arbiter/arbiter-store.ts).
 import type { z } from "zod";
 import type { JsonObject } from "../canonical-json.js";
-import type { ArbiterJournal, JournalVerification as JournalVerificationSchema } from "../../schemas/arbiter.js";
+import type { ArbiterJournal } from "../../schemas/arbiter.js";
 import { bytesToHex, concatBytes, hashJson, hexToBytes, HEX64, sha3 } from "../hash.js";
 import { appendLeaf, frontierRoot, type Frontier } from "../merkle.js";
 import { DomainError } from "../problem.js";
+import type { JournalVerification as JournalVerificationSchema } from "../../schemas/arbiter.js";
 
 /** One entry: `{index, timestamp (seconds, float), data, previous_hash, hash}` (schema and field docs: `ArbiterJournal` in src/schemas/arbiter.ts). */
 export type JournalEntry = z.infer<typeof ArbiterJournal>["entries"][number];
