@@ -21,6 +21,11 @@ export function isPublic(level: Privacy): boolean {
   return PUBLIC_LEVELS.includes(level);
 }
 
+/** Whether `viewer` may read something at `level`; what it may not read answers as if it did not exist (404). */
+export function canRead(viewer: Viewer, level: Privacy): boolean {
+  return viewer.isOperator || isPublic(level);
+}
+
 export function isAtLeastAsStrict(level: Privacy, than: Privacy): boolean {
   return rank(level) <= rank(than);
 }

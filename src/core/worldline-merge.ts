@@ -6,9 +6,15 @@ import { canonicalJson, isJsonObject, type Json, type JsonObject } from "./canon
 import { hashJson } from "./hash.js";
 import { FORBIDDEN_KEY, forbiddenKey, ownValue } from "./forbidden-keys.js";
 import { escapeToken, joinPointer } from "./json-pointer.js";
+import { checkMergePrivacy } from "./privacy.js";
+import { DomainError } from "./problem.js";
 import type { EntityChange } from "./state-tree.js";
 import type { z } from "zod";
-import type { Conflict as ConflictSchema, MergeStrategy as MergeStrategySchema } from "../schemas/worldline.js";
+import type {
+  Conflict as ConflictSchema,
+  MergeStrategy as MergeStrategySchema,
+  Privacy,
+} from "../schemas/worldline.js";
 
 export type MergeStrategy = z.infer<typeof MergeStrategySchema>;
 /** `{path, base, ours, theirs}`: a field changed differently on both sides; a side left out is absent. */
@@ -106,4 +112,53 @@ export async function mergeEntities(
     }
   }
   return { changes, newValues, conflicts };
+}
+
+/** What the merge rules need to know of the world line merged into (target) and the one merged (source). */
+interface MergeSide {
+  id: string;
+  privacy: Privacy;
+}
+
+/**
+ * A merge's preconditions, checked before anything is read or written: a world line is not merged
+ * into itself, and a source stricter than the target only as a squash (core/privacy.ts
+ * checkMergePrivacy: a plain merge would make the source's history readable through the target).
+ */
+export function checkMergeSource(target: MergeSide, source: MergeSide, squash: boolean): void {
+  if (source.id === target.id)
+    throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
+  checkMergePrivacy(source, target, squash);
+}
+
+/** A three-way merge with conflicts merges nothing and lists them (409); `ours` / `theirs` settle them. */
+export function checkMergeConflicts(strategy: MergeStrategy, conflicts: readonly Conflict[]): void {
+  if (strategy === "three-way" && conflicts.length) {
+    throw new DomainError(409, "merge-conflict", {
+      detail: `${conflicts.length} conflicting change(s); nothing was merged. Resolve them, or merge with strategy "ours" or "theirs"`,
+      conflicts,
+    });
+  }
+}
+
+/** The conflicts a merge settled by its strategy (a three-way merge that succeeded had none). */
+export function resolvedConflicts(strategy: MergeStrategy, conflicts: Conflict[]): Conflict[] {
+  return strategy === "three-way" ? [] : conflicts;
+}
+
+/**
+ * The merge commit's parents and message. A plain merge has the source's head as second parent; a
+ * squash commit's only parent is the target's head, and it is as readable as the target, so its
+ * default message does not name the source, whose existence may be hidden from the target's readers.
+ */
+export function mergeCommitOf(input: {
+  head: string;
+  source: { id: string; head: string };
+  squash: boolean;
+  message?: string;
+}): { parents: string[]; message: string } {
+  return {
+    parents: input.squash ? [input.head] : [input.head, input.source.head],
+    message: input.message ?? (input.squash ? "squash merge" : `merge ${input.source.id}`),
+  };
 }

@@ -2,7 +2,8 @@
 // validate, check the world line is visible, call its Arbiter Durable Object, map.
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
-import { DomainError, unwrap } from "../core/problem.js";
+import { unwrap } from "../core/problem.js";
+import { checkArbiterRuns } from "../core/worldline.js";
 import { problemResponses } from "../schemas/common.js";
 import {
   ArbiterJournal,
@@ -27,11 +28,10 @@ import { arbiterStub, worldLineStub, type ArbiterRpc } from "../stubs.js";
 
 const IdParam = z.object({ id: z.string() });
 
-/** The arbiter of a world line the caller can see; writes need the world line not terminated. */
+/** The arbiter of a world line the caller can see; writes need its arbiter to run (core/worldline.ts checkArbiterRuns). */
 async function arbiterOf(env: Env, id: string, viewer: { isOperator: boolean }, forWrite = false): Promise<ArbiterRpc> {
   const worldLine = unwrap(await worldLineStub(env, id).info(viewer));
-  if (forWrite && worldLine.status === "terminated")
-    throw new DomainError(410, "worldline-terminated", `world line ${id} is terminated; its arbiter no longer runs`);
+  if (forWrite) checkArbiterRuns(worldLine);
   return arbiterStub(env, id);
 }
 

@@ -66,6 +66,22 @@ describe("the arbiter's acceptance figures (seed 001)", () => {
     expect((await api("POST", `/api/v1/worldlines/${wl.id}/release`)).status).toBe(409);
   });
 
+  it("a terminated world line's arbiter no longer runs (410) but stays readable", async () => {
+    const wl = await createWorldLine();
+    expect((await beats(wl.id, 1)).status).toBe(200);
+    expect((await api("DELETE", `/api/v1/worldlines/${wl.id}`)).status).toBe(200);
+    for (const refused of [
+      await api("PUT", `/api/v1/worldlines/${wl.id}/arbiter`, { body: { enabled: true } }),
+      await telemetry(wl.id, 1),
+      await beats(wl.id, 1),
+      await api("PUT", `/api/v1/worldlines/${wl.id}/subscribers`, { body: { agents: [] } }),
+    ])
+      expect([refused.status, refused.body.code]).toEqual([410, "worldline-terminated"]);
+    const status = await api("GET", `/api/v1/worldlines/${wl.id}/arbiter`);
+    expect([status.status, status.body.beats, status.body.enabled]).toEqual([200, 1, false]);
+    expect((await api("GET", `/api/v1/worldlines/${wl.id}/arbiter/journal`)).status).toBe(200);
+  });
+
   it("keeps a journal that verifies, whose root matches the last anchor, and detects tampering", async () => {
     const wl = await createWorldLine();
     await telemetry(wl.id, 6);

@@ -4,7 +4,16 @@ import type { Json } from "../../src/core/canonical-json.js";
 import { hashJson } from "../../src/core/hash.js";
 import { MemoryObjectStore, ObjectReader } from "../../src/core/object-store.js";
 import { applyChanges, buildTree, diffTrees, listEntries } from "../../src/core/state-tree.js";
-import { mergeEntities, mergeValue } from "../../src/core/worldline-merge.js";
+import type { DomainError } from "../../src/core/problem.js";
+import {
+  checkMergeConflicts,
+  checkMergeSource,
+  mergeCommitOf,
+  mergeEntities,
+  mergeValue,
+  resolvedConflicts,
+} from "../../src/core/worldline-merge.js";
+import type { Privacy } from "../../src/schemas/worldline.js";
 
 type Entities = Record<string, Json>;
 
@@ -128,5 +137,47 @@ describe("three-way merge", () => {
   it("settles conflicts by side with the ours and theirs strategies", async () => {
     expect((await threeWay({ a: 0 }, { a: 1 }, { a: 2 }, "ours")).entities).toEqual({ a: 1 });
     expect((await threeWay({ a: 0 }, { a: 1 }, { a: 2 }, "theirs")).entities).toEqual({ a: 2 });
+  });
+});
+
+describe("merge rules", () => {
+  const side = (id: string, privacy: Privacy) => ({ id, privacy });
+  const codeOf = (work: () => unknown) => {
+    try {
+      work();
+      return null;
+    } catch (error) {
+      return [(error as DomainError).status, (error as DomainError).code];
+    }
+  };
+
+  it("refuses a merge into itself and a stricter source unless squashed", () => {
+    expect(codeOf(() => checkMergeSource(side("a", "p2p"), side("a", "p2p"), true))).toEqual([422, "merge-into-self"]);
+    expect(codeOf(() => checkMergeSource(side("a", "full-public"), side("b", "private"), false))).toEqual([
+      422,
+      "privacy-stricter-source",
+    ]);
+    expect(codeOf(() => checkMergeSource(side("a", "full-public"), side("b", "private"), true))).toBeNull();
+    expect(codeOf(() => checkMergeSource(side("a", "private"), side("b", "full-public"), false))).toBeNull();
+    expect(codeOf(() => checkMergeSource(side("a", "p2p"), side("b", "p2p"), false))).toBeNull();
+  });
+
+  it("a three-way merge with conflicts merges nothing; ours and theirs settle them and report them", () => {
+    const conflicts = [{ path: "/x", base: 1, ours: 2, theirs: 3 }];
+    expect(codeOf(() => checkMergeConflicts("three-way", conflicts))).toEqual([409, "merge-conflict"]);
+    expect(codeOf(() => checkMergeConflicts("three-way", []))).toBeNull();
+    expect(codeOf(() => checkMergeConflicts("ours", conflicts))).toBeNull();
+    expect(resolvedConflicts("three-way", [])).toEqual([]);
+    expect(resolvedConflicts("theirs", conflicts)).toEqual(conflicts);
+  });
+
+  it("a plain merge links the source's head; a squash has one parent and does not name the source", () => {
+    const source = { id: "wl_hidden", head: "s" };
+    expect(mergeCommitOf({ head: "h", source, squash: false })).toEqual({
+      parents: ["h", "s"],
+      message: "merge wl_hidden",
+    });
+    expect(mergeCommitOf({ head: "h", source, squash: true })).toEqual({ parents: ["h"], message: "squash merge" });
+    expect(mergeCommitOf({ head: "h", source, squash: true, message: "mine" }).message).toBe("mine");
   });
 });

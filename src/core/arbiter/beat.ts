@@ -1,7 +1,7 @@
 // One arbiter beat for one world line (seed 001 §"Execution Flow — Single Beat Cycle"), as a pure
 // function: state + features + the caller's clock (+ model) → new state, pulse, core results, decision,
 // the journal entries to append and when to beat next. No clock, randomness or I/O inside, so a beat
-// can be replayed and tested exactly; the World Line Durable Object persists the result.
+// can be replayed and tested exactly; the Arbiter Durable Object persists the result (src/arbiter/beats.ts).
 //
 //   1. T_Λ pulse                        → journal `pulse`
 //   2. R, B, E, O cores                  → journal `flow_result` ×4 (seed order R, B, E, O)

@@ -10,13 +10,14 @@
 // VENOM ledger. Timestamps are seconds since the epoch as floats, as in the seed.
 //
 // Like the rest of src/core this module holds no storage: functions take entries (or the chain head)
-// and return new entries; the World Line Durable Object persists them.
+// and return new entries; the Arbiter Durable Object persists them (src/arbiter/arbiter-store.ts).
 import type { z } from "zod";
 import type { JsonObject } from "../canonical-json.js";
 import type { ArbiterJournal } from "../../schemas/arbiter.js";
 import { bytesToHex, concatBytes, GENESIS_PREVIOUS_HASH, hashJson, hexToBytes, HEX64, sha3 } from "../hash.js";
 import { appendLeaf, frontierRoot, type Frontier } from "../merkle.js";
 import { DomainError } from "../problem.js";
+import type { JournalVerification as JournalVerificationSchema } from "../../schemas/arbiter.js";
 
 /** One entry: `{index, timestamp (seconds, float), data, previous_hash, hash}` (schema and field docs: `ArbiterJournal` in src/schemas/arbiter.ts). */
 export type JournalEntry = z.infer<typeof ArbiterJournal>["entries"][number];
@@ -151,6 +152,9 @@ export function journalMerkleRoot(entries: readonly JournalEntry[]): string {
   return merkleRoot(entries.map((entry) => entry.hash));
 }
 
+/** The answer of POST …/journal/verify (fields: `JournalVerification` in src/schemas/arbiter.ts). */
+export type Verification = z.infer<typeof JournalVerificationSchema>;
+
 /** Seed §6 `get_manifest()`: what a reader needs to check and anchor the journal (fields and their meaning: `ArbiterJournal` in src/schemas/arbiter.ts). */
 export type JournalManifest = z.infer<typeof ArbiterJournal>["manifest"];
 
@@ -214,6 +218,27 @@ export type VerificationStep =
   | { ok: true; progress: VerificationProgress }
   | { ok: false; index: number; reason: "index" | "previous_hash" | "hash" };
 
+/**
+ * The journal's Merkle frontier as the arbiter persists it (RFC 9162 compact range, node hashes in
+ * hex): the arbiter keeps one for its whole journal, a verification one for the entries it checked.
+ */
+export interface HexFrontier {
+  size: number;
+  hashes: string[];
+}
+
+/** The frontier with `entries` appended as leaves (their hashes, already SHA3-256 of the canonical entries). */
+export function extendFrontier(frontier: HexFrontier, entries: readonly Pick<JournalEntry, "hash">[]): HexFrontier {
+  let next: Frontier = { size: frontier.size, hashes: frontier.hashes.map((hash) => hexToBytes(hash)) };
+  for (const entry of entries) next = appendLeaf(next, hexToBytes(entry.hash)).frontier;
+  return { size: next.size, hashes: next.hashes.map(bytesToHex) };
+}
+
+/** The Merkle root of the entries a frontier holds (equal to `journalMerkleRoot` of them: same tree shape, same node prefix). */
+export function hexFrontierRoot(frontier: HexFrontier): string {
+  return bytesToHex(frontierRoot({ size: frontier.size, hashes: frontier.hashes.map((hash) => hexToBytes(hash)) }));
+}
+
 /** `verifyChain` over the next entries, also folding their hashes into the Merkle frontier. */
 export function continueVerification(
   progress: VerificationProgress,
@@ -221,20 +246,71 @@ export function continueVerification(
 ): VerificationStep {
   const checked = verifyChain(entries, progress.head);
   if (!checked.ok) return checked;
-  let frontier: Frontier = {
-    size: progress.frontier.size,
-    hashes: progress.frontier.hashes.map((hash) => hexToBytes(hash)),
-  };
-  for (const entry of entries) frontier = appendLeaf(frontier, hexToBytes(entry.hash)).frontier;
-  return {
-    ok: true,
-    progress: { head: checked.head, frontier: { size: frontier.size, hashes: frontier.hashes.map(bytesToHex) } },
-  };
+  return { ok: true, progress: { head: checked.head, frontier: extendFrontier(progress.frontier, entries) } };
 }
 
-/** The Merkle root of the entries a verification has checked (equal to `journalMerkleRoot` of them: same tree shape, same node prefix). */
+/** The Merkle root of the entries a verification has checked. */
 export function progressRoot(progress: VerificationProgress): string {
-  return bytesToHex(
-    frontierRoot({ size: progress.frontier.size, hashes: progress.frontier.hashes.map((hash) => hexToBytes(hash)) }),
-  );
+  return hexFrontierRoot(progress.frontier);
+}
+
+/** The last verification of a journal as the arbiter keeps it: the answer, and where it stopped. */
+export type VerificationRecord = Verification & { progress: VerificationProgress };
+
+/**
+ * One call of a verification that runs in steps (POST …/journal/verify): from where `earlier`
+ * stopped (from genesis without it), at most `limit` more entries, read `chunk` at a time through
+ * `read` (which throws on a row whose data is not JSON). Done when every entry of the journal's
+ * `size` is checked and their Merkle root is `root`, the one the arbiter kept and anchors: a journal
+ * rewritten consistently from some entry on still fails there.
+ */
+export function verifyJournalSteps(input: {
+  earlier: VerificationRecord | undefined;
+  size: number;
+  limit: number;
+  chunk: number;
+  root: string;
+  now: number;
+  read: (from: number, limit: number) => JournalEntry[];
+}): VerificationRecord {
+  const { earlier, size, now } = input;
+  let progress = earlier?.progress ?? NO_PROGRESS;
+  const result = (failure?: Pick<Verification, "firstBadIndex" | "reason">): VerificationRecord => ({
+    ok: !failure,
+    length: progress.head.length,
+    journalLength: size,
+    done: !failure && progress.head.length === size,
+    startedAt: earlier?.startedAt ?? now,
+    at: now,
+    ...failure,
+    progress,
+  });
+  let outcome: VerificationRecord | undefined;
+  const end = Math.min(size, progress.head.length + input.limit);
+  while (!outcome && progress.head.length < end) {
+    const from = progress.head.length;
+    let rows: JournalEntry[];
+    try {
+      rows = input.read(from, Math.min(input.chunk, end - from));
+    } catch {
+      outcome = result({ firstBadIndex: from, reason: "data" }); // a row whose data is not JSON
+      break;
+    }
+    if (rows.length === 0) {
+      outcome = result({ firstBadIndex: from, reason: "index" }); // entries missing
+      break;
+    }
+    const step = continueVerification(progress, rows);
+    if (step.ok) progress = step.progress;
+    else outcome = result({ firstBadIndex: step.index, reason: step.reason });
+  }
+  if (!outcome && progress.head.length === size && progressRoot(progress) !== input.root)
+    outcome = result({ reason: "merkle_root" });
+  return outcome ?? result();
+}
+
+/** A verification as answered: without where it stopped. */
+export function withoutProgress(verification: Verification & { progress?: VerificationProgress }): Verification {
+  const { progress: _, ...rest } = verification;
+  return rest;
 }

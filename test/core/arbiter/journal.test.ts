@@ -8,15 +8,20 @@ import {
   appendEntry,
   entryHash,
   EMPTY_JOURNAL,
+  extendFrontier,
   flowResultRecord,
   genesisEntry,
   headOf,
+  hexFrontierRoot,
   journalManifest,
   journalMerkleRoot,
   merkleRoot,
   pulseRecord,
   verifyChain,
+  verifyJournalSteps,
+  withoutProgress,
   type JournalEntry,
+  type VerificationRecord,
 } from "../../../src/core/arbiter/journal.js";
 import { GENESIS_PREVIOUS_HASH } from "../../../src/core/hash.js";
 
@@ -156,5 +161,81 @@ describe("journal Merkle root and manifest (seed 001 §6)", () => {
     const entries = sampleJournal();
     entries[2] = { ...entries[2], timestamp: 0 };
     expect(journalManifest(entries)).toMatchObject({ verified: false, merkle_root: null });
+  });
+});
+
+describe("journal verification in steps", () => {
+  const journal = sampleJournal(20); // 21 entries
+  const root = journalMerkleRoot(journal);
+  const reader = (entries: JournalEntry[]) => (from: number, limit: number) =>
+    entries.filter((e) => e.index >= from).slice(0, limit);
+  const step = (earlier: VerificationRecord | undefined, entries = journal, limit = 8, now = 10) =>
+    verifyJournalSteps({ earlier, size: entries.length, limit, chunk: 3, root, now, read: reader(entries) });
+
+  it("the frontier kept as entries are appended has the journal's Merkle root", () => {
+    const frontier = extendFrontier(extendFrontier({ size: 0, hashes: [] }, journal.slice(0, 5)), journal.slice(5));
+    expect(frontier.size).toBe(journal.length);
+    expect(hexFrontierRoot(frontier)).toBe(root);
+  });
+
+  it("continues each call where the last stopped, and is done once every entry and the root check out", () => {
+    const first = step(undefined, journal, 8, 10);
+    expect(withoutProgress(first)).toEqual({
+      ok: true,
+      length: 8,
+      journalLength: 21,
+      done: false,
+      startedAt: 10,
+      at: 10,
+    });
+    const second = step(first, journal, 8, 20);
+    expect([second.length, second.done, second.startedAt, second.at]).toEqual([16, false, 10, 20]);
+    const third = step(second, journal, 8, 30);
+    expect(withoutProgress(third)).toEqual({
+      ok: true,
+      length: 21,
+      journalLength: 21,
+      done: true,
+      startedAt: 10,
+      at: 30,
+    });
+  });
+
+  it("reports the first bad entry, missing entries, unreadable data and a root that is not the arbiter's", () => {
+    const tampered = journal.map((e) => (e.index === 5 ? { ...e, data: { ...e.data, forged: true } } : e));
+    expect(step(undefined, tampered)).toMatchObject({ ok: false, firstBadIndex: 5, reason: "hash", length: 3 }); // length: the entries checked before the 3-row chunk that holds it
+    const missing = verifyJournalSteps({
+      earlier: undefined,
+      size: 21,
+      limit: 100,
+      chunk: 3,
+      root,
+      now: 1,
+      read: reader(journal.slice(0, 7)),
+    });
+    expect(missing).toMatchObject({ ok: false, firstBadIndex: 7, reason: "index" });
+    const unreadable = verifyJournalSteps({
+      earlier: undefined,
+      size: 21,
+      limit: 100,
+      chunk: 3,
+      root,
+      now: 1,
+      read: (from) => {
+        if (from >= 9) throw new SyntaxError("not JSON");
+        return reader(journal)(from, 3);
+      },
+    });
+    expect(unreadable).toMatchObject({ ok: false, firstBadIndex: 9, reason: "data" });
+    const otherRoot = verifyJournalSteps({
+      earlier: undefined,
+      size: 21,
+      limit: 100,
+      chunk: 3,
+      root: "0".repeat(64),
+      now: 1,
+      read: reader(journal),
+    });
+    expect(withoutProgress(otherRoot)).toMatchObject({ ok: false, length: 21, done: false, reason: "merkle_root" });
   });
 });
