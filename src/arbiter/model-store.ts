@@ -1,5 +1,8 @@
-// Entropy-model versions (seed 001 §5) in D1: every world line's arbiter beats with the latest one.
-// Version 0 is the seed's default (w = ml_weight = 0.12, b = 0) and is not stored.
+// Entropy-model versions (seed 001 §5) in D1 (drizzle, table `arbiter_models` in src/db/schema.ts):
+// every world line's arbiter beats with the latest one. Version 0 is the seed's default
+// (w = ml_weight = 0.12, b = 0) and is not stored.
+import { desc } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import type { z } from "zod";
 import {
   DEFAULT_ENTROPY_MODEL,
@@ -7,6 +10,7 @@ import {
   type EntropyModel,
   type TrainingSample,
 } from "../core/arbiter/entropy-model.js";
+import { arbiterModels } from "../db/schema.js";
 import type { EntropyModel as EntropyModelSchema } from "../schemas/arbiter.js";
 
 /** A model version as stored and as GET /api/v1/arbiter/model answers it: the core's `EntropyModel` with how it was trained. */
@@ -27,32 +31,8 @@ const CACHE_MS = 5_000;
 let cached: { model: StoredModel; at: number } | null = null;
 
 export async function currentModel(env: Env): Promise<StoredModel> {
-  const row = await env.DB.prepare(
-    "SELECT version, w, b, loss, auc, samples, epochs, learning_rate, created_at FROM arbiter_models ORDER BY version DESC LIMIT 1",
-  ).first<{
-    version: number;
-    w: number;
-    b: number;
-    loss: number;
-    auc: number | null;
-    samples: number;
-    epochs: number;
-    learning_rate: number;
-    created_at: number;
-  }>();
-  return row
-    ? {
-        version: row.version,
-        w: row.w,
-        b: row.b,
-        loss: row.loss,
-        auc: row.auc,
-        samples: row.samples,
-        epochs: row.epochs,
-        learningRate: row.learning_rate,
-        createdAt: row.created_at,
-      }
-    : DEFAULT_MODEL;
+  const latest = await drizzle(env.DB).select().from(arbiterModels).orderBy(desc(arbiterModels.version)).limit(1).get();
+  return latest ?? DEFAULT_MODEL; // the row's columns are StoredModel's fields
 }
 
 export async function latestEntropyModel(env: Env): Promise<EntropyModel> {
@@ -81,21 +61,7 @@ export async function trainAndStore(
     learningRate: options.learningRate ?? 0.01,
     createdAt: Date.now(),
   };
-  await env.DB.prepare(
-    "INSERT INTO arbiter_models (version, w, b, loss, auc, samples, epochs, learning_rate, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-  )
-    .bind(
-      version,
-      stored.w,
-      stored.b,
-      stored.loss,
-      stored.auc,
-      stored.samples,
-      stored.epochs,
-      stored.learningRate,
-      stored.createdAt,
-    )
-    .run();
+  await drizzle(env.DB).insert(arbiterModels).values(stored);
   cached = { model: stored, at: Date.now() };
   return stored;
 }

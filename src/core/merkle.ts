@@ -1,8 +1,9 @@
 // The consensus ledger's Merkle tree: RFC 9162 §2.1 with SHA3-256 in place of SHA-256 (DESIGN:
 // Ledger). Shaped after transparency-dev/merkle: a hasher, a compact range (the frontier) for
-// O(log n) appends, proof builders and proof verifiers, all over plain values. Nothing here knows
-// about storage: builders name the complete subtrees they need as (level, index) addresses, the
-// caller fetches those hashes however it likes (one SQL query in the Ledger DO) and hands them back.
+// O(log n) appends and proof builders, all over plain values; the verifiers are merkle-verify.ts
+// (transparency-dev keeps them apart too, in proof/verify.go). Nothing here knows about storage:
+// builders name the complete subtrees they need as (level, index) addresses, the caller fetches
+// those hashes however it likes (one SQL query in the Ledger DO) and hands them back.
 //
 // Addressing: node (level, index) is the complete subtree over leaves [index·2^level, (index+1)·2^level).
 // Leaves are level 0. Every hash a proof or root needs is either such a node or the hash of an
@@ -12,7 +13,7 @@
 // Sizes and indices are JS numbers; everything is exact up to Number.MAX_SAFE_INTEGER (2^53 − 1),
 // so bit tricks (32-bit in JS) are avoided in favour of arithmetic.
 import { DomainError } from "./problem.js";
-import { bytesToHex, concatBytes, hexToBytes, sha3 } from "./hash.js";
+import { bytesToHex, concatBytes, sha3 } from "./hash.js";
 
 export const HASH_SIZE = 32;
 
@@ -266,115 +267,14 @@ function mapReader(nodes: ReadonlyMap<string, Uint8Array>): NodeReader {
   return (level, index) => nodes.get(nodeKey(level, index));
 }
 
-// ---------------------------------------------------------------------------------------------
-// Verifiers. They never throw: malformed input (bad sizes, hashes of the wrong length) is `false`.
-
-/**
- * RFC 9162 §2.1.3.2: verifies that `leaf` sits at `index` in the tree of `size` whose root is `root`.
- * Take `size` and `root` together from a verified checkpoint: the algorithm only checks the path's
- * shape, and some neighbouring sizes share one (index 0 of 3 and of 4 both climb left, left).
- */
-export function verifyInclusion(
-  leaf: Uint8Array,
-  index: number,
-  size: number,
-  proof: readonly Uint8Array[],
-  root: Uint8Array,
-): boolean {
-  if (!isSize(index) || !isSize(size) || index >= size) return false;
-  if (!isHash(leaf) || !isHash(root) || !proof.every(isHash)) return false;
-  let fn = index;
-  let sn = size - 1;
-  let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return false; // proof longer than the path
-    if (isOdd(fn) || fn === sn) {
-      r = nodeHash(p, r);
-      // Right edge: skip the levels where this node has no right sibling.
-      while (!isOdd(fn) && fn !== 0) [fn, sn] = [half(fn), half(sn)];
-    } else {
-      r = nodeHash(r, p);
-    }
-    [fn, sn] = [half(fn), half(sn)];
-  }
-  return sn === 0 && equalBytes(r, root);
-}
-
-/**
- * RFC 9162 §2.1.4.2: verifies that the tree of size `from` with root `fromRoot` is a prefix of the
- * tree of size `to` with root `toRoot`. Equal sizes need an empty proof and equal roots; from = 0
- * needs an empty proof and the empty-tree root (stricter than transparency-dev, which ignores it).
- */
-export function verifyConsistency(
-  from: number,
-  to: number,
-  fromRoot: Uint8Array,
-  toRoot: Uint8Array,
-  proof: readonly Uint8Array[],
-): boolean {
-  if (!isSize(from) || !isSize(to) || from > to) return false;
-  if (!isHash(fromRoot) || !isHash(toRoot) || !proof.every(isHash)) return false;
-  if (from === to) return proof.length === 0 && equalBytes(fromRoot, toRoot);
-  if (from === 0) return proof.length === 0 && equalBytes(fromRoot, emptyRoot());
-  if (proof.length === 0) return false; // step 1
-  // Step 2: a power-of-two old tree is a complete node the proof leaves out; the verifier has it.
-  const path = isPowerOfTwo(from) ? [fromRoot, ...proof] : proof;
-  let fn = from - 1;
-  let sn = to - 1;
-  while (isOdd(fn)) [fn, sn] = [half(fn), half(sn)]; // step 4
-  let fr = path[0];
-  let sr = path[0];
-  for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (isOdd(fn) || fn === sn) {
-      fr = nodeHash(c, fr);
-      sr = nodeHash(c, sr);
-      while (!isOdd(fn) && fn !== 0) [fn, sn] = [half(fn), half(sn)];
-    } else {
-      sr = nodeHash(sr, c);
-    }
-    [fn, sn] = [half(fn), half(sn)];
-  }
-  return sn === 0 && equalBytes(fr, fromRoot) && equalBytes(sr, toRoot);
-}
-
-// Hex conveniences for JSON surfaces (API responses, the dashboard, the CLI).
-
-export function verifyInclusionHex(
-  leafHex: string,
-  index: number,
-  size: number,
-  proofHex: readonly string[],
-  rootHex: string,
-): boolean {
-  const decoded = decodeHashes([leafHex, rootHex, ...proofHex]);
-  return decoded !== undefined && verifyInclusion(decoded[0], index, size, decoded.slice(2), decoded[1]);
-}
-
-export function verifyConsistencyHex(
-  from: number,
-  to: number,
-  fromRootHex: string,
-  toRootHex: string,
-  proofHex: readonly string[],
-): boolean {
-  const decoded = decodeHashes([fromRootHex, toRootHex, ...proofHex]);
-  return decoded !== undefined && verifyConsistency(from, to, decoded[0], decoded[1], decoded.slice(2));
-}
+// Hex for JSON surfaces (API responses, the dashboard, the CLI); merkle-verify.ts reads it back.
 
 export function hashesToHex(hashes: readonly Uint8Array[]): string[] {
   return hashes.map(bytesToHex);
 }
 
-const HASH_HEX = /^[0-9a-f]{64}$/;
-
-function decodeHashes(hexes: readonly string[]): Uint8Array[] | undefined {
-  if (!hexes.every((h) => typeof h === "string" && HASH_HEX.test(h))) return undefined;
-  return hexes.map(hexToBytes);
-}
-
 // ---------------------------------------------------------------------------------------------
-// Small arithmetic, exact for all safe integers.
+// Small arithmetic, exact for all safe integers (merkle-verify.ts walks proofs with it too).
 
 function largestPowerOfTwoBelow(n: number): number {
   let k = 1;
@@ -382,25 +282,13 @@ function largestPowerOfTwoBelow(n: number): number {
   return k;
 }
 
-function isPowerOfTwo(n: number): boolean {
-  let k = 1;
-  while (k < n) k *= 2;
-  return k === n;
-}
-
-const isOdd = (n: number) => n % 2 === 1;
-const half = (n: number) => Math.floor(n / 2);
-const isSize = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
-const isHash = (h: unknown): h is Uint8Array => h instanceof Uint8Array && h.length === HASH_SIZE;
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
-}
+export const isOdd = (n: number) => n % 2 === 1;
+export const half = (n: number) => Math.floor(n / 2);
+export const isTreeSize = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0;
+export const isHash = (h: unknown): h is Uint8Array => h instanceof Uint8Array && h.length === HASH_SIZE;
 
 function assertSize(n: number, field: string): void {
-  if (!isSize(n))
+  if (!isTreeSize(n))
     throw new DomainError(400, "invalid-tree-size", { detail: `${field} must be a non-negative safe integer`, field });
 }
 
@@ -419,7 +307,7 @@ function assertFrontier(frontier: Frontier): void {
   }
 }
 
-function popCount(n: number): number {
+export function popCount(n: number): number {
   let count = 0;
   for (; n > 0; n = half(n)) if (isOdd(n)) count += 1;
   return count;

@@ -10,7 +10,7 @@ import { hexToBytes } from "./hash.js";
 import { checkDecision, nextAuthoritySet } from "./ledger-audit.js";
 import { entryHashMatches, entryLeaf } from "./ledger-entry.js";
 import type { DecisionData, GenesisData } from "./ledger-records.js";
-import { verifyInclusion } from "./merkle.js";
+import { verifyInclusion } from "./merkle-verify.js";
 
 export const BUNDLE_FORMAT = "darkmatter-green-proof/1";
 
@@ -48,8 +48,9 @@ function proves(item: ProvenEntry, size: number, root: Uint8Array): string | nul
   } catch {
     return `entry ${item.entry.index}: inclusion proof is not hex`;
   }
-  if (!verifyInclusion(entryLeaf(item.entry), item.entry.index, size, proof, root))
-    return `entry ${item.entry.index}: inclusion proof does not verify against the checkpoint root`;
+  const included = verifyInclusion(entryLeaf(item.entry), item.entry.index, size, proof, root);
+  if (!included.ok)
+    return `entry ${item.entry.index}: inclusion proof does not verify against the checkpoint root (${included.reason}: ${included.detail})`;
   return null;
 }
 

@@ -66,6 +66,13 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS replay_seen ON replay (seen_at);
 `;
 
+// Rows as SQLite returns them: each record's JSON is in `body`, beside the columns it is looked up
+// or ordered by.
+type BodyRow = { body: string };
+type PendingRow = BodyRow & { client: string; expires_at: number };
+type ImpressionRow = { agent_id: string; text: string };
+const parseBody = <T>(row: BodyRow): T => JSON.parse(row.body) as T;
+
 /** Storage values of the first layout (one value per collection), moved into rows on load. */
 const LEGACY_KEYS = ["connections", "pending", "pendingOutbound", "impressions"] as const;
 
@@ -89,25 +96,31 @@ export class AgentStore {
     this.profile = (values.get("profile") as AgentProfile | undefined) ?? null;
     if (LEGACY_KEYS.some((key) => values.has(key))) await this.migrateLegacy(values);
     if (!this.hasSchema) return;
-    const rows = <T>(query: string) =>
-      this.storage.sql.exec<{ body: string } & Record<string, SqlStorageValue>>(query).toArray() as unknown as T[];
-    for (const row of rows<{ body: string }>("SELECT body FROM connections")) {
-      const record = JSON.parse(row.body) as ConnectionRecord;
+    const sql = this.storage.sql;
+    for (const row of sql.exec<BodyRow>("SELECT body FROM connections").toArray()) {
+      const record = parseBody<ConnectionRecord>(row);
       this.connections.set(record.agent_id, record);
     }
-    for (const row of rows<{ client: string; expires_at: number; body: string }>(
-      "SELECT client, expires_at, body FROM pending ORDER BY expires_at",
-    )) {
-      const request = JSON.parse(row.body) as PendingConnectionRequest;
+    for (const row of sql
+      .exec<PendingRow>("SELECT client, expires_at, body FROM pending ORDER BY expires_at")
+      .toArray()) {
+      const request = parseBody<PendingConnectionRequest>(row);
       this.pending.set(request.request_id, { request, client: row.client, expiresAt: row.expires_at });
     }
-    this.pendingOutbound = rows<{ body: string }>("SELECT body FROM pending_outbound").map(
-      (row) => JSON.parse(row.body) as PendingOutbound,
-    );
-    for (const row of rows<{ agent_id: string; text: string }>("SELECT agent_id, text FROM impressions"))
+    this.pendingOutbound = sql
+      .exec<BodyRow>("SELECT body FROM pending_outbound")
+      .toArray()
+      .map(parseBody<PendingOutbound>);
+    for (const row of sql.exec<ImpressionRow>("SELECT agent_id, text FROM impressions").toArray())
       this.impressions.set(row.agent_id, row.text);
-    this.inbox = rows<{ body: string }>("SELECT body FROM inbox ORDER BY seq").map((row) => JSON.parse(row.body));
-    this.sent = rows<{ body: string }>("SELECT body FROM sent").map((row) => JSON.parse(row.body));
+    this.inbox = sql
+      .exec<BodyRow>("SELECT body FROM inbox ORDER BY seq")
+      .toArray()
+      .map(parseBody<InboxMessage>);
+    this.sent = sql
+      .exec<BodyRow>("SELECT body FROM sent")
+      .toArray()
+      .map(parseBody<SentMessage>);
   }
 
   /** The first layout kept each collection in one value; move them into rows once. */

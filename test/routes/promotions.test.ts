@@ -209,6 +209,22 @@ describe("green proof bundle", () => {
       expect((await verifyGreenBundle(copy)).ok).toBe(false);
     }
     expect((await verifyGreenBundle(bundle, { ledgerPublicKey: outsider.publicKey })).ok).toBe(false);
+
+    // A refused inclusion proof says why (the verifier's reason), as `darkmatter verify` prints it.
+    const index = bundle.decision.entry.index;
+    const wrongSibling = structuredClone(bundle);
+    wrongSibling.decision.inclusion.proof[0] = "0".repeat(64);
+    expect(await verifyGreenBundle(wrongSibling)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(new RegExp(`^entry ${index}: .*\\(root-mismatch: calculated root [0-9a-f]{64} `)),
+    });
+    const shortProof = structuredClone(bundle);
+    const length = shortProof.decision.inclusion.proof.length;
+    shortProof.decision.inclusion.proof.pop();
+    expect(await verifyGreenBundle(shortProof)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining(`(wrong-proof-size: wrong proof size ${length - 1}, want ${length})`),
+    });
   });
 });
 

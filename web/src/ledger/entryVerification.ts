@@ -10,7 +10,7 @@ import { bytesToHex, hashJson } from "../../../src/core/hash";
 import { checkDecision, nextAuthoritySet } from "../../../src/core/ledger-audit";
 import { DECISION_KINDS, entryHashMatches, entryLeaf, type LedgerEntry } from "../../../src/core/ledger-entry";
 import type { ApprovalData, GenesisData } from "../../../src/core/ledger-records";
-import { verifyInclusionHex } from "../../../src/core/merkle";
+import { verifyInclusionHex } from "../../../src/core/merkle-verify";
 
 export interface Check {
   name: "hash" | "inclusion" | "signatures";
@@ -135,10 +135,10 @@ async function inclusion(entry: LedgerEntry, checkpoint: TrustedCheckpoint): Pro
   );
   return {
     name: "inclusion",
-    ok: included,
-    detail: included
+    ok: included.ok,
+    detail: included.ok
       ? `in the tree of the signed checkpoint (size ${checkpoint.size})`
-      : "the inclusion proof does not lead to the signed root",
+      : `the inclusion proof does not lead to the signed root (${included.reason}: ${included.detail})`,
   };
 }
 
