@@ -3,16 +3,14 @@
 // src/events/ is the thin Cloudflare side.
 import { newId } from "./ids.js";
 import { DomainError } from "./problem.js";
+import { Event, MAX_EVENT_DATA_BYTES, type Severity } from "../schemas/events.js";
 import {
   DEFAULT_SEVERITY,
-  Event,
   isSystemEventType,
-  MAX_EVENT_DATA_BYTES,
   namespaceOf,
   type EventData,
-  type Severity,
   type SystemEventType,
-} from "../schemas/events.js";
+} from "../schemas/event-data.js";
 
 export const DEFAULT_SOURCE = "darkmatter-edge";
 

@@ -4,7 +4,7 @@
 // weak point is new enough to become a squad task. The runtime side (reading D1, the hub's
 // connections, persisting cycles) is src/halo/cycle.ts.
 import type { Event, Severity } from "../schemas/events.js";
-import { namespaceOf } from "../schemas/events.js";
+import { namespaceOf } from "../schemas/event-data.js";
 import type { HaloTrait, WeakPoint, WeakPointKind, WeakPointSeverity } from "../schemas/halo.js";
 
 export const WEAK_POINT_KINDS = [

@@ -8,7 +8,6 @@ import { DomainError } from "../core/problem.js";
 import { EventStore } from "../adapter/event-store.js";
 import { Page, problemResponses } from "../schemas/common.js";
 import {
-  EVENT_DATA,
   EventBatchInput,
   EventFailure,
   EventId,
@@ -18,9 +17,9 @@ import {
   ListEventsQuery,
   ListFailuresQuery,
   StoredEvent,
-  SYSTEM_EVENT_TYPES,
   type Event,
 } from "../schemas/events.js";
+import { EVENT_DATA, SYSTEM_EVENT_TYPES } from "../schemas/event-data.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { validationError } from "../http/problem.js";

@@ -1,5 +1,14 @@
 import { z } from "zod";
 
+/** Mesh spec §5.2: an agent id is its public key hex; ids over 128 code points are refused (§12.1). */
+export const AgentId = z.string().min(1).max(128);
+export const Millis = z
+  .number()
+  .int()
+  .min(0)
+  .max(8_640_000_000_000_000)
+  .meta({ description: "milliseconds since the Unix epoch" });
+
 export const Problem = z
   .object({
     type: z.string().meta({ description: "URI naming the problem type" }),

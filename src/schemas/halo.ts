@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { WEAK_POINT_KINDS } from "../core/halo.js";
 import { Cursor, Limit } from "./common.js";
-import { EventId, Millis } from "./events.js";
+import { Millis } from "./common.js";
+import { EventId } from "./events.js";
 
 export const WeakPointKind = z
   .enum(WEAK_POINT_KINDS)

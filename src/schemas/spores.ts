@@ -4,7 +4,7 @@ import { z } from "zod";
 import { MAX_NAME_LENGTH } from "../core/limits.js";
 import { MAX_TEMPLATE_ENTITIES } from "../core/spore.js";
 import { Cursor, Hash, Limit } from "./common.js";
-import { Millis } from "./events.js";
+import { Millis } from "./common.js";
 import { EntityId, WorldLineId } from "./worldline.js";
 
 export const SporeStatus = z

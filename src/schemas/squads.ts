@@ -4,7 +4,8 @@ import { z } from "zod";
 import { TASK_STATUSES } from "../core/task-lifecycle.js";
 import { MAX_NAME_LENGTH } from "../core/limits.js";
 import { Cursor, Limit } from "./common.js";
-import { AgentId, EventId, Millis } from "./events.js";
+import { AgentId, Millis } from "./common.js";
+import { EventId } from "./events.js";
 
 export const TaskKind = z
   .string()

@@ -40,6 +40,11 @@ export function DiffView({ id, initial }: { id: string; initial: { from: string;
     ref === "head" || ref === "green"
       ? ref
       : `${short(ref)} ${commits.data?.items.find((c) => c.id === ref)?.message ?? ""}`;
+  // A new end of the diff starts again from its first page.
+  const choose = (set: (ref: string) => void) => (ref: string) => {
+    set(ref);
+    setPages(1);
+  };
   const diff = useResource(
     from && to ? `diff:${id}:${from}:${to}:${pages}` : null,
     () => loadDiff(id, from, to, pages),
@@ -49,41 +54,8 @@ export function DiffView({ id, initial }: { id: string; initial: { from: string;
   return (
     <section data-testid="diff">
       <div className="row">
-        <label>
-          from{" "}
-          <select
-            value={from}
-            onChange={(e) => {
-              setFrom(e.target.value);
-              setPages(1);
-            }}
-            aria-label="diff from"
-          >
-            <option value="">choose…</option>
-            {options.map((o) => (
-              <option key={o} value={o}>
-                {label(o)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          to{" "}
-          <select
-            value={to}
-            onChange={(e) => {
-              setTo(e.target.value);
-              setPages(1);
-            }}
-            aria-label="diff to"
-          >
-            {options.map((o) => (
-              <option key={o} value={o}>
-                {label(o)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CommitSelect name="from" value={from} options={options} label={label} onChange={choose(setFrom)} allowNone />
+        <CommitSelect name="to" value={to} options={options} label={label} onChange={choose(setTo)} />
       </div>
       <ProblemMessage error={diff.error} context="diff" />
       {diff.data &&
@@ -119,5 +91,29 @@ export function DiffView({ id, initial }: { id: string; initial: { from: string;
         ))}
       {diff.data?.more && <button onClick={() => setPages(pages + 1)}>more changes</button>}
     </section>
+  );
+}
+
+/** One end of the diff: head, green or a commit of the history loaded so far. */
+function CommitSelect(props: {
+  name: "from" | "to";
+  value: string;
+  options: string[];
+  label: (ref: string) => string;
+  onChange: (ref: string) => void;
+  allowNone?: boolean;
+}) {
+  return (
+    <label>
+      {props.name}{" "}
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value)} aria-label={`diff ${props.name}`}>
+        {props.allowNone && <option value="">choose…</option>}
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {props.label(o)}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
