@@ -9,7 +9,7 @@ import { ANONYMOUS_REQUESTS_PER_CLIENT, maxConnectionsFrom } from "../src/core/m
 import { parseAnchorList } from "../src/core/mesh/url.js";
 import type { Outcome } from "../src/core/problem.js";
 import { emitEvent } from "../src/events/producer.js";
-import { AgentStore } from "../src/mesh/agent-store.js";
+import { AgentStore } from "../src/stores/agent-store.js";
 import { announceIfMoved } from "../src/mesh/agent/delivery.js";
 import { serveMeshRequest } from "../src/mesh/agent/inbound.js";
 import { MeshNode, type MeshNodeSettings } from "../src/mesh/agent/mesh-node.js";

@@ -1,6 +1,6 @@
 // The arbiter of one world line (seed 001, VENOM Λ-GENESIS), a Durable Object named after the
 // world line and driven by its alarm. A thin adapter: it builds the arbiter's store over its own
-// storage (src/arbiter/arbiter-store.ts: the record, the journal and the effects outbox), the
+// storage (src/stores/arbiter-store.ts: the record, the journal and the effects outbox), the
 // effects outbox's flusher (effect-outbox.ts, applying effects.ts), and dispatches each call to the
 // concept it belongs to — controls.ts (configuration, telemetry, injection, subscribers, status),
 // beats.ts (the beat loop on the alarm, and bursts) and journal.ts (pages and verification). The
@@ -9,13 +9,13 @@ import { DurableObject } from "cloudflare:workers";
 import type { Verification } from "../src/core/arbiter/journal.js";
 import type { ArbiterView } from "../src/core/arbiter/record.js";
 import { capture, type Outcome } from "../src/core/problem.js";
-import { ArbiterStore, type ArbiterSettings } from "../src/arbiter/arbiter-store.js";
+import { ArbiterStore, type ArbiterSettings } from "../src/stores/arbiter-store.js";
 import { alarmBeat, burst, type ArbiterParts, type BurstDecision } from "../src/arbiter/beats.js";
 import * as controls from "../src/arbiter/controls.js";
 import { applyEffect } from "../src/arbiter/effects.js";
 import { EffectOutbox } from "../src/arbiter/effect-outbox.js";
 import { journalPage, verifyJournal, type JournalPage } from "../src/arbiter/journal.js";
-import { latestEntropyModel } from "../src/arbiter/model-store.js";
+import { latestEntropyModel } from "../src/stores/model-store.js";
 
 export type { ArbiterConfig, ArbiterView, Decision } from "../src/core/arbiter/record.js";
 export type { Verification } from "../src/core/arbiter/journal.js";

@@ -4,7 +4,7 @@
 // call belongs to — lifecycle.ts, reads.ts, patch.ts, merge.ts, grafts.ts, green.ts (the ledger's
 // view); commits.ts makes the commits. The rules are src/core (worldline.ts, worldline-merge.ts,
 // state-tree.ts). D1's catalog row and lineage edges follow through the catalog outbox
-// (src/adapter/catalog-outbox.ts), retried on this object's alarm.
+// (src/stores/catalog-outbox.ts), retried on this object's alarm.
 // Every public method is an RPC entry point returning an Outcome, because error classes do not
 // survive Durable Object RPC; the Worker side unwraps them back into DomainError.
 import { DurableObject } from "cloudflare:workers";
@@ -12,12 +12,12 @@ import { capture, type Outcome } from "../src/core/problem.js";
 import type { Viewer } from "../src/core/privacy.js";
 import { SerialQueue } from "../src/core/serial-queue.js";
 import type { GraftInstall } from "../src/core/spore.js";
-import { Catalog } from "../src/adapter/catalog.js";
-import { CatalogOutbox } from "../src/adapter/catalog-outbox.js";
-import { CommitGraph } from "../src/adapter/commit-graph.js";
-import { D1ObjectStore } from "../src/adapter/d1-object-store.js";
-import { HistoryCursors } from "../src/adapter/history-cursors.js";
-import { SqliteObjectCache } from "../src/adapter/sqlite-object-cache.js";
+import { Catalog } from "../src/stores/catalog.js";
+import { CatalogOutbox } from "../src/stores/catalog-outbox.js";
+import { CommitGraph } from "../src/stores/commit-graph.js";
+import { D1ObjectStore } from "../src/stores/d1-object-store.js";
+import { HistoryCursors } from "../src/stores/history-cursors.js";
+import { SqliteObjectCache } from "../src/stores/sqlite-object-cache.js";
 import { emitEvent } from "../src/events/producer.js";
 import { applyGraft, revertGraft, type ApplyGraftInput, type RevertGraftInput } from "../src/worldline/grafts.js";
 import { checkCommit, proposable, setGreen, type Proposable } from "../src/worldline/green.js";
@@ -144,7 +144,7 @@ export class WorldLine extends DurableObject<Env> {
 
   // ---- internals -------------------------------------------------------------------------
 
-  /** The catalog outbox's retry (src/adapter/catalog-outbox.ts), in the write queue so it never interleaves a write. */
+  /** The catalog outbox's retry (src/stores/catalog-outbox.ts), in the write queue so it never interleaves a write. */
   override async alarm(): Promise<void> {
     await this.serially(() => this.line.flushCatalog());
   }

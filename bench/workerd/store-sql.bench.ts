@@ -1,5 +1,5 @@
 // Raw `ctx.storage.sql.exec` against drizzle-orm's durable-sqlite driver for the Agent store's hot
-// statements (src/mesh/agent-store.ts), measured inside workerd on a real SQLite-backed Durable
+// statements (src/stores/agent-store.ts), measured inside workerd on a real SQLite-backed Durable
 // Object (issue 13: "stores: one style" was decided on these figures). Not part of `npm test`:
 //   npx vitest run --config bench/workerd/vitest.config.mts
 // Each variant gets its own Agent object (its own SQLite database) with the store's tables and the

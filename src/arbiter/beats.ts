@@ -16,7 +16,7 @@ import {
 } from "../core/arbiter/outbox.js";
 import { arbiterView, beatRecord, journalRoot, type ArbiterRecord, type ArbiterView } from "../core/arbiter/record.js";
 import { alarmBeatAt, beatDelayMs, burstBeatAt, nextArbiterAlarm } from "../core/arbiter/schedule.js";
-import type { ArbiterStore } from "./arbiter-store.js";
+import type { ArbiterStore } from "../stores/arbiter-store.js";
 import type { EffectOutbox } from "./effect-outbox.js";
 
 /** What an arbiter runs on: its storage, its effects outbox, and the latest entropy model (model-store.ts). */

@@ -5,7 +5,7 @@
 import { injectData } from "../core/arbiter/genome.js";
 import { arbiterView, UNSTARTED_JOURNAL, type ArbiterView } from "../core/arbiter/record.js";
 import { retune, type ArbiterTunables } from "../core/arbiter/state.js";
-import type { ArbiterStore } from "./arbiter-store.js";
+import type { ArbiterStore } from "../stores/arbiter-store.js";
 import { scheduleNext } from "./beats.js";
 
 export interface ConfigureInput {

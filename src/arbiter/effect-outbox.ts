@@ -5,7 +5,7 @@
 // its own key once applied or refused for good; a failed one stays for the next alarm.
 import { FLUSH_BATCH, isExpired, type ArbiterEffect, type EffectAttempt } from "../core/arbiter/outbox.js";
 import { SerialQueue } from "../core/serial-queue.js";
-import type { ArbiterStore } from "./arbiter-store.js";
+import type { ArbiterStore } from "../stores/arbiter-store.js";
 
 /** One attempt at an effect (effects.ts applyEffect), with the world line's subscribers now. */
 export type ApplyEffect = (effect: ArbiterEffect, subscribers: readonly string[]) => Promise<EffectAttempt>;

@@ -49,7 +49,7 @@ export async function applyEffect(
         );
       }
       case "event": {
-        // The id is the key's, stamped with the beat's time: the consumer stores an id once (src/adapter/event-store.ts).
+        // The id is the key's, stamped with the beat's time: the consumer stores an id once (src/stores/event-store.ts).
         const id = await emitEvent(env, {
           id: keyedId("ev", effect.at, effectKey(effect)),
           time: effect.at,

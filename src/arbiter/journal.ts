@@ -10,7 +10,7 @@ import {
   type Verification,
 } from "../core/arbiter/journal.js";
 import { journalRoot } from "../core/arbiter/record.js";
-import type { ArbiterStore } from "./arbiter-store.js";
+import type { ArbiterStore } from "../stores/arbiter-store.js";
 
 /** Journal rows read per step of a verification. */
 const VERIFY_CHUNK = 2000;

@@ -34,7 +34,7 @@ export const lineage = sqliteTable(
     at: integer("at").notNull(),
   },
   // One row per edge: a world line's catalog outbox may apply the same edge again after a lost
-  // acknowledgement (src/adapter/catalog-outbox.ts), and ON CONFLICT DO NOTHING on this key keeps it once.
+  // acknowledgement (src/stores/catalog-outbox.ts), and ON CONFLICT DO NOTHING on this key keeps it once.
   (table) => [
     index("lineage_to").on(table.toId),
     index("lineage_from").on(table.fromId),

@@ -15,7 +15,7 @@ import {
   retryDelaySeconds,
   DEFAULT_RETRY_BASE_SECONDS,
 } from "../core/events.js";
-import { EventStore, type FailureAttempt } from "../adapter/event-store.js";
+import { EventStore, type FailureAttempt } from "../stores/event-store.js";
 import { Event, EventId } from "../schemas/events.js";
 import { emitEvent } from "./producer.js";
 import { needsRouting, routeEvent } from "./routing.js";

@@ -23,7 +23,7 @@ import {
 import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
 import { viewer } from "../http/auth.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
-import { currentModel, trainAndStore } from "../arbiter/model-store.js";
+import { currentModel, trainAndStore } from "../stores/model-store.js";
 import { arbiterStub, worldLineStub, type ArbiterRpc } from "../stubs.js";
 
 const IdParam = z.object({ id: z.string() });

@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { checkEventSize, describeError, sealEvent } from "../core/events.js";
 import { DomainError } from "../core/problem.js";
-import { EventStore } from "../adapter/event-store.js";
+import { EventStore } from "../stores/event-store.js";
 import { Page, problemResponses } from "../schemas/common.js";
 import {
   EventBatchInput,

@@ -4,8 +4,8 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { successRate } from "../core/resonance.js";
-import { HaloStore } from "../adapter/halo-store.js";
-import { TaskStore } from "../adapter/task-store.js";
+import { HaloStore } from "../stores/halo-store.js";
+import { TaskStore } from "../stores/task-store.js";
 import { Page, problemResponses } from "../schemas/common.js";
 import {
   HaloCycle,

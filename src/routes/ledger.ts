@@ -3,7 +3,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { notFound, unwrap } from "../core/problem.js";
-import { Catalog } from "../adapter/catalog.js";
+import { Catalog } from "../stores/catalog.js";
 import { isPublic, type Viewer } from "../core/privacy.js";
 import { Hash, problemResponses } from "../schemas/common.js";
 import {

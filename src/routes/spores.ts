@@ -3,7 +3,7 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { JsonObject } from "../core/canonical-json.js";
-import { SporeStore } from "../adapter/spore-store.js";
+import { SporeStore } from "../stores/spore-store.js";
 import { Page, problemResponses } from "../schemas/common.js";
 import {
   CreateSpore,

@@ -3,8 +3,8 @@
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { unwrap } from "../core/problem.js";
-import { SquadStore } from "../adapter/squad-store.js";
-import { TaskStore } from "../adapter/task-store.js";
+import { SquadStore } from "../stores/squad-store.js";
+import { TaskStore } from "../stores/task-store.js";
 import { Page, problemResponses } from "../schemas/common.js";
 import {
   ApproveTask,

@@ -6,7 +6,7 @@ import { newId } from "../core/ids.js";
 import { forkPrivacy } from "../core/privacy.js";
 import { DomainError, notFound, unwrap } from "../core/problem.js";
 import { worldLineStub } from "../stubs.js";
-import { Catalog, type EdgeKind } from "../adapter/catalog.js";
+import { Catalog, type EdgeKind } from "../stores/catalog.js";
 import { worldLineView } from "../core/worldline.js";
 import { Hash, Page, problemResponses } from "../schemas/common.js";
 import {

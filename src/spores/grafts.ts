@@ -9,7 +9,7 @@ import type { JsonObject } from "../core/canonical-json.js";
 import { describeError } from "../core/events.js";
 import { DomainError, notFound, unwrap } from "../core/problem.js";
 import type { GraftInstall } from "../core/spore.js";
-import { SporeStore, type GraftStatus, type StoredGraft } from "../adapter/spore-store.js";
+import { SporeStore, type GraftStatus, type StoredGraft } from "../stores/spore-store.js";
 import { emitEvent } from "../events/producer.js";
 import type { Graft } from "../schemas/spores.js";
 import { worldLineStub } from "../stubs.js";

@@ -5,7 +5,7 @@ import type { JsonObject } from "../core/canonical-json.js";
 import { newId } from "../core/ids.js";
 import { atBody } from "../core/field-error.js";
 import { DomainError, notFound } from "../core/problem.js";
-import { SporeStore, type SporeStatus } from "../adapter/spore-store.js";
+import { SporeStore, type SporeStatus } from "../stores/spore-store.js";
 import { emitEvent } from "../events/producer.js";
 import type { Graft, Spore } from "../schemas/spores.js";
 import { worldLineStub } from "../stubs.js";

@@ -3,7 +3,7 @@
 import { newId } from "../core/ids.js";
 import { atBody } from "../core/field-error.js";
 import { DomainError, notFound } from "../core/problem.js";
-import { SquadStore } from "../adapter/squad-store.js";
+import { SquadStore } from "../stores/squad-store.js";
 import type { CreateSquad, Squad, UpdateSquad } from "../schemas/squads.js";
 import { ensureMembersReachable } from "./members.js";
 

@@ -6,7 +6,7 @@
 // the sent message as the protocol says, and changes nothing here.
 import { verifyResponseUpdate } from "../core/mesh/message-signing.js";
 import { describeError } from "../core/events.js";
-import { TaskStore } from "../adapter/task-store.js";
+import { TaskStore } from "../stores/task-store.js";
 import { emitEvent } from "../events/producer.js";
 import { ResponseUpdateBody } from "../schemas/mesh.js";
 import type { SquadTask, TaskAttempt } from "../schemas/squads.js";

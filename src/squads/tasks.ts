@@ -10,8 +10,8 @@ import {
   OPEN_TASK_STATUSES,
   type TaskStatus,
 } from "../core/task-lifecycle.js";
-import { TaskStore, type TaskChanges } from "../adapter/task-store.js";
-import { SquadStore } from "../adapter/squad-store.js";
+import { TaskStore, type TaskChanges } from "../stores/task-store.js";
+import { SquadStore } from "../stores/squad-store.js";
 import type { ApproveTask, CreateTask, SquadTask, SquadTaskDetail } from "../schemas/squads.js";
 import { taskNotFound } from "./dispatch.js";
 

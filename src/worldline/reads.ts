@@ -49,7 +49,7 @@ export async function entity(
 
 /**
  * One page of history, newest generation first, walked from where the last page stopped (its
- * frontier, named by the cursor: adapter/history-cursors.ts), never from the head again.
+ * frontier, named by the cursor: stores/history-cursors.ts), never from the head again.
  */
 export async function history(
   line: WorldLineRecord,

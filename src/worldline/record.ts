@@ -1,7 +1,7 @@
 // One world line as its Durable Object holds it: the meta (head, green, status, privacy; kept in
 // memory once read), its objects (the DO-local SQLite cache over D1's shared objects), the commit
 // graph in D1, the history cursors, and the catalog outbox that carries the meta and lineage edges
-// to D1 (src/adapter/catalog-outbox.ts). The WorldLine DO (durable-objects/world-line.ts) builds it
+// to D1 (src/stores/catalog-outbox.ts). The WorldLine DO (durable-objects/world-line.ts) builds it
 // from its storage and environment and runs the writes one at a time; the files beside this one
 // hold the concepts (lifecycle.ts, reads.ts, commits.ts, patch.ts, merge.ts, grafts.ts, green.ts)
 // and ask this record for what they need. The rules (who may read, what a status allows) are
@@ -10,11 +10,11 @@ import type { SystemEventInput } from "../core/events.js";
 import { canRead, type Viewer } from "../core/privacy.js";
 import { notFound } from "../core/problem.js";
 import { checkWritable, type WorldLineMeta } from "../core/worldline.js";
-import type { LineageEdge } from "../adapter/catalog.js";
-import type { CatalogOutbox } from "../adapter/catalog-outbox.js";
-import type { CommitGraph } from "../adapter/commit-graph.js";
-import type { HistoryCursors } from "../adapter/history-cursors.js";
-import type { SqliteObjectCache } from "../adapter/sqlite-object-cache.js";
+import type { LineageEdge } from "../stores/catalog.js";
+import type { CatalogOutbox } from "../stores/catalog-outbox.js";
+import type { CommitGraph } from "../stores/commit-graph.js";
+import type { HistoryCursors } from "../stores/history-cursors.js";
+import type { SqliteObjectCache } from "../stores/sqlite-object-cache.js";
 
 /** What a write stores besides the new meta, in the same storage write: D1 edges to add, records keyed in this object. */
 export interface Alongside {

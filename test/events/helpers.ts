@@ -3,7 +3,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
-import { EventStore } from "../../src/adapter/event-store.js";
+import { EventStore } from "../../src/stores/event-store.js";
 import { newId } from "../../src/core/ids.js";
 import { queue } from "../../src/events/consumer.js";
 import type { Event, StoredEvent } from "../../src/schemas/events.js";

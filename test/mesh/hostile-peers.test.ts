@@ -474,7 +474,7 @@ describe("the connection cap under concurrent requests", () => {
 
 describe("agent storage", () => {
   it("moves the first layout's one-value collections into rows on load, and deletes the old values", async () => {
-    const { AgentStore } = await import("../../src/mesh/agent-store.js");
+    const { AgentStore } = await import("../../src/stores/agent-store.js");
     const agent = await createAgent(unique("legacy"));
     const peer = newPassport();
     const legacyConnection = {

@@ -1,4 +1,4 @@
-// Every keyset list pages through one implementation (src/adapter/page-cursor.ts, issue 13): a
+// Every keyset list pages through one implementation (src/stores/page-cursor.ts, issue 13): a
 // cursor the server did not issue is one problem, 400 `invalid-cursor`, on every list, and the
 // cursor of a page leads to the next one, newest first, without repeating or skipping a row.
 import { describe, expect, it } from "vitest";

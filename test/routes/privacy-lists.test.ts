@@ -6,7 +6,7 @@
 // operator-only (README: "🔒 every call, reads included"), so anonymously every page, cursor and
 // detail answers 401 and names nothing.
 import { beforeAll, describe, expect, it } from "vitest";
-import { decodeCursor } from "../../src/adapter/page-cursor.js";
+import { decodeCursor } from "../../src/stores/page-cursor.js";
 import { api, createWorldLine } from "../api.js";
 import { eventually } from "../events/helpers.js";
 import { squadOf, tag, taskFor } from "../halo/helpers.js";

@@ -4,7 +4,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { Catalog } from "../../src/adapter/catalog.js";
+import { Catalog } from "../../src/stores/catalog.js";
 import type { WorldLine } from "../../durable-objects/world-line.js";
 import { api, createWorldLine, mergePatch } from "../api.js";
 

@@ -4,7 +4,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../api.js";
 import { allEvents, eventually } from "../events/helpers.js";
-import { TaskStore } from "../../src/adapter/task-store.js";
+import { TaskStore } from "../../src/stores/task-store.js";
 import { DISPATCHER_NAME } from "../../src/core/object-names.js";
 import { approvedTask, squadOf, tag, task, taskFor, waitForStatus } from "../halo/helpers.js";
 

@@ -10,7 +10,7 @@
 // VENOM ledger. Timestamps are seconds since the epoch as floats, as in the seed.
 //
 // Like the rest of src/core this module holds no storage: functions take entries (or the chain head)
-// and return new entries; the Arbiter Durable Object persists them (src/arbiter/arbiter-store.ts).
+// and return new entries; the Arbiter Durable Object persists them (src/stores/arbiter-store.ts).
 import type { z } from "zod";
 import type { JsonObject } from "../canonical-json.js";
 import type { ArbiterJournal } from "../../schemas/arbiter.js";

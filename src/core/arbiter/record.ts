@@ -1,5 +1,5 @@
 // What an arbiter keeps about itself between beats (the Arbiter Durable Object stores it as one
-// record beside its journal and effects tables, src/arbiter/arbiter-store.ts): its configuration,
+// record beside its journal and effects tables, src/stores/arbiter-store.ts): its configuration,
 // its state (state.ts), the journal's Merkle frontier, the anomalies reported since the last beat,
 // and what the last beat decided. Plain JSON data; each function here returns the next record and
 // stores nothing.

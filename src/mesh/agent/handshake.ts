@@ -14,7 +14,7 @@ import type { MeshRejection, ParsedBody } from "../../core/mesh/mesh-reply.js";
 import { meshBaseUrl, meshEndpointUrl } from "../../core/mesh/url.js";
 import type { ConnectionResult } from "../../schemas/agents.js";
 import type { MeshConnection } from "../../schemas/mesh-state.js";
-import { connectionRecord, type ConnectionRecord } from "../agent-store.js";
+import { connectionRecord, type ConnectionRecord } from "../../stores/agent-store.js";
 import { operatorError, seconds, type MeshNode } from "./mesh-node.js";
 import { scheduleAlarm } from "./timers.js";
 

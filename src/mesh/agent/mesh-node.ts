@@ -19,7 +19,7 @@ import { takeFromInbox } from "../../core/mesh/inbox.js";
 import { TRACKED_CLIENTS } from "../../core/mesh/limits.js";
 import { DomainError } from "../../core/problem.js";
 import type { SentMessage } from "../../schemas/mesh-state.js";
-import type { AgentProfile, AgentStore } from "../agent-store.js";
+import type { AgentProfile, AgentStore } from "../../stores/agent-store.js";
 import type { MeshCall } from "../transport.js";
 
 /** One outgoing mesh call (src/mesh/transport.ts meshCall on Workers). */

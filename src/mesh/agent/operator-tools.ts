@@ -23,7 +23,7 @@ import type {
 import type { ImpressionReply } from "../../schemas/mesh.js";
 import type { InboxMessage, PendingConnectionRequest, SentMessage } from "../../schemas/mesh-state.js";
 import type { z } from "zod";
-import type { ConnectionRecord } from "../agent-store.js";
+import type { ConnectionRecord } from "../../stores/agent-store.js";
 import { acceptPending, requestConnection } from "./handshake.js";
 import { notFoundMessage, operatorError, seconds, type MeshNode } from "./mesh-node.js";
 import { scheduleAlarm } from "./timers.js";

@@ -23,7 +23,7 @@ import {
 } from "../../../src/core/mesh/index.js";
 import type { PendingConnectionRequest } from "../../../src/schemas/mesh-state.js";
 import type { MessageBody } from "../../../src/schemas/mesh.js";
-import { AgentStore, connectionRecord, type ConnectionRecord } from "../../../src/mesh/agent-store.js";
+import { AgentStore, connectionRecord, type ConnectionRecord } from "../../../src/stores/agent-store.js";
 import { acceptPending } from "../../../src/mesh/agent/handshake.js";
 import {
   handleConnectionAccepted,

@@ -66,7 +66,7 @@ function afterCursor(cursor: string, time: SQLiteColumn, id: SQLiteColumn): SQL 
 /**
  * D1 and Durable Object SQLite bind at most 100 parameters per statement
  * (https://developers.cloudflare.com/d1/platform/limits/; workerd sets SQLITE_LIMIT_VARIABLE_NUMBER
- * to 100, so local runs refuse the 101st too: test/adapter/parameter-limit.test.ts).
+ * to 100, so local runs refuse the 101st too: test/stores/parameter-limit.test.ts).
  */
 export const MAX_BOUND_PARAMETERS = 100;
 

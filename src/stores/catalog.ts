@@ -1,6 +1,6 @@
 // The world-line catalog and lineage graph in D1 (drizzle): what lists and the multiverse graph
 // read. Written by each WorldLine Durable Object after its own state changed, through its catalog
-// outbox (src/adapter/catalog-outbox.ts): every write here is idempotent, so a retry is harmless.
+// outbox (src/stores/catalog-outbox.ts): every write here is idempotent, so a retry is harmless.
 import { and, eq, gt, inArray, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { alias } from "drizzle-orm/sqlite-core";

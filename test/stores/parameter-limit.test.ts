@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { MAX_BOUND_PARAMETERS } from "../../src/adapter/page-cursor.js";
+import { MAX_BOUND_PARAMETERS } from "../../src/stores/page-cursor.js";
 
 const inList = (n: number) => `SELECT 1 IN (${Array.from({ length: n }, () => "?").join(",")}) AS found`;
 const values = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
