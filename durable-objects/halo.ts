@@ -9,10 +9,13 @@
 // Cycles asked for directly (POST /api/v1/halo/cycles, the cron trigger) are answered with the
 // cycle. A cycle asked for while one runs joins the next one, which starts when the running one
 // ends: two cycles never race to propose the same task.
+//
+// The pending events' table is src/stores/halo-trigger-store.ts.
 import { DurableObject } from "cloudflare:workers";
 import { capture, type Outcome } from "../src/core/problem.js";
 import { runHaloCycle, type CycleRequest } from "../src/halo/cycle.js";
 import type { CycleTrigger, HaloCycleDetail } from "../src/schemas/halo.js";
+import { HaloTriggerStore } from "../src/stores/halo-trigger-store.js";
 
 /** Events one alarm's cycle takes at most; the rest wait for the next alarm, set at once. */
 const MAX_EVENTS_PER_CYCLE = 1000;
@@ -23,17 +26,18 @@ export interface CycleAsk {
 }
 
 export class Halo extends DurableObject<Env> {
+  private readonly pending: HaloTriggerStore;
   private running: Promise<HaloCycleDetail> | null = null;
   private queued: { asks: CycleAsk[]; cycle: Promise<HaloCycleDetail> } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS pending (event_id TEXT PRIMARY KEY, at INTEGER NOT NULL)");
+    this.pending = new HaloTriggerStore(ctx.storage.sql);
   }
 
   /** An error or critical event asks for a cycle: recorded once per event id, run by the alarm. */
   async trigger(eventId: string): Promise<void> {
-    this.ctx.storage.sql.exec("INSERT OR IGNORE INTO pending (event_id, at) VALUES (?, ?)", eventId, Date.now());
+    this.pending.add(eventId, Date.now());
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
   }
 
@@ -43,18 +47,11 @@ export class Halo extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const events = this.ctx.storage.sql
-      .exec<{ event_id: string }>("SELECT event_id FROM pending ORDER BY at, event_id LIMIT ?", MAX_EVENTS_PER_CYCLE)
-      .toArray()
-      .map((row) => row.event_id);
+    const events = this.pending.oldest(MAX_EVENTS_PER_CYCLE);
     if (events.length === 0) return;
     await this.join({ trigger: "event", events }); // a failure throws: the runtime retries the alarm
-    for (let i = 0; i < events.length; i += 90) {
-      const chunk = events.slice(i, i + 90);
-      this.ctx.storage.sql.exec(`DELETE FROM pending WHERE event_id IN (${chunk.map(() => "?").join(",")})`, ...chunk);
-    }
-    const left = this.ctx.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n;
-    if (left > 0) await this.ctx.storage.setAlarm(Date.now());
+    this.pending.remove(events);
+    if (this.pending.count() > 0) await this.ctx.storage.setAlarm(Date.now());
   }
 
   private join(ask: CycleAsk): Promise<HaloCycleDetail> {
