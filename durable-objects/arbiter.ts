@@ -363,7 +363,7 @@ export class Arbiter extends DurableObject<Env> {
   }
 
   private existing(): Stored {
-    if (!this.stored) throw new DomainError(404, "no-arbiter", "this world line's arbiter has not run yet");
+    if (!this.stored) throw new DomainError("no-arbiter", "this world line's arbiter has not run yet");
     return this.stored;
   }
 

@@ -124,7 +124,7 @@ interface GreenOutboxRow {
 }
 
 const isVisible = (row: ProposalRow) => row.worldline === null || row.is_public === 1;
-const proposalNotFound = (id: string) => new DomainError(404, "not-found", `proposal ${id} does not exist`);
+const proposalNotFound = (id: string) => new DomainError("not-found", `proposal ${id} does not exist`);
 
 const toEntry = (row: EntryRow): LedgerEntry => ({
   index: row.idx,
@@ -244,7 +244,7 @@ export class Ledger extends DurableObject<Env> {
       const at = size ?? this.frontier.size;
       this.checkSize(at);
       if (!Number.isSafeInteger(index) || index < 0 || index >= at)
-        throw new DomainError(400, "index-out-of-range", `index ${index} is not below size ${at}`);
+        throw new DomainError("index-out-of-range", `index ${index} is not below size ${at}`);
       return {
         index,
         size: at,
@@ -261,7 +261,7 @@ export class Ledger extends DurableObject<Env> {
       const end = to ?? this.frontier.size;
       this.checkSize(end);
       if (!Number.isSafeInteger(from) || from < 1 || from > end)
-        throw new DomainError(400, "size-out-of-range", `from (${from}) must be between 1 and to (${end})`);
+        throw new DomainError("size-out-of-range", `from (${from}) must be between 1 and to (${end})`);
       return {
         from,
         to: end,
@@ -323,12 +323,11 @@ export class Ledger extends DurableObject<Env> {
           .toArray();
         if (greens[0]?.commit_id === request.commit)
           throw new DomainError(
-            409,
             "already-green",
             "that commit is the current green commit; roll back to an earlier one",
           );
         if (!greens.some((green) => green.commit_id === request.commit))
-          throw new DomainError(422, "not-an-earlier-green", {
+          throw new DomainError("not-an-earlier-green", {
             detail: "a rollback must name a commit that was green before",
             errors: [{ path: "/commit", message: "never promoted" }],
           });
@@ -433,26 +432,23 @@ export class Ledger extends DurableObject<Env> {
       if (!isSigned && !viewer.isOperator && !isVisible(row)) throw proposalNotFound(id);
       if (!isAuthority(this.set, approval.authority))
         throw new DomainError(
-          403,
           "not-an-authority",
           `${approval.authority} is not one of the ledger's current authorities`,
         );
       if (!isSigned)
         throw new DomainError(
-          403,
           "bad-signature",
           "the signature does not verify: sign the 32 raw bytes of the proposal's digest with the authority's Ed25519 key",
         );
       if (proposal.status === "approved") {
         if (proposal.approvals.some((a) => a.authority === approval.authority)) return proposal;
         throw new DomainError(
-          409,
           "proposal-decided",
           `proposal ${id} was already decided at ledger entry ${proposal.decision!.index}`,
         );
       }
       if (proposal.status === "stale")
-        throw new DomainError(409, "proposal-stale", `proposal ${id} is stale: ${proposal.reason}`);
+        throw new DomainError("proposal-stale", `proposal ${id} is stale: ${proposal.reason}`);
       const staleness = await this.staleness(proposal);
       if (staleness) {
         this.sql.exec(
@@ -461,7 +457,7 @@ export class Ledger extends DurableObject<Env> {
           Date.now(),
           id,
         );
-        throw new DomainError(409, "proposal-stale", `proposal ${id} is stale: ${staleness}`);
+        throw new DomainError("proposal-stale", `proposal ${id} is stale: ${staleness}`);
       }
       if (proposal.approvals.some((a) => a.authority === approval.authority)) return proposal;
 
@@ -543,7 +539,7 @@ export class Ledger extends DurableObject<Env> {
         )
         .toArray()[0];
       if (!green)
-        throw new DomainError(404, "no-green-commit", `world line ${worldline} has no green (promoted) commit yet`);
+        throw new DomainError("no-green-commit", `world line ${worldline} has no green (promoted) commit yet`);
       const size = this.frontier.size;
       const prove = (index: number): ProvenEntry => ({
         entry: this.readEntry(index),
@@ -770,7 +766,6 @@ export class Ledger extends DurableObject<Env> {
     const key = this.env.DM_LEDGER_KEY;
     if (!key || !/^[0-9a-f]{64}$/.test(key))
       throw new DomainError(
-        503,
         "ledger-not-configured",
         "DM_LEDGER_KEY (the ledger's Ed25519 private key, 64 hex) is not set; npm start generates one",
       );
@@ -785,7 +780,6 @@ export class Ledger extends DurableObject<Env> {
       if (genesis.ledgerPublicKey !== this.ledgerPublicKey) {
         // The log has no ledger-key rotation: signing checkpoints with another key would break every verifier.
         throw new DomainError(
-          503,
           "ledger-key-mismatch",
           "DM_LEDGER_KEY is not the key recorded in this ledger's genesis entry",
         );
@@ -827,7 +821,6 @@ export class Ledger extends DurableObject<Env> {
   private checkSize(size: number): void {
     if (!Number.isSafeInteger(size) || size < 1 || size > this.frontier.size)
       throw new DomainError(
-        400,
         "size-out-of-range",
         `size must be between 1 and the ledger's size (${this.frontier.size})`,
       );
@@ -837,7 +830,7 @@ export class Ledger extends DurableObject<Env> {
     const row = this.sql
       .exec<{ hash: ArrayBuffer }>("SELECT hash FROM nodes WHERE level = ? AND idx = ?", level, index)
       .toArray()[0];
-    if (!row) throw new DomainError(500, "merkle-node-missing", `stored Merkle node (${level}, ${index}) is missing`);
+    if (!row) throw new DomainError("merkle-node-missing", `stored Merkle node (${level}, ${index}) is missing`);
     return new Uint8Array(row.hash);
   }
 
@@ -857,8 +850,7 @@ export class Ledger extends DurableObject<Env> {
 
   private readEntry(index: number): LedgerEntry {
     const row = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE idx = ?", index).toArray()[0];
-    if (!row)
-      throw new DomainError(404, "not-found", `ledger entry ${index} does not exist (size ${this.frontier.size})`);
+    if (!row) throw new DomainError("not-found", `ledger entry ${index} does not exist (size ${this.frontier.size})`);
     return toEntry(row);
   }
 

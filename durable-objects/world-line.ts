@@ -97,7 +97,7 @@ export class WorldLine extends DurableObject<Env> {
     message: string;
   }): Promise<Outcome<WorldLineView>> {
     return this.serially(async () => {
-      if (await this.load()) throw new DomainError(409, "already-exists", `world line ${input.id} exists already`);
+      if (await this.load()) throw new DomainError("already-exists", `world line ${input.id} exists already`);
       const writes = checkWrites(new Map(Object.entries(input.entities)));
       const reader = new ObjectReader(this.objects);
       const entries: Array<[string, string]> = [];
@@ -133,7 +133,7 @@ export class WorldLine extends DurableObject<Env> {
   /** Called on the new child: it starts at the parent's head and shares its tree (nothing copied). */
   fork(input: { id: string; name: string; privacy: Privacy; parent: WorldLineView }): Promise<Outcome<WorldLineView>> {
     return this.serially(async () => {
-      if (await this.load()) throw new DomainError(409, "already-exists", `world line ${input.id} exists already`);
+      if (await this.load()) throw new DomainError("already-exists", `world line ${input.id} exists already`);
       const now = Date.now();
       const meta: WorldLineMeta = {
         id: input.id,
@@ -200,8 +200,7 @@ export class WorldLine extends DurableObject<Env> {
       const { commit, tree } = await this.resolve(await this.visible(viewer), at);
       const reader = new ObjectReader(this.objects);
       const hash = await findEntity(reader, tree, id);
-      if (hash === null)
-        throw new DomainError(404, "unknown-entity", `entity "${id}" does not exist at commit ${commit}`);
+      if (hash === null) throw new DomainError("unknown-entity", `entity "${id}" does not exist at commit ${commit}`);
       return { commit, id, value: await reader.load(hash) };
     });
   }
@@ -252,7 +251,7 @@ export class WorldLine extends DurableObject<Env> {
     return this.serially(async () => {
       const meta = await this.writable();
       if (input.ifMatch !== undefined && input.ifMatch !== meta.head) {
-        throw new DomainError(412, "stale-head", {
+        throw new DomainError("stale-head", {
           detail: `If-Match names ${input.ifMatch} but the head is ${meta.head}; re-read and retry`,
           head: meta.head,
         });
@@ -280,9 +279,9 @@ export class WorldLine extends DurableObject<Env> {
     return this.serially(async () => {
       const meta = await this.writable();
       if (input.source.id === meta.id)
-        throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
+        throw new DomainError("merge-into-self", "a world line cannot be merged into itself");
       if (!input.squash && isStricter(input.source.privacy, meta.privacy)) {
-        throw new DomainError(422, "privacy-stricter-source", {
+        throw new DomainError("privacy-stricter-source", {
           detail: `world line ${input.source.id} is ${input.source.privacy}, stricter than this ${meta.privacy} one: merging it would make its history readable here. Nothing was merged; merge with "squash": true to record only the merged state, as one commit without the source's history`,
           errors: [
             atBody(
@@ -311,7 +310,7 @@ export class WorldLine extends DurableObject<Env> {
         new Map(await Promise.all(hashes.map(async (hash) => [hash, await reader.load(hash)] as const)));
       const merged = await mergeEntities(ourDiff, theirDiff, loadValues, input.strategy);
       if (input.strategy === "three-way" && merged.conflicts.length) {
-        throw new DomainError(409, "merge-conflict", {
+        throw new DomainError("merge-conflict", {
           detail: `${merged.conflicts.length} conflicting change(s); nothing was merged. Resolve them, or merge with strategy "ours" or "theirs"`,
           conflicts: merged.conflicts,
         });
@@ -434,7 +433,7 @@ export class WorldLine extends DurableObject<Env> {
       const meta = await this.load();
       if (!meta) throw notFound("world line");
       if (meta.status !== "quarantined")
-        throw new DomainError(409, "not-quarantined", `world line ${meta.id} is ${meta.status}, not quarantined`);
+        throw new DomainError("not-quarantined", `world line ${meta.id} is ${meta.status}, not quarantined`);
       const next = { ...meta, status: "active" as const, updatedAt: Date.now() };
       await this.persist(next);
       return view(next);
@@ -453,8 +452,7 @@ export class WorldLine extends DurableObject<Env> {
       const meta = await this.visible({ isOperator: true });
       if (meta.status === "terminated")
         throw new DomainError(
-          409,
-          "worldline-terminated",
+          "target-worldline-terminated",
           `world line ${meta.id} is terminated; nothing on it can be promoted`,
         );
       const { commit, tree } = await this.resolve(meta, at);
@@ -484,7 +482,7 @@ export class WorldLine extends DurableObject<Env> {
       const applied = (await this.ctx.storage.get<number>(GREEN_INDEX_KEY)) ?? -1;
       if (ledgerIndex <= applied) return view(meta);
       if (!(await this.graph.get(commit)))
-        throw new DomainError(409, "unknown-commit", `commit ${commit} is not stored; green cannot name it`);
+        throw new DomainError("unknown-commit", `commit ${commit} is not stored; green cannot name it`);
       const next = { ...meta, green: commit, updatedAt: Date.now() };
       await this.persist(next, { records: { [GREEN_INDEX_KEY]: ledgerIndex } });
       return view(next);
@@ -555,15 +553,15 @@ export class WorldLine extends DurableObject<Env> {
     let commit = meta.head;
     if (at === "green") {
       if (meta.green === null)
-        throw new DomainError(404, "no-green-commit", `world line ${meta.id} has no green (promoted) commit yet`);
+        throw new DomainError("no-green-commit", `world line ${meta.id} has no green (promoted) commit yet`);
       commit = meta.green;
     } else if (at !== undefined && at !== "head" && at !== meta.head) {
       if (!(await this.graph.isAncestor(at, meta.head)))
-        throw new DomainError(404, "unknown-commit", `commit ${at} is not in the history of world line ${meta.id}`);
+        throw new DomainError("unknown-commit", `commit ${at} is not in the history of world line ${meta.id}`);
       commit = at;
     }
     const stored = await this.graph.get(commit);
-    if (!stored) throw new DomainError(404, "unknown-commit", `commit ${commit} is not stored`);
+    if (!stored) throw new DomainError("unknown-commit", `commit ${commit} is not stored`);
     return { commit, tree: stored.tree };
   }
 
@@ -583,13 +581,11 @@ export class WorldLine extends DurableObject<Env> {
     if (!meta) throw notFound("world line");
     if (meta.status === "terminated")
       throw new DomainError(
-        410,
         "worldline-terminated",
         `world line ${meta.id} is terminated: its history stays readable but it takes no more writes`,
       );
     if (meta.status === "quarantined")
       throw new DomainError(
-        423,
         "worldline-quarantined",
         `world line ${meta.id} is quarantined by the arbiter; release it before writing`,
       );

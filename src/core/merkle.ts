@@ -254,7 +254,6 @@ function lookup(getNode: NodeReader, { level, index }: NodeAddress): Uint8Array 
   const hash = getNode(level, index);
   if (!hash || hash.length !== HASH_SIZE) {
     throw new DomainError(
-      500,
       "merkle-node-missing",
       `the Merkle store has no hash for node (level ${level}, index ${index})`,
     );
@@ -401,18 +400,17 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 function assertSize(n: number, field: string): void {
   if (!isSize(n))
-    throw new DomainError(400, "invalid-tree-size", { detail: `${field} must be a non-negative safe integer`, field });
+    throw new DomainError("invalid-tree-size", { detail: `${field} must be a non-negative safe integer`, field });
 }
 
 function assertHash(h: Uint8Array, what: string): void {
-  if (!isHash(h)) throw new DomainError(400, "invalid-hash", `${what} must be ${HASH_SIZE} bytes`);
+  if (!isHash(h)) throw new DomainError("invalid-hash", `${what} must be ${HASH_SIZE} bytes`);
 }
 
 function assertFrontier(frontier: Frontier): void {
   assertSize(frontier.size, "frontier size");
   if (frontier.hashes.length !== popCount(frontier.size) || !frontier.hashes.every(isHash)) {
     throw new DomainError(
-      500,
       "invalid-frontier",
       `a frontier of size ${frontier.size} holds one ${HASH_SIZE}-byte hash per set bit of its size`,
     );
@@ -426,5 +424,5 @@ function popCount(n: number): number {
 }
 
 function outOfRange(detail: string): DomainError {
-  return new DomainError(400, "proof-out-of-range", detail);
+  return new DomainError("proof-out-of-range", detail);
 }

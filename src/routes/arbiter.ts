@@ -31,7 +31,7 @@ const IdParam = z.object({ id: z.string() });
 async function arbiterOf(env: Env, id: string, viewer: { isOperator: boolean }, forWrite = false): Promise<ArbiterRpc> {
   const worldLine = unwrap(await worldLineStub(env, id).info(viewer));
   if (forWrite && worldLine.status === "terminated")
-    throw new DomainError(410, "worldline-terminated", `world line ${id} is terminated; its arbiter no longer runs`);
+    throw new DomainError("worldline-terminated", `world line ${id} is terminated; its arbiter no longer runs`);
   return arbiterStub(env, id);
 }
 

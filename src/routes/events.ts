@@ -78,7 +78,7 @@ eventRoutes.openapi(
       await publishEvents(c.env, events);
     } catch (error) {
       console.error("POST /events: queue send failed", describeError(error));
-      throw new DomainError(503, "queue-unavailable", {
+      throw new DomainError("queue-unavailable", {
         detail: "the event queue refused the events; retry later (send your own ids to make the retry idempotent)",
         ids: events.map((event) => event.id),
       });
@@ -144,7 +144,6 @@ eventRoutes.openapi(
     const event = EventId.safeParse(id).success ? await new EventStore(c.env.DB).get(id) : null;
     if (!event)
       throw new DomainError(
-        404,
         "not-found",
         `event ${id} does not exist (or is not stored yet: events are readable once the queue consumer stored them)`,
       );

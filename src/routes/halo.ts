@@ -66,7 +66,7 @@ haloRoutes.openapi(
   async (c) => {
     const id = c.req.valid("param").id;
     const cycle = await new HaloStore(c.env.DB).cycle(id);
-    if (!cycle) throw new DomainError(404, "not-found", `HALO cycle ${id} does not exist`);
+    if (!cycle) throw new DomainError("not-found", `HALO cycle ${id} does not exist`);
     return c.json(cycle, 200);
   },
 );

@@ -34,11 +34,10 @@ liveRoutes.openAPIRegistry.registerPath({
 
 liveRoutes.get("/live", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
-    throw new DomainError(426, "upgrade-required", "GET /api/v1/live is a WebSocket: connect with Upgrade: websocket");
+    throw new DomainError("upgrade-required", "GET /api/v1/live is a WebSocket: connect with Upgrade: websocket");
   const origin = c.req.header("origin");
   if (origin && origin !== new URL(c.req.url).origin && origin !== c.env.DM_DASHBOARD_ORIGIN) {
     throw new DomainError(
-      403,
       "origin-not-allowed",
       `origin ${origin.slice(0, 200)} may not open the live channel; set DM_DASHBOARD_ORIGIN to the dashboard's origin`,
     );

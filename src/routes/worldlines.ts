@@ -186,7 +186,6 @@ worldLineRoutes.openapi(
     const format = PATCH_TYPES[mediaType];
     if (!format)
       throw new DomainError(
-        415,
         "unsupported-media-type",
         "send application/json-patch+json (RFC 6902) or application/merge-patch+json (RFC 7396)",
       );
@@ -195,7 +194,7 @@ worldLineRoutes.openapi(
     if (!parsed.success) throw validationError("json", parsed.error.issues);
     const ifMatch = c.req.header("if-match")?.replace(/^W\//, "").replace(/"/g, "").trim();
     if (ifMatch !== undefined && !Hash.safeParse(ifMatch).success)
-      throw new DomainError(400, "invalid-if-match", "If-Match must be a commit hash (64 lowercase hex)");
+      throw new DomainError("invalid-if-match", "If-Match must be a commit hash (64 lowercase hex)");
     const result = unwrap(
       await worldLineStub(c.env, c.req.valid("param").id).patch({
         format,
