@@ -245,7 +245,7 @@ describe("spores and grafts", { timeout: 30_000 }, () => {
     expect(problem(await deploy(spore.id, terminated.id))).toEqual([
       409,
       "application/problem+json",
-      "worldline-terminated",
+      "target-worldline-terminated",
     ]);
     expect((await api("GET", `/api/v1/grafts?spore=${spore.id}`)).body.items).toEqual([]);
   });
