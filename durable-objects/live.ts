@@ -7,6 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { UNKNOWN_CLIENT } from "../src/core/client-address.js";
 import { isOperatorToken } from "../src/core/operator-token.js";
+import { DomainError } from "../src/core/problem.js";
 import { problemResponse } from "../src/http/problem.js";
 import {
   LIVE_CLIENT_HEADER,
@@ -34,15 +35,21 @@ export class Live extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
+    // The route checks the upgrade first (src/routes/live.ts); answered the same here, as problem+json.
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
-      return new Response("expected a WebSocket upgrade", { status: 426 });
+      return problemResponse(
+        new DomainError(
+          "upgrade-required",
+          "GET /api/v1/live is a WebSocket: connect with Upgrade: websocket",
+        ).toProblem(),
+        LIVE_PATH,
+      );
     if (this.ctx.getWebSockets().length >= MAX_SOCKETS) {
       return problemResponse(
-        {
-          status: 503,
-          code: "live-full",
-          detail: `the live channel holds ${MAX_SOCKETS} sockets; dashboards fall back to polling`,
-        },
+        new DomainError(
+          "live-full",
+          `the live channel holds ${MAX_SOCKETS} sockets; dashboards fall back to polling`,
+        ).toProblem(),
         LIVE_PATH,
       );
     }
@@ -56,11 +63,10 @@ export class Live extends DurableObject<Env> {
       this.ctx.getWebSockets(tag).filter((ws) => !isOperatorSocket(ws)).length >= MAX_ANONYMOUS_SOCKETS_PER_CLIENT
     ) {
       return problemResponse(
-        {
-          status: 429,
-          code: "too-many-live-sockets",
-          detail: `your address already holds ${MAX_ANONYMOUS_SOCKETS_PER_CLIENT} anonymous live sockets; close one, or connect with the operator token`,
-        },
+        new DomainError(
+          "too-many-live-sockets",
+          `your address already holds ${MAX_ANONYMOUS_SOCKETS_PER_CLIENT} anonymous live sockets; close one, or connect with the operator token`,
+        ).toProblem(),
         LIVE_PATH,
       );
     }

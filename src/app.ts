@@ -65,9 +65,7 @@ export function createApp() {
     c.html(renderApiDocs(app.getOpenAPI31Document({ openapi: "3.1.0", info: API_INFO }) as never)),
   );
 
-  app.notFound((c) =>
-    problem(c, 404, "no-route", `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /api/docs`),
-  );
+  app.notFound((c) => problem(c, "no-route", `no route ${c.req.method} ${new URL(c.req.url).pathname}; see /api/docs`));
   app.onError(errorResponse);
   return app;
 }

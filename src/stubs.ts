@@ -61,7 +61,7 @@ export function arbiterStub(env: Env, worldline: string): ArbiterRpc {
 /** The Agent object of a hosted agent's name; a name that cannot exist is a 404. */
 export function agentStub(env: Env, name: string): AgentRpc {
   if (!AgentName.safeParse(name).success)
-    throw new DomainError(404, "not-found", `agent "${name.slice(0, 64)}" does not exist`);
+    throw new DomainError("not-found", `agent "${name.slice(0, 64)}" does not exist`);
   return env.AGENT.getByName(name) as unknown as AgentRpc;
 }
 

@@ -20,15 +20,15 @@ export function authoritySet(authorities: readonly string[], quorum?: number): A
   const keys = [...new Set(authorities.map((key) => key.trim().toLowerCase()).filter(Boolean))];
   for (const key of keys) {
     if (!PUBLIC_KEY_HEX.test(key))
-      throw new DomainError(422, "invalid-authority", {
+      throw new DomainError("invalid-authority", {
         detail: `authority "${key.slice(0, 80)}" is not an Ed25519 public key (64 lowercase hex)`,
         errors: [{ path: "/authorities", message: "not 64 hex" }],
       });
   }
-  if (keys.length === 0) throw new DomainError(422, "invalid-authority", "at least one authority is required");
+  if (keys.length === 0) throw new DomainError("invalid-authority", "at least one authority is required");
   const k = quorum ?? defaultQuorum(keys.length);
   if (!Number.isInteger(k) || k < 1 || k > keys.length) {
-    throw new DomainError(422, "invalid-quorum", {
+    throw new DomainError("invalid-quorum", {
       detail: `quorum ${k} must be between 1 and the number of authorities (${keys.length})`,
       errors: [{ path: "/quorum", message: "out of range" }],
     });
@@ -40,7 +40,6 @@ export function authoritySet(authorities: readonly string[], quorum?: number): A
 export function authoritySetFromConfig(authorities: string | undefined, quorum: string | undefined): AuthoritySet {
   if (!authorities)
     throw new DomainError(
-      503,
       "ledger-not-configured",
       "DM_AUTHORITIES is not set: the ledger needs at least one authority public key (npm start generates a local set)",
     );

@@ -75,11 +75,11 @@ export function parseVerifierKey(vkey: string): { keyName: string; publicKeyHex:
   const [keyName = "", id = "", ...encoded] = vkey.split("+");
   const key = fromBase64(encoded.join("+"));
   if (!key || key.length !== 33 || key[0] !== ED25519_TYPE || !/^[0-9a-fA-F]{8}$/.test(id) || !isKeyName(keyName)) {
-    throw new DomainError(400, "invalid-key", "not an Ed25519 note verifier key (name+keyid+base64)");
+    throw new DomainError("invalid-key", "not an Ed25519 note verifier key (name+keyid+base64)");
   }
   const publicKeyHex = bytesToHex(key.slice(1));
   if (bytesToHex(keyId(keyName, publicKeyHex)) !== id.toLowerCase()) {
-    throw new DomainError(400, "invalid-key", "the verifier key's ID does not match its name and public key");
+    throw new DomainError("invalid-key", "the verifier key's ID does not match its name and public key");
   }
   return { keyName, publicKeyHex };
 }
@@ -90,7 +90,7 @@ export function parseVerifierKey(vkey: string): { keyName: string; publicKeyHex:
 /** Signs `text` (which must end in a newline) as a note with one signature line. */
 export async function signNote(text: string, keyName: string, privateKeyHex: string): Promise<string> {
   const problem = noteTextProblem(text);
-  if (problem) throw new DomainError(400, "malformed-note", problem);
+  if (problem) throw new DomainError("malformed-note", problem);
   assertKeyName(keyName);
   const publicKeyHex = publicKeyFromSeed(privateKeyHex);
   const signature = await sign(privateKeyHex, utf8(text));
@@ -99,7 +99,7 @@ export async function signNote(text: string, keyName: string, privateKeyHex: str
 
 /** Splits a signed note into its text and signature lines. Throws `malformed-note`; checks no signature. */
 export function parseNote(note: string): { body: string; signatures: NoteSignature[] } {
-  const malformed = (detail: string) => new DomainError(400, "malformed-note", detail);
+  const malformed = (detail: string) => new DomainError("malformed-note", detail);
   // signed-note §Format: valid UTF-8 (no lone surrogates survive encoding) and no control characters but newline.
   if (/\p{Cs}/u.test(note)) throw malformed("a note must be valid UTF-8");
   if (/[\x00-\x09\x0b-\x1f]/.test(note))
@@ -159,19 +159,19 @@ export async function verifyNote(note: string, keyName: string, publicKeyHex: st
 /** The note text: origin, decimal size, base64 root, each on its own line. */
 export function checkpointBody({ origin, size, rootHex }: CheckpointFields): string {
   if (origin === "" || /[\x00-\x1f]/.test(origin) || /\p{Cs}/u.test(origin)) {
-    throw new DomainError(400, "malformed-checkpoint", {
+    throw new DomainError("malformed-checkpoint", {
       detail: "the origin must be one non-empty line of text",
       field: "origin",
     });
   }
   if (!Number.isSafeInteger(size) || size < 0) {
-    throw new DomainError(400, "malformed-checkpoint", {
+    throw new DomainError("malformed-checkpoint", {
       detail: "the tree size must be a non-negative safe integer",
       field: "size",
     });
   }
   if (!ROOT_HEX.test(rootHex)) {
-    throw new DomainError(400, "malformed-checkpoint", {
+    throw new DomainError("malformed-checkpoint", {
       detail: "the root must be 64 lowercase hex characters",
       field: "rootHex",
     });
@@ -195,7 +195,7 @@ export function parseCheckpoint(note: string): ParsedCheckpoint {
 
 /** tlog-checkpoint §Note text: at least three non-empty lines; extension lines are kept, not interpreted. */
 export function parseCheckpointBody(body: string): CheckpointFields & { extensions: string[] } {
-  const malformed = (detail: string) => new DomainError(400, "malformed-checkpoint", detail);
+  const malformed = (detail: string) => new DomainError("malformed-checkpoint", detail);
   const lines = body.split("\n");
   lines.pop(); // the text ends in a newline, so the last piece is empty
   if (lines.length < 3 || lines.some((line) => line === ""))
@@ -238,7 +238,7 @@ function isKeyName(name: string): boolean {
 
 function assertKeyName(name: string): void {
   if (!isKeyName(name))
-    throw new DomainError(400, "invalid-key", {
+    throw new DomainError("invalid-key", {
       detail: "a note key name is non-empty, without spaces or '+'",
       field: "keyName",
     });
@@ -253,7 +253,7 @@ function noteTextProblem(text: string): string | undefined {
 
 function publicKeyBytes(publicKeyHex: string): Uint8Array {
   if (!PUBLIC_KEY_HEX.test(publicKeyHex))
-    throw new DomainError(400, "invalid-key", {
+    throw new DomainError("invalid-key", {
       detail: "an Ed25519 public key is 64 lowercase hex characters",
       field: "publicKey",
     });
@@ -262,7 +262,7 @@ function publicKeyBytes(publicKeyHex: string): Uint8Array {
 
 function publicKeyFromSeed(privateKeyHex: string): string {
   if (!/^[0-9a-f]{64}$/.test(privateKeyHex))
-    throw new DomainError(400, "invalid-key", {
+    throw new DomainError("invalid-key", {
       detail: "an Ed25519 private key is 64 lowercase hex characters",
       field: "privateKey",
     });

@@ -50,7 +50,7 @@ export function checkPointers(operations: readonly JsonPatchOperation[]): void {
       try {
         tokens = parsePointer(pointer);
       } catch {
-        throw new DomainError(422, "patch-failed", {
+        throw new DomainError("patch-failed", {
           detail: `JSON Patch operation ${index}: ${field} "${pointer.slice(0, 64)}" is not a JSON Pointer (RFC 6901: empty or starting with "/")`,
           errors: [{ path: `/${index}/${field}`, message: "not a JSON Pointer" }],
         });
@@ -60,7 +60,7 @@ export function checkPointers(operations: readonly JsonPatchOperation[]): void {
       );
       if (at >= 0) {
         if (tokens[at] === FORBIDDEN_KEY) throw forbiddenKey(`/${index}/${field}`);
-        throw new DomainError(422, "forbidden-key", {
+        throw new DomainError("forbidden-key", {
           detail: `JSON Patch operation ${index}: ${field} walks "constructor/prototype", which JSON Patch refuses (it could reach Object.prototype)`,
           errors: [{ path: `/${index}/${field}`, message: '"constructor/prototype" is not allowed in a pointer' }],
         });
@@ -80,7 +80,7 @@ export async function applyJsonPatch(operations: JsonPatchOperation[], load: Ent
     result = applyPatch(document, operations, true, false).newDocument as Json;
   } catch (error) {
     if (error instanceof JsonPatchError) {
-      throw new DomainError(422, "patch-failed", {
+      throw new DomainError("patch-failed", {
         detail: `JSON Patch operation ${error.index ?? "?"} failed: ${error.message.split("\n")[0]}`,
         errors: [{ path: `/${error.index ?? 0}`, message: error.name }],
       });
@@ -89,15 +89,11 @@ export async function applyJsonPatch(operations: JsonPatchOperation[], load: Ent
     // from a location that does not exist: RFC 6902 §4.4 makes that an error); it then fails
     // with a TypeError while walking the document. The patch is at fault, not the server.
     if (error instanceof TypeError)
-      throw new DomainError(
-        422,
-        "patch-failed",
-        `the JSON Patch cannot be applied to these entities: ${error.message}`,
-      );
+      throw new DomainError("patch-failed", `the JSON Patch cannot be applied to these entities: ${error.message}`);
     throw error;
   }
   if (!isJsonObject(result))
-    throw new DomainError(422, "patch-failed", "the patched entities must stay a JSON object of entity id → value");
+    throw new DomainError("patch-failed", "the patched entities must stay a JSON object of entity id → value");
   const writes: EntityWrites = new Map();
   const ids = touched ?? [...new Set([...current.keys(), ...Object.keys(result)])];
   for (const id of ids) {
@@ -114,11 +110,7 @@ export async function applyJsonPatch(operations: JsonPatchOperation[], load: Ent
 
 export async function applyMergePatch(patch: Json, load: EntityLoader): Promise<EntityWrites> {
   if (!isJsonObject(patch))
-    throw new DomainError(
-      422,
-      "patch-failed",
-      "a merge patch of the entities must be a JSON object keyed by entity id",
-    );
+    throw new DomainError("patch-failed", "a merge patch of the entities must be a JSON object keyed by entity id");
   refuseForbiddenKeys(patch);
   const ids = Object.keys(patch);
   const current = await load(ids);
@@ -143,7 +135,7 @@ export function checkWrites(writes: EntityWrites): EntityWrites {
 export function checkEntity(id: string, value: Json | null): void {
   if (id === FORBIDDEN_KEY) throw forbiddenKey(`/entities/${FORBIDDEN_KEY}`);
   if (!ENTITY_ID_PATTERN.test(id)) {
-    throw new DomainError(422, "invalid-entity-id", {
+    throw new DomainError("invalid-entity-id", {
       detail: `entity id "${id.slice(0, 64)}" must be 1–256 characters of A–Z a–z 0–9 . _ : / -`,
       errors: [{ path: `/entities/${id.slice(0, 64)}`, message: "invalid entity id" }],
     });
@@ -152,7 +144,7 @@ export function checkEntity(id: string, value: Json | null): void {
     refuseForbiddenKeys(value, `/entities/${escapeToken(id)}`);
     const bytes = new TextEncoder().encode(canonicalJson(value)).length;
     if (bytes > MAX_ENTITY_BYTES) {
-      throw new DomainError(413, "entity-too-large", {
+      throw new DomainError("entity-too-large", {
         detail: `entity "${id}" is ${bytes} bytes of canonical JSON; the limit is ${MAX_ENTITY_BYTES}`,
         errors: [{ path: `/entities/${id}`, message: "entity larger than 1 MiB" }],
       });

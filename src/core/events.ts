@@ -53,7 +53,7 @@ export function sealEvent(draft: EventDraft, now = Date.now()): Event {
       path: "/" + issue.path.map(String).join("/"),
       message: issue.message,
     }));
-    throw new DomainError(400, "invalid-event", {
+    throw new DomainError("invalid-event", {
       detail: `event ${candidate.type} is invalid at ${errors[0]!.path}: ${errors[0]!.message}`,
       errors,
     });
@@ -66,7 +66,7 @@ export function sealEvent(draft: EventDraft, now = Date.now()): Event {
 export function checkEventSize(event: { type: string; data: unknown }, pointer = "/data"): void {
   const bytes = jsonBytes(event.data);
   if (bytes > MAX_EVENT_DATA_BYTES) {
-    throw new DomainError(413, "event-too-large", {
+    throw new DomainError("event-too-large", {
       detail: `the data of a ${event.type} event is ${bytes} bytes of JSON; the limit is ${MAX_EVENT_DATA_BYTES}`,
       errors: [{ path: pointer, message: "over the size limit" }],
     });

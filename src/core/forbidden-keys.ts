@@ -40,7 +40,7 @@ export function forbiddenKeyPath(value: unknown, base = ""): string | null {
 
 /** The 422 for a forbidden key at `path`: a JSON Pointer into the body, or into the stored state a merge read. */
 export function forbiddenKey(path: string, where: "body" | "state" = "body"): DomainError {
-  return new DomainError(422, "forbidden-key", {
+  return new DomainError("forbidden-key", {
     detail: `"${FORBIDDEN_KEY}" cannot be an entity id or a field name (JavaScript would take it for the object's prototype, not data); found at ${path}${where === "state" ? " in the stored state" : ""}`,
     errors: [{ ...atBody(path, `"${FORBIDDEN_KEY}" is not allowed as a key`), in: where }],
   });

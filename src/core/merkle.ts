@@ -255,7 +255,6 @@ function lookup(getNode: NodeReader, { level, index }: NodeAddress): Uint8Array 
   const hash = getNode(level, index);
   if (!hash || hash.length !== HASH_SIZE) {
     throw new DomainError(
-      500,
       "merkle-node-missing",
       `the Merkle store has no hash for node (level ${level}, index ${index})`,
     );
@@ -289,18 +288,17 @@ export const isHash = (h: unknown): h is Uint8Array => h instanceof Uint8Array &
 
 function assertSize(n: number, field: string): void {
   if (!isTreeSize(n))
-    throw new DomainError(400, "invalid-tree-size", { detail: `${field} must be a non-negative safe integer`, field });
+    throw new DomainError("invalid-tree-size", { detail: `${field} must be a non-negative safe integer`, field });
 }
 
 function assertHash(h: Uint8Array, what: string): void {
-  if (!isHash(h)) throw new DomainError(400, "invalid-hash", `${what} must be ${HASH_SIZE} bytes`);
+  if (!isHash(h)) throw new DomainError("invalid-hash", `${what} must be ${HASH_SIZE} bytes`);
 }
 
 function assertFrontier(frontier: Frontier): void {
   assertSize(frontier.size, "frontier size");
   if (frontier.hashes.length !== popCount(frontier.size) || !frontier.hashes.every(isHash)) {
     throw new DomainError(
-      500,
       "invalid-frontier",
       `a frontier of size ${frontier.size} holds one ${HASH_SIZE}-byte hash per set bit of its size`,
     );
@@ -314,5 +312,5 @@ export function popCount(n: number): number {
 }
 
 function outOfRange(detail: string): DomainError {
-  return new DomainError(400, "proof-out-of-range", detail);
+  return new DomainError("proof-out-of-range", detail);
 }

@@ -41,7 +41,7 @@ export function isStricter(level: Privacy, than: Privacy): boolean {
 export function forkPrivacy(requested: Privacy | undefined, parent: Privacy): Privacy {
   const privacy = requested ?? parent;
   if (!isAtLeastAsStrict(privacy, parent))
-    throw new DomainError(422, "privacy-looser-than-parent", {
+    throw new DomainError("privacy-looser-than-parent", {
       detail: `a fork of a ${parent} world line cannot be ${privacy}; pick ${parent} or stricter`,
       errors: [{ path: "/privacy", message: "looser than the parent's level" }],
     });
@@ -59,7 +59,7 @@ export function checkMergePrivacy(
   squash: boolean,
 ): void {
   if (squash || !isStricter(source.privacy, target.privacy)) return;
-  throw new DomainError(422, "privacy-stricter-source", {
+  throw new DomainError("privacy-stricter-source", {
     detail: `world line ${source.id} is ${source.privacy}, stricter than this ${target.privacy} one: merging it would make its history readable here. Nothing was merged; merge with "squash": true to record only the merged state, as one commit without the source's history`,
     errors: [atBody("/source", `stricter (${source.privacy}) than the target (${target.privacy}); set "squash": true`)],
   });

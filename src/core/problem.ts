@@ -1,5 +1,9 @@
 // One error type for the whole system (STYLE: errors carry a stable code, raised as one type,
 // rendered in one place as RFC 9457 problem+json). Core code throws it; the HTTP edge renders it.
+// The code decides the status and title (src/core/error-catalogue.ts): one code, one status.
+import { CATALOGUE, type ProblemCode } from "./error-catalogue.js";
+
+export type { ProblemCode } from "./error-catalogue.js";
 
 export interface FieldError {
   /** The request part (body, query, path), or `state` for stored data a request ran into. */
@@ -16,14 +20,14 @@ export interface ProblemFields {
 
 export class DomainError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly fields: ProblemFields;
 
-  constructor(status: number, code: string, fields: ProblemFields | string) {
+  constructor(code: ProblemCode, fields: ProblemFields | string) {
     const normalized = typeof fields === "string" ? { detail: fields } : fields;
     super(normalized.detail);
     this.name = "DomainError";
-    this.status = status;
+    this.status = CATALOGUE[code].status;
     this.code = code;
     this.fields = normalized;
   }
@@ -34,14 +38,15 @@ export class DomainError extends Error {
   }
 
   static from(problem: Problem): DomainError {
-    const { status, code, ...fields } = problem;
-    return new DomainError(status, code, fields as ProblemFields);
+    const { status: _, code, ...fields } = problem;
+    return new DomainError(code, fields as ProblemFields);
   }
 }
 
+/** A DomainError as plain data (status included, for readers on the other side of an RPC). */
 export interface Problem extends ProblemFields {
   status: number;
-  code: string;
+  code: ProblemCode;
 }
 
 /** Result of a call across an RPC boundary: the value, or the problem it raised. */
@@ -62,8 +67,8 @@ export function unwrap<T>(outcome: Outcome<T>): T {
 }
 
 export const notFound = (what: string) =>
-  new DomainError(404, "not-found", `${what} does not exist or is not visible to you`);
+  new DomainError("not-found", `${what} does not exist or is not visible to you`);
 
 /** A paging cursor this server did not issue (or no longer honours): start again without it. */
 export const invalidCursor = (detail = "the cursor was not issued by this server; start again without it") =>
-  new DomainError(400, "invalid-cursor", detail);
+  new DomainError("invalid-cursor", detail);

@@ -63,9 +63,9 @@ export function proposalPayload(
  */
 export function checkRollback(greens: readonly string[], commit: string | null): void {
   if (greens[0] === commit)
-    throw new DomainError(409, "already-green", "that commit is the current green commit; roll back to an earlier one");
+    throw new DomainError("already-green", "that commit is the current green commit; roll back to an earlier one");
   if (commit === null || !greens.includes(commit))
-    throw new DomainError(422, "not-an-earlier-green", {
+    throw new DomainError("not-an-earlier-green", {
       detail: "a rollback must name a commit that was green before",
       errors: [{ path: "/commit", message: "never promoted" }],
     });
@@ -91,10 +91,10 @@ export function staleReason(target: { worldline: string; commit: string }, check
   return null;
 }
 
-export const proposalNotFound = (id: string) => new DomainError(404, "not-found", `proposal ${id} does not exist`);
+export const proposalNotFound = (id: string) => new DomainError("not-found", `proposal ${id} does not exist`);
 
 export const proposalStale = (id: string, reason: string | null) =>
-  new DomainError(409, "proposal-stale", `proposal ${id} is stale: ${reason}`);
+  new DomainError("proposal-stale", `proposal ${id} is stale: ${reason}`);
 
 /** Has `authority` already approved it? Approving again changes nothing. */
 export const hasApproved = (proposal: Pick<Proposal, "approvals">, authority: string) =>
@@ -125,17 +125,15 @@ export function admitApproval(facts: ApprovalFacts): "unchanged" | "ask-world-li
   // a valid authority signature over its digest tells it apart from a missing one.
   if (!facts.isSigned && !facts.mayRead) throw proposalNotFound(proposal.id);
   if (!facts.isAuthority)
-    throw new DomainError(403, "not-an-authority", `${authority} is not one of the ledger's current authorities`);
+    throw new DomainError("not-an-authority", `${authority} is not one of the ledger's current authorities`);
   if (!facts.isSigned)
     throw new DomainError(
-      403,
       "bad-signature",
       "the signature does not verify: sign the 32 raw bytes of the proposal's digest with the authority's Ed25519 key",
     );
   if (proposal.status === "approved") {
     if (hasApproved(proposal, authority)) return "unchanged";
     throw new DomainError(
-      409,
       "proposal-decided",
       `proposal ${proposal.id} was already decided at ledger entry ${proposal.decision!.index}`,
     );

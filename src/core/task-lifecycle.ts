@@ -43,7 +43,7 @@ export const sourcesOf = (to: TaskStatus): TaskStatus[] => TASK_STATUSES.filter(
 /** The 409 for a transition the table does not allow (or one lost to a concurrent change). */
 export function illegalTransition(taskId: string, from: TaskStatus, to: TaskStatus): DomainError {
   const allowed = sourcesOf(to);
-  return new DomainError(409, "illegal-transition", {
+  return new DomainError("illegal-transition", {
     detail: `task ${taskId} is ${from}; it can become ${to} only from ${allowed.map((s) => `"${s}"`).join(" or ") || "nowhere"}`,
     status_now: from,
     wanted: to,

@@ -126,15 +126,14 @@ interface MergeSide {
  * checkMergePrivacy: a plain merge would make the source's history readable through the target).
  */
 export function checkMergeSource(target: MergeSide, source: MergeSide, squash: boolean): void {
-  if (source.id === target.id)
-    throw new DomainError(422, "merge-into-self", "a world line cannot be merged into itself");
+  if (source.id === target.id) throw new DomainError("merge-into-self", "a world line cannot be merged into itself");
   checkMergePrivacy(source, target, squash);
 }
 
 /** A three-way merge with conflicts merges nothing and lists them (409); `ours` / `theirs` settle them. */
 export function checkMergeConflicts(strategy: MergeStrategy, conflicts: readonly Conflict[]): void {
   if (strategy === "three-way" && conflicts.length) {
-    throw new DomainError(409, "merge-conflict", {
+    throw new DomainError("merge-conflict", {
       detail: `${conflicts.length} conflicting change(s); nothing was merged. Resolve them, or merge with strategy "ours" or "theirs"`,
       conflicts,
     });

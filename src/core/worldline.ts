@@ -18,13 +18,11 @@ export function worldLineView(meta: WorldLineMeta): WorldLine {
 export function checkWritable(meta: WorldLineMeta): void {
   if (meta.status === "terminated")
     throw new DomainError(
-      410,
       "worldline-terminated",
       `world line ${meta.id} is terminated: its history stays readable but it takes no more writes`,
     );
   if (meta.status === "quarantined")
     throw new DomainError(
-      423,
       "worldline-quarantined",
       `world line ${meta.id} is quarantined by the arbiter; release it before writing`,
     );
@@ -33,7 +31,7 @@ export function checkWritable(meta: WorldLineMeta): void {
 /** If-Match (RFC 9110 §13.1.1) names the head the client read: a patch on any other head answers 412 with the head. */
 export function checkIfMatch(meta: WorldLineMeta, ifMatch: string | undefined): void {
   if (ifMatch !== undefined && ifMatch !== meta.head)
-    throw new DomainError(412, "stale-head", {
+    throw new DomainError("stale-head", {
       detail: `If-Match names ${ifMatch} but the head is ${meta.head}; re-read and retry`,
       head: meta.head,
     });
@@ -53,7 +51,7 @@ export function quarantine(meta: WorldLineMeta, now: number): WorldLineMeta | nu
 /** An operator's release reactivates a quarantined world line, and only one. */
 export function release(meta: WorldLineMeta, now: number): WorldLineMeta {
   if (meta.status !== "quarantined")
-    throw new DomainError(409, "not-quarantined", `world line ${meta.id} is ${meta.status}, not quarantined`);
+    throw new DomainError("not-quarantined", `world line ${meta.id} is ${meta.status}, not quarantined`);
   return { ...meta, status: "active", updatedAt: now };
 }
 
@@ -61,8 +59,7 @@ export function release(meta: WorldLineMeta, now: number): WorldLineMeta {
 export function checkPromotable(meta: WorldLineMeta): void {
   if (meta.status === "terminated")
     throw new DomainError(
-      409,
-      "worldline-terminated",
+      "target-worldline-terminated",
       `world line ${meta.id} is terminated; nothing on it can be promoted`,
     );
 }
@@ -80,7 +77,6 @@ export function isNewerDecision(ledgerIndex: number, lastApplied: number | undef
 export function checkArbiterRuns(worldLine: Pick<WorldLine, "id" | "status">): void {
   if (worldLine.status === "terminated")
     throw new DomainError(
-      410,
       "worldline-terminated",
       `world line ${worldLine.id} is terminated; its arbiter no longer runs`,
     );

@@ -17,7 +17,6 @@ export const operatorAuth =
       if (mutation)
         return problem(
           c,
-          401,
           "unauthorized",
           "this call changes state: send Authorization: Bearer <DM_OPERATOR_TOKEN>",
           {},
@@ -27,7 +26,7 @@ export const operatorAuth =
       return next();
     }
     if (!isOperatorToken(bearerToken(header), c.env.DM_OPERATOR_TOKEN))
-      return problem(c, 403, "forbidden", "the bearer token is not the operator token");
+      return problem(c, "forbidden", "the bearer token is not the operator token");
     c.set("isOperator", true);
     return next();
   };
@@ -39,7 +38,6 @@ export const requireOperator =
     if (!c.get("isOperator"))
       return problem(
         c,
-        401,
         "unauthorized",
         `${what} are visible to the operator only: send Authorization: Bearer <DM_OPERATOR_TOKEN>`,
         {},

@@ -40,10 +40,9 @@ export const jsonBody =
   async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD" || c.req.method === "OPTIONS") return next();
     const declared = Number(c.req.header("content-length") ?? "0");
-    if (declared > limit)
-      return problem(c, 413, "body-too-large", `the body is ${declared} bytes; the limit is ${limit}`);
+    if (declared > limit) return problem(c, "body-too-large", `the body is ${declared} bytes; the limit is ${limit}`);
     const text = await readLimited(c.req.raw, limit);
-    if (text === null) return problem(c, 413, "body-too-large", `the body exceeds the limit of ${limit} bytes`);
+    if (text === null) return problem(c, "body-too-large", `the body exceeds the limit of ${limit} bytes`);
     const type = c.req.header("content-type") ?? "";
     if (text.length === 0) {
       // No body at all is fine (operations whose body is optional); an empty one that claims to be
@@ -51,7 +50,6 @@ export const jsonBody =
       if (JSON_MEDIA_TYPE.test(type))
         return problem(
           c,
-          400,
           "invalid-json",
           `the body is empty but Content-Type is ${type.split(";")[0]}: send a JSON value, or no Content-Type when there is nothing to send`,
         );
@@ -61,7 +59,6 @@ export const jsonBody =
     if (!JSON_MEDIA_TYPE.test(type))
       return problem(
         c,
-        415,
         "unsupported-media-type",
         `send the body as JSON (Content-Type: application/json or a +json type), not "${type || "none"}"`,
       );
@@ -69,17 +66,16 @@ export const jsonBody =
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      return problem(c, 400, "invalid-json", `the body is not valid JSON: ${(error as Error).message}`);
+      return problem(c, "invalid-json", `the body is not valid JSON: ${(error as Error).message}`);
     }
     const depth = jsonDepth(parsed);
     if (depth > MAX_JSON_DEPTH)
-      return problem(c, 400, "json-too-deep", `the body nests ${depth} levels deep; the limit is ${MAX_JSON_DEPTH}`);
+      return problem(c, "json-too-deep", `the body nests ${depth} levels deep; the limit is ${MAX_JSON_DEPTH}`);
     // Everything stored is hashed as RFC 8785 canonical JSON, which has no form for a lone surrogate.
     const illFormed = illFormedStringAt(parsed);
     if (illFormed !== null)
       return problem(
         c,
-        400,
         "invalid-unicode",
         `the body's string at ${illFormed || "/"} holds a lone surrogate (an unpaired \\uD800–\\uDFFF escape), which has no UTF-8 form: JSON text must be well-formed Unicode (RFC 8259 §8.2, I-JSON RFC 7493 §2.1)`,
         { errors: [{ in: "body", path: illFormed || "/", message: "lone surrogate" }] },

@@ -1,7 +1,10 @@
 // The pieces every OpenAPI router shares: one router factory whose validation failures render as
-// our problem+json, and the shapes of JSON request and response declarations.
-import { OpenAPIHono } from "@hono/zod-openapi";
+// our problem+json, the route declaration that lists the problems an operation answers, and the
+// shapes of JSON request and response declarations.
+import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { z } from "zod";
+import type { ProblemCode } from "../core/problem.js";
+import { problemResponses } from "../schemas/common.js";
 import type { AppEnv } from "./app-env.js";
 import { errorResponse, validationError } from "./problem.js";
 
@@ -23,3 +26,43 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
 
 /** The `security` of operations that need `Authorization: Bearer <DM_OPERATOR_TOKEN>`. */
 export const OPERATOR = [{ operatorToken: [] }];
+
+const SAFE_METHODS = new Set(["get", "head", "options"]);
+
+/**
+ * The problems an /api/v1 operation answers before its handler runs, from how it is declared:
+ * a wrong token anywhere (src/http/auth.ts), a missing one where the operator token is required,
+ * the body reader's refusals on every other method than GET (src/http/body.ts reads even an
+ * operation without a body), and the schema's refusal of its parameters or body.
+ */
+export function edgeProblems(route: Pick<RouteConfig, "method" | "security" | "request">): ProblemCode[] {
+  const codes: ProblemCode[] = ["forbidden"];
+  if (route.security?.length) codes.push("unauthorized");
+  if (!SAFE_METHODS.has(route.method))
+    codes.push(
+      "invalid-json",
+      "json-too-deep",
+      "invalid-unicode",
+      "body-too-large",
+      "unsupported-media-type",
+      "forbidden-key",
+    );
+  const { params, query, headers, body } = route.request ?? {};
+  if (params || query || headers || body) codes.push("validation-failed");
+  return codes;
+}
+
+/**
+ * createRoute, with the codes the operation can answer (`problems`: what its handler and the
+ * services and objects it calls raise) documented with those of the edge (edgeProblems) as its
+ * problem responses, grouped by status.
+ */
+export const apiRoute = <P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>({
+  problems,
+  ...route
+}: R & { problems: readonly ProblemCode[] }) =>
+  createRoute({
+    ...route,
+    // Typed as the route's own responses: handlers return those; problems are thrown and rendered by onError.
+    responses: { ...route.responses, ...problemResponses(...edgeProblems(route), ...problems) } as R["responses"],
+  });

@@ -63,7 +63,6 @@ export function openLedger(storage: DurableObjectStorage, env: Env, log: MerkleL
   const key = env.DM_LEDGER_KEY;
   if (!key || !/^[0-9a-f]{64}$/.test(key))
     throw new DomainError(
-      503,
       "ledger-not-configured",
       "DM_LEDGER_KEY (the ledger's Ed25519 private key, 64 hex) is not set; npm start generates one",
     );
@@ -75,7 +74,6 @@ export function openLedger(storage: DurableObjectStorage, env: Env, log: MerkleL
     if (genesis.ledgerPublicKey !== ledgerPublicKey) {
       // The log has no ledger-key rotation: signing checkpoints with another key would break every verifier.
       throw new DomainError(
-        503,
         "ledger-key-mismatch",
         "DM_LEDGER_KEY is not the key recorded in this ledger's genesis entry",
       );

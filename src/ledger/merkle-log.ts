@@ -144,8 +144,7 @@ export class MerkleLog {
 
   readEntry(index: number): LedgerEntry {
     const row = this.sql.exec<EntryRow>("SELECT * FROM entries WHERE idx = ?", index).toArray()[0];
-    if (!row)
-      throw new DomainError(404, "not-found", `ledger entry ${index} does not exist (size ${this.frontier.size})`);
+    if (!row) throw new DomainError("not-found", `ledger entry ${index} does not exist (size ${this.frontier.size})`);
     return toEntry(row);
   }
 
@@ -175,7 +174,7 @@ export class MerkleLog {
     const at = size ?? this.frontier.size;
     this.checkSize(at);
     if (!Number.isSafeInteger(index) || index < 0 || index >= at)
-      throw new DomainError(400, "index-out-of-range", `index ${index} is not below size ${at}`);
+      throw new DomainError("index-out-of-range", `index ${index} is not below size ${at}`);
     return {
       index,
       size: at,
@@ -194,7 +193,7 @@ export class MerkleLog {
     const end = to ?? this.frontier.size;
     this.checkSize(end);
     if (!Number.isSafeInteger(from) || from < 1 || from > end)
-      throw new DomainError(400, "size-out-of-range", `from (${from}) must be between 1 and to (${end})`);
+      throw new DomainError("size-out-of-range", `from (${from}) must be between 1 and to (${end})`);
     return {
       from,
       to: end,
@@ -241,7 +240,6 @@ export class MerkleLog {
   private checkSize(size: number): void {
     if (!Number.isSafeInteger(size) || size < 1 || size > this.frontier.size)
       throw new DomainError(
-        400,
         "size-out-of-range",
         `size must be between 1 and the ledger's size (${this.frontier.size})`,
       );
@@ -251,7 +249,7 @@ export class MerkleLog {
     const row = this.sql
       .exec<{ hash: ArrayBuffer }>("SELECT hash FROM nodes WHERE level = ? AND idx = ?", level, index)
       .toArray()[0];
-    if (!row) throw new DomainError(500, "merkle-node-missing", `stored Merkle node (${level}, ${index}) is missing`);
+    if (!row) throw new DomainError("merkle-node-missing", `stored Merkle node (${level}, ${index}) is missing`);
     return new Uint8Array(row.hash);
   }
 

@@ -15,8 +15,7 @@ export async function greenProofBundle(
   worldline: string,
 ): Promise<GreenProofBundle> {
   const green = greens.latest(worldline);
-  if (!green)
-    throw new DomainError(404, "no-green-commit", `world line ${worldline} has no green (promoted) commit yet`);
+  if (!green) throw new DomainError("no-green-commit", `world line ${worldline} has no green (promoted) commit yet`);
   const size = log.size;
   const prove = (index: number): ProvenEntry => ({
     entry: log.readEntry(index),

@@ -1,10 +1,9 @@
 // /api/v1/agents: the operator drives any hosted agent, like the MCP tools of mesh spec §17.
 // Validate, call the Agent Durable Object, map. Every call needs the operator token: an
 // agent's connections and inbox are private.
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
-import { unwrap } from "../core/problem.js";
-import { problemResponses } from "../schemas/common.js";
+import { unwrap, type ProblemCode } from "../core/problem.js";
 import {
   AgentIdentity,
   AskImpression,
@@ -32,7 +31,7 @@ import {
 } from "../schemas/agents.js";
 import { ImpressionReply } from "../schemas/mesh.js";
 import { InboxMessage, SentMessage } from "../schemas/mesh-state.js";
-import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { hostedAgent, hubAgent } from "../mesh/hub.js";
 import { directoryStub } from "../stubs.js";
@@ -46,7 +45,7 @@ export const agentRoutes = apiRouter();
 agentRoutes.use("/agents/*", requireOperator("agents"));
 agentRoutes.use("/agents", requireOperator("agents"));
 
-/** An operator route; `response` is the 200 body (the §17 tool's result). */
+/** An operator route on one agent; `response` is the 200 body (the §17 tool's result), `problems` its tool's refusals. */
 const route = <
   M extends "get" | "post" | "put" | "delete",
   P extends string,
@@ -56,30 +55,29 @@ const route = <
   method: M,
   path: P,
   summary: string,
-  extra: { request: R; response: S },
+  extra: { request: R; response: S; problems: ProblemCode[] },
 ) =>
-  createRoute({
+  apiRoute({
     method,
     path,
     tags: ["agents"],
     summary,
     security: OPERATOR,
     request: extra.request,
-    responses: {
-      200: jsonContent(extra.response, "the result"),
-      ...problemResponses(400, 401, 403, 404, 409, 422, 502),
-    },
+    responses: { 200: jsonContent(extra.response, "the result") },
+    problems: ["not-found", ...extra.problems], // the agent does not exist
   });
 
 agentRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/agents",
     tags: ["agents"],
     summary: "Create a hosted agent with a fresh Ed25519 passport",
     security: OPERATOR,
     request: jsonBody(CreateAgent),
-    responses: { 201: jsonContent(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) },
+    responses: { 201: jsonContent(AgentIdentity, "the new agent") },
+    problems: ["agent-exists"],
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -99,7 +97,7 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/agents",
     tags: ["agents"],
@@ -107,8 +105,8 @@ agentRoutes.openapi(
     security: OPERATOR,
     responses: {
       200: jsonContent(z.object({ items: z.array(HostedAgent) }), "the agents"),
-      ...problemResponses(401),
     },
+    problems: [],
   }),
   async (c) => {
     await hubAgent(c.env); // listed from the first call, like any other agent
@@ -117,14 +115,15 @@ agentRoutes.openapi(
 );
 
 agentRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/agents/{name}",
     tags: ["agents"],
     summary: "Identity and status (agent_id, url, counts)",
     security: OPERATOR,
     request: { params: NameParam },
-    responses: { 200: jsonContent(AgentIdentity, "the agent"), ...problemResponses(401, 404) },
+    responses: { 200: jsonContent(AgentIdentity, "the agent") },
+    problems: ["not-found"],
   }),
   async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).info()), 200),
 );
@@ -133,6 +132,15 @@ agentRoutes.openapi(
   route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", {
     request: { params: NameParam, ...jsonBody(ConnectionAction) },
     response: ConnectionResult,
+    problems: [
+      "connection-limit",
+      "peer-unreachable",
+      "connection-refused",
+      "not-darkmatter",
+      "key-mismatch",
+      "unknown-request",
+      "unknown-connection",
+    ],
   }),
   async (c) =>
     c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).connection(c.req.valid("json"))), 200),
@@ -141,6 +149,7 @@ agentRoutes.openapi(
   route("get", "/agents/{name}/connections", "Connections with pinned keys, counters and impressions", {
     request: { params: NameParam },
     response: ConnectionList,
+    problems: [],
   }),
   async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).listConnections()), 200),
 );
@@ -148,6 +157,7 @@ agentRoutes.openapi(
   route("get", "/agents/{name}/connections/pending", "Incoming connection requests awaiting a decision", {
     request: { params: NameParam },
     response: PendingRequestList,
+    problems: [],
   }),
   async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).listPending()), 200),
 );
@@ -156,7 +166,20 @@ agentRoutes.openapi(
     "post",
     "/agents/{name}/messages",
     "Send a signed message, or forward / fork a held one (darkmatter_send_message)",
-    { request: { params: NameParam, ...jsonBody(SendMessage) }, response: SendResult },
+    {
+      request: { params: NameParam, ...jsonBody(SendMessage) },
+      response: SendResult,
+      problems: [
+        "not-connected",
+        "no-connections",
+        "unknown-message",
+        "no-target",
+        "forward-refused-loop",
+        "forward-refused-expired",
+        "forward-refused-responded",
+        "message-expired",
+      ],
+    },
   ),
   async (c) =>
     c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).send(c.req.valid("json"))), 200),
@@ -165,6 +188,7 @@ agentRoutes.openapi(
   route("post", "/agents/{name}/messages/{messageId}/respond", "Answer a held message through its webhook (signed)", {
     request: { params: MessageParam, ...jsonBody(Respond) },
     response: RespondResult,
+    problems: ["unknown-message", "webhook-blocked"],
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
@@ -175,6 +199,7 @@ agentRoutes.openapi(
   route("post", "/agents/{name}/messages/{messageId}/expire", "Expire a message this agent sent", {
     request: { params: MessageParam },
     response: ExpireResult,
+    problems: ["unknown-message"],
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
@@ -185,6 +210,7 @@ agentRoutes.openapi(
   route("get", "/agents/{name}/inbox", "Held messages (purged after one hour)", {
     request: { params: NameParam },
     response: InboxList,
+    problems: [],
   }),
   async (c) =>
     c.json(
@@ -196,6 +222,7 @@ agentRoutes.openapi(
   route("get", "/agents/{name}/inbox/{messageId}", "One held message, full content", {
     request: { params: MessageParam },
     response: InboxMessage,
+    problems: ["unknown-message"],
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
@@ -206,6 +233,7 @@ agentRoutes.openapi(
   route("delete", "/agents/{name}/inbox", "Drop every held message (the router's drop action)", {
     request: { params: NameParam },
     response: DropResult,
+    problems: [],
   }),
   async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).dropInbox()), 200),
 );
@@ -213,6 +241,7 @@ agentRoutes.openapi(
   route("delete", "/agents/{name}/inbox/{messageId}", "Drop one held message without answering it", {
     request: { params: MessageParam },
     response: DropResult,
+    problems: ["unknown-message"],
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
@@ -223,6 +252,7 @@ agentRoutes.openapi(
   route("get", "/agents/{name}/sent", "Sent messages, newest first (100 kept)", {
     request: { params: NameParam },
     response: SentList,
+    problems: [],
   }),
   async (c) =>
     c.json({ items: unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).sent()) as SentMessage[] }, 200), // without an id: the list
@@ -231,6 +261,7 @@ agentRoutes.openapi(
   route("get", "/agents/{name}/sent/{messageId}", "One sent message with its webhook updates and response", {
     request: { params: MessageParam },
     response: SentMessage,
+    problems: ["unknown-message"],
   }),
   async (c) => {
     const { name, messageId } = c.req.valid("param");
@@ -241,6 +272,7 @@ agentRoutes.openapi(
   route("put", "/agents/{name}/impressions/{agentId}", 'Set (or with "" delete) this agent\'s impression of another', {
     request: { params: AgentParam, ...jsonBody(SetImpression) },
     response: ImpressionSetResult,
+    problems: [],
   }),
   async (c) => {
     const { name, agentId } = c.req.valid("param");
@@ -254,6 +286,7 @@ agentRoutes.openapi(
   route("get", "/agents/{name}/impressions/{agentId}", "This agent's impression of another", {
     request: { params: AgentParam },
     response: ImpressionReply,
+    problems: [],
   }),
   async (c) => {
     const { name, agentId } = c.req.valid("param");
@@ -264,6 +297,7 @@ agentRoutes.openapi(
   route("post", "/agents/{name}/impressions/{agentId}/ask", "Ask a connected peer for its impression of an agent", {
     request: { params: AgentParam, ...jsonBody(AskImpression) },
     response: AskImpressionResult,
+    problems: ["not-connected", "peer-unreachable", "peer-refused"],
   }),
   async (c) => {
     const { name, agentId } = c.req.valid("param");
@@ -274,6 +308,7 @@ agentRoutes.openapi(
   route("put", "/agents/{name}/rate-limits", "Set the global or one connection's rate limit", {
     request: { params: NameParam, ...jsonBody(SetRateLimit) },
     response: RateLimitResult,
+    problems: ["unknown-connection"],
   }),
   async (c) =>
     c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).setRateLimit(c.req.valid("json"))), 200),
@@ -283,7 +318,7 @@ agentRoutes.openapi(
     "put",
     "/agents/{name}/status",
     "Activate or deactivate (inactive agents answer 503 to messages and requests)",
-    { request: { params: NameParam, ...jsonBody(SetStatus) }, response: StatusResult },
+    { request: { params: NameParam, ...jsonBody(SetStatus) }, response: StatusResult, problems: [] },
   ),
   async (c) =>
     c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).setStatus(c.req.valid("json"))), 200),

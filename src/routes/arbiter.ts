@@ -1,10 +1,9 @@
 // /api/v1/worldlines/:id/arbiter…, /telemetry, /subscribers, /release and /api/v1/arbiter/model:
 // validate, check the world line is visible, call its Arbiter Durable Object, map.
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
-import { unwrap } from "../core/problem.js";
+import { DomainError, unwrap, type ProblemCode } from "../core/problem.js";
 import { checkArbiterRuns } from "../core/worldline.js";
-import { problemResponses } from "../schemas/common.js";
 import {
   ArbiterJournal,
   ArbiterStatus,
@@ -22,7 +21,7 @@ import {
 } from "../schemas/arbiter.js";
 import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
 import { viewer } from "../http/auth.js";
-import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { currentModel, trainAndStore } from "../stores/model-store.js";
 import { arbiterStub, worldLineStub, type ArbiterRpc } from "../stubs.js";
 
@@ -46,17 +45,23 @@ const route = <
   summary: string,
   request: R,
   response: S,
+  problems: ProblemCode[],
   secured = true,
 ) =>
-  createRoute({
+  apiRoute({
     method,
     path,
     tags: ["arbiter"],
     summary,
     ...(secured && { security: OPERATOR }),
     request,
-    responses: { 200: jsonContent(response, "the result"), ...problemResponses(400, 401, 403, 404, 410, 422) },
+    responses: { 200: jsonContent(response, "the result") },
+    problems,
   });
+
+/** What arbiterOf answers: the world line is not visible, or (for writes) terminated. */
+const OF_WORLD_LINE: ProblemCode[] = ["not-found"];
+const FOR_WRITE: ProblemCode[] = ["not-found", "worldline-terminated"];
 
 export const arbiterRoutes = apiRouter();
 
@@ -67,6 +72,7 @@ arbiterRoutes.openapi(
     "Turn the arbiter on, off, or retune it",
     { params: IdParam, ...jsonBody(ConfigureArbiter) },
     ArbiterStatus,
+    [...FOR_WRITE, "invalid-tunables"],
   ),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -81,6 +87,7 @@ arbiterRoutes.openapi(
     "Arbiter status: T_Λ, genome, PID, last decision, journal size and root",
     { params: IdParam },
     ArbiterStatus,
+    OF_WORLD_LINE,
     false,
   ),
   async (c) => {
@@ -96,6 +103,7 @@ arbiterRoutes.openapi(
     "Report anomalies for the next beat",
     { params: IdParam, ...jsonBody(Telemetry) },
     z.object({ pendingAnoms: z.number() }),
+    FOR_WRITE,
   ),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -113,6 +121,7 @@ arbiterRoutes.openapi(
     "inject_data into the genome (risk anomalies, ml_weight)",
     { params: IdParam, ...jsonBody(Inject) },
     ArbiterStatus,
+    FOR_WRITE,
   ),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -135,6 +144,7 @@ arbiterRoutes.openapi(
     "Run up to 10 000 beats now (like --beats N) and return the decisions",
     { params: IdParam, ...jsonBody(BeatsRequest) },
     BeatsResult,
+    FOR_WRITE,
   ),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -152,6 +162,7 @@ arbiterRoutes.openapi(
     "A page of the arbiter journal (VENOM ledger format) with its manifest",
     { params: IdParam, query: JournalQuery },
     ArbiterJournal,
+    [...OF_WORLD_LINE, "no-arbiter"],
     false,
   ),
   async (c) => {
@@ -168,6 +179,7 @@ arbiterRoutes.openapi(
     "Re-verify the journal from genesis (hash chain and Merkle root), up to `limit` entries per call, continuing where the last call stopped",
     { params: IdParam, query: VerifyJournalQuery },
     JournalVerification,
+    [...OF_WORLD_LINE, "no-arbiter"],
   ),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -182,6 +194,7 @@ arbiterRoutes.openapi(
     "Agents (connected to the hub) that receive ALERT and QUARANTINE broadcasts",
     { params: IdParam, ...jsonBody(Subscribers) },
     z.object({ subscribers: z.array(z.string()) }),
+    FOR_WRITE,
   ),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -193,7 +206,10 @@ arbiterRoutes.openapi(
 );
 
 arbiterRoutes.openapi(
-  route("post", "/worldlines/{id}/release", "Release a quarantined world line", { params: IdParam }, WorldLineSchema),
+  route("post", "/worldlines/{id}/release", "Release a quarantined world line", { params: IdParam }, WorldLineSchema, [
+    "not-found",
+    "not-quarantined",
+  ]),
   async (c) => {
     const { id } = c.req.valid("param");
     return c.json(unwrap(await worldLineStub(c.env, id).release()), 200);
@@ -207,6 +223,7 @@ arbiterRoutes.openapi(
     "Train the entropy model (gradient descent on MSE) and store it as the next version",
     jsonBody(TrainModel),
     EntropyModel,
+    ["invalid-training", "training-diverged"],
   ),
   async (c) => {
     const { samples, epochs, learningRate } = c.req.valid("json");
@@ -215,6 +232,6 @@ arbiterRoutes.openapi(
 );
 
 arbiterRoutes.openapi(
-  route("get", "/arbiter/model", "The entropy model every beat uses (latest version)", {}, EntropyModel, false),
+  route("get", "/arbiter/model", "The entropy model every beat uses (latest version)", {}, EntropyModel, [], false),
   async (c) => c.json(await currentModel(c.env), 200),
 );

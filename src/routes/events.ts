@@ -1,12 +1,11 @@
 // /api/v1/events: outside systems report events (queued, 202), operators read the event log and
 // the dead letters. Every call needs the operator token: events name private world lines and agents.
-import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import { checkEventSize, describeError, sealEvent } from "../core/events.js";
 import { DomainError } from "../core/problem.js";
 import { EventStore } from "../stores/event-store.js";
-import { Page, problemResponses } from "../schemas/common.js";
+import { Page } from "../schemas/common.js";
 import {
   EventBatchInput,
   EventFailure,
@@ -20,7 +19,7 @@ import {
   type Event,
 } from "../schemas/events.js";
 import { EVENT_DATA, SYSTEM_EVENT_TYPES } from "../schemas/event-data.js";
-import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { validationError } from "../http/problem.js";
 import { publishEvents } from "../events/producer.js";
@@ -41,7 +40,7 @@ for (const type of SYSTEM_EVENT_TYPES)
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 eventRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/events",
     tags: ["events"],
@@ -59,8 +58,8 @@ eventRoutes.openapi(
     },
     responses: {
       202: { description: "queued", content: { "application/json": { schema: z.union([EventQueued, EventsQueued]) } } },
-      ...problemResponses(400, 401, 403, 413, 415, 503),
     },
+    problems: ["invalid-event", "event-too-large", "queue-unavailable"],
   }),
   async (c) => {
     const raw: unknown = await c.req.json().catch(() => undefined);
@@ -77,7 +76,7 @@ eventRoutes.openapi(
       await publishEvents(c.env, events);
     } catch (error) {
       console.error("POST /events: queue send failed", describeError(error));
-      throw new DomainError(503, "queue-unavailable", {
+      throw new DomainError("queue-unavailable", {
         detail: "the event queue refused the events; retry later (send your own ids to make the retry idempotent)",
         ids: events.map((event) => event.id),
       });
@@ -88,7 +87,7 @@ eventRoutes.openapi(
 );
 
 eventRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/events",
     tags: ["events"],
@@ -97,14 +96,15 @@ eventRoutes.openapi(
     description:
       "Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). Pages with `limit` and `cursor`.",
     request: { query: ListEventsQuery },
-    responses: { 200: jsonContent(Page(StoredEvent), "a page of events"), ...problemResponses(400, 401, 403) },
+    responses: { 200: jsonContent(Page(StoredEvent), "a page of events") },
+    problems: ["invalid-cursor"],
   }),
   async (c) => c.json(await new EventStore(c.env.DB).list(c.req.valid("query")), 200),
 );
 
 // Registered before /events/{id}, which would otherwise take "failures" for an id.
 eventRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/events/failures",
     tags: ["events"],
@@ -115,14 +115,14 @@ eventRoutes.openapi(
     request: { query: ListFailuresQuery },
     responses: {
       200: jsonContent(Page(EventFailure), "a page of failures, most recent first"),
-      ...problemResponses(400, 401, 403),
     },
+    problems: ["invalid-cursor"],
   }),
   async (c) => c.json(await new EventStore(c.env.DB).listFailures(c.req.valid("query")), 200),
 );
 
 eventRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/events/{id}",
     tags: ["events"],
@@ -136,14 +136,14 @@ eventRoutes.openapi(
           .meta({ param: { name: "id", in: "path" }, example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" }),
       }),
     },
-    responses: { 200: jsonContent(StoredEvent, "the event"), ...problemResponses(401, 403, 404) },
+    responses: { 200: jsonContent(StoredEvent, "the event") },
+    problems: ["not-found"],
   }),
   async (c) => {
     const id = c.req.valid("param").id;
     const event = EventId.safeParse(id).success ? await new EventStore(c.env.DB).get(id) : null;
     if (!event)
       throw new DomainError(
-        404,
         "not-found",
         `event ${id} does not exist (or is not stored yet: events are readable once the queue consumer stored them)`,
       );

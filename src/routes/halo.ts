@@ -1,12 +1,11 @@
 // /api/v1/halo: run a cycle on demand, read cycles with their weak points, Memory DNA traits and
 // resonance. Operator only, reads included: weak points name private world lines and agents.
-import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DomainError, unwrap } from "../core/problem.js";
 import { successRate } from "../core/resonance.js";
 import { HaloStore } from "../stores/halo-store.js";
 import { TaskStore } from "../stores/task-store.js";
-import { Page, problemResponses } from "../schemas/common.js";
+import { Page } from "../schemas/common.js";
 import {
   HaloCycle,
   HaloCycleDetail,
@@ -16,7 +15,7 @@ import {
   ResonanceEntry,
   ResonanceQuery,
 } from "../schemas/halo.js";
-import { apiRouter, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { haloStub } from "../stubs.js";
 
@@ -24,7 +23,7 @@ export const haloRoutes = apiRouter();
 haloRoutes.use("/halo/*", requireOperator("HALO cycles, traits and resonance"));
 
 haloRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/halo/cycles",
     tags: ["halo"],
@@ -32,7 +31,8 @@ haloRoutes.openapi(
     security: OPERATOR,
     description:
       "Reads the recent events (DM_HALO_WINDOW_SECONDS) and current state, finds the weak points and proposes a `pending-approval` task for each new one. If a cycle is running, this joins the next one. Answers the persisted cycle with its weak points.",
-    responses: { 201: jsonContent(HaloCycleDetail, "the cycle"), ...problemResponses(401, 403) },
+    responses: { 201: jsonContent(HaloCycleDetail, "the cycle") },
+    problems: [],
   }),
   async (c) => {
     const cycle = unwrap(await haloStub(c.env).cycle({ trigger: "manual" }));
@@ -41,38 +41,40 @@ haloRoutes.openapi(
 );
 
 haloRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/halo/cycles",
     tags: ["halo"],
     summary: "Cycles, newest first",
     security: OPERATOR,
     request: { query: ListCyclesQuery },
-    responses: { 200: jsonContent(Page(HaloCycle), "a page of cycles"), ...problemResponses(400, 401, 403) },
+    responses: { 200: jsonContent(Page(HaloCycle), "a page of cycles") },
+    problems: ["invalid-cursor"],
   }),
   async (c) => c.json(await new HaloStore(c.env.DB).cycles(c.req.valid("query")), 200),
 );
 
 haloRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/halo/cycles/{id}",
     tags: ["halo"],
     summary: "One cycle with its weak points (worst first)",
     security: OPERATOR,
     request: { params: z.object({ id: z.string().max(64) }) },
-    responses: { 200: jsonContent(HaloCycleDetail, "the cycle"), ...problemResponses(401, 403, 404) },
+    responses: { 200: jsonContent(HaloCycleDetail, "the cycle") },
+    problems: ["not-found"],
   }),
   async (c) => {
     const id = c.req.valid("param").id;
     const cycle = await new HaloStore(c.env.DB).cycle(id);
-    if (!cycle) throw new DomainError(404, "not-found", `HALO cycle ${id} does not exist`);
+    if (!cycle) throw new DomainError("not-found", `HALO cycle ${id} does not exist`);
     return c.json(cycle, 200);
   },
 );
 
 haloRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/halo/traits",
     tags: ["halo"],
@@ -81,14 +83,14 @@ haloRoutes.openapi(
     request: { query: ListTraitsQuery },
     responses: {
       200: jsonContent(Page(HaloTrait), "a page of traits, most recently seen first"),
-      ...problemResponses(400, 401, 403),
     },
+    problems: ["invalid-cursor"],
   }),
   async (c) => c.json(await new HaloStore(c.env.DB).listTraits(c.req.valid("query")), 200),
 );
 
 haloRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/halo/resonance",
     tags: ["halo"],
@@ -97,8 +99,8 @@ haloRoutes.openapi(
     request: { query: ResonanceQuery },
     responses: {
       200: jsonContent(z.object({ items: z.array(ResonanceEntry) }), "at most 1000 entries, by kind then successes"),
-      ...problemResponses(400, 401, 403),
     },
+    problems: [],
   }),
   async (c) => {
     const rows = await new TaskStore(c.env.DB).listResonance(c.req.valid("query"));

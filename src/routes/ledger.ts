@@ -1,11 +1,10 @@
 // /api/v1/ledger, /api/v1/promotions and /api/v1/worldlines/:id/green/proof: validate, call the
 // Ledger (and WorldLine) Durable Objects, map.
-import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { notFound, unwrap } from "../core/problem.js";
 import { Catalog } from "../stores/catalog.js";
 import { isPublic, type Viewer } from "../core/privacy.js";
-import { Hash, problemResponses } from "../schemas/common.js";
+import { Hash } from "../schemas/common.js";
 import {
   AnchorsBody,
   ApprovalBody,
@@ -25,7 +24,7 @@ import {
   VerifyResult,
 } from "../schemas/ledger.js";
 import { viewer } from "../http/auth.js";
-import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { ledgerStub, worldLineObjectId, worldLineStub } from "../stubs.js";
 
 type LedgerEntryValue = z.infer<typeof LedgerEntry>;
@@ -35,6 +34,9 @@ export const isApproval = (method: string, path: string) =>
   method === "POST" && /^\/api\/v1\/promotions\/[^/]+\/approvals$/.test(path);
 
 export const ledgerRoutes = apiRouter();
+
+/** Every call to the Ledger object answers these until DM_LEDGER_KEY and DM_AUTHORITIES are right. */
+const LEDGER_UNAVAILABLE = ["ledger-not-configured", "ledger-key-mismatch"] as const;
 
 /** How many entries one anonymous page may scan past, hidden ones included, before it stops short. */
 const MAX_ENTRIES_SCANNED = 5000;
@@ -96,18 +98,19 @@ async function entriesPage(
 }
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/ledger",
     tags: ["ledger"],
     summary: "Ledger status",
-    responses: { 200: jsonContent(LedgerStatus, "size, root, head and the authority set"), ...problemResponses(503) },
+    responses: { 200: jsonContent(LedgerStatus, "size, root, head and the authority set") },
+    problems: LEDGER_UNAVAILABLE,
   }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).status()), 200),
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/ledger/checkpoint",
     tags: ["ledger"],
@@ -116,33 +119,35 @@ ledgerRoutes.openapi(
       "origin, size and base64 root, then an Ed25519 signature line by the ledger key: `— <origin> base64(keyID ‖ signature)`.",
     responses: {
       200: { description: "the signed note", content: { "text/plain": { schema: z.string() } } },
-      ...problemResponses(503),
     },
+    problems: LEDGER_UNAVAILABLE,
   }),
   async (c) =>
     c.text(unwrap(await ledgerStub(c.env).checkpoint()), 200, { "content-type": "text/plain; charset=utf-8" }),
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/ledger/entries",
     tags: ["ledger"],
     summary: "Entries in index order, optionally by kind or world line",
     request: { query: EntriesQuery },
-    responses: { 200: jsonContent(EntriesPage, "a page of entries"), ...problemResponses(400) },
+    responses: { 200: jsonContent(EntriesPage, "a page of entries") },
+    problems: LEDGER_UNAVAILABLE,
   }),
   async (c) => c.json(await entriesPage(c.env, c.req.valid("query"), viewer(c)), 200),
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/ledger/entries/{index}",
     tags: ["ledger"],
     summary: "One entry",
     request: { params: z.object({ index: Index }) },
-    responses: { 200: jsonContent(LedgerEntry, "the entry"), ...problemResponses(400, 404) },
+    responses: { 200: jsonContent(LedgerEntry, "the entry") },
+    problems: ["not-found", ...LEDGER_UNAVAILABLE],
   }),
   async (c) => {
     const { entry, worldline } = unwrap(await ledgerStub(c.env).entry(c.req.valid("param").index));
@@ -152,13 +157,14 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/ledger/proofs/inclusion",
     tags: ["ledger"],
     summary: "RFC 9162 inclusion proof",
     request: { query: InclusionQuery },
-    responses: { 200: jsonContent(InclusionProof, "the proof"), ...problemResponses(400) },
+    responses: { 200: jsonContent(InclusionProof, "the proof") },
+    problems: ["index-out-of-range", "size-out-of-range", ...LEDGER_UNAVAILABLE],
   }),
   async (c) => {
     const { index, size } = c.req.valid("query");
@@ -167,13 +173,14 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/ledger/proofs/consistency",
     tags: ["ledger"],
     summary: "RFC 9162 consistency proof",
     request: { query: ConsistencyQuery },
-    responses: { 200: jsonContent(ConsistencyProof, "the proof"), ...problemResponses(400) },
+    responses: { 200: jsonContent(ConsistencyProof, "the proof") },
+    problems: ["size-out-of-range", ...LEDGER_UNAVAILABLE],
   }),
   async (c) => {
     const { from, to } = c.req.valid("query");
@@ -182,19 +189,20 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/ledger/verify",
     tags: ["ledger"],
     summary: "Re-check every hash link, entry hash, the Merkle root and every quorum signature",
     security: OPERATOR,
-    responses: { 200: jsonContent(VerifyResult, "ok, or the first bad index"), ...problemResponses(401, 403) },
+    responses: { 200: jsonContent(VerifyResult, "ok, or the first bad index") },
+    problems: LEDGER_UNAVAILABLE,
   }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).verify()), 200),
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/ledger/anchors",
     tags: ["ledger"],
@@ -206,14 +214,14 @@ ledgerRoutes.openapi(
         z.object({ entries: z.array(z.object({ index: z.number().int(), hash: Hash })) }),
         "the anchor entries",
       ),
-      ...problemResponses(400, 401, 403),
     },
+    problems: LEDGER_UNAVAILABLE,
   }),
   async (c) => c.json({ entries: unwrap(await ledgerStub(c.env).anchor(c.req.valid("json").anchors)) }, 201),
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/promotions",
     tags: ["promotions"],
@@ -224,8 +232,16 @@ ledgerRoutes.openapi(
     request: jsonBody(CreateProposal),
     responses: {
       201: jsonContent(Proposal, "the pending proposal"),
-      ...problemResponses(400, 401, 403, 404, 409, 422),
     },
+    problems: [
+      "not-found",
+      "unknown-commit",
+      "target-worldline-terminated",
+      "already-green",
+      "not-an-earlier-green",
+      "invalid-quorum",
+      ...LEDGER_UNAVAILABLE,
+    ],
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -260,7 +276,7 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/promotions",
     tags: ["promotions"],
@@ -268,8 +284,8 @@ ledgerRoutes.openapi(
     request: { query: ProposalsQuery },
     responses: {
       200: jsonContent(z.object({ items: z.array(Proposal), next: z.string().nullable() }), "a page of proposals"),
-      ...problemResponses(400),
     },
+    problems: LEDGER_UNAVAILABLE,
   }),
   async (c) => {
     const { status, limit, cursor } = c.req.valid("query");
@@ -278,19 +294,20 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/promotions/{id}",
     tags: ["promotions"],
     summary: "One proposal with its approvals",
     request: { params: z.object({ id: z.string().max(64) }) },
-    responses: { 200: jsonContent(Proposal, "the proposal"), ...problemResponses(404) },
+    responses: { 200: jsonContent(Proposal, "the proposal") },
+    problems: ["not-found", ...LEDGER_UNAVAILABLE],
   }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id, viewer(c))), 200),
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/promotions/{id}/approvals",
     tags: ["promotions"],
@@ -300,8 +317,15 @@ ledgerRoutes.openapi(
     request: { params: z.object({ id: z.string().max(64) }), ...jsonBody(ApprovalBody) },
     responses: {
       200: jsonContent(Proposal, "the proposal after this approval"),
-      ...problemResponses(400, 403, 404, 409),
     },
+    problems: [
+      "not-found",
+      "not-an-authority",
+      "bad-signature",
+      "proposal-decided",
+      "proposal-stale",
+      ...LEDGER_UNAVAILABLE,
+    ],
   }),
   async (c) => {
     const location = (c.req.raw as { cf?: { colo?: string } }).cf?.colo ?? "local";
@@ -313,13 +337,14 @@ ledgerRoutes.openapi(
 );
 
 ledgerRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/worldlines/{id}/green/proof",
     tags: ["promotions"],
     summary: "Self-contained proof of the green commit, verifiable offline (`darkmatter verify`)",
     request: { params: z.object({ id: z.string() }) },
-    responses: { 200: jsonContent(GreenProofBundle, "the proof bundle"), ...problemResponses(404) },
+    responses: { 200: jsonContent(GreenProofBundle, "the proof bundle") },
+    problems: ["not-found", "no-green-commit", ...LEDGER_UNAVAILABLE],
   }),
   async (c) => {
     const id = c.req.valid("param").id;

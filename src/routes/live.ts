@@ -6,6 +6,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { DomainError } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
 import type { AppEnv } from "../http/app-env.js";
+import { edgeProblems } from "../http/openapi.js";
 import { requestClientKey } from "../core/client-address.js";
 import {
   LIVE_CLIENT_HEADER,
@@ -28,17 +29,22 @@ liveRoutes.openAPIRegistry.registerPath({
     `One client address (IPv4, or IPv6 by /64) may hold ${MAX_ANONYMOUS_SOCKETS_PER_CLIENT} anonymous sockets at once; more are refused with 429.`,
   responses: {
     101: { description: "switching to the WebSocket protocol", content: { "text/plain": { schema: z.string() } } },
-    ...problemResponses(403, 426, 429),
+    ...problemResponses(
+      ...edgeProblems({ method: "get" }),
+      "origin-not-allowed",
+      "upgrade-required",
+      "too-many-live-sockets",
+      "live-full",
+    ),
   },
 });
 
 liveRoutes.get("/live", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
-    throw new DomainError(426, "upgrade-required", "GET /api/v1/live is a WebSocket: connect with Upgrade: websocket");
+    throw new DomainError("upgrade-required", "GET /api/v1/live is a WebSocket: connect with Upgrade: websocket");
   const origin = c.req.header("origin");
   if (origin && origin !== new URL(c.req.url).origin && origin !== c.env.DM_DASHBOARD_ORIGIN) {
     throw new DomainError(
-      403,
       "origin-not-allowed",
       `origin ${origin.slice(0, 200)} may not open the live channel; set DM_DASHBOARD_ORIGIN to the dashboard's origin`,
     );

@@ -1,10 +1,11 @@
 // /api/v1/spores and /api/v1/grafts (seed 003, Spore Engine → Graft Engine): validate, call, map.
 // Operator only, reads included: grafts name private world lines.
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { JsonObject } from "../core/canonical-json.js";
 import { SporeStore } from "../stores/spore-store.js";
-import { Page, problemResponses } from "../schemas/common.js";
+import { Page } from "../schemas/common.js";
+import type { ProblemCode } from "../core/problem.js";
 import {
   CreateSpore,
   DeploySpore,
@@ -14,7 +15,7 @@ import {
   Spore,
   UpdateSpore,
 } from "../schemas/spores.js";
-import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { createSpore, deploySpore, getSpore, publishSpore, retireSpore, updateSpore } from "../spores/spores.js";
 import { getGraft, installGraft, uninstallGraft } from "../spores/grafts.js";
@@ -30,7 +31,7 @@ const route = <
   P extends string,
   R extends NonNullable<RouteConfig["request"]>,
   S extends z.ZodType,
-  C extends 200 | 201 = 200,
+  C extends 200 | 201,
 >(
   tag: string,
   method: M,
@@ -38,11 +39,11 @@ const route = <
   summary: string,
   request: R,
   response: S,
-  status: C = 200 as C,
-  problems = [400, 401, 403, 404, 409],
+  status: C,
+  problems: ProblemCode[],
   description?: string,
 ) =>
-  createRoute({
+  apiRoute({
     method,
     path,
     tags: [tag],
@@ -51,9 +52,9 @@ const route = <
     security: OPERATOR,
     request,
     responses: {
-      ...problemResponses(...problems),
       ...({ [status]: jsonContent(response, "the result") } as Record<C, ReturnType<typeof jsonContent<S>>>),
     },
+    problems,
   });
 
 // ---- spores ------------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ sporeRoutes.openapi(
     jsonBody(CreateSpore),
     Spore,
     201,
-    [400, 401, 403, 409, 413],
+    ["spore-version-race"],
   ),
   async (c) => {
     const input = c.req.valid("json");
@@ -77,12 +78,14 @@ sporeRoutes.openapi(
 );
 
 sporeRoutes.openapi(
-  route("spores", "get", "/spores", "Spores, newest first", { query: ListSporesQuery }, Page(Spore)),
+  route("spores", "get", "/spores", "Spores, newest first", { query: ListSporesQuery }, Page(Spore), 200, [
+    "invalid-cursor",
+  ]),
   async (c) => c.json(await new SporeStore(c.env.DB).listSpores(c.req.valid("query")), 200),
 );
 
 sporeRoutes.openapi(
-  route("spores", "get", "/spores/{id}", "One spore version", { params: IdParam }, Spore),
+  route("spores", "get", "/spores/{id}", "One spore version", { params: IdParam }, Spore, 200, ["not-found"]),
   async (c) => c.json(await getSpore(c.env, c.req.valid("param").id), 200),
 );
 
@@ -94,6 +97,8 @@ sporeRoutes.openapi(
     "Edit a draft (409 once published)",
     { params: IdParam, ...jsonBody(UpdateSpore) },
     Spore,
+    200,
+    ["not-found", "spore-published", "spore-retired"],
   ),
   async (c) => {
     const input = c.req.valid("json");
@@ -115,6 +120,8 @@ sporeRoutes.openapi(
     "Publish a draft: the version is frozen and can be deployed",
     { params: IdParam },
     Spore,
+    200,
+    ["not-found", "spore-published", "spore-retired"],
   ),
   async (c) => c.json(await publishSpore(c.env, c.req.valid("param").id), 200),
 );
@@ -127,6 +134,8 @@ sporeRoutes.openapi(
     "Retire a published spore: no new deployments",
     { params: IdParam },
     Spore,
+    200,
+    ["not-found", "spore-draft", "spore-retired"],
   ),
   async (c) => c.json(await retireSpore(c.env, c.req.valid("param").id), 200),
 );
@@ -140,7 +149,7 @@ sporeRoutes.openapi(
     { params: IdParam, ...jsonBody(DeploySpore) },
     Graft,
     201,
-    [400, 401, 403, 404, 409, 422],
+    ["not-found", "spore-draft", "spore-retired", "unknown-worldline", "target-worldline-terminated"],
   ),
   async (c) => {
     const graft = await deploySpore(c.env, c.req.valid("param").id, c.req.valid("json").worldline);
@@ -151,12 +160,15 @@ sporeRoutes.openapi(
 // ---- grafts ------------------------------------------------------------------------------------
 
 sporeRoutes.openapi(
-  route("grafts", "get", "/grafts", "Grafts, newest first", { query: ListGraftsQuery }, Page(Graft)),
+  route("grafts", "get", "/grafts", "Grafts, newest first", { query: ListGraftsQuery }, Page(Graft), 200, [
+    "invalid-cursor",
+  ]),
   async (c) => c.json(await new SporeStore(c.env.DB).listGrafts(c.req.valid("query")), 200),
 );
 
-sporeRoutes.openapi(route("grafts", "get", "/grafts/{id}", "One graft", { params: IdParam }, Graft), async (c) =>
-  c.json(await getGraft(c.env, c.req.valid("param").id), 200),
+sporeRoutes.openapi(
+  route("grafts", "get", "/grafts/{id}", "One graft", { params: IdParam }, Graft, 200, ["not-found"]),
+  async (c) => c.json(await getGraft(c.env, c.req.valid("param").id), 200),
 );
 
 sporeRoutes.openapi(
@@ -168,8 +180,8 @@ sporeRoutes.openapi(
     { params: IdParam },
     Graft,
     200,
-    [401, 403, 404, 409, 410, 413, 422, 423],
-    "The template is applied as an RFC 7396 merge patch to the head it was planned on (graft.installed). On failure the world line is unchanged, the graft is `failed` with the reason (graft.install.failed) and the answer is problem+json `graft-install-failed` with the world line's own status (410 terminated, 423 quarantined, …) and `reason`. A failed graft can be installed again. A claim older than 60 s (its worker died) is taken over; the world line applies each graft's install once, so the takeover returns the first install's commit and revert patch.",
+    ["not-found", "illegal-graft-transition", "graft-install-failed"],
+    "The template is applied as an RFC 7396 merge patch to the head it was planned on (graft.installed). On failure the world line is unchanged, the graft is `failed` with the reason (graft.install.failed) and the answer is 409 `graft-install-failed` with `reason`, the world line's own code (`worldline-terminated`, `worldline-quarantined`, `patch-failed`, …). A failed graft can be installed again. A claim older than 60 s (its worker died) is taken over; the world line applies each graft's install once, so the takeover returns the first install's commit and revert patch.",
   ),
   async (c) => c.json(await installGraft(c.env, c.req.valid("param").id), 200),
 );
@@ -183,7 +195,7 @@ sporeRoutes.openapi(
     { params: IdParam },
     Graft,
     200,
-    [401, 403, 404, 409, 410, 423],
+    ["not-found", "illegal-graft-transition", "graft-conflict", "worldline-terminated", "worldline-quarantined"],
     "409 `graft-conflict` (nothing changed) when an entity the graft wrote was changed since the install.",
   ),
   async (c) => c.json(await uninstallGraft(c.env, c.req.valid("param").id), 200),

@@ -1,11 +1,11 @@
 // /api/v1/squads and /api/v1/tasks (seed 003, Squad Builder): validate, call, map. Operator only,
 // reads included: squads and tasks name agents and private world lines.
-import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
-import { unwrap } from "../core/problem.js";
+import { unwrap, type ProblemCode } from "../core/problem.js";
 import { SquadStore } from "../stores/squad-store.js";
 import { TaskStore } from "../stores/task-store.js";
-import { Page, problemResponses } from "../schemas/common.js";
+import { Page } from "../schemas/common.js";
 import {
   ApproveTask,
   CreateSquad,
@@ -19,7 +19,7 @@ import {
   SquadTaskDetail,
   UpdateSquad,
 } from "../schemas/squads.js";
-import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { createSquad, deleteSquad, squadNotFound, updateSquad } from "../squads/squads.js";
 import { approveTask, cancelTask, createTask, rejectTask, taskDetail } from "../squads/tasks.js";
@@ -40,7 +40,7 @@ const route = <
   P extends string,
   R extends NonNullable<RouteConfig["request"]>,
   S extends z.ZodType,
-  C extends 200 | 201 = 200,
+  C extends 200 | 201,
 >(
   tag: string,
   method: M,
@@ -48,11 +48,11 @@ const route = <
   summary: string,
   request: R,
   response: S,
-  status: C = 200 as C,
-  problems = [400, 401, 403, 404, 409, 422],
+  status: C,
+  problems: ProblemCode[],
   description?: string,
 ) =>
-  createRoute({
+  apiRoute({
     method,
     path,
     tags: [tag],
@@ -61,10 +61,13 @@ const route = <
     security: OPERATOR,
     request,
     responses: {
-      ...problemResponses(...problems),
       ...({ [status]: jsonContent(response, "the result") } as Record<C, ReturnType<typeof jsonContent<S>>>),
     },
+    problems,
   });
+
+/** Saving members checks each one through the hub (src/squads/members.ts). */
+const MEMBER_CHECKS: ProblemCode[] = ["no-hub", "unknown-member", "member-connect-failed"];
 
 // ---- squads ------------------------------------------------------------------------------------
 
@@ -77,7 +80,7 @@ squadRoutes.openapi(
     jsonBody(CreateSquad),
     Squad,
     201,
-    [400, 401, 403, 409, 422, 502, 503],
+    ["squad-exists", ...MEMBER_CHECKS],
     "Members are agent ids the hub can reach: its connections, or agents hosted here (the hub connects to them now). 422 names every member it cannot reach; 409 when the name is taken.",
   ),
   async (c) => {
@@ -87,16 +90,21 @@ squadRoutes.openapi(
 );
 
 squadRoutes.openapi(
-  route("squads", "get", "/squads", "Squads, newest first", { query: ListSquadsQuery }, Page(Squad)),
+  route("squads", "get", "/squads", "Squads, newest first", { query: ListSquadsQuery }, Page(Squad), 200, [
+    "invalid-cursor",
+  ]),
   async (c) => c.json(await new SquadStore(c.env.DB).list(c.req.valid("query")), 200),
 );
 
-squadRoutes.openapi(route("squads", "get", "/squads/{id}", "One squad", { params: IdParam }, Squad), async (c) => {
-  const id = c.req.valid("param").id;
-  const squad = await new SquadStore(c.env.DB).get(id);
-  if (!squad) throw squadNotFound(id);
-  return c.json(squad, 200);
-});
+squadRoutes.openapi(
+  route("squads", "get", "/squads/{id}", "One squad", { params: IdParam }, Squad, 200, ["not-found"]),
+  async (c) => {
+    const id = c.req.valid("param").id;
+    const squad = await new SquadStore(c.env.DB).get(id);
+    if (!squad) throw squadNotFound(id);
+    return c.json(squad, 200);
+  },
+);
 
 squadRoutes.openapi(
   route(
@@ -107,20 +115,21 @@ squadRoutes.openapi(
     { params: IdParam, ...jsonBody(UpdateSquad) },
     Squad,
     200,
-    [400, 401, 403, 404, 409, 422, 502, 503],
+    ["not-found", "squad-exists", ...MEMBER_CHECKS],
   ),
   async (c) => c.json(await updateSquad(c.env, c.req.valid("param").id, c.req.valid("json")), 200),
 );
 
 squadRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "delete",
     path: "/squads/{id}",
     tags: ["squads"],
     summary: "Delete a squad (its open tasks go to any squad taking their kind)",
     security: OPERATOR,
     request: { params: IdParam },
-    responses: { 204: { description: "deleted" }, ...problemResponses(401, 403, 404) },
+    responses: { 204: { description: "deleted" } },
+    problems: ["not-found"],
   }),
   async (c) => {
     await deleteSquad(c.env, c.req.valid("param").id);
@@ -139,7 +148,7 @@ squadRoutes.openapi(
     jsonBody(CreateTask),
     SquadTask,
     201,
-    [400, 401, 403, 422],
+    ["unknown-squad"],
   ),
   async (c) => {
     const task = await createTask(c.env, c.req.valid("json"));
@@ -148,7 +157,9 @@ squadRoutes.openapi(
 );
 
 squadRoutes.openapi(
-  route("tasks", "get", "/tasks", "Tasks, newest first", { query: ListTasksQuery }, Page(SquadTask)),
+  route("tasks", "get", "/tasks", "Tasks, newest first", { query: ListTasksQuery }, Page(SquadTask), 200, [
+    "invalid-cursor",
+  ]),
   async (c) => c.json(await new TaskStore(c.env.DB).list(c.req.valid("query")), 200),
 );
 
@@ -160,6 +171,8 @@ squadRoutes.openapi(
     "One task with its history and every dispatch",
     { params: IdParam },
     SquadTaskDetail,
+    200,
+    ["not-found"],
   ),
   async (c) => c.json(await taskDetail(c.env, c.req.valid("param").id), 200),
 );
@@ -173,7 +186,7 @@ squadRoutes.openapi(
     { params: IdParam, ...optionalBody(ApproveTask) },
     SquadTask,
     200,
-    [400, 401, 403, 404, 409, 422],
+    ["not-found", "unknown-squad", "illegal-transition"],
     "Optionally pins the squad and changes the timeout or attempt limit. 409 unless the task is `pending-approval`.",
   ),
   async (c) => c.json(await approveTask(c.env, c.req.valid("param").id, c.req.valid("json")), 200),
@@ -187,6 +200,8 @@ squadRoutes.openapi(
     "Reject a pending-approval task",
     { params: IdParam, ...optionalBody(DecideTask) },
     SquadTask,
+    200,
+    ["not-found", "illegal-transition"],
   ),
   async (c) => c.json(await rejectTask(c.env, c.req.valid("param").id, c.req.valid("json").reason), 200),
 );
@@ -199,6 +214,8 @@ squadRoutes.openapi(
     "Cancel an open task (a running attempt's late answer is ignored)",
     { params: IdParam, ...optionalBody(DecideTask) },
     SquadTask,
+    200,
+    ["not-found", "illegal-transition"],
   ),
   async (c) => c.json(await cancelTask(c.env, c.req.valid("param").id, c.req.valid("json").reason), 200),
 );
@@ -212,7 +229,7 @@ squadRoutes.openapi(
     { params: IdParam, ...optionalBody(DispatchTask) },
     SquadTask,
     200,
-    [400, 401, 403, 404, 409, 422, 503],
+    ["not-found", "illegal-transition", "not-a-member", "no-member", "no-hub"],
     "The hub agent sends the task as a signed mesh message, with its webhook, to the member with the best resonance for the task's kind (or `agent`). The member's signed answer through the webhook completes it; a delivery failure or no answer within the timeout fails the attempt, retried with exponential backoff up to maxAttempts. 409 unless the task is `approved`, or when no member is reachable.",
   ),
   async (c) =>

@@ -1,5 +1,4 @@
 // /api/v1/worldlines and /api/v1/multiverse: validate, call the WorldLine Durable Object, map.
-import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { Json } from "../core/canonical-json.js";
 import { newId } from "../core/ids.js";
@@ -8,7 +7,7 @@ import { DomainError, notFound, unwrap } from "../core/problem.js";
 import { worldLineStub } from "../stubs.js";
 import { Catalog, type EdgeKind } from "../stores/catalog.js";
 import { worldLineView } from "../core/worldline.js";
-import { Hash, Page, problemResponses } from "../schemas/common.js";
+import { Hash, Page } from "../schemas/common.js";
 import {
   AtQuery,
   Commit,
@@ -33,7 +32,7 @@ import {
   WorldLineId,
 } from "../schemas/worldline.js";
 import { viewer } from "../http/auth.js";
-import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { validationError } from "../http/problem.js";
 
 const IdParam = z.object({
@@ -45,7 +44,7 @@ const DEFAULT_AUTHOR = "operator";
 export const worldLineRoutes = apiRouter();
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/worldlines",
     tags: ["world lines"],
@@ -54,8 +53,8 @@ worldLineRoutes.openapi(
     request: jsonBody(CreateWorldLine),
     responses: {
       201: jsonContent(WorldLineSchema, "the new blue world line"),
-      ...problemResponses(400, 401, 403, 413, 415),
     },
+    problems: ["invalid-entity-id", "entity-too-large"],
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -75,14 +74,15 @@ worldLineRoutes.openapi(
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/worldlines",
     tags: ["world lines"],
     summary: "List world lines (newest first)",
     description: "Without the operator token only public-network and full-public world lines are listed.",
     request: { query: ListWorldLinesQuery },
-    responses: { 200: jsonContent(Page(WorldLineSchema), "a page of world lines"), ...problemResponses(400, 403) },
+    responses: { 200: jsonContent(Page(WorldLineSchema), "a page of world lines") },
+    problems: ["invalid-cursor"],
   }),
   async (c) => {
     const query = c.req.valid("query");
@@ -92,19 +92,20 @@ worldLineRoutes.openapi(
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/worldlines/{id}",
     tags: ["world lines"],
     summary: "Read a world line",
     request: { params: IdParam },
-    responses: { 200: jsonContent(WorldLineSchema, "the world line"), ...problemResponses(403, 404) },
+    responses: { 200: jsonContent(WorldLineSchema, "the world line") },
+    problems: ["not-found"],
   }),
   async (c) => c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).info(viewer(c))), 200),
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/worldlines/{id}/state",
     tags: ["world lines"],
@@ -112,7 +113,8 @@ worldLineRoutes.openapi(
     description:
       "Entities come in the state tree's key order (SHA3-256 of the id), `limit` at a time (and at most about 4 MiB of JSON), so a page costs the same however large the state. Page with `cursor=<next>` and `at=<commit>` of the first page for a consistent read.",
     request: { params: IdParam, query: StateQuery },
-    responses: { 200: jsonContent(State, "one page of entities at the commit"), ...problemResponses(400, 403, 404) },
+    responses: { 200: jsonContent(State, "one page of entities at the commit") },
+    problems: ["not-found", "unknown-commit", "no-green-commit"],
   }),
   async (c) => {
     const { at, cursor, limit } = c.req.valid("query");
@@ -124,7 +126,7 @@ worldLineRoutes.openapi(
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/worldlines/{id}/entities/{entityId}",
     tags: ["world lines"],
@@ -133,7 +135,8 @@ worldLineRoutes.openapi(
       params: IdParam.extend({ entityId: EntityId.meta({ param: { name: "entityId", in: "path" } }) }),
       query: AtQuery,
     },
-    responses: { 200: jsonContent(EntityRead, "the entity"), ...problemResponses(400, 403, 404) },
+    responses: { 200: jsonContent(EntityRead, "the entity") },
+    problems: ["not-found", "unknown-commit", "no-green-commit", "unknown-entity"],
   }),
   async (c) => {
     const { id, entityId } = c.req.valid("param");
@@ -148,7 +151,7 @@ const PATCH_TYPES = {
 } as const;
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "patch",
     path: "/worldlines/{id}/state",
     tags: ["world lines"],
@@ -175,8 +178,17 @@ worldLineRoutes.openapi(
     },
     responses: {
       200: jsonContent(CommitResult, "the new head (unchanged when the patch was a no-op)"),
-      ...problemResponses(400, 401, 403, 404, 410, 412, 413, 415, 422, 423),
     },
+    problems: [
+      "invalid-if-match",
+      "not-found",
+      "worldline-terminated",
+      "worldline-quarantined",
+      "stale-head",
+      "patch-failed",
+      "invalid-entity-id",
+      "entity-too-large",
+    ],
   }),
   async (c) => {
     const mediaType = (c.req.header("content-type") ?? "")
@@ -186,7 +198,6 @@ worldLineRoutes.openapi(
     const format = PATCH_TYPES[mediaType];
     if (!format)
       throw new DomainError(
-        415,
         "unsupported-media-type",
         "send application/json-patch+json (RFC 6902) or application/merge-patch+json (RFC 7396)",
       );
@@ -195,7 +206,7 @@ worldLineRoutes.openapi(
     if (!parsed.success) throw validationError("json", parsed.error.issues);
     const ifMatch = c.req.header("if-match")?.replace(/^W\//, "").replace(/"/g, "").trim();
     if (ifMatch !== undefined && !Hash.safeParse(ifMatch).success)
-      throw new DomainError(400, "invalid-if-match", "If-Match must be a commit hash (64 lowercase hex)");
+      throw new DomainError("invalid-if-match", "If-Match must be a commit hash (64 lowercase hex)");
     const result = unwrap(
       await worldLineStub(c.env, c.req.valid("param").id).patch({
         format,
@@ -210,7 +221,7 @@ worldLineRoutes.openapi(
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/worldlines/{id}/commits",
     tags: ["world lines"],
@@ -218,7 +229,8 @@ worldLineRoutes.openapi(
     description:
       "Newest generation first. Each page walks on from where the previous one stopped, so it costs the same however long the history; a cursor stays valid for a day.",
     request: { params: IdParam, query: CommitsQuery },
-    responses: { 200: jsonContent(Page(Commit), "a page of commits"), ...problemResponses(400, 403, 404) },
+    responses: { 200: jsonContent(Page(Commit), "a page of commits") },
+    problems: ["not-found", "invalid-cursor"],
   }),
   async (c) => {
     const { cursor, limit } = c.req.valid("query");
@@ -227,7 +239,7 @@ worldLineRoutes.openapi(
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/worldlines/{id}/diff",
     tags: ["world lines"],
@@ -237,8 +249,8 @@ worldLineRoutes.openapi(
     request: { params: IdParam, query: DiffQuery },
     responses: {
       200: jsonContent(Diff, "one page of changes from `from` to `to`"),
-      ...problemResponses(400, 403, 404),
     },
+    problems: ["not-found", "unknown-commit", "no-green-commit"],
   }),
   async (c) => {
     const { from, to, cursor, limit } = c.req.valid("query");
@@ -255,14 +267,15 @@ worldLineRoutes.openapi(
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/worldlines/{id}/fork",
     tags: ["world lines"],
     summary: "Fork: a new blue world line at this head, sharing its tree",
     security: OPERATOR,
     request: { params: IdParam, ...jsonBody(ForkWorldLine) },
-    responses: { 201: jsonContent(WorldLineSchema, "the fork"), ...problemResponses(400, 401, 403, 404, 422) },
+    responses: { 201: jsonContent(WorldLineSchema, "the fork") },
+    problems: ["not-found", "privacy-looser-than-parent"],
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -275,7 +288,7 @@ worldLineRoutes.openapi(
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/worldlines/{id}/merge",
     tags: ["world lines"],
@@ -288,8 +301,15 @@ worldLineRoutes.openapi(
     request: { params: IdParam, ...jsonBody(MergeWorldLine) },
     responses: {
       200: jsonContent(MergeResult, "the merge commit (or `merged: false` when there was nothing to merge)"),
-      ...problemResponses(400, 401, 403, 404, 409, 410, 422, 423),
     },
+    problems: [
+      "not-found",
+      "worldline-terminated",
+      "worldline-quarantined",
+      "merge-into-self",
+      "privacy-stricter-source",
+      "merge-conflict",
+    ],
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -299,7 +319,7 @@ worldLineRoutes.openapi(
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "delete",
     path: "/worldlines/{id}",
     tags: ["world lines"],
@@ -308,14 +328,14 @@ worldLineRoutes.openapi(
     request: { params: IdParam },
     responses: {
       200: jsonContent(WorldLineSchema, "the terminated world line"),
-      ...problemResponses(401, 403, 404, 410),
     },
+    problems: ["not-found", "worldline-terminated", "worldline-quarantined"],
   }),
   async (c) => c.json(unwrap(await worldLineStub(c.env, c.req.valid("param").id).terminate()), 200),
 );
 
 worldLineRoutes.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/multiverse",
     tags: ["world lines"],
@@ -323,7 +343,8 @@ worldLineRoutes.openapi(
     description:
       "Up to `limit` nodes and `limit` edges per page, each oldest first; gather the pages until `next` is null. Without the operator token only public-network and full-public world lines and the edges between them are shown.",
     request: { query: MultiverseQuery },
-    responses: { 200: jsonContent(Multiverse, "one page of nodes and edges"), ...problemResponses(400, 403) },
+    responses: { 200: jsonContent(Multiverse, "one page of nodes and edges") },
+    problems: ["invalid-cursor"],
   }),
   async (c) => {
     const { nodes, edges, next } = await new Catalog(c.env.DB).graph({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CATALOGUE, type ProblemCode } from "../core/error-catalogue.js";
 
 /** Mesh spec §5.2: an agent id is its public key hex; ids over 128 code points are refused (§12.1). */
 export const AgentId = z.string().min(1).max(128);
@@ -14,7 +15,11 @@ export const Problem = z
     type: z.string().meta({ description: "URI naming the problem type" }),
     title: z.string(),
     status: z.number().int(),
-    code: z.string().meta({ description: "stable machine-readable code", example: "validation-failed" }),
+    code: z.string().meta({
+      description:
+        "stable machine-readable code (src/core/error-catalogue.ts); each operation's responses list the codes it answers",
+      example: "validation-failed",
+    }),
     detail: z.string().meta({ description: "what went wrong and what to do about it" }),
     instance: z.string().optional(),
     errors: z
@@ -42,27 +47,28 @@ export const Limit = z.coerce.number().int().min(1).max(500).default(50);
 
 export const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), next: z.string().nullable() });
 
-export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((status) => [
+/**
+ * The problem responses of an operation, from the codes it can answer (src/core/error-catalogue.ts):
+ * grouped by status, each status's description naming its codes, and its schema the Problem with
+ * `code` narrowed to them.
+ */
+export function problemResponses(...codes: ProblemCode[]) {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of new Set(codes)) {
+    const { status } = CATALOGUE[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
       status,
       {
-        description: PROBLEM_DESCRIPTIONS[status] ?? "error",
-        content: { "application/problem+json": { schema: Problem } },
+        description: list.map((code) => `\`${code}\`: ${CATALOGUE[code].description}`).join("; "),
+        content: {
+          "application/problem+json": {
+            schema: z.intersection(Problem, z.looseObject({ code: z.enum(list as [ProblemCode, ...ProblemCode[]]) })),
+          },
+        },
       },
     ]),
   );
-
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: "malformed request",
-  401: "operator token missing",
-  403: "operator token wrong",
-  404: "no such resource (or not visible to you)",
-  409: "conflict with the current state",
-  410: "the world line is terminated",
-  412: "If-Match does not name the current head",
-  413: "body or entity over the size limit",
-  415: "unsupported content type",
-  422: "the request is well-formed but cannot be applied",
-  423: "the world line is quarantined",
-};
+}

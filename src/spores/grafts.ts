@@ -21,7 +21,7 @@ export const graftNotFound = (id: string) => notFound(`graft ${id.slice(0, 64)}`
 const publicView = ({ inverse: _inverse, claimedAt: _claimedAt, ...graft }: StoredGraft): Graft => graft;
 
 const wrongStatus = (graft: Graft, action: string, from: GraftStatus[]) =>
-  new DomainError(409, "illegal-graft-transition", {
+  new DomainError("illegal-graft-transition", {
     detail: `graft ${graft.id} is ${graft.status}; only a ${from.join(" or ")} graft can be ${action}`,
     status_now: graft.status,
   });
@@ -66,7 +66,7 @@ export async function installGraft(env: Env, id: string): Promise<Graft> {
       data: { ...about, error: reason.slice(0, 4096) },
     });
     if (!(error instanceof DomainError)) throw error;
-    throw new DomainError(error.status === 404 ? 409 : error.status, "graft-install-failed", {
+    throw new DomainError("graft-install-failed", {
       detail: `graft ${id} was not installed and world line ${graft.worldline} is unchanged: ${reason}`,
       reason: error.code,
       graft: failed ? publicView(failed) : null,
@@ -111,7 +111,7 @@ export async function uninstallGraft(env: Env, id: string): Promise<Graft> {
       message: `uninstall graft ${id}`,
     });
     if (!outcome.ok && outcome.problem.code === "patch-failed") {
-      throw new DomainError(409, "graft-conflict", {
+      throw new DomainError("graft-conflict", {
         detail: `entities graft ${id} installed were changed since (${outcome.problem.detail}); nothing was reverted: restore them or revert by hand`,
       });
     }

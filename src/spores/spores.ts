@@ -13,7 +13,7 @@ import { worldLineStub } from "../stubs.js";
 export const sporeNotFound = (id: string) => notFound(`spore ${id.slice(0, 64)}`);
 
 const wrongStatus = (spore: Spore, wanted: string) =>
-  new DomainError(409, `spore-${spore.status}`, {
+  new DomainError(`spore-${spore.status}`, {
     detail: `spore ${spore.name} v${spore.version} is ${spore.status}; ${wanted}`,
     status_now: spore.status,
   });
@@ -38,11 +38,7 @@ export async function createSpore(
     if (spore) return spore;
     // another version of the same name was created at the same moment: take the next number
   }
-  throw new DomainError(
-    409,
-    "spore-version-race",
-    `versions of spore ${input.name} are being created concurrently; retry`,
-  );
+  throw new DomainError("spore-version-race", `versions of spore ${input.name} are being created concurrently; retry`);
 }
 
 async function load(env: Env, id: string): Promise<{ store: SporeStore; spore: Spore }> {
@@ -97,14 +93,13 @@ export async function deploySpore(env: Env, id: string, worldline: string): Prom
   if (spore.status !== "published") throw wrongStatus(spore, "only published spores can be deployed");
   const target = await worldLineStub(env, worldline).info({ isOperator: true });
   if (!target.ok)
-    throw new DomainError(422, "unknown-worldline", {
+    throw new DomainError("unknown-worldline", {
       detail: `world line ${worldline} does not exist`,
       errors: [atBody("/worldline", "no such world line")],
     });
   if (target.value.status === "terminated")
     throw new DomainError(
-      409,
-      "worldline-terminated",
+      "target-worldline-terminated",
       `world line ${worldline} is terminated; nothing can be grafted onto it`,
     );
   const now = Date.now();

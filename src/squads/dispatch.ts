@@ -75,7 +75,7 @@ async function chooseFor(env: Env, tasks: TaskStore, task: SquadTask, pinned?: s
   for (const squad of eligible)
     for (const member of squad.members) if (!squadOf.has(member)) squadOf.set(member, squad.id);
   if (pinned !== undefined && !squadOf.has(pinned))
-    throw new DomainError(422, "not-a-member", {
+    throw new DomainError("not-a-member", {
       detail: `agent ${pinned.slice(0, 16)}… is not a member of a squad that takes this task`,
       errors: [atBody("/agent", "not a member")],
     });
@@ -114,7 +114,7 @@ export async function dispatchTask(
   const now = Date.now();
   const attempt = task.attempts + 1;
   if ("none" in choice) {
-    if (options.by === "operator") throw new DomainError(409, "no-member", choice.none);
+    if (options.by === "operator") throw new DomainError("no-member", choice.none);
     return failUndispatched(env, timers, task, attempt, choice.none);
   }
   const deadline = now + task.timeoutSeconds * 1000;

@@ -18,7 +18,7 @@ export async function hubView(env: Env): Promise<HubView> {
   const hub = await hostedAgent(env, HUB_AGENT);
   const info = await hub.info();
   if (!info.ok)
-    throw new DomainError(503, "no-hub", "the hub agent does not exist: set DM_HUB_PASSPORT (npm start generates it)");
+    throw new DomainError("no-hub", "the hub agent does not exist: set DM_HUB_PASSPORT (npm start generates it)");
   const { connections } = unwrap(await hub.listConnections());
   return { hubId: info.value.agent_id, connected: new Set(connections.map((c) => c.agent_id)) };
 }
@@ -48,7 +48,7 @@ export async function ensureMembersReachable(env: Env, members: string[], pointe
       );
   });
   if (errors.length)
-    throw new DomainError(422, "unknown-member", {
+    throw new DomainError("unknown-member", {
       detail: `${errors.length} member(s) cannot be reached through the hub: ${errors[0]!.message}`,
       errors,
     });
@@ -60,7 +60,6 @@ async function connectToHub(env: Env, agent: HostedAgent): Promise<void> {
   const requested = await hub.connection({ action: "request", target_url: agent.url });
   if (!requested.ok)
     throw new DomainError(
-      502,
       "member-connect-failed",
       `the hub could not connect to ${agent.name}: ${requested.problem.detail}`,
     );
@@ -70,7 +69,6 @@ async function connectToHub(env: Env, agent: HostedAgent): Promise<void> {
   ).connection({ action: "accept", request_id: String(requested.value.request_id) });
   if (!accepted.ok)
     throw new DomainError(
-      502,
       "member-connect-failed",
       `${agent.name} did not accept the hub's connection: ${accepted.problem.detail}`,
     );

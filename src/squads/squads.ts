@@ -8,7 +8,7 @@ import type { CreateSquad, Squad, UpdateSquad } from "../schemas/squads.js";
 import { ensureMembersReachable } from "./members.js";
 
 const nameTaken = (name: string) =>
-  new DomainError(409, "squad-exists", {
+  new DomainError("squad-exists", {
     detail: `a squad named "${name}" exists already`,
     errors: [atBody("/name", "taken")],
   });

@@ -16,7 +16,7 @@ import type { ApproveTask, CreateTask, SquadTask, SquadTaskDetail } from "../sch
 import { taskNotFound } from "./dispatch.js";
 
 const unknownSquad = (id: string) =>
-  new DomainError(422, "unknown-squad", {
+  new DomainError("unknown-squad", {
     detail: `squad ${id.slice(0, 64)} does not exist`,
     errors: [atBody("/squadId", "no such squad")],
   });

@@ -95,7 +95,7 @@ export class ArbiterStore {
   }
 
   existing(): ArbiterRecord {
-    if (!this.stored) throw new DomainError(404, "no-arbiter", "this world line's arbiter has not run yet");
+    if (!this.stored) throw new DomainError("no-arbiter", "this world line's arbiter has not run yet");
     return this.stored;
   }
 

@@ -28,15 +28,15 @@ export async function resolveCommit(
   let commit = meta.head;
   if (at === "green") {
     if (meta.green === null)
-      throw new DomainError(404, "no-green-commit", `world line ${meta.id} has no green (promoted) commit yet`);
+      throw new DomainError("no-green-commit", `world line ${meta.id} has no green (promoted) commit yet`);
     commit = meta.green;
   } else if (at !== undefined && at !== "head" && at !== meta.head) {
     if (!(await line.graph.isAncestor(at, meta.head)))
-      throw new DomainError(404, "unknown-commit", `commit ${at} is not in the history of world line ${meta.id}`);
+      throw new DomainError("unknown-commit", `commit ${at} is not in the history of world line ${meta.id}`);
     commit = at;
   }
   const stored = await line.graph.get(commit);
-  if (!stored) throw new DomainError(404, "unknown-commit", `commit ${commit} is not stored`);
+  if (!stored) throw new DomainError("unknown-commit", `commit ${commit} is not stored`);
   return { commit, tree: stored.tree };
 }
 

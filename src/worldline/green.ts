@@ -43,7 +43,7 @@ export async function setGreen(line: WorldLineRecord, commit: string, ledgerInde
   const meta = await line.existing();
   if (!isNewerDecision(ledgerIndex, await line.storage.get<number>(GREEN_INDEX_KEY))) return view(meta);
   if (!(await line.graph.get(commit)))
-    throw new DomainError(409, "unknown-commit", `commit ${commit} is not stored; green cannot name it`);
+    throw new DomainError("unknown-commit", `commit ${commit} is not stored; green cannot name it`);
   const next = { ...meta, green: commit, updatedAt: Date.now() };
   await line.persist(next, { records: { [GREEN_INDEX_KEY]: ledgerIndex } });
   return view(next);

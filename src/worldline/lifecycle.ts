@@ -34,7 +34,7 @@ export interface ForkInput {
   parent: WorldLineView;
 }
 
-const alreadyExists = (id: string) => new DomainError(409, "already-exists", `world line ${id} exists already`);
+const alreadyExists = (id: string) => new DomainError("already-exists", `world line ${id} exists already`);
 
 export async function create(line: WorldLineRecord, input: CreateInput): Promise<WorldLineView> {
   if (await line.load()) throw alreadyExists(input.id);

@@ -43,7 +43,7 @@ export async function entity(
   const { commit, tree } = await resolveCommit(line, await line.visible(viewer), at);
   const reader = new ObjectReader(line.objects);
   const hash = await findEntity(reader, tree, id);
-  if (hash === null) throw new DomainError(404, "unknown-entity", `entity "${id}" does not exist at commit ${commit}`);
+  if (hash === null) throw new DomainError("unknown-entity", `entity "${id}" does not exist at commit ${commit}`);
   return { commit, id, value: await reader.load(hash) };
 }
 

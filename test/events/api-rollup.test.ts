@@ -119,7 +119,7 @@ describe("the API events middleware", () => {
   app.use("*", apiEvents());
   app.get("/probe/:id/ok", (c) => c.json({ ok: true }));
   app.get("/probe/:id/missing", () => {
-    throw new DomainError(404, "not-found", "no such probe");
+    throw new DomainError("not-found", "no such probe");
   });
   app.get("/probe/:id/boom", () => {
     throw new Error("kaboom");

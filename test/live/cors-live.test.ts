@@ -99,6 +99,12 @@ describe("the live channel", { timeout: 30_000 }, () => {
     expect(plain.body.code).toBe("upgrade-required");
   });
 
+  it("answers a request that is not an upgrade as problem+json in the Live object too, not as plain text", async () => {
+    const plain = await liveStub(env).fetch(new Request("http://localhost/api/v1/live"));
+    expect([plain.status, plain.headers.get("content-type")]).toEqual([426, "application/problem+json"]);
+    expect(await plain.json()).toMatchObject({ status: 426, code: "upgrade-required", instance: "/api/v1/live" });
+  });
+
   it("is documented where it is served: /api/v1/live in the OpenAPI document", async () => {
     const paths = Object.keys((await api("GET", "/api/openapi.json")).body.paths);
     expect(paths).toContain("/api/v1/live");

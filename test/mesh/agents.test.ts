@@ -316,6 +316,28 @@ describe("connections and messages between hosted agents", () => {
       (await api("POST", "/api/v1/agents/lonely/messages/msg-none/respond", { body: { response: "x" } })).status,
     ).toBe(404);
   });
+
+  it("tells a connection that does not exist (404 unknown-connection) from a peer it cannot send to (422 not-connected)", async () => {
+    await createAgent("unconnected");
+    const stranger = "e".repeat(64);
+    const problemOf = (reply: { status: number; body: { code: string } }) => [reply.status, reply.body.code];
+    expect(problemOf(await connection("unconnected", { action: "disconnect", agent_id: stranger }))).toEqual([
+      404,
+      "unknown-connection",
+    ]);
+    expect(
+      problemOf(await api("PUT", "/api/v1/agents/unconnected/rate-limits", { body: { agent_id: stranger, limit: 5 } })),
+    ).toEqual([404, "unknown-connection"]);
+    expect(problemOf(await send("unconnected", { content: "hi", target_agent_id: stranger }))).toEqual([
+      422,
+      "not-connected",
+    ]);
+    expect(
+      problemOf(
+        await api("POST", `/api/v1/agents/unconnected/impressions/${stranger}/ask`, { body: { peer: stranger } }),
+      ),
+    ).toEqual([422, "not-connected"]);
+  });
 });
 
 describe("what a hosted agent refuses on the wire", () => {

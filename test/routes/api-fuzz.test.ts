@@ -13,16 +13,21 @@
 //   5. an anonymous caller never sees a private world line's id, commits, proposal, name or
 //      contents, unless it sent them itself;
 //   6. a merge never links a stricter world line's history into a looser one (issue 12, privacy);
-//   7. a merge patch answered 200 left the entities as RFC 7396 says (read before and after).
+//   7. a merge patch answered 200 left the entities as RFC 7396 says (read before and after);
+//   8. a refusal's code is one the OpenAPI document lists for that operation and status (issue 13:
+//      the documented codes come from the error catalogue, src/core/error-catalogue.ts).
 // Failures owned by other parts of issue 12 are listed in KNOWN_FAILURES with the request that
 // reproduces each; a test replays them and fails once one is fixed, so the list gets emptied.
+import type { RouteConfig } from "@hono/zod-openapi";
 import fc from "fast-check";
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.js";
+import { edgeProblems, OPERATOR } from "../../src/http/openapi.js";
 import { DIRECTORY_NAME, HUB_AGENT } from "../../src/core/object-names.js";
 import { canonicalJson } from "../../src/core/canonical-json.js";
+import { CATALOGUE, isProblemCode } from "../../src/core/error-catalogue.js";
 import { hexToBytes } from "../../src/core/hash.js";
 import { isAtLeastAsStrict } from "../../src/core/privacy.js";
 import { signHex } from "../../src/core/signing.js";
@@ -155,6 +160,15 @@ interface Operation {
   path: string;
   params: DocParam[];
   bodies: Array<{ mediaType: string; schema: Json }>;
+  /** status → the problem codes the document lists for it (the `code` enum of its problem+json schema). */
+  problems: Record<string, string[]>;
+}
+
+/** The codes a problem response documents: `code`'s enum in its schema (Problem narrowed by allOf). */
+function documentedCodes(response: Json): string[] {
+  const schema = response?.content?.["application/problem+json"]?.schema;
+  const parts: Json[] = schema?.allOf ?? (schema ? [schema] : []);
+  return parts.flatMap((part) => (part?.properties?.code?.enum as string[] | undefined) ?? []);
 }
 
 const DOC: Json = (await directApi("GET", "/api/openapi.json")).body;
@@ -168,6 +182,12 @@ const OPERATIONS: Operation[] = Object.entries(DOC.paths as Record<string, Recor
       params: (operation.parameters ?? []) as DocParam[],
       bodies: Object.entries((operation.requestBody?.content ?? {}) as Record<string, { schema: Json }>).map(
         ([mediaType, media]) => ({ mediaType, schema: media.schema }),
+      ),
+      problems: Object.fromEntries(
+        Object.entries((operation.responses ?? {}) as Record<string, Json>).map(([status, response]) => [
+          status,
+          documentedCodes(response),
+        ]),
       ),
     })),
   );
@@ -460,7 +480,7 @@ async function buildWorld(): Promise<World> {
   const installed = [await graft(graftTarget.id), await graft(graftTarget.id)];
   for (const id of installed) await must("POST", `/api/v1/grafts/${id}/install`);
   const failed = await graft(quarantined.id);
-  await must("POST", `/api/v1/grafts/${failed}/install`, undefined, [423]);
+  await must("POST", `/api/v1/grafts/${failed}/install`, undefined, [409]);
   w.grafts = { pending: pendingGrafts, installed, failed };
   const head = (await must("GET", `/api/v1/worldlines/${graftTarget.id}`)).head;
   graftTarget.commits.unshift(head);
@@ -1662,7 +1682,8 @@ interface KnownFailure {
     | "read-changes-nothing"
     | "anonymous-sees-no-secret"
     | "merge-keeps-privacy"
-    | "merge-patch-is-applied";
+    | "merge-patch-is-applied"
+    | "problem-code-is-documented";
   route: string;
   /** Does a failing case belong to this entry? As narrow as the bug. */
   matches: (request: Request, detail: string, w: World) => boolean;
@@ -1777,6 +1798,23 @@ async function runCase(
       reply.status,
       "string",
     ]);
+    // 8. …with a code the document lists for this operation and status. `no-route` is the app's
+    // answer to a path no operation serves (a fuzzed parameter can leave the route's pattern); a
+    // method no operation of the path serves reaches no operation at all, so it can meet only
+    // what runs before routing (the token and body checks every method but GET gets) and no-route.
+    const listed =
+      request.method === operation.method
+        ? (operation.problems[String(reply.status)] ?? [])
+        : edgeProblems({ method: request.method.toLowerCase() as RouteConfig["method"], security: OPERATOR }).filter(
+            (code) => String(CATALOGUE[code].status) === String(reply.status) && code !== "validation-failed",
+          );
+    if (reply.body.code !== "no-route" && !listed.includes(reply.body.code))
+      violated(
+        "problem-code-is-documented",
+        operation,
+        request,
+        `answered ${answer}, but the document lists ${listed.length ? listed.join(", ") : "no problem"} for ${reply.status}`,
+      );
   }
   // 5. an anonymous caller sees no secret it did not send
   if (c.token === "none") {
@@ -1870,6 +1908,27 @@ describe("the OpenAPI document names every /api/v1 route, and each has a generat
       .map((r) => `${r.method} ${r.path}`);
     expect(served.filter((route) => !documented.has(route))).toEqual([]);
     expect([...documented].filter((route) => !served.includes(route))).toEqual([]);
+  });
+
+  it("every problem response lists its codes from the catalogue, each under its own status", () => {
+    const wrong = OPERATIONS.flatMap((operation) =>
+      Object.entries(operation.problems)
+        .filter(([status]) => Number(status) >= 400)
+        .flatMap(([status, codes]) => [
+          ...(codes.length ? [] : [`${operation.key} ${status}: no codes`]),
+          ...codes
+            .filter((code) => !isProblemCode(code) || String(CATALOGUE[code].status) !== status)
+            .map(
+              (code) =>
+                `${operation.key} ${status}: ${code} (${isProblemCode(code) ? CATALOGUE[code].status : "not catalogued"})`,
+            ),
+        ]),
+    );
+    expect(wrong).toEqual([]);
+    // A wrong token is refused on every /api/v1 operation (src/http/auth.ts).
+    expect(
+      OPERATIONS.filter((operation) => !operation.problems["403"]?.includes("forbidden")).map((o) => o.key),
+    ).toEqual([]);
   });
 
   it("every path parameter has known values and every body a schema or a generator; every spec names a documented operation", () => {

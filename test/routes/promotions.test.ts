@@ -129,7 +129,8 @@ describe("Blue → Green promotion with a 2-of-3 quorum", () => {
     expect([terminated.status, terminated.body.code]).toEqual([409, "proposal-stale"]);
     expect(terminated.body.detail).toContain("terminated");
     expect((await api("GET", `/api/v1/promotions/${onOther.id}`)).body).toMatchObject({ status: "stale" });
-    expect((await propose({ worldline: other.id, kind: "promote" })).status).toBe(409);
+    const onTerminated = await propose({ worldline: other.id, kind: "promote" });
+    expect([onTerminated.status, onTerminated.body.code]).toEqual([409, "target-worldline-terminated"]);
   });
 
   it("refuses proposals for unknown world lines, commits outside the history and malformed bodies, creating nothing", async () => {

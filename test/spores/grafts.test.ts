@@ -117,7 +117,7 @@ describe("spores and grafts", { timeout: 30_000 }, () => {
     await api("POST", `/api/v1/worldlines/${wl.id}/arbiter/beats`, { body: { count: 1 } });
     const before = await state(wl.id);
     const refused = await api("POST", `/api/v1/grafts/${graft.id}/install`);
-    expect(problem(refused)).toEqual([423, "application/problem+json", "graft-install-failed"]);
+    expect(problem(refused)).toEqual([409, "application/problem+json", "graft-install-failed"]);
     expect(refused.body).toMatchObject({ reason: "worldline-quarantined", graft: { id: graft.id, status: "failed" } });
     expect(refused.body.detail).toContain("unchanged");
     expect((await state(wl.id)).commit).toBe(before.commit);
@@ -245,7 +245,7 @@ describe("spores and grafts", { timeout: 30_000 }, () => {
     expect(problem(await deploy(spore.id, terminated.id))).toEqual([
       409,
       "application/problem+json",
-      "worldline-terminated",
+      "target-worldline-terminated",
     ]);
     expect((await api("GET", `/api/v1/grafts?spore=${spore.id}`)).body.items).toEqual([]);
   });

@@ -123,6 +123,5 @@ function validateBeat(features: WorldLineFeatures, nowMs: number, minIntervalSec
   if (!(Number.isFinite(minIntervalSeconds) && minIntervalSeconds >= 0)) {
     errors.push({ path: "/minIntervalSeconds", message: "minIntervalSeconds must be a finite number ≥ 0" });
   }
-  if (errors.length)
-    throw new DomainError(422, "invalid-features", { detail: "the beat's input is not usable", errors });
+  if (errors.length) throw new DomainError("invalid-features", { detail: "the beat's input is not usable", errors });
 }

@@ -97,7 +97,6 @@ export function trainEntropyModel(
   }
   if (!Number.isFinite(w) || !Number.isFinite(b)) {
     throw new DomainError(
-      422,
       "training-diverged",
       `training produced a non-finite model (w=${w}, b=${b}); lower the learning rate`,
     );
@@ -154,7 +153,7 @@ function validateTraining(samples: readonly TrainingSample[], learningRate: numb
   if (!(Number.isInteger(epochs) && epochs >= 1 && epochs <= MAX_EPOCHS))
     errors.push({ path: "/epochs", message: `epochs must be an integer in [1, ${MAX_EPOCHS}]` });
   if (errors.length)
-    throw new DomainError(422, "invalid-training", {
+    throw new DomainError("invalid-training", {
       detail: "the entropy model cannot be trained on this input",
       errors,
     });

@@ -95,8 +95,7 @@ export function injectData(genome: Genome, injection: Injection): Genome {
   if (injection.ml_weight !== undefined && !Number.isFinite(injection.ml_weight)) {
     errors.push({ path: "/ml_weight", message: "ml_weight must be a finite number" });
   }
-  if (errors.length)
-    throw new DomainError(422, "invalid-injection", { detail: "inject_data rejected its input", errors });
+  if (errors.length) throw new DomainError("invalid-injection", { detail: "inject_data rejected its input", errors });
   return {
     weights: { ...genome.weights },
     risk: { anoms: injection.anoms ?? genome.risk.anoms },

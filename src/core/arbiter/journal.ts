@@ -131,7 +131,7 @@ export function merkleRoot(leafHashes: readonly string[]): string {
   if (leafHashes.length === 0) return bytesToHex(sha3(new Uint8Array(0)));
   let level: Uint8Array[] = leafHashes.map((hash, i) => {
     if (!HEX64.test(hash))
-      throw new DomainError(422, "invalid-journal", {
+      throw new DomainError("invalid-journal", {
         detail: `leaf ${i} is not a 64-hex SHA3-256 hash`,
         errors: [{ path: `/${i}`, message: "expected 64 lowercase hex" }],
       });

@@ -42,7 +42,7 @@ export function validateTunables(tunables: ArbiterTunables): ArbiterTunables {
     errors.push({ path: "/k", message: "k·p must be greater than 1 (seed 001 §3 stability condition)" });
   }
   if (errors.length)
-    throw new DomainError(422, "invalid-tunables", { detail: "the arbiter tunables are not usable", errors });
+    throw new DomainError("invalid-tunables", { detail: "the arbiter tunables are not usable", errors });
   return { k: tunables.k, p: tunables.p, tThreshold: tunables.tThreshold };
 }
 

@@ -41,13 +41,13 @@ export function isStablePulse(k: number, p: number): boolean {
 /** T_Λ in seconds. Throws `unstable-pulse` when kP ≤ 1, where the formula's denominator is ≤ 0. */
 export function tLambda({ k, p, t1 = T1, u = U }: TLambdaParams): number {
   if (!isStablePulse(k, p)) {
-    throw new DomainError(422, "unstable-pulse", {
+    throw new DomainError("unstable-pulse", {
       detail: `T_Λ needs k > 0, p > 0 and k·p > 1 (seed 001 §3); got k=${k}, p=${p}`,
       errors: [{ path: "/k", message: "k·p must be greater than 1" }],
     });
   }
   if (!(t1 > 0) || !(u > 1) || !Number.isFinite(t1) || !Number.isFinite(u)) {
-    throw new DomainError(422, "unstable-pulse", {
+    throw new DomainError("unstable-pulse", {
       detail: `T_Λ needs T1 > 0 and U > 1 so that T1·ln U is a positive period; got T1=${t1}, U=${u}`,
     });
   }

@@ -15,7 +15,8 @@ import { meshBaseUrl, meshEndpointUrl } from "../../core/mesh/url.js";
 import type { ConnectionResult } from "../../schemas/agents.js";
 import type { MeshConnection } from "../../schemas/mesh-state.js";
 import { connectionRecord, type ConnectionRecord } from "../../stores/agent-store.js";
-import { operatorError, seconds, type MeshNode } from "./mesh-node.js";
+import { DomainError } from "../../core/problem.js";
+import { operatorRefusal, seconds, type MeshNode } from "./mesh-node.js";
 import { scheduleAlarm } from "./timers.js";
 
 /**
@@ -81,8 +82,7 @@ export async function acceptPending(node: MeshNode, body: ParsedBody): Promise<A
 export async function requestConnection(node: MeshNode, targetUrl: string, mutual: boolean): Promise<ConnectionResult> {
   node.profile(); // the agent exists
   if (!canRequestConnection(node.store.connections.size + node.reservedConnections, node.maxConnections()))
-    throw operatorError(
-      409,
+    throw new DomainError(
       "connection-limit",
       `connection limit reached (${node.maxConnections()}; DM_MAX_CONNECTIONS raises it)`,
     );
@@ -94,7 +94,7 @@ export async function requestConnection(node: MeshNode, targetUrl: string, mutua
       body: connectionRequestBody(node.self(), { mutual }),
       timeoutMs: seconds(TIMEOUTS_SECONDS.connectionRequest),
     });
-    if (!call.ok) throw operatorError(502, "peer-unreachable", `could not reach ${targetUrl}: ${call.error}`);
+    if (!call.ok) throw new DomainError("peer-unreachable", `could not reach ${targetUrl}: ${call.error}`);
     const result = interpretConnectionRequestReply(targetUrl, call.status, call.body, {
       now: node.now(),
       expectedAgentId,
@@ -104,11 +104,10 @@ export async function requestConnection(node: MeshNode, targetUrl: string, mutua
       case "connected": {
         const learned = learnConnection(node, result.connection);
         if (!learned.ok)
-          throw operatorError(
-            409,
-            learned.code,
-            `${targetUrl} answered for ${result.connection.agent_id}: ${learned.error}`,
-          );
+          throw operatorRefusal({
+            ...learned,
+            error: `${targetUrl} answered for ${result.connection.agent_id}: ${learned.error}`,
+          });
         node.connectionChanged(result.connection.agent_id, "accepted", "outbound", learned.connection.agent_url);
         await scheduleAlarm(node);
         return { success: true, status: "connected", agent_id: result.connection.agent_id };
@@ -120,13 +119,12 @@ export async function requestConnection(node: MeshNode, targetUrl: string, mutua
         ]);
         return { success: true, status: "pending", request_id: result.requestId };
       case "refused":
-        throw operatorError(
-          409,
+        throw new DomainError(
           "connection-refused",
           `${targetUrl} refused the request (${result.status}): ${result.error}`,
         );
       case "not-darkmatter":
-        throw operatorError(502, "not-darkmatter", `${targetUrl} did not answer like a DarkMatter node`);
+        throw new DomainError("not-darkmatter", `${targetUrl} did not answer like a DarkMatter node`);
     }
   } finally {
     node.reservedConnections--;

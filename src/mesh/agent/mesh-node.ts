@@ -17,7 +17,7 @@ import { admitClient, checkMeshRateLimit, type SlidingWindow } from "../../core/
 import { checkFetchTarget, checkWebhookTarget, type FetchPolicy } from "../../core/mesh/ssrf.js";
 import { takeFromInbox } from "../../core/mesh/inbox.js";
 import { TRACKED_CLIENTS } from "../../core/mesh/limits.js";
-import { DomainError } from "../../core/problem.js";
+import { DomainError, type ProblemCode } from "../../core/problem.js";
 import type { SentMessage } from "../../schemas/mesh-state.js";
 import type { AgentProfile, AgentStore } from "../../stores/agent-store.js";
 import type { MeshCall } from "../transport.js";
@@ -64,9 +64,24 @@ export interface MeshNodeParts {
 /** The spec's timeouts are in seconds (limits.ts TIMEOUTS_SECONDS); calls and clocks take ms. */
 export const seconds = (s: number) => s * 1000;
 
-export const operatorError = (status: number, code: string, detail: string) => new DomainError(status, code, detail);
+/**
+ * The mesh refusals an operator action can meet (accepting a pending request, learning a peer's
+ * key), as the API problems they are: the operator's input is checked before the mesh code sees
+ * it, so the mesh's body and field errors cannot reach here.
+ */
+const OPERATOR_REFUSALS = {
+  "unknown-request": "unknown-request",
+  "connection-limit": "connection-limit",
+  "key-mismatch": "key-mismatch",
+} as const satisfies Record<string, ProblemCode>;
+
+export function operatorRefusal(reply: Pick<MeshRejection, "status" | "code" | "error">): DomainError {
+  if (!Object.hasOwn(OPERATOR_REFUSALS, reply.code))
+    throw new Error(`mesh refusal ${reply.status} ${reply.code} reached an operator action: ${reply.error}`);
+  return new DomainError(OPERATOR_REFUSALS[reply.code as keyof typeof OPERATOR_REFUSALS], reply.error);
+}
 export const notFoundMessage = (id: string) =>
-  operatorError(404, "unknown-message", `no message "${id}" in this agent's inbox`);
+  new DomainError("unknown-message", `no message "${id}" in this agent's inbox`);
 
 export class MeshNode {
   readonly store: AgentStore;
@@ -106,7 +121,7 @@ export class MeshNode {
   // ---- who the node is --------------------------------------------------------------------
 
   profile(): AgentProfile {
-    if (!this.store.profile) throw operatorError(404, "not-found", "agent does not exist");
+    if (!this.store.profile) throw new DomainError("not-found", "agent does not exist");
     return this.store.profile;
   }
 

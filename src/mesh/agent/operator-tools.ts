@@ -10,7 +10,7 @@ import { expireSentMessage } from "../../core/mesh/sent-message.js";
 import { takeFromInbox } from "../../core/mesh/inbox.js";
 import { formatMeshTimestamp } from "../../core/mesh/timestamp.js";
 import { meshEndpointUrl } from "../../core/mesh/url.js";
-import { capture, type Outcome } from "../../core/problem.js";
+import { capture, DomainError, type Outcome } from "../../core/problem.js";
 import type {
   AgentIdentity as AgentIdentitySchema,
   AskImpressionResult,
@@ -25,7 +25,7 @@ import type { InboxMessage, PendingConnectionRequest, SentMessage } from "../../
 import type { z } from "zod";
 import type { ConnectionRecord } from "../../stores/agent-store.js";
 import { acceptPending, requestConnection } from "./handshake.js";
-import { notFoundMessage, operatorError, seconds, type MeshNode } from "./mesh-node.js";
+import { notFoundMessage, operatorRefusal, seconds, type MeshNode } from "./mesh-node.js";
 import { scheduleAlarm } from "./timers.js";
 
 export type AgentIdentity = z.infer<typeof AgentIdentitySchema>;
@@ -38,10 +38,10 @@ export function create(
   input: { name: string; bio?: string; displayName?: string | null; privateKeyHex?: string },
 ): Promise<Outcome<AgentIdentity>> {
   return capture(async () => {
-    if (node.store.profile) throw operatorError(409, "agent-exists", `agent "${input.name}" exists already`);
+    if (node.store.profile) throw new DomainError("agent-exists", `agent "${input.name}" exists already`);
     const passport = input.privateKeyHex ? passportFromSeed(input.privateKeyHex) : newPassport();
     if (!passport)
-      throw operatorError(500, "bad-passport", `the passport for "${input.name}" is not a 32-byte Ed25519 seed`);
+      throw new DomainError("bad-passport", `the passport for "${input.name}" is not a 32-byte Ed25519 seed`);
     node.store.profile = {
       name: input.name,
       privateKeyHex: passport.privateKeyHex,
@@ -108,20 +108,20 @@ export function connection(
         return requestConnection(node, params.target_url!, params.action === "request_mutual");
       case "accept": {
         const { reply } = await acceptPending(node, { ok: true, value: { request_id: params.request_id } });
-        if (!reply.ok) throw operatorError(reply.status === 404 ? 404 : 409, reply.code, reply.error);
+        if (!reply.ok) throw operatorRefusal(reply);
         return reply.body as ConnectionResult; // §8.4: {success, accepted, agent_id}
       }
       case "reject": {
         node.store.expirePending(node.now());
         const request = node.store.pending.get(params.request_id!)?.request;
         if (!request || !node.store.deletePending(params.request_id!))
-          throw operatorError(404, "unknown-request", `no pending request "${params.request_id}"`);
+          throw new DomainError("unknown-request", `no pending request "${params.request_id}"`);
         node.connectionChanged(request.from_agent_id, "rejected", "inbound", request.from_agent_url);
         return { success: true, rejected: params.request_id! };
       }
       case "disconnect": {
         if (!node.store.deleteConnection(params.agent_id!))
-          throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
+          throw new DomainError("unknown-connection", `not connected to ${params.agent_id}`);
         node.connectionChanged(params.agent_id!, "disconnected");
         return { success: true, disconnected_from: params.agent_id! };
       }
@@ -159,7 +159,7 @@ export function listPending(node: MeshNode): Promise<Outcome<{ total: number; re
 export function expire(node: MeshNode, messageId: string): Promise<Outcome<ExpireResult>> {
   return capture(() => {
     const record = node.sentRecord(messageId);
-    if (!record) throw operatorError(404, "unknown-message", `no sent message "${messageId}"`);
+    if (!record) throw new DomainError("unknown-message", `no sent message "${messageId}"`);
     const { record: expired, wasAlreadyExpired } = expireSentMessage(record);
     node.store.saveSent(expired);
     return { success: true, message_id: messageId, status: wasAlreadyExpired ? "already expired" : "expired" };
@@ -193,7 +193,7 @@ export function sent(node: MeshNode, messageId?: string): Promise<Outcome<SentMe
     node.profile();
     if (messageId === undefined) return [...node.store.sent].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
     const record = node.sentRecord(messageId);
-    if (!record) throw operatorError(404, "unknown-message", `no sent message "${messageId}"`);
+    if (!record) throw new DomainError("unknown-message", `no sent message "${messageId}"`);
     return record;
   });
 }
@@ -227,15 +227,15 @@ export function setImpression(node: MeshNode, agentId: string, text: string): Pr
 export function askImpression(node: MeshNode, about: string, peer: string): Promise<Outcome<AskImpressionResult>> {
   return capture(async () => {
     const connection = node.store.connections.get(peer);
-    if (!connection) throw operatorError(422, "not-connected", `not connected to ${peer}`);
+    if (!connection) throw new DomainError("not-connected", `not connected to ${peer}`);
     const call = await node.transport(meshEndpointUrl(connection.agent_url, "impression", about), {
       method: "GET",
       timeoutMs: seconds(TIMEOUTS_SECONDS.healthStatus),
     });
-    if (!call.ok) throw operatorError(502, "peer-unreachable", `${peer} did not answer: ${call.error}`);
+    if (!call.ok) throw new DomainError("peer-unreachable", `${peer} did not answer: ${call.error}`);
     const body = call.body as { has_impression?: boolean; impression?: string; error?: string };
     if (call.status !== 200)
-      throw operatorError(502, "peer-refused", `${peer} answered ${call.status}: ${body?.error ?? ""}`);
+      throw new DomainError("peer-refused", `${peer} answered ${call.status}: ${body?.error ?? ""}`);
     return {
       success: true,
       asked: peer,
@@ -256,7 +256,7 @@ export function setRateLimit(
     const profile = node.profile();
     if (params.agent_id) {
       const connection = node.store.connections.get(params.agent_id);
-      if (!connection) throw operatorError(404, "not-connected", `not connected to ${params.agent_id}`);
+      if (!connection) throw new DomainError("unknown-connection", `not connected to ${params.agent_id}`);
       node.store.putConnection({ ...connection, rate_limit: params.limit });
       return { success: true, agent_id: params.agent_id, rate_limit: params.limit };
     }

@@ -15,10 +15,10 @@ import { keyedMessageId, newMessageId, newSentMessage, rememberSentMessage } fro
 import { checkWebhookTarget } from "../../core/mesh/ssrf.js";
 import { formatMeshTimestamp } from "../../core/mesh/timestamp.js";
 import { webhookUrlFor } from "../../core/mesh/url.js";
-import { capture, type Outcome } from "../../core/problem.js";
+import { capture, DomainError, type Outcome } from "../../core/problem.js";
 import type { RespondResult, SendResult } from "../../schemas/agents.js";
 import { callWebhook, deliver } from "./delivery.js";
-import { notFoundMessage, operatorError, type MeshNode } from "./mesh-node.js";
+import { notFoundMessage, type MeshNode } from "./mesh-node.js";
 
 export interface SendParams {
   content?: string | null;
@@ -54,9 +54,9 @@ export function send(node: MeshNode, params: SendParams): Promise<Outcome<SendRe
 
 async function sendNew(node: MeshNode, params: SendParams): Promise<SendResult> {
   const chosen = sendTargets(params, [...node.store.connections.keys()]);
-  if ("unknownTarget" in chosen) throw operatorError(422, "not-connected", `not connected to ${chosen.unknownTarget}`);
+  if ("unknownTarget" in chosen) throw new DomainError("not-connected", `not connected to ${chosen.unknownTarget}`);
   const targets = chosen.targets;
-  if (targets.length === 0) throw operatorError(422, "no-connections", "this agent has no connections to send to");
+  if (targets.length === 0) throw new DomainError("no-connections", "this agent has no connections to send to");
   const messageId = params.idempotency_key
     ? keyedMessageId(node.passport().privateKeyHex, params.idempotency_key)
     : newMessageId();
@@ -117,9 +117,9 @@ async function forward(node: MeshNode, params: SendParams): Promise<SendResult> 
   if (!held) throw notFoundMessage(params.message_id!);
   const chosen = resolveForwardTargets(params, (id) => node.store.connections.has(id));
   if ("isUnnamed" in chosen)
-    throw operatorError(422, "no-target", "name target_agent_id or target_agent_ids to forward a message");
+    throw new DomainError("no-target", "name target_agent_id or target_agent_ids to forward a message");
   if ("unknownTarget" in chosen)
-    throw operatorError(422, "not-connected", `not connected to ${chosen.unknownTarget}; the message is kept`);
+    throw new DomainError("not-connected", `not connected to ${chosen.unknownTarget}; the message is kept`);
   const allowed = node.webhookAllowed(held.webhook);
   let probe: WebhookProbe = { kind: "skipped" };
   if (allowed) {
@@ -138,11 +138,7 @@ async function forward(node: MeshNode, params: SendParams): Promise<SendResult> 
     if (plan.isRemovedFromInbox) node.dropFromInbox(held.message_id);
     if (plan.kind === "expired" && plan.expiredUpdate)
       await callWebhook(node, held, "POST", held.webhook, plan.expiredUpdate, TIMEOUTS_SECONDS.webhookForwardedUpdate);
-    throw operatorError(
-      409,
-      plan.kind === "expired" ? "message-expired" : `forward-refused-${plan.reason}`,
-      plan.error,
-    );
+    throw new DomainError(plan.kind === "expired" ? "message-expired" : `forward-refused-${plan.reason}`, plan.error);
   }
   const body = await forwardedMessageBody(node.passport(), held, plan.hopsRemaining, formatMeshTimestamp(node.now()));
   const results = [];
@@ -182,7 +178,7 @@ export function respond(node: MeshNode, messageId: string, response: string): Pr
     if (!held) throw notFoundMessage(messageId);
     node.dropFromInbox(messageId);
     const verdict = checkWebhookTarget(held.webhook, node.webhookTrust());
-    if (!verdict.isAllowed) throw operatorError(422, "webhook-blocked", `${verdict.error} The message was dropped.`);
+    if (!verdict.isAllowed) throw new DomainError("webhook-blocked", `${verdict.error} The message was dropped.`);
     const started = node.now();
     const update = await signedResponseUpdate(node.passport(), {
       message_id: held.message_id,
