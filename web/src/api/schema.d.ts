@@ -37,22 +37,32 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -81,49 +91,88 @@ export interface paths {
                         "application/json": components["schemas"]["WorldLine"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description body or entity over the size limit */
+                /** @description `body-too-large`: the body is over the size limit; `entity-too-large`: an entity is over 1 MiB of canonical JSON */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large" | "entity-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description unsupported content type */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `invalid-entity-id`: entity ids are 1–256 characters of A–Z a–z 0–9 . _ : / - */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "invalid-entity-id";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -162,22 +211,46 @@ export interface paths {
                         "application/json": components["schemas"]["WorldLine"];
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -205,40 +278,130 @@ export interface paths {
                         "application/json": components["schemas"]["WorldLine"];
                     };
                 };
-                /** @description operator token missing */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `worldline-quarantined`: the arbiter quarantined the world line; release it before writing */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-quarantined";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -285,31 +448,46 @@ export interface paths {
                         "application/json": components["schemas"]["State"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-commit`: the commit is not in this world line's history (or not stored); `no-green-commit`: the world line has no promoted (green) commit yet */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-commit" | "no-green-commit";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -383,94 +561,144 @@ export interface paths {
                         "application/json": components["schemas"]["CommitResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-if-match`: If-Match is not a commit hash */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed" | "invalid-if-match";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description If-Match does not name the current head */
+                /** @description `stale-head`: If-Match does not name the current head (`head`); re-read and retry */
                 412: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "stale-head";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description body or entity over the size limit */
+                /** @description `body-too-large`: the body is over the size limit; `entity-too-large`: an entity is over 1 MiB of canonical JSON */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large" | "entity-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description unsupported content type */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `patch-failed`: the patch cannot be applied to the current entities; nothing changed; `invalid-entity-id`: entity ids are 1–256 characters of A–Z a–z 0–9 . _ : / - */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "patch-failed" | "invalid-entity-id";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is quarantined */
+                /** @description `worldline-quarantined`: the arbiter quarantined the world line; release it before writing */
                 423: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-quarantined";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -509,31 +737,46 @@ export interface paths {
                         "application/json": components["schemas"]["Entity"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-commit`: the commit is not in this world line's history (or not stored); `no-green-commit`: the world line has no promoted (green) commit yet; `unknown-entity`: no entity with this id at the commit */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-commit" | "no-green-commit" | "unknown-entity";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -584,31 +827,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -660,31 +918,46 @@ export interface paths {
                         "application/json": components["schemas"]["Diff"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-commit`: the commit is not in this world line's history (or not stored); `no-green-commit`: the world line has no promoted (green) commit yet */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-commit" | "no-green-commit";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -731,49 +1004,102 @@ export interface paths {
                         "application/json": components["schemas"]["WorldLine"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `privacy-looser-than-parent`: a fork is at least as strict as its parent */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "privacy-looser-than-parent";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -821,76 +1147,144 @@ export interface paths {
                         "application/json": components["schemas"]["MergeResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `merge-conflict`: the three-way merge found conflicting changes (`conflicts`); nothing was merged */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "merge-conflict";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `merge-into-self`: a world line cannot be merged into itself; `privacy-stricter-source`: merging would expose a stricter world line's history; merge with "squash": true */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "merge-into-self" | "privacy-stricter-source";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is quarantined */
+                /** @description `worldline-quarantined`: the arbiter quarantined the world line; release it before writing */
                 423: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-quarantined";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -935,22 +1329,32 @@ export interface paths {
                         "application/json": components["schemas"]["Multiverse"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -989,13 +1393,32 @@ export interface paths {
                         "application/json": components["schemas"]["LedgerStatus"];
                     };
                 };
-                /** @description error */
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1037,13 +1460,32 @@ export interface paths {
                         "text/plain": string;
                     };
                 };
-                /** @description error */
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1093,13 +1535,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1140,22 +1615,60 @@ export interface paths {
                         "application/json": components["schemas"]["LedgerEntry"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1198,13 +1711,46 @@ export interface paths {
                         "application/json": components["schemas"]["InclusionProof"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `index-out-of-range`: the ledger index is not below the tree size; `size-out-of-range`: the tree size is not between 1 and the ledger's size (or `from` is past `to`) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "index-out-of-range" | "size-out-of-range";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1246,13 +1792,46 @@ export interface paths {
                         "application/json": components["schemas"]["ConsistencyProof"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `size-out-of-range`: the tree size is not between 1 and the ledger's size (or `from` is past `to`) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "size-out-of-range";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1293,22 +1872,102 @@ export interface paths {
                         "application/json": components["schemas"]["LedgerVerification"];
                     };
                 };
-                /** @description operator token missing */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1360,31 +2019,102 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1428,13 +2158,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1466,58 +2229,130 @@ export interface paths {
                         "application/json": components["schemas"]["Proposal"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-commit`: the commit is not in this world line's history (or not stored) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-commit";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `target-worldline-terminated`: the world line this request names is terminated: nothing can be promoted on or grafted onto it; `already-green`: a rollback must name an earlier green commit, not the current one */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "target-worldline-terminated" | "already-green";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `not-an-earlier-green`: a rollback must name a commit that was green before; `invalid-quorum`: the quorum is not between 1 and the number of authorities */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "not-an-earlier-green" | "invalid-quorum";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1556,13 +2391,60 @@ export interface paths {
                         "application/json": components["schemas"]["Proposal"];
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1612,40 +2494,116 @@ export interface paths {
                         "application/json": components["schemas"]["Proposal"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token; `not-an-authority`: the key is not one of the ledger's current authorities; `bad-signature`: the Ed25519 signature over the proposal's digest does not verify */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden" | "not-an-authority" | "bad-signature";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `proposal-decided`: the proposal was already decided; `proposal-stale`: the world line was terminated or the commit left its history */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "proposal-decided" | "proposal-stale";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1684,13 +2642,60 @@ export interface paths {
                         "application/json": components["schemas"]["GreenProofBundle"];
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `no-green-commit`: the world line has no promoted (green) commit yet */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "no-green-commit";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `ledger-not-configured`: DM_LEDGER_KEY or DM_AUTHORITIES is not set; `ledger-key-mismatch`: DM_LEDGER_KEY is not the key recorded in the ledger's genesis entry */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "ledger-not-configured" | "ledger-key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1727,22 +2732,36 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: {
-                                name: string;
-                                agent_id: string;
-                                url: string;
-                                created_at: number;
-                            }[];
+                            items: components["schemas"]["HostedAgent"][];
                         };
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1771,31 +2790,102 @@ export interface paths {
                         "application/json": components["schemas"]["AgentIdentity"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `agent-exists`: an agent with this name exists */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "agent-exists";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1834,22 +2924,60 @@ export interface paths {
                         "application/json": components["schemas"]["AgentIdentity"];
                     };
                 };
-                /** @description operator token missing */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1890,67 +3018,60 @@ export interface paths {
                         "application/json": components["schemas"]["ConnectionList"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -1981,67 +3102,130 @@ export interface paths {
                         "application/json": components["schemas"]["ConnectionResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-request`: no pending connection request with this id; `unknown-connection`: the connection to act on does not exist: this agent is not connected to that agent */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-request" | "unknown-connection";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `connection-limit`: the agent holds its maximum number of connections (DM_MAX_CONNECTIONS); `connection-refused`: the peer refused the connection request; `key-mismatch`: the peer presented a public key other than the one pinned for it; nothing was changed */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "connection-limit" | "connection-refused" | "key-mismatch";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `peer-unreachable`: the peer did not answer; `not-darkmatter`: the URL did not answer like a DarkMatter node */
                 502: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "peer-unreachable" | "not-darkmatter";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2080,67 +3264,60 @@ export interface paths {
                         "application/json": components["schemas"]["PendingRequestList"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2187,67 +3364,116 @@ export interface paths {
                         "application/json": components["schemas"]["SendResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-message`: no such message in this agent's inbox or sent messages */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-message";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `forward-refused-loop`: a target already received this message (send `force` to forward anyway); `forward-refused-expired`: the originator expired the message; it was dropped; `forward-refused-responded`: the originator already got its answer; the message was dropped; `message-expired`: the message has no hops left; it was dropped */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forward-refused-loop" | "forward-refused-expired" | "forward-refused-responded" | "message-expired";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `not-connected`: the agent the body names is not one of this agent's connections; `no-connections`: this agent has no connections to send to; `no-target`: name target_agent_id or target_agent_ids to forward a message */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "not-connected" | "no-connections" | "no-target";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2293,67 +3519,102 @@ export interface paths {
                         "application/json": components["schemas"]["RespondResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-message`: no such message in this agent's inbox or sent messages */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-message";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
-                409: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `webhook-blocked`: the message's webhook is not a URL this node may call; the message was dropped */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "webhook-blocked";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2395,67 +3656,102 @@ export interface paths {
                         "application/json": components["schemas"]["ExpireResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-message`: no such message in this agent's inbox or sent messages */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-message";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
-                409: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2494,67 +3790,60 @@ export interface paths {
                         "application/json": components["schemas"]["InboxList"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2582,67 +3871,102 @@ export interface paths {
                         "application/json": components["schemas"]["DropResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
-                409: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2690,67 +4014,60 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-message`: no such message in this agent's inbox or sent messages */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-message";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2779,67 +4096,102 @@ export interface paths {
                         "application/json": components["schemas"]["DropResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-message`: no such message in this agent's inbox or sent messages */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-message";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
-                409: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -2877,67 +4229,60 @@ export interface paths {
                         "application/json": components["schemas"]["SentList"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3007,67 +4352,60 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-message`: no such message in this agent's inbox or sent messages */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-message";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3118,67 +4456,60 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3209,67 +4540,102 @@ export interface paths {
                         "application/json": components["schemas"]["ImpressionSetResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
-                409: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3316,67 +4682,116 @@ export interface paths {
                         "application/json": components["schemas"]["AskImpressionResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
-                409: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `not-connected`: the agent the body names is not one of this agent's connections */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "not-connected";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `peer-unreachable`: the peer did not answer; `peer-refused`: the peer answered with an error */
                 502: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "peer-unreachable" | "peer-refused";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3420,67 +4835,102 @@ export interface paths {
                         "application/json": components["schemas"]["RateLimitResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-connection`: the connection to act on does not exist: this agent is not connected to that agent */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-connection";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
-                409: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3525,67 +4975,102 @@ export interface paths {
                         "application/json": components["schemas"]["StatusResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
-                409: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description error */
-                502: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3625,58 +5110,46 @@ export interface paths {
                         "application/json": components["schemas"]["ArbiterStatus"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the world line is terminated */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3706,58 +5179,116 @@ export interface paths {
                         "application/json": components["schemas"]["ArbiterStatus"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `invalid-tunables`: the arbiter tunables are not usable (k·p must be greater than 1) */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "invalid-tunables";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3805,58 +5336,116 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3901,58 +5490,116 @@ export interface paths {
                         "application/json": components["schemas"]["ArbiterStatus"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -3997,58 +5644,116 @@ export interface paths {
                         "application/json": components["schemas"]["BeatsResult"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4091,58 +5796,46 @@ export interface paths {
                         "application/json": components["schemas"]["ArbiterJournal"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `no-arbiter`: this world line's arbiter has not run yet */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the world line is terminated */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "no-arbiter";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4190,58 +5883,102 @@ export interface paths {
                         "application/json": components["schemas"]["ArbiterJournalVerification"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `no-arbiter`: this world line's arbiter has not run yet */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "no-arbiter";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
-                410: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4287,58 +6024,116 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4380,58 +6175,116 @@ export interface paths {
                         "application/json": components["schemas"]["WorldLine"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
-                410: {
+                /** @description `not-quarantined`: only a quarantined world line can be released */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-quarantined";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4474,58 +6327,88 @@ export interface paths {
                         "application/json": components["schemas"]["EntropyModel"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
-                404: {
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
-                410: {
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `invalid-training`: the entropy model cannot be trained on these samples or settings; `training-diverged`: training produced a non-finite model; lower the learning rate */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "invalid-training" | "training-diverged";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4562,58 +6445,18 @@ export interface paths {
                         "application/json": components["schemas"]["EntropyModel"];
                     };
                 };
-                /** @description malformed request */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description operator token missing */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description no such resource (or not visible to you) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the world line is terminated */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4671,31 +6514,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4727,58 +6585,102 @@ export interface paths {
                         "application/json": components["schemas"]["EventQueued"] | components["schemas"]["EventsQueued"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-event`: a system event's data does not match its type's schema */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed" | "invalid-event";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description body or entity over the size limit */
+                /** @description `body-too-large`: the body is over the size limit; `event-too-large`: an event's data is over 64 KiB of JSON */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large" | "event-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description unsupported content type */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `queue-unavailable`: the event queue refused the events; retry (with your own ids for idempotence) */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "queue-unavailable";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4826,31 +6728,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4891,31 +6808,60 @@ export interface paths {
                         "application/json": components["schemas"]["StoredEvent"];
                     };
                 };
-                /** @description operator token missing */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -4963,31 +6909,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5015,22 +6976,88 @@ export interface paths {
                         "application/json": components["schemas"]["HaloCycleDetail"];
                     };
                 };
-                /** @description operator token missing */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5069,31 +7096,60 @@ export interface paths {
                         "application/json": components["schemas"]["HaloCycleDetail"];
                     };
                 };
-                /** @description operator token missing */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5143,31 +7199,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5211,31 +7282,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5281,58 +7367,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description no such resource (or not visible to you) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5364,67 +7438,130 @@ export interface paths {
                         "application/json": components["schemas"]["Squad"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `squad-exists`: a squad with this name exists */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "squad-exists";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `unknown-member`: a member is neither connected to the hub nor hosted here */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "unknown-member";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `member-connect-failed`: the hub could not connect to a hosted member */
                 502: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "member-connect-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `no-hub`: the hub agent does not exist: set DM_HUB_PASSPORT */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "no-hub";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5463,58 +7600,60 @@ export interface paths {
                         "application/json": components["schemas"]["Squad"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5540,31 +7679,102 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description operator token missing */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5596,76 +7806,144 @@ export interface paths {
                         "application/json": components["schemas"]["Squad"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `squad-exists`: a squad with this name exists */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "squad-exists";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `unknown-member`: a member is neither connected to the hub nor hosted here */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "unknown-member";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `member-connect-failed`: the hub could not connect to a hosted member */
                 502: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "member-connect-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `no-hub`: the hub agent does not exist: set DM_HUB_PASSPORT */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "no-hub";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5713,58 +7991,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description no such resource (or not visible to you) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5793,40 +8059,88 @@ export interface paths {
                         "application/json": components["schemas"]["SquadTask"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `unknown-squad`: the squad the body names does not exist */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "unknown-squad";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5865,58 +8179,60 @@ export interface paths {
                         "application/json": components["schemas"]["SquadTaskDetail"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the request is well-formed but cannot be applied */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -5966,58 +8282,116 @@ export interface paths {
                         "application/json": components["schemas"]["SquadTask"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `illegal-transition`: the task's status does not allow this step */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "illegal-transition";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `unknown-squad`: the squad the body names does not exist */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "unknown-squad";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6062,58 +8436,116 @@ export interface paths {
                         "application/json": components["schemas"]["SquadTask"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `illegal-transition`: the task's status does not allow this step */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "illegal-transition";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6158,58 +8590,116 @@ export interface paths {
                         "application/json": components["schemas"]["SquadTask"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `illegal-transition`: the task's status does not allow this step */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "illegal-transition";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6257,67 +8747,130 @@ export interface paths {
                         "application/json": components["schemas"]["SquadTask"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `illegal-transition`: the task's status does not allow this step; `no-member`: no member of a squad taking the task is connected to the hub */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "illegal-transition" | "no-member";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `not-a-member`: the agent is not a member of a squad that takes this task */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "not-a-member";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `no-hub`: the hub agent does not exist: set DM_HUB_PASSPORT */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "no-hub";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6364,49 +8917,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description no such resource (or not visible to you) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6435,49 +8985,102 @@ export interface paths {
                         "application/json": components["schemas"]["Spore"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `spore-version-race`: versions of this spore were created concurrently; retry */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "spore-version-race";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description body or entity over the size limit */
+                /** @description `body-too-large`: the body is over the size limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6516,49 +9119,60 @@ export interface paths {
                         "application/json": components["schemas"]["Spore"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6593,49 +9207,116 @@ export interface paths {
                         "application/json": components["schemas"]["Spore"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `spore-published`: a published version never changes: create the next version; `spore-retired`: a retired spore deploys no more */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "spore-published" | "spore-retired";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6672,49 +9353,116 @@ export interface paths {
                         "application/json": components["schemas"]["Spore"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `spore-published`: a published version never changes: create the next version; `spore-retired`: a retired spore deploys no more */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "spore-published" | "spore-retired";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6755,49 +9503,116 @@ export interface paths {
                         "application/json": components["schemas"]["Spore"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `spore-draft`: only a published spore can do this (publish it first); `spore-retired`: a retired spore deploys no more */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "spore-draft" | "spore-retired";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6842,58 +9657,116 @@ export interface paths {
                         "application/json": components["schemas"]["Graft"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `spore-draft`: only a published spore can do this (publish it first); `spore-retired`: a retired spore deploys no more; `target-worldline-terminated`: the world line this request names is terminated: nothing can be promoted on or grafted onto it */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "spore-draft" | "spore-retired" | "target-worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `unknown-worldline`: the world line the body names does not exist */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "unknown-worldline";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -6941,49 +9814,46 @@ export interface paths {
                         };
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-cursor`: the paging cursor was not issued here or has expired: start again without it */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed" | "invalid-cursor";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description no such resource (or not visible to you) */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -7024,49 +9894,60 @@ export interface paths {
                         "application/json": components["schemas"]["Graft"];
                     };
                 };
-                /** @description malformed request */
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token missing */
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description conflict with the current state */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -7090,7 +9971,7 @@ export interface paths {
         put?: never;
         /**
          * Install a graft: one world-line commit applying the spore's template
-         * @description The template is applied as an RFC 7396 merge patch to the head it was planned on (graft.installed). On failure the world line is unchanged, the graft is `failed` with the reason (graft.install.failed) and the answer is problem+json `graft-install-failed` with the world line's own status (410 terminated, 423 quarantined, …) and `reason`. A failed graft can be installed again. A claim older than 60 s (its worker died) is taken over; the world line applies each graft's install once, so the takeover returns the first install's commit and revert patch.
+         * @description The template is applied as an RFC 7396 merge patch to the head it was planned on (graft.installed). On failure the world line is unchanged, the graft is `failed` with the reason (graft.install.failed) and the answer is 409 `graft-install-failed` with `reason`, the world line's own code (`worldline-terminated`, `worldline-quarantined`, `patch-failed`, …). A failed graft can be installed again. A claim older than 60 s (its worker died) is taken over; the world line applies each graft's install once, so the takeover returns the first install's commit and revert patch.
          */
         post: {
             parameters: {
@@ -7112,76 +9993,116 @@ export interface paths {
                         "application/json": components["schemas"]["Graft"];
                     };
                 };
-                /** @description operator token missing */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `illegal-graft-transition`: the graft's status does not allow this step; `graft-install-failed`: the world line refused the install (`reason` is its code); the graft is failed, the world line unchanged */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "illegal-graft-transition" | "graft-install-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description body or entity over the size limit */
+                /** @description `body-too-large`: the body is over the size limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the request is well-formed but cannot be applied */
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
                 422: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description the world line is quarantined */
-                423: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -7225,58 +10146,144 @@ export interface paths {
                         "application/json": components["schemas"]["Graft"];
                     };
                 };
-                /** @description operator token missing */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description no such resource (or not visible to you) */
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description conflict with the current state */
+                /** @description `illegal-graft-transition`: the graft's status does not allow this step; `graft-conflict`: entities the graft installed were changed since; nothing was reverted */
                 409: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "illegal-graft-transition" | "graft-conflict";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is terminated */
+                /** @description `worldline-terminated`: the world line is terminated: its history stays readable, it takes no more writes */
                 410: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-terminated";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description the world line is quarantined */
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `worldline-quarantined`: the arbiter quarantined the world line; release it before writing */
                 423: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "worldline-quarantined";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -7316,40 +10323,60 @@ export interface paths {
                         "text/plain": string;
                     };
                 };
-                /** @description operator token wrong */
+                /** @description `forbidden`: the bearer token is not the operator token; `origin-not-allowed`: a browser on another origin than this one or DM_DASHBOARD_ORIGIN */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden" | "origin-not-allowed";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `upgrade-required`: connect with Upgrade: websocket */
                 426: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "upgrade-required";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `too-many-live-sockets`: this address holds its maximum of anonymous live sockets; close one or send the operator token */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "too-many-live-sockets";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
-                /** @description error */
+                /** @description `live-full`: the live channel holds its maximum of sockets; dashboards fall back to polling */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": components["schemas"]["Problem"];
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "live-full";
+                        } & {
+                            [key: string]: unknown;
+                        });
                     };
                 };
             };
@@ -7696,7 +10723,7 @@ export interface components {
             title: string;
             status: number;
             /**
-             * @description stable machine-readable code
+             * @description stable machine-readable code (src/core/error-catalogue.ts); each operation's responses list the codes it answers
              * @example validation-failed
              */
             code: string;
@@ -8164,6 +11191,12 @@ export interface components {
             name: string;
             bio?: string;
             display_name?: string;
+        };
+        HostedAgent: {
+            name: string;
+            agent_id: string;
+            url: string;
+            created_at: number;
         };
         /** @description request / request_mutual (connected at once or pending), accept, reject, disconnect */
         ConnectionResult: {
