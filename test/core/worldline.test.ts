@@ -66,7 +66,7 @@ describe("world line status", () => {
   it("nothing on a terminated world line can be promoted (409); a quarantined one's commits can", () => {
     expect(refusal(() => checkPromotable(meta("active")))).toBeNull();
     expect(refusal(() => checkPromotable(meta("quarantined")))).toBeNull();
-    expect(refusal(() => checkPromotable(meta("terminated")))).toEqual([409, "worldline-terminated"]);
+    expect(refusal(() => checkPromotable(meta("terminated")))).toEqual([409, "target-worldline-terminated"]);
   });
 
   it("a terminated world line's arbiter does not run (410); a quarantined one's still does", () => {
