@@ -21,6 +21,7 @@ import {
   LedgerEntry,
   LedgerStatus,
   Proposal,
+  ProposalId,
   ProposalsQuery,
   VerifyResult,
 } from "../schemas/ledger.js";
@@ -283,7 +284,7 @@ ledgerRoutes.openapi(
     path: "/promotions/{id}",
     tags: ["promotions"],
     summary: "One proposal with its approvals",
-    request: { params: z.object({ id: z.string().max(64) }) },
+    request: { params: z.object({ id: ProposalId }) },
     responses: { 200: jsonContent(Proposal, "the proposal"), ...problemResponses(404) },
   }),
   async (c) => c.json(unwrap(await ledgerStub(c.env).proposal(c.req.valid("param").id, viewer(c))), 200),
@@ -297,7 +298,7 @@ ledgerRoutes.openapi(
     summary: "An authority's approval (no operator token: the signature is the credential)",
     description:
       "`signature` is Ed25519 over the 32 raw bytes of the proposal's digest. Non-authority or bad signature → 403; repeating an approval is idempotent; a decided or stale proposal → 409. At quorum the decision entry is appended and the world line's green moves.",
-    request: { params: z.object({ id: z.string().max(64) }), ...jsonBody(ApprovalBody) },
+    request: { params: z.object({ id: ProposalId }), ...jsonBody(ApprovalBody) },
     responses: {
       200: jsonContent(Proposal, "the proposal after this approval"),
       ...problemResponses(400, 403, 404, 409),
