@@ -4,12 +4,16 @@
 // `WWW-Authenticate: Bearer` (MCP 2025-11-25 "Authorization" §2.3: an invalid token is a 401), so
 // a mistyped token is never silently downgraded to anonymous. GET (a server-to-client stream) and
 // DELETE (a session) answer 405: there is nothing to stream and no session (spec "Transports").
+// A browser's Origin must be this Worker's advertised origin (DM_PUBLIC_URL) or the dashboard's
+// (DM_DASHBOARD_ORIGIN), else 403 (spec "Transports" § Security Warning: against DNS rebinding,
+// which is why the request's own Host does not count); clients outside browsers send none.
 import type { Context, Handler, Hono } from "hono";
 import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { bearerToken, isOperatorToken } from "../core/operator-token.js";
 import type { AppEnv } from "../http/app-env.js";
 import { readLimited } from "../http/body.js";
 import { problem } from "../http/problem.js";
+import { publicOrigin } from "../mesh/transport.js";
 import { restClient } from "./control-rest.js";
 import { controlPlaneServer, type SentArguments } from "./control-server.js";
 import { MAX_MCP_BODY_BYTES, serveMcp } from "./serve.js";
@@ -20,6 +24,14 @@ type App = Pick<Hono<AppEnv>, "fetch">;
 export const controlPlaneMcp =
   (app: App, version: string): Handler<AppEnv> =>
   async (c) => {
+    const origin = c.req.header("origin");
+    if (origin !== undefined && origin !== new URL(publicOrigin(c.env)).origin && origin !== c.env.DM_DASHBOARD_ORIGIN)
+      return problem(
+        c,
+        403,
+        "origin-not-allowed",
+        `origin ${origin.slice(0, 200)} may not use this MCP server: browsers may call it from DM_PUBLIC_URL's origin or DM_DASHBOARD_ORIGIN`,
+      );
     const authorization = c.req.header("authorization");
     if (authorization !== undefined && !isOperatorToken(bearerToken(authorization), c.env.DM_OPERATOR_TOKEN))
       return problem(

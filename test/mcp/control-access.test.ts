@@ -59,6 +59,15 @@ describe("/mcp credentials", { timeout: 60_000 }, () => {
     }
   });
 
+  it("refuses a browser origin other than this Worker's or the dashboard's (403, against DNS rebinding)", async () => {
+    for (const origin of ["http://evil.example", "http://localhost:9999"]) {
+      const refused = await post({ origin });
+      expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([403, "origin-not-allowed"]);
+    }
+    for (const origin of ["http://localhost", "https://dashboard.test"])
+      expect((await post({ origin })).status).toBe(200);
+  });
+
   it("refuses a body over the limit unread (413)", async () => {
     const answer = await post({}, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", pad: "x".repeat(300_000) }));
     expect(answer.status).toBe(413);
