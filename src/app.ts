@@ -16,6 +16,7 @@ import { squadRoutes } from "./routes/squads.js";
 import { sporeRoutes } from "./routes/spores.js";
 import { liveRoutes } from "./routes/live.js";
 import { apiEvents } from "./http/api-events.js";
+import { controlPlaneMcp } from "./mcp/control-plane.js";
 
 export const API_INFO = {
   title: "DarkMatter Edge",
@@ -59,6 +60,8 @@ export function createApp() {
   app.route("/api/v1", sporeRoutes);
   app.route("/api/v1", liveRoutes);
   app.route("/", meshRoutes);
+  // The control plane as an MCP server; its tools call this app's /api/v1 routes in-process (src/mcp/control-rest.ts).
+  app.all("/mcp", controlPlaneMcp(app, API_INFO.version));
 
   app.doc31("/api/openapi.json", { openapi: "3.1.0", info: API_INFO, servers: [{ url: "/" }] });
   app.get("/api/docs", (c) =>

@@ -143,6 +143,11 @@ export const CATALOGUE = {
   },
 
   // ---- 409: conflicts with the current state ------------------------------------------------
+  "hub-token-is-a-secret": {
+    status: 409,
+    title: "Hub token is a secret",
+    description: "the hub's token is the DM_HUB_TOKEN secret: rotate it where the secret is set, not through the API",
+  },
   "already-exists": { status: 409, title: "Already exists", description: "a world line with this id exists" },
   "agent-exists": { status: 409, title: "Agent exists", description: "an agent with this name exists" },
   "squad-exists": { status: 409, title: "Squad name taken", description: "a squad with this name exists" },
@@ -250,7 +255,12 @@ export const CATALOGUE = {
     description: "the message has no hops left; it was dropped",
   },
 
-  // ---- 410, 412, 413, 415, 422, 423, 426, 429 ------------------------------------------------
+  // ---- 405, 410, 412, 413, 415, 422, 423, 426, 429 -------------------------------------------
+  "method-not-allowed": {
+    status: 405,
+    title: "Method not allowed",
+    description: "the MCP endpoints are stateless: POST each JSON-RPC message (no stream to GET, no session to DELETE)",
+  },
   "worldline-terminated": {
     status: 410,
     title: "World line terminated",

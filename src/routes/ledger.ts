@@ -20,6 +20,7 @@ import {
   LedgerEntry,
   LedgerStatus,
   Proposal,
+  ProposalId,
   ProposalsQuery,
   VerifyResult,
 } from "../schemas/ledger.js";
@@ -299,7 +300,7 @@ ledgerRoutes.openapi(
     path: "/promotions/{id}",
     tags: ["promotions"],
     summary: "One proposal with its approvals",
-    request: { params: z.object({ id: z.string().max(64) }) },
+    request: { params: z.object({ id: ProposalId }) },
     responses: { 200: jsonContent(Proposal, "the proposal") },
     problems: ["not-found", ...LEDGER_UNAVAILABLE],
   }),
@@ -314,7 +315,7 @@ ledgerRoutes.openapi(
     summary: "An authority's approval (no operator token: the signature is the credential)",
     description:
       "`signature` is Ed25519 over the 32 raw bytes of the proposal's digest. Non-authority or bad signature → 403; repeating an approval is idempotent; a decided or stale proposal → 409. At quorum the decision entry is appended and the world line's green moves.",
-    request: { params: z.object({ id: z.string().max(64) }), ...jsonBody(ApprovalBody) },
+    request: { params: z.object({ id: ProposalId }), ...jsonBody(ApprovalBody) },
     responses: {
       200: jsonContent(Proposal, "the proposal after this approval"),
     },

@@ -17,6 +17,7 @@ import {
   Squad,
   SquadTask,
   SquadTaskDetail,
+  TaskId,
   UpdateSquad,
 } from "../schemas/squads.js";
 import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
@@ -26,6 +27,7 @@ import { approveTask, cancelTask, createTask, rejectTask, taskDetail } from "../
 import { dispatcherStub } from "../stubs.js";
 
 const IdParam = z.object({ id: z.string().max(64) });
+const TaskParam = z.object({ id: TaskId });
 /** A body the caller may leave out entirely (POST …/approve with no body is an approval with no reason). */
 const optionalBody = <T extends z.ZodType>(schema: T) => ({
   body: { required: false, content: { "application/json": { schema } } },
@@ -169,7 +171,7 @@ squadRoutes.openapi(
     "get",
     "/tasks/{id}",
     "One task with its history and every dispatch",
-    { params: IdParam },
+    { params: TaskParam },
     SquadTaskDetail,
     200,
     ["not-found"],
@@ -183,7 +185,7 @@ squadRoutes.openapi(
     "post",
     "/tasks/{id}/approve",
     "Approve a pending-approval task",
-    { params: IdParam, ...optionalBody(ApproveTask) },
+    { params: TaskParam, ...optionalBody(ApproveTask) },
     SquadTask,
     200,
     ["not-found", "unknown-squad", "illegal-transition"],
@@ -198,7 +200,7 @@ squadRoutes.openapi(
     "post",
     "/tasks/{id}/reject",
     "Reject a pending-approval task",
-    { params: IdParam, ...optionalBody(DecideTask) },
+    { params: TaskParam, ...optionalBody(DecideTask) },
     SquadTask,
     200,
     ["not-found", "illegal-transition"],
@@ -212,7 +214,7 @@ squadRoutes.openapi(
     "post",
     "/tasks/{id}/cancel",
     "Cancel an open task (a running attempt's late answer is ignored)",
-    { params: IdParam, ...optionalBody(DecideTask) },
+    { params: TaskParam, ...optionalBody(DecideTask) },
     SquadTask,
     200,
     ["not-found", "illegal-transition"],
@@ -226,7 +228,7 @@ squadRoutes.openapi(
     "post",
     "/tasks/{id}/dispatch",
     "Send an approved task to a squad member over the mesh",
-    { params: IdParam, ...optionalBody(DispatchTask) },
+    { params: TaskParam, ...optionalBody(DispatchTask) },
     SquadTask,
     200,
     ["not-found", "illegal-transition", "not-a-member", "no-member", "no-hub"],

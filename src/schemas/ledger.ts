@@ -71,6 +71,8 @@ export const VerifyResult = z
   })
   .meta({ id: "LedgerVerification" });
 
+/** A proposal's id as the routes take it (pr_…); an id that names none is a 404. */
+export const ProposalId = z.string().max(64);
 export const ProposalKind = z.enum(["promote", "rollback", "authorities"]);
 export const ProposalStatus = z.enum(["pending", "approved", "stale"]);
 

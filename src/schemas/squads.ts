@@ -71,6 +71,8 @@ export const UpdateSquad = z
   .meta({ id: "UpdateSquad" });
 export type UpdateSquad = z.infer<typeof UpdateSquad>;
 
+/** A task's id as the routes take it (task_…); an id that names none is a 404. */
+export const TaskId = z.string().max(64);
 export const TaskStatus = z
   .enum(TASK_STATUSES)
   .meta({ description: "pending-approval → approved → dispatched → completed | failed; also rejected, cancelled" });
