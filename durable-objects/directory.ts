@@ -110,6 +110,23 @@ export class Directory extends DurableObject<Env> {
       .toArray();
   }
 
+  /** The freshest `limit` registrations with this anchor (darkmatter_discover_local lists them, §17). */
+  registrations(limit: number): Array<AnchorEntry & { agent_id: string }> {
+    this.prune(Date.now());
+    return this.sql
+      .exec<EntryRow>(
+        "SELECT agent_id, url, public_key_hex, last_seen FROM entries ORDER BY last_seen DESC LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((row) => ({
+        agent_id: row.agent_id,
+        url: row.url,
+        public_key_hex: row.public_key_hex,
+        last_seen: row.last_seen,
+      }));
+  }
+
   /** Is `name` one of the agents hosted here? Mesh requests for other names never reach an Agent object. */
   isHostedAgent(name: string): boolean {
     return this.sql.exec("SELECT 1 FROM hosted_agents WHERE name = ?", name).toArray().length > 0;

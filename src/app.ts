@@ -16,6 +16,7 @@ import { squadRoutes } from "./routes/squads.js";
 import { sporeRoutes } from "./routes/spores.js";
 import { liveRoutes } from "./routes/live.js";
 import { apiEvents } from "./http/api-events.js";
+import { agentOfApiPath, isAgentToken } from "./mesh/agent-access.js";
 
 export const API_INFO = {
   title: "DarkMatter Edge",
@@ -42,7 +43,11 @@ export function createApp() {
     }),
   );
   // The token first: a caller without it is refused before a byte of its (up to 8 MiB) body is read.
-  app.use("/api/v1/*", operatorAuth({ isPublicMutation: isApproval }));
+  // A hosted agent's own token opens its own API (/api/v1/agents/<name>/…) and nothing else (issue 14).
+  app.use(
+    "/api/v1/*",
+    operatorAuth({ isPublicMutation: isApproval, agentToken: { agentOf: agentOfApiPath, matches: isAgentToken } }),
+  );
   app.use("/api/v1/*", jsonBody());
 
   app.get("/healthz", (c) =>

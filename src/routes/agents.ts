@@ -1,13 +1,17 @@
-// /api/v1/agents: the operator drives any hosted agent, like the MCP tools of mesh spec §17.
-// Validate, call the Agent Durable Object, map. Every call needs the operator token: an
-// agent's connections and inbox are private.
+// /api/v1/agents: the operator drives any hosted agent, like the MCP tools of mesh spec §17 (the
+// agent's MCP server, src/mcp/agent-server.ts, calls the same Agent Durable Object methods).
+// Validate, call the Agent Durable Object, map. Every call needs the operator token, or on
+// /agents/{name}/… that agent's own token (issue 14): an agent's connections and inbox are private.
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { unwrap } from "../core/problem.js";
 import { problemResponses } from "../schemas/common.js";
 import {
   AgentIdentity,
+  AgentToken,
   AskImpression,
+  BioResult,
+  CreatedAgent,
   AskImpressionResult,
   ConnectionAction,
   ConnectionList,
@@ -29,11 +33,12 @@ import {
   SetRateLimit,
   SetStatus,
   StatusResult,
+  UpdateBio,
 } from "../schemas/agents.js";
 import { ImpressionReply } from "../schemas/mesh.js";
 import { InboxMessage, SentMessage } from "../schemas/mesh-state.js";
 import { apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
-import { requireOperator } from "../http/auth.js";
+import { requireOperator, requireOperatorOrAgent } from "../http/auth.js";
 import { hostedAgent, hubAgent } from "../mesh/hub.js";
 import { directoryStub } from "../stubs.js";
 
@@ -43,7 +48,7 @@ const AgentParam = NameParam.extend({ agentId: z.string().max(128) });
 
 export const agentRoutes = apiRouter();
 
-agentRoutes.use("/agents/*", requireOperator("agents"));
+agentRoutes.use("/agents/:name/*", requireOperatorOrAgent("agents"));
 agentRoutes.use("/agents", requireOperator("agents"));
 
 /** An operator route; `response` is the 200 body (the §17 tool's result). */
@@ -79,7 +84,10 @@ agentRoutes.openapi(
     summary: "Create a hosted agent with a fresh Ed25519 passport",
     security: OPERATOR,
     request: jsonBody(CreateAgent),
-    responses: { 201: jsonContent(AgentIdentity, "the new agent"), ...problemResponses(400, 401, 409) },
+    responses: {
+      201: jsonContent(CreatedAgent, "the new agent, with its token (shown this once)"),
+      ...problemResponses(400, 401, 403, 409),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -129,6 +137,23 @@ agentRoutes.openapi(
   async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).info()), 200),
 );
 
+agentRoutes.openapi(
+  route(
+    "post",
+    "/agents/{name}/token",
+    "A new token for the agent, shown once; the previous one stops working (the hub's is DM_HUB_TOKEN: 409)",
+    { request: { params: NameParam }, response: AgentToken },
+  ),
+  async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).rotateToken()), 200),
+);
+agentRoutes.openapi(
+  route("put", "/agents/{name}/bio", "Replace the agent's bio (darkmatter_update_bio)", {
+    request: { params: NameParam, ...jsonBody(UpdateBio) },
+    response: BioResult,
+  }),
+  async (c) =>
+    c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).updateBio(c.req.valid("json").bio)), 200),
+);
 agentRoutes.openapi(
   route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", {
     request: { params: NameParam, ...jsonBody(ConnectionAction) },
