@@ -16,6 +16,7 @@ import { squadRoutes } from "./routes/squads.js";
 import { sporeRoutes } from "./routes/spores.js";
 import { liveRoutes } from "./routes/live.js";
 import { apiEvents } from "./http/api-events.js";
+import { agentMcpEndpoint } from "./mcp/agent-endpoint.js";
 import { agentOfApiPath, isAgentToken } from "./mesh/agent-access.js";
 
 export const API_INFO = {
@@ -63,6 +64,8 @@ export function createApp() {
   app.route("/api/v1", squadRoutes);
   app.route("/api/v1", sporeRoutes);
   app.route("/api/v1", liveRoutes);
+  // Each hosted agent's MCP server; before the mesh routes, which hand every other /agents/* path to the Agent object.
+  app.all("/agents/:name/mcp", agentMcpEndpoint({ version: API_INFO.version }));
   app.route("/", meshRoutes);
 
   app.doc31("/api/openapi.json", { openapi: "3.1.0", info: API_INFO, servers: [{ url: "/" }] });
