@@ -14,6 +14,11 @@ import { agentClient, callTool } from "./mcp-client.js";
 
 const unique = (prefix: string) => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 const agentObject = (name: string) => env.AGENT.get(env.AGENT.idFromName(name)) as unknown as DurableObjectStub;
+// The agent's private state, for tests that must age or read it.
+const inAgent = runInDurableObject as unknown as <T>(
+  stub: DurableObjectStub,
+  work: (instance: any) => Promise<T>,
+) => Promise<T>;
 
 /** A hosted agent and an MCP client of it that holds only the agent's own token. */
 async function hostedWithClient(prefix: string) {
@@ -95,7 +100,7 @@ describe("an agent's MCP server: the tools", () => {
     expect(after).not.toContain("want to connect");
     expect(await description(a.client)).toContain("ACTION: 1 sent message(s) awaiting a response");
     // a held message nearing its one-hour purge is called out
-    await runInDurableObject(agentObject(b.name), async (instance: any) => {
+    await inAgent(agentObject(b.name), async (instance) => {
       instance.store.inbox[0].received_at = formatMeshTimestamp(Date.now() - 55 * 60_000);
     });
     expect(await description(b.client)).toContain("ACTION: 1 inbox message(s) will be purged within 10 minutes");
@@ -344,9 +349,9 @@ describe("an agent's MCP server: the tools", () => {
 
   it("never shows the private key, and hands out this node's replication recipe", async () => {
     const a = await hostedWithClient("secret");
-    const privateKey = await runInDurableObject(
+    const privateKey = await inAgent(
       agentObject(a.name),
-      async (instance: any) => instance.store.profile.privateKeyHex,
+      async (instance) => instance.store.profile.privateKeyHex as string,
     );
     expect(privateKey).toMatch(/^[0-9a-f]{64}$/);
     const identity = await callTool(a.client, "darkmatter_get_identity");
