@@ -119,7 +119,13 @@ describe("agent MCP servers over Streamable HTTP against wrangler dev", () => {
       ["hub", carol.token],
     ] as const) {
       const reply = await post(name, token);
-      expect([name, token?.slice(0, 12), reply.status]).toEqual([name, token?.slice(0, 12), 401]);
+      const text = await reply.text();
+      expect([name, token?.slice(0, 12), reply.status, text.slice(0, 300)]).toEqual([
+        name,
+        token?.slice(0, 12),
+        401,
+        expect.stringContaining('"code":"unauthorized"'),
+      ]);
       expect(reply.headers.get("www-authenticate")).toMatch(/^Bearer realm="darkmatter"/);
     }
     await expect(connect(dave.name, carol.token)).rejects.toThrow();
