@@ -39,7 +39,11 @@ export const agentMcpEndpoint =
   async (c: Context<AppEnv>): Promise<Response> => {
     const name = c.req.param("name") ?? "";
     const request = c.req.raw;
-    const refuse = async (response: Response) => (await request.body?.cancel(), response);
+    /** A refusal leaves the body unread (the Agent object never sees this request). */
+    const refuse = async (response: Response) => {
+      await request.body?.cancel();
+      return response;
+    };
     if (!(await isHostedAgent(c.env, name)))
       return refuse(problem(c, 404, "not-found", `no agent "${name.slice(0, 64)}" is hosted here`));
     const token = bearerToken(c.req.header("authorization"));
