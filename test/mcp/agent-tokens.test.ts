@@ -107,6 +107,11 @@ describe("agent tokens", () => {
     expect([rotation.status, rotation.body.code]).toEqual([409, "hub-token-is-a-secret"]);
     const other = await createAgent(unique("nothub"));
     expect((await api("GET", `/api/v1/agents/${other.name}`, { token: HUB_TOKEN })).status).toBe(403);
+    // and no other token opens the hub
+    for (const token of [other.token, "test-hub-token-not"]) {
+      expect((await api("GET", "/api/v1/agents/hub", { token })).status).toBe(403);
+      expect((await rawMcp("hub", { token, body: { jsonrpc: "2.0", id: 1, method: "ping" } })).status).toBe(401);
+    }
     expect(
       (await rawMcp(other.name, { token: HUB_TOKEN, body: { jsonrpc: "2.0", id: 1, method: "ping" } })).status,
     ).toBe(401);
