@@ -14,6 +14,7 @@ import { announceIfMoved } from "../src/mesh/agent/delivery.js";
 import { serveMeshRequest } from "../src/mesh/agent/inbound.js";
 import { MeshNode, type MeshNodeSettings } from "../src/mesh/agent/mesh-node.js";
 import * as tools from "../src/mesh/agent/operator-tools.js";
+import { hasToken, rotateToken } from "../src/mesh/agent/credentials.js";
 import { respond, send, type SendParams } from "../src/mesh/agent/sending.js";
 import { runTimers } from "../src/mesh/agent/timers.js";
 import { agentPublicUrl, AGENT_NAME_HEADER, fetchPolicy, meshCall } from "../src/mesh/transport.js";
@@ -93,7 +94,8 @@ export class Agent extends DurableObject<Env> {
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
-  create(input: Parameters<typeof tools.create>[1]): Promise<Outcome<tools.AgentIdentity>> {
+  /** Creates the agent; the answer carries its token, the only time it is shown. */
+  create(input: Parameters<typeof tools.create>[1]): Promise<Outcome<tools.AgentIdentity & { token?: string }>> {
     return tools.create(this.node, input);
   }
 
@@ -116,6 +118,18 @@ export class Agent extends DurableObject<Env> {
   async ensureHubAgent(): Promise<boolean> {
     await this.ensureHub(HUB_AGENT);
     return this.store.profile !== null;
+  }
+
+  // ---- the agent's own token (issue 14) ----------------------------------------------------
+
+  /** Is `token` this agent's current token (constant time against its stored hash)? */
+  hasToken(token: string): boolean {
+    return hasToken(this.node, token);
+  }
+
+  /** A new token, answered once; the previous one is refused from now on. */
+  rotateToken() {
+    return rotateToken(this.node);
   }
 
   // ---- operator actions (spec §17 tools) -------------------------------------------------
@@ -176,5 +190,18 @@ export class Agent extends DurableObject<Env> {
 
   setStatus(params: Parameters<typeof tools.setStatus>[1]) {
     return tools.setStatus(this.node, params);
+  }
+
+  updateBio(bio: string) {
+    return tools.updateBio(this.node, bio);
+  }
+
+  networkInfo() {
+    return tools.networkInfo(this.node);
+  }
+
+  /** darkmatter_status: the live status line with its ACTION: hints. */
+  statusLine() {
+    return tools.statusLine(this.node);
   }
 }

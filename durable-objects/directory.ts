@@ -10,6 +10,7 @@ import { ANCHOR_ENTRY_MAX_AGE_SECONDS, MAX_MESH_BODY_BYTES } from "../src/core/m
 import { meshErrors, parseJsonBody } from "../src/core/mesh/mesh-reply.js";
 import { matchAnchorPath } from "../src/core/mesh/mesh-paths.js";
 import type { SlidingWindow } from "../src/core/mesh/rate-limit.js";
+import type { AnchorEntry } from "../src/schemas/mesh-state.js";
 import type { HostedAgent } from "../src/schemas/agents.js";
 import { meshMethodNotAllowed, meshNotFound, meshResponse, readMeshBody } from "../src/http/mesh-response.js";
 import { DirectoryStore } from "../src/stores/directory-store.js";
@@ -73,6 +74,12 @@ export class Directory extends DurableObject<Env> {
 
   hostedAgents(): HostedAgent[] {
     return this.store.hostedAgents();
+  }
+
+  /** The freshest `limit` registrations with this anchor (darkmatter_discover_local lists them, §17). */
+  registrations(limit: number): Array<AnchorEntry & { agent_id: string }> {
+    this.store.prune(Date.now());
+    return this.store.freshest(limit);
   }
 
   /** Is `name` one of the agents hosted here? Mesh requests for other names never reach an Agent object. */

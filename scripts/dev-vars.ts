@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { AGENT_TOKEN_PREFIX } from "../src/core/agent-token.js";
 import { generateKeyPair } from "../src/core/signing.js";
 
 export type DevVars = Record<string, string>;
@@ -51,6 +52,11 @@ export const SECRETS: SecretGenerator[] = [
     key: "DM_HUB_PASSPORT",
     describe: "the hub agent's Ed25519 passport (private key hex)",
     generate: () => generateKeyPair().privateKey,
+  },
+  {
+    key: "DM_HUB_TOKEN",
+    describe: "the hub agent's bearer token for /agents/hub/mcp and /api/v1/agents/hub/…",
+    generate: () => AGENT_TOKEN_PREFIX + randomBytes(32).toString("hex"), // the shape of every agent token
   },
 ];
 

@@ -17,6 +17,8 @@ import { sporeRoutes } from "./routes/spores.js";
 import { liveRoutes } from "./routes/live.js";
 import { apiEvents } from "./http/api-events.js";
 import { controlPlaneMcp } from "./mcp/control-plane.js";
+import { agentMcpEndpoint } from "./mcp/agent-endpoint.js";
+import { agentOfApiPath, isAgentToken } from "./mesh/agent-access.js";
 
 export const API_INFO = {
   title: "DarkMatter Edge",
@@ -43,7 +45,11 @@ export function createApp() {
     }),
   );
   // The token first: a caller without it is refused before a byte of its (up to 8 MiB) body is read.
-  app.use("/api/v1/*", operatorAuth({ isPublicMutation: isApproval }));
+  // A hosted agent's own token opens its own API (/api/v1/agents/<name>/…) and nothing else (issue 14).
+  app.use(
+    "/api/v1/*",
+    operatorAuth({ isPublicMutation: isApproval, agentToken: { agentOf: agentOfApiPath, matches: isAgentToken } }),
+  );
   app.use("/api/v1/*", jsonBody());
 
   app.get("/healthz", (c) =>
@@ -59,6 +65,8 @@ export function createApp() {
   app.route("/api/v1", squadRoutes);
   app.route("/api/v1", sporeRoutes);
   app.route("/api/v1", liveRoutes);
+  // Each hosted agent's MCP server; before the mesh routes, which hand every other /agents/* path to the Agent object.
+  app.all("/agents/:name/mcp", agentMcpEndpoint({ version: API_INFO.version }));
   app.route("/", meshRoutes);
   // The control plane as an MCP server; its tools call this app's /api/v1 routes in-process (src/mcp/control-rest.ts).
   app.all("/mcp", controlPlaneMcp(app, API_INFO.version));

@@ -1,5 +1,5 @@
-// Outgoing mesh HTTP. A URL that names one of this Worker's own agents (or its anchor) is served
-// in-process through the Durable Object stub: a Worker cannot reliably fetch its own hostname,
+// Outgoing mesh HTTP. A URL that names one of this Worker's own agents (or its anchor and its
+// well-known document) is served in-process through the Durable Object stub: a Worker cannot reliably fetch its own hostname,
 // and going through the stub is also what makes two hosted agents work in tests. Everything
 // else is a real fetch with the spec's timeouts, never following redirects (mesh spec §4.1), and
 // only after the URL passes the SSRF fetch rule (ssrf.ts).
@@ -66,10 +66,63 @@ export async function meshCall(
   }
 }
 
+/** What a document fetch found: an answer (body undefined when it was not JSON), or why there is none. */
+export type DocumentFetch =
+  { kind: "answered"; status: number; body: unknown } | { kind: "refused" | "unreachable"; error: string };
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GET a JSON document, following up to `maxRedirects` redirects by hand so that every hop passes
+ * the SSRF fetch rule (mesh spec §13.1: discover_domain follows redirects and refuses a private
+ * final host; checking each hop also refuses a private one on the way). `unreachable` is a
+ * connection failure or timeout, the case the spec retries over http.
+ */
+export async function fetchDocument(
+  env: Env,
+  url: string,
+  options: { timeoutMs: number; maxRedirects: number },
+): Promise<DocumentFetch> {
+  const deadline = Date.now() + options.timeoutMs;
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    const verdict = checkFetchTarget(current, fetchPolicy(env));
+    if (!verdict.isAllowed) return { kind: "refused", error: verdict.error };
+    let response: Response;
+    try {
+      const request = new Request(current, { method: "GET", redirect: "manual" });
+      response = await withTimeout(dispatch(env, request), Math.max(0, deadline - Date.now()));
+    } catch (error) {
+      return { kind: "unreachable", error: (error as Error).message || "unreachable" };
+    }
+    const location = response.headers.get("location");
+    if (REDIRECTS.has(response.status) && location) {
+      await response.body?.cancel();
+      if (hop >= options.maxRedirects) return { kind: "refused", error: `more than ${options.maxRedirects} redirects` };
+      try {
+        current = new URL(location, current).href;
+      } catch {
+        return { kind: "refused", error: "redirected to an invalid URL" };
+      }
+      continue;
+    }
+    const text = await response.text();
+    try {
+      return { kind: "answered", status: response.status, body: text ? JSON.parse(text) : undefined };
+    } catch {
+      return { kind: "answered", status: response.status, body: undefined };
+    }
+  }
+}
+
 function dispatch(env: Env, request: Request): Promise<Response> {
   const origin = publicOrigin(env);
   if (request.url.startsWith(origin + "/")) {
     const path = request.url.slice(origin.length).split("?")[0]!;
+    if (path === "/.well-known/darkmatter.json" && request.method === "GET")
+      return directoryStub(env)
+        .wellKnown()
+        .then((document) => Response.json(document)); // our anchor's document (§9.3), as the mesh route serves it
     const agent = AGENT_PATH.exec(path);
     if (agent) {
       const stub = agentStub(env, agent[1]!); // AGENT_PATH admits only valid names

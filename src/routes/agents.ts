@@ -1,12 +1,16 @@
-// /api/v1/agents: the operator drives any hosted agent, like the MCP tools of mesh spec §17.
-// Validate, call the Agent Durable Object, map. Every call needs the operator token: an
-// agent's connections and inbox are private.
+// /api/v1/agents: the operator drives any hosted agent, like the MCP tools of mesh spec §17 (the
+// agent's MCP server, src/mcp/agent-server.ts, calls the same Agent Durable Object methods).
+// Validate, call the Agent Durable Object, map. Every call needs the operator token, or on
+// /agents/{name}/… that agent's own token (issue 14): an agent's connections and inbox are private.
 import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { unwrap, type ProblemCode } from "../core/problem.js";
 import {
   AgentIdentity,
+  AgentToken,
   AskImpression,
+  BioResult,
+  CreatedAgent,
   AskImpressionResult,
   ConnectionAction,
   ConnectionList,
@@ -28,11 +32,12 @@ import {
   SetRateLimit,
   SetStatus,
   StatusResult,
+  UpdateBio,
 } from "../schemas/agents.js";
 import { ImpressionReply } from "../schemas/mesh.js";
 import { InboxMessage, SentMessage } from "../schemas/mesh-state.js";
 import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
-import { requireOperator } from "../http/auth.js";
+import { requireOperator, requireOperatorOrAgent } from "../http/auth.js";
 import { hostedAgent, hubAgent } from "../mesh/hub.js";
 import { directoryStub } from "../stubs.js";
 
@@ -42,7 +47,7 @@ const AgentParam = NameParam.extend({ agentId: z.string().max(128) });
 
 export const agentRoutes = apiRouter();
 
-agentRoutes.use("/agents/*", requireOperator("agents"));
+agentRoutes.use("/agents/:name/*", requireOperatorOrAgent("agents"));
 agentRoutes.use("/agents", requireOperator("agents"));
 
 /** An operator route on one agent; `response` is the 200 body (the §17 tool's result), `problems` its tool's refusals. */
@@ -76,7 +81,7 @@ agentRoutes.openapi(
     summary: "Create a hosted agent with a fresh Ed25519 passport",
     security: OPERATOR,
     request: jsonBody(CreateAgent),
-    responses: { 201: jsonContent(AgentIdentity, "the new agent") },
+    responses: { 201: jsonContent(CreatedAgent, "the new agent, with its token (shown this once)") },
     problems: ["agent-exists"],
   }),
   async (c) => {
@@ -128,6 +133,24 @@ agentRoutes.openapi(
   async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).info()), 200),
 );
 
+agentRoutes.openapi(
+  route(
+    "post",
+    "/agents/{name}/token",
+    "A new token for the agent, shown once; the previous one stops working (the hub's is DM_HUB_TOKEN: 409)",
+    { request: { params: NameParam }, response: AgentToken, problems: ["not-found", "hub-token-is-a-secret"] },
+  ),
+  async (c) => c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).rotateToken()), 200),
+);
+agentRoutes.openapi(
+  route("put", "/agents/{name}/bio", "Replace the agent's bio (darkmatter_update_bio)", {
+    request: { params: NameParam, ...jsonBody(UpdateBio) },
+    response: BioResult,
+    problems: ["not-found"],
+  }),
+  async (c) =>
+    c.json(unwrap(await (await hostedAgent(c.env, c.req.valid("param").name)).updateBio(c.req.valid("json").bio)), 200),
+);
 agentRoutes.openapi(
   route("post", "/agents/{name}/connections", "Request, accept, reject or drop a connection (darkmatter_connection)", {
     request: { params: NameParam, ...jsonBody(ConnectionAction) },

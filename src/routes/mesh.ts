@@ -4,12 +4,12 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env.js";
 import { CLIENT_KEY_HEADER, requestClientKey } from "../core/client-address.js";
-import { HUB_AGENT } from "../core/object-names.js";
 import { agentStub, directoryStub } from "../stubs.js";
 import { MAX_MESSAGE_BODY_BYTES } from "../core/mesh/limits.js";
 import { meshErrors } from "../core/mesh/mesh-reply.js";
 import { meshJson, meshNotFound, meshResponse } from "../http/mesh-response.js";
 import { AGENT_NAME_HEADER, AGENT_PATH } from "../mesh/transport.js";
+import { isHostedAgent } from "../mesh/agent-access.js";
 
 export const meshRoutes = new Hono<AppEnv>();
 
@@ -22,18 +22,6 @@ meshRoutes.all("/__darkmatter__/*", (c) => {
   return directoryStub(c.env).fetch(request);
 });
 
-// Names known to be hosted, per isolate: agents are never deleted, so a positive answer stays
-// true; a negative one is asked again (the agent may have been created since).
-const hostedNames = new Set<string>();
-
-/** Is `name` hosted here? Asked of the Directory before any Agent object is addressed (issue 11). */
-async function isHosted(env: Env, name: string): Promise<boolean> {
-  if (hostedNames.has(name)) return true;
-  const hosted = (name === HUB_AGENT && Boolean(env.DM_HUB_PASSPORT)) || (await directoryStub(env).isHostedAgent(name));
-  if (hosted) hostedNames.add(name);
-  return hosted;
-}
-
 meshRoutes.all("/agents/*", async (c) => {
   const match = AGENT_PATH.exec(new URL(c.req.url).pathname);
   const declared = Number(c.req.header("content-length") ?? "0");
@@ -41,7 +29,7 @@ meshRoutes.all("/agents/*", async (c) => {
     await c.req.raw.body?.cancel(); // refused before it reaches any object, unread
     return meshResponse(meshErrors.bodyTooLarge(MAX_MESSAGE_BODY_BYTES));
   }
-  if (!match || !match[2] || !(await isHosted(c.env, match[1]!))) {
+  if (!match || !match[2] || !(await isHostedAgent(c.env, match[1]!))) {
     await c.req.raw.body?.cancel();
     return meshNotFound(); // no Durable Object is created for a name that is not hosted
   }

@@ -54,6 +54,24 @@ export const AgentIdentity = z
     description: "agent_id is the Ed25519 public key (hex); url is the agent's base URL on the mesh",
   });
 
+/** POST /api/v1/agents: the identity and, shown this once, the agent's token (src/core/agent-token.ts). */
+export const CreatedAgent = AgentIdentity.extend({
+  token: z.string().optional().meta({
+    description:
+      "the agent's bearer token for /agents/{name}/mcp and /api/v1/agents/{name}/…; shown once, stored only as its SHA-256 (the hub has none: its token is DM_HUB_TOKEN)",
+  }),
+}).meta({ id: "CreatedAgent" });
+
+/** POST /api/v1/agents/{name}/token: the new token, shown once; the previous one no longer works. */
+export const AgentToken = z
+  .strictObject({ name: z.string(), agent_id: z.string(), token: z.string() })
+  .meta({ id: "AgentToken" });
+export type AgentToken = z.infer<typeof AgentToken>;
+
+export const UpdateBio = z.object({ bio: z.string().min(1).max(MAX_BIO_CODE_POINTS) }).meta({ id: "UpdateBio" });
+export const BioResult = z.strictObject({ success: z.literal(true), bio: z.string() }).meta({ id: "BioResult" });
+export type BioResult = z.infer<typeof BioResult>;
+
 export const ConnectionAction = z
   .object({
     action: z.enum(CONNECTION_ACTIONS),
@@ -215,10 +233,23 @@ export const AskImpressionResult = z
   .meta({ id: "AskImpressionResult" });
 export type AskImpressionResult = z.infer<typeof AskImpressionResult>;
 
+const EffectiveRateLimit = z
+  .union([z.number().int(), z.literal("unlimited")])
+  .meta({ description: "requests per minute the setting allows (0 is the default: 30 per connection, 200 global)" });
 export const RateLimitResult = z
   .union([
-    z.strictObject({ success: z.literal(true), agent_id: z.string(), rate_limit: z.number().int() }),
-    z.strictObject({ success: z.literal(true), scope: z.literal("global"), rate_limit: z.number().int() }),
+    z.strictObject({
+      success: z.literal(true),
+      agent_id: z.string(),
+      rate_limit: z.number().int(),
+      effective: EffectiveRateLimit,
+    }),
+    z.strictObject({
+      success: z.literal(true),
+      scope: z.literal("global"),
+      rate_limit: z.number().int(),
+      effective: EffectiveRateLimit,
+    }),
   ])
   .meta({ id: "RateLimitResult" });
 export type RateLimitResult = z.infer<typeof RateLimitResult>;
@@ -228,6 +259,11 @@ export const StatusResult = z
     success: z.literal(true),
     status: z.enum(["active", "inactive"]),
     inactive_until: z.string().optional(),
+    duration_minutes: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: "when going inactive: the minutes until reactivation (default 60)" }),
   })
   .meta({ id: "StatusResult" });
 export type StatusResult = z.infer<typeof StatusResult>;

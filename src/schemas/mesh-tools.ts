@@ -126,6 +126,33 @@ export const MESH_TOOLS_WITHOUT_PARAMS = [
   "darkmatter_status",
 ] as const;
 
+/** §17: the 22 tools, in the spec's order. */
+export const MESH_TOOLS = [
+  "darkmatter_connection",
+  "darkmatter_send_message",
+  "darkmatter_respond_message",
+  "darkmatter_get_message",
+  "darkmatter_list_inbox",
+  "darkmatter_list_messages",
+  "darkmatter_get_sent_message",
+  "darkmatter_expire_message",
+  "darkmatter_update_bio",
+  "darkmatter_set_status",
+  "darkmatter_get_identity",
+  "darkmatter_list_connections",
+  "darkmatter_list_pending_requests",
+  "darkmatter_network_info",
+  "darkmatter_get_server_template",
+  "darkmatter_discover_domain",
+  "darkmatter_discover_local",
+  "darkmatter_set_impression",
+  "darkmatter_get_impression",
+  "darkmatter_ask_impression",
+  "darkmatter_set_rate_limit",
+  "darkmatter_status",
+] as const satisfies ReadonlyArray<keyof typeof MESH_TOOL_PARAMS | (typeof MESH_TOOLS_WITHOUT_PARAMS)[number]>;
+export type MeshToolName = (typeof MESH_TOOLS)[number];
+
 /** The MCP `arguments` object of a tool with parameters: `{"params": {…}}`. */
 export function toolArguments<S extends z.ZodType>(params: S) {
   return z.object({ params });

@@ -24,6 +24,8 @@ export interface AgentProfile {
   advertisedUrl: string;
   createdAt: number;
   messagesHandled: number;
+  /** SHA-256 of the agent's own token (src/core/agent-token.ts); absent for agents made before tokens and for the hub, whose token is DM_HUB_TOKEN. */
+  tokenHash?: string | null;
 }
 
 export interface ConnectionRecord extends MeshConnection {

@@ -61,6 +61,17 @@ export class DirectoryStore {
   }
 
   /** §9.4: drops the registrations stale at `now` (epoch ms); the index finds the candidates. */
+  /** The `limit` most recently seen registrations, newest first. */
+  freshest(limit: number): Array<AnchorEntry & { agent_id: string }> {
+    return this.sql
+      .exec<EntryRow>(
+        "SELECT agent_id, url, public_key_hex, last_seen FROM entries ORDER BY last_seen DESC LIMIT ?",
+        limit,
+      )
+      .toArray()
+      .map((row) => ({ agent_id: row.agent_id, ...toEntry(row) }));
+  }
+
   prune(now: number): void {
     const rows = this.sql
       .exec<EntryRow>("SELECT * FROM entries WHERE last_seen < ?", now / 1000 - ANCHOR_ENTRY_MAX_AGE_SECONDS)

@@ -6,6 +6,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     baseUrl: string;
     operatorToken: string;
+    /** DM_HUB_TOKEN: the hub agent's own token (its MCP server, /agents/hub/mcp). */
+    hubToken: string;
     persistDir: string;
     /** The origin the API admits as its dashboard's (DM_DASHBOARD_ORIGIN): a stand-in for a Pages deployment, served by the tests. */
     dashboardOrigin: string;
@@ -19,6 +21,7 @@ export async function setup(project: TestProject) {
   server = await startWranglerDev({ vars: { DM_DASHBOARD_ORIGIN: dashboardOrigin } });
   project.provide("baseUrl", server.baseUrl);
   project.provide("operatorToken", server.vars.DM_OPERATOR_TOKEN!);
+  project.provide("hubToken", server.vars.DM_HUB_TOKEN!);
   project.provide("persistDir", server.persistDir);
   project.provide("dashboardOrigin", dashboardOrigin);
 }

@@ -231,17 +231,17 @@ describe("connections and messages between hosted agents", () => {
     });
     expect(
       RateLimitResult.parse((await api("PUT", "/api/v1/agents/act-a/rate-limits", { body: { limit: 5 } })).body),
-    ).toEqual({ success: true, scope: "global", rate_limit: 5 });
+    ).toEqual({ success: true, scope: "global", rate_limit: 5, effective: 5 });
     expect(
       RateLimitResult.parse(
         (await api("PUT", "/api/v1/agents/act-a/rate-limits", { body: { agent_id: b.agent_id, limit: -1 } })).body,
       ),
-    ).toEqual({ success: true, agent_id: b.agent_id, rate_limit: -1 });
+    ).toEqual({ success: true, agent_id: b.agent_id, rate_limit: -1, effective: "unlimited" });
     expect(
       StatusResult.parse(
         (await api("PUT", "/api/v1/agents/act-a/status", { body: { active: false, duration_minutes: 5 } })).body,
       ),
-    ).toMatchObject({ status: "inactive", inactive_until: expect.any(String) });
+    ).toMatchObject({ status: "inactive", inactive_until: expect.any(String), duration_minutes: 5 });
     expect(
       ConnectionResult.parse((await connection("act-a", { action: "disconnect", agent_id: b.agent_id })).body),
     ).toEqual({ success: true, disconnected_from: b.agent_id });

@@ -5,7 +5,7 @@ export const agentUrl = (name: string) => `http://localhost/agents/${name}`;
 export async function createAgent(name: string) {
   const created = await api("POST", "/api/v1/agents", { body: { name, bio: `agent ${name}` } });
   if (created.status !== 201) throw new Error(`create ${name}: ${created.status} ${JSON.stringify(created.body)}`);
-  return created.body as { name: string; agent_id: string; url: string };
+  return created.body as { name: string; agent_id: string; url: string; token: string };
 }
 
 export const connection = (name: string, body: Record<string, unknown>) =>

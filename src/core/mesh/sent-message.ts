@@ -17,7 +17,7 @@ import {
   SENT_MESSAGES_CAPACITY,
 } from "./limits.js";
 import { isMetadataBounded } from "./message-receipt.js";
-import { codePointLength } from "./python-semantics.js";
+import { abbreviate, codePointLength } from "./python-semantics.js";
 import { isJsonObject, meshErrors, success, type MeshReply, type ParsedBody } from "./mesh-reply.js";
 import { formatMeshTimestamp, parseMeshTimestamp } from "./timestamp.js";
 import { bytesToHex, concatBytes, hexToBytes, sha3 } from "../hash.js";
@@ -211,4 +211,32 @@ export function expireSentMessage(record: SentMessage): { record: SentMessage; w
 /** §17 `darkmatter_list_messages` / `get_sent_message`: number of recorded forwards. */
 export function forwardingCount(record: SentMessage): number {
   return record.updates.filter((update) => update.type === "forwarded").length;
+}
+
+/** §17 `darkmatter_list_messages` entry: content cut to 200 code points plus "...", with its counts. */
+export function sentSummary(record: SentMessage) {
+  return {
+    message_id: record.message_id,
+    content: abbreviate(record.content, 200),
+    status: record.status,
+    initial_hops: record.initial_hops,
+    forwarding_count: forwardingCount(record),
+    updates_count: record.updates.length,
+    created_at: record.created_at,
+  };
+}
+
+/** §17 `darkmatter_get_sent_message`: the whole record with its forwarding count. */
+export function sentDetail(record: SentMessage) {
+  return {
+    message_id: record.message_id,
+    content: record.content,
+    status: record.status,
+    initial_hops: record.initial_hops,
+    forwarding_count: forwardingCount(record),
+    routed_to: record.routed_to,
+    created_at: record.created_at,
+    updates: record.updates,
+    response: record.response,
+  };
 }

@@ -1,10 +1,21 @@
-// The operator's side of an agent (mesh spec §17 MCP tools, as the RPC the /api/v1/agents routes
-// call): creating it, its connections, inbox, sent messages, impressions, rate limits and
-// status. Sending and answering messages are in sending.ts. Every tool answers an Outcome: the
-// value, or a DomainError the route renders as problem+json.
+// The operator's side of an agent (mesh spec §17 MCP tools, as the RPC both the /api/v1/agents
+// routes and the agent's MCP server call): creating it, its connections, inbox, sent messages,
+// impressions, rate limits, bio and status. Sending and answering messages are in sending.ts,
+// the agent's token in credentials.ts. Every tool answers an Outcome: the value, or a
+// DomainError the route renders as problem+json and the MCP server as a tool error.
+import { issueAgentToken } from "../../core/agent-token.js";
+import { HUB_AGENT } from "../../core/object-names.js";
 import { availabilityFor } from "../../core/mesh/availability.js";
-import { DEFAULT_BIO, TIMEOUTS_SECONDS } from "../../core/mesh/limits.js";
-import { impressionReply } from "../../core/mesh/node-documents.js";
+import {
+  DEFAULT_BIO,
+  DEFAULT_CONNECTION_RATE_LIMIT,
+  DEFAULT_GLOBAL_RATE_LIMIT,
+  DEFAULT_INACTIVE_MINUTES,
+  TIMEOUTS_SECONDS,
+} from "../../core/mesh/limits.js";
+import { impressionReply, networkInfoDocument } from "../../core/mesh/node-documents.js";
+import { effectiveLimit } from "../../core/mesh/rate-limit.js";
+import { statusLine as statusText } from "../../core/mesh/status-line.js";
 import { newPassport, passportFromSeed } from "../../core/mesh/passport.js";
 import { expireSentMessage } from "../../core/mesh/sent-message.js";
 import { takeFromInbox } from "../../core/mesh/inbox.js";
@@ -14,13 +25,14 @@ import { capture, DomainError, type Outcome } from "../../core/problem.js";
 import type {
   AgentIdentity as AgentIdentitySchema,
   AskImpressionResult,
+  BioResult,
   ConnectionResult,
   ExpireResult,
   ImpressionSetResult,
   RateLimitResult,
   StatusResult,
 } from "../../schemas/agents.js";
-import type { ImpressionReply } from "../../schemas/mesh.js";
+import type { ImpressionReply, NetworkInfoDocument } from "../../schemas/mesh.js";
 import type { InboxMessage, PendingConnectionRequest, SentMessage } from "../../schemas/mesh-state.js";
 import type { z } from "zod";
 import type { ConnectionRecord } from "../../stores/agent-store.js";
@@ -32,16 +44,21 @@ export type AgentIdentity = z.infer<typeof AgentIdentitySchema>;
 
 // ---- lifecycle ---------------------------------------------------------------------------
 
-/** Creates the agent with a fresh passport (or the given one); 409 if it exists. */
+/**
+ * Creates the agent with a fresh passport (or the given one); 409 if it exists. Every agent but
+ * the hub gets its own token, answered here once and stored as its hash; the hub's token is the
+ * DM_HUB_TOKEN secret.
+ */
 export function create(
   node: MeshNode,
   input: { name: string; bio?: string; displayName?: string | null; privateKeyHex?: string },
-): Promise<Outcome<AgentIdentity>> {
+): Promise<Outcome<AgentIdentity & { token?: string }>> {
   return capture(async () => {
     if (node.store.profile) throw new DomainError("agent-exists", `agent "${input.name}" exists already`);
     const passport = input.privateKeyHex ? passportFromSeed(input.privateKeyHex) : newPassport();
     if (!passport)
       throw new DomainError("bad-passport", `the passport for "${input.name}" is not a 32-byte Ed25519 seed`);
+    const issued = input.name === HUB_AGENT ? null : issueAgentToken();
     node.store.profile = {
       name: input.name,
       privateKeyHex: passport.privateKeyHex,
@@ -53,10 +70,11 @@ export function create(
       advertisedUrl: node.settings.publicUrl(input.name),
       createdAt: node.now(),
       messagesHandled: 0,
+      tokenHash: issued?.hash ?? null,
     };
     await node.store.saveProfile();
     await scheduleAlarm(node);
-    return identity(node);
+    return { ...identity(node), ...(issued && { token: issued.token }) };
   });
 }
 
@@ -258,13 +276,27 @@ export function setRateLimit(
       const connection = node.store.connections.get(params.agent_id);
       if (!connection) throw new DomainError("unknown-connection", `not connected to ${params.agent_id}`);
       node.store.putConnection({ ...connection, rate_limit: params.limit });
-      return { success: true, agent_id: params.agent_id, rate_limit: params.limit };
+      return {
+        success: true,
+        agent_id: params.agent_id,
+        rate_limit: params.limit,
+        effective: effective(params.limit, DEFAULT_CONNECTION_RATE_LIMIT),
+      };
     }
     profile.globalRateLimit = params.limit;
     await node.store.saveProfile();
-    return { success: true, scope: "global", rate_limit: params.limit };
+    return {
+      success: true,
+      scope: "global",
+      rate_limit: params.limit,
+      effective: effective(params.limit, DEFAULT_GLOBAL_RATE_LIMIT),
+    };
   });
 }
+
+/** §17 `effective`: the requests per minute a setting allows (0 is the default), or "unlimited". */
+const effective = (setting: number, defaultLimit: number): number | "unlimited" =>
+  effectiveLimit(setting, defaultLimit) ?? "unlimited";
 
 /** darkmatter_set_status (§16, §17): inactive for a while, or active again. */
 export function setStatus(
@@ -279,7 +311,50 @@ export function setStatus(
     return {
       success: true,
       status: profile.status,
-      ...(profile.inactiveUntil && { inactive_until: formatMeshTimestamp(profile.inactiveUntil) }),
+      ...(profile.inactiveUntil && {
+        inactive_until: formatMeshTimestamp(profile.inactiveUntil),
+        duration_minutes: params.duration_minutes ?? DEFAULT_INACTIVE_MINUTES,
+      }),
     };
+  });
+}
+
+// ---- what the agent says about itself (bio, network_info, the status line) --------------------
+
+/** darkmatter_update_bio (§17): peers read it from the well-known document, status and network_info. */
+export function updateBio(node: MeshNode, bio: string): Promise<Outcome<BioResult>> {
+  return capture(async () => {
+    const profile = node.profile();
+    profile.bio = bio;
+    await node.store.saveProfile();
+    return { success: true, bio };
+  });
+}
+
+/** darkmatter_network_info (§17): the §8.9 document as the operator sees it, peers included. */
+export function networkInfo(node: MeshNode): Promise<Outcome<NetworkInfoDocument>> {
+  return capture(() =>
+    networkInfoDocument(node.self(), [...node.store.connections.values()], { isOperator: true }, node.maxConnections()),
+  );
+}
+
+/** darkmatter_status (§17): the live status line with its ACTION: hints. */
+export function statusLine(node: MeshNode): Promise<Outcome<string>> {
+  return capture(() => {
+    const profile = node.profile();
+    const now = node.now();
+    return statusText({
+      agentId: node.passport().agentId,
+      status: node.isActive() ? "active" : "inactive",
+      inactiveUntil: profile.inactiveUntil,
+      bio: profile.bio,
+      connections: [...node.store.connections.values()],
+      maxConnections: node.maxConnections(),
+      pendingRequests: [...node.store.pending.values()].filter((stored) => stored.expiresAt > now).length,
+      inbox: node.store.inbox,
+      messagesHandled: profile.messagesHandled,
+      awaitingResponse: node.store.sent.filter((record) => record.status === "active").length,
+      now,
+    });
   });
 }
