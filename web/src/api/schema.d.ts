@@ -2781,13 +2781,13 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description the new agent */
+                /** @description the new agent, with its token (shown this once) */
                 201: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["AgentIdentity"];
+                        "application/json": components["schemas"]["CreatedAgent"];
                     };
                 };
                 /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
@@ -2983,6 +2983,296 @@ export interface paths {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{name}/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new token for the agent, shown once; the previous one stops working (the hub's is DM_HUB_TOKEN: 409) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the result */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["AgentToken"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `hub-token-is-a-secret`: the hub's token is the DM_HUB_TOKEN secret: rotate it where the secret is set, not through the API */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "hub-token-is-a-secret";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{name}/bio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the agent's bio (darkmatter_update_bio) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateBio"];
+                };
+            };
+            responses: {
+                /** @description the result */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BioResult"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -11168,6 +11458,37 @@ export interface components {
                 };
             }[];
         };
+        CreatedAgent: {
+            name: string;
+            agent_id: string;
+            public_key_hex: string;
+            display_name: string | null;
+            bio: string;
+            url: string;
+            /** @enum {string} */
+            status: "active" | "inactive";
+            inactive_until: string | null;
+            num_connections: number;
+            num_pending_requests: number;
+            message_queue_size: number;
+            sent_messages_count: number;
+            messages_handled: number;
+            global_rate_limit: number;
+            created_at: string;
+            /** @description the agent's bearer token for /agents/{name}/mcp and /api/v1/agents/{name}/…; shown once, stored only as its SHA-256 (the hub has none: its token is DM_HUB_TOKEN) */
+            token?: string;
+        };
+        CreateAgent: {
+            name: string;
+            bio?: string;
+            display_name?: string;
+        };
+        HostedAgent: {
+            name: string;
+            agent_id: string;
+            url: string;
+            created_at: number;
+        };
         /** @description agent_id is the Ed25519 public key (hex); url is the agent's base URL on the mesh */
         AgentIdentity: {
             name: string;
@@ -11187,16 +11508,18 @@ export interface components {
             global_rate_limit: number;
             created_at: string;
         };
-        CreateAgent: {
-            name: string;
-            bio?: string;
-            display_name?: string;
-        };
-        HostedAgent: {
+        AgentToken: {
             name: string;
             agent_id: string;
-            url: string;
-            created_at: number;
+            token: string;
+        };
+        BioResult: {
+            /** @enum {boolean} */
+            success: true;
+            bio: string;
+        };
+        UpdateBio: {
+            bio: string;
         };
         /** @description request / request_mutual (connected at once or pending), accept, reject, disconnect */
         ConnectionResult: {
@@ -11408,12 +11731,16 @@ export interface components {
             success: true;
             agent_id: string;
             rate_limit: number;
+            /** @description requests per minute the setting allows (0 is the default: 30 per connection, 200 global) */
+            effective: number | "unlimited";
         } | {
             /** @enum {boolean} */
             success: true;
             /** @enum {string} */
             scope: "global";
             rate_limit: number;
+            /** @description requests per minute the setting allows (0 is the default: 30 per connection, 200 global) */
+            effective: number | "unlimited";
         };
         SetRateLimit: {
             /** @description omit for the agent's global limit */
@@ -11427,6 +11754,8 @@ export interface components {
             /** @enum {string} */
             status: "active" | "inactive";
             inactive_until?: string;
+            /** @description when going inactive: the minutes until reactivation (default 60) */
+            duration_minutes?: number;
         };
         SetAgentStatus: {
             active: boolean;
