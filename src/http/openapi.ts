@@ -66,3 +66,39 @@ export const apiRoute = <P extends string, R extends Omit<RouteConfig, "path"> &
     // Typed as the route's own responses: handlers return those; problems are thrown and rendered by onError.
     responses: { ...route.responses, ...problemResponses(...edgeProblems(route), ...problems) } as R["responses"],
   });
+
+/**
+ * An operation whose answer is one JSON document: the shape the spores, squads and arbiter routes
+ * share (tag, method, path, summary, request, the document's schema and status, its problems).
+ */
+export const operatorRoute = <
+  M extends "get" | "post" | "put" | "patch" | "delete",
+  P extends string,
+  R extends NonNullable<RouteConfig["request"]>,
+  S extends z.ZodType,
+  C extends 200 | 201,
+>(
+  tag: string,
+  method: M,
+  path: P,
+  summary: string,
+  request: R,
+  response: S,
+  status: C,
+  problems: ProblemCode[],
+  description?: string,
+  secured = true,
+) =>
+  apiRoute({
+    method,
+    path,
+    tags: [tag],
+    summary,
+    ...(description && { description }),
+    ...(secured && { security: OPERATOR }),
+    request,
+    responses: {
+      ...({ [status]: jsonContent(response, "the result") } as Record<C, ReturnType<typeof jsonContent<S>>>),
+    },
+    problems,
+  });

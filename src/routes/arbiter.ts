@@ -21,7 +21,7 @@ import {
 } from "../schemas/arbiter.js";
 import { WorldLine as WorldLineSchema } from "../schemas/worldline.js";
 import { viewer } from "../http/auth.js";
-import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRouter, jsonBody, operatorRoute } from "../http/openapi.js";
 import { currentModel, trainAndStore } from "../stores/model-store.js";
 import { arbiterStub, worldLineStub, type ArbiterRpc } from "../stubs.js";
 
@@ -47,17 +47,7 @@ const route = <
   response: S,
   problems: ProblemCode[],
   secured = true,
-) =>
-  apiRoute({
-    method,
-    path,
-    tags: ["arbiter"],
-    summary,
-    ...(secured && { security: OPERATOR }),
-    request,
-    responses: { 200: jsonContent(response, "the result") },
-    problems,
-  });
+) => operatorRoute("arbiter", method, path, summary, request, response, 200, problems, undefined, secured);
 
 /** What arbiterOf answers: the world line is not visible, or (for writes) terminated. */
 const OF_WORLD_LINE: ProblemCode[] = ["not-found"];

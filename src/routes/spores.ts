@@ -1,11 +1,9 @@
 // /api/v1/spores and /api/v1/grafts (seed 003, Spore Engine → Graft Engine): validate, call, map.
 // Operator only, reads included: grafts name private world lines.
-import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { JsonObject } from "../core/canonical-json.js";
 import { SporeStore } from "../stores/spore-store.js";
 import { Page } from "../schemas/common.js";
-import type { ProblemCode } from "../core/problem.js";
 import {
   CreateSpore,
   DeploySpore,
@@ -15,7 +13,7 @@ import {
   Spore,
   UpdateSpore,
 } from "../schemas/spores.js";
-import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRouter, jsonBody, operatorRoute } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { createSpore, deploySpore, getSpore, publishSpore, retireSpore, updateSpore } from "../spores/spores.js";
 import { getGraft, installGraft, uninstallGraft } from "../spores/grafts.js";
@@ -26,36 +24,7 @@ export const sporeRoutes = apiRouter();
 for (const path of ["/spores", "/spores/*", "/grafts", "/grafts/*"])
   sporeRoutes.use(path, requireOperator("spores and grafts"));
 
-const route = <
-  M extends "get" | "post" | "patch",
-  P extends string,
-  R extends NonNullable<RouteConfig["request"]>,
-  S extends z.ZodType,
-  C extends 200 | 201,
->(
-  tag: string,
-  method: M,
-  path: P,
-  summary: string,
-  request: R,
-  response: S,
-  status: C,
-  problems: ProblemCode[],
-  description?: string,
-) =>
-  apiRoute({
-    method,
-    path,
-    tags: [tag],
-    summary,
-    ...(description && { description }),
-    security: OPERATOR,
-    request,
-    responses: {
-      ...({ [status]: jsonContent(response, "the result") } as Record<C, ReturnType<typeof jsonContent<S>>>),
-    },
-    problems,
-  });
+const route = operatorRoute;
 
 // ---- spores ------------------------------------------------------------------------------------
 

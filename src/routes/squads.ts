@@ -1,6 +1,5 @@
 // /api/v1/squads and /api/v1/tasks (seed 003, Squad Builder): validate, call, map. Operator only,
 // reads included: squads and tasks name agents and private world lines.
-import type { RouteConfig } from "@hono/zod-openapi";
 import { z } from "zod";
 import { unwrap, type ProblemCode } from "../core/problem.js";
 import { SquadStore } from "../stores/squad-store.js";
@@ -20,7 +19,7 @@ import {
   TaskId,
   UpdateSquad,
 } from "../schemas/squads.js";
-import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
+import { apiRoute, apiRouter, jsonBody, OPERATOR, operatorRoute } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
 import { createSquad, deleteSquad, squadNotFound, updateSquad } from "../squads/squads.js";
 import { approveTask, cancelTask, createTask, rejectTask, taskDetail } from "../squads/tasks.js";
@@ -37,36 +36,7 @@ export const squadRoutes = apiRouter();
 for (const path of ["/squads", "/squads/*", "/tasks", "/tasks/*"])
   squadRoutes.use(path, requireOperator("squads and tasks"));
 
-const route = <
-  M extends "get" | "post" | "patch" | "delete",
-  P extends string,
-  R extends NonNullable<RouteConfig["request"]>,
-  S extends z.ZodType,
-  C extends 200 | 201,
->(
-  tag: string,
-  method: M,
-  path: P,
-  summary: string,
-  request: R,
-  response: S,
-  status: C,
-  problems: ProblemCode[],
-  description?: string,
-) =>
-  apiRoute({
-    method,
-    path,
-    tags: [tag],
-    summary,
-    ...(description && { description }),
-    security: OPERATOR,
-    request,
-    responses: {
-      ...({ [status]: jsonContent(response, "the result") } as Record<C, ReturnType<typeof jsonContent<S>>>),
-    },
-    problems,
-  });
+const route = operatorRoute;
 
 /** Saving members checks each one through the hub (src/squads/members.ts). */
 const MEMBER_CHECKS: ProblemCode[] = ["no-hub", "unknown-member", "member-connect-failed"];
