@@ -10,6 +10,7 @@ import { benchMesh } from "./mesh.js";
 import { benchArbiter } from "./arbiter.js";
 import { benchHalo } from "./halo.js";
 import { benchDashboard } from "./dashboard.js";
+import { benchMcp } from "./mcp.js";
 
 const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDev>>) => Promise<Figure[]>> = {
   worldlines: benchWorldLines,
@@ -19,6 +20,7 @@ const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDe
   arbiter: benchArbiter,
   halo: benchHalo,
   dashboard: benchDashboard,
+  mcp: benchMcp,
 };
 
 const filter = process.argv[2] ?? "";
