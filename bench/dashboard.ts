@@ -10,9 +10,8 @@ import { median, percentile, round, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 import type { Multiverse } from "../web/src/api/types.js";
 import { layoutMultiverse } from "../web/src/multiverse/layout.js";
-import { chromium, type Browser, type Page } from "playwright-core";
-
-const CHROMIUM = process.env.DM_CHROMIUM ?? "/usr/bin/chromium";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../scripts/chromium.js";
 
 export async function benchDashboard(server: DevServer): Promise<Figure[]> {
   const worldLines = Number(process.env.DM_BENCH_DASHBOARD_WORLDLINES ?? 1000);
@@ -25,17 +24,7 @@ export async function benchDashboard(server: DevServer): Promise<Figure[]> {
   };
   const edges = await fillMultiverse(server, call, worldLines);
   const figures: Figure[] = [...layoutFigures(await call("GET", "/api/v1/multiverse"))];
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const params = {
       worldLines,

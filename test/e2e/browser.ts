@@ -1,28 +1,13 @@
-// Browser tests drive Debian's Chromium (/usr/bin/chromium; .ci/run installs it) with
-// playwright-core against the e2e wrangler dev, which serves the dashboard build (web/dist).
+// Browser tests drive Debian's Chromium (scripts/chromium.ts) against the e2e wrangler dev, which serves the dashboard build (web/dist).
 // No browser is ever downloaded. Screenshots go to test-artifacts/dashboard/.
 import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+export { launchChromium } from "../../scripts/chromium.js";
 import { inject } from "vitest";
 
-export const CHROMIUM = process.env.DM_CHROMIUM ?? "/usr/bin/chromium";
 export const ARTIFACTS = "test-artifacts/dashboard";
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
-}
 
 /**
  * A page on the dashboard; with `operator` the token is already in sessionStorage, as if typed
