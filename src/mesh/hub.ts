@@ -5,10 +5,15 @@ import { HUB_AGENT } from "../core/object-names.js";
 import { unwrap } from "../core/problem.js";
 import { agentStub, directoryStub, type AgentRpc } from "../stubs.js";
 
+// The registration is idempotent and the hub is never deleted, so once per isolate is enough:
+// without this, every hub operation (squad dispatch, arbiter broadcasts) paid two more RPCs.
+let registeredInThisIsolate = false;
+
 /** The hub's Agent object, created and registered with the Directory if it is not yet; null without a passport. */
 export async function hubAgent(env: Env): Promise<AgentRpc | null> {
   const hub = agentStub(env, HUB_AGENT);
   if (!(await hub.ensureHubAgent())) return null;
+  if (registeredInThisIsolate) return hub;
   const identity = unwrap(await hub.info());
   await directoryStub(env).registerHostedAgent({
     name: HUB_AGENT,
@@ -16,6 +21,7 @@ export async function hubAgent(env: Env): Promise<AgentRpc | null> {
     url: identity.url,
     created_at: 0,
   });
+  registeredInThisIsolate = true;
   return hub;
 }
 
