@@ -4,10 +4,9 @@
 // operator token or the agent's own token (src/mesh/agent-access.ts), else 401 with
 // WWW-Authenticate (RFC 6750 §3); a browser Origin other than ours is 403 (the transport spec's
 // DNS-rebinding rule); only POST is served (no SSE stream to GET, no session to DELETE: 405).
-// The body is read once, bounded, to see whether it lists tools — darkmatter_status's
-// description carries the live status then — and handed on to the transport.
+// The body is read once, bounded (src/mcp/serve.ts), to see whether it lists tools —
+// darkmatter_status's description carries the live status then — and handed to the transport.
 import type { Context } from "hono";
-import { requestBodyTooLargeMessage, readRequestBody } from "@modelcontextprotocol/sdk/server/requestBody.js";
 import { bearerToken, isOperatorToken } from "../core/operator-token.js";
 import { unwrap } from "../core/problem.js";
 import type { AppEnv } from "../http/app-env.js";
@@ -15,28 +14,16 @@ import { problem } from "../http/problem.js";
 import { isAgentToken, isHostedAgent } from "../mesh/agent-access.js";
 import { publicOrigin } from "../mesh/transport.js";
 import { agentMcpServer, agentToolContext } from "./agent-server.js";
-import { MAX_MCP_BODY_BYTES, serveMcp } from "./serve.js";
-
-/** A JSON-RPC error answered over HTTP before any server exists (the transport answers the same shape). */
-function jsonRpcError(status: number, message: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ jsonrpc: "2.0", error: { code: -32000, message }, id: null }, { status, headers });
-}
+import { jsonRpcMessages, McpServerPool, readMcpBody, type McpBody } from "./serve.js";
 
 /** Does this JSON-RPC body (one message or a batch) call tools/list? */
-function listsTools(text: string): boolean {
-  try {
-    const body: unknown = JSON.parse(text);
-    return (Array.isArray(body) ? body : [body]).some(
-      (message) => (message as { method?: unknown } | null)?.method === "tools/list",
-    );
-  } catch {
-    return false; // not JSON: the transport answers the parse error
-  }
+function listsTools(body: McpBody): boolean {
+  return jsonRpcMessages(body).some((message) => (message as { method?: unknown } | null)?.method === "tools/list");
 }
 
-export const agentMcpEndpoint =
-  (server: { version: string }) =>
-  async (c: Context<AppEnv>): Promise<Response> => {
+export const agentMcpEndpoint = (server: { version: string }) => {
+  const pool = new McpServerPool((name) => agentMcpServer(name, server.version));
+  return async (c: Context<AppEnv>): Promise<Response> => {
     const name = c.req.param("name") ?? "";
     const request = c.req.raw;
     /** A refusal leaves the body unread (the Agent object never sees this request). */
@@ -67,14 +54,10 @@ export const agentMcpEndpoint =
           `origin ${origin.slice(0, 200)} may not use this MCP server: browsers may call it from DM_PUBLIC_URL's origin or DM_DASHBOARD_ORIGIN`,
         ),
       );
-    if (c.req.method !== "POST")
-      return refuse(
-        jsonRpcError(405, "Method not allowed: this stateless server answers POST only.", { allow: "POST" }),
-      );
-    const body = await readRequestBody(request, MAX_MCP_BODY_BYTES);
-    if (body.tooLarge) return refuse(jsonRpcError(413, requestBodyTooLargeMessage(MAX_MCP_BODY_BYTES)));
+    const body = await readMcpBody(c);
+    if (body instanceof Response) return body;
     const context = agentToolContext(c.env, name);
-    const liveStatus = listsTools(body.text) ? unwrap(await (await context.agent()).statusLine()) : undefined;
-    const forwarded = new Request(request.url, { method: "POST", headers: request.headers, body: body.text });
-    return serveMcp(forwarded, () => agentMcpServer(context, { version: server.version, liveStatus }));
+    const liveStatus = listsTools(body) ? unwrap(await (await context.agent()).statusLine()) : undefined;
+    return pool.serve(request, body, name, { context, liveStatus });
   };
+};

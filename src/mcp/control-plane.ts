@@ -11,19 +11,18 @@ import type { Context, Handler, Hono } from "hono";
 import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { bearerToken, isOperatorToken } from "../core/operator-token.js";
 import type { AppEnv } from "../http/app-env.js";
-import { readLimited } from "../http/body.js";
 import { problem } from "../http/problem.js";
 import { publicOrigin } from "../mesh/transport.js";
 import { restClient } from "./control-rest.js";
 import { controlPlaneServer, type SentArguments } from "./control-server.js";
-import { MAX_MCP_BODY_BYTES, serveMcp } from "./serve.js";
+import { jsonRpcMessages, McpServerPool, readMcpBody, type McpBody } from "./serve.js";
 
 /** The Worker's app, whose /api/v1 routes the tools call in-process. */
 type App = Pick<Hono<AppEnv>, "fetch">;
 
-export const controlPlaneMcp =
-  (app: App, version: string): Handler<AppEnv> =>
-  async (c) => {
+export const controlPlaneMcp = (app: App, version: string): Handler<AppEnv> => {
+  const pool = new McpServerPool((key) => controlPlaneServer({ isOperator: key === "operator", version }));
+  return async (c) => {
     const origin = c.req.header("origin");
     if (origin !== undefined && origin !== new URL(publicOrigin(c.env)).origin && origin !== c.env.DM_DASHBOARD_ORIGIN)
       return problem(
@@ -40,21 +39,9 @@ export const controlPlaneMcp =
         {},
         { "www-authenticate": 'Bearer realm="darkmatter"' },
       );
-    if (c.req.method !== "POST")
-      return problem(
-        c,
-        "method-not-allowed",
-        "this MCP server is stateless: POST each JSON-RPC message; there is no stream to GET and no session to DELETE",
-        {},
-        { allow: "POST" },
-      );
     // Read here (bounded) rather than by the transport, to keep the tools/call arguments as sent.
-    const declared = Number(c.req.header("content-length") ?? "0");
-    const text = declared > MAX_MCP_BODY_BYTES ? null : await readLimited(c.req.raw, MAX_MCP_BODY_BYTES);
-    if (text === null) {
-      await c.req.raw.body?.cancel();
-      return problem(c, "body-too-large", `the body exceeds the limit of ${MAX_MCP_BODY_BYTES} bytes`);
-    }
+    const body = await readMcpBody(c);
+    if (body instanceof Response) return body;
     let executionCtx: Context["executionCtx"] | undefined;
     try {
       executionCtx = c.executionCtx;
@@ -62,26 +49,19 @@ export const controlPlaneMcp =
       executionCtx = undefined; // app.request in a unit test has none; nothing then waits for background work
     }
     const rest = restClient(async (request) => app.fetch(request, c.env, executionCtx), c.req.url, authorization);
-    const request = new Request(c.req.url, { method: "POST", headers: c.req.raw.headers, body: text });
-    return serveMcp(request, () =>
-      controlPlaneServer({ isOperator: authorization !== undefined, rest, sent: sentArguments(text), version }),
-    );
+    const caller = authorization === undefined ? "anonymous" : "operator";
+    return pool.serve(c.req.raw, body, caller, { rest, sent: sentArguments(body) });
   };
+};
 
 /**
  * Each tools/call's `arguments` as the client sent them, by request id (one message per POST in
  * 2025-11-25, which dropped JSON-RPC batches; older clients may still batch). JSON.parse keeps a
  * `__proto__` key as an own property, so the REST body check still sees it.
  */
-function sentArguments(text: string): SentArguments {
+function sentArguments(body: McpBody): SentArguments {
   const sent = new Map<RequestId, Record<string, unknown>>();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return () => undefined; // the transport answers the parse error
-  }
-  for (const message of Array.isArray(body) ? body : [body]) {
+  for (const message of jsonRpcMessages(body)) {
     if (!isObject(message) || message.method !== "tools/call") continue;
     if (typeof message.id !== "string" && typeof message.id !== "number") continue;
     const args = isObject(message.params) ? message.params.arguments : undefined;

@@ -1,7 +1,8 @@
-// The control plane's MCP server for one request (issue 14; DESIGN "MCP"): the tools of
+// The control plane's MCP server (issue 14; DESIGN "MCP"): the tools of
 // control-tools.ts a caller may use — all of them with the operator token, the read-only ones over
-// public data without a token — and the resources of control-resources.ts. Stateless: built per
-// POST (src/mcp/serve.ts), so what it lists is decided by that request's credentials alone.
+// public data without a token — and the resources of control-resources.ts. Stateless: one server
+// per kind of caller, taken from a pool for each POST (src/mcp/serve.ts), so what it lists is
+// decided by that request's credentials alone.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { DomainError } from "../core/problem.js";
@@ -9,6 +10,7 @@ import { toolCall } from "./results.js";
 import type { Rest } from "./control-rest.js";
 import { installResources } from "./control-resources.js";
 import { CONTROL_TOOLS, type ControlTool } from "./control-tools.js";
+import { mcpServerOptions, type PooledServer } from "./serve.js";
 
 export const CONTROL_INSTRUCTIONS = `DarkMatter Edge control plane: world lines (versioned JSON states you create, patch, fork, merge and terminate like branches), the consensus ledger and its promotions, events, squad tasks, the arbiter and HALO. Every tool is one call of the REST API (/api/v1, named in its description) with the same rules, schemas and errors; a refusal is a tool error whose text is the API's problem detail, with the arguments at fault.
 
@@ -21,27 +23,43 @@ Resources: darkmatter://worldlines/{id} (state at the head), darkmatter://worldl
 /** The JSON-RPC request id → `arguments` exactly as sent, for the tools/call requests of one POST. */
 export type SentArguments = (id: RequestId) => Record<string, unknown> | undefined;
 
-export function controlPlaneServer(options: {
-  isOperator: boolean;
+/** One request's state for a pooled control-plane server. */
+export interface ControlRequest {
   rest: Rest;
   sent: SentArguments;
-  version: string;
-}): McpServer {
+}
+
+/**
+ * The control plane's MCP server for operators or for anonymous callers, reused across requests
+ * (src/mcp/serve.ts McpServerPool); its handlers call the REST client of the request it serves.
+ */
+export function controlPlaneServer(options: { isOperator: boolean; version: string }): PooledServer<ControlRequest> {
   const server = new McpServer(
     { name: "darkmatter-edge-control-plane", title: "DarkMatter Edge control plane", version: options.version },
-    { instructions: CONTROL_INSTRUCTIONS },
+    mcpServerOptions({ instructions: CONTROL_INSTRUCTIONS }),
   );
+  let current: ControlRequest | undefined;
+  const request = () => {
+    if (!current) throw new Error("a control-plane MCP server was used outside a request"); // a programming error
+    return current;
+  };
+  const rest: Rest = (call) => request().rest(call);
   for (const tool of CONTROL_TOOLS) {
     if (tool.access === "operator" && !options.isOperator) continue; // not listed, so not callable either
     server.registerTool(
       tool.name,
       { title: tool.title, description: tool.description, inputSchema: tool.input, annotations: tool.annotations },
       (args: Record<string, unknown>, extra) =>
-        toolCall(() => runTool(tool, options.rest, args, options.sent(extra.requestId) ?? args)),
+        toolCall(() => runTool(tool, rest, args, request().sent(extra.requestId) ?? args)),
     );
   }
-  installResources(server, options.rest);
-  return server;
+  installResources(server, rest);
+  return {
+    server,
+    prepare(next) {
+      current = next;
+    },
+  };
 }
 
 /**

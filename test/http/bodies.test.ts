@@ -2,6 +2,7 @@
 // (issue 12): a body that claims to be JSON but is empty, and JSON text holding a lone surrogate
 // (`"\ud800"`, legal JSON syntax with no UTF-8 form), each answered 400 before any route runs.
 import { describe, expect, it } from "vitest";
+import { readLimited } from "../../src/http/body.js";
 import { api, createWorldLine, state } from "../api.js";
 
 const problem = (call: { status: number; contentType: string; body: any }) => [
@@ -57,5 +58,40 @@ describe("the body reader", () => {
       headers: { "content-type": "application/json" },
     });
     expect(paired.status).toBe(201);
+  });
+});
+
+// readLimited: a declared Content-Length within the limit is read at once; a body without one is
+// read in chunks and cut off as soon as it passes the limit; either way no more than the limit.
+const streamOf = (chunks: string[]) =>
+  new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+      controller.close();
+    },
+  });
+
+const post = (body: BodyInit, headers: Record<string, string> = {}) =>
+  new Request("http://localhost/", { method: "POST", body, headers });
+
+describe("readLimited", () => {
+  it("reads a body with a declared length within the limit, multi-byte text included", async () => {
+    expect(await readLimited(post("héllo → wörld"), 64)).toBe("héllo → wörld");
+    expect(await readLimited(post(""), 64)).toBe("");
+  });
+
+  it("refuses a body whose UTF-8 bytes pass the limit though its characters do not", async () => {
+    const arrows = "→".repeat(30); // 30 characters, 90 bytes
+    expect(await readLimited(post(arrows), 89)).toBeNull();
+    expect(await readLimited(post(arrows), 90)).toBe(arrows);
+  });
+
+  it("reads a streamed body (no Content-Length) in chunks, and stops past the limit", async () => {
+    expect(await readLimited(post(streamOf(["ab", "cd", "ef"])), 6)).toBe("abcdef");
+    expect(await readLimited(post(streamOf(["ab", "cd", "ef"])), 5)).toBeNull();
+  });
+
+  it("answers an empty string for a request without a body", async () => {
+    expect(await readLimited(new Request("http://localhost/"), 10)).toBe("");
   });
 });

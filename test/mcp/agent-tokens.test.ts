@@ -160,6 +160,9 @@ describe("the agent MCP endpoint over HTTP", () => {
     const a = await createAgent(unique("http"));
     const get = await rawMcp(a.name, { method: "GET", headers: { accept: "text/event-stream" } });
     expect([get.status, get.headers.get("allow")]).toEqual([405, "POST"]);
+    // the same problem documents as /mcp and the rest of the API (RFC 9457)
+    expect(get.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(((await get.json()) as { code: string }).code).toBe("method-not-allowed");
     expect((await rawMcp(a.name, { method: "DELETE" })).status).toBe(405);
     const foreign = await rawMcp(a.name, { body: list, headers: { origin: "https://evil.example" } });
     expect(foreign.status).toBe(403);
@@ -174,5 +177,31 @@ describe("the agent MCP endpoint over HTTP", () => {
       },
     });
     expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { code: string }).code).toBe("body-too-large");
+  });
+
+  it("keeps concurrent requests apart although servers are reused (each answers for its own agent)", async () => {
+    const agents = await Promise.all([createAgent(unique("pool")), createAgent(unique("pool"))]);
+    await api("PUT", `/api/v1/agents/${agents[1]!.name}/bio`, { body: { bio: "the second one" } });
+    const identity = { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "darkmatter_get_identity" } };
+    const answers = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const agent = agents[i % 2]!;
+        const reply = await rawMcp(agent.name, { token: agent.token, body: { ...identity, id: i } });
+        const body = (await reply.json()) as { id: number; result: { structuredContent: { name: string } } };
+        return [body.id, body.result.structuredContent.name];
+      }),
+    );
+    expect(answers).toEqual(Array.from({ length: 24 }, (_, i) => [i, agents[i % 2]!.name]));
+    // a tools/list after another agent's: darkmatter_status describes this agent, not the last one served
+    const statusOf = async (name: string) => {
+      const reply = await rawMcp(name, { body: { jsonrpc: "2.0", id: 1, method: "tools/list" } });
+      const { result } = (await reply.json()) as { result: { tools: Array<{ name: string; description: string }> } };
+      return result.tools.find((tool) => tool.name === "darkmatter_status")!.description;
+    };
+    const [first, second] = await Promise.all(agents.map((agent) => statusOf(agent.name)));
+    expect(first).toContain("LIVE STATUS:");
+    expect(first).not.toContain("(computed on tools/list)");
+    expect(second).toContain("LIVE STATUS:");
   });
 });

@@ -56,6 +56,7 @@ describe("/mcp credentials", { timeout: 60_000 }, () => {
     for (const method of ["GET", "DELETE"]) {
       const refused = await post({}, INITIALIZE, method);
       expect([refused.status, refused.headers.get("allow")]).toEqual([405, "POST"]);
+      expect(((await refused.json()) as { code: string }).code).toBe("method-not-allowed");
     }
   });
 
@@ -71,6 +72,21 @@ describe("/mcp credentials", { timeout: 60_000 }, () => {
   it("refuses a body over the limit unread (413)", async () => {
     const answer = await post({}, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", pad: "x".repeat(300_000) }));
     expect(answer.status).toBe(413);
+  });
+
+  it("lists by the caller's credentials when anonymous and operator requests interleave (servers are reused)", async () => {
+    const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+    const lists = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const answer = await post(i % 2 ? { authorization: "Bearer test-operator-token" } : {}, list);
+        const { result } = (await answer.json()) as { result: { tools: Array<{ name: string }> } };
+        return result.tools.length;
+      }),
+    );
+    const [anonymous, operator] = [lists[0]!, lists[1]!];
+    expect(anonymous).toBe(PUBLIC_TOOLS.length);
+    expect(operator).toBeGreaterThan(anonymous);
+    expect(lists).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 ? operator : anonymous)));
   });
 
   it("lists only the read-only tools over public data without a token, and does not run a write tool", async () => {
