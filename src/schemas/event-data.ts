@@ -40,6 +40,9 @@ const ApiClientErrorSpike = z.strictObject({
   }),
 });
 
+/** What an arbiter's alert and its quarantine both report: the beat's threat and journal root. */
+const ARBITER_DECISION = { threat: Unit, beat: Count, journalRoot: Hash.optional() };
+
 export const EVENT_DATA = {
   // seed 003
   "api.endpoint.failed": z.discriminatedUnion("reason", [ApiServerError, ApiClientErrorSpike]).meta({
@@ -175,12 +178,8 @@ export const EVENT_DATA = {
     })
     .meta({ id: "MeshConnectionChangedData" }),
   // arbiter (seed 001 decision thresholds)
-  "arbiter.alert": z
-    .strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() })
-    .meta({ id: "ArbiterAlertData" }),
-  "arbiter.quarantine": z
-    .strictObject({ threat: Unit, beat: Count, journalRoot: Hash.optional() })
-    .meta({ id: "ArbiterQuarantineData" }),
+  "arbiter.alert": z.strictObject(ARBITER_DECISION).meta({ id: "ArbiterAlertData" }),
+  "arbiter.quarantine": z.strictObject(ARBITER_DECISION).meta({ id: "ArbiterQuarantineData" }),
   // the event pipeline itself
   "events.dead_lettered": z
     .strictObject({

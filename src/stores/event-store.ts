@@ -131,17 +131,7 @@ export class EventStore {
   async recordAttempt(failure: FailureAttempt): Promise<void> {
     await this.db
       .insert(eventFailures)
-      .values({
-        id: failure.id,
-        eventId: failure.eventId,
-        type: failure.type,
-        status: "retrying",
-        attempts: failure.attempts,
-        lastError: failure.error,
-        payload: failure.payload,
-        firstFailedAt: failure.at,
-        lastFailedAt: failure.at,
-      })
+      .values(failureRow(failure, "retrying"))
       .onConflictDoUpdate({
         target: eventFailures.id,
         set: {
@@ -171,18 +161,7 @@ export class EventStore {
   async recordDeadLetter(failure: FailureAttempt): Promise<EventFailure> {
     await this.db
       .insert(eventFailures)
-      .values({
-        id: failure.id,
-        eventId: failure.eventId,
-        type: failure.type,
-        status: "dead-lettered",
-        attempts: failure.attempts,
-        lastError: failure.error,
-        payload: failure.payload,
-        firstFailedAt: failure.at,
-        lastFailedAt: failure.at,
-        deadLetteredAt: failure.at,
-      })
+      .values({ ...failureRow(failure, "dead-lettered"), deadLetteredAt: failure.at })
       .onConflictDoUpdate({
         target: eventFailures.id,
         set: { status: "dead-lettered", deadLetteredAt: failure.at },
@@ -210,4 +189,19 @@ export class EventStore {
       toFailure,
     );
   }
+}
+
+/** The row a failure inserts when it is the event's first (its first and last failure are `at`). */
+function failureRow(failure: FailureAttempt, status: "retrying" | "dead-lettered") {
+  return {
+    id: failure.id,
+    eventId: failure.eventId,
+    type: failure.type,
+    status,
+    attempts: failure.attempts,
+    lastError: failure.error,
+    payload: failure.payload,
+    firstFailedAt: failure.at,
+    lastFailedAt: failure.at,
+  };
 }
