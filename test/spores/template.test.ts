@@ -46,7 +46,11 @@ describe("planning a graft", () => {
   });
 
   it("restores the entities exactly for any entities and template (property)", () => {
-    const value = fc.jsonValue({ maxDepth: 3 }).filter((v) => v !== null) as fc.Arbitrary<Json>;
+    // fast-check's JSON may hold a "__proto__" key, which planning refuses (422 forbidden-key, a
+    // rule tested with the other body checks): such values are not what this property is about.
+    const value = fc
+      .jsonValue({ maxDepth: 3 })
+      .filter((v) => v !== null && !JSON.stringify(v).includes('"__proto__"')) as fc.Arbitrary<Json>;
     const ids = fc.constantFrom("a", "b", "c", "d/e", "f~g", "h");
     fc.assert(
       fc.property(
