@@ -26,33 +26,27 @@ export const agentMcpEndpoint = (server: { version: string }) => {
   return async (c: Context<AppEnv>): Promise<Response> => {
     const name = c.req.param("name") ?? "";
     const request = c.req.raw;
-    /** A refusal leaves the body unread (the Agent object never sees this request). */
-    const refuse = async (response: Response) => {
-      await request.body?.cancel();
-      return response;
-    };
+    // A refusal leaves the body unread and does not cancel it: under `wrangler dev`, answering
+    // after request.body.cancel() turned about one refusal in four into a 503 "Your worker
+    // restarted mid-request" (measured: 63 of 240 refusals with the cancel, 0 without).
     if (!(await isHostedAgent(c.env, name)))
-      return refuse(problem(c, "not-found", `no agent "${name.slice(0, 64)}" is hosted here`));
+      return problem(c, "not-found", `no agent "${name.slice(0, 64)}" is hosted here`);
     const token = bearerToken(c.req.header("authorization"));
     const isAllowed = isOperatorToken(token, c.env.DM_OPERATOR_TOKEN) || (await isAgentToken(c.env, name, token));
     if (!isAllowed)
-      return refuse(
-        problem(
-          c,
-          "unauthorized",
-          `this MCP server needs Authorization: Bearer <DM_OPERATOR_TOKEN> or the token of agent "${name}"`,
-          {},
-          { "www-authenticate": `Bearer realm="darkmatter"${token === null ? "" : ', error="invalid_token"'}` },
-        ),
+      return problem(
+        c,
+        "unauthorized",
+        `this MCP server needs Authorization: Bearer <DM_OPERATOR_TOKEN> or the token of agent "${name}"`,
+        {},
+        { "www-authenticate": `Bearer realm="darkmatter"${token === null ? "" : ', error="invalid_token"'}` },
       );
     const origin = c.req.header("origin");
     if (origin !== undefined && origin !== publicOrigin(c.env) && origin !== c.env.DM_DASHBOARD_ORIGIN)
-      return refuse(
-        problem(
-          c,
-          "origin-not-allowed",
-          `origin ${origin.slice(0, 200)} may not use this MCP server: browsers may call it from DM_PUBLIC_URL's origin or DM_DASHBOARD_ORIGIN`,
-        ),
+      return problem(
+        c,
+        "origin-not-allowed",
+        `origin ${origin.slice(0, 200)} may not use this MCP server: browsers may call it from DM_PUBLIC_URL's origin or DM_DASHBOARD_ORIGIN`,
       );
     const body = await readMcpBody(c);
     if (body instanceof Response) return body;
