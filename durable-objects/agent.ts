@@ -17,7 +17,9 @@ import * as tools from "../src/mesh/agent/operator-tools.js";
 import { hasToken, rotateToken } from "../src/mesh/agent/credentials.js";
 import { respond, send, type SendParams } from "../src/mesh/agent/sending.js";
 import { runTimers } from "../src/mesh/agent/timers.js";
-import { agentPublicUrl, AGENT_NAME_HEADER, fetchPolicy, meshCall } from "../src/mesh/transport.js";
+import { agentPublicUrl, AGENT_NAME_HEADER, fetchPolicy, handlerCall, meshCall } from "../src/mesh/transport.js";
+import * as router from "../src/mesh/agent/router.js";
+import type { RouterConfig } from "../src/schemas/router.js";
 import { meshNotFound } from "../src/http/mesh-response.js";
 import { taskResponseReceived } from "../src/squads/task-response.js";
 import { HUB_AGENT } from "../src/core/object-names.js";
@@ -58,6 +60,7 @@ export class Agent extends DurableObject<Env> {
       alarm: ctx.storage,
       clock: () => Date.now(),
       transport: (url, init) => meshCall(this.env, url, init),
+      handlerTransport: (url, init) => handlerCall(this.env, url, init),
       settings: settingsFrom(() => this.env),
       effects: {
         emit: (event) => ctx.waitUntil(emitEvent(this.env, event)),
@@ -198,6 +201,26 @@ export class Agent extends DurableObject<Env> {
 
   networkInfo() {
     return tools.networkInfo(this.node);
+  }
+
+  // ---- the router (issue 15) ----------------------------------------------------------------
+
+  router() {
+    return router.getRouter(this.node);
+  }
+
+  /** Replaces the router; `ifMatch` is the version the caller read (412 on any other). */
+  setRouter(config: RouterConfig, ifMatch?: number) {
+    return router.putRouter(this.node, config, ifMatch);
+  }
+
+  routingLog() {
+    return router.routingLog(this.node);
+  }
+
+  /** Runs the router again on a held message; answers once it is carried out. */
+  reroute(messageId: string) {
+    return router.rerouteMessage(this.node, messageId);
   }
 
   /** darkmatter_status: the live status line with its ACTION: hints. */

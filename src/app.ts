@@ -8,6 +8,7 @@ import { renderApiDocs } from "./routes/docs.js";
 import { worldLineRoutes } from "./routes/worldlines.js";
 import { isApproval, ledgerRoutes } from "./routes/ledger.js";
 import { agentRoutes } from "./routes/agents.js";
+import { agentRouterRoutes } from "./routes/agent-router.js";
 import { arbiterRoutes } from "./routes/arbiter.js";
 import { meshRoutes } from "./routes/mesh.js";
 import { eventRoutes } from "./routes/events.js";
@@ -58,6 +59,7 @@ export function createApp() {
   app.route("/api/v1", worldLineRoutes);
   app.route("/api/v1", ledgerRoutes);
   app.route("/api/v1", agentRoutes);
+  app.route("/api/v1", agentRouterRoutes);
   app.route("/api/v1", arbiterRoutes);
   app.route("/api/v1", eventRoutes);
   // Seed 003's operator surfaces: HALO (/halo), the squad builder (/squads, /tasks), spores and grafts (/spores, /grafts).

@@ -45,7 +45,11 @@ export const CATALOGUE = {
     title: "Invalid cursor",
     description: "the paging cursor was not issued here or has expired: start again without it",
   },
-  "invalid-if-match": { status: 400, title: "Invalid If-Match", description: "If-Match is not a commit hash" },
+  "invalid-if-match": {
+    status: 400,
+    title: "Invalid If-Match",
+    description: "If-Match is not a version of this resource (a commit hash for a world line, a number for a router)",
+  },
   "invalid-event": {
     status: 400,
     title: "Invalid event",
@@ -249,6 +253,11 @@ export const CATALOGUE = {
     title: "Message answered",
     description: "the originator already got its answer; the message was dropped",
   },
+  "message-being-routed": {
+    status: 409,
+    title: "Message being routed",
+    description: "a handler call for this message is running; wait for its outcome",
+  },
   "message-expired": {
     status: 409,
     title: "No hops left",
@@ -271,6 +280,11 @@ export const CATALOGUE = {
     title: "Stale head",
     description: "If-Match does not name the current head (`head`); re-read and retry",
   },
+  "stale-router": {
+    status: 412,
+    title: "Stale router",
+    description: "If-Match does not name the router's current version (`version`); re-read and retry",
+  },
   "body-too-large": { status: 413, title: "Body too large", description: "the body is over the size limit" },
   "entity-too-large": {
     status: 413,
@@ -291,6 +305,11 @@ export const CATALOGUE = {
     status: 422,
     title: "Forbidden key",
     description: "`__proto__` (or a constructor/prototype path) as an entity id, field name or pointer",
+  },
+  "invalid-router": {
+    status: 422,
+    title: "Invalid router",
+    description: "the router configuration cannot be used; `errors` names each field (JSON Pointer)",
   },
   "patch-failed": {
     status: 422,

@@ -10,8 +10,11 @@ import { problem } from "./problem.js";
 
 const JSON_MEDIA_TYPE = /^application\/([a-z0-9.-]+\+)?json\s*(;.*)?$/i;
 
-/** The body as text, or null as soon as it passes `limit` bytes (the rest is cancelled unread). */
-export async function readLimited(request: Request, limit: number): Promise<string | null> {
+/** The body (of a request, or of a response the Worker fetched) as text, or null as soon as it passes `limit` bytes (the rest is cancelled unread). */
+export async function readLimited(
+  request: Pick<Request, "body" | "headers" | "text">,
+  limit: number,
+): Promise<string | null> {
   if (!request.body) return "";
   // A declared length within the limit frames the body (RFC 9110 §8.6), so the runtime's own
   // text() reads it at once; profiled, the chunked read below cost ~0.5 ms a request in workerd.

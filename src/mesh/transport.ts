@@ -3,7 +3,8 @@
 // and going through the stub is also what makes two hosted agents work in tests. Everything
 // else is a real fetch with the spec's timeouts, never following redirects (mesh spec §4.1), and
 // only after the URL passes the SSRF fetch rule (ssrf.ts).
-import { checkFetchTarget, isRefusedHost, type FetchPolicy } from "../core/mesh/ssrf.js";
+import { checkFetchTarget, checkHandlerUrl, isRefusedHost, type FetchPolicy } from "../core/mesh/ssrf.js";
+import { readLimited } from "../http/body.js";
 import { canonicalPublicUrl } from "../core/mesh/url.js";
 import { CLIENT_KEY_HEADER, INTERNAL_CLIENT } from "../core/client-address.js";
 import { agentStub, directoryStub } from "../stubs.js";
@@ -112,6 +113,44 @@ export async function fetchDocument(
     } catch {
       return { kind: "answered", status: response.status, body: undefined };
     }
+  }
+}
+
+/** The largest handler reply read: a `response` is at most 65 536 code points (4 bytes each) plus its JSON. */
+export const MAX_HANDLER_REPLY_BYTES = 512 * 1024;
+
+/**
+ * One call of a router handler (src/mesh/agent/router.ts): a real fetch, never in-process, after
+ * the URL passes the handler rule again (checkHandlerUrl: the rule may have changed with
+ * DM_PUBLIC_URL since the PUT); no redirects; aborted at the timeout; the reply read up to
+ * MAX_HANDLER_REPLY_BYTES.
+ */
+export async function handlerCall(
+  env: Env,
+  url: string,
+  init: { body: string; headers: Record<string, string>; timeoutMs: number },
+): Promise<{ ok: true; status: number; text: string } | { ok: false; error: string }> {
+  const refused = checkHandlerUrl(url, publicOrigin(env));
+  if (refused) return { ok: false, error: `handler URL refused: ${refused}` };
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), init.timeoutMs);
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...init.headers },
+      body: init.body,
+      redirect: "manual",
+      signal: abort.signal,
+    });
+    const text = await readLimited(response, MAX_HANDLER_REPLY_BYTES);
+    if (text === null) return { ok: false, error: `the handler's reply is over ${MAX_HANDLER_REPLY_BYTES} bytes` };
+    return { ok: true, status: response.status, text };
+  } catch (error) {
+    if (abort.signal.aborted)
+      return { ok: false, error: `the handler did not answer within ${init.timeoutMs / 1000} s` };
+    return { ok: false, error: `the handler is unreachable: ${(error as Error).message || "fetch failed"}` };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -6,6 +6,7 @@ import { MAX_NAME_LENGTH } from "../core/limits.js";
 import type { Severity } from "./events.js";
 import { AgentId, Hash, Millis } from "./common.js";
 import { Privacy, WorldLineId } from "./worldline.js";
+import { RouterMode, RoutingAction } from "./router.js";
 
 const Count = z.number().int().min(0);
 const Text = z.string().max(4096);
@@ -177,6 +178,23 @@ export const EVENT_DATA = {
       peerUrl: z.string().max(2048).optional(),
     })
     .meta({ id: "MeshConnectionChangedData" }),
+  "mesh.message.routed": z
+    .strictObject({
+      messageId: Identifier,
+      fromAgent: AgentId,
+      mode: RouterMode,
+      rule: Count.nullable().meta({ description: "the deciding rule's index; null when no rule decided" }),
+      action: RoutingAction,
+      outcome: z.enum(["done", "kept", "failed"]),
+      reason: z.string().max(1024).optional(),
+      handler: z.enum(["response", "forward", "drop", "defer"]).optional(),
+      targets: z.array(AgentId).max(50).optional(),
+    })
+    .meta({
+      id: "MeshMessageRoutedData",
+      description:
+        "a hosted agent's router decided what to do with a message (src/core/mesh/router.ts); `failed` left it in the inbox",
+    }),
   // arbiter (seed 001 decision thresholds)
   "arbiter.alert": z.strictObject(ARBITER_DECISION).meta({ id: "ArbiterAlertData" }),
   "arbiter.quarantine": z.strictObject(ARBITER_DECISION).meta({ id: "ArbiterQuarantineData" }),
@@ -220,6 +238,7 @@ export const DEFAULT_SEVERITY: Record<SystemEventType, Severity> = {
   "ledger.rolled_back": "warning",
   "mesh.message.received": "debug",
   "mesh.connection.changed": "info",
+  "mesh.message.routed": "info",
   "arbiter.alert": "warning",
   "arbiter.quarantine": "error",
   "events.dead_lettered": "error",

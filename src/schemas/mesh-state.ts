@@ -2,6 +2,7 @@
 // §11.1). Not wire bodies as such — they are what a Durable Object persists — but their field
 // names are the reference's, since the MCP tools of §17 show them as they are.
 import { z } from "zod";
+import { RoutingRecord } from "./router.js";
 import { SentMessageStatus, WebhookUpdateRecord } from "./mesh.js";
 
 export const ResponseRecord = z.strictObject({
@@ -65,6 +66,8 @@ export const InboxMessage = z.strictObject({
   from_agent_id: z.string(),
   verified: z.boolean(),
   received_at: z.string(),
+  /** What the agent's router decided (src/core/mesh/router.ts), while the message stays in the inbox. */
+  routing: RoutingRecord.optional(),
 });
 export type InboxMessage = z.infer<typeof InboxMessage>;
 

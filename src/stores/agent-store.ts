@@ -9,7 +9,12 @@
 // object that is only ever read (a name that is not hosted here) holds no storage at all.
 import type { PendingOutbound } from "../core/mesh/connection.js";
 import { REPLAY_CACHE_CAPACITY, REPLAY_WINDOW_SECONDS } from "../core/mesh/limits.js";
+import { DEFAULT_ROUTER } from "../core/mesh/router.js";
 import type { InboxMessage, MeshConnection, PendingConnectionRequest, SentMessage } from "../schemas/mesh-state.js";
+import type { RoutingLogEntry, StoredRouter } from "../schemas/router.js";
+
+/** Decisions kept in the router's log (GET /api/v1/agents/{name}/router/decisions). */
+export const ROUTING_LOG_CAPACITY = 100;
 
 export interface AgentProfile {
   name: string;
@@ -66,6 +71,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sent (message_id TEXT PRIMARY KEY, body TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS replay (message_id TEXT PRIMARY KEY, seen_at INTEGER NOT NULL);
   CREATE INDEX IF NOT EXISTS replay_seen ON replay (seen_at);
+  CREATE TABLE IF NOT EXISTS routing_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL);
 `;
 
 // Rows as SQLite returns them: each record's JSON is in `body`, beside the columns it is looked up
@@ -86,6 +92,10 @@ export class AgentStore {
   readonly impressions = new Map<string, string>();
   inbox: InboxMessage[] = [];
   sent: SentMessage[] = [];
+  /** The router (src/core/mesh/router.ts) and its version; the default until the first PUT. */
+  router: StoredRouter = DEFAULT_ROUTER;
+  /** Start times (epoch ms) of the handler calls of the last hour: the maxPerHour window survives restarts. */
+  handlerCalls: readonly number[] = [];
   private hasSchema = false;
 
   constructor(private readonly storage: DurableObjectStorage) {}
@@ -94,8 +104,10 @@ export class AgentStore {
     this.hasSchema =
       this.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'connections'").toArray()
         .length > 0;
-    const values = await this.storage.get<unknown>(["profile", ...LEGACY_KEYS]);
+    const values = await this.storage.get<unknown>(["profile", "router", "handlerCalls", ...LEGACY_KEYS]);
     this.profile = (values.get("profile") as AgentProfile | undefined) ?? null;
+    this.router = (values.get("router") as StoredRouter | undefined) ?? DEFAULT_ROUTER;
+    this.handlerCalls = (values.get("handlerCalls") as number[] | undefined) ?? [];
     if (LEGACY_KEYS.some((key) => values.has(key))) await this.migrateLegacy(values);
     if (!this.hasSchema) return;
     const sql = this.storage.sql;
@@ -123,6 +135,17 @@ export class AgentStore {
       .exec<BodyRow>("SELECT body FROM sent")
       .toArray()
       .map(parseBody<SentMessage>);
+    // A handler call does not outlive the object: one that was running when it stopped is over.
+    for (const message of this.inbox)
+      if (message.routing?.outcome === "handling")
+        this.updateInboxMessage({
+          ...message,
+          routing: {
+            ...message.routing,
+            outcome: "failed",
+            reason: "interrupted: the agent restarted during the handler call",
+          },
+        });
   }
 
   /** The first layout kept each collection in one value; move them into rows once. */
@@ -265,6 +288,19 @@ export class AgentStore {
     this.inbox = [...this.inbox.filter((m) => m.message_id !== message.message_id), message];
   }
 
+  /** Rewrites a held message in place (its routing record); a message no longer held is left alone. */
+  updateInboxMessage(message: InboxMessage): boolean {
+    const index = this.inbox.findIndex((m) => m.message_id === message.message_id);
+    if (index < 0) return false;
+    this.ensureSchema().exec(
+      "UPDATE inbox SET body = ? WHERE message_id = ?",
+      JSON.stringify(message),
+      message.message_id,
+    );
+    this.inbox = [...this.inbox.slice(0, index), message, ...this.inbox.slice(index + 1)];
+    return true;
+  }
+
   saveSent(record: SentMessage, evicted: SentMessage[] = []): void {
     const sql = this.ensureSchema();
     sql.exec("INSERT OR REPLACE INTO sent (message_id, body) VALUES (?, ?)", record.message_id, JSON.stringify(record));
@@ -275,6 +311,37 @@ export class AgentStore {
       ),
       record,
     ];
+  }
+
+  // ---- the router ------------------------------------------------------------------------
+
+  async saveRouter(router: StoredRouter): Promise<void> {
+    await this.storage.put("router", router);
+    this.router = router;
+  }
+
+  async saveHandlerCalls(calls: readonly number[]): Promise<void> {
+    await this.storage.put("handlerCalls", calls);
+    this.handlerCalls = calls;
+  }
+
+  /** One decision in the log; past ROUTING_LOG_CAPACITY the oldest go. */
+  logRouting(entry: RoutingLogEntry): void {
+    const sql = this.ensureSchema();
+    sql.exec("INSERT INTO routing_log (body) VALUES (?)", JSON.stringify(entry));
+    sql.exec(
+      "DELETE FROM routing_log WHERE seq IN (SELECT seq FROM routing_log ORDER BY seq DESC LIMIT -1 OFFSET ?)",
+      ROUTING_LOG_CAPACITY,
+    );
+  }
+
+  /** The latest decisions, newest first. */
+  routingLog(limit = ROUTING_LOG_CAPACITY): RoutingLogEntry[] {
+    if (!this.hasSchema) return [];
+    return this.storage.sql
+      .exec<BodyRow>("SELECT body FROM routing_log ORDER BY seq DESC LIMIT ?", limit)
+      .toArray()
+      .map(parseBody<RoutingLogEntry>);
   }
 
   // ---- replay cache (§6.5) --------------------------------------------------------------

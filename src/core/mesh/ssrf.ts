@@ -137,3 +137,35 @@ function originOfText(url: string): string | undefined {
     return undefined; // an unparseable stored URL vouches for nothing
   }
 }
+
+/** Loopback as `fetch()` reads the host: 127.0.0.0/8, ::1, `localhost` and its subdomains. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, "");
+  if (host === "localhost" || host.endsWith(".localhost") || host === "[::1]") return true;
+  const address = parseIpAddress(host);
+  return address?.version === 4 && address.value >> 24n === 127n;
+}
+
+/**
+ * May a router handler (src/core/mesh/router.ts) live at `url`? Handlers are set through the
+ * operator API, by the operator or the agent's own token, so the URL is input like any other:
+ * (1) an http(s) URL `fetch()` can parse; (2) not this Worker's own origin (a handler that is
+ * one of our agents would route into itself); (3) loopback only while the Worker itself runs on
+ * loopback (`npm start`), over http or https; (4) otherwise https, and not a private, loopback or
+ * link-local destination (the fetch rule's address set). Checked on PUT and again before each call.
+ */
+export function checkHandlerUrl(url: string, ownPublicUrl: string): string | undefined {
+  const target = parseFetchable(url);
+  if (typeof target === "string") return target;
+  if (target.username || target.password) return "a handler URL carries no credentials (the request is signed).";
+  if (originOf(target) === originOfText(ownPublicUrl)) return "a handler may not be this Worker itself.";
+  const runsLocally = isLoopbackHost(new URL(ownPublicUrl).hostname);
+  if (isLoopbackHost(target.hostname))
+    return runsLocally ? undefined : "a loopback handler is allowed only while the Worker runs locally (npm start).";
+  if (target.protocol !== "https:")
+    return runsLocally
+      ? "a handler URL is https, or http on loopback (127.0.0.1, ::1, localhost)."
+      : "a handler URL is https (http only on loopback while the Worker runs locally).";
+  if (isRefusedDestination(url, target)) return `Handler ${PRIVATE_TARGET_TEXT}`;
+  return undefined;
+}

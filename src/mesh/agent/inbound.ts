@@ -22,6 +22,7 @@ import { applyWebhookUpdate, webhookStatusReply } from "../../core/mesh/sent-mes
 import { meshJson, meshMethodNotAllowed, meshNotFound, meshResponse, readMeshBody } from "../../http/mesh-response.js";
 import { acceptPending, learnConnection } from "./handshake.js";
 import type { MeshNode } from "./mesh-node.js";
+import { routeAfterReply } from "./router.js";
 import { reactivateIfDue, scheduleAlarm } from "./timers.js";
 
 /** One mesh request to an existing agent; `path` is the part after /agents/<name>. */
@@ -175,6 +176,7 @@ export async function handleMessage(node: MeshNode, text: string, client: string
     node.profile().messagesHandled++;
     await node.store.saveProfile();
     await scheduleAlarm(node);
+    routeAfterReply(node, receipt.queued.message_id);
   }
   return receipt.reply;
 }

@@ -28,6 +28,12 @@ export type MeshTransport = (
   init: { method: "GET" | "POST"; body?: unknown; timeoutMs: number },
 ) => Promise<MeshCall>;
 
+/** One call of the router's handler (src/mesh/agent/router.ts): the reply's status and text, or a transport failure. */
+export type HandlerTransport = (
+  url: string,
+  init: { body: string; headers: Record<string, string>; timeoutMs: number },
+) => Promise<{ ok: true; status: number; text: string } | { ok: false; error: string }>;
+
 export interface MeshNodeSettings {
   /** P of an agent of this name (§3.3). */
   publicUrl(name: string): string;
@@ -57,6 +63,8 @@ export interface MeshNodeParts {
   alarm: { getAlarm(): Promise<number | null>; setAlarm(scheduledTime: number): Promise<void> };
   clock: () => number;
   transport: MeshTransport;
+  /** The router's handler calls (src/mesh/transport.ts handlerCall on Workers). */
+  handlerTransport: HandlerTransport;
   settings: MeshNodeSettings;
   effects: MeshNodeEffects;
 }
@@ -87,6 +95,7 @@ export class MeshNode {
   readonly store: AgentStore;
   readonly alarm: MeshNodeParts["alarm"];
   readonly transport: MeshTransport;
+  readonly handlerTransport: HandlerTransport;
   readonly settings: MeshNodeSettings;
   readonly effects: MeshNodeEffects;
   readonly now: () => number;
@@ -99,6 +108,8 @@ export class MeshNode {
   };
   /** Outbound connection requests in flight: they hold a slot of the connection cap. */
   reservedConnections = 0;
+  /** Handler calls running now (the router's maxConcurrent); in memory: a call does not outlive the object. */
+  handlerCallsInFlight = 0;
   /** The tail of the mesh writes run one at a time (see inbound.ts withBody). */
   private serial: Promise<unknown> = Promise.resolve();
 
@@ -107,6 +118,7 @@ export class MeshNode {
     this.alarm = parts.alarm;
     this.now = parts.clock;
     this.transport = parts.transport;
+    this.handlerTransport = parts.handlerTransport;
     this.settings = parts.settings;
     this.effects = parts.effects;
   }
@@ -204,7 +216,10 @@ export class MeshNode {
   // ---- events ---------------------------------------------------------------------------------
 
   /** Mesh events for the event wormhole; `agent` is this agent's id. */
-  emit(input: { type: "mesh.message.received" | "mesh.connection.changed"; data: Record<string, unknown> }): void {
+  emit(input: {
+    type: "mesh.message.received" | "mesh.connection.changed" | "mesh.message.routed";
+    data: Record<string, unknown>;
+  }): void {
     this.effects.emit({ ...input, agent: this.passport().agentId } as SystemEventInput);
   }
 

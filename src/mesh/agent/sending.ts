@@ -17,6 +17,7 @@ import { formatMeshTimestamp } from "../../core/mesh/timestamp.js";
 import { webhookUrlFor } from "../../core/mesh/url.js";
 import { capture, DomainError, type Outcome } from "../../core/problem.js";
 import type { RespondResult, SendResult } from "../../schemas/agents.js";
+import type { SentMessage } from "../../schemas/mesh-state.js";
 import { callWebhook, deliver } from "./delivery.js";
 import { notFoundMessage, type MeshNode } from "./mesh-node.js";
 
@@ -72,6 +73,17 @@ async function sendNew(node: MeshNode, params: SendParams): Promise<SendResult> 
     metadata: params.metadata,
     timestamp: formatMeshTimestamp(now),
   });
+  // The record exists before the first delivery: a peer may answer through the webhook before
+  // the last delivery returns (a hosted agent's RESPOND rule does, src/mesh/agent/router.ts).
+  const fresh = () =>
+    newSentMessage({
+      message_id: messageId,
+      content: params.content!,
+      initial_hops: params.hops_remaining,
+      routed_to: [],
+      now,
+    });
+  if (!earlier) remember(node, fresh());
   const results = await Promise.all(
     targets
       .filter((target) => !reached.includes(target))
@@ -87,20 +99,9 @@ async function sendNew(node: MeshNode, params: SendParams): Promise<SendResult> 
       agent_id: r.agent_id,
       error: r.outcome.kind === "refused" ? `${r.outcome.status}: ${r.outcome.error}` : "unreachable",
     }));
-  const record = earlier
-    ? { ...earlier, routed_to: [...new Set([...reached, ...routed])] }
-    : newSentMessage({
-        message_id: messageId,
-        content: params.content!,
-        initial_hops: params.hops_remaining,
-        routed_to: routed,
-        now,
-      });
-  const { records, evicted } = rememberSentMessage(node.store.sent, record);
-  node.store.saveSent(
-    records.find((r) => r.message_id === messageId)!,
-    evicted,
-  );
+  // What the webhook recorded meanwhile stays; only routed_to grows.
+  const current = node.sentRecord(messageId) ?? fresh();
+  remember(node, { ...current, routed_to: [...new Set([...current.routed_to, ...routed])] });
   return {
     success: routed.length > 0,
     message_id: messageId,
@@ -109,6 +110,14 @@ async function sendNew(node: MeshNode, params: SendParams): Promise<SendResult> 
     webhook,
     ...(failed.length && { failed }),
   };
+}
+
+function remember(node: MeshNode, record: SentMessage): void {
+  const { records, evicted } = rememberSentMessage(node.store.sent, record);
+  node.store.saveSent(
+    records.find((r) => r.message_id === record.message_id)!,
+    evicted,
+  );
 }
 
 /** §11.5: forward or fork a held message, with the pre-forward webhook check and loop detection. */

@@ -89,6 +89,7 @@ export class TestNode {
           node.calls.push({ url, method: init.method, ...(init.body !== undefined && { body: init.body }) });
           return { ok: false, error: "the test transport makes no calls" };
         },
+        handlerTransport: async () => ({ ok: false, error: "the test transport makes no calls" }),
         settings: node.settings,
         effects: {
           emit: (event) => node.events.push(event),
