@@ -65,6 +65,24 @@ export function illFormedStringAt(value: unknown): string | null {
   return null;
 }
 
+/** Is `value` made of JSON values only (no function, undefined, symbol, bigint or non-finite number, at any depth)? */
+export function isJsonValue(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const node = stack.pop();
+    if (node === null || typeof node === "string" || typeof node === "boolean") continue;
+    if (typeof node === "number") {
+      if (!Number.isFinite(node)) return false;
+      continue;
+    }
+    if (typeof node !== "object") return false;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) stack.push(node[i]);
+    } else for (const key of Object.keys(node)) stack.push((node as Record<string, unknown>)[key]);
+  }
+  return true;
+}
+
 export function isJsonObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -2,7 +2,7 @@
 // RFC 6902 operations are applied by fast-json-patch to a document holding just those entities;
 // RFC 7396 patches are entity-wise by construction. Any failing operation fails the whole patch.
 import { applyPatch, JsonPatchError, type Operation } from "fast-json-patch";
-import { canonicalJson, isJsonObject, type Json, type JsonObject } from "./canonical-json.js";
+import { canonicalJson, isJsonObject, isJsonValue, type Json, type JsonObject } from "./canonical-json.js";
 import { mergePatch } from "./merge-patch.js";
 import { escapeToken, parsePointer } from "./json-pointer.js";
 import { FORBIDDEN_KEY, forbiddenKey, refuseForbiddenKeys } from "./forbidden-keys.js";
@@ -142,7 +142,16 @@ export function checkEntity(id: string, value: Json | null): void {
   }
   if (value !== null) {
     refuseForbiddenKeys(value, `/entities/${escapeToken(id)}`);
-    const bytes = new TextEncoder().encode(canonicalJson(value)).length;
+    // A JSON Patch `move` or `copy` from a name the entities only inherit (`/constructor`,
+    // `/a/toString`) makes fast-json-patch read Object.prototype's function: the patch read
+    // something that is not in the entities (RFC 6902 §4.4: `from` must exist).
+    if (!isJsonValue(value))
+      throw new DomainError("patch-failed", {
+        detail: `the patch puts a value that is not JSON into entity "${id.slice(0, 64)}": a move or copy from a location that does not exist`,
+        errors: [{ path: `/entities/${escapeToken(id).slice(0, 64)}`, message: "not a JSON value" }],
+      });
+    const text = canonicalJson(value);
+    const bytes = new TextEncoder().encode(text).length;
     if (bytes > MAX_ENTITY_BYTES) {
       throw new DomainError("entity-too-large", {
         detail: `entity "${id}" is ${bytes} bytes of canonical JSON; the limit is ${MAX_ENTITY_BYTES}`,

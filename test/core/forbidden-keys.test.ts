@@ -81,6 +81,18 @@ describe("keys JavaScript would not keep as data", () => {
     );
   });
 
+  it("refuses a move or copy from a name the entities only inherit (fuzz seed -1647023602 found a 500)", async () => {
+    const load = async () => new Map([["a", { x: 1 }]]);
+    for (const operation of [
+      { op: "move", from: "/constructor", path: "/b" },
+      { op: "copy", from: "/a/toString", path: "/a/y" },
+    ] as const)
+      await expect(applyJsonPatch([operation], load), operation.from).rejects.toMatchObject({
+        status: 422,
+        code: "patch-failed",
+      });
+  });
+
   it("refuses to three-way merge stored values that hold __proto__, and merges constructor as a field", () => {
     const legacy = parsed('{"m": 1, "__proto__": {"x": 1}}');
     expect(problemOf(() => mergeValue("/sun", { m: 1 }, legacy, { m: 2 }, "three-way"))).toEqual({
