@@ -7,6 +7,7 @@ import { benchWorldLines } from "./worldlines.js";
 import { benchLedger } from "./ledger.js";
 import { benchEvents } from "./events.js";
 import { benchMesh } from "./mesh.js";
+import { benchRouter } from "./router.js";
 import { benchArbiter } from "./arbiter.js";
 import { benchHalo } from "./halo.js";
 import { benchDashboard } from "./dashboard.js";
@@ -17,6 +18,7 @@ const BENCHES: Record<string, (server: Awaited<ReturnType<typeof startWranglerDe
   ledger: benchLedger,
   events: benchEvents,
   mesh: benchMesh,
+  "mesh-router": benchRouter, // `npm run bench -- mesh` runs it too (names match by substring)
   arbiter: benchArbiter,
   halo: benchHalo,
   dashboard: benchDashboard,
