@@ -35,6 +35,7 @@ export default defineConfig(async () => {
             DM_MAX_CONNECTIONS: "1000", // not the default 50: test/mesh checks the agents take their cap from here
             DM_HUB_PASSPORT: key("hub").privateKey,
             DM_HUB_TOKEN: "test-hub-token", // the hub's own token (test/mcp)
+            DM_METRICS_TOKEN: "test-metrics-token", // GET /metrics (test/metrics)
             DM_EVENTS_RETRY_BASE_SECONDS: "0", // real-queue retries in test/events run back to back
             DM_TASK_RETRY_BASE_SECONDS: "1", // squad-task retries in test/squads come a second apart
           },

@@ -223,6 +223,25 @@ export class Agent extends DurableObject<Env> {
     return router.rerouteMessage(this.node, messageId);
   }
 
+  /** GET /metrics: what the agent counts (received: accepted messages; sent and declined: over its current connections). */
+  metrics(): { received: number; sent: number; declined: number; connections: number; inbox: number } | null {
+    const profile = this.store.profile;
+    if (!profile) return null;
+    let sent = 0;
+    let declined = 0;
+    for (const connection of this.store.connections.values()) {
+      sent += connection.messages_sent;
+      declined += connection.messages_declined;
+    }
+    return {
+      received: profile.messagesHandled,
+      sent,
+      declined,
+      connections: this.store.connections.size,
+      inbox: this.store.inbox.length,
+    };
+  }
+
   /** darkmatter_status: the live status line with its ACTION: hints. */
   statusLine() {
     return tools.statusLine(this.node);

@@ -26,6 +26,8 @@ interface RollupState {
   key: RouteKey;
   window: { start: number; counts: RouteCounts; spikeReported: boolean } | null;
   baseline: number | null;
+  /** Every count since the object's first, for /metrics (Prometheus counters never reset). */
+  totals?: RouteCounts;
 }
 
 export class ApiRollup extends DurableObject<Env> {
@@ -41,6 +43,7 @@ export class ApiRollup extends DurableObject<Env> {
     }
     const window = state.window;
     window.counts = mergeCounts(window.counts, counts);
+    state.totals = mergeCounts(state.totals ?? emptyCounts(), counts);
     const spike = !window.spikeReported && isClientErrorSpike(window.counts, state.baseline);
     if (spike) window.spikeReported = true; // before the emit: a concurrent record must not report it again
     await this.ctx.storage.put("state", state);
@@ -68,6 +71,12 @@ export class ApiRollup extends DurableObject<Env> {
     state.baseline = nextBaseline(state.baseline, counts);
     state.window = null;
     await this.ctx.storage.put("state", state);
+  }
+
+  /** The route's counts since its first request (src/metrics/collect.ts); null for a route never called. */
+  async totals(): Promise<{ key: RouteKey; totals: RouteCounts } | null> {
+    const state = await this.load();
+    return state?.totals ? { key: state.key, totals: state.totals } : null;
   }
 
   /** The open window and baseline (dashboards, tests). */

@@ -82,6 +82,11 @@ export class Directory extends DurableObject<Env> {
     return this.store.freshest(limit);
   }
 
+  /** Registrations within the last 24 h (GET /metrics). */
+  registrationCount(): number {
+    return this.store.freshEntryCount(Date.now());
+  }
+
   /** Is `name` one of the agents hosted here? Mesh requests for other names never reach an Agent object. */
   isHostedAgent(name: string): boolean {
     return this.store.isHostedAgent(name);

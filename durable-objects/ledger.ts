@@ -81,6 +81,19 @@ export class Ledger extends DurableObject<Env> {
     });
   }
 
+  /** GET /metrics: the tree size and proposals by kind and status (a small table; the entries are not scanned). */
+  metrics(): Promise<Outcome<{ size: number; proposals: Array<{ kind: string; status: string; n: number }> }>> {
+    return capture(() => {
+      const { log } = this.ready();
+      const proposals = this.ctx.storage.sql
+        .exec<{ kind: string; status: string; n: number }>(
+          "SELECT kind, status, count(*) AS n FROM proposals GROUP BY kind, status",
+        )
+        .toArray();
+      return { size: log.size, proposals };
+    });
+  }
+
   checkpoint(): Promise<Outcome<string>> {
     return capture(() => this.ready().identity.signedCheckpoint());
   }

@@ -58,6 +58,11 @@ export const SECRETS: SecretGenerator[] = [
     describe: "the hub agent's bearer token for /agents/hub/mcp and /api/v1/agents/hub/…",
     generate: () => AGENT_TOKEN_PREFIX + randomBytes(32).toString("hex"), // the shape of every agent token
   },
+  {
+    key: "DM_METRICS_TOKEN",
+    describe: "bearer token Prometheus scrapes GET /metrics with",
+    generate: () => randomBytes(32).toString("base64url"),
+  },
 ];
 
 export function parseDevVars(text: string): DevVars {

@@ -9,6 +9,7 @@ import { worldLineRoutes } from "./routes/worldlines.js";
 import { isApproval, ledgerRoutes } from "./routes/ledger.js";
 import { agentRoutes } from "./routes/agents.js";
 import { agentRouterRoutes } from "./routes/agent-router.js";
+import { mountMetrics } from "./routes/metrics.js";
 import { arbiterRoutes } from "./routes/arbiter.js";
 import { meshRoutes } from "./routes/mesh.js";
 import { eventRoutes } from "./routes/events.js";
@@ -56,6 +57,7 @@ export function createApp() {
   app.get("/healthz", (c) =>
     c.json({ ok: true, service: "darkmatter-edge", version: API_INFO.version, time: Date.now() }),
   );
+  mountMetrics(app);
   app.route("/api/v1", worldLineRoutes);
   app.route("/api/v1", ledgerRoutes);
   app.route("/api/v1", agentRoutes);

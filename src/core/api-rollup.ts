@@ -2,6 +2,7 @@
 // data and pure functions: counting requests, merging counts, closing a window into a rollup, and
 // the 4xx spike rule. The ApiRollup Durable Object holds one route's window; the middleware in
 // src/http/api-events.ts feeds it.
+import { LATENCY_BUCKETS_SECONDS, latencyBucket } from "./metrics.js";
 
 /** One rollup window. Success rollups are emitted once per window per route. */
 export const ROLLUP_WINDOW_MS = 60_000;
@@ -23,6 +24,8 @@ export interface RouteCounts {
   serverErrors: number;
   totalMs: number;
   maxMs: number;
+  /** Responses per latency bucket (src/core/metrics.ts LATENCY_BUCKETS_SECONDS, then +Inf), not cumulative; absent in counts stored before /metrics. */
+  latency?: number[];
 }
 
 export const emptyCounts = (): RouteCounts => ({
@@ -32,7 +35,14 @@ export const emptyCounts = (): RouteCounts => ({
   serverErrors: 0,
   totalMs: 0,
   maxMs: 0,
+  latency: new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0),
 });
+
+function addLatency(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] {
+  const sum = new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0);
+  for (const counts of [a, b]) counts?.forEach((n, i) => (sum[i]! += n));
+  return sum;
+}
 
 /** Adds one response. 1xx–3xx count as successes. */
 export function countResponse(counts: RouteCounts, status: number, ms: number): RouteCounts {
@@ -43,6 +53,11 @@ export function countResponse(counts: RouteCounts, status: number, ms: number): 
     serverErrors: counts.serverErrors + (status >= 500 ? 1 : 0),
     totalMs: counts.totalMs + ms,
     maxMs: Math.max(counts.maxMs, ms),
+    latency: (() => {
+      const latency = addLatency(counts.latency, undefined);
+      latency[latencyBucket(ms)]!++;
+      return latency;
+    })(),
   };
 }
 
@@ -54,6 +69,7 @@ export function mergeCounts(a: RouteCounts, b: RouteCounts): RouteCounts {
     serverErrors: a.serverErrors + b.serverErrors,
     totalMs: a.totalMs + b.totalMs,
     maxMs: Math.max(a.maxMs, b.maxMs),
+    latency: addLatency(a.latency, b.latency),
   };
 }
 
