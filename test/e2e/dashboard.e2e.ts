@@ -305,7 +305,7 @@ describe("dashboard: access, live updates and the other pages", () => {
     for (const name of [bob, alice]) {
       await page.getByLabel("new agent name").fill(name);
       await agents.getByRole("button", { name: "create" }).click();
-      await expect.poll(() => view.locator("dl").textContent()).toContain(name);
+      await expect.poll(() => view.getByTestId("agent-identity").textContent()).toContain(name);
     }
     // Alice (selected: created last) asks Bob, at the URL Bob's page shows, to connect.
     await page.getByLabel("peer url").fill(`${inject("baseUrl")}/agents/${bob}`);
@@ -396,7 +396,7 @@ describe("dashboard: access, live updates and the other pages", () => {
 
     await page.goto(`${page.url().split("#")[0]}#/mesh`);
     await page.getByRole("navigation", { name: "agents" }).getByRole("button", { name: /^hub/ }).click();
-    await page.getByTestId("agent-view").locator("dl").waitFor();
+    await page.getByTestId("agent-identity").waitFor();
     await screenshot(page, "mesh");
 
     await page.goto(`${page.url().split("#")[0]}#/events`);
@@ -406,6 +406,128 @@ describe("dashboard: access, live updates and the other pages", () => {
     await page.goto(`${page.url().split("#")[0]}#/tasks`);
     await page.getByRole("heading", { name: "Tasks" }).waitFor();
     await screenshot(page, "tasks");
+    await page.context().close();
+  });
+});
+
+describe("dashboard: an agent's router", () => {
+  it("sets a RESPOND rule in the editor that answers a ping; refuses a bad edit at its field and a stale one, saving nothing", async () => {
+    const [sender, receiver] = [unique("ui-sender"), unique("ui-receiver")].map((n) => n.toLowerCase());
+    const ids: Record<string, string> = {};
+    for (const name of [sender, receiver]) {
+      const created = await http("POST", "/api/v1/agents", { body: { name } });
+      expect(created.status).toBe(201);
+      ids[name] = created.body.agent_id;
+    }
+    const requested = await http("POST", `/api/v1/agents/${sender}/connections`, {
+      body: { action: "request", target_url: `${inject("baseUrl")}/agents/${receiver}` },
+    });
+    const accepted = await http("POST", `/api/v1/agents/${receiver}/connections`, {
+      body: { action: "accept", request_id: requested.body.request_id },
+    });
+    expect(accepted.body.accepted).toBe(true);
+
+    const page = await openDashboard(browser, "#/mesh");
+    const agents = page.getByRole("navigation", { name: "agents" });
+    const view = page.getByTestId("agent-view");
+    const panel = page.getByTestId("router-panel");
+    await agents.getByRole("button", { name: new RegExp(`^${receiver}`) }).click();
+    await expect.poll(() => panel.getByTestId("router-version").textContent()).toBe("version 0");
+    expect(await panel.getByTestId("router-mode").textContent()).toBe("queue_only");
+
+    await panel.getByRole("button", { name: "edit router" }).click();
+    await panel.getByLabel("router mode").selectOption("rules_only");
+    await panel.getByRole("button", { name: "add rule" }).click();
+    await panel.getByLabel("rule 0 keywords").fill("ping");
+    await panel.getByLabel("rule 0 action").selectOption("RESPOND");
+    await panel.getByLabel("rule 0 response").fill("pong: {{content}}");
+    await panel.getByRole("button", { name: "save router" }).click();
+    await expect.poll(() => panel.getByTestId("router-version").textContent()).toBe("version 1");
+    expect(await panel.getByTestId("router-mode").textContent()).toBe("rules_only");
+    expect(await panel.getByTestId("router-rule").allTextContents()).toEqual([
+      'content has "ping" → RESPOND: pong: {{content}}',
+    ]);
+    const saved = (await http("GET", `/api/v1/agents/${receiver}/router`)).body;
+    expect(saved).toMatchObject({
+      version: 1,
+      router: {
+        mode: "rules_only",
+        rules: [{ match: { keywords: ["ping"] }, action: "RESPOND", response: "pong: {{content}}" }],
+      },
+    });
+
+    // Metadata that is not JSON never leaves the page; FORWARD with no targets is the server's to
+    // refuse (422), at /rules/0/targets, shown at that field.
+    await panel.getByRole("button", { name: "edit router" }).click();
+    await panel.getByLabel("rule 0 metadata").fill("{oops");
+    await panel.getByRole("button", { name: "save router" }).click();
+    const metadataError = panel.locator('[data-testid="field-error"][data-pointer="/rules/0/match/metadata"]');
+    await expect.poll(() => metadataError.textContent()).toContain("not JSON");
+    expect(await panel.getByRole("alert").count()).toBe(0); // nothing was sent
+    await panel.getByLabel("rule 0 metadata").fill("");
+    await panel.getByLabel("rule 0 action").selectOption("FORWARD");
+    await panel.getByRole("button", { name: "save router" }).click();
+    const targetsError = panel.locator('[data-testid="field-error"][data-pointer="/rules/0/targets"]');
+    await expect.poll(() => targetsError.textContent()).toBe("FORWARD needs targets");
+    expect(await metadataError.count()).toBe(0);
+    expect(await panel.getByRole("alert").textContent()).toContain("(422 invalid-router)");
+    await targetsError.scrollIntoViewIfNeeded();
+    await screenshot(page, "mesh-router-invalid");
+    expect((await http("GET", `/api/v1/agents/${receiver}/router`)).body).toEqual(saved); // nothing changed
+    await panel.getByRole("button", { name: "cancel" }).click();
+    expect(await panel.getByTestId("router-version").textContent()).toBe("version 1");
+
+    // Saved elsewhere while this editor was open: the save is refused (412), and reload offers version 2.
+    await panel.getByRole("button", { name: "edit router" }).click();
+    const elsewhere = await http("PUT", `/api/v1/agents/${receiver}/router`, {
+      body: saved.router,
+      headers: { "if-match": '"1"' },
+    });
+    expect(elsewhere.body.version).toBe(2);
+    await panel.getByLabel("rule 0 note").fill("edited on version 1");
+    await panel.getByRole("button", { name: "save router" }).click();
+    await expect
+      .poll(() => panel.getByRole("alert").textContent())
+      .toContain("The router changed elsewhere: it is at version 2");
+    await panel.getByRole("button", { name: /^reload it/ }).click();
+    await expect.poll(() => panel.locator("legend").textContent()).toBe("Editing version 2");
+    expect(await panel.getByLabel("rule 0 note").inputValue()).toBe("");
+    await panel.getByRole("button", { name: "cancel" }).click();
+    await expect.poll(() => panel.getByTestId("router-version").textContent()).toBe("version 2");
+
+    // The rule answers a ping on its own; a message no rule decides stays, and can be routed again.
+    const ping = (
+      await http("POST", `/api/v1/agents/${sender}/messages`, {
+        body: { content: "ping", target_agent_id: ids[receiver] },
+      })
+    ).body;
+    const decision = panel.locator(`[data-testid="routing-decision"][data-message-id="${ping.message_id}"]`);
+    await expect.poll(() => decision.count(), { timeout: 15_000 }).toBe(1);
+    expect((await decision.locator("td").allTextContents()).slice(2)).toEqual([
+      ids[sender]!.slice(0, 12),
+      "0",
+      "respond",
+      "done",
+      "",
+    ]);
+    const hello = (
+      await http("POST", `/api/v1/agents/${sender}/messages`, {
+        body: { content: "hello", target_agent_id: ids[receiver] },
+      })
+    ).body;
+    const held = view.locator(`[data-testid="inbox-message"][data-id="${hello.message_id}"]`);
+    await expect
+      .poll(() => held.getByTestId("routing").textContent(), { timeout: 15_000 })
+      .toContain("router: queue → kept: no rule decided");
+    await held.getByRole("button", { name: "route again" }).click();
+    const helloDecisions = panel.locator(`[data-testid="routing-decision"][data-message-id="${hello.message_id}"]`);
+    await expect.poll(() => helloDecisions.count()).toBe(2);
+    await panel.getByTestId("routing-decisions").scrollIntoViewIfNeeded();
+    await screenshot(page, "mesh-router-decisions");
+
+    await agents.getByRole("button", { name: new RegExp(`^${sender}`) }).click();
+    await expect.poll(() => view.getByTestId("sent").textContent()).toContain("response: pong: ping");
+    expect(await view.getByTestId("sent").textContent()).toContain(`${ping.message_id} [responded]`);
     await page.context().close();
   });
 });

@@ -1,5 +1,5 @@
 // Names for the API's data, taken from the generated OpenAPI types (never restated by hand).
-import type { components } from "./schema";
+import type { components, paths } from "./schema";
 
 type Schemas = components["schemas"];
 export type WorldLine = Schemas["WorldLine"];
@@ -34,3 +34,17 @@ export type GenomeWeights = ArbiterStatus["genome"]["weights"];
 /** A squad task; GET /tasks/{id} adds its `dispatches`. */
 export type SquadTask = Schemas["SquadTask"] & Partial<Pick<Schemas["SquadTaskDetail"], "dispatches">>;
 export type TaskTransition = SquadTask["history"][number];
+export type FieldProblem = NonNullable<ApiProblem["errors"]>[number];
+export type StoredRouter = Schemas["StoredRouter"];
+export type RouterConfig = Schemas["RouterConfig"];
+export type RouterMode = Schemas["RouterMode"];
+export type RoutingRule = Schemas["RoutingRule"];
+export type RuleAction = RoutingRule["action"];
+export type RuleMatch = Schemas["RuleMatch"];
+export type RouterHandler = Schemas["RouterHandler"];
+/** The body of PUT …/router: the handler's limits may be left to their defaults. */
+export type RouterInput = NonNullable<
+  paths["/api/v1/agents/{name}/router"]["put"]["requestBody"]
+>["content"]["application/json"];
+export type RoutingRecord = Schemas["RoutingRecord"];
+export type RoutingLogEntry = Schemas["RoutingLogEntry"];

@@ -1,5 +1,6 @@
 // One hosted agent: identity, connections (and requests to accept), inbox, and sent messages
-// with their webhook updates; connect to a peer, send messages, answer received ones.
+// with their webhook updates, and its message router; connect to a peer, send messages, answer
+// received ones.
 import { useState } from "react";
 import { api, ok } from "../api/client";
 import type { ConnectionAction } from "../api/types";
@@ -8,6 +9,7 @@ import { dashboardStore } from "../store/dashboardStore";
 import { JsonView } from "../components/JsonView";
 import { Pending, ProblemMessage } from "../components/ProblemMessage";
 import { InboxItem } from "./InboxItem";
+import { RouterPanel } from "./RouterPanel";
 import { SendMessageForm } from "./SendMessageForm";
 
 export function AgentView({ name }: { name: string }) {
@@ -38,7 +40,7 @@ export function AgentView({ name }: { name: string }) {
     <div className="agent" data-testid="agent-view">
       <ProblemMessage error={identity.error} context="agent" />
       {id && (
-        <dl className="facts">
+        <dl className="facts" data-testid="agent-identity">
           <dt>agent</dt>
           <dd>
             <b>{id.display_name ?? id.name}</b> ({id.status}) {id.bio}
@@ -116,6 +118,7 @@ export function AgentView({ name }: { name: string }) {
           </li>
         ))}
       </ul>
+      <RouterPanel name={name} connections={connections.data?.connections ?? []} />
     </div>
   );
 }
