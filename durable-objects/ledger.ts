@@ -82,15 +82,24 @@ export class Ledger extends DurableObject<Env> {
   }
 
   /** GET /metrics: the tree size and proposals by kind and status (a small table; the entries are not scanned). */
-  metrics(): Promise<Outcome<{ size: number; proposals: Array<{ kind: string; status: string; n: number }> }>> {
+  metrics(): Promise<
+    Outcome<{
+      size: number;
+      proposals: Array<{ kind: string; status: string; n: number }>;
+      lastVerify: { at: number; ok: boolean } | null;
+    }>
+  > {
     return capture(() => {
       const { log } = this.ready();
+      const lastVerify = this.ctx.storage.sql
+        .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'last_verify'")
+        .toArray()[0];
       const proposals = this.ctx.storage.sql
         .exec<{ kind: string; status: string; n: number }>(
           "SELECT kind, status, count(*) AS n FROM proposals GROUP BY kind, status",
         )
         .toArray();
-      return { size: log.size, proposals };
+      return { size: log.size, proposals, lastVerify: lastVerify ? JSON.parse(lastVerify.value) : null };
     });
   }
 
@@ -117,7 +126,15 @@ export class Ledger extends DurableObject<Env> {
 
   /** Re-checks every hash link, entry hash, Merkle leaf and root, and quorum signature, streaming from genesis. */
   verify(): Promise<Outcome<z.infer<typeof VerifyResult>>> {
-    return capture(() => this.ready().log.verify());
+    return capture(async () => {
+      const result = await this.ready().log.verify();
+      // Kept for GET /metrics: an alert on a failed verification needs its last outcome.
+      this.ctx.storage.sql.exec(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_verify', ?)",
+        JSON.stringify({ at: Date.now(), ok: result.ok }),
+      );
+      return result;
+    });
   }
 
   /** `anchor` entries (no quorum); a repeated idempotency key appends nothing and answers the first entries. */

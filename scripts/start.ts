@@ -36,6 +36,7 @@ console.log(`
     API docs       ${url}/api/docs
     operator token ${vars.DM_OPERATOR_TOKEN}
     hub MCP server ${url}/agents/hub/mcp (Authorization: Bearer ${vars.DM_HUB_TOKEN})
+    metrics        ${url}/metrics (Authorization: Bearer ${vars.DM_METRICS_TOKEN}; monitoring/prometheus.yml)
     authorities    ${vars.DM_AUTHORITIES?.split(",").length ?? 0} (quorum ${vars.DM_QUORUM}), private keys in ${authoritiesFile(".")}
   (curl -H "Authorization: Bearer $DM_OPERATOR_TOKEN" ${url}/api/v1/worldlines)
 `);

@@ -145,8 +145,18 @@ async function d1Families(env: Env): Promise<MetricFamily[]> {
 async function ledgerFamilies(env: Env): Promise<MetricFamily[]> {
   const outcome = await ledgerStub(env).metrics();
   if (!outcome.ok) return []; // an unconfigured ledger has no figures (GET /healthz says why)
-  const { size, proposals } = outcome.value;
+  const { size, proposals, lastVerify } = outcome.value;
   return [
+    gauge(
+      "darkmatter_ledger_last_verify_ok",
+      "1 when the last full verification (POST /api/v1/ledger/verify) passed, 0 when it failed; absent before the first",
+      lastVerify ? [{ value: lastVerify.ok ? 1 : 0 }] : [],
+    ),
+    gauge(
+      "darkmatter_ledger_last_verify_timestamp_seconds",
+      "When the last full verification ran (Unix time)",
+      lastVerify ? [{ value: lastVerify.at / 1000 }] : [],
+    ),
     gauge("darkmatter_ledger_entries", "Entries in the consensus ledger (its Merkle tree size)", [{ value: size }]),
     gauge(
       "darkmatter_ledger_proposals",

@@ -124,5 +124,14 @@ describe("GET /metrics", { timeout: 60_000 }, () => {
     expect(value(after, "darkmatter_mesh_connections", { agent: a.name })).toBe(1);
     expect(value(after, "darkmatter_mesh_inbox_messages", { agent: b.name })).toBe(1);
     expect(value(after, "darkmatter_ledger_entries")).toBeGreaterThanOrEqual(1);
+
+    // a full ledger verification leaves its outcome for the alert rule
+    const verified = await api("POST", "/api/v1/ledger/verify");
+    expect(verified.body.ok).toBe(true);
+    const afterVerify = await scrape();
+    expect(value(afterVerify, "darkmatter_ledger_last_verify_ok")).toBe(1);
+    expect(value(afterVerify, "darkmatter_ledger_last_verify_timestamp_seconds")).toBeGreaterThan(
+      Date.now() / 1000 - 60,
+    );
   });
 });
