@@ -561,7 +561,7 @@ export interface paths {
                         "application/json": components["schemas"]["CommitResult"];
                     };
                 };
-                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-if-match`: If-Match is not a commit hash */
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-if-match`: If-Match is not a version of this resource (a commit hash for a world line, a number for a router) */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -4301,6 +4301,7 @@ export interface paths {
                             from_agent_id: string;
                             verified: boolean;
                             received_at: string;
+                            routing?: components["schemas"]["RoutingRecord"];
                         };
                     };
                 };
@@ -5366,6 +5367,526 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{name}/router": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The agent's message router (mode, rules, handler) and its version (also the ETag) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the router */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StoredRouter"];
+                    };
+                };
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        /**
+         * Replace the agent's message router
+         * @description The whole router is checked before anything changes (422 `invalid-router`, each field as a JSON Pointer). `If-Match: "<version>"` refuses the write (412) unless the router is still at that version. Handler URLs are https; http only on loopback while the Worker runs locally.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "if-match"?: string;
+                };
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description queue_only: keep every message in the inbox (the default); rules_only: rules, else keep; rules_first: rules, else the handler; spawn: every message to the handler
+                         * @enum {string}
+                         */
+                        mode: "queue_only" | "rules_only" | "rules_first" | "spawn";
+                        /** @default [] */
+                        rules?: {
+                            /** @description every given condition must hold; an empty match matches every message */
+                            match?: {
+                                /** @description any of them, as a case-insensitive substring of the content */
+                                keywords?: string[];
+                                /** @description the exact sender */
+                                from_agent_id?: string;
+                                /** @description every key present in the message's metadata with exactly this value */
+                                metadata?: {
+                                    [key: string]: string | number | boolean | null;
+                                };
+                            };
+                            /** @enum {string} */
+                            action: "HANDLE" | "FORWARD" | "RESPOND" | "DROP" | "PASS";
+                            /** @description FORWARD: the connected agents to forward to */
+                            targets?: string[];
+                            /** @description RESPOND: the answer; {{content}}, {{from_agent_id}}, {{message_id}}, {{hops_remaining}} and {{metadata.<key>}} quote the message */
+                            response?: string;
+                            /** @description why the rule exists; FORWARD sends it as the forward note */
+                            note?: string;
+                        }[];
+                        handler?: {
+                            /** @description https; http only on loopback while the Worker runs locally */
+                            url: string;
+                            /** @default 2 */
+                            maxConcurrent?: number;
+                            /** @default 6 */
+                            maxPerHour?: number;
+                            /** @default 300 */
+                            timeoutSeconds?: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description the router now in force, with its new version */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StoredRouter"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer); `invalid-if-match`: If-Match is not a version of this resource (a commit hash for a world line, a number for a router) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed" | "invalid-if-match";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `stale-router`: If-Match does not name the router's current version (`version`); re-read and retry */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "stale-router";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `invalid-router`: the router configuration cannot be used; `errors` names each field (JSON Pointer) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "invalid-router";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{name}/router/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The router's latest decisions (100 kept), newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the decisions */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoutingLog"];
+                    };
+                };
+                /** @description `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{name}/inbox/{messageId}/route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the router again on a held message (after a failure, a defer or a router change); answers its outcome */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    messageId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description what the router decided and did */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoutingRecord"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token); `unknown-message`: no such message in this agent's inbox or sent messages */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found" | "unknown-message";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `message-being-routed`: a handler call for this message is running; wait for its outcome */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "message-being-routed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6768,7 +7289,7 @@ export interface paths {
         };
         /**
          * The event log, newest first
-         * @description Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). Pages with `limit` and `cursor`.
+         * @description Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` and `until` (ms or RFC 3339, both inclusive). Pages with `limit` and `cursor` (a cursor belongs to the filters it was issued with).
          */
         get: {
             parameters: {
@@ -6782,6 +7303,8 @@ export interface paths {
                     agent?: string;
                     /** @description only events at or after this time: milliseconds since the epoch or an RFC 3339 date-time */
                     since?: string;
+                    /** @description only events at or before this time: milliseconds since the epoch or an RFC 3339 date-time */
+                    until?: string;
                     /** @description opaque cursor from the previous page's `next` */
                     cursor?: string;
                     limit?: number;
@@ -7070,6 +7593,427 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/failures/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay dead letters in bulk
+         * @description `{ids: [...]}` (1–100), or a filter `{type?, limit?}`: the dead letters never replayed, most recently failed first (at most 100). Each is replayed as POST /api/v1/events/failures/{id}/replay would, one after the other, and answered on its own: `status` 202 when it went back on the queue, else the single replay's status and problem `code`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BulkFailureReplay"];
+                };
+            };
+            responses: {
+                /** @description one result per dead letter */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkFailureReplayed"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/failures/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a dead letter back on the event queue (once)
+         * @description Sends the dead-lettered event to the event queue again and records it on the failure (`replayedAt`, `replayResult: queued`). Once per dead letter: a second replay is 409 `already-replayed`. The consumer stores an event once by id, so an event stored before it failed is routed, not stored again. A dead letter that is not a valid event (dead-lettered at once) is 422 `not-replayable`; a failure still retrying or recovered is 409 `not-dead-lettered`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description queued again: the failure as recorded now */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EventFailure"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `already-replayed`: this dead letter was put back on the queue once already (`replayedAt`); a dead letter is replayed once; `not-dead-lettered`: only a dead letter is replayed: a retrying message is still on the queue, a recovered one went through */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "already-replayed" | "not-dead-lettered";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `not-replayable`: the dead letter is not a valid event (its payload can never be stored), so replaying it cannot succeed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "not-replayable";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `queue-unavailable`: the event queue refused the events; retry (with your own ids for idempotence) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "queue-unavailable";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-route a window of stored events (to HALO)
+         * @description The stored events with `since` ≤ time ≤ `until` (of `types`, when given) go through the consumer's routing step again, without being stored again: HALO records a trigger for those that never had one and runs one cycle (trigger `replay`) that reads events from `since` at the latest. At most 1000 events per call; a larger window is 422 `replay-window-too-large` (nothing is re-routed).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WindowReplay"];
+                };
+            };
+            responses: {
+                /** @description what was re-routed, and the cycles run */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WindowReplayed"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `replay-window-too-large`: the window holds more stored events than one replay takes; narrow the window or the types */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "replay-window-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{id}": {
         parameters: {
             query?: never;
@@ -7175,8 +8119,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description an error or critical event, the cron trigger, or POST /api/v1/halo/cycles */
-                    trigger?: "event" | "schedule" | "manual";
+                    /** @description an error or critical event, the cron trigger, POST /api/v1/halo/cycles, or POST /api/v1/events/replay */
+                    trigger?: "event" | "schedule" | "manual" | "replay";
                     /** @description opaque cursor from the previous page's `next` */
                     cursor?: string;
                     limit?: number;
@@ -10946,6 +11890,30 @@ export interface components {
             direction?: "inbound" | "outbound";
             peerUrl?: string;
         };
+        /** @description a hosted agent's router decided what to do with a message (src/core/mesh/router.ts); `failed` left it in the inbox */
+        MeshMessageRoutedData: {
+            messageId: string;
+            fromAgent: string;
+            mode: components["schemas"]["RouterMode"];
+            /** @description the deciding rule's index; null when no rule decided */
+            rule: number | null;
+            /**
+             * @description queue: left in the inbox (no rule decided, or queue_only)
+             * @enum {string}
+             */
+            action: "queue" | "handle" | "forward" | "respond" | "drop";
+            /** @enum {string} */
+            outcome: "done" | "kept" | "failed";
+            reason?: string;
+            /** @enum {string} */
+            handler?: "response" | "forward" | "drop" | "defer";
+            targets?: string[];
+        };
+        /**
+         * @description queue_only: keep every message in the inbox (the default); rules_only: rules, else keep; rules_first: rules, else the handler; spawn: every message to the handler
+         * @enum {string}
+         */
+        RouterMode: "queue_only" | "rules_only" | "rules_first" | "spawn";
         ArbiterAlertData: {
             threat: number;
             beat: number;
@@ -11666,7 +12634,31 @@ export interface components {
                 from_agent_id: string;
                 verified: boolean;
                 received_at: string;
+                routing?: components["schemas"]["RoutingRecord"];
             }[];
+        };
+        RoutingRecord: {
+            at: number;
+            mode: components["schemas"]["RouterMode"];
+            /** @description the index of the deciding rule; null when none did */
+            rule: number | null;
+            /**
+             * @description queue: left in the inbox (no rule decided, or queue_only)
+             * @enum {string}
+             */
+            action: "queue" | "handle" | "forward" | "respond" | "drop";
+            /**
+             * @description done: carried out (the message left the inbox); kept: left in the inbox by decision (queue, defer); handling: a handler call is running; failed: left in the inbox, see `reason`
+             * @enum {string}
+             */
+            outcome: "done" | "kept" | "handling" | "failed";
+            reason?: string;
+            /**
+             * @description what the handler answered, when it was called
+             * @enum {string}
+             */
+            handler?: "response" | "forward" | "drop" | "defer";
+            targets?: string[];
         };
         DropResult: {
             dropped: number;
@@ -11760,6 +12752,82 @@ export interface components {
         SetAgentStatus: {
             active: boolean;
             duration_minutes?: number;
+        };
+        StoredRouter: {
+            /** @description 0 for the default router; +1 on every PUT (the ETag) */
+            version: number;
+            updated_at: number | null;
+            router: components["schemas"]["RouterConfig"];
+        };
+        RouterConfig: {
+            mode: components["schemas"]["RouterMode"];
+            /** @default [] */
+            rules: components["schemas"]["RoutingRule"][];
+            handler?: components["schemas"]["RouterHandler"];
+        };
+        RoutingRule: {
+            match?: components["schemas"]["RuleMatch"];
+            /** @enum {string} */
+            action: "HANDLE" | "FORWARD" | "RESPOND" | "DROP" | "PASS";
+            /** @description FORWARD: the connected agents to forward to */
+            targets?: string[];
+            /** @description RESPOND: the answer; {{content}}, {{from_agent_id}}, {{message_id}}, {{hops_remaining}} and {{metadata.<key>}} quote the message */
+            response?: string;
+            /** @description why the rule exists; FORWARD sends it as the forward note */
+            note?: string;
+        };
+        /**
+         * @description every given condition must hold; an empty match matches every message
+         * @default {}
+         */
+        RuleMatch: {
+            /** @description any of them, as a case-insensitive substring of the content */
+            keywords?: string[];
+            /** @description the exact sender */
+            from_agent_id?: string;
+            /** @description every key present in the message's metadata with exactly this value */
+            metadata?: {
+                [key: string]: string | number | boolean | null;
+            };
+        };
+        RouterHandler: {
+            /** @description https; http only on loopback while the Worker runs locally */
+            url: string;
+            /** @default 2 */
+            maxConcurrent: number;
+            /** @default 6 */
+            maxPerHour: number;
+            /** @default 300 */
+            timeoutSeconds: number;
+        };
+        /** @description the latest decisions, newest first */
+        RoutingLog: {
+            items: components["schemas"]["RoutingLogEntry"][];
+        };
+        RoutingLogEntry: {
+            at: number;
+            mode: components["schemas"]["RouterMode"];
+            /** @description the index of the deciding rule; null when none did */
+            rule: number | null;
+            /**
+             * @description queue: left in the inbox (no rule decided, or queue_only)
+             * @enum {string}
+             */
+            action: "queue" | "handle" | "forward" | "respond" | "drop";
+            /**
+             * @description done: carried out (the message left the inbox); kept: left in the inbox by decision (queue, defer); handling: a handler call is running; failed: left in the inbox, see `reason`
+             * @enum {string}
+             */
+            outcome: "done" | "kept" | "handling" | "failed";
+            reason?: string;
+            /**
+             * @description what the handler answered, when it was called
+             * @enum {string}
+             */
+            handler?: "response" | "forward" | "drop" | "defer";
+            targets?: string[];
+            message_id: string;
+            from_agent_id: string;
         };
         ArbiterStatus: {
             worldline: string;
@@ -12038,14 +13106,69 @@ export interface components {
             lastFailedAt: number;
             /** @description milliseconds since the Unix epoch */
             deadLetteredAt: number | null;
+            /** @description when POST …/failures/{id}/replay put it back on the queue; a dead letter is replayed once */
+            replayedAt: number | null;
+            /**
+             * @description what the replay did: `queued` (the queue took the event again); null until replayed
+             * @enum {string|null}
+             */
+            replayResult: "queued" | null;
+        };
+        BulkFailureReplayed: {
+            /** @description how many went back on the queue */
+            replayed: number;
+            /** @description one per id asked (or per dead letter the filter found) */
+            results: components["schemas"]["FailureReplay"][];
+        };
+        /** @description one dead letter of a bulk replay */
+        FailureReplay: {
+            id: string;
+            /** @description what the single replay would have answered: 202, 404, 409, 422, 503 */
+            status: number;
+            /** @description milliseconds since the Unix epoch */
+            replayedAt?: number;
+            /** @description the problem code when it was not replayed */
+            code?: string;
+            detail?: string;
+        };
+        BulkFailureReplay: {
+            /** @description these failures (1–100) */
+            ids?: string[];
+            /**
+             * @description without ids: the dead letters of this event type not replayed yet (else of every type)
+             * @example worldline.forked
+             */
+            type?: string;
+            /** @description without ids: at most this many, most recently failed first (default 100) */
+            limit?: number;
+        };
+        WindowReplayed: {
+            /** @description stored events in the window (and of the types) */
+            events: number;
+            /** @description of them, the ones a subscriber wants (today: HALO's error and critical events) */
+            rerouted: number;
+            /** @description events re-routed per subscriber */
+            subscribers: {
+                [key: string]: number;
+            };
+            /** @description the HALO cycles the replay ran (none when no event asked for one) */
+            cycles: string[];
+        };
+        WindowReplay: {
+            /** @description the window's first event time (inclusive): milliseconds since the epoch or an RFC 3339 date-time */
+            since: number | string;
+            /** @description its last event time (inclusive): milliseconds since the epoch or an RFC 3339 date-time */
+            until: number | string;
+            /** @description only events of these types (exact or `<namespace>.*`); default: every type */
+            types?: string[];
         };
         HaloCycleDetail: {
             id: string;
             /**
-             * @description an error or critical event, the cron trigger, or POST /api/v1/halo/cycles
+             * @description an error or critical event, the cron trigger, POST /api/v1/halo/cycles, or POST /api/v1/events/replay
              * @enum {string}
              */
-            trigger: "event" | "schedule" | "manual";
+            trigger: "event" | "schedule" | "manual" | "replay";
             /** @description the events that asked for this cycle (triggers arriving while a cycle runs share the next one) */
             triggerEvents: string[];
             /** @description milliseconds since the Unix epoch */
@@ -12090,10 +13213,10 @@ export interface components {
         HaloCycle: {
             id: string;
             /**
-             * @description an error or critical event, the cron trigger, or POST /api/v1/halo/cycles
+             * @description an error or critical event, the cron trigger, POST /api/v1/halo/cycles, or POST /api/v1/events/replay
              * @enum {string}
              */
-            trigger: "event" | "schedule" | "manual";
+            trigger: "event" | "schedule" | "manual" | "replay";
             /** @description the events that asked for this cycle (triggers arriving while a cycle runs share the next one) */
             triggerEvents: string[];
             /** @description milliseconds since the Unix epoch */
