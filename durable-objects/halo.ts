@@ -23,6 +23,8 @@ const MAX_EVENTS_PER_CYCLE = 1000;
 export interface CycleAsk {
   trigger: CycleTrigger;
   events?: string[];
+  /** Read events from here at the latest (a replayed window's start), not only DM_HALO_WINDOW_SECONDS back. */
+  since?: number;
 }
 
 export class Halo extends DurableObject<Env> {
@@ -72,9 +74,11 @@ export class Halo extends DurableObject<Env> {
   }
 
   private start(asks: CycleAsk[]): Promise<HaloCycleDetail> {
+    const since = asks.flatMap((ask) => (ask.since === undefined ? [] : [ask.since]));
     const request: CycleRequest = {
       trigger: asks[0]!.trigger,
       events: [...new Set(asks.flatMap((ask) => ask.events ?? []))],
+      ...(since.length && { since: Math.min(...since) }),
     };
     const run = runHaloCycle(this.env, request);
     this.running = run;

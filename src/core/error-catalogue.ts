@@ -263,6 +263,18 @@ export const CATALOGUE = {
     title: "No hops left",
     description: "the message has no hops left; it was dropped",
   },
+  "already-replayed": {
+    status: 409,
+    title: "Already replayed",
+    description:
+      "this dead letter was put back on the queue once already (`replayedAt`); a dead letter is replayed once",
+  },
+  "not-dead-lettered": {
+    status: 409,
+    title: "Not dead-lettered",
+    description:
+      "only a dead letter is replayed: a retrying message is still on the queue, a recovered one went through",
+  },
 
   // ---- 405, 410, 412, 413, 415, 422, 423, 426, 429 -------------------------------------------
   "method-not-allowed": {
@@ -300,6 +312,17 @@ export const CATALOGUE = {
     status: 415,
     title: "Unsupported media type",
     description: "the body's Content-Type is not one this operation reads",
+  },
+  "not-replayable": {
+    status: 422,
+    title: "Not replayable",
+    description:
+      "the dead letter is not a valid event (its payload can never be stored), so replaying it cannot succeed",
+  },
+  "replay-window-too-large": {
+    status: 422,
+    title: "Replay window too large",
+    description: "the window holds more stored events than one replay takes; narrow the window or the types",
   },
   "forbidden-key": {
     status: 422,

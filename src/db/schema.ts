@@ -130,6 +130,10 @@ export const eventFailures = sqliteTable(
     firstFailedAt: integer("first_failed_at").notNull(),
     lastFailedAt: integer("last_failed_at").notNull(),
     deadLetteredAt: integer("dead_lettered_at"),
+    /** When POST /api/v1/events/failures/:id/replay put the dead letter back on the queue (once). */
+    replayedAt: integer("replayed_at"),
+    /** What that replay did: `queued` (the queue took the event again). */
+    replayResult: text("replay_result"),
   },
   (table) => [
     index("event_failures_last").on(table.lastFailedAt, table.id),

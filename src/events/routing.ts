@@ -12,15 +12,27 @@
 // with `retryable: false`) sends the event straight to the dead letters.
 import { triggersHalo } from "../core/events.js";
 import type { Event } from "../schemas/events.js";
-import { triggerHalo } from "./halo-trigger.js";
+import { replayToHalo, triggerHalo } from "./halo-trigger.js";
 
 export interface EventSubscriber {
   name: string;
   matches: (event: Event) => boolean;
   handle: (env: Env, event: Event) => Promise<void>;
+  /**
+   * Stored events replayed to it (POST /api/v1/events/replay), all at once; without it, `handle`
+   * runs for each. Answers the HALO cycles it ran.
+   */
+  replay?: (env: Env, events: Event[], window: ReplayWindow) => Promise<{ cycles: string[] }>;
 }
 
-const SUBSCRIBERS: EventSubscriber[] = [{ name: "halo", matches: triggersHalo, handle: triggerHalo }];
+/** The replayed window's start (event time), for subscribers that read around the events. */
+export interface ReplayWindow {
+  since: number;
+}
+
+const SUBSCRIBERS: EventSubscriber[] = [
+  { name: "halo", matches: triggersHalo, handle: triggerHalo, replay: replayToHalo },
+];
 
 /** Adds a subscriber for the life of the isolate; returns the function that removes it again. */
 export function subscribe(subscriber: EventSubscriber): () => void {
@@ -41,4 +53,37 @@ export async function routeEvent(env: Env, event: Event): Promise<void> {
   );
   const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
   if (failed) throw failed.reason;
+}
+
+export interface Rerouted {
+  /** Events some subscriber wanted. */
+  rerouted: number;
+  /** Events per subscriber name. */
+  subscribers: Record<string, number>;
+  cycles: string[];
+}
+
+/**
+ * The consumer's routing step again, for stored events (a replay): each subscriber gets the
+ * events it matches. Nothing is stored; subscribers are idempotent on the event id, so an event
+ * routed before is held once (HALO's trigger row stays as first written). The first failure is
+ * rethrown after every subscriber ran.
+ */
+export async function rerouteEvents(env: Env, events: Event[], window: ReplayWindow): Promise<Rerouted> {
+  const wanted = new Set<string>();
+  const subscribers: Record<string, number> = {};
+  const cycles: string[] = [];
+  const results = await Promise.allSettled(
+    SUBSCRIBERS.map(async (subscriber) => {
+      const matching = events.filter((event) => subscriber.matches(event));
+      if (matching.length === 0) return;
+      subscribers[subscriber.name] = matching.length;
+      matching.forEach((event) => wanted.add(event.id));
+      if (subscriber.replay) cycles.push(...(await subscriber.replay(env, matching, window)).cycles);
+      else for (const event of matching) await subscriber.handle(env, event);
+    }),
+  );
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) throw failed.reason;
+  return { rerouted: wanted.size, subscribers, cycles };
 }

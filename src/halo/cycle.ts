@@ -30,6 +30,12 @@ export interface CycleRequest {
   trigger: CycleTrigger;
   /** The events that asked for the cycle (none for the schedule and manual runs). */
   events: string[];
+  /**
+   * A replay's window start: the cycle reads from here when it is earlier than its usual window,
+   * so replayed events are in what it looks at. Never later: a narrower window would resolve
+   * traits that are still active.
+   */
+  since?: number;
 }
 
 export function haloWindowMs(env: Pick<Env, "DM_HALO_WINDOW_SECONDS">): number {
@@ -45,7 +51,7 @@ export async function runHaloCycle(env: Env, request: CycleRequest): Promise<Hal
   const startedAt = Date.now();
   const halo = new HaloStore(env.DB);
   const tasks = new TaskStore(env.DB);
-  const windowStart = startedAt - haloWindowMs(env);
+  const windowStart = Math.min(startedAt - haloWindowMs(env), request.since ?? Infinity);
   const [events, quarantined, peers] = await Promise.all([halo.window(windowStart), halo.quarantined(), hubPeers(env)]);
   const points = findWeakPoints({ events, quarantined, peers });
   const fingerprints = points.map((point) => point.fingerprint);

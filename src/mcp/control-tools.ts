@@ -223,7 +223,7 @@ export const CONTROL_TOOLS: readonly ControlTool[] = [
     name: "darkmatter_events_query",
     title: "Query the event log",
     description:
-      "Events, newest first, filtered by `type` (exact or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). GET /api/v1/events.",
+      "Events, newest first, filtered by `type` (exact or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` and `until` (ms or RFC 3339, inclusive). GET /api/v1/events.",
     input: inputs.EventsQueryInput,
     access: "operator",
     annotations: READ,

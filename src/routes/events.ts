@@ -7,6 +7,8 @@ import { DomainError } from "../core/problem.js";
 import { EventStore } from "../stores/event-store.js";
 import { Page } from "../schemas/common.js";
 import {
+  BulkFailureReplay,
+  BulkFailureReplayed,
   EventBatchInput,
   EventFailure,
   EventId,
@@ -15,7 +17,12 @@ import {
   EventsQueued,
   ListEventsQuery,
   ListFailuresQuery,
+  FailureId,
+  MAX_REPLAY_EVENTS,
+  MAX_REPLAY_FAILURES,
   StoredEvent,
+  WindowReplay,
+  WindowReplayed,
   type Event,
 } from "../schemas/events.js";
 import { EVENT_DATA, SYSTEM_EVENT_TYPES } from "../schemas/event-data.js";
@@ -23,6 +30,7 @@ import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/op
 import { requireOperator } from "../http/auth.js";
 import { validationError } from "../http/problem.js";
 import { publishEvents } from "../events/producer.js";
+import { replayFailure, replayFailures, replayWindow } from "../events/replay.js";
 
 export const eventRoutes = apiRouter();
 
@@ -94,7 +102,7 @@ eventRoutes.openapi(
     summary: "The event log, newest first",
     security: OPERATOR,
     description:
-      "Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). Pages with `limit` and `cursor`.",
+      "Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` and `until` (ms or RFC 3339, both inclusive). Pages with `limit` and `cursor` (a cursor belongs to the filters it was issued with).",
     request: { query: ListEventsQuery },
     responses: { 200: jsonContent(Page(StoredEvent), "a page of events") },
     problems: ["invalid-cursor"],
@@ -119,6 +127,57 @@ eventRoutes.openapi(
     problems: ["invalid-cursor"],
   }),
   async (c) => c.json(await new EventStore(c.env.DB).listFailures(c.req.valid("query")), 200),
+);
+
+// Registered before /events/{id} too.
+eventRoutes.openapi(
+  apiRoute({
+    method: "post",
+    path: "/events/failures/replay",
+    tags: ["events"],
+    summary: "Replay dead letters in bulk",
+    security: OPERATOR,
+    description: `\`{ids: [...]}\` (1–${MAX_REPLAY_FAILURES}), or a filter \`{type?, limit?}\`: the dead letters never replayed, most recently failed first (at most ${MAX_REPLAY_FAILURES}). Each is replayed as POST /api/v1/events/failures/{id}/replay would, one after the other, and answered on its own: \`status\` 202 when it went back on the queue, else the single replay's status and problem \`code\`.`,
+    request: jsonBody(BulkFailureReplay),
+    responses: { 200: jsonContent(BulkFailureReplayed, "one result per dead letter") },
+    problems: [],
+  }),
+  async (c) => c.json(await replayFailures(c.env, c.req.valid("json")), 200),
+);
+
+eventRoutes.openapi(
+  apiRoute({
+    method: "post",
+    path: "/events/failures/{id}/replay",
+    tags: ["events"],
+    summary: "Put a dead letter back on the event queue (once)",
+    security: OPERATOR,
+    description:
+      "Sends the dead-lettered event to the event queue again and records it on the failure (`replayedAt`, `replayResult: queued`). Once per dead letter: a second replay is 409 `already-replayed`. The consumer stores an event once by id, so an event stored before it failed is routed, not stored again. A dead letter that is not a valid event (dead-lettered at once) is 422 `not-replayable`; a failure still retrying or recovered is 409 `not-dead-lettered`.",
+    request: {
+      params: z.object({
+        id: FailureId.meta({ param: { name: "id", in: "path" }, example: "ev_01jd4x6b3s5q2m7k9r8t1v0w2y" }),
+      }),
+    },
+    responses: { 202: jsonContent(EventFailure, "queued again: the failure as recorded now") },
+    problems: ["not-found", "already-replayed", "not-dead-lettered", "not-replayable", "queue-unavailable"],
+  }),
+  async (c) => c.json(await replayFailure(c.env, c.req.valid("param").id), 202),
+);
+
+eventRoutes.openapi(
+  apiRoute({
+    method: "post",
+    path: "/events/replay",
+    tags: ["events"],
+    summary: "Re-route a window of stored events (to HALO)",
+    security: OPERATOR,
+    description: `The stored events with \`since\` ≤ time ≤ \`until\` (of \`types\`, when given) go through the consumer's routing step again, without being stored again: HALO records a trigger for those that never had one and runs one cycle (trigger \`replay\`) that reads events from \`since\` at the latest. At most ${MAX_REPLAY_EVENTS} events per call; a larger window is 422 \`replay-window-too-large\` (nothing is re-routed).`,
+    request: jsonBody(WindowReplay),
+    responses: { 200: jsonContent(WindowReplayed, "what was re-routed, and the cycles run") },
+    problems: ["replay-window-too-large"],
+  }),
+  async (c) => c.json(await replayWindow(c.env, c.req.valid("json")), 200),
 );
 
 eventRoutes.openapi(

@@ -117,19 +117,23 @@ export const StoredEvent = Event.safeExtend({
 export type StoredEvent = z.infer<typeof StoredEvent>;
 
 const SINCE_HELP = "milliseconds since the epoch or an RFC 3339 date-time";
-export const Since = z
-  .string()
-  .max(64)
-  .transform((text, ctx) => {
-    const ms = /^\d{1,16}$/.test(text)
-      ? Number(text)
-      : z.iso.datetime({ offset: true }).safeParse(text).success
-        ? isoToMillis(text)
-        : NaN;
-    if (!Number.isSafeInteger(ms)) ctx.addIssue({ code: "custom", message: `since must be ${SINCE_HELP}` });
-    return ms;
-  })
-  .meta({ description: `only events at or after this time: ${SINCE_HELP}` });
+/** A time bound in a query string: ms or RFC 3339, as milliseconds. */
+const timeBound = (name: string, description: string) =>
+  z
+    .string()
+    .max(64)
+    .transform((text, ctx) => {
+      const ms = /^\d{1,16}$/.test(text)
+        ? Number(text)
+        : z.iso.datetime({ offset: true }).safeParse(text).success
+          ? isoToMillis(text)
+          : NaN;
+      if (!Number.isSafeInteger(ms)) ctx.addIssue({ code: "custom", message: `${name} must be ${SINCE_HELP}` });
+      return ms;
+    })
+    .meta({ description: `${description}: ${SINCE_HELP}` });
+export const Since = timeBound("since", "only events at or after this time");
+export const Until = timeBound("until", "only events at or before this time");
 
 export const TypeFilter = z
   .string()
@@ -161,6 +165,7 @@ export const ListEventsQuery = z.object({
   worldline: WorldLineId.optional(),
   agent: AgentId.optional(),
   since: Since.optional(),
+  until: Until.optional(),
   cursor: Cursor,
   limit: Limit,
 });
@@ -179,6 +184,13 @@ export const EventFailure = z
     firstFailedAt: Millis,
     lastFailedAt: Millis,
     deadLetteredAt: Millis.nullable(),
+    replayedAt: Millis.nullable().meta({
+      description: "when POST …/failures/{id}/replay put it back on the queue; a dead letter is replayed once",
+    }),
+    replayResult: z
+      .enum(["queued"])
+      .nullable()
+      .meta({ description: "what the replay did: `queued` (the queue took the event again); null until replayed" }),
   })
   .meta({
     id: "EventFailure",
@@ -186,3 +198,95 @@ export const EventFailure = z
   });
 export type EventFailure = z.infer<typeof EventFailure>;
 export const ListFailuresQuery = z.object({ status: EventFailureStatus.optional(), cursor: Cursor, limit: Limit });
+
+// ---- replay -------------------------------------------------------------------------------------
+
+/** Dead letters one bulk replay takes at most. */
+export const MAX_REPLAY_FAILURES = 100;
+/** Stored events one window replay re-routes at most; a larger window is refused, not cut. */
+export const MAX_REPLAY_EVENTS = 1000;
+
+export const FailureReplay = z
+  .object({
+    id: z.string(),
+    status: z
+      .number()
+      .int()
+      .meta({ description: "what the single replay would have answered: 202, 404, 409, 422, 503" }),
+    replayedAt: Millis.optional(),
+    code: z.string().optional().meta({ description: "the problem code when it was not replayed" }),
+    detail: z.string().optional(),
+  })
+  .meta({ id: "FailureReplay", description: "one dead letter of a bulk replay" });
+export type FailureReplay = z.infer<typeof FailureReplay>;
+
+export const FailureId = z.string().min(1).max(64);
+export const BulkFailureReplay = z
+  .object({
+    ids: z
+      .array(FailureId)
+      .min(1)
+      .max(MAX_REPLAY_FAILURES)
+      .optional()
+      .meta({ description: `these failures (1–${MAX_REPLAY_FAILURES})` }),
+    type: EventType.optional().meta({
+      description: "without ids: the dead letters of this event type not replayed yet (else of every type)",
+    }),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_REPLAY_FAILURES)
+      .optional()
+      .meta({
+        description: `without ids: at most this many, most recently failed first (default ${MAX_REPLAY_FAILURES})`,
+      }),
+  })
+  .strict()
+  .refine((body) => body.ids === undefined || (body.type === undefined && body.limit === undefined), {
+    message: "send either ids, or a filter (type, limit), not both",
+    path: ["ids"],
+  })
+  .meta({ id: "BulkFailureReplay" });
+export type BulkFailureReplay = z.infer<typeof BulkFailureReplay>;
+
+export const BulkFailureReplayed = z
+  .object({
+    replayed: z.number().int().meta({ description: "how many went back on the queue" }),
+    results: z.array(FailureReplay).meta({ description: "one per id asked (or per dead letter the filter found)" }),
+  })
+  .meta({ id: "BulkFailureReplayed" });
+
+const BodyTime = z
+  .union([Millis, z.iso.datetime({ offset: true }).transform(isoToMillis)])
+  .meta({ description: SINCE_HELP });
+export const WindowReplay = z
+  .object({
+    since: BodyTime.meta({ description: `the window's first event time (inclusive): ${SINCE_HELP}` }),
+    until: BodyTime.meta({ description: `its last event time (inclusive): ${SINCE_HELP}` }),
+    types: z
+      .array(TypeFilter)
+      .min(1)
+      .max(20)
+      .optional()
+      .meta({ description: "only events of these types (exact or `<namespace>.*`); default: every type" }),
+  })
+  .strict()
+  .refine((body) => body.since <= body.until, { message: "since must not be after until", path: ["until"] })
+  .meta({ id: "WindowReplay" });
+export type WindowReplay = z.infer<typeof WindowReplay>;
+
+export const WindowReplayed = z
+  .object({
+    events: z.number().int().meta({ description: "stored events in the window (and of the types)" }),
+    rerouted: z
+      .number()
+      .int()
+      .meta({ description: "of them, the ones a subscriber wants (today: HALO's error and critical events)" }),
+    subscribers: z.record(z.string(), z.number().int()).meta({ description: "events re-routed per subscriber" }),
+    cycles: z
+      .array(z.string())
+      .meta({ description: "the HALO cycles the replay ran (none when no event asked for one)" }),
+  })
+  .meta({ id: "WindowReplayed" });
+export type WindowReplayed = z.infer<typeof WindowReplayed>;

@@ -12,9 +12,9 @@ export const WeakPointKind = z
 export type WeakPointKind = z.infer<typeof WeakPointKind>;
 export const WeakPointSeverity = z.enum(["warning", "error", "critical"]);
 export type WeakPointSeverity = z.infer<typeof WeakPointSeverity>;
-export const CycleTrigger = z
-  .enum(["event", "schedule", "manual"])
-  .meta({ description: "an error or critical event, the cron trigger, or POST /api/v1/halo/cycles" });
+export const CycleTrigger = z.enum(["event", "schedule", "manual", "replay"]).meta({
+  description: "an error or critical event, the cron trigger, POST /api/v1/halo/cycles, or POST /api/v1/events/replay",
+});
 export type CycleTrigger = z.infer<typeof CycleTrigger>;
 
 export const WeakPoint = z

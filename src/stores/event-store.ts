@@ -1,6 +1,6 @@
 // The event log in D1 (drizzle): what the queue consumer writes and GET /api/v1/events reads.
 import { chunked, newestFirstPage, type Keyset, type KeysetPage } from "./page-cursor.js";
-import { and, eq, gte, inArray, isNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { eventFailures, events } from "../db/schema.js";
 import type { Event, EventFailure, EventFailureStatus, Severity, StoredEvent } from "../schemas/events.js";
@@ -21,7 +21,18 @@ const toStored = (row: EventRow): StoredEvent => ({
   routedAt: row.routedAt,
 });
 
-const toFailure = (row: FailureRow): EventFailure => ({ ...row, status: row.status as EventFailureStatus });
+const toFailure = (row: FailureRow): EventFailure => ({
+  ...row,
+  status: row.status as EventFailureStatus,
+  replayResult: row.replayResult as EventFailure["replayResult"],
+});
+
+/** An exact type, or `<namespace>.*`: every type from "<ns>." up to (not including) "<ns>/", which sorts right after ".". */
+function typeIs(type: string): SQL {
+  if (!type.endsWith(".*")) return eq(events.type, type);
+  const prefix = type.slice(0, -1);
+  return and(gte(events.type, prefix), lt(events.type, prefix.slice(0, -1) + "/"))!;
+}
 
 const NEWEST_EVENTS: Keyset<EventRow> = { time: events.time, id: events.id, of: (row) => [row.time, row.id] };
 const LATEST_FAILURES: Keyset<FailureRow> = {
@@ -36,6 +47,7 @@ export interface EventFilters {
   worldline?: string;
   agent?: string;
   since?: number;
+  until?: number;
   cursor?: string;
   limit: number;
 }
@@ -113,16 +125,33 @@ export class EventStore {
   /** Newest first (event time, then id). */
   async list(filters: EventFilters): Promise<KeysetPage<StoredEvent>> {
     const where: SQL[] = [];
-    if (filters.type?.endsWith(".*")) {
-      // a namespace: every type from "<ns>." up to (not including) "<ns>/", which sorts right after "."
-      const prefix = filters.type.slice(0, -1);
-      where.push(gte(events.type, prefix), lt(events.type, prefix.slice(0, -1) + "/"));
-    } else if (filters.type) where.push(eq(events.type, filters.type));
+    if (filters.type) where.push(typeIs(filters.type));
     if (filters.severity?.length) where.push(inArray(events.severity, filters.severity));
     if (filters.worldline) where.push(eq(events.worldline, filters.worldline));
     if (filters.agent) where.push(eq(events.agent, filters.agent));
     if (filters.since !== undefined) where.push(gte(events.time, filters.since));
+    if (filters.until !== undefined) where.push(lte(events.time, filters.until));
     return newestFirstPage(this.db.select().from(events).$dynamic(), NEWEST_EVENTS, where, filters, toStored);
+  }
+
+  /**
+   * The stored events of a replay window, event time [since, until] both inclusive, oldest first,
+   * of any of `types` (exact or `<namespace>.*`; every type without). At most `limit`.
+   */
+  async window(filters: { since: number; until: number; types?: string[] }, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.db
+      .select()
+      .from(events)
+      .where(
+        and(
+          gte(events.time, filters.since),
+          lte(events.time, filters.until),
+          filters.types?.length ? or(...filters.types.map(typeIs)) : undefined,
+        ),
+      )
+      .orderBy(asc(events.time), asc(events.id))
+      .limit(limit);
+    return rows.map(toStored);
   }
 
   // ---- failures -------------------------------------------------------------------------------
@@ -168,6 +197,44 @@ export class EventStore {
         setWhere: sql`${eventFailures.status} <> 'dead-lettered'`,
       });
     return toFailure((await this.db.select().from(eventFailures).where(eq(eventFailures.id, failure.id)).limit(1))[0]!);
+  }
+
+  /**
+   * Claims a dead letter's one replay: a compare-and-set on "dead-lettered and never replayed",
+   * so of two replays racing, one wins. False when it is not (or no longer) replayable.
+   */
+  async claimReplay(id: string, at: number): Promise<boolean> {
+    const claimed = await this.db
+      .update(eventFailures)
+      .set({ replayedAt: at, replayResult: "queued" })
+      .where(and(eq(eventFailures.id, id), eq(eventFailures.status, "dead-lettered"), isNull(eventFailures.replayedAt)))
+      .returning({ id: eventFailures.id });
+    return claimed.length === 1;
+  }
+
+  /** Gives back a claim whose send failed (the queue refused), so the replay can be asked again. */
+  async releaseReplay(id: string, at: number): Promise<void> {
+    await this.db
+      .update(eventFailures)
+      .set({ replayedAt: null, replayResult: null })
+      .where(and(eq(eventFailures.id, id), eq(eventFailures.replayedAt, at)));
+  }
+
+  /** Dead letters never replayed, most recently failed first (optionally of one event type). */
+  async unreplayedDeadLetters(filters: { type?: string; limit: number }): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: eventFailures.id })
+      .from(eventFailures)
+      .where(
+        and(
+          eq(eventFailures.status, "dead-lettered"),
+          isNull(eventFailures.replayedAt),
+          filters.type === undefined ? undefined : eq(eventFailures.type, filters.type),
+        ),
+      )
+      .orderBy(desc(eventFailures.lastFailedAt), desc(eventFailures.id))
+      .limit(filters.limit);
+    return rows.map((row) => row.id);
   }
 
   async failure(id: string): Promise<EventFailure | null> {

@@ -29,9 +29,11 @@ import { DIRECTORY_NAME, HUB_AGENT } from "../../src/core/object-names.js";
 import { canonicalJson } from "../../src/core/canonical-json.js";
 import { CATALOGUE, isProblemCode } from "../../src/core/error-catalogue.js";
 import { hexToBytes } from "../../src/core/hash.js";
+import { newId } from "../../src/core/ids.js";
 import { isAtLeastAsStrict } from "../../src/core/privacy.js";
 import { signHex } from "../../src/core/signing.js";
 import type { Privacy } from "../../src/schemas/worldline.js";
+import { EventStore } from "../../src/stores/event-store.js";
 import { OPERATOR_TOKEN } from "../api.js";
 import {
   bodyText,
@@ -256,6 +258,8 @@ interface World {
   };
   grafts: { pending: string[]; installed: string[]; failed: string };
   events: string[];
+  /** Dead letters: valid events (each replayable once) and one that is not an event. */
+  failures: { replayable: string[]; invalid: string };
   cycles: string[];
   cursors: string[];
   /** What an anonymous caller must never see. */
@@ -497,6 +501,33 @@ async function buildWorld(): Promise<World> {
     ).id,
   ];
   w.cycles = [(await must("POST", "/api/v1/halo/cycles")).id];
+  // dead letters as the dead-letter consumer records them: valid events, and one that is not an event
+  const deadLetter = async (body: Record<string, unknown>) => {
+    const id = typeof body.id === "string" ? body.id : `msg_${newId("x").slice(2, 34)}`;
+    const at = Date.now();
+    await new EventStore(env.DB).recordDeadLetter({
+      id,
+      eventId: typeof body.id === "string" ? body.id : null,
+      type: String(body.type),
+      attempts: 6,
+      error: "Error: downstream is down",
+      payload: JSON.stringify(body),
+      at,
+    });
+    return id;
+  };
+  const fuzzEvent = () => ({
+    id: newId("ev"),
+    type: "fuzz.dead.letter",
+    source: "api-fuzz",
+    severity: "error",
+    time: Date.now(),
+    data: {},
+  });
+  w.failures = {
+    replayable: [await deadLetter(fuzzEvent()), await deadLetter(fuzzEvent()), await deadLetter(fuzzEvent())],
+    invalid: await deadLetter({ type: "halo.cycle.completed", source: "api-fuzz", data: {} }),
+  };
 
   // the secrets: every private fixture's id, commits and name, the hidden proposal, the marker
   const privates = [priv, privFork, patchPriv, arbPriv, expendPriv, mergePriv, releasePriv];
@@ -1077,6 +1108,7 @@ const COLLECTIONS: Record<string, (w: World) => string[]> = {
     "1.5",
   ],
   events: (w) => [...w.events, "ev_00000000000000000000000000", "failures"],
+  failures: (w) => [...w.failures.replayable, w.failures.invalid, "ev_00000000000000000000000000", "replay"],
   cycles: (w) => [...w.cycles, "hc_nonexistent"],
   squads: (w) => [w.squads.any, w.squads.kind, "sq_nonexistent"],
   tasks: (w) => [...w.tasks.pending, ...w.tasks.approved, w.tasks.dispatched, w.tasks.rejected, "task_nonexistent"],
@@ -1295,6 +1327,30 @@ const ROUTES: Record<string, RouteSpec> = {
               { minLength: 1, maxLength: 3 },
             )
             .map((events) => ({ events })),
+        )
+        .map((value) => ({ mediaType: "application/json", value })),
+  },
+  "POST /api/v1/events/failures/replay": {
+    hints: {
+      ids: (w) =>
+        fc.uniqueArray(
+          pick(() => [...w.failures.replayable, w.failures.invalid, "ev_00000000000000000000000000"]),
+          { minLength: 1, maxLength: 3 },
+        ),
+      type: () => fc.constantFrom("fuzz.dead.letter", "halo.cycle.completed", "sim.none.here"),
+    },
+  },
+  "POST /api/v1/events/replay": {
+    runs: 20, // each success runs a HALO cycle
+    body: () =>
+      fc
+        .record(
+          {
+            since: fc.integer({ min: 0, max: 600_000 }).map((ago) => Date.now() - ago),
+            until: fc.oneof(fc.constant(Date.now() + 60_000), fc.constant(new Date().toISOString())),
+            types: fc.constantFrom(["fuzz.*"], ["sim.episode.finished", "fuzz.dead.letter"], ["events.*"]),
+          },
+          { requiredKeys: ["since", "until"] },
         )
         .map((value) => ({ mediaType: "application/json", value })),
   },

@@ -7289,7 +7289,7 @@ export interface paths {
         };
         /**
          * The event log, newest first
-         * @description Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` (ms or RFC 3339). Pages with `limit` and `cursor`.
+         * @description Filters combine: `type` (exact, or `<namespace>.*`), `severity` (one or a comma list), `worldline`, `agent`, `since` and `until` (ms or RFC 3339, both inclusive). Pages with `limit` and `cursor` (a cursor belongs to the filters it was issued with).
          */
         get: {
             parameters: {
@@ -7303,6 +7303,8 @@ export interface paths {
                     agent?: string;
                     /** @description only events at or after this time: milliseconds since the epoch or an RFC 3339 date-time */
                     since?: string;
+                    /** @description only events at or before this time: milliseconds since the epoch or an RFC 3339 date-time */
+                    until?: string;
                     /** @description opaque cursor from the previous page's `next` */
                     cursor?: string;
                     limit?: number;
@@ -7591,6 +7593,427 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/failures/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay dead letters in bulk
+         * @description `{ids: [...]}` (1–100), or a filter `{type?, limit?}`: the dead letters never replayed, most recently failed first (at most 100). Each is replayed as POST /api/v1/events/failures/{id}/replay would, one after the other, and answered on its own: `status` 202 when it went back on the queue, else the single replay's status and problem `code`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BulkFailureReplay"];
+                };
+            };
+            responses: {
+                /** @description one result per dead letter */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkFailureReplayed"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/failures/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Put a dead letter back on the event queue (once)
+         * @description Sends the dead-lettered event to the event queue again and records it on the failure (`replayedAt`, `replayResult: queued`). Once per dead letter: a second replay is 409 `already-replayed`. The consumer stores an event once by id, so an event stored before it failed is routed, not stored again. A dead letter that is not a valid event (dead-lettered at once) is 422 `not-replayable`; a failure still retrying or recovered is 409 `not-dead-lettered`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description queued again: the failure as recorded now */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["EventFailure"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `not-found`: no such resource, or not visible to you (private world lines look missing without the token) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "not-found";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `already-replayed`: this dead letter was put back on the queue once already (`replayedAt`); a dead letter is replayed once; `not-dead-lettered`: only a dead letter is replayed: a retrying message is still on the queue, a recovered one went through */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "already-replayed" | "not-dead-lettered";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `not-replayable`: the dead letter is not a valid event (its payload can never be stored), so replaying it cannot succeed */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "not-replayable";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `queue-unavailable`: the event queue refused the events; retry (with your own ids for idempotence) */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "queue-unavailable";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-route a window of stored events (to HALO)
+         * @description The stored events with `since` ≤ time ≤ `until` (of `types`, when given) go through the consumer's routing step again, without being stored again: HALO records a trigger for those that never had one and runs one cycle (trigger `replay`) that reads events from `since` at the latest. At most 1000 events per call; a larger window is 422 `replay-window-too-large` (nothing is re-routed).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["WindowReplay"];
+                };
+            };
+            responses: {
+                /** @description what was re-routed, and the cycles run */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WindowReplayed"];
+                    };
+                };
+                /** @description `invalid-json`: the body is not JSON, or is empty while Content-Type says JSON; `json-too-deep`: the body nests deeper than the limit; `invalid-unicode`: a string in the body holds a lone surrogate, which has no UTF-8 form; `validation-failed`: the body, query, path or headers do not match the schema; `errors` names each field (JSON Pointer) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "invalid-json" | "json-too-deep" | "invalid-unicode" | "validation-failed";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unauthorized`: send Authorization: Bearer <DM_OPERATOR_TOKEN> */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unauthorized";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden`: the bearer token is not the operator token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `body-too-large`: the body is over the size limit */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "body-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `unsupported-media-type`: the body's Content-Type is not one this operation reads */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "unsupported-media-type";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+                /** @description `forbidden-key`: `__proto__` (or a constructor/prototype path) as an entity id, field name or pointer; `replay-window-too-large`: the window holds more stored events than one replay takes; narrow the window or the types */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"] & ({
+                            /** @enum {string} */
+                            code: "forbidden-key" | "replay-window-too-large";
+                        } & {
+                            [key: string]: unknown;
+                        });
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/{id}": {
         parameters: {
             query?: never;
@@ -7696,8 +8119,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    /** @description an error or critical event, the cron trigger, or POST /api/v1/halo/cycles */
-                    trigger?: "event" | "schedule" | "manual";
+                    /** @description an error or critical event, the cron trigger, POST /api/v1/halo/cycles, or POST /api/v1/events/replay */
+                    trigger?: "event" | "schedule" | "manual" | "replay";
                     /** @description opaque cursor from the previous page's `next` */
                     cursor?: string;
                     limit?: number;
@@ -12683,14 +13106,69 @@ export interface components {
             lastFailedAt: number;
             /** @description milliseconds since the Unix epoch */
             deadLetteredAt: number | null;
+            /** @description when POST …/failures/{id}/replay put it back on the queue; a dead letter is replayed once */
+            replayedAt: number | null;
+            /**
+             * @description what the replay did: `queued` (the queue took the event again); null until replayed
+             * @enum {string|null}
+             */
+            replayResult: "queued" | null;
+        };
+        BulkFailureReplayed: {
+            /** @description how many went back on the queue */
+            replayed: number;
+            /** @description one per id asked (or per dead letter the filter found) */
+            results: components["schemas"]["FailureReplay"][];
+        };
+        /** @description one dead letter of a bulk replay */
+        FailureReplay: {
+            id: string;
+            /** @description what the single replay would have answered: 202, 404, 409, 422, 503 */
+            status: number;
+            /** @description milliseconds since the Unix epoch */
+            replayedAt?: number;
+            /** @description the problem code when it was not replayed */
+            code?: string;
+            detail?: string;
+        };
+        BulkFailureReplay: {
+            /** @description these failures (1–100) */
+            ids?: string[];
+            /**
+             * @description without ids: the dead letters of this event type not replayed yet (else of every type)
+             * @example worldline.forked
+             */
+            type?: string;
+            /** @description without ids: at most this many, most recently failed first (default 100) */
+            limit?: number;
+        };
+        WindowReplayed: {
+            /** @description stored events in the window (and of the types) */
+            events: number;
+            /** @description of them, the ones a subscriber wants (today: HALO's error and critical events) */
+            rerouted: number;
+            /** @description events re-routed per subscriber */
+            subscribers: {
+                [key: string]: number;
+            };
+            /** @description the HALO cycles the replay ran (none when no event asked for one) */
+            cycles: string[];
+        };
+        WindowReplay: {
+            /** @description the window's first event time (inclusive): milliseconds since the epoch or an RFC 3339 date-time */
+            since: number | string;
+            /** @description its last event time (inclusive): milliseconds since the epoch or an RFC 3339 date-time */
+            until: number | string;
+            /** @description only events of these types (exact or `<namespace>.*`); default: every type */
+            types?: string[];
         };
         HaloCycleDetail: {
             id: string;
             /**
-             * @description an error or critical event, the cron trigger, or POST /api/v1/halo/cycles
+             * @description an error or critical event, the cron trigger, POST /api/v1/halo/cycles, or POST /api/v1/events/replay
              * @enum {string}
              */
-            trigger: "event" | "schedule" | "manual";
+            trigger: "event" | "schedule" | "manual" | "replay";
             /** @description the events that asked for this cycle (triggers arriving while a cycle runs share the next one) */
             triggerEvents: string[];
             /** @description milliseconds since the Unix epoch */
@@ -12735,10 +13213,10 @@ export interface components {
         HaloCycle: {
             id: string;
             /**
-             * @description an error or critical event, the cron trigger, or POST /api/v1/halo/cycles
+             * @description an error or critical event, the cron trigger, POST /api/v1/halo/cycles, or POST /api/v1/events/replay
              * @enum {string}
              */
-            trigger: "event" | "schedule" | "manual";
+            trigger: "event" | "schedule" | "manual" | "replay";
             /** @description the events that asked for this cycle (triggers arriving while a cycle runs share the next one) */
             triggerEvents: string[];
             /** @description milliseconds since the Unix epoch */
