@@ -20,6 +20,8 @@ declare namespace Cloudflare {
     DM_HUB_PASSPORT?: string;
     /** The hub agent's own bearer token: opens /agents/hub/mcp and /api/v1/agents/hub/… (unset: only the operator token does). */
     DM_HUB_TOKEN?: string;
+    /** Where alert notices go (critical HALO weak points, dead letters, quarantines), signed with the hub's passport; unset: none are sent. */
+    DM_ALERT_WEBHOOK?: string;
     /** Bearer token of GET /metrics (Prometheus: `authorization: {credentials: …}`); unset: /metrics answers 404. */
     DM_METRICS_TOKEN?: string;
     /** Whether mesh calls may reach private, loopback and link-local hosts: "allow", "refuse", or unset (allowed only when DM_PUBLIC_URL is itself such a host). */

@@ -116,6 +116,17 @@ export const haloTriggers = sqliteTable(
   (table) => [index("halo_triggers_status").on(table.status, table.triggeredAt)],
 );
 
+/** Alert notices (src/events/alert-notifier.ts), one per event: delivered once, or given up as failed. */
+export const alertNotices = sqliteTable("alert_notices", {
+  eventId: text("event_id").primaryKey(),
+  type: text("type").notNull(),
+  status: text("status").notNull(),
+  attempts: integer("attempts").notNull(),
+  lastError: text("last_error"),
+  createdAt: integer("created_at").notNull(),
+  deliveredAt: integer("delivered_at"),
+});
+
 /** Messages the consumer failed on: retrying, recovered on a later attempt, or dead-lettered. */
 export const eventFailures = sqliteTable(
   "event_failures",

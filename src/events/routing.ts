@@ -3,7 +3,8 @@
 // only when every matching subscriber succeeded. A subscriber must be idempotent on `event.id`
 // (a crash between handling and marking means the event is routed again).
 //
-// Today there is one subscriber, the HALO trigger (error and critical events start a cycle).
+// Two subscribers: the HALO trigger (error and critical events start a cycle) and the operator's
+// alert webhook (src/events/alert-notifier.ts).
 // Squads need none: a member's answer reaches its task through the hub agent's webhook
 // (src/squads/task-response.ts), and task failures reach HALO as error events. Others add an
 // entry to SUBSCRIBERS, e.g.
@@ -12,6 +13,7 @@
 // with `retryable: false`) sends the event straight to the dead letters.
 import { triggersHalo } from "../core/events.js";
 import type { Event } from "../schemas/events.js";
+import { alertSubscriber } from "./alert-notifier.js";
 import { replayToHalo, triggerHalo } from "./halo-trigger.js";
 
 export interface EventSubscriber {
@@ -32,6 +34,9 @@ export interface ReplayWindow {
 
 const SUBSCRIBERS: EventSubscriber[] = [
   { name: "halo", matches: triggersHalo, handle: triggerHalo, replay: replayToHalo },
+  // DM_ALERT_WEBHOOK: critical weak points, dead letters, quarantines; a replayed window finds
+  // each notice already delivered and sends nothing again.
+  alertSubscriber,
 ];
 
 /** Adds a subscriber for the life of the isolate; returns the function that removes it again. */
