@@ -1,4 +1,4 @@
-// parse-prometheus-text-format ships no types; what test/metrics reads of its result.
+// parse-prometheus-text-format ships no types: what test/metrics and the e2e tests read of its result.
 declare module "parse-prometheus-text-format" {
   export default function parsePrometheusTextFormat(text: string): Array<{
     name: string;
