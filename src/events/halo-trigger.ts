@@ -11,6 +11,7 @@ import { describeError } from "../core/events.js";
 import { haloTriggers } from "../db/schema.js";
 import { haloStub } from "../stubs.js";
 import type { Event } from "../schemas/events.js";
+import { log } from "../http/log.js";
 
 export async function triggerHalo(env: Env, event: Event): Promise<void> {
   await drizzle(env.DB)
@@ -32,9 +33,9 @@ export async function triggerHalo(env: Env, event: Event): Promise<void> {
   await haloStub(env)
     .trigger(event.id)
     .catch((error: unknown) =>
-      console.error(
-        `halo: could not poke the Halo object for ${event.id}; the next cycle will see it`,
-        describeError(error),
-      ),
+      log.warn("halo: could not poke the Halo object; the next cycle will see the event", {
+        eventId: event.id,
+        error: describeError(error),
+      }),
     );
 }

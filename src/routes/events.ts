@@ -23,6 +23,7 @@ import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/op
 import { requireOperator } from "../http/auth.js";
 import { validationError } from "../http/problem.js";
 import { publishEvents } from "../events/producer.js";
+import { log } from "../http/log.js";
 
 export const eventRoutes = apiRouter();
 
@@ -75,7 +76,7 @@ eventRoutes.openapi(
     try {
       await publishEvents(c.env, events);
     } catch (error) {
-      console.error("POST /events: queue send failed", describeError(error));
+      log.error("events: queue send failed", { requestId: c.get("requestId"), error: describeError(error) });
       throw new DomainError("queue-unavailable", {
         detail: "the event queue refused the events; retry later (send your own ids to make the retry idempotent)",
         ids: events.map((event) => event.id),
