@@ -16,6 +16,7 @@ import { applyEffect } from "../src/arbiter/effects.js";
 import { EffectOutbox } from "../src/arbiter/effect-outbox.js";
 import { journalPage, verifyJournal, type JournalPage } from "../src/arbiter/journal.js";
 import { latestEntropyModel } from "../src/stores/model-store.js";
+import { loggedAlarm } from "../src/http/log.js";
 
 export type { ArbiterConfig, ArbiterView, Decision } from "../src/core/arbiter/record.js";
 export type { Verification } from "../src/core/arbiter/journal.js";
@@ -89,7 +90,9 @@ export class Arbiter extends DurableObject<Env> {
     return capture(() => verifyJournal(this.arbiter.store, options));
   }
 
-  override async alarm(): Promise<void> {
-    await alarmBeat(this.arbiter);
+  override alarm(): Promise<void> {
+    return loggedAlarm("arbiter", this.ctx, async () => {
+      await alarmBeat(this.arbiter);
+    });
   }
 }
