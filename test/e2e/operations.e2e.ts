@@ -58,3 +58,40 @@ describe("operations against wrangler dev", { timeout: 60_000 }, () => {
     expect(notice!.headers["x-darkmatter-agent-id"]).toBe(hub.agent_id);
   });
 });
+
+describe("health, request ids and replay against wrangler dev", { timeout: 60_000 }, () => {
+  it("checks D1, the ledger and the queue on /healthz, and stays cheap with ?deep=false", async () => {
+    const deep = await http("GET", "/healthz", { token: null });
+    expect(deep.status).toBe(200);
+    expect(deep.body).toMatchObject({
+      ok: true,
+      components: { d1: { ok: true }, ledger: { ok: true }, queue: { ok: true } },
+    });
+    const shallow = await http("GET", "/healthz?deep=false", { token: null });
+    expect([shallow.status, shallow.body.ok, shallow.body.components]).toEqual([200, true, undefined]);
+  });
+
+  it("echoes a client's x-request-id and names it in problem+json", async () => {
+    const refused = await http("GET", "/api/v1/worldlines/wl_nope", { headers: { "x-request-id": "e2e-ops.1" } });
+    expect(refused.headers.get("x-request-id")).toBe("e2e-ops.1");
+    expect(refused.body).toMatchObject({ status: 404, requestId: "e2e-ops.1" });
+  });
+
+  it("re-routes a window of stored events to HALO without storing them again", async () => {
+    const since = Date.now() - 1000;
+    const type = `e2e.replay${Math.random().toString(16).slice(2, 8)}.failed`;
+    const posted = await http("POST", "/api/v1/events", { body: { type, source: "e2e", severity: "error", data: {} } });
+    expect(posted.status).toBe(202);
+    const deadline = Date.now() + 20_000;
+    while ((await http("GET", `/api/v1/events/${posted.body.id}`)).status !== 200 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    const replayed = await http("POST", "/api/v1/events/replay", {
+      body: { since, until: Date.now(), types: [type] },
+    });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toMatchObject({ events: 1, rerouted: 1 });
+    expect(replayed.body.cycles).toHaveLength(1);
+    const stored = await http("GET", `/api/v1/events?type=${type}`);
+    expect(stored.body.items).toHaveLength(1);
+  });
+});
