@@ -46,10 +46,6 @@ export default defineConfig(async () => {
       include: ["test/**/*.test.ts"],
       exclude: ["test/e2e/**"],
       setupFiles: ["test/setup.ts"],
-      // The Worker's info-level log lines (one per request and background step: src/http/log.ts)
-      // would bury the output; warnings and errors still show. test/http/health-and-logs.test.ts
-      // reads the lines it checks through a console.log spy.
-      onConsoleLog: (log: string) => (/^\{"time":"[^"]*","level":"info"/.test(log) ? false : undefined),
       globalSetup: ["test/handler-setup.ts"],
     },
   };
