@@ -28,7 +28,7 @@ import {
 import { EVENT_DATA, SYSTEM_EVENT_TYPES } from "../schemas/event-data.js";
 import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
-import { validationError } from "../http/problem.js";
+import { problem, validationError } from "../http/problem.js";
 import { publishEvents } from "../events/producer.js";
 import { replayFailure, replayFailures, replayWindow } from "../events/replay.js";
 import { log } from "../http/log.js";
@@ -179,6 +179,12 @@ eventRoutes.openapi(
     problems: ["replay-window-too-large"],
   }),
   async (c) => c.json(await replayWindow(c.env, c.req.valid("json")), 200),
+);
+
+// GET /events/replay names no event: without this, /events/{id} would answer it as the unknown
+// event "replay". No operation serves GET here, so it is the app's no-route like any other.
+eventRoutes.get("/events/replay", (c) =>
+  problem(c, "no-route", `no route ${c.req.method} /api/v1/events/replay; see /api/docs`),
 );
 
 eventRoutes.openapi(
