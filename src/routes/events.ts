@@ -28,7 +28,7 @@ import {
 import { EVENT_DATA, SYSTEM_EVENT_TYPES } from "../schemas/event-data.js";
 import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperator } from "../http/auth.js";
-import { problem, validationError } from "../http/problem.js";
+import { validationError } from "../http/problem.js";
 import { publishEvents } from "../events/producer.js";
 import { replayFailure, replayFailures, replayWindow } from "../events/replay.js";
 import { log } from "../http/log.js";
@@ -181,12 +181,6 @@ eventRoutes.openapi(
   async (c) => c.json(await replayWindow(c.env, c.req.valid("json")), 200),
 );
 
-// GET /events/replay names no event: without this, /events/{id} would answer it as the unknown
-// event "replay". No operation serves GET here, so it is the app's no-route like any other.
-eventRoutes.get("/events/replay", (c) =>
-  problem(c, "no-route", `no route ${c.req.method} /api/v1/events/replay; see /api/docs`),
-);
-
 eventRoutes.openapi(
   apiRoute({
     method: "get",
@@ -207,6 +201,9 @@ eventRoutes.openapi(
   }),
   async (c) => {
     const id = c.req.valid("param").id;
+    // GET /events/replay names no event (POST /events/replay is the window replay): no operation
+    // serves it, so it is the app's no-route, not the unknown event "replay".
+    if (id === "replay") throw new DomainError("no-route", "no route GET /api/v1/events/replay; see /api/docs");
     const event = EventId.safeParse(id).success ? await new EventStore(c.env.DB).get(id) : null;
     if (!event)
       throw new DomainError(
