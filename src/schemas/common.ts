@@ -22,10 +22,6 @@ export const Problem = z
     }),
     detail: z.string().meta({ description: "what went wrong and what to do about it" }),
     instance: z.string().optional(),
-    requestId: z
-      .string()
-      .optional()
-      .meta({ description: "the request's id (x-request-id, sent or generated): its log line has it too" }),
     errors: z
       .array(z.object({ path: z.string(), message: z.string() }))
       .optional()

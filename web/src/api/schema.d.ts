@@ -11988,8 +11988,6 @@ export interface components {
             /** @description what went wrong and what to do about it */
             detail: string;
             instance?: string;
-            /** @description the request's id (x-request-id, sent or generated): its log line has it too */
-            requestId?: string;
             /** @description the fields at fault, as JSON Pointers into the request */
             errors?: {
                 path: string;
