@@ -2,7 +2,6 @@
 // its status RPC, and the event queue accepts a probe message (which the consumer acks without
 // storing: src/events/consumer.ts), each bounded by HEALTH_CHECK_TIMEOUT_MS. 200 when all are up,
 // 503 naming the ones down with their error text. `?deep=false` is liveness only: no calls.
-// A deep answer is at most HEALTH_CACHE_MS old.
 import { Hono } from "hono";
 import { checkHealth, healthProbe } from "../core/health.js";
 import { unwrap } from "../core/problem.js";
@@ -15,27 +14,11 @@ export const healthChecks = (env: Env) => ({
   queue: () => env.EVENTS.send(healthProbe(), { contentType: "json" }),
 });
 
-/**
- * /healthz is public: a deep answer is reused for HEALTH_CACHE_MS per isolate (and per env, so a
- * test's env with a broken binding gets its own), so a flood of probes costs at most one D1
- * query, one Ledger call and one queue message per isolate every few seconds.
- */
-const HEALTH_CACHE_MS = 5000;
-const recent = new WeakMap<object, { at: number; report: Awaited<ReturnType<typeof checkHealth>> }>();
-
-async function deepReport(env: Env) {
-  const cached = recent.get(env);
-  if (cached && Date.now() - cached.at < HEALTH_CACHE_MS) return cached.report;
-  const report = await checkHealth(healthChecks(env));
-  recent.set(env, { at: Date.now(), report });
-  return report;
-}
-
 export const healthRoutes = (version: string) =>
   new Hono<AppEnv>().get("/healthz", async (c) => {
     const service = { service: "darkmatter-edge", version, time: Date.now() };
     const headers = { "cache-control": "no-store" };
     if (c.req.query("deep") === "false") return c.json({ ok: true, ...service }, 200, headers);
-    const report = await deepReport(c.env);
+    const report = await checkHealth(healthChecks(c.env));
     return c.json({ ...report, ...service }, report.ok ? 200 : 503, headers);
   });
