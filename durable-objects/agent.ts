@@ -23,7 +23,6 @@ import type { RouterConfig } from "../src/schemas/router.js";
 import { meshNotFound } from "../src/http/mesh-response.js";
 import { taskResponseReceived } from "../src/squads/task-response.js";
 import { HUB_AGENT } from "../src/core/object-names.js";
-import { loggedAlarm } from "../src/http/log.js";
 
 export type { AgentIdentity } from "../src/mesh/agent/operator-tools.js";
 export type { SendParams } from "../src/mesh/agent/sending.js";
@@ -92,10 +91,8 @@ export class Agent extends DurableObject<Env> {
   // ---- timers (alarms) ------------------------------------------------------------------
 
   /** Inbox purge (1 h), auto-reactivation, and §14.1 health checks of idle connections. */
-  override alarm(): Promise<void> {
-    return loggedAlarm("agent", this.ctx, async () => {
-      await runTimers(this.node);
-    });
+  override async alarm(): Promise<void> {
+    await runTimers(this.node);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------

@@ -21,7 +21,6 @@ import {
 } from "../src/core/api-rollup.js";
 import { emitEvent } from "../src/events/producer.js";
 import { apiRollupName, type RouteKey } from "../src/core/object-names.js";
-import { loggedAlarm } from "../src/http/log.js";
 
 interface RollupState {
   key: RouteKey;
@@ -57,23 +56,21 @@ export class ApiRollup extends DurableObject<Env> {
   }
 
   /** Closes the window: one `api.endpoint.success` rollup if anything succeeded, and a new baseline. */
-  override alarm(): Promise<void> {
-    return loggedAlarm("api-rollup", this.ctx, async () => {
-      const state = await this.load();
-      if (!state?.window) return;
-      const { start, counts } = state.window;
-      if (counts.successes > 0) {
-        const emitted = await emitEvent(this.env, {
-          type: "api.endpoint.success",
-          data: successRollup(state.key, start, Date.now(), counts),
-        });
-        // Throwing makes the runtime retry the alarm with backoff; the window stays until the rollup is queued.
-        if (!emitted) throw new Error(`rollup for ${apiRollupName(state.key)} not queued; the alarm will retry`);
-      }
-      state.baseline = nextBaseline(state.baseline, counts);
-      state.window = null;
-      await this.ctx.storage.put("state", state);
-    });
+  override async alarm(): Promise<void> {
+    const state = await this.load();
+    if (!state?.window) return;
+    const { start, counts } = state.window;
+    if (counts.successes > 0) {
+      const emitted = await emitEvent(this.env, {
+        type: "api.endpoint.success",
+        data: successRollup(state.key, start, Date.now(), counts),
+      });
+      // Throwing makes the runtime retry the alarm with backoff; the window stays until the rollup is queued.
+      if (!emitted) throw new Error(`rollup for ${apiRollupName(state.key)} not queued; the alarm will retry`);
+    }
+    state.baseline = nextBaseline(state.baseline, counts);
+    state.window = null;
+    await this.ctx.storage.put("state", state);
   }
 
   /** The route's counts since its first request (src/metrics/collect.ts); null for a route never called. */

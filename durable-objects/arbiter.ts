@@ -16,7 +16,6 @@ import { applyEffect } from "../src/arbiter/effects.js";
 import { EffectOutbox } from "../src/arbiter/effect-outbox.js";
 import { journalPage, verifyJournal, type JournalPage } from "../src/arbiter/journal.js";
 import { latestEntropyModel } from "../src/stores/model-store.js";
-import { loggedAlarm } from "../src/http/log.js";
 
 export type { ArbiterConfig, ArbiterView, Decision } from "../src/core/arbiter/record.js";
 export type { Verification } from "../src/core/arbiter/journal.js";
@@ -90,9 +89,7 @@ export class Arbiter extends DurableObject<Env> {
     return capture(() => verifyJournal(this.arbiter.store, options));
   }
 
-  override alarm(): Promise<void> {
-    return loggedAlarm("arbiter", this.ctx, async () => {
-      await alarmBeat(this.arbiter);
-    });
+  override async alarm(): Promise<void> {
+    await alarmBeat(this.arbiter);
   }
 }

@@ -14,7 +14,6 @@ import type { AnchorEntry } from "../src/schemas/mesh-state.js";
 import type { HostedAgent } from "../src/schemas/agents.js";
 import { meshMethodNotAllowed, meshNotFound, meshResponse, readMeshBody } from "../src/http/mesh-response.js";
 import { DirectoryStore } from "../src/stores/directory-store.js";
-import { loggedAlarm } from "../src/http/log.js";
 
 export class Directory extends DurableObject<Env> {
   private readonly store: DirectoryStore;
@@ -99,11 +98,9 @@ export class Directory extends DurableObject<Env> {
   }
 
   /** The 24 h TTL (§9.4), applied even when nobody registers or looks anything up. */
-  override alarm(): Promise<void> {
-    return loggedAlarm("directory", this.ctx, async () => {
-      this.store.prune(Date.now());
-      await this.scheduleExpiry();
-    });
+  override async alarm(): Promise<void> {
+    this.store.prune(Date.now());
+    await this.scheduleExpiry();
   }
 
   private async scheduleExpiry(): Promise<void> {

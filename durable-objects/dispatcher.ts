@@ -9,8 +9,6 @@ import { describeError } from "../src/core/events.js";
 import { dispatchTask, onTimer, type TaskTimer, type TaskTimers } from "../src/squads/dispatch.js";
 import type { SquadTask } from "../src/schemas/squads.js";
 import { TaskTimerStore } from "../src/stores/task-timer-store.js";
-import { log } from "../src/http/log.js";
-import { loggedAlarm } from "../src/http/log.js";
 
 /** A timer whose work failed (D1 or the hub unavailable) fires again this much later. */
 const TIMER_RETRY_MS = 10_000;
@@ -39,30 +37,25 @@ export class Dispatcher extends DurableObject<Env> implements TaskTimers {
     return this.store.all();
   }
 
-  override alarm(): Promise<void> {
-    return loggedAlarm("dispatcher", this.ctx, async () => {
-      const now = Date.now();
-      const due = this.timers().filter((timer) => timer.due <= now);
-      // Taken off before running: the work may set the task's next timer, which must survive.
-      for (const timer of due) this.store.delete(timer);
-      await Promise.all(
-        due.map(async (timer) => {
-          try {
-            await onTimer(this.env, this, timer);
-          } catch (error) {
-            log.error("dispatcher: timer failed, trying again", {
-              timer: timer.kind,
-              taskId: timer.taskId,
-              attempt: timer.attempt,
-              retryInMs: TIMER_RETRY_MS,
-              error: describeError(error),
-            });
-            this.store.setUnlessPresent({ ...timer, due: Date.now() + TIMER_RETRY_MS });
-          }
-        }),
-      );
-      const next = this.timers()[0];
-      if (next) await this.ctx.storage.setAlarm(Math.max(next.due, Date.now() + 1));
-    });
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const due = this.timers().filter((timer) => timer.due <= now);
+    // Taken off before running: the work may set the task's next timer, which must survive.
+    for (const timer of due) this.store.delete(timer);
+    await Promise.all(
+      due.map(async (timer) => {
+        try {
+          await onTimer(this.env, this, timer);
+        } catch (error) {
+          console.error(
+            `dispatcher: ${timer.kind} of task ${timer.taskId} attempt ${timer.attempt} failed; trying again in ${TIMER_RETRY_MS / 1000} s`,
+            describeError(error),
+          );
+          this.store.setUnlessPresent({ ...timer, due: Date.now() + TIMER_RETRY_MS });
+        }
+      }),
+    );
+    const next = this.timers()[0];
+    if (next) await this.ctx.storage.setAlarm(Math.max(next.due, Date.now() + 1));
   }
 }

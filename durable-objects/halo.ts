@@ -16,7 +16,6 @@ import { capture, type Outcome } from "../src/core/problem.js";
 import { runHaloCycle, type CycleRequest } from "../src/halo/cycle.js";
 import type { CycleTrigger, HaloCycleDetail } from "../src/schemas/halo.js";
 import { HaloTriggerStore } from "../src/stores/halo-trigger-store.js";
-import { loggedAlarm } from "../src/http/log.js";
 
 /** Events one alarm's cycle takes at most; the rest wait for the next alarm, set at once. */
 const MAX_EVENTS_PER_CYCLE = 1000;
@@ -49,14 +48,12 @@ export class Halo extends DurableObject<Env> {
     return capture(() => this.join(ask));
   }
 
-  override alarm(): Promise<void> {
-    return loggedAlarm("halo", this.ctx, async () => {
-      const events = this.pending.oldest(MAX_EVENTS_PER_CYCLE);
-      if (events.length === 0) return;
-      await this.join({ trigger: "event", events }); // a failure throws: the runtime retries the alarm
-      this.pending.remove(events);
-      if (this.pending.count() > 0) await this.ctx.storage.setAlarm(Date.now());
-    });
+  override async alarm(): Promise<void> {
+    const events = this.pending.oldest(MAX_EVENTS_PER_CYCLE);
+    if (events.length === 0) return;
+    await this.join({ trigger: "event", events }); // a failure throws: the runtime retries the alarm
+    this.pending.remove(events);
+    if (this.pending.count() > 0) await this.ctx.storage.setAlarm(Date.now());
   }
 
   private join(ask: CycleAsk): Promise<HaloCycleDetail> {

@@ -27,7 +27,6 @@ import { MerkleLog, type EntryPage, type EntryQuery } from "../src/ledger/merkle
 import { createLedgerTables } from "../src/ledger/schema.js";
 import { greenProofBundle } from "../src/ledger/proof-bundles.js";
 import { Proposals, type Proposal, type ProposalStatus } from "../src/ledger/proposals.js";
-import { loggedAlarm } from "../src/http/log.js";
 
 // Shapes come from the API's zod schemas, so the Durable Object and the OpenAPI document cannot drift.
 export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
@@ -182,12 +181,10 @@ export class Ledger extends DurableObject<Env> {
   }
 
   /** The outbox retry: apply what is still pending (the alarm re-arms itself while anything fails). */
-  override alarm(): Promise<void> {
-    return loggedAlarm("ledger", this.ctx, async () => {
-      if (this.opened instanceof DomainError) return;
-      const run = await this.serially(() => this.outbox.apply());
-      if (!run.ok) throw new Error(run.problem.detail ?? run.problem.title); // retried by the platform
-    });
+  override async alarm(): Promise<void> {
+    if (this.opened instanceof DomainError) return;
+    const run = await this.serially(() => this.outbox.apply());
+    if (!run.ok) throw new Error(run.problem.detail ?? run.problem.title); // retried by the platform
   }
 
   /** Decisions recorded but not yet applied to their world lines (normally none). */

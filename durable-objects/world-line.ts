@@ -37,7 +37,6 @@ import type {
   State,
   WorldLine as WorldLineView,
 } from "../src/schemas/worldline.js";
-import { loggedAlarm } from "../src/http/log.js";
 
 export type { Authorship } from "../src/worldline/commits.js";
 export type { PatchFormat } from "../src/worldline/patch.js";
@@ -146,10 +145,8 @@ export class WorldLine extends DurableObject<Env> {
   // ---- internals -------------------------------------------------------------------------
 
   /** The catalog outbox's retry (src/stores/catalog-outbox.ts), in the write queue so it never interleaves a write. */
-  override alarm(): Promise<void> {
-    return loggedAlarm("world-line", this.ctx, async () => {
-      await this.serially(() => this.line.flushCatalog());
-    });
+  override async alarm(): Promise<void> {
+    await this.serially(() => this.line.flushCatalog());
   }
 
   /** Writes run one at a time: awaiting D1 opens the input gate, and two patches must not both build on one head. */

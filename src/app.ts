@@ -18,9 +18,6 @@ import { squadRoutes } from "./routes/squads.js";
 import { sporeRoutes } from "./routes/spores.js";
 import { liveRoutes } from "./routes/live.js";
 import { apiEvents } from "./http/api-events.js";
-import { requestLog } from "./http/log.js";
-import { REQUEST_ID_HEADER } from "./core/request-id.js";
-import { healthRoutes } from "./routes/health.js";
 import { controlPlaneMcp } from "./mcp/control-plane.js";
 import { agentMcpEndpoint } from "./mcp/agent-endpoint.js";
 import { agentOfApiPath, isAgentToken } from "./mesh/agent-access.js";
@@ -40,15 +37,13 @@ export function createApp() {
     description: "DM_OPERATOR_TOKEN",
   });
 
-  // First: every response, even one refused by the middleware below, carries the request id and is logged once.
-  app.use("*", requestLog());
   app.use("*", apiEvents());
   app.use(
     "/api/*",
     cors({
       origin: (origin, c) => (origin && origin === c.env.DM_DASHBOARD_ORIGIN ? origin : null),
-      allowHeaders: ["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message", REQUEST_ID_HEADER],
-      exposeHeaders: ["etag", "location", REQUEST_ID_HEADER],
+      allowHeaders: ["authorization", "content-type", "if-match", "x-dm-author", "x-dm-message"],
+      exposeHeaders: ["etag", "location"],
     }),
   );
   // The token first: a caller without it is refused before a byte of its (up to 8 MiB) body is read.
@@ -59,7 +54,9 @@ export function createApp() {
   );
   app.use("/api/v1/*", jsonBody());
 
-  app.route("/", healthRoutes(API_INFO.version));
+  app.get("/healthz", (c) =>
+    c.json({ ok: true, service: "darkmatter-edge", version: API_INFO.version, time: Date.now() }),
+  );
   mountMetrics(app);
   app.route("/api/v1", worldLineRoutes);
   app.route("/api/v1", ledgerRoutes);

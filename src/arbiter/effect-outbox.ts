@@ -6,7 +6,6 @@
 import { FLUSH_BATCH, isExpired, type ArbiterEffect, type EffectAttempt } from "../core/arbiter/outbox.js";
 import { SerialQueue } from "../core/serial-queue.js";
 import type { ArbiterStore } from "../stores/arbiter-store.js";
-import { log } from "../http/log.js";
 
 /** One attempt at an effect (effects.ts applyEffect), with the world line's subscribers now. */
 export type ApplyEffect = (effect: ArbiterEffect, subscribers: readonly string[]) => Promise<EffectAttempt>;
@@ -32,11 +31,10 @@ export class EffectOutbox {
         ? ({ outcome: "refused", error: "not delivered within the retry window" } as const)
         : await this.apply(effect, this.store.record.config.subscribers); // a subscriber removed since the beat is no longer sent to
       if (attempt.outcome === "retry") {
-        log.warn("arbiter: effect failed, will retry", { effect: row.key, error: attempt.error });
+        console.warn(`arbiter effect ${row.key} failed, will retry: ${attempt.error}`);
         this.store.retryEffect(row.key, attempt.error, attempt.effect ?? effect);
       } else {
-        if (attempt.outcome === "refused")
-          log.warn("arbiter: effect dropped", { effect: row.key, error: attempt.error });
+        if (attempt.outcome === "refused") console.warn(`arbiter effect ${row.key} dropped: ${attempt.error}`);
         this.store.removeEffect(row.key);
       }
     }

@@ -16,7 +16,6 @@ import { passportFromSeed } from "../core/mesh/passport.js";
 import { signHex } from "../core/signing.js";
 import type { Event } from "../schemas/events.js";
 import { HANDLER_AGENT_HEADER, HANDLER_SIGNATURE_HEADER } from "../schemas/router.js";
-import { log } from "../http/log.js";
 import type { EventSubscriber } from "./routing.js";
 
 const ALERT_TIMEOUT_MS = 10_000;
@@ -52,7 +51,7 @@ async function notify(env: Env, event: Event): Promise<void> {
     .bind(isLast ? "failed" : "pending", error.slice(0, 1000), event.id)
     .run();
   if (!isLast) throw new Error(`alert notice for ${event.id} not delivered (attempt ${claimed.attempts}): ${error}`);
-  log.error("alerts: gave up on a notice", { event: event.id, attempts: claimed.attempts, error });
+  console.error(`alerts: gave up on the notice for ${event.id} after ${claimed.attempts} attempts: ${error}`);
 }
 
 /** The POST; null when the webhook took it (2xx), else why not. */

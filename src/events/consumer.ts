@@ -6,12 +6,7 @@
 // - a body that is not a valid event (poison) can never succeed: it is recorded and forwarded to
 //   the dead-letter queue at once instead of burning retries;
 // - any other failure (D1 unavailable, a subscriber throwing) is recorded and retried with
-//   exponential backoff; after `max_retries` (wrangler.toml) the queue moves it to the DLQ;
-// - a health probe (GET /healthz sends one to prove the queue accepts: src/core/health.ts) is not
-//   an event: it is acked and counted on the batch's log line, never stored, routed or failed.
-//
-// Each batch writes one log line (src/http/log.ts): the queue, its size, what was stored, failed
-// and probed, and how long it took.
+//   exponential backoff; after `max_retries` (wrangler.toml) the queue moves it to the DLQ.
 import { publishLiveEvents } from "../live/publish.js";
 import {
   describeError,
@@ -22,8 +17,6 @@ import {
 } from "../core/events.js";
 import { EventStore, type FailureAttempt } from "../stores/event-store.js";
 import { Event, EventId } from "../schemas/events.js";
-import { isHealthProbe } from "../core/health.js";
-import { log, loggedStep } from "../http/log.js";
 import { emitEvent } from "./producer.js";
 import { needsRouting, routeEvent } from "./routing.js";
 
@@ -33,36 +26,12 @@ const MAX_PAYLOAD_CHARS = 128 * 1024;
 
 /** The Worker's `queue` handler: both queues of the event pipeline land here. */
 export async function queue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
-  await loggedStep(
-    "queue batch",
-    { queue: batch.queue, messages: batch.messages.length },
-    // A deployment may suffix queue names per environment (dm-events-staging-dlq): go by the suffix.
-    () => (batch.queue.endsWith("-dlq") ? consumeDeadLetters(batch, env) : consumeEvents(batch, env)),
-    (outcome) => ({ ...outcome }),
-  );
+  // A deployment may suffix queue names per environment (dm-events-staging-dlq): go by the suffix.
+  if (batch.queue.endsWith("-dlq")) return consumeDeadLetters(batch, env);
+  return consumeEvents(batch, env);
 }
 
-/** What a batch came to, for its log line: messages acked as done, failed (retried or dead-lettered), probes acked. */
-export interface BatchOutcome {
-  done: number;
-  failed: number;
-  probes: number;
-}
-
-/** Acks the health probes of a batch and answers the rest. */
-function withoutProbes(batch: MessageBatch<unknown>): { messages: Array<Message<unknown>>; probes: number } {
-  const messages: Array<Message<unknown>> = [];
-  let probes = 0;
-  for (const message of batch.messages) {
-    if (isHealthProbe(message.body)) {
-      message.ack();
-      probes++;
-    } else messages.push(message);
-  }
-  return { messages, probes };
-}
-
-export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<BatchOutcome> {
+export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const store = new EventStore(env.DB);
   const now = Date.now();
   const onFailure = (message: Message<unknown>, error: unknown) => fail(env, store, message, error);
@@ -70,8 +39,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
   // 1. validate: poison messages leave the batch here
   const byId = new Map<string, { event: Event; messages: Array<Message<unknown>> }>();
   const settled: Array<Promise<void>> = [];
-  const { messages, probes } = withoutProbes(batch);
-  for (const message of messages) {
+  for (const message of batch.messages) {
     const parsed = Event.safeParse(message.body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -100,7 +68,7 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
       now,
     );
   } catch (batchError) {
-    log.warn("events: batch insert failed, storing one by one", { error: describeError(batchError) });
+    console.error("events: batch insert failed, storing one by one", describeError(batchError));
     const results = await Promise.allSettled(
       entries.map((entry) => store.persist([entry.event], (event) => !needsRouting(event), now)),
     );
@@ -155,31 +123,26 @@ export async function consumeEvents(batch: MessageBatch<unknown>, env: Env): Pro
     .map((entry) => entry.event.id);
   await store
     .markRecovered(recovered, Date.now())
-    .catch((error) => log.warn("events: could not mark recovered", { events: recovered, error: describeError(error) })); // bookkeeping only
+    .catch((error) => console.error("events: could not mark recovered", recovered.join(","), describeError(error))); // bookkeeping only
   await Promise.all(settled);
   // 5. tell connected dashboards (best effort; they also poll)
   await publishLiveEvents(
     env,
     done.map((entry) => entry.event),
   );
-  return { done: done.reduce((sum, entry) => sum + entry.messages.length, 0), failed: settled.length, probes };
 }
 
 /** One failed message: poison goes to the dead letters now, anything else is retried with backoff. */
 async function fail(env: Env, store: EventStore, message: Message<unknown>, error: unknown): Promise<void> {
   const failure = await describeFailure(message, error);
-  log.warn("events: message failed", {
-    messageId: message.id,
-    eventId: failure.eventId,
-    type: failure.type,
-    attempt: message.attempts,
-    error: failure.error,
-  });
+  console.error(
+    `events: message ${message.id} (${failure.type ?? "no type"}) failed on attempt ${message.attempts}: ${failure.error}`,
+  );
   try {
     await store.recordAttempt(failure);
   } catch (recordError) {
     // D1 being down is usually the failure itself; the dead-letter consumer records the message later
-    log.error("events: could not record the failure", { failure: failure.id, error: describeError(recordError) });
+    console.error("events: could not record the failure", failure.id, describeError(recordError));
   }
   if (isPermanent(error)) {
     try {
@@ -187,22 +150,20 @@ async function fail(env: Env, store: EventStore, message: Message<unknown>, erro
       message.ack();
       return;
     } catch (sendError) {
-      log.error("events: could not forward to the dead-letter queue; retrying instead", {
-        failure: failure.id,
-        error: describeError(sendError),
-      });
+      console.error(
+        `events: could not forward ${failure.id} to the dead-letter queue; retrying instead`,
+        describeError(sendError),
+      );
     }
   }
   message.retry({ delaySeconds: retryDelaySeconds(message.attempts, retryBase(env)) });
 }
 
 /** `dm-events-dlq`: record each dead letter (once), tell the system about it, ack. */
-export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<BatchOutcome> {
+export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const store = new EventStore(env.DB);
-  const { messages, probes } = withoutProbes(batch);
-  let failed = 0;
   await Promise.all(
-    messages.map(async (message) => {
+    batch.messages.map(async (message) => {
       try {
         const failure = await describeFailure(message, null);
         const before = await store.failure(failure.id);
@@ -228,13 +189,11 @@ export async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env)
         }
         message.ack();
       } catch (error) {
-        failed++;
-        log.error("events: could not record a dead letter", { messageId: message.id, error: describeError(error) });
+        console.error(`events: could not record dead letter ${message.id}`, describeError(error));
         message.retry({ delaySeconds: retryDelaySeconds(message.attempts, retryBase(env)) });
       }
     }),
   );
-  return { done: messages.length - failed, failed, probes };
 }
 
 async function describeFailure(message: Message<unknown>, error: unknown): Promise<FailureAttempt> {

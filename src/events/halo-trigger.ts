@@ -13,7 +13,6 @@ import { haloTriggers } from "../db/schema.js";
 import { chunked } from "../stores/page-cursor.js";
 import { haloStub } from "../stubs.js";
 import type { Event } from "../schemas/events.js";
-import { log } from "../http/log.js";
 
 const triggerRow = (event: Event, now: number) => ({
   eventId: event.id,
@@ -37,10 +36,10 @@ export async function triggerHalo(env: Env, event: Event): Promise<void> {
   await haloStub(env)
     .trigger(event.id)
     .catch((error: unknown) =>
-      log.warn("halo: could not poke the Halo object; the next cycle will see the event", {
-        eventId: event.id,
-        error: describeError(error),
-      }),
+      console.error(
+        `halo: could not poke the Halo object for ${event.id}; the next cycle will see it`,
+        describeError(error),
+      ),
     );
 }
 

@@ -9,7 +9,6 @@
 //   caller can answer 503 instead of a 202 that was never true.
 import { describeError, queueChunks, sealEvent, type EventDraft, type SystemEventInput } from "../core/events.js";
 import type { Event } from "../schemas/events.js";
-import { log } from "../http/log.js";
 
 type Producer = Pick<Env, "EVENTS">;
 
@@ -31,11 +30,12 @@ export async function emitEvents(env: Producer, inputs: SystemEventInput[]): Pro
     sealed = inputs.map((input) => sealEvent(input as EventDraft, now));
   } catch (error) {
     // An emitter built an invalid event: a bug to fix, never a reason to fail the emitter's work.
-    log.error("event not emitted: invalid", {
-      types: inputs.map((input) => input.type),
-      error: describeError(error),
-      errors: (error as { fields?: { errors?: unknown } }).fields?.errors ?? [],
-    });
+    console.error(
+      "event not emitted: invalid",
+      inputs.map((input) => input.type).join(","),
+      describeError(error),
+      JSON.stringify((error as { fields?: { errors?: unknown } }).fields?.errors ?? []),
+    );
     return null;
   }
   try {
@@ -44,10 +44,11 @@ export async function emitEvents(env: Producer, inputs: SystemEventInput[]): Pro
   } catch (error) {
     // The queue is unavailable. The emitter's own write already happened and stays; the event is
     // lost, which the log says loudly. (Retrying here would hold the caller's request open.)
-    log.error("event not emitted: queue send failed", {
-      events: sealed.map((event) => `${event.type} ${event.id}`),
-      error: describeError(error),
-    });
+    console.error(
+      "event not emitted: queue send failed",
+      sealed.map((event) => `${event.type} ${event.id}`).join(", "),
+      describeError(error),
+    );
     return null;
   }
 }

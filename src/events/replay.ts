@@ -8,7 +8,6 @@
 //   routed. A dead letter that is not a valid event could never be stored: 422 `not-replayable`.
 // - a window of stored events goes through the consumer's routing step again
 //   (src/events/routing.ts `rerouteEvents`), never through the store: HALO gets one cycle for them.
-import { log } from "../http/log.js";
 import { describeError } from "../core/events.js";
 import { DomainError } from "../core/problem.js";
 import { EventStore } from "../stores/event-store.js";
@@ -42,7 +41,7 @@ export async function replayFailure(env: Env, id: string): Promise<EventFailure>
   try {
     await publishEvents(env, [event]);
   } catch (error) {
-    log.error("events: replay: queue send failed", { failure: id, error: describeError(error) });
+    console.error(`events: replay of ${id}: queue send failed`, describeError(error));
     await store.releaseReplay(id, now);
     throw new DomainError("queue-unavailable", "the event queue refused the replayed event; replay it again later");
   }

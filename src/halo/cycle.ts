@@ -23,7 +23,6 @@ import type { CycleTrigger, HaloCycle, HaloCycleDetail, WeakPoint } from "../sch
 import type { SquadTask } from "../schemas/squads.js";
 import { HUB_AGENT } from "../core/object-names.js";
 import { hostedAgent } from "../mesh/hub.js";
-import { log } from "../http/log.js";
 
 export const DEFAULT_HALO_WINDOW_SECONDS = 15 * 60;
 
@@ -195,7 +194,7 @@ async function hubPeers(env: Env): Promise<MeshPeer[]> {
     return connections.map((c) => ({ agentId: c.agent_id, url: c.agent_url, healthFailures: c.health_failures }));
   } catch (error) {
     // Without DM_HUB_PASSPORT there is no hub; the mesh rule then simply has nothing to look at.
-    log.warn("halo: the hub's connections are unavailable this cycle", { error: describeError(error) });
+    console.error("halo: the hub's connections are unavailable this cycle", describeError(error));
     return [];
   }
 }

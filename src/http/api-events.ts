@@ -9,14 +9,13 @@
 // own): at most one RPC per route per FLUSH_DELAY_MS per isolate, and no count is stranded in an
 // isolate that goes idle, because the request that scheduled the flush holds it open until it ran.
 import type { Context, MiddlewareHandler } from "hono";
-import { countResponse, emptyCounts, type RouteCounts } from "../core/api-rollup.js";
+import { matchedRoutes } from "hono/route";
+import { countResponse, emptyCounts, UNMATCHED_ROUTE, type RouteCounts } from "../core/api-rollup.js";
 import { describeError } from "../core/events.js";
 import { emitEvent } from "../events/producer.js";
 import { apiRollupName, type RouteKey } from "../core/object-names.js";
 import { apiRollupStub } from "../stubs.js";
 import type { AppEnv } from "./app-env.js";
-import { log } from "./log.js";
-import { routePattern } from "./route-pattern.js";
 
 const FLUSH_DELAY_MS = 1000;
 
@@ -58,11 +57,7 @@ export async function flushApiCounts(env: Env): Promise<void> {
         await apiRollupStub(env, key).record(key, counts);
       } catch (error) {
         // Counts are monitoring, not state: losing one batch must not fail anything.
-        log.warn("api rollup: counts not recorded", {
-          rollup: apiRollupName(key),
-          requests: counts.requests,
-          error: describeError(error),
-        });
+        console.error("api rollup: counts not recorded", apiRollupName(key), counts.requests, describeError(error));
       }
     }),
   );
@@ -74,7 +69,10 @@ async function flushSoon(env: Env): Promise<void> {
 }
 
 /** Method and route pattern (`/api/v1/worldlines/:id`) of the handler that matched, never the raw path. */
-const routeKey = (c: Context): RouteKey => ({ method: c.req.method, route: routePattern(c) });
+function routeKey(c: Context): RouteKey {
+  const handler = [...matchedRoutes(c)].reverse().find((route) => route.method !== "ALL");
+  return { method: c.req.method, route: handler?.path ?? UNMATCHED_ROUTE };
+}
 
 async function problemCode(response: Response): Promise<{ code?: string }> {
   if (!(response.headers.get("content-type") ?? "").includes("problem+json")) return {};

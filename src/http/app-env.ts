@@ -1,5 +1,2 @@
-/**
- * `isOperator`: the operator token was sent. `agent`: the token of that hosted agent was sent, on its own API (src/http/auth.ts).
- * `requestId`: this request's id (src/http/log.ts), echoed as `x-request-id`.
- */
-export type AppEnv = { Bindings: Env; Variables: { isOperator: boolean; agent?: string; requestId: string } };
+/** `isOperator`: the operator token was sent. `agent`: the token of that hosted agent was sent, on its own API (src/http/auth.ts). */
+export type AppEnv = { Bindings: Env; Variables: { isOperator: boolean; agent?: string } };

@@ -3,8 +3,6 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { CATALOGUE } from "../core/error-catalogue.js";
 import { DomainError, type Problem, type ProblemCode } from "../core/problem.js";
-import { errorText, log } from "./log.js";
-import { routePattern } from "./route-pattern.js";
 
 // Stable codes for errors raised by Hono itself rather than by our code; any other status it
 // raises is a bug of ours and answers as one (500, logged).
@@ -77,14 +75,7 @@ export function errorResponse(error: unknown, c: Context): Response {
     if (code)
       return problemResponse(new DomainError(code, error.message || CATALOGUE[code].title).toProblem(), instance);
   }
-  // The one place a stack is logged: an unhandled error is a bug, and the stack is how it is found.
-  log.error("unhandled error", {
-    requestId: c.get("requestId"),
-    method: c.req.method,
-    route: routePattern(c),
-    error: errorText(error),
-    stack: error instanceof Error ? error.stack : undefined,
-  });
+  console.error("unhandled error", c.req.method, instance, error);
   return problemResponse(
     new DomainError("internal-error", "the server failed while handling this request; it has been logged").toProblem(),
     instance,

@@ -4,7 +4,6 @@
 import { setAlarmIfEarlier } from "../core/alarm.js";
 import { retryDelaySeconds } from "../core/events.js";
 import { worldLineStub } from "../stubs.js";
-import { log } from "../http/log.js";
 
 /** A decision recorded here and not yet applied to its world line. */
 interface GreenOutboxRow {
@@ -75,7 +74,7 @@ export class GreenOutbox {
         error.slice(0, 1000),
         row.entry_index,
       );
-      log.warn("ledger: green not applied yet", { worldline: row.worldline, entry: row.entry_index, error });
+      console.warn(`ledger: green for ${row.worldline} (entry ${row.entry_index}) not applied yet: ${error}`);
     }
     if (failures > 0) {
       const delay = retryDelaySeconds(attempts) * 1000; // the one backoff schedule (events, outboxes)

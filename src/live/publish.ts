@@ -4,7 +4,6 @@
 import { liveStub } from "../stubs.js";
 import type { Event } from "../schemas/events.js";
 import { notificationOfEvent, type LiveNotification } from "../core/live-notification.js";
-import { errorText, log } from "../http/log.js";
 
 export async function publishLive(env: Env, notification: LiveNotification | LiveNotification[]): Promise<void> {
   const stub = liveStub(env);
@@ -13,7 +12,10 @@ export async function publishLive(env: Env, notification: LiveNotification | Liv
   try {
     await stub.publish(notifications);
   } catch (error) {
-    log.warn("live: publish failed (dashboards catch up by polling)", { error: errorText(error) });
+    console.error(
+      "live: publish failed (dashboards catch up by polling)",
+      error instanceof Error ? error.message : String(error),
+    );
   }
 }
 

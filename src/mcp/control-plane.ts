@@ -10,7 +10,6 @@
 import type { Context, Handler, Hono } from "hono";
 import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { bearerToken, isOperatorToken } from "../core/operator-token.js";
-import { REQUEST_ID_HEADER } from "../core/request-id.js";
 import type { AppEnv } from "../http/app-env.js";
 import { problem } from "../http/problem.js";
 import { publicOrigin } from "../mesh/transport.js";
@@ -49,16 +48,7 @@ export const controlPlaneMcp = (app: App, version: string): Handler<AppEnv> => {
     } catch {
       executionCtx = undefined; // app.request in a unit test has none; nothing then waits for background work
     }
-    // Each tool's in-process request carries this request's id, so its log line is found with this one.
-    const requestId = c.get("requestId");
-    const rest = restClient(
-      async (request) => {
-        request.headers.set(REQUEST_ID_HEADER, requestId);
-        return app.fetch(request, c.env, executionCtx);
-      },
-      c.req.url,
-      authorization,
-    );
+    const rest = restClient(async (request) => app.fetch(request, c.env, executionCtx), c.req.url, authorization);
     const caller = authorization === undefined ? "anonymous" : "operator";
     return pool.serve(c.req.raw, body, caller, { rest, sent: sentArguments(body) });
   };

@@ -31,7 +31,6 @@ import { requireOperator } from "../http/auth.js";
 import { validationError } from "../http/problem.js";
 import { publishEvents } from "../events/producer.js";
 import { replayFailure, replayFailures, replayWindow } from "../events/replay.js";
-import { log } from "../http/log.js";
 
 export const eventRoutes = apiRouter();
 
@@ -84,7 +83,7 @@ eventRoutes.openapi(
     try {
       await publishEvents(c.env, events);
     } catch (error) {
-      log.error("events: queue send failed", { requestId: c.get("requestId"), error: describeError(error) });
+      console.error("POST /events: queue send failed", describeError(error));
       throw new DomainError("queue-unavailable", {
         detail: "the event queue refused the events; retry later (send your own ids to make the retry idempotent)",
         ids: events.map((event) => event.id),

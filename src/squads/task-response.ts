@@ -10,7 +10,6 @@ import { TaskStore } from "../stores/task-store.js";
 import { emitEvent } from "../events/producer.js";
 import { ResponseUpdateBody } from "../schemas/mesh.js";
 import type { SquadTask, TaskAttempt } from "../schemas/squads.js";
-import { log } from "../http/log.js";
 
 /** The largest result an event carries; the full answer stays on the task. */
 const EVENT_RESULT_CHARS = 8 * 1024;
@@ -21,7 +20,7 @@ export async function taskResponseReceived(env: Env, messageId: string, body: st
     return await completeFromResponse(env, messageId, body);
   } catch (error) {
     // The answer stays on the hub's sent record; the attempt's timeout retries the task if this was lost.
-    log.error("squads: could not complete the task answered", { messageId, error: describeError(error) });
+    console.error(`squads: could not complete the task answered by ${messageId}`, describeError(error));
     return null;
   }
 }
@@ -39,11 +38,9 @@ async function completeFromResponse(env: Env, messageId: string, body: string): 
   const attempt = await attemptFor(tasks, messageId, update.data.metadata);
   if (!attempt) return null; // an ordinary message of the hub, not a task
   if (attempt.agent !== update.data.agent_id || !(await verifyResponseUpdate(messageId, update.data))) {
-    log.warn("squads: ignoring a task response not signed by its member", {
-      taskId: attempt.taskId,
-      attempt: attempt.attempt,
-      member: attempt.agent,
-    });
+    console.error(
+      `squads: ignoring a response to task ${attempt.taskId} attempt ${attempt.attempt}: not signed by its member ${attempt.agent}`,
+    );
     return null;
   }
   const now = Date.now();

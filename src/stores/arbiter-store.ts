@@ -7,7 +7,6 @@ import type { JournalEntry } from "../core/arbiter/journal.js";
 import { journalRoot, newArbiterRecord, type ArbiterRecord } from "../core/arbiter/record.js";
 import type { ArbiterTunables } from "../core/arbiter/state.js";
 import { DomainError } from "../core/problem.js";
-import { log } from "../http/log.js";
 
 /** The deployment's settings, read when asked (durable-objects/arbiter.ts reads them from the environment). */
 export interface ArbiterSettings {
@@ -122,11 +121,9 @@ export class ArbiterStore {
           .toArray();
         for (const { key } of overflow) sql.exec("DELETE FROM outbox WHERE key = ?", key);
         if (overflow.length)
-          log.error("arbiter: outbox full, dropped the oldest effects", {
-            worldline: next.config.worldline,
-            capacity: OUTBOX_CAPACITY,
-            dropped: overflow.length,
-          });
+          console.error(
+            `arbiter ${next.config.worldline}: outbox over ${OUTBOX_CAPACITY} effects, dropped the oldest ${overflow.length}`,
+          );
       }
       this.storage.kv.put("arbiter", next);
     });

@@ -6,7 +6,6 @@
 import type { WorldLineMeta } from "../core/worldline.js";
 import { describeError, retryDelaySeconds } from "../core/events.js";
 import type { Catalog, LineageEdge } from "./catalog.js";
-import { log } from "../http/log.js";
 
 const OUTBOX_KEY = "catalog-outbox";
 
@@ -47,12 +46,10 @@ export class CatalogOutbox {
       // Swallowed on purpose: the Durable Object's write is done and is the truth; the caller's
       // answer must not claim otherwise. The outbox keeps the D1 write and the alarm retries it.
       const attempts = pending.attempts + 1;
-      log.warn("catalog outbox: D1 write failed, retrying on the alarm", {
-        worldline: meta.id,
-        attempt: attempts,
-        pendingEdges: pending.edges.length,
-        error: describeError(error),
-      });
+      console.warn(
+        `catalog outbox of world line ${meta.id}: D1 write failed (attempt ${attempts}, ${pending.edges.length} edge(s) pending); retrying on the alarm`,
+        describeError(error),
+      );
       await this.storage.put(OUTBOX_KEY, { ...pending, attempts });
       await this.storage.setAlarm(Date.now() + retryDelaySeconds(attempts + 1) * 1000);
       return false;
