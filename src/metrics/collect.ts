@@ -144,7 +144,7 @@ async function d1Families(env: Env): Promise<MetricFamily[]> {
 
 async function ledgerFamilies(env: Env): Promise<MetricFamily[]> {
   const outcome = await ledgerStub(env).metrics();
-  if (!outcome.ok) return []; // an unconfigured ledger has no figures (GET /healthz says why)
+  if (!outcome.ok) return []; // an unconfigured ledger has no figures (its calls answer 503 with the reason)
   const { size, proposals, lastVerify } = outcome.value;
   return [
     gauge(
