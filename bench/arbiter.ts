@@ -5,18 +5,13 @@
 // with the operator's full verification rate.
 import { beat } from "../src/core/arbiter/beat.js";
 import { createArbiterState } from "../src/core/arbiter/state.js";
-import { callJson } from "../scripts/http-json.js";
+import { operatorCaller } from "../scripts/http-json.js";
 import { growth, median, percentile, round, timed, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 
 export async function benchArbiter(server: DevServer): Promise<Figure[]> {
   const token = server.vars.DM_OPERATOR_TOKEN!;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await callJson(server.baseUrl, token, method, path, body);
-    if (response.status >= 400)
-      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
-    return response.body;
-  };
+  const call = operatorCaller(server.baseUrl, token);
 
   // 1. CPU of one beat, in process.
   let { state } = createArbiterState({ nowMs: 0 });

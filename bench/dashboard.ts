@@ -5,7 +5,7 @@
 // while scrolling the audit log over a large ledger (1M entries by default;
 // DM_BENCH_DASHBOARD_LEDGER=<n> for a smaller one, DM_BENCH_DASHBOARD_WORLDLINES=<n> likewise).
 import { bytesToHex } from "../src/core/hash.js";
-import { callJson } from "../scripts/http-json.js";
+import { operatorCaller } from "../scripts/http-json.js";
 import { median, percentile, round, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 import type { Multiverse } from "../web/src/api/types.js";
@@ -16,12 +16,7 @@ import { launchChromium } from "../scripts/chromium.js";
 export async function benchDashboard(server: DevServer): Promise<Figure[]> {
   const worldLines = Number(process.env.DM_BENCH_DASHBOARD_WORLDLINES ?? 1000);
   const ledgerSize = Number(process.env.DM_BENCH_DASHBOARD_LEDGER ?? 1_000_000);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await callJson(server.baseUrl, server.vars.DM_OPERATOR_TOKEN!, method, path, body);
-    if (response.status >= 400)
-      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
-    return response.body;
-  };
+  const call = operatorCaller(server.baseUrl, server.vars.DM_OPERATOR_TOKEN!);
   const edges = await fillMultiverse(server, call, worldLines);
   const figures: Figure[] = [...layoutFigures(await call("GET", "/api/v1/multiverse"))];
   const browser = await launchChromium();

@@ -4,7 +4,7 @@
 // hash-bound near 100k/s in memory; Ed25519 verify ≈ 15k/s via WebCrypto, 1.3k/s via noble.
 import { bytesToHex } from "../src/core/hash.js";
 import { verifyInclusionHex } from "../src/core/merkle-verify.js";
-import { callJson } from "../scripts/http-json.js";
+import { operatorCaller } from "../scripts/http-json.js";
 import { growth, median, percentile, round, timed, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 
@@ -12,12 +12,7 @@ const BATCH = 1000;
 
 export async function benchLedger(server: DevServer, options: { large?: number } = {}): Promise<Figure[]> {
   const large = options.large ?? Number(process.env.DM_BENCH_LEDGER_SIZE ?? 1_000_000);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await callJson(server.baseUrl, server.vars.DM_OPERATOR_TOKEN!, method, path, body);
-    if (response.status >= 400)
-      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
-    return response.body;
-  };
+  const call = operatorCaller(server.baseUrl, server.vars.DM_OPERATOR_TOKEN!);
   let counter = 0;
   const anchors = (n: number) => ({
     anchors: Array.from({ length: n }, () => ({

@@ -7,7 +7,7 @@
 // is the same difference in milliseconds. Target ≤ 1.3.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { callJson } from "../scripts/http-json.js";
+import { operatorCaller } from "../scripts/http-json.js";
 import { percentile, round, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 
@@ -17,12 +17,7 @@ const BATCH = 40;
 
 export async function benchMcp(server: DevServer): Promise<Figure[]> {
   const token = server.vars.DM_OPERATOR_TOKEN!;
-  const op = async (method: string, path: string, body?: unknown) => {
-    const response = await callJson(server.baseUrl, token, method, path, body);
-    if (response.status >= 400)
-      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body;
-  };
+  const op = operatorCaller(server.baseUrl, token);
   const sender = await op("POST", "/api/v1/agents", { name: "mcp-bench-a" });
   const receiver = await op("POST", "/api/v1/agents", { name: "mcp-bench-b" });
   await op("POST", "/api/v1/agents/mcp-bench-a/connections", { action: "request", target_url: receiver.url });

@@ -13,7 +13,7 @@
 import { signedMessageBody, signedPeerUpdate } from "../src/core/mesh/message-signing.js";
 import { newPassport, type Passport } from "../src/core/mesh/passport.js";
 import { formatMeshTimestamp } from "../src/core/mesh/timestamp.js";
-import { callJson } from "../scripts/http-json.js";
+import { callJson, operatorCaller } from "../scripts/http-json.js";
 import { percentile, round, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
 
@@ -35,12 +35,7 @@ interface WaveResult {
 
 export async function benchMesh(server: DevServer): Promise<Figure[]> {
   const token = server.vars.DM_OPERATOR_TOKEN!;
-  const op = async (method: string, path: string, body?: unknown) => {
-    const response = await callJson(server.baseUrl, token, method, path, body);
-    if (response.status >= 400)
-      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body;
-  };
+  const op = operatorCaller(server.baseUrl, token);
   await op("POST", "/api/v1/agents", { name: "bench-target" });
   await op("POST", "/api/v1/agents", { name: "bench-bystander" });
   const peer = newPassport();

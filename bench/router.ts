@@ -7,7 +7,7 @@
 // Messages go in waves of WAVE at once, the next wave after every answer of the last one arrived:
 // WAVE stays under the handler's maxConcurrent bound (16), so no message is refused for it, and
 // under the sender's 100 kept sent messages. Part of `npm run bench -- mesh`.
-import { callJson } from "../scripts/http-json.js";
+import { operatorCaller } from "../scripts/http-json.js";
 import { startHandlerServer } from "../scripts/router-handler.js";
 import { percentile, round, type Figure } from "./report.js";
 import type { DevServer } from "../scripts/wrangler-dev.js";
@@ -18,12 +18,7 @@ const POLL_MS = Number(process.env.DM_BENCH_ROUTER_POLL_MS ?? 25);
 
 export async function benchRouter(server: DevServer): Promise<Figure[]> {
   const token = server.vars.DM_OPERATOR_TOKEN!;
-  const op = async (method: string, path: string, body?: unknown) => {
-    const response = await callJson(server.baseUrl, token, method, path, body);
-    if (response.status >= 400)
-      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body;
-  };
+  const op = operatorCaller(server.baseUrl, token);
   const handler = await startHandlerServer();
   const waves = Number(process.env.DM_BENCH_ROUTER_WAVES ?? 12);
   try {

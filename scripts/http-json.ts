@@ -48,3 +48,13 @@ export function callJson(
     req.end();
   });
 }
+
+/** An operator API caller for scripts and benchmarks: the parsed body, or an error naming the call on any status ≥ 400. */
+export function operatorCaller(base: string, token: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const response = await callJson(base, token, method, path, body);
+    if (response.status >= 400)
+      throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
+    return response.body;
+  };
+}

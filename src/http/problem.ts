@@ -81,3 +81,10 @@ export function errorResponse(error: unknown, c: Context): Response {
     instance,
   );
 }
+
+/** An If-Match header's entity tag without its weak prefix and quotes (RFC 9110 §8.8.3), or undefined without one. */
+export const ifMatchTag = (header: string | undefined): string | undefined =>
+  header
+    ?.trim()
+    .replace(/^W\//, "")
+    .replace(/^"(.*)"$/, "$1");

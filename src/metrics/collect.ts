@@ -6,6 +6,10 @@
 import { histogramSamples, type MetricFamily, type Sample } from "../core/metrics.js";
 import { UNMATCHED_ROUTE, type RouteCounts } from "../core/api-rollup.js";
 import type { RouteKey } from "../core/object-names.js";
+import { SEVERITIES } from "../core/severity.js";
+import { TASK_STATUSES } from "../core/task-lifecycle.js";
+import { EventFailureStatus } from "../schemas/events.js";
+import { WorldLineStatus } from "../schemas/worldline.js";
 import { agentStub, apiRollupStub, directoryStub, ledgerStub } from "../stubs.js";
 
 type CountRow = { label: string | null; n: number };
@@ -89,17 +93,17 @@ async function d1Families(env: Env): Promise<MetricFamily[]> {
     gauge(
       "darkmatter_worldlines",
       "World lines by status (quarantined: held by the arbiter)",
-      byLabel("status", worldlines!, ["active", "quarantined", "terminated"]),
+      byLabel("status", worldlines!, WorldLineStatus.options),
     ),
     counter(
       "darkmatter_events_persisted_total",
       "Events stored by the consumer, by severity",
-      byLabel("severity", events!, ["debug", "info", "warning", "error", "critical"]),
+      byLabel("severity", events!, SEVERITIES),
     ),
     gauge(
       "darkmatter_event_failures",
       "Messages the event consumer failed on, by status (retrying, recovered, dead-lettered)",
-      byLabel("status", failures!, ["retrying", "recovered", "dead-lettered"]),
+      byLabel("status", failures!, EventFailureStatus.options),
     ),
     gauge(
       "darkmatter_events_queue_lag_seconds",
@@ -112,19 +116,7 @@ async function d1Families(env: Env): Promise<MetricFamily[]> {
       "Weak points with an open task (pending approval, approved, dispatched)",
       [{ value: one(openWeakPoints!) }],
     ),
-    gauge(
-      "darkmatter_tasks",
-      "Squad tasks by status",
-      byLabel("status", tasks!, [
-        "pending-approval",
-        "approved",
-        "dispatched",
-        "completed",
-        "failed",
-        "rejected",
-        "cancelled",
-      ]),
-    ),
+    gauge("darkmatter_tasks", "Squad tasks by status", byLabel("status", tasks!, TASK_STATUSES)),
     gauge(
       "darkmatter_task_dispatch_attempts",
       "Dispatch attempts by outcome (running until they end)",

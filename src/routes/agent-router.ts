@@ -7,7 +7,7 @@ import { DomainError, unwrap } from "../core/problem.js";
 import { RouterConfig, RoutingLog, RoutingRecord, StoredRouter } from "../schemas/router.js";
 import { apiRoute, apiRouter, jsonContent, OPERATOR } from "../http/openapi.js";
 import { requireOperatorOrAgent } from "../http/auth.js";
-import { validationError } from "../http/problem.js";
+import { ifMatchTag, validationError } from "../http/problem.js";
 import { hostedAgent } from "../mesh/hub.js";
 
 const NameParam = z.object({ name: z.string().max(64) });
@@ -20,11 +20,8 @@ const etag = (router: StoredRouter) => `"${router.version}"`;
 
 /** If-Match as a router version: `"3"`, `W/"3"` or `3`; anything else is 400. */
 function routerVersion(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const text = header
-    .trim()
-    .replace(/^W\//, "")
-    .replace(/^"(.*)"$/, "$1");
+  const text = ifMatchTag(header);
+  if (text === undefined) return undefined;
   if (!/^\d{1,15}$/.test(text))
     throw new DomainError("invalid-if-match", 'If-Match for a router is its version, as the ETag gives it ("3")');
   return Number(text);

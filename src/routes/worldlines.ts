@@ -33,7 +33,7 @@ import {
 } from "../schemas/worldline.js";
 import { viewer } from "../http/auth.js";
 import { apiRoute, apiRouter, jsonBody, jsonContent, OPERATOR } from "../http/openapi.js";
-import { validationError } from "../http/problem.js";
+import { ifMatchTag, validationError } from "../http/problem.js";
 
 const IdParam = z.object({
   id: z.string().meta({ param: { name: "id", in: "path" }, example: "wl_01jd4x6b3s5q2m7k9r8t1v0w2y" }),
@@ -204,7 +204,7 @@ worldLineRoutes.openapi(
     const raw = await c.req.json();
     const parsed = (format === "json-patch" ? JsonPatch : MergePatch).safeParse(raw);
     if (!parsed.success) throw validationError("json", parsed.error.issues);
-    const ifMatch = c.req.header("if-match")?.replace(/^W\//, "").replace(/"/g, "").trim();
+    const ifMatch = ifMatchTag(c.req.header("if-match"));
     if (ifMatch !== undefined && !Hash.safeParse(ifMatch).success)
       throw new DomainError("invalid-if-match", "If-Match must be a commit hash (64 lowercase hex)");
     const result = unwrap(

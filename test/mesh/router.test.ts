@@ -5,7 +5,10 @@ import { describe, expect, inject, it } from "vitest";
 import { api } from "../api.js";
 import { allEvents, eventually } from "../events/helpers.js";
 import { verifyHex } from "../../src/core/signing.js";
-import { connect, createAgent, send } from "./mesh-helpers.js";
+import { connect, connection, createAgent, mesh, send } from "./mesh-helpers.js";
+import { signedMessageBody } from "../../src/core/mesh/message-signing.js";
+import { newPassport } from "../../src/core/mesh/passport.js";
+import { formatMeshTimestamp } from "../../src/core/mesh/timestamp.js";
 
 const handlerOrigin = inject("handlerOrigin");
 let counter = 0;
@@ -275,6 +278,59 @@ describe("rules", { timeout: 30_000 }, () => {
   });
 });
 
+describe("an answer the sender's webhook does not take", { timeout: 30_000 }, () => {
+  /** An outside node (not hosted here) connected to a hosted agent whose RESPOND rule answers everything. */
+  async function outsidePeer() {
+    const peer = newPassport();
+    const b = await createAgent(unique("b"));
+    const requested = await mesh("POST", `/agents/${b.name}/__darkmatter__/connection_request`, {
+      from_agent_id: peer.agentId,
+      from_agent_url: "https://peer.example.com",
+      from_agent_public_key_hex: peer.publicKeyHex,
+    });
+    expect((await connection(b.name, { action: "accept", request_id: requested.body.request_id })).status).toBe(200);
+    await putRouter(b.name, { mode: "rules_only", rules: [{ action: "RESPOND", response: "ok" }] });
+    const deliver = async (webhook: (id: string) => string) => {
+      const id = `msg-${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+      const body = await signedMessageBody(peer, {
+        message_id: id,
+        content: `for ${id}`,
+        webhook: webhook(id),
+        hops_remaining: 3,
+        metadata: { n: 1 },
+        timestamp: formatMeshTimestamp(Date.now()),
+      });
+      expect((await mesh("POST", `/agents/${b.name}/__darkmatter__/message`, body)).status).toBe(200);
+      return id;
+    };
+    return { b, deliver };
+  }
+
+  it("keeps the message, as it was, when the webhook is refused before the call or fails during it", async () => {
+    const { b, deliver } = await outsidePeer();
+    const refused = await deliver((id) => `http://10.0.0.7/__darkmatter__/webhook/${id}`);
+    expect(await decisionFor(b.name, refused)).toMatchObject({
+      action: "respond",
+      outcome: "failed",
+      reason: expect.stringContaining("private"),
+    });
+    const unreachable = await deliver((id) => `https://peer.example.com/__darkmatter__/webhook/${id}`);
+    expect(await decisionFor(b.name, unreachable)).toMatchObject({
+      action: "respond",
+      outcome: "failed",
+      reason: expect.stringContaining("the sender's webhook did not take the answer"),
+    });
+    const held = await inboxOf(b.name);
+    for (const id of [refused, unreachable])
+      expect(held.find((m: { message_id: string }) => m.message_id === id)).toMatchObject({
+        content: `for ${id}`,
+        metadata: { n: 1 },
+        verified: true,
+        routing: { outcome: "failed" },
+      });
+  });
+});
+
 describe("the handler", { timeout: 60_000 }, () => {
   it("spawn: POSTs the message signed with the agent's passport and sends its response", async () => {
     const key = unique("h");
@@ -469,6 +525,23 @@ describe("the handler", { timeout: 60_000 }, () => {
     await putRouter(b.name, { mode: "spawn", handler: { url: handlerUrl(unique("h"), "echo=1"), maxPerHour: 2 } });
     const again = await send(a.name, { content: "four", target_agent_id: b.agent_id });
     expect(await decisionFor(b.name, again.body.message_id)).toMatchObject({ outcome: "failed" });
+  });
+
+  it("refuses to run again on a message whose handler call is still running", async () => {
+    const key = unique("h");
+    const { a, b } = await pair({
+      mode: "spawn",
+      handler: { url: handlerUrl(key, "delayMs=1500&echo=1"), maxPerHour: 100 },
+    });
+    const sent = await send(a.name, { content: "slow", target_agent_id: b.agent_id });
+    await eventually(async () => {
+      const held = (await inboxOf(b.name)).find((m: { message_id: string }) => m.message_id === sent.body.message_id);
+      return held?.routing?.outcome === "handling";
+    }, "the handler call running");
+    const busy = await api("POST", `/api/v1/agents/${b.name}/inbox/${sent.body.message_id}/route`);
+    expect([busy.status, busy.body.code]).toEqual([409, "message-being-routed"]);
+    expect(await decisionFor(b.name, sent.body.message_id)).toMatchObject({ outcome: "done", handler: "response" });
+    expect(await recorded(key)).toHaveLength(1);
   });
 
   it("runs again on a held message when asked, and refuses an unknown one", async () => {
